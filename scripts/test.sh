@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs every test (unit, integration, spec) twice:
+# once in a normal build and once with AddressSanitizer + UndefinedBehaviorSanitizer.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh || { echo "test.sh: installing packages failed" >&2; exit 1; }
+
+jobs=$(nproc)
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+run_pass() { # run_pass BUILD_DIR CMAKE_ARGS...
+  local dir=$1; shift
+  echo "== configure and build: $dir"
+  cmake -S . -B "$dir" -G Ninja "$@" >/dev/null || return 1
+  cmake --build "$dir" -j "$jobs" || return 1
+  echo "== ctest: $dir"
+  ctest --test-dir "$dir" --output-on-failure -j "$jobs" --timeout 300
+}
+
+status=0
+run_pass build -DCMAKE_BUILD_TYPE=RelWithDebInfo || status=1
+run_pass build-asan -DCMAKE_BUILD_TYPE=Debug -DTRIBUTARY_SANITIZE=ON || status=1
+exit $status

@@ -1,0 +1,68 @@
+// MongoError: the one error type of testmongod. Commands throw it; the dispatcher turns it into
+// {ok: 0, errmsg, code, codeName} exactly as mongod replies.
+#pragma once
+
+#include <exception>
+#include <string>
+
+namespace tmd {
+
+// Codes from mongod's src/mongo/base/error_codes.yml (names returned by code_name()).
+namespace code {
+constexpr int InternalError = 1;
+constexpr int BadValue = 2;
+constexpr int NoSuchKey = 4;
+constexpr int FailedToParse = 9;
+constexpr int TypeMismatch = 14;
+constexpr int InvalidLength = 16;
+constexpr int IllegalOperation = 20;
+constexpr int NamespaceNotFound = 26;
+constexpr int IndexNotFound = 27;
+constexpr int PathNotViable = 28;
+constexpr int ConflictingUpdateOperators = 40;
+constexpr int CursorNotFound = 43;
+constexpr int NamespaceExists = 48;
+constexpr int MaxTimeMSExpired = 50;
+constexpr int DollarPrefixedFieldName = 52;
+constexpr int InvalidIdField = 53;
+constexpr int NotSingleValueField = 54;
+constexpr int EmptyFieldName = 56;
+constexpr int DottedFieldName = 57;
+constexpr int CommandNotFound = 59;
+constexpr int ImmutableField = 66;
+constexpr int CannotCreateIndex = 67;
+constexpr int IndexAlreadyExists = 68;
+constexpr int InvalidOptions = 72;
+constexpr int InvalidNamespace = 73;
+constexpr int IndexOptionsConflict = 85;
+constexpr int IndexKeySpecsConflict = 86;
+constexpr int InvalidPipelineOperator = 168;
+constexpr int CommandNotSupportedOnView = 166;
+constexpr int OptionNotSupportedOnView = 167;
+constexpr int InvalidIndexSpecificationOption = 197;
+constexpr int ChangeStreamFatalError = 280;
+constexpr int ChangeStreamHistoryLost = 286;
+constexpr int Location10334 = 10334;  // BSONObj size invalid
+constexpr int DuplicateKey = 11000;
+constexpr int DocumentValidationFailure = 121;
+constexpr int Location40324 = 40324;  // Unrecognized pipeline stage name
+constexpr int Location40415 = 40415;  // unknown field in an IDL-parsed command
+constexpr int UnknownError = 8;
+}  // namespace code
+
+// The codeName mongod sends for a code; "Location<code>" for codes without a name.
+std::string code_name(int code);
+
+class MongoError : public std::exception {
+public:
+    MongoError(int code, std::string message) : code_(code), message_(std::move(message)) {}
+    int code() const { return code_; }
+    const std::string& message() const { return message_; }
+    const char* what() const noexcept override { return message_.c_str(); }
+
+private:
+    int code_;
+    std::string message_;
+};
+
+}  // namespace tmd

@@ -1,0 +1,42 @@
+// Matcher: a compiled query filter ({a: {$gt: 1}, ...}) that tells whether a document matches,
+// with MongoDB's semantics for dotted paths, arrays, type order and every query operator.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "engine/value.h"
+
+namespace tmd {
+
+class Variables;  // engine/expression.h ($expr and let)
+
+// What a match found, for the positional operator ("a.$" in updates and projections).
+struct MatchDetails {
+    std::optional<size_t> array_index;  // the first array position that satisfied the filter
+};
+
+class Matcher {
+public:
+    // Compiles a filter; throws MongoError with mongod's code (BadValue 2, e.g. "unknown operator:
+    // $foo") when the filter is invalid. `variables` serves $expr ($$NOW, let variables).
+    explicit Matcher(const Document& filter, const Variables* variables = nullptr);
+    ~Matcher();
+    Matcher(Matcher&&) noexcept;
+    Matcher& operator=(Matcher&&) noexcept;
+
+    bool matches(const Document& doc, MatchDetails* details = nullptr) const;
+    bool matches_everything() const;  // the filter was {}
+
+    // The fields an upsert seeds the new document with: top-level and dotted equality conditions
+    // ({a: 1}, {"b.c": 2}, {$and: [{d: 3}]}), as mongod does. Throws NotSingleValueField (54) when
+    // a path has two equalities.
+    Document upsert_seed() const;
+
+    struct Node;
+
+private:
+    std::unique_ptr<Node> root_;
+};
+
+}  // namespace tmd

@@ -1,0 +1,40 @@
+// Pipeline: an aggregation pipeline run over documents: $match $project $addFields/$set $unset
+// $sort $limit $skip $group $count $sample $bucket $bucketAuto $unwind $replaceRoot/$replaceWith
+// $sortByCount $facet $lookup $unionWith, with MongoDB's expression language. $out and $merge are
+// recognised here and executed by the server, which owns collections.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/value.h"
+
+namespace tmd {
+
+class Variables;
+
+// Access to other collections of the same database, for $lookup and $unionWith.
+using CollectionReader = std::function<std::vector<Document>(const std::string& coll)>;
+
+class Pipeline {
+public:
+    // Parses and validates every stage; throws MongoError with mongod's codes (40324 unknown
+    // stage, 40323 stage spec not an object, 15955 bad $match ...).
+    Pipeline(const Array& stages, CollectionReader reader = {}, const Variables* let = nullptr);
+    ~Pipeline();
+    Pipeline(Pipeline&&) noexcept;
+
+    std::vector<Document> run(std::vector<Document> input) const;
+
+    // A trailing $out or $merge stage, which the server carries out on run()'s output.
+    const Document* write_stage() const;
+
+    struct Impl;
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tmd

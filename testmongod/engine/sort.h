@@ -1,0 +1,28 @@
+// SortOrder: a sort specification ({a: 1, "b.c": -1}) as MongoDB applies it: dotted paths, arrays
+// sorted by their smallest (ascending) or largest (descending) element, missing fields as null,
+// values in BSON comparison order, and {$meta: ...} rejected unless supported.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/value.h"
+
+namespace tmd {
+
+class SortOrder {
+public:
+    explicit SortOrder(const Document& spec);  // throws MongoError(BadValue) on a bad spec
+    // <0 when a sorts before b.
+    int compare(const Document& a, const Document& b) const;
+    bool empty() const { return keys_.empty(); }
+
+private:
+    struct Key {
+        std::string path;
+        int direction;
+    };
+    std::vector<Key> keys_;
+};
+
+}  // namespace tmd

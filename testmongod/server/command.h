@@ -1,0 +1,67 @@
+// The contract between testmongod's wire layer (dispatch) and its command implementations.
+// A handler reads a CommandRequest, appends its reply fields, and throws MongoError on failure.
+#pragma once
+
+#include <bson/bson.h>
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/error.h"
+
+namespace tmd {
+
+class ServerState;
+
+// One OP_MSG kind-1 section, e.g. identifier "documents" holding an insert's documents.
+// The bson_t values are static views into the received message.
+struct DocumentSequence {
+    std::string identifier;
+    std::vector<bson_t> documents;
+};
+
+// What the server knows about the connection a command arrived on.
+struct ClientInfo {
+    uint64_t connection_id = 0;
+    std::string app_name;  // from the handshake's client.application.name
+};
+
+struct CommandRequest {
+    const bson_t* body = nullptr;  // section 0 (or the OP_QUERY query), including $db and lsid
+    std::string db;                // $db
+    std::string name;              // the command name, the first key of body, as sent
+    const std::vector<DocumentSequence>* sequences = nullptr;
+    const ClientInfo* client = nullptr;
+    ServerState* server = nullptr;
+
+    // The documents of an array argument ("documents", "updates", "deletes"), whether sent in the
+    // body or as a kind-1 document sequence, as mongod accepts both.
+    std::vector<bson_t> documents_of(std::string_view field) const;
+};
+
+// Appends reply fields (not ok/$clusterTime/operationTime: the dispatcher adds those) to reply.
+// Throws MongoError on failure. Write commands with per-document failures append writeErrors and
+// return normally, as mongod replies ok: 1 for them.
+using CommandHandler = void (*)(const CommandRequest& request, bson_t* reply);
+
+class CommandRegistry {
+public:
+    void add(std::string name, CommandHandler handler) { handlers_[std::move(name)] = handler; }
+    CommandHandler find(std::string_view name) const {
+        auto it = handlers_.find(std::string(name));
+        return it == handlers_.end() ? nullptr : it->second;
+    }
+
+private:
+    std::map<std::string, CommandHandler> handlers_;
+};
+
+// Each command family registers itself here; server startup calls all of them.
+void register_admin_commands(CommandRegistry& registry);    // hello, ping, buildInfo, ...
+void register_cursor_commands(CommandRegistry& registry);   // getMore, killCursors
+void register_crud_commands(CommandRegistry& registry);     // insert, update, find, aggregate, ...
+void register_catalog_commands(CommandRegistry& registry);  // create, drop, listCollections, ...
+
+}  // namespace tmd

@@ -1,0 +1,69 @@
+// Cursors: what find, aggregate, listCollections, listIndexes and change streams leave behind for
+// getMore. A Cursor produces batches; the CursorManager owns open cursors by id.
+#pragma once
+
+#include <bson/bson.h>
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/value.h"
+
+namespace tmd {
+
+// mongod caps a reply batch at 16 MiB of documents.
+constexpr size_t kMaxBatchBytes = 16 * 1024 * 1024;
+
+class Cursor {
+public:
+    virtual ~Cursor() = default;
+    // Appends the next batch to `batch` (the firstBatch/nextBatch array being built): at most
+    // batch_size documents (0 means no count limit) and at most kMaxBatchBytes of documents, but
+    // always at least one document if one is available. A tailable-await cursor waits up to
+    // await_ms for data when it has none. Returns true when the cursor is exhausted.
+    virtual bool next_batch(int64_t batch_size, int64_t await_ms, bson_t* batch) = 0;
+    // Fields appended to the reply's cursor document after the batch (e.g. postBatchResumeToken).
+    virtual void append_cursor_fields(bson_t* /*cursor*/) {}
+};
+
+// A cursor over documents materialised when the command ran (find, aggregate, list commands).
+class StoredDocsCursor : public Cursor {
+public:
+    explicit StoredDocsCursor(std::vector<StoredDoc> docs) : docs_(std::move(docs)) {}
+    bool next_batch(int64_t batch_size, int64_t await_ms, bson_t* batch) override;
+
+private:
+    std::vector<StoredDoc> docs_;
+    size_t position_ = 0;
+};
+
+struct OpenCursor {
+    std::unique_ptr<Cursor> cursor;
+    std::string ns;          // "db.coll", as returned in the reply
+    std::string lsid_bytes;  // the BSON of the session id the cursor was opened under, if any
+    std::mutex in_use;       // getMore calls on one cursor are serialised
+};
+
+class CursorManager {
+public:
+    // Appends {cursor: {firstBatch: [...], id, ns, <cursor fields>}} to reply. Keeps the cursor
+    // open for getMore unless it is exhausted or single_batch is set.
+    void reply_first_batch(std::unique_ptr<Cursor> cursor, const std::string& ns,
+                           int64_t batch_size, bool single_batch, const bson_t* command,
+                           bson_t* reply);
+    // The open cursor with this id, or nullptr.
+    std::shared_ptr<OpenCursor> find(int64_t id);
+    // Removes a cursor; returns whether it existed.
+    bool kill(int64_t id);
+
+private:
+    std::mutex mutex_;
+    std::unordered_map<int64_t, std::shared_ptr<OpenCursor>> open_;
+    int64_t next_id_ = 1;
+};
+
+}  // namespace tmd

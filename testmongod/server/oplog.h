@@ -1,0 +1,84 @@
+// The oplog: testmongod's ordered, bounded history of every change, one entry per affected
+// document or catalog change, stamped with its cluster time in commit order. Change streams read
+// it; writers append to it while holding the lock that makes their change visible.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/value.h"
+
+namespace tmd {
+
+// A cluster time: seconds and an increment, ordered like a BSON Timestamp.
+struct ClusterTime {
+    uint32_t t = 0;
+    uint32_t i = 0;
+    uint64_t packed() const { return (uint64_t(t) << 32) | i; }
+    friend auto operator<=>(ClusterTime a, ClusterTime b) { return a.packed() <=> b.packed(); }
+    friend bool operator==(ClusterTime a, ClusterTime b) { return a.packed() == b.packed(); }
+};
+
+using CollectionUuid = std::array<uint8_t, 16>;
+
+enum class ChangeKind {
+    Insert, Update, Replace, Delete,
+    Create, Drop, Rename, DropDatabase, CreateIndexes, DropIndexes, Modify,
+};
+
+struct OplogEntry {
+    ClusterTime time;          // assigned by Oplog::append
+    int64_t wall_time_ms = 0;  // assigned by Oplog::append
+    ChangeKind kind = ChangeKind::Insert;
+    std::string db;
+    std::string coll;  // empty for DropDatabase
+    std::optional<CollectionUuid> uuid;
+    // Document changes: the document key ({_id: ...}), and the images: post for insert, pre and
+    // post for update/replace, pre for delete.
+    StoredDoc document_key;
+    StoredDoc pre_image;
+    StoredDoc post_image;
+    // Catalog changes: what the event reports. Rename: {to: {db, coll}, dropTarget?}; Create:
+    // {collectionOptions}; CreateIndexes/DropIndexes: {indexes: [specs]}; Modify: {collMod args}.
+    StoredDoc details;
+    size_t approximate_bytes() const;
+};
+
+class Oplog {
+public:
+    explicit Oplog(size_t max_bytes) : max_bytes_(max_bytes) {}
+
+    // Stamps the entry with the next cluster time and the wall clock, stores it, wakes waiters,
+    // and returns its time. Drops the oldest entries beyond max_bytes.
+    ClusterTime append(OplogEntry entry);
+    // Advances and returns the cluster time without an entry (reads, no-op writes).
+    ClusterTime now() const;
+
+    // Entries with time > after, at most `limit`. `history_lost` is set when entries after
+    // `after` were already dropped (the caller replies ChangeStreamHistoryLost).
+    std::vector<OplogEntry> read_after(ClusterTime after, size_t limit, bool* history_lost) const;
+    // Waits until an entry newer than `after` exists or the deadline passes.
+    void wait_for_newer(ClusterTime after, std::chrono::steady_clock::time_point deadline) const;
+    // The oldest time still held (entries from then on can be read).
+    std::optional<ClusterTime> oldest() const;
+
+private:
+    ClusterTime next_time();
+
+    size_t max_bytes_;
+    size_t bytes_ = 0;
+    std::deque<OplogEntry> entries_;
+    ClusterTime last_{};
+    ClusterTime dropped_up_to_{};  // newest time of an entry that was dropped
+    mutable std::mutex mutex_;
+    mutable std::condition_variable grown_;
+};
+
+}  // namespace tmd
