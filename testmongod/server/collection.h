@@ -1,0 +1,84 @@
+// Collection: one collection's documents in natural (insertion) order as shared immutable BSON,
+// its ordered _id index, secondary indexes, and the options create/collMod gave it (capped,
+// validator, view definition).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "server/index.h"
+#include "server/oplog.h"
+
+namespace tmd {
+
+struct ValueLess {
+    bool operator()(const Value& a, const Value& b) const { return compare_values(a, b) < 0; }
+};
+
+struct Record {
+    StoredDoc doc;
+    Value id;
+};
+
+class Collection {
+public:
+    Collection(std::string db, std::string name, CollectionUuid uuid, Document options);
+
+    const std::string& db() const { return db_; }
+    const std::string& name() const { return name_; }
+    std::string ns() const { return db_ + "." + name_; }
+    const CollectionUuid& uuid() const { return uuid_; }
+    const Document& options() const { return options_; }
+    Document& options() { return options_; }
+    void rename(std::string db, std::string name);
+
+    bool is_view() const { return options_.get("viewOn") != nullptr; }
+    bool is_capped() const;
+
+    // Documents in natural order.
+    const std::map<RecordId, Record>& records() const { return records_; }
+    size_t count() const { return records_.size(); }
+    size_t data_size() const { return data_size_; }
+    // The _id index: _id value to record.
+    const std::map<Value, RecordId, ValueLess>& id_index() const { return id_index_; }
+    const Record* find_record(RecordId id) const;
+
+    std::vector<Index>& indexes() { return indexes_; }
+    const std::vector<Index>& indexes() const { return indexes_; }
+    const Index* find_index(const std::string& name) const;
+
+    // Storage changes. `doc` is the parsed form of `bytes` when the caller already has it
+    // (needed only when secondary unique indexes exist). Unique violations throw DetailedError
+    // (11000) and leave the collection unchanged.
+    RecordId insert(StoredDoc bytes, Value id, const Document* doc = nullptr);
+    void replace(RecordId rid, StoredDoc bytes, const Document* doc = nullptr);
+    void remove(RecordId rid);
+    void truncate();
+    // Capped collections: removes the oldest documents beyond size/max.
+    void enforce_capped_limits();
+
+    // Builds and adds an index over the current documents; throws 11000 on duplicates.
+    void add_index(Index index);
+    void drop_index(const std::string& name);
+    // Whether the collection has an index that needs the parsed document on writes.
+    bool needs_parsed_docs() const;
+
+private:
+    void check_unique(const Document& doc, RecordId self) const;
+    void index_add(const Document& doc, RecordId rid);
+    void index_remove(const Document& doc, RecordId rid);
+
+    std::string db_;
+    std::string name_;
+    CollectionUuid uuid_;
+    Document options_;
+    std::map<RecordId, Record> records_;
+    std::map<Value, RecordId, ValueLess> id_index_;
+    std::vector<Index> indexes_;
+    RecordId next_record_ = 1;
+    size_t data_size_ = 0;
+};
+
+}  // namespace tmd
