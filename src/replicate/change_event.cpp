@@ -1,0 +1,164 @@
+// Parses change-stream events (MongoDB "Change Events" reference) into ChangeEvent values.
+// Unknown fields are ignored so that events of newer servers still parse.
+#include "replicate/change_event.h"
+
+#include <array>
+#include <stdexcept>
+#include <utility>
+
+namespace tributary::replicate {
+namespace {
+
+constexpr std::array<std::pair<std::string_view, OperationType>, 13> kOperationTypes{{
+    {"insert", OperationType::kInsert},
+    {"update", OperationType::kUpdate},
+    {"replace", OperationType::kReplace},
+    {"delete", OperationType::kDelete},
+    {"create", OperationType::kCreate},
+    {"drop", OperationType::kDrop},
+    {"rename", OperationType::kRename},
+    {"dropDatabase", OperationType::kDropDatabase},
+    {"createIndexes", OperationType::kCreateIndexes},
+    {"dropIndexes", OperationType::kDropIndexes},
+    {"modify", OperationType::kModify},
+    {"invalidate", OperationType::kInvalidate},
+    {"shardCollection", OperationType::kShardCollection},
+}};
+
+bson::Document subdocument(const bson_iter_t& iter) {
+    uint32_t length = 0;
+    const uint8_t* data = nullptr;
+    if (BSON_ITER_HOLDS_DOCUMENT(&iter)) {
+        bson_iter_document(&iter, &length, &data);
+    } else {
+        bson_iter_array(&iter, &length, &data);
+    }
+    return bson::Document(bson_new_from_data(data, length));
+}
+
+std::optional<bson::Document> optional_subdocument(const bson_t* event, const char* key) {
+    bson_iter_t iter;
+    if (!bson_iter_init_find(&iter, event, key) || !BSON_ITER_HOLDS_DOCUMENT(&iter)) {
+        return std::nullopt;
+    }
+    return subdocument(iter);
+}
+
+std::string utf8_field(const bson_t* doc, const char* key) {
+    bson_iter_t iter;
+    if (!bson_iter_init_find(&iter, doc, key) || !BSON_ITER_HOLDS_UTF8(&iter)) return {};
+    return bson_iter_utf8(&iter, nullptr);
+}
+
+std::optional<Namespace> namespace_field(const bson_t* event, const char* key) {
+    auto doc = optional_subdocument(event, key);
+    if (!doc) return std::nullopt;
+    return Namespace{utf8_field(doc->view(), "db"), utf8_field(doc->view(), "coll")};
+}
+
+std::vector<std::string> string_array(const bson_t* doc, const char* key) {
+    std::vector<std::string> values;
+    bson_iter_t iter;
+    bson_iter_t child;
+    if (!bson_iter_init_find(&iter, doc, key) || !BSON_ITER_HOLDS_ARRAY(&iter)) return values;
+    bson_iter_recurse(&iter, &child);
+    while (bson_iter_next(&child)) {
+        if (BSON_ITER_HOLDS_UTF8(&child)) values.emplace_back(bson_iter_utf8(&child, nullptr));
+    }
+    return values;
+}
+
+std::vector<TruncatedArray> truncated_arrays(const bson_t* doc) {
+    std::vector<TruncatedArray> arrays;
+    bson_iter_t iter;
+    bson_iter_t child;
+    if (!bson_iter_init_find(&iter, doc, "truncatedArrays") || !BSON_ITER_HOLDS_ARRAY(&iter)) {
+        return arrays;
+    }
+    bson_iter_recurse(&iter, &child);
+    while (bson_iter_next(&child)) {
+        if (!BSON_ITER_HOLDS_DOCUMENT(&child)) continue;
+        bson::Document entry = subdocument(child);
+        bson_iter_t size;
+        TruncatedArray array{utf8_field(entry.view(), "field"), 0};
+        if (bson_iter_init_find(&size, entry.view(), "newSize") && BSON_ITER_HOLDS_NUMBER(&size)) {
+            array.new_size = static_cast<int32_t>(bson_iter_as_int64(&size));
+        }
+        arrays.push_back(std::move(array));
+    }
+    return arrays;
+}
+
+UpdateDescription parse_update_description(const bson_t* doc) {
+    UpdateDescription update;
+    if (auto fields = optional_subdocument(doc, "updatedFields")) {
+        update.updated_fields = std::move(*fields);
+    }
+    update.removed_fields = string_array(doc, "removedFields");
+    update.truncated_arrays = truncated_arrays(doc);
+    bson_iter_t iter;
+    update.has_disambiguated_paths = bson_iter_init_find(&iter, doc, "disambiguatedPaths");
+    return update;
+}
+
+}  // namespace
+
+OperationType operation_type_from(std::string_view name) {
+    for (const auto& [text, type] : kOperationTypes) {
+        if (text == name) return type;
+    }
+    return OperationType::kUnknown;
+}
+
+ChangeEvent ChangeEvent::parse(const bson_t* event) {
+    ChangeEvent parsed;
+    bson_iter_t iter;
+    if (!bson_iter_init_find(&iter, event, "_id") || !BSON_ITER_HOLDS_DOCUMENT(&iter)) {
+        throw std::invalid_argument("change event without a resume token: " + bson::to_json(event));
+    }
+    parsed.resume_token_ = subdocument(iter);
+    parsed.type_name_ = utf8_field(event, "operationType");
+    if (parsed.type_name_.empty()) {
+        throw std::invalid_argument("change event without operationType: " + bson::to_json(event));
+    }
+    parsed.type_ = operation_type_from(parsed.type_name_);
+    if (bson_iter_init_find(&iter, event, "clusterTime") && BSON_ITER_HOLDS_TIMESTAMP(&iter)) {
+        bson_iter_timestamp(&iter, &parsed.cluster_time_.seconds, &parsed.cluster_time_.increment);
+    }
+    parsed.ns_ = namespace_field(event, "ns").value_or(Namespace{});
+    parsed.to_ = namespace_field(event, "to");
+    if (auto key = optional_subdocument(event, "documentKey")) parsed.document_key_ = std::move(*key);
+    parsed.full_document_ = optional_subdocument(event, "fullDocument");
+    if (auto update = optional_subdocument(event, "updateDescription")) {
+        parsed.update_ = parse_update_description(update->view());
+    }
+    parsed.operation_description_ = optional_subdocument(event, "operationDescription");
+    if (parsed.is_data_event() && bson_empty(parsed.document_key_.view())) {
+        throw std::invalid_argument("data change event without documentKey: " +
+                                    bson::to_json(event));
+    }
+    return parsed;
+}
+
+bool ChangeEvent::is_data_event() const {
+    switch (type_) {
+        case OperationType::kInsert:
+        case OperationType::kUpdate:
+        case OperationType::kReplace:
+        case OperationType::kDelete:
+            return true;
+        default:
+            return false;
+    }
+}
+
+bson::Document id_filter(const bson_t* document) {
+    bson::Document filter;
+    bson_iter_t iter;
+    if (bson_iter_init_find(&iter, document, "_id")) {
+        bson_append_value(filter.get(), "_id", 3, bson_iter_value(&iter));
+    }
+    return filter;
+}
+
+}  // namespace tributary::replicate

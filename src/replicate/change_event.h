@@ -1,0 +1,112 @@
+// A change-stream event as the replicator needs it: the operation, its namespace(s), the
+// document key, full document and update description, parsed once from the server's BSON.
+#pragma once
+
+#include <bson/bson.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bson/document.h"
+
+namespace tributary::replicate {
+
+// The operationType values of MongoDB's Change Events reference; kUnknown covers event types a
+// newer server may add (they are treated as catalog barriers, never silently applied as data).
+enum class OperationType {
+    kInsert,
+    kUpdate,
+    kReplace,
+    kDelete,
+    kCreate,
+    kDrop,
+    kRename,
+    kDropDatabase,
+    kCreateIndexes,
+    kDropIndexes,
+    kModify,
+    kInvalidate,
+    kShardCollection,
+    kUnknown,
+};
+
+OperationType operation_type_from(std::string_view name);
+
+struct Namespace {
+    std::string db;
+    std::string coll;  // empty for database-level events (dropDatabase)
+
+    std::string full() const { return coll.empty() ? db : db + "." + coll; }
+    bool operator==(const Namespace&) const = default;
+    auto operator<=>(const Namespace&) const = default;
+};
+
+// The `clusterTime` Timestamp of an event (seconds, increment).
+struct ClusterTime {
+    uint32_t seconds = 0;
+    uint32_t increment = 0;
+    auto operator<=>(const ClusterTime&) const = default;
+};
+
+struct TruncatedArray {
+    std::string field;
+    int32_t new_size = 0;
+};
+
+// updateDescription of an update event (MongoDB 5.0+ shape; older shapes lack the last two).
+struct UpdateDescription {
+    bson::Document updated_fields;
+    std::vector<std::string> removed_fields;
+    std::vector<TruncatedArray> truncated_arrays;
+    // disambiguatedPaths (6.1+ with showExpandedEvents): present only when a path is ambiguous.
+    bool has_disambiguated_paths = false;
+};
+
+class ChangeEvent {
+public:
+    // Parses one event; throws std::invalid_argument when a required field is missing.
+    static ChangeEvent parse(const bson_t* event);
+
+    OperationType type() const { return type_; }
+    std::string_view type_name() const { return type_name_; }
+    const Namespace& ns() const { return ns_; }
+    // Destination namespace of a rename event.
+    const std::optional<Namespace>& to() const { return to_; }
+    const bson_t* resume_token() const { return resume_token_.view(); }
+    ClusterTime cluster_time() const { return cluster_time_; }
+    // {_id: ...} (plus shard key fields on sharded sources); empty for catalog events.
+    const bson_t* document_key() const { return document_key_.view(); }
+    // The full document, or nullptr when the event has none (or it is null: updateLookup found
+    // the document deleted).
+    const bson_t* full_document() const { return full_document_ ? full_document_->view() : nullptr; }
+    const std::optional<UpdateDescription>& update_description() const { return update_; }
+    // operationDescription of expanded DDL events (create, createIndexes, modify, ...).
+    const bson_t* operation_description() const {
+        return operation_description_ ? operation_description_->view() : nullptr;
+    }
+
+    bool is_data_event() const;
+    bool is_catalog_event() const { return !is_data_event(); }
+
+private:
+    ChangeEvent() = default;
+
+    OperationType type_ = OperationType::kUnknown;
+    std::string type_name_;
+    Namespace ns_;
+    std::optional<Namespace> to_;
+    bson::Document resume_token_;
+    ClusterTime cluster_time_;
+    bson::Document document_key_;
+    std::optional<bson::Document> full_document_;
+    std::optional<UpdateDescription> update_;
+    std::optional<bson::Document> operation_description_;
+};
+
+// The _id of a document key (or of any document), as a one-field document {_id: <value>}.
+bson::Document id_filter(const bson_t* document);
+
+}  // namespace tributary::replicate

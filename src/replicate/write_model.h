@@ -1,0 +1,45 @@
+// Translation of change events into idempotent destination writes: replaying an event that the
+// copy already reflects must converge to the source's state, never fail or duplicate.
+#pragma once
+
+#include <bson/bson.h>
+
+#include <vector>
+
+#include "bson/document.h"
+#include "replicate/change_event.h"
+
+namespace tributary::replicate {
+
+enum class WriteKind { kReplace, kUpdate, kDelete };
+
+// One write against one document of the destination, filtered by _id.
+struct WriteOp {
+    WriteKind kind = WriteKind::kReplace;
+    bson::Document filter;  // {_id: <value>}
+    bson::Document body;    // replacement (kReplace) or update operators (kUpdate); empty otherwise
+    bool upsert = false;
+};
+
+struct Translation {
+    std::vector<WriteOp> ops;  // applied in this order
+    // The update description cannot be applied faithfully (dotted or $-prefixed field names,
+    // disambiguatedPaths) and the event carries no full document: the caller must look up the
+    // current document on the source and replace with it (replace_with_document).
+    bool needs_current_document = false;
+};
+
+// insert -> replace with upsert by _id; update -> $set/$unset (truncations first), no upsert;
+// replace -> replace with upsert; delete -> deleteOne by _id (absent is fine).
+// Must only be called for data events (ChangeEvent::is_data_event()).
+Translation translate(const ChangeEvent& event);
+
+// Replace-with-upsert by _id of `document` (a source document read by the caller).
+WriteOp replace_with_document(const bson_t* document);
+
+// True when applying updatedFields/removedFields as $set/$unset could write a different document
+// than the source's: a path component starting with '$', a field name inside a value that
+// contains '.' or starts with '$', or disambiguatedPaths present.
+bool is_ambiguous(const UpdateDescription& update);
+
+}  // namespace tributary::replicate

@@ -1,0 +1,167 @@
+// Unit tests: change-event parsing and the event -> idempotent write translation.
+// Events are written as MongoDB's Change Events reference shows them.
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
+
+#include "bson/document.h"
+#include "replicate/change_event.h"
+#include "replicate/write_model.h"
+
+namespace tributary::replicate {
+namespace {
+
+ChangeEvent event_from(const std::string& json) {
+    bson::Document doc = bson::Document::from_json(json);
+    return ChangeEvent::parse(doc.view());
+}
+
+void expect_json(const bson_t* actual, const std::string& expected_json) {
+    bson::Document expected = bson::Document::from_json(expected_json);
+    EXPECT_TRUE(bson::byte_equal(actual, expected.view()))
+        << "actual:   " << bson::to_json(actual) << "\nexpected: " << expected.to_json();
+}
+
+const std::string kToken = R"("_id": {"_data": "8263A1"})";
+
+TEST(ReplicateChangeEvent, ParsesNamespaceKeyTimeAndToken) {
+    ChangeEvent event = event_from("{" + kToken + R"(, "operationType": "insert",
+        "clusterTime": {"$timestamp": {"t": 100, "i": 7}},
+        "fullDocument": {"_id": 1, "name": "a"}, "ns": {"db": "shop", "coll": "users"},
+        "documentKey": {"_id": 1}})");
+    EXPECT_EQ(event.type(), OperationType::kInsert);
+    EXPECT_EQ(event.ns(), (Namespace{"shop", "users"}));
+    EXPECT_EQ(event.cluster_time(), (ClusterTime{100, 7}));
+    EXPECT_TRUE(event.is_data_event());
+    expect_json(event.resume_token(), R"({"_data": "8263A1"})");
+    expect_json(event.document_key(), R"({"_id": 1})");
+    expect_json(event.full_document(), R"({"_id": 1, "name": "a"})");
+}
+
+TEST(ReplicateChangeEvent, RenameCarriesTargetNamespaceAndIsCatalogEvent) {
+    ChangeEvent event = event_from("{" + kToken + R"(, "operationType": "rename",
+        "ns": {"db": "shop", "coll": "a"}, "to": {"db": "shop", "coll": "b"}})");
+    EXPECT_EQ(event.type(), OperationType::kRename);
+    ASSERT_TRUE(event.to().has_value());
+    EXPECT_EQ(event.to()->full(), "shop.b");
+    EXPECT_TRUE(event.is_catalog_event());
+}
+
+TEST(ReplicateChangeEvent, NewOperationTypesAreCatalogBarriers) {
+    ChangeEvent event = event_from("{" + kToken + R"(, "operationType": "reshardCollection",
+        "ns": {"db": "shop", "coll": "a"}})");
+    EXPECT_EQ(event.type(), OperationType::kUnknown);
+    EXPECT_EQ(event.type_name(), "reshardCollection");
+    EXPECT_TRUE(event.is_catalog_event());
+}
+
+TEST(ReplicateChangeEvent, EventWithoutResumeTokenIsRejected) {
+    EXPECT_THROW(event_from(R"({"operationType": "insert", "documentKey": {"_id": 1}})"),
+                 std::invalid_argument);
+}
+
+TEST(ReplicateChangeEvent, DataEventWithoutDocumentKeyIsRejected) {
+    EXPECT_THROW(event_from("{" + kToken + R"(, "operationType": "delete",
+        "ns": {"db": "d", "coll": "c"}})"),
+                 std::invalid_argument);
+}
+
+TEST(ReplicateWriteModel, InsertBecomesReplaceWithUpsertById) {
+    Translation t = translate(event_from("{" + kToken + R"(, "operationType": "insert",
+        "fullDocument": {"_id": 1, "sku": "x", "qty": 2}, "ns": {"db": "d", "coll": "c"},
+        "documentKey": {"sku": "x", "_id": 1}})"));
+    ASSERT_EQ(t.ops.size(), 1u);
+    EXPECT_EQ(t.ops[0].kind, WriteKind::kReplace);
+    EXPECT_TRUE(t.ops[0].upsert);
+    expect_json(t.ops[0].filter.view(), R"({"_id": 1})");
+    expect_json(t.ops[0].body.view(), R"({"_id": 1, "sku": "x", "qty": 2})");
+}
+
+TEST(ReplicateWriteModel, UpdateBecomesSetAndUnsetWithoutUpsert) {
+    Translation t = translate(event_from("{" + kToken + R"(, "operationType": "update",
+        "ns": {"db": "d", "coll": "c"}, "documentKey": {"_id": 1},
+        "updateDescription": {"updatedFields": {"age": 31, "address.city": "Oslo"},
+                              "removedFields": ["nickname"], "truncatedArrays": []}})"));
+    ASSERT_EQ(t.ops.size(), 1u);
+    EXPECT_FALSE(t.needs_current_document);
+    EXPECT_EQ(t.ops[0].kind, WriteKind::kUpdate);
+    EXPECT_FALSE(t.ops[0].upsert);
+    expect_json(t.ops[0].body.view(),
+                R"({"$set": {"age": 31, "address.city": "Oslo"}, "$unset": {"nickname": ""}})");
+}
+
+TEST(ReplicateWriteModel, TruncatedArraysAreAppliedBeforeTheSets) {
+    Translation t = translate(event_from("{" + kToken + R"(, "operationType": "update",
+        "ns": {"db": "d", "coll": "c"}, "documentKey": {"_id": 1},
+        "updateDescription": {"updatedFields": {"tags.1": "z"}, "removedFields": [],
+                              "truncatedArrays": [{"field": "tags", "newSize": 2}]}})"));
+    ASSERT_EQ(t.ops.size(), 2u);
+    expect_json(t.ops[0].body.view(), R"({"$push": {"tags": {"$each": [], "$slice": 2}}})");
+    expect_json(t.ops[1].body.view(), R"({"$set": {"tags.1": "z"}})");
+    EXPECT_FALSE(t.ops[0].upsert);
+}
+
+TEST(ReplicateWriteModel, UpdateThatChangesNothingWritesNothing) {
+    Translation t = translate(event_from("{" + kToken + R"(, "operationType": "update",
+        "ns": {"db": "d", "coll": "c"}, "documentKey": {"_id": 1},
+        "updateDescription": {"updatedFields": {}, "removedFields": []}})"));
+    EXPECT_TRUE(t.ops.empty());
+    EXPECT_FALSE(t.needs_current_document);
+}
+
+TEST(ReplicateWriteModel, DollarPrefixedPathNeedsCurrentDocument) {
+    Translation t = translate(event_from("{" + kToken + R"(, "operationType": "update",
+        "ns": {"db": "d", "coll": "c"}, "documentKey": {"_id": 1},
+        "updateDescription": {"updatedFields": {"$price": 3}, "removedFields": []}})"));
+    EXPECT_TRUE(t.ops.empty());
+    EXPECT_TRUE(t.needs_current_document);
+}
+
+TEST(ReplicateWriteModel, DottedFieldNameInsideValueNeedsCurrentDocument) {
+    Translation t = translate(event_from("{" + kToken + R"(, "operationType": "update",
+        "ns": {"db": "d", "coll": "c"}, "documentKey": {"_id": 1},
+        "updateDescription": {"updatedFields": {"meta": {"list": [{"a.b": 1}]}},
+                              "removedFields": []}})"));
+    EXPECT_TRUE(t.needs_current_document);
+}
+
+TEST(ReplicateWriteModel, DisambiguatedPathsNeedCurrentDocument) {
+    Translation t = translate(event_from("{" + kToken + R"(, "operationType": "update",
+        "ns": {"db": "d", "coll": "c"}, "documentKey": {"_id": 1},
+        "updateDescription": {"updatedFields": {"a.0": 1}, "removedFields": [],
+            "truncatedArrays": [], "disambiguatedPaths": {"a.0": ["a", "0"]}}})"));
+    EXPECT_TRUE(t.needs_current_document);
+}
+
+TEST(ReplicateWriteModel, AmbiguousUpdateWithLookedUpDocumentReplacesWithIt) {
+    Translation t = translate(event_from("{" + kToken + R"(, "operationType": "update",
+        "ns": {"db": "d", "coll": "c"}, "documentKey": {"_id": 1},
+        "fullDocument": {"_id": 1, "a.b": 2},
+        "updateDescription": {"updatedFields": {"a.b": 2}, "removedFields": [],
+            "disambiguatedPaths": {"a.b": ["a.b"]}}})"));
+    ASSERT_EQ(t.ops.size(), 1u);
+    EXPECT_FALSE(t.needs_current_document);
+    EXPECT_EQ(t.ops[0].kind, WriteKind::kReplace);
+    expect_json(t.ops[0].body.view(), R"({"_id": 1, "a.b": 2})");
+}
+
+TEST(ReplicateWriteModel, ReplaceBecomesReplaceWithUpsert) {
+    Translation t = translate(event_from("{" + kToken + R"(, "operationType": "replace",
+        "ns": {"db": "d", "coll": "c"}, "documentKey": {"_id": "k"},
+        "fullDocument": {"_id": "k", "v": 2}})"));
+    ASSERT_EQ(t.ops.size(), 1u);
+    EXPECT_EQ(t.ops[0].kind, WriteKind::kReplace);
+    EXPECT_TRUE(t.ops[0].upsert);
+}
+
+TEST(ReplicateWriteModel, DeleteFiltersOnlyById) {
+    Translation t = translate(event_from("{" + kToken + R"(, "operationType": "delete",
+        "ns": {"db": "d", "coll": "c"}, "documentKey": {"region": "eu", "_id": 5}})"));
+    ASSERT_EQ(t.ops.size(), 1u);
+    EXPECT_EQ(t.ops[0].kind, WriteKind::kDelete);
+    expect_json(t.ops[0].filter.view(), R"({"_id": 5})");
+}
+
+}  // namespace
+}  // namespace tributary::replicate
