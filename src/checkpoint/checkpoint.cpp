@@ -1,0 +1,93 @@
+// The thread-safe Checkpoint: every progress update (range copied, collection complete, batch
+// applied) changes the in-memory State and persists it before returning.
+#include "checkpoint/checkpoint.h"
+
+#include <random>
+
+#include "fmt/format.h"
+
+namespace tributary::checkpoint {
+
+Checkpoint::Checkpoint(std::unique_ptr<Store> store, State state)
+    : store_(std::move(store)), state_(std::move(state)) {}
+
+State Checkpoint::snapshot() const {
+    std::lock_guard lock(mutex_);
+    State copy;
+    copy.run_id = state_.run_id;
+    copy.identity = state_.identity;
+    copy.start.resume_token = state_.start.resume_token.copy();
+    copy.start.operation_time = state_.start.operation_time;
+    for (const auto& [ns, collection] : state_.collections) {
+        CollectionCopy& target = copy.collections[ns];
+        target.phase = collection.phase;
+        target.split_points = collection.split_points.copy();
+        target.ranges_done = collection.ranges_done;
+        target.documents_copied = collection.documents_copied;
+    }
+    copy.copy_complete = state_.copy_complete;
+    copy.resume_token = state_.resume_token.copy();
+    copy.applied_cluster_time = state_.applied_cluster_time;
+    return copy;
+}
+
+void Checkpoint::persist_locked() {
+    store_->save(state_);
+}
+
+void Checkpoint::set_start_point(StartPoint start) {
+    std::lock_guard lock(mutex_);
+    state_.start = std::move(start);
+    persist_locked();
+}
+
+void Checkpoint::begin_collection(const std::string& ns, bson::Document split_points) {
+    std::lock_guard lock(mutex_);
+    CollectionCopy& copy = state_.collections[ns];
+    if (copy.phase != CopyPhase::kNotStarted) return;  // resuming: keep the stored ranges
+    copy.phase = CopyPhase::kInProgress;
+    copy.ranges_done.assign(bson_count_keys(split_points.view()) + 1, false);
+    copy.split_points = std::move(split_points);
+    copy.documents_copied = 0;
+    persist_locked();
+}
+
+void Checkpoint::mark_range_done(const std::string& ns, size_t range, int64_t documents) {
+    std::lock_guard lock(mutex_);
+    CollectionCopy& copy = state_.collections.at(ns);
+    copy.ranges_done.at(range) = true;
+    copy.documents_copied += documents;
+    persist_locked();
+}
+
+void Checkpoint::mark_collection_complete(const std::string& ns) {
+    std::lock_guard lock(mutex_);
+    state_.collections[ns].phase = CopyPhase::kComplete;
+    persist_locked();
+}
+
+void Checkpoint::forget_collection(const std::string& ns) {
+    std::lock_guard lock(mutex_);
+    if (state_.collections.erase(ns) > 0) persist_locked();
+}
+
+void Checkpoint::mark_copy_complete() {
+    std::lock_guard lock(mutex_);
+    state_.copy_complete = true;
+    persist_locked();
+}
+
+void Checkpoint::save_resume_token(const bson_t* token, bson::Timestamp cluster_time) {
+    std::lock_guard lock(mutex_);
+    state_.resume_token = bson::Document::copy_of(token);
+    if (!cluster_time.is_null()) state_.applied_cluster_time = cluster_time;
+    persist_locked();
+}
+
+std::string new_run_id() {
+    std::random_device device;
+    std::mt19937_64 generator((static_cast<uint64_t>(device()) << 32) ^ device());
+    return fmt::format("{:016x}", generator());
+}
+
+}  // namespace tributary::checkpoint

@@ -1,0 +1,110 @@
+// The sync checkpoint: where the change stream starts, how far each collection's copy got, and
+// the replication resume token. One State document, persisted by a Store (destination or file).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bson/document.h"
+#include "mongo/client.h"
+
+namespace tributary::checkpoint {
+
+enum class CopyPhase { kNotStarted, kInProgress, kComplete };
+const char* to_string(CopyPhase phase);
+
+// One collection's copy progress. Its _id split points are fixed when its copy begins and stored,
+// so a restart redoes exactly the ranges not yet done (a new sample would cut different ranges).
+struct CollectionCopy {
+    CopyPhase phase = CopyPhase::kNotStarted;
+    bson::Document split_points;  // BSON array of _id values; n points cut n + 1 ranges
+    std::vector<bool> ranges_done;
+    int64_t documents_copied = 0;
+    size_t ranges_remaining() const;
+};
+
+// Where replication starts: captured on the source BEFORE the copy begins.
+struct StartPoint {
+    bson::Document resume_token;     // postBatchResumeToken of the opening change stream (or {})
+    bson::Timestamp operation_time;  // the source's cluster time just before it was opened
+};
+
+// What the run was started with; a resume with a different identity is refused.
+struct Identity {
+    std::string source;       // hosts of the source deployment (never credentials)
+    std::string destination;  // hosts of the destination deployment
+    std::vector<std::string> databases;
+    std::vector<std::string> include;
+    std::vector<std::string> exclude;
+    bool operator==(const Identity&) const = default;
+    std::string describe() const;
+};
+
+struct State {
+    std::string run_id;
+    Identity identity;
+    StartPoint start;
+    std::map<std::string, CollectionCopy> collections;  // by namespace "db.coll"
+    bool copy_complete = false;
+    bson::Document resume_token;  // replication position: token of the last applied batch
+    bson::Timestamp applied_cluster_time;
+
+    bson::Document to_bson() const;
+    // Throws std::runtime_error when the document is not a tributary checkpoint.
+    static State from_bson(const bson_t* doc);
+};
+
+// Persistence of one State. save() is durable when it returns.
+class Store {
+  public:
+    virtual ~Store() = default;
+    virtual std::optional<State> load() = 0;
+    virtual void save(const State& state) = 0;
+    virtual void clear() = 0;
+    // "file /path" or "mongodb://host/__tributary.checkpoints", for messages.
+    virtual std::string describe() const = 0;
+};
+
+// A local file written atomically (temporary file, fsync, rename).
+std::unique_ptr<Store> open_file_store(const std::string& path);
+// Collection `checkpoints` of database `state_db` on the destination (majority write concern).
+std::unique_ptr<Store> open_destination_store(mongo::ClientPool& destination,
+                                              const std::string& state_db);
+
+inline constexpr const char* kCheckpointCollection = "checkpoints";
+
+// Thread-safe owner of the current State: copy workers and the replicator update it through
+// these calls, and each update is persisted before the call returns.
+class Checkpoint {
+  public:
+    Checkpoint(std::unique_ptr<Store> store, State state);
+
+    State snapshot() const;
+    std::string describe_store() const { return store_->describe(); }
+
+    void set_start_point(StartPoint start);
+    // Records the ranges of a collection whose copy begins; keeps existing progress if known.
+    void begin_collection(const std::string& ns, bson::Document split_points);
+    void mark_range_done(const std::string& ns, size_t range, int64_t documents);
+    void mark_collection_complete(const std::string& ns);
+    // Forgets a collection's copy state, so it is recopied (drop + resync of a namespace).
+    void forget_collection(const std::string& ns);
+    void mark_copy_complete();
+    // Called by the replicator after each applied batch.
+    void save_resume_token(const bson_t* token, bson::Timestamp cluster_time);
+
+  private:
+    void persist_locked();
+    std::unique_ptr<Store> store_;
+    mutable std::mutex mutex_;
+    State state_;
+};
+
+// A new random run id (hex).
+std::string new_run_id();
+
+}  // namespace tributary::checkpoint

@@ -1,0 +1,102 @@
+// Checkpoint in a local file (--state-file): canonical extended JSON so every BSON type of a
+// resume token or split point survives, written to a temporary file, fsynced, then renamed.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "checkpoint/checkpoint.h"
+
+namespace tributary::checkpoint {
+
+namespace {
+
+std::runtime_error io_error(const std::string& what, const std::string& path) {
+    return std::runtime_error("cannot " + what + " state file '" + path +
+                              "': " + std::strerror(errno));
+}
+
+void write_all(int fd, const std::string& text, const std::string& path) {
+    size_t written = 0;
+    while (written < text.size()) {
+        ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw io_error("write", path);
+        written += static_cast<size_t>(n);
+    }
+}
+
+// fsync of the directory makes the rename itself durable.
+void sync_directory(const std::filesystem::path& file) {
+    std::filesystem::path dir = file.parent_path().empty() ? "." : file.parent_path();
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+    if (fd < 0) return;
+    ::fsync(fd);
+    ::close(fd);
+}
+
+class FileStore : public Store {
+  public:
+    explicit FileStore(std::string path) : path_(std::move(path)) {}
+
+    std::optional<State> load() override {
+        std::ifstream in(path_);
+        if (!in) {
+            if (errno == ENOENT) return std::nullopt;
+            throw io_error("read", path_);
+        }
+        std::stringstream text;
+        text << in.rdbuf();
+        try {
+            bson::Document doc = bson::Document::from_json(text.str());
+            return State::from_bson(doc.view());
+        } catch (const std::exception& error) {
+            throw std::runtime_error("state file '" + path_ +
+                                     "' is not a tributary checkpoint: " + error.what());
+        }
+    }
+
+    void save(const State& state) override {
+        bson::Document doc = state.to_bson();
+        size_t length = 0;
+        char* json = bson_as_canonical_extended_json(doc.view(), &length);
+        std::string text(json, length);
+        bson_free(json);
+        text += "\n";
+        std::string temporary = path_ + ".tmp";
+        int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0) throw io_error("create", temporary);
+        try {
+            write_all(fd, text, temporary);
+            if (::fsync(fd) != 0) throw io_error("fsync", temporary);
+        } catch (...) {
+            ::close(fd);
+            throw;
+        }
+        ::close(fd);
+        if (std::rename(temporary.c_str(), path_.c_str()) != 0) throw io_error("replace", path_);
+        sync_directory(path_);
+    }
+
+    void clear() override {
+        if (std::remove(path_.c_str()) != 0 && errno != ENOENT) throw io_error("remove", path_);
+    }
+
+    std::string describe() const override { return "file " + path_; }
+
+  private:
+    std::string path_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> open_file_store(const std::string& path) {
+    return std::make_unique<FileStore>(path);
+}
+
+}  // namespace tributary::checkpoint

@@ -1,0 +1,180 @@
+// The checkpoint State as one BSON document (the same shape in the destination and in a file):
+// collections are an array (namespaces contain dots, awkward as field names).
+#include <stdexcept>
+
+#include "checkpoint/checkpoint.h"
+#include "mongo/collection.h"
+
+namespace tributary::checkpoint {
+
+namespace {
+
+constexpr int32_t kFormatVersion = 1;
+
+const char* kPhaseNames[] = {"notStarted", "inProgress", "complete"};
+
+CopyPhase parse_phase(const std::string& name) {
+    for (int i = 0; i < 3; ++i) {
+        if (name == kPhaseNames[i]) return static_cast<CopyPhase>(i);
+    }
+    throw std::runtime_error("unknown copy phase '" + name + "' in checkpoint");
+}
+
+void append_strings(bson_t* parent, const char* key, const std::vector<std::string>& values) {
+    bson_t array;
+    BSON_APPEND_ARRAY_BEGIN(parent, key, &array);
+    for (size_t i = 0; i < values.size(); ++i) {
+        BSON_APPEND_UTF8(&array, std::to_string(i).c_str(), values[i].c_str());
+    }
+    bson_append_array_end(parent, &array);
+}
+
+// Iterates the elements of an array field, calling visit(iter) for each.
+template <typename Visit>
+void for_each_element(const bson_t* doc, const char* key, Visit visit) {
+    bson_iter_t iter;
+    bson_iter_t child;
+    if (!bson_iter_init_find(&iter, doc, key) || !bson_iter_recurse(&iter, &child)) return;
+    while (bson_iter_next(&child))
+        visit(child);
+}
+
+std::vector<std::string> read_strings(const bson_t* doc, const char* key) {
+    std::vector<std::string> values;
+    for_each_element(doc, key, [&](const bson_iter_t& item) {
+        if (BSON_ITER_HOLDS_UTF8(&item)) values.emplace_back(bson_iter_utf8(&item, nullptr));
+    });
+    return values;
+}
+
+void append_identity(bson_t* parent, const Identity& identity) {
+    bson_t child;
+    BSON_APPEND_DOCUMENT_BEGIN(parent, "identity", &child);
+    BSON_APPEND_UTF8(&child, "source", identity.source.c_str());
+    BSON_APPEND_UTF8(&child, "destination", identity.destination.c_str());
+    append_strings(&child, "databases", identity.databases);
+    append_strings(&child, "include", identity.include);
+    append_strings(&child, "exclude", identity.exclude);
+    bson_append_document_end(parent, &child);
+}
+
+Identity read_identity(const bson_t* doc) {
+    Identity identity;
+    identity.source = mongo::get_string(doc, "source").value_or("");
+    identity.destination = mongo::get_string(doc, "destination").value_or("");
+    identity.databases = read_strings(doc, "databases");
+    identity.include = read_strings(doc, "include");
+    identity.exclude = read_strings(doc, "exclude");
+    return identity;
+}
+
+void append_collection(bson_t* array, size_t index, const std::string& ns,
+                       const CollectionCopy& copy) {
+    bson_t child;
+    BSON_APPEND_DOCUMENT_BEGIN(array, std::to_string(index).c_str(), &child);
+    BSON_APPEND_UTF8(&child, "ns", ns.c_str());
+    BSON_APPEND_UTF8(&child, "phase", to_string(copy.phase));
+    BSON_APPEND_ARRAY(&child, "splitPoints", copy.split_points.view());
+    bson_t done;
+    BSON_APPEND_ARRAY_BEGIN(&child, "rangesDone", &done);
+    for (size_t i = 0; i < copy.ranges_done.size(); ++i) {
+        BSON_APPEND_BOOL(&done, std::to_string(i).c_str(), copy.ranges_done[i]);
+    }
+    bson_append_array_end(&child, &done);
+    BSON_APPEND_INT64(&child, "documentsCopied", copy.documents_copied);
+    bson_append_document_end(array, &child);
+}
+
+CollectionCopy read_collection(const bson_t* doc) {
+    CollectionCopy copy;
+    copy.phase = parse_phase(mongo::get_string(doc, "phase").value_or("notStarted"));
+    if (auto points = mongo::get_document(doc, "splitPoints"))
+        copy.split_points = std::move(*points);
+    for_each_element(doc, "rangesDone", [&](const bson_iter_t& item) {
+        copy.ranges_done.push_back(bson_iter_as_bool(&item));
+    });
+    copy.documents_copied = mongo::get_int(doc, "documentsCopied").value_or(0);
+    return copy;
+}
+
+bson::Document embedded(const bson_t* doc, const char* key) {
+    auto value = mongo::get_document(doc, key);
+    return value ? std::move(*value) : bson::Document();
+}
+
+}  // namespace
+
+const char* to_string(CopyPhase phase) {
+    return kPhaseNames[static_cast<int>(phase)];
+}
+
+size_t CollectionCopy::ranges_remaining() const {
+    size_t remaining = 0;
+    for (bool done : ranges_done)
+        remaining += done ? 0 : 1;
+    return remaining;
+}
+
+std::string Identity::describe() const {
+    auto join = [](const std::vector<std::string>& values) {
+        std::string text;
+        for (const auto& value : values)
+            text += (text.empty() ? "" : ",") + value;
+        return text.empty() ? std::string("-") : text;
+    };
+    return "source " + source + ", destination " + destination + ", databases " + join(databases) +
+           ", include " + join(include) + ", exclude " + join(exclude);
+}
+
+bson::Document State::to_bson() const {
+    bson::Document doc;
+    bson_t* out = doc.get();
+    BSON_APPEND_UTF8(out, "_id", "sync");
+    BSON_APPEND_INT32(out, "version", kFormatVersion);
+    BSON_APPEND_UTF8(out, "runId", run_id.c_str());
+    append_identity(out, identity);
+    bson_t start_doc;
+    BSON_APPEND_DOCUMENT_BEGIN(out, "start", &start_doc);
+    BSON_APPEND_DOCUMENT(&start_doc, "resumeToken", start.resume_token.view());
+    BSON_APPEND_TIMESTAMP(&start_doc, "operationTime", start.operation_time.t,
+                          start.operation_time.i);
+    bson_append_document_end(out, &start_doc);
+    bson_t array;
+    BSON_APPEND_ARRAY_BEGIN(out, "collections", &array);
+    size_t index = 0;
+    for (const auto& [ns, copy] : collections)
+        append_collection(&array, index++, ns, copy);
+    bson_append_array_end(out, &array);
+    BSON_APPEND_BOOL(out, "copyComplete", copy_complete);
+    BSON_APPEND_DOCUMENT(out, "resumeToken", resume_token.view());
+    BSON_APPEND_TIMESTAMP(out, "appliedClusterTime", applied_cluster_time.t,
+                          applied_cluster_time.i);
+    return doc;
+}
+
+State State::from_bson(const bson_t* doc) {
+    if (mongo::get_int(doc, "version").value_or(0) != kFormatVersion) {
+        throw std::runtime_error("not a tributary checkpoint (or a newer format version)");
+    }
+    State state;
+    state.run_id = mongo::get_string(doc, "runId").value_or("");
+    state.identity = read_identity(embedded(doc, "identity").view());
+    state.start.resume_token = embedded(doc, "start.resumeToken");
+    state.start.operation_time =
+        mongo::get_timestamp(doc, "start.operationTime").value_or(bson::Timestamp{});
+    for_each_element(doc, "collections", [&](const bson_iter_t& item) {
+        uint32_t length = 0;
+        const uint8_t* data = nullptr;
+        bson_iter_document(&item, &length, &data);
+        bson_t entry;
+        if (!data || !bson_init_static(&entry, data, length)) return;
+        state.collections[mongo::get_string(&entry, "ns").value_or("")] = read_collection(&entry);
+    });
+    state.copy_complete = mongo::get_bool(doc, "copyComplete").value_or(false);
+    state.resume_token = embedded(doc, "resumeToken");
+    state.applied_cluster_time =
+        mongo::get_timestamp(doc, "appliedClusterTime").value_or(bson::Timestamp{});
+    return state;
+}
+
+}  // namespace tributary::checkpoint

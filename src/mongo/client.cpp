@@ -1,0 +1,80 @@
+// Connections: libmongoc lifetime, URI parsing with password redaction, and the client pool.
+// Pools use MONGOC_ERROR_API_VERSION_2 so server errors arrive in the MONGOC_ERROR_SERVER domain.
+#include "mongo/client.h"
+
+#include <regex>
+#include <stdexcept>
+
+namespace tributary::mongo {
+
+Instance::Instance() {
+    mongoc_init();
+}
+Instance::~Instance() {
+    mongoc_cleanup();
+}
+
+std::string redact_uri(std::string_view uri) {
+    // scheme://user:password@hosts -> scheme://user:***@hosts; the password may contain ':'
+    // but not '@' (RFC 3986 requires it percent-encoded), so the last '@' ends the userinfo.
+    static const std::regex userinfo(R"(^([A-Za-z0-9+.-]+://[^:@/]*):[^/]*@)");
+    std::string text(uri);
+    std::smatch match;
+    if (std::regex_search(text, match, userinfo)) {
+        return match[1].str() + ":***@" + text.substr(static_cast<size_t>(match.length(0)));
+    }
+    return text;
+}
+
+Uri::Uri(const std::string& text) : text_(text) {
+    bson_error_t error;
+    uri_.reset(mongoc_uri_new_with_error(text.c_str(), &error));
+    if (!uri_) {
+        // libmongoc's message may quote the URI; never repeat the raw text.
+        throw std::invalid_argument("invalid MongoDB URI '" + redact_uri(text) + "'");
+    }
+}
+
+std::string Uri::hosts() const {
+    std::string result;
+    for (const mongoc_host_list_t* host = mongoc_uri_get_hosts(uri_.get()); host;
+         host = host->next) {
+        if (!result.empty()) result += ",";
+        result += host->host_and_port;
+    }
+    if (const char* srv = mongoc_uri_get_srv_hostname(uri_.get())) result += srv;
+    return result;
+}
+
+std::string Uri::database() const {
+    const char* name = mongoc_uri_get_database(uri_.get());
+    return name ? name : "";
+}
+
+void Uri::default_server_selection_timeout(int32_t millis) {
+    if (!mongoc_uri_has_option(uri_.get(), MONGOC_URI_SERVERSELECTIONTIMEOUTMS)) {
+        mongoc_uri_set_option_as_int32(uri_.get(), MONGOC_URI_SERVERSELECTIONTIMEOUTMS, millis);
+    }
+}
+
+ClientLease::~ClientLease() {
+    if (client_) mongoc_client_pool_push(pool_, client_);
+}
+
+ClientPool::ClientPool(const Uri& uri, const std::string& app_name, uint32_t max_size)
+    : pool_(mongoc_client_pool_new(uri.get())), redacted_uri_(uri.redacted()) {
+    if (!pool_) throw std::invalid_argument("cannot use MongoDB URI '" + redacted_uri_ + "'");
+    mongoc_client_pool_set_error_api(pool_, MONGOC_ERROR_API_VERSION_2);
+    mongoc_client_pool_set_appname(pool_, app_name.c_str());
+    mongoc_client_pool_max_size(pool_, max_size);
+}
+
+ClientPool::~ClientPool() {
+    mongoc_client_pool_destroy(pool_);
+}
+
+ClientLease ClientPool::lease() {
+    return ClientLease(pool_, mongoc_client_pool_pop(pool_));
+}
+
+}  // namespace tributary::mongo

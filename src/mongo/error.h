@@ -1,0 +1,51 @@
+// The error type of tributary's MongoDB layer: a libmongoc failure as a value with domain, code,
+// error labels and message, plus the classification the CLI needs to choose an exit code.
+#pragma once
+
+#include <bson/bson.h>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace tributary::mongo {
+
+// Server error codes tributary reacts to (MongoDB's error_codes.yml).
+namespace codes {
+inline constexpr uint32_t kNamespaceNotFound = 26;
+inline constexpr uint32_t kAuthenticationFailed = 18;
+inline constexpr uint32_t kUnauthorized = 13;
+inline constexpr uint32_t kDuplicateKey = 11000;
+inline constexpr uint32_t kChangeStreamHistoryLost = 286;
+inline constexpr uint32_t kNamespaceExists = 48;
+inline constexpr uint32_t kIndexNotFound = 27;
+inline constexpr uint32_t kCommandNotFound = 59;
+}  // namespace codes
+
+class Error : public std::runtime_error {
+  public:
+    Error(uint32_t domain, uint32_t code, std::string message,
+          std::vector<std::string> labels = {});
+    // Builds an Error from libmongoc's out-parameters; `reply` (may be null) supplies errorLabels.
+    static Error from(const bson_error_t& error, const bson_t* reply = nullptr);
+
+    uint32_t domain() const { return domain_; }
+    uint32_t code() const { return code_; }
+    const std::vector<std::string>& labels() const { return labels_; }
+    bool has_label(const std::string& label) const;
+
+    // Server selection / socket / DNS failure: the deployment could not be reached.
+    bool is_connection_failure() const;
+    bool is_auth_failure() const;
+    // The change stream's resume point is no longer in the source's oplog.
+    bool is_history_lost() const { return code_ == codes::kChangeStreamHistoryLost; }
+    // Worth retrying after reconnecting (ResumableChangeStreamError / network errors).
+    bool is_transient() const;
+
+  private:
+    uint32_t domain_;
+    uint32_t code_;
+    std::vector<std::string> labels_;
+};
+
+}  // namespace tributary::mongo
