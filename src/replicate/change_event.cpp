@@ -123,7 +123,7 @@ ChangeEvent ChangeEvent::parse(const bson_t* event) {
     }
     parsed.type_ = operation_type_from(parsed.type_name_);
     if (bson_iter_init_find(&iter, event, "clusterTime") && BSON_ITER_HOLDS_TIMESTAMP(&iter)) {
-        bson_iter_timestamp(&iter, &parsed.cluster_time_.seconds, &parsed.cluster_time_.increment);
+        bson_iter_timestamp(&iter, &parsed.cluster_time_.t, &parsed.cluster_time_.i);
     }
     parsed.ns_ = namespace_field(event, "ns").value_or(Namespace{});
     parsed.to_ = namespace_field(event, "to");

@@ -44,13 +44,6 @@ struct Namespace {
     auto operator<=>(const Namespace&) const = default;
 };
 
-// The `clusterTime` Timestamp of an event (seconds, increment).
-struct ClusterTime {
-    uint32_t seconds = 0;
-    uint32_t increment = 0;
-    auto operator<=>(const ClusterTime&) const = default;
-};
-
 struct TruncatedArray {
     std::string field;
     int32_t new_size = 0;
@@ -76,7 +69,7 @@ public:
     // Destination namespace of a rename event.
     const std::optional<Namespace>& to() const { return to_; }
     const bson_t* resume_token() const { return resume_token_.view(); }
-    ClusterTime cluster_time() const { return cluster_time_; }
+    bson::Timestamp cluster_time() const { return cluster_time_; }
     // {_id: ...} (plus shard key fields on sharded sources); empty for catalog events.
     const bson_t* document_key() const { return document_key_.view(); }
     // The full document, or nullptr when the event has none (or it is null: updateLookup found
@@ -99,7 +92,7 @@ private:
     Namespace ns_;
     std::optional<Namespace> to_;
     bson::Document resume_token_;
-    ClusterTime cluster_time_;
+    bson::Timestamp cluster_time_;
     bson::Document document_key_;
     std::optional<bson::Document> full_document_;
     std::optional<UpdateDescription> update_;

@@ -32,7 +32,7 @@ TEST(ReplicateChangeEvent, ParsesNamespaceKeyTimeAndToken) {
         "documentKey": {"_id": 1}})");
     EXPECT_EQ(event.type(), OperationType::kInsert);
     EXPECT_EQ(event.ns(), (Namespace{"shop", "users"}));
-    EXPECT_EQ(event.cluster_time(), (ClusterTime{100, 7}));
+    EXPECT_EQ(event.cluster_time(), (bson::Timestamp{100, 7}));
     EXPECT_TRUE(event.is_data_event());
     expect_json(event.resume_token(), R"({"_data": "8263A1"})");
     expect_json(event.document_key(), R"({"_id": 1})");

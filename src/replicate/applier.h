@@ -1,0 +1,41 @@
+// Applies a batch of writes to the destination: lanes in parallel, each lane's writes to one
+// namespace as one ordered bulk write; writes left over by a unique-key conflict are handed, in
+// event order, to the ConflictResolver.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "mongo/bulk.h"
+#include "mongo/client.h"
+#include "replicate/routing.h"
+
+namespace tributary::replicate {
+
+// Adds `op` to `bulk` as replaceOne / updateOne / deleteOne.
+void add_write(mongo::BulkWrite& bulk, const WriteOp& op);
+// Applies one write on its own: true when done, false on a duplicate-key error; other write
+// errors throw mongo::Error.
+bool apply_single(mongoc_client_t* destination, const Namespace& ns, const WriteOp& op);
+
+class Applier {
+public:
+    // `source` is read only to resolve unique-key conflicts (current documents by _id).
+    Applier(mongo::ClientPool& source, mongo::ClientPool& destination, size_t lanes);
+
+    // Applies every write of `batch` (given in event order) before returning. Throws
+    // mongo::Error for failures other than duplicate keys (network, validation, ...); all writes
+    // are idempotent, so the caller may simply apply the same batch again.
+    void apply(const std::vector<QueuedWrite>& batch);
+
+private:
+    // Applies the lane's groups; returns, per group, the index where its ordered bulk stopped on
+    // a duplicate key (the group's size when it completed).
+    std::vector<size_t> apply_lane(const std::vector<WriteGroup>& groups);
+
+    mongo::ClientPool& source_;
+    mongo::ClientPool& destination_;
+    size_t lanes_;
+};
+
+}  // namespace tributary::replicate

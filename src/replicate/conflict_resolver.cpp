@@ -1,0 +1,172 @@
+// Unique-conflict resolution: sequential replay in event order, pending writes of the blocking
+// documents first, and as a last resort "make both documents their current source state",
+// which is what the later events would converge to anyway.
+#include "replicate/conflict_resolver.h"
+
+#include <spdlog/spdlog.h>
+
+#include <string>
+
+#include "mongo/collection.h"
+#include "mongo/error.h"
+#include "replicate/applier.h"
+
+namespace tributary::replicate {
+namespace {
+
+// Each level of force_write frees one set of blockers; a swap needs two. Deeper chains mean the
+// destination has an index the source does not enforce: stop instead of looping.
+constexpr int kMaxResolutionDepth = 8;
+
+WriteOp copy_of(const WriteOp& op) {
+    return WriteOp{op.kind, op.filter.copy(), op.body.copy(), op.upsert};
+}
+
+// {<key path>: value} as a unique index compares it: a missing field indexes as null, and an
+// array indexes each element (so any shared element conflicts).
+void append_key_condition(bson_t* filter, const char* path, const bson_t* document) {
+    bson_iter_t iter;
+    bson_iter_t value;
+    if (!bson_iter_init(&iter, document) || !bson_iter_find_descendant(&iter, path, &value)) {
+        bson_append_null(filter, path, -1);
+        return;
+    }
+    if (!BSON_ITER_HOLDS_ARRAY(&value)) {
+        bson_append_value(filter, path, -1, bson_iter_value(&value));
+        return;
+    }
+    uint32_t length = 0;
+    const uint8_t* data = nullptr;
+    bson_iter_array(&value, &length, &data);
+    bson_t elements;
+    bson_init_static(&elements, data, length);
+    bson_t in;
+    bson_append_document_begin(filter, path, -1, &in);
+    bson_append_array(&in, "$in", 3, &elements);
+    bson_append_document_end(filter, &in);
+}
+
+// Filter for documents other than `document` that collide with it in unique index `index`.
+bson::Document collision_filter(const bson_t* index, const bson_t* document) {
+    bson::Document filter;
+    bson_t and_array;
+    bson_t clause;
+    bson_append_array_begin(filter.get(), "$and", 4, &and_array);
+    bson_append_document_begin(&and_array, "0", 1, &clause);
+    bson_iter_t key;
+    if (auto key_pattern = mongo::get_document(index, "key"); key_pattern) {
+        bson_iter_init(&key, key_pattern->view());
+        while (bson_iter_next(&key)) append_key_condition(&clause, bson_iter_key(&key), document);
+    }
+    bson_append_document_end(&and_array, &clause);
+    bson_append_document_begin(&and_array, "1", 1, &clause);
+    bson_t not_equal;
+    bson_iter_t id;
+    bson_append_document_begin(&clause, "_id", 3, &not_equal);
+    if (bson_iter_init_find(&id, document, "_id")) {
+        bson_append_value(&not_equal, "$ne", 3, bson_iter_value(&id));
+    }
+    bson_append_document_end(&clause, &not_equal);
+    bson_append_document_end(&and_array, &clause);
+    // A partial unique index only covers documents matching its filter expression.
+    if (auto partial = mongo::get_document(index, "partialFilterExpression")) {
+        bson_append_document(&and_array, "2", 1, partial->view());
+    }
+    bson_append_array_end(filter.get(), &and_array);
+    return filter;
+}
+
+bool is_unique_secondary_index(const bson_t* index) {
+    return mongo::get_bool(index, "unique").value_or(false) &&
+           mongo::get_string(index, "name").value_or("") != "_id_";
+}
+
+}  // namespace
+
+void ConflictResolver::apply_in_order(const std::vector<const QueuedWrite*>& writes) {
+    writes_ = writes;
+    done_.assign(writes.size(), false);
+    for (size_t index = 0; index < writes_.size(); ++index) {
+        if (!done_[index]) apply_pending(index);
+    }
+}
+
+void ConflictResolver::apply_pending(size_t index) {
+    done_[index] = true;
+    const QueuedWrite& write = *writes_[index];
+    if (apply_single(destination_, write.ns, write.op)) return;
+    std::optional<WriteOp> known = with_known_document(write.ns, write.op);
+    if (!known) return;  // gone from the source: its delete event is still to come
+    bool moved_blockers = false;
+    for (const auto& blocker : find_blockers(write.ns, known->body.view())) {
+        for (size_t later = index + 1; later < writes_.size(); ++later) {
+            const QueuedWrite& pending = *writes_[later];
+            if (!done_[later] && pending.ns == write.ns &&
+                bson::byte_equal(pending.op.filter.view(), blocker.view())) {
+                apply_pending(later);
+                moved_blockers = true;
+            }
+        }
+    }
+    if (moved_blockers && apply_single(destination_, write.ns, write.op)) return;
+    force_write(write.ns, *known, 0);
+}
+
+std::optional<WriteOp> ConflictResolver::with_known_document(const Namespace& ns,
+                                                             const WriteOp& op) {
+    if (op.kind == WriteKind::kReplace) return copy_of(op);
+    std::optional<bson::Document> current = fetch_source(ns, op.filter.view());
+    if (!current) return std::nullopt;
+    return replace_with_document(current->view());
+}
+
+std::vector<bson::Document> ConflictResolver::find_blockers(const Namespace& ns,
+                                                            const bson_t* document) {
+    std::vector<bson::Document> blockers;
+    mongo::Collection collection(destination_, ns.db, ns.coll);
+    bson::Document projection = bson::Document::from_json(R"({"projection": {"_id": 1}})");
+    for (const auto& index : collection.list_indexes()) {
+        if (!is_unique_secondary_index(index.view())) continue;
+        bson::Document filter = collision_filter(index.view(), document);
+        mongo::Cursor cursor = collection.find(filter.view(), projection.view());
+        while (const bson_t* found = cursor.next()) blockers.push_back(id_filter(found));
+    }
+    return blockers;
+}
+
+void ConflictResolver::force_write(const Namespace& ns, const WriteOp& op, int depth) {
+    if (apply_single(destination_, ns, op)) return;
+    if (depth >= kMaxResolutionDepth) {
+        throw mongo::Error(MONGOC_ERROR_SERVER, mongo::codes::kDuplicateKey,
+                           "unresolvable unique-key conflict in '" + ns.full() +
+                               "' for document " + bson::to_json(op.filter.view()) +
+                               ": the destination enforces a unique index the source does not");
+    }
+    std::optional<WriteOp> known = with_known_document(ns, op);
+    if (!known) return;
+    std::vector<bson::Document> blockers = find_blockers(ns, known->body.view());
+    spdlog::debug("Unique-key conflict in '{}' for {}: rewriting {} blocking document(s) from the "
+                  "source",
+                  ns.coll, bson::to_json(op.filter.view()), blockers.size());
+    for (const auto& blocker : blockers) {
+        apply_single(destination_, ns, WriteOp{WriteKind::kDelete, blocker.copy(), {}, false});
+    }
+    force_write(ns, *known, depth + 1);
+    for (const auto& blocker : blockers) {
+        if (auto current = fetch_source(ns, blocker.view())) {
+            force_write(ns, replace_with_document(current->view()), depth + 1);
+        }
+    }
+}
+
+std::optional<bson::Document> ConflictResolver::fetch_source(const Namespace& ns,
+                                                             const bson_t* id_filter) {
+    mongo::Collection collection(source_, ns.db, ns.coll);
+    bson::Document options = bson::Document::from_json(R"({"limit": 1})");
+    mongo::Cursor cursor = collection.find(id_filter, options.view());
+    const bson_t* found = cursor.next();
+    if (!found) return std::nullopt;
+    return bson::Document::copy_of(found);
+}
+
+}  // namespace tributary::replicate

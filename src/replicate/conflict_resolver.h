@@ -1,0 +1,45 @@
+// Resolution of unique-index conflicts that exist only transiently during catch-up, e.g. two
+// documents swapping a unique value: the destination holds a mix of older and newer states.
+// The strategy is described in docs/replication.md ("Unique-index conflicts").
+#pragma once
+
+#include <mongoc/mongoc.h>
+
+#include <optional>
+#include <vector>
+
+#include "bson/document.h"
+#include "replicate/routing.h"
+
+namespace tributary::replicate {
+
+class ConflictResolver {
+public:
+    ConflictResolver(mongoc_client_t* source, mongoc_client_t* destination)
+        : source_(source), destination_(destination) {}
+
+    // Applies `writes` (event order) one at a time. A write that hits a duplicate key:
+    //  1. first applies the pending writes of the documents holding the conflicting values
+    //     (their later events usually move the value away: the swap case), then retries;
+    //  2. otherwise removes the blocking documents, applies the write as the document's current
+    //     source state, and writes the blockers back in their current source state.
+    // Later events of the documents touched re-apply idempotently, so the result converges.
+    void apply_in_order(const std::vector<const QueuedWrite*>& writes);
+
+private:
+    void apply_pending(size_t index);
+    // The write as a replacement with a known document: replaces stay; updates become the
+    // document's current source state; nullopt when the document no longer exists on the source.
+    std::optional<WriteOp> with_known_document(const Namespace& ns, const WriteOp& op);
+    // _id filters of destination documents other than `document` holding one of its unique keys.
+    std::vector<bson::Document> find_blockers(const Namespace& ns, const bson_t* document);
+    void force_write(const Namespace& ns, const WriteOp& op, int depth);
+    std::optional<bson::Document> fetch_source(const Namespace& ns, const bson_t* id_filter);
+
+    mongoc_client_t* source_;
+    mongoc_client_t* destination_;
+    std::vector<const QueuedWrite*> writes_;
+    std::vector<bool> done_;
+};
+
+}  // namespace tributary::replicate
