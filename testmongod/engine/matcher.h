@@ -17,7 +17,7 @@ struct MatchDetails {
 };
 
 class Matcher {
-public:
+  public:
     // Compiles a filter; throws MongoError with mongod's code (BadValue 2, e.g. "unknown operator:
     // $foo") when the filter is invalid. `variables` serves $expr ($$NOW, let variables).
     explicit Matcher(const Document& filter, const Variables* variables = nullptr);
@@ -35,7 +35,7 @@ public:
 
     struct Node;
 
-private:
+  private:
     std::unique_ptr<Node> root_;
 };
 

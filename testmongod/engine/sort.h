@@ -11,13 +11,13 @@
 namespace tmd {
 
 class SortOrder {
-public:
+  public:
     explicit SortOrder(const Document& spec);  // throws MongoError(BadValue) on a bad spec
     // <0 when a sorts before b.
     int compare(const Document& a, const Document& b) const;
     bool empty() const { return keys_.empty(); }
 
-private:
+  private:
     struct Key {
         std::string path;
         int direction;
