@@ -1,0 +1,73 @@
+// Collections, views and indexes of a deployment: enumerate them on the source, create them on
+// the destination with their options, and compare the two sides (for sources without DDL events).
+#pragma once
+
+#include <mongoc/mongoc.h>
+
+#include <string>
+#include <vector>
+
+#include "bson/document.h"
+#include "catalog/namespace_filter.h"
+
+namespace tributary::catalog {
+
+// One listCollections entry with its indexes.
+struct CollectionInfo {
+    std::string db;
+    std::string name;
+    std::string type;        // "collection", "view" or "timeseries"
+    bson::Document options;  // listCollections "options" (capped, validator, viewOn, ...)
+    std::vector<bson::Document> indexes;  // listIndexes specs (empty for views)
+
+    std::string ns() const { return db + "." + name; }
+    bool is_view() const { return type == "view"; }
+};
+
+// Databases of the source the filter selects, sorted.
+std::vector<std::string> list_databases(mongoc_client_t* client, const NamespaceFilter& filter);
+// Collections and views of `db` the filter selects, each with its indexes; views last, so a copy
+// creates collections before the views defined on them.
+std::vector<CollectionInfo> list_collections(mongoc_client_t* client, const std::string& db,
+                                             const NamespaceFilter& filter);
+// Every selected collection of every selected database.
+std::vector<CollectionInfo> list_all(mongoc_client_t* client, const NamespaceFilter& filter);
+
+// create {name, ...options}; an existing namespace is left as it is.
+void create_collection(mongoc_client_t* client, const CollectionInfo& info);
+// createIndexes for every index but _id_ (specs stripped of "ns"); existing ones are skipped by
+// the server when identical.
+void create_indexes(mongoc_client_t* client, const std::string& db, const std::string& coll,
+                    const std::vector<bson::Document>& indexes);
+// dropIndexes by name; an index already gone is not an error.
+void drop_index(mongoc_client_t* client, const std::string& db, const std::string& coll,
+                const std::string& name);
+// collMod with the given options document ({validator: ..., validationLevel: ...}, ...).
+void coll_mod(mongoc_client_t* client, const std::string& db, const std::string& coll,
+              const bson_t* options);
+
+// Differences that make the destination's catalog unlike the source's, for selected namespaces.
+struct CatalogDiff {
+    std::vector<CollectionInfo> missing_collections;  // created with options and indexes
+    struct IndexChange {
+        std::string db;
+        std::string coll;
+        bson::Document spec;  // to create; for drops only "name" matters
+    };
+    std::vector<IndexChange> missing_indexes;
+    std::vector<IndexChange> extra_indexes;
+    struct OptionChange {
+        std::string db;
+        std::string coll;
+        bson::Document coll_mod;  // the collMod fields that bring the destination in line
+    };
+    std::vector<OptionChange> changed_options;
+    bool empty() const;
+};
+
+CatalogDiff diff(mongoc_client_t* source, mongoc_client_t* destination,
+                 const NamespaceFilter& filter);
+// Applies a diff to the destination (create, createIndexes, dropIndexes, collMod).
+void apply(mongoc_client_t* destination, const CatalogDiff& changes);
+
+}  // namespace tributary::catalog

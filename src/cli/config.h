@@ -1,0 +1,58 @@
+// tributary's settings and where they come from: command-line flags override the environment
+// (PRIMARY_MONGO_URI, SECONDARY_MONGO_URI, DATABASE_NAME, LOGGING_LEVEL), which overrides a
+// YAML or TOML config file with the same keys as the flags.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <spdlog/common.h>
+
+namespace tributary {
+
+enum class ExistingMode { kSkip, kDrop, kFail };
+enum class HistoryLostMode { kFail, kResync };
+enum class LogFormat { kText, kJson };
+
+struct Config {
+    std::string source;       // URI (may hold credentials: print only redacted)
+    std::string destination;  // URI
+    std::vector<std::string> databases;
+    std::vector<std::string> include;
+    std::vector<std::string> exclude;
+    ExistingMode existing = ExistingMode::kSkip;
+    spdlog::level::level_enum log_level = spdlog::level::info;
+    LogFormat log_format = LogFormat::kText;
+    std::string state_db = "__tributary";
+    std::string state_file;  // non-empty: checkpoint in this file instead of the destination
+    HistoryLostMode on_history_lost = HistoryLostMode::kFail;
+    int copy_workers = 4;
+    int batch_size = 10000;    // documents per read batch
+    int metrics_port = 0;      // 0: no metrics endpoint
+    bool reset_state = false;  // discard the checkpoint and start over
+    int server_selection_timeout_ms = 10000;
+};
+
+// One layer of raw settings: canonical key (the long flag name without "--") to its values.
+// Keys that take a list (db, include, exclude) may have several values.
+using Settings = std::map<std::string, std::vector<std::string>>;
+
+// Settings from the environment; `getenv` is injectable for tests.
+Settings settings_from_environment(const std::function<const char*(const char*)>& getenv =
+                                       [](const char* name) { return std::getenv(name); });
+// Settings from a .yaml/.yml or .toml file (other extensions: YAML). Throws UserError.
+Settings settings_from_file(const std::string& path);
+// Higher layers first: {flags, env, file}; a key present in a layer hides lower layers' values.
+Settings merge_settings(const std::vector<Settings>& layers_by_precedence);
+// Validates and converts; throws UserError (exit 2) naming the bad key and its accepted values.
+Config to_config(const Settings& settings);
+
+// DEBUG, INFO, WARNING (WARN), ERROR, CRITICAL, any case, optionally "logging."-prefixed, or
+// Python's numeric levels 10..50. Throws UserError.
+spdlog::level::level_enum parse_log_level(const std::string& text);
+
+}  // namespace tributary

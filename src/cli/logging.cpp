@@ -1,0 +1,77 @@
+// The default spdlog logger in the seed script's format. Level names come from a custom flag
+// because spdlog's own short and long names ("warning" lower-case, "W") are not Python's.
+#include "cli/logging.h"
+
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <nlohmann/json.hpp>
+
+namespace tributary {
+
+const char* python_level_name(spdlog::level::level_enum level) {
+    switch (level) {
+        case spdlog::level::trace:
+        case spdlog::level::debug:
+            return "DEBUG";
+        case spdlog::level::info:
+            return "INFO";
+        case spdlog::level::warn:
+            return "WARNING";
+        case spdlog::level::err:
+            return "ERROR";
+        default:
+            return "CRITICAL";
+    }
+}
+
+namespace {
+
+// %L → the Python level name.
+class LevelNameFlag : public spdlog::custom_flag_formatter {
+  public:
+    void format(const spdlog::details::log_msg& msg, const std::tm&,
+                spdlog::memory_buf_t& dest) override {
+        std::string_view name = python_level_name(msg.level);
+        dest.append(name.data(), name.data() + name.size());
+    }
+    std::unique_ptr<custom_flag_formatter> clone() const override {
+        return std::make_unique<LevelNameFlag>();
+    }
+};
+
+// %J → {"time": "...", "level": "INFO", "message": "..."} with the message JSON-escaped.
+class JsonLineFlag : public spdlog::custom_flag_formatter {
+  public:
+    void format(const spdlog::details::log_msg& msg, const std::tm& time,
+                spdlog::memory_buf_t& dest) override {
+        char stamp[32];
+        std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &time);
+        nlohmann::json line = {{"time", stamp},
+                               {"level", python_level_name(msg.level)},
+                               {"message", std::string(msg.payload.data(), msg.payload.size())}};
+        std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        dest.append(text.data(), text.data() + text.size());
+    }
+    std::unique_ptr<custom_flag_formatter> clone() const override {
+        return std::make_unique<JsonLineFlag>();
+    }
+};
+
+}  // namespace
+
+void setup_logging(spdlog::level::level_enum level, LogFormat format) {
+    auto formatter = std::make_unique<spdlog::pattern_formatter>();
+    if (format == LogFormat::kJson) {
+        formatter->add_flag<JsonLineFlag>('J').set_pattern("%J");
+    } else {
+        formatter->add_flag<LevelNameFlag>('L').set_pattern("%Y-%m-%d %H:%M:%S - %L - %v");
+    }
+    auto logger = std::make_shared<spdlog::logger>(
+        "tributary", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    logger->set_formatter(std::move(formatter));
+    logger->set_level(level);
+    logger->flush_on(spdlog::level::trace);
+    spdlog::set_default_logger(std::move(logger));
+}
+
+}  // namespace tributary
