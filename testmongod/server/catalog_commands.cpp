@@ -1,9 +1,256 @@
-// Catalog commands: create, drop, listCollections, listDatabases, createIndexes, listIndexes,
-// dropIndexes, renameCollection, dropDatabase, collMod, collStats, dbStats.
-#include "server/command.h"
+// Catalog commands: create, drop, dropDatabase, renameCollection, collMod, listCollections,
+// listDatabases, collStats and dbStats, with mongod's replies and error codes.
+#include <mutex>
+#include <set>
+#include <shared_mutex>
+
+#include "engine/matcher.h"
+#include "engine/pipeline.h"
+#include "server/catalog.h"
+#include "server/server_state.h"
+#include "server/storage_util.h"
 
 namespace tmd {
+namespace {
 
-void register_catalog_commands(CommandRegistry& /*registry*/) {}
+// Options `create` stores and listCollections reports, in mongod's spelling.
+const std::set<std::string> kCreateOptions = {
+    "capped", "size", "max", "validator", "validationLevel", "validationAction", "collation",
+    "viewOn", "pipeline", "storageEngine", "indexOptionDefaults", "changeStreamPreAndPostImages",
+    "expireAfterSeconds"};
+// Generic command arguments every command accepts (and create does not store).
+const std::set<std::string> kGenericArguments = {
+    "$db", "lsid", "txnNumber", "autocommit", "startTransaction", "$clusterTime", "writeConcern",
+    "readConcern", "$readPreference", "comment", "maxTimeMS", "apiVersion", "apiStrict",
+    "apiDeprecationErrors", "$audit", "$client", "mayBypassWriteBlocking", "$configServerState",
+    "$topologyTime", "$gleStats", "$oplogQueryData", "$replData", "databaseVersion",
+    "shardVersion", "clientOperationKey", "$queryOptions"};
+
+bool is_generic(const std::string& field) { return kGenericArguments.count(field) > 0; }
+
+Catalog& catalog_of(const CommandRequest& request) { return request.server->catalog(); }
+bool profile_before_7(const CommandRequest& request) {
+    return request.server->options().version_profile != "7.0";
+}
+
+Value uuid_value(const CollectionUuid& uuid) {
+    return Value(BSON_TYPE_BINARY, Binary{BSON_SUBTYPE_UUID, std::string(uuid.begin(), uuid.end())});
+}
+
+void validate_view_options(const Document& options) {
+    const Value* view_on = options.get("viewOn");
+    if (!view_on->is_string()) {
+        throw MongoError(code::TypeMismatch, "BSON field 'create.viewOn' is the wrong type '" +
+                                                 type_name(view_on->type()) +
+                                                 "', expected type 'string'");
+    }
+    if (view_on->str().empty()) {
+        throw MongoError(code::BadValue, "'viewOn' cannot be empty");
+    }
+    for (const char* option : {"capped", "validator", "size", "max"}) {
+        if (options.get(option)) {
+            throw MongoError(code::InvalidOptions,
+                             std::string("option not supported on a view: ") + option);
+        }
+    }
+    const Value* pipeline = options.get("pipeline");
+    if (pipeline && !pipeline->is_array()) {
+        throw MongoError(code::TypeMismatch, "BSON field 'create.pipeline' is the wrong type '" +
+                                                 type_name(pipeline->type()) +
+                                                 "', expected type 'array'");
+    }
+    if (pipeline) Pipeline validated(pipeline->array());
+}
+
+void validate_collection_options(const Document& options) {
+    const Value* capped = options.get("capped");
+    if (capped && capped->truthy()) {
+        const Value* size = options.get("size");
+        if (!size || !size->is_number()) {
+            throw MongoError(code::InvalidOptions,
+                             "the 'size' field is required when 'capped' is true");
+        }
+        if (size->as_int64() < 0) throw MongoError(code::BadValue, "size has to be >= 0");
+    }
+    if (const Value* validator = options.get("validator")) {
+        if (!validator->is_document()) {
+            throw MongoError(code::TypeMismatch, "'validator' must be an object");
+        }
+        Matcher validated(validator->doc());
+    }
+    if (const Value* level = options.get("validationLevel")) {
+        if (!level->is_string() || (level->str() != "off" && level->str() != "strict" &&
+                                    level->str() != "moderate")) {
+            throw MongoError(code::BadValue, "Enumeration value '" + level->to_json() +
+                                                 "' for field 'validationLevel' is not a valid "
+                                                 "value.");
+        }
+    }
+    if (const Value* action = options.get("validationAction")) {
+        if (!action->is_string() || (action->str() != "error" && action->str() != "warn")) {
+            throw MongoError(code::BadValue, "Enumeration value '" + action->to_json() +
+                                                 "' for field 'validationAction' is not a valid "
+                                                 "value.");
+        }
+    }
+}
+
+// The stored options of a create command, in the order given; rejects unsupported kinds.
+Document create_options(const Document& body) {
+    Document options;
+    for (size_t i = 1; i < body.size(); ++i) {
+        const Field& field = body.fields()[i];
+        if (kCreateOptions.count(field.name)) {
+            options.push_back(field.name, field.value);
+        } else if (field.name == "clusteredIndex" || field.name == "timeseries") {
+            // Documented limitation (docs/testmongod.md): no clustered or time-series
+            // collections.
+            throw MongoError(code::InvalidOptions,
+                             "testmongod does not support " + field.name + " collections");
+        } else if (!is_generic(field.name) && field.name != "autoIndexId" &&
+                   field.name != "flags") {
+            throw MongoError(code::Location40415,
+                             "BSON field 'create." + field.name + "' is an unknown field.");
+        }
+    }
+    if (options.get("viewOn")) {
+        validate_view_options(options);
+        if (!options.get("pipeline")) options.push_back("pipeline", Value::array({}));
+    } else {
+        validate_collection_options(options);
+    }
+    return options;
+}
+
+// https://www.mongodb.com/docs/manual/reference/command/create/ — creating an existing
+// collection with identical options succeeds (7.0); otherwise NamespaceExists.
+void cmd_create(const CommandRequest& request, bson_t* /*reply*/) {
+    std::string name = collection_argument(request);
+    validate_collection_name(request.db, name);
+    Document options = create_options(body_of(request));
+    Catalog& catalog = catalog_of(request);
+    std::unique_lock lock(catalog.mutex());
+    if (Collection* existing = catalog.find(request.db, name)) {
+        if (profile_before_7(request) || compare_documents(existing->options(), options) != 0) {
+            throw MongoError(code::NamespaceExists,
+                             "Collection " + existing->ns() + " already exists.");
+        }
+        return;
+    }
+    catalog.create(request.db, name, std::move(options));
+}
+
+// Since 7.0 dropping a missing collection succeeds; before, NamespaceNotFound "ns not found".
+void cmd_drop(const CommandRequest& request, bson_t* reply) {
+    std::string name = collection_argument(request);
+    validate_collection_name(request.db, name);
+    Catalog& catalog = catalog_of(request);
+    std::unique_lock lock(catalog.mutex());
+    Collection* coll = catalog.find(request.db, name);
+    if (!coll) {
+        if (profile_before_7(request)) throw MongoError(code::NamespaceNotFound, "ns not found");
+        return;
+    }
+    if (!coll->is_view()) {
+        BSON_APPEND_INT32(reply, "nIndexesWas", static_cast<int32_t>(coll->indexes().size()));
+    }
+    BSON_APPEND_UTF8(reply, "ns", coll->ns().c_str());
+    catalog.drop(request.db, name);
+}
+
+void cmd_drop_database(const CommandRequest& request, bson_t* /*reply*/) {
+    validate_db_name(request.db);
+    Catalog& catalog = catalog_of(request);
+    std::unique_lock lock(catalog.mutex());
+    catalog.drop_database(request.db);
+}
+
+Document list_collections_entry(const Collection& coll) {
+    Document info;
+    info.push_back("readOnly", Value::boolean(coll.is_view()));
+    if (!coll.is_view()) info.push_back("uuid", uuid_value(coll.uuid()));
+    Document entry;
+    entry.push_back("name", Value::string(coll.name()));
+    entry.push_back("type", Value::string(coll.is_view() ? "view" : "collection"));
+    entry.push_back("options", Value::document(coll.options()));
+    entry.push_back("info", Value::document(std::move(info)));
+    if (!coll.is_view()) entry.push_back("idIndex", Value::document(coll.indexes().front().spec()));
+    return entry;
+}
+
+int64_t cursor_batch_size(const Document& body, const std::string& command) {
+    auto cursor = document_argument(body, command, "cursor");
+    return cursor ? non_negative_argument(*cursor, command, "batchSize", 101) : 101;
+}
+
+// https://www.mongodb.com/docs/manual/reference/command/listCollections/
+void cmd_list_collections(const CommandRequest& request, bson_t* reply) {
+    Document body = body_of(request);
+    auto filter = document_argument(body, "listCollections", "filter");
+    bool name_only = bool_argument(body, "listCollections", "nameOnly", false);
+    bool_argument(body, "listCollections", "authorizedCollections", false);
+    int64_t batch_size = cursor_batch_size(body, "listCollections");
+    std::optional<Matcher> matcher;
+    if (filter) matcher.emplace(*filter);
+    std::vector<StoredDoc> entries;
+    {
+        Catalog& catalog = catalog_of(request);
+        std::shared_lock lock(catalog.mutex());
+        for (const Collection* coll : catalog.collections(request.db)) {
+            Document entry = list_collections_entry(*coll);
+            if (matcher && !matcher->matches(entry)) continue;
+            if (name_only) entry.fields().resize(2);  // {name, type}
+            entries.push_back(to_stored(entry));
+        }
+    }
+    request.server->cursors().reply_first_batch(
+        std::make_unique<StoredDocsCursor>(std::move(entries)), request.db + ".$cmd.listCollections",
+        batch_size, false, request.body, reply);
+}
+
+// https://www.mongodb.com/docs/manual/reference/command/listDatabases/
+void cmd_list_databases(const CommandRequest& request, bson_t* reply) {
+    Document body = body_of(request);
+    auto filter = document_argument(body, "listDatabases", "filter");
+    bool name_only = bool_argument(body, "listDatabases", "nameOnly", false);
+    std::optional<Matcher> matcher;
+    if (filter) matcher.emplace(*filter);
+    Catalog& catalog = catalog_of(request);
+    std::shared_lock lock(catalog.mutex());
+    bson_t databases;
+    bson_append_array_begin(reply, "databases", -1, &databases);
+    int64_t total = 0;
+    int index = 0;
+    for (const auto& name : catalog.database_names()) {
+        int64_t size = 0;
+        for (const Collection* coll : catalog.collections(name)) {
+            size += static_cast<int64_t>(coll->data_size());
+        }
+        Document entry;
+        entry.push_back("name", Value::string(name));
+        if (!name_only) {
+            entry.push_back("sizeOnDisk", Value::int64(size));
+            entry.push_back("empty", Value::boolean(false));
+        }
+        if (matcher && !matcher->matches(entry)) continue;
+        total += size;
+        append_document(&databases, std::to_string(index++).c_str(), entry);
+    }
+    bson_append_array_end(reply, &databases);
+    if (!name_only) {
+        BSON_APPEND_INT64(reply, "totalSize", total);
+        BSON_APPEND_INT64(reply, "totalSizeMb", total / (1024 * 1024));
+    }
+}
+
+}  // namespace
+
+void register_catalog_commands(CommandRegistry& registry) {
+    registry.add("create", cmd_create);
+    registry.add("drop", cmd_drop);
+    registry.add("dropDatabase", cmd_drop_database);
+    registry.add("listCollections", cmd_list_collections);
+    registry.add("listDatabases", cmd_list_databases);
+}
 
 }  // namespace tmd

@@ -1,0 +1,166 @@
+// Document-level writes with mongod's checks and one oplog entry per changed document, appended
+// under the catalog lock so that change streams see writes in commit order.
+#include "server/collection_write.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "engine/update.h"
+#include "server/server_state.h"
+#include "server/storage_util.h"
+
+namespace tmd {
+namespace {
+
+// mongod: "object to insert too large. size in bytes: N, max size: 16777216" (BadValue).
+void check_insert_size(size_t size) {
+    if (size > kMaxUserDocumentBytes) {
+        throw MongoError(code::BadValue, "object to insert too large. size in bytes: " +
+                                             std::to_string(size) +
+                                             ", max size: " + std::to_string(kMaxUserDocumentBytes));
+    }
+}
+
+bool id_type_needs_checks(bson_type_t type) {
+    return type == BSON_TYPE_ARRAY || type == BSON_TYPE_REGEX || type == BSON_TYPE_UNDEFINED ||
+           type == BSON_TYPE_DOCUMENT;
+}
+
+ClusterTime append_entry(Catalog& catalog, const Collection& coll, ChangeKind kind,
+                         const Value& id, StoredDoc pre, StoredDoc post) {
+    OplogEntry entry;
+    entry.kind = kind;
+    entry.db = coll.db();
+    entry.coll = coll.name();
+    entry.uuid = coll.uuid();
+    entry.document_key = document_key_of(id);
+    entry.pre_image = std::move(pre);
+    entry.post_image = std::move(post);
+    return catalog.server().oplog().append(std::move(entry));
+}
+
+}  // namespace
+
+void ensure_id_first(Document& doc) {
+    auto& fields = doc.fields();
+    for (size_t i = 0; i < fields.size(); ++i) {
+        if (fields[i].name != "_id") continue;
+        if (i > 0) std::rotate(fields.begin(), fields.begin() + i, fields.begin() + i + 1);
+        return;
+    }
+    bson_oid_t oid;
+    bson_oid_init(&oid, nullptr);
+    fields.insert(fields.begin(), Field{"_id", Value::oid(oid)});
+}
+
+PreparedDoc prepare_insert(const bson_t& doc) {
+    check_insert_size(doc.len);
+    bson_iter_t iter;
+    if (!bson_iter_init(&iter, &doc)) throw MongoError(code::InvalidLength, "invalid BSON document");
+    bool id_first = false, plain = true, first = true;
+    std::optional<Value> id;
+    while (bson_iter_next(&iter)) {
+        const char* key = bson_iter_key(&iter);
+        if (key[0] == '$') plain = false;
+        if (std::strcmp(key, "_id") == 0 && !id) {
+            id_first = first;
+            if (id_type_needs_checks(bson_iter_type(&iter))) plain = false;
+            id = Value::from_iter(iter);
+        }
+        first = false;
+    }
+    if (!id_first || !plain) return prepare_insert(Document::from_bson(doc));
+    auto bytes = std::make_shared<const std::string>(
+        reinterpret_cast<const char*>(bson_get_data(&doc)), doc.len);
+    return PreparedDoc{std::move(bytes), std::move(*id), std::nullopt};
+}
+
+PreparedDoc prepare_insert(Document doc) {
+    ensure_id_first(doc);
+    validate_for_storage(doc);
+    auto bytes = to_stored(doc);
+    check_insert_size(bytes->size());
+    Value id = doc.fields().front().value;
+    return PreparedDoc{std::move(bytes), std::move(id), std::move(doc)};
+}
+
+Validator::Validator(const Collection& coll, bool bypass) {
+    const Value* validator = coll.options().get("validator");
+    const Value* level = coll.options().get("validationLevel");
+    const Value* action = coll.options().get("validationAction");
+    if (bypass || !validator || !validator->is_document() || validator->doc().empty()) return;
+    if (level && level->is_string() && level->str() == "off") return;
+    warn_ = action && action->is_string() && action->str() == "warn";
+    moderate_ = level && level->is_string() && level->str() == "moderate";
+    matcher_.emplace(validator->doc());
+}
+
+// https://www.mongodb.com/docs/manual/core/schema-validation/handle-invalid-documents/ —
+// "warn" only logs; "moderate" does not check updates to documents that were already invalid.
+void Validator::check(const Document& doc, const Value& id, const Document* previous) const {
+    if (!matcher_ || warn_ || matcher_->matches(doc)) return;
+    if (moderate_ && previous && !matcher_->matches(*previous)) return;
+    Document err_info;
+    err_info.push_back("failingDocumentId", id);
+    Document details;
+    details.push_back("operatorName", Value::string("$and"));
+    details.push_back("reason", Value::string("validator did not match the document"));
+    err_info.push_back("details", Value::document(std::move(details)));
+    Document info;
+    info.push_back("errInfo", Value::document(std::move(err_info)));
+    throw DetailedError(code::DocumentValidationFailure, "Document failed validation",
+                        std::move(info));
+}
+
+ClusterTime insert_document(Catalog& catalog, Collection& coll, PreparedDoc doc,
+                            const Validator& validator) {
+    if (validator.active() || (coll.needs_parsed_docs() && !doc.parsed)) {
+        if (!doc.parsed) doc.parsed = to_document(doc.bytes);
+        validator.check(*doc.parsed, doc.id);
+    }
+    StoredDoc bytes = doc.bytes;
+    coll.insert(doc.bytes, doc.id, doc.parsed ? &*doc.parsed : nullptr);
+    ClusterTime time = append_entry(catalog, coll, ChangeKind::Insert, doc.id, nullptr, bytes);
+    coll.enforce_capped_limits();
+    return time;
+}
+
+ClusterTime update_document(Catalog& catalog, Collection& coll, RecordId rid, Document updated,
+                            bool replacement, const Validator& validator) {
+    const Record& record = *coll.find_record(rid);
+    const Value* new_id = updated.get("_id");
+    if (!new_id) {
+        updated.fields().insert(updated.fields().begin(), Field{"_id", record.id});
+    } else if (!values_equal(*new_id, record.id) || new_id->type() != record.id.type()) {
+        throw MongoError(code::ImmutableField,
+                         "After applying the update, the (immutable) field '_id' was found to "
+                         "have been altered to _id: " + new_id->to_json());
+    }
+    ensure_id_first(updated);
+    validate_for_storage(updated);
+    StoredDoc bytes = to_stored(updated);
+    if (bytes->size() > kMaxUserDocumentBytes) {
+        throw MongoError(code::Location10334, "BSONObj size: " + std::to_string(bytes->size()) +
+                                                  " (0x0) is invalid. Size must be between 0 and "
+                                                  "16793600(16MB)");
+    }
+    StoredDoc before = record.doc;
+    if (validator.active()) {
+        Document previous = to_document(before);
+        validator.check(updated, record.id, &previous);
+    }
+    Value id = record.id;
+    coll.replace(rid, bytes, &updated);
+    return append_entry(catalog, coll, replacement ? ChangeKind::Replace : ChangeKind::Update, id,
+                        std::move(before), std::move(bytes));
+}
+
+ClusterTime delete_document(Catalog& catalog, Collection& coll, RecordId rid) {
+    const Record& record = *coll.find_record(rid);
+    StoredDoc before = record.doc;
+    Value id = record.id;
+    coll.remove(rid);
+    return append_entry(catalog, coll, ChangeKind::Delete, id, std::move(before), nullptr);
+}
+
+}  // namespace tmd
