@@ -5,6 +5,8 @@
 #include <mutex>
 #include <shared_mutex>
 
+#include "engine/projection.h"
+#include "engine/update.h"
 #include "server/collection_read.h"
 #include "server/collection_write.h"
 #include "server/server_state.h"
@@ -165,10 +167,324 @@ void cmd_distinct(const CommandRequest& request, bson_t* reply) {
     append_value(reply, "values", Value::array(std::move(values)));
 }
 
+
+// Writes are not allowed on views: CommandNotSupportedOnView (166).
+Collection* writable_collection(Catalog& catalog, const std::string& db, const std::string& name) {
+    Collection* coll = catalog.find(db, name);
+    if (coll && coll->is_view()) {
+        throw MongoError(code::CommandNotSupportedOnView,
+                         "Namespace " + coll->ns() + " is a view, not a collection");
+    }
+    return coll;
+}
+
+std::optional<Array> array_filters_of(const Document& spec, const std::string& command) {
+    const Value* filters = spec.get("arrayFilters");
+    if (!filters || filters->is_null()) return std::nullopt;
+    if (!filters->is_array()) {
+        throw MongoError(code::TypeMismatch, "BSON field '" + command +
+                                                 ".arrayFilters' is the wrong type '" +
+                                                 type_name(filters->type()) +
+                                                 "', expected type 'array'");
+    }
+    return filters->array();
+}
+
+const Value& required_field(const Document& spec, const char* field, const std::string& where) {
+    const Value* value = spec.get(field);
+    if (!value) {
+        throw MongoError(40414, "BSON field '" + where + "." + field +
+                                    "' is missing but a required field");
+    }
+    return *value;
+}
+
+Document required_document(const Document& spec, const char* field, const std::string& where) {
+    const Value& value = required_field(spec, field, where);
+    if (!value.is_document()) {
+        throw MongoError(code::TypeMismatch, "BSON field '" + where + "." + field +
+                                                 "' is the wrong type '" +
+                                                 type_name(value.type()) +
+                                                 "', expected type 'object'");
+    }
+    return value.doc();
+}
+
+// The document an upsert inserts: the query's equality fields, then the update applied with
+// $setOnInsert; a replacement keeps only the query's _id.
+// https://www.mongodb.com/docs/manual/reference/method/db.collection.update/#upsert-behavior
+Document upsert_document(const Matcher& matcher, const Update& update) {
+    Document seed = matcher.upsert_seed();
+    if (!update.is_replacement()) {
+        update.apply(seed, true);
+        return seed;
+    }
+    Document doc;
+    update.apply(doc, true);
+    if (const Value* id = seed.get("_id"); id && !doc.get("_id")) {
+        doc.fields().insert(doc.fields().begin(), Field{"_id", *id});
+    }
+    return doc;
+}
+
+struct UpdateOutcome {
+    int64_t matched = 0;
+    int64_t modified = 0;
+    std::optional<Value> upserted_id;
+};
+
+// Applies one update statement ({q, u, upsert, multi, arrayFilters, hint}).
+UpdateOutcome run_update_statement(Catalog& catalog, const std::string& db,
+                                   const std::string& name, const Document& statement,
+                                   bool bypass) {
+    Document filter = required_document(statement, "q", "update.updates");
+    const Value& spec = required_field(statement, "u", "update.updates");
+    bool multi = bool_argument(statement, "update.updates", "multi", false);
+    bool upsert = bool_argument(statement, "update.updates", "upsert", false);
+    auto array_filters = array_filters_of(statement, "update.updates");
+    Update update(spec, array_filters ? &*array_filters : nullptr);
+    if (multi && update.is_replacement()) {
+        throw MongoError(code::FailedToParse,
+                         "multi update is not supported for replacement-style update");
+    }
+    Matcher matcher(filter);
+    Collection* coll = writable_collection(catalog, db, name);
+    if (const Value* hint = statement.get("hint"); hint && !(hint->is_document() && hint->doc().empty())) {
+        check_hint(coll, *hint);
+    }
+    UpdateOutcome outcome;
+    if (coll) {
+        Validator validator(*coll, bypass);
+        for (RecordId rid : matching_records(*coll, filter, matcher, std::nullopt, multi ? 0 : 1)) {
+            Document doc = to_document(coll->find_record(rid)->doc);
+            MatchDetails details;
+            matcher.matches(doc, &details);
+            ++outcome.matched;
+            if (!update.apply(doc, false, &details)) continue;
+            update_document(catalog, *coll, rid, std::move(doc), update.is_replacement(),
+                            validator);
+            ++outcome.modified;
+        }
+    }
+    if (outcome.matched == 0 && upsert) {
+        PreparedDoc prepared = prepare_insert(upsert_document(matcher, update));
+        outcome.upserted_id = prepared.id;
+        Collection& target = catalog.find_or_create(db, name);
+        insert_document(catalog, target, std::move(prepared), Validator(target, bypass));
+    }
+    return outcome;
+}
+
+// https://www.mongodb.com/docs/manual/reference/command/update/
+void cmd_update(const CommandRequest& request, bson_t* reply) {
+    std::string name = target_of(request);
+    Document body = body_without(request, "updates");
+    bool ordered = bool_argument(body, "update", "ordered", true);
+    bool bypass = bool_argument(body, "update", "bypassDocumentValidation", false);
+    std::vector<bson_t> statements = request.documents_of("updates");
+    check_batch_size(statements.size());
+
+    Catalog& catalog = catalog_of(request);
+    std::unique_lock lock(catalog.mutex());
+    writable_collection(catalog, request.db, name);
+    WriteErrors errors;
+    int64_t n = 0, modified = 0;
+    bson_t upserted = BSON_INITIALIZER;
+    int upserted_count = 0;
+    for (size_t i = 0; i < statements.size(); ++i) {
+        try {
+            UpdateOutcome outcome = run_update_statement(
+                catalog, request.db, name, Document::from_bson(statements[i]), bypass);
+            n += outcome.matched;
+            modified += outcome.modified;
+            if (outcome.upserted_id) {
+                ++n;
+                Document entry;
+                entry.push_back("index", Value::int32(static_cast<int32_t>(i)));
+                entry.push_back("_id", *outcome.upserted_id);
+                append_document(&upserted, std::to_string(upserted_count++).c_str(), entry);
+            }
+        } catch (const MongoError& error) {
+            errors.add(i, error);
+            if (ordered) break;
+        }
+    }
+    BSON_APPEND_INT32(reply, "n", static_cast<int32_t>(n));
+    BSON_APPEND_INT32(reply, "nModified", static_cast<int32_t>(modified));
+    if (upserted_count > 0) BSON_APPEND_ARRAY(reply, "upserted", &upserted);
+    bson_destroy(&upserted);
+    errors.append_to(reply);
+}
+
+// One delete statement ({q, limit: 0|1, hint}); returns the number deleted.
+int64_t run_delete_statement(Catalog& catalog, const std::string& db, const std::string& name,
+                             const Document& statement) {
+    Document filter = required_document(statement, "q", "delete.deletes");
+    int64_t limit = int_argument(statement, "delete.deletes", "limit", 0);
+    if (!statement.get("limit")) {
+        throw MongoError(40414, "BSON field 'delete.deletes.limit' is missing but a required field");
+    }
+    if (limit != 0 && limit != 1) {
+        throw MongoError(code::FailedToParse,
+                         "The limit field in delete objects must be 0 or 1. Got " +
+                             std::to_string(limit));
+    }
+    Matcher matcher(filter);
+    Collection* coll = writable_collection(catalog, db, name);
+    if (const Value* hint = statement.get("hint"); hint && !(hint->is_document() && hint->doc().empty())) {
+        check_hint(coll, *hint);
+    }
+    if (!coll) return 0;
+    int64_t deleted = 0;
+    for (RecordId rid : matching_records(*coll, filter, matcher, std::nullopt, limit)) {
+        delete_document(catalog, *coll, rid);
+        ++deleted;
+    }
+    return deleted;
+}
+
+// https://www.mongodb.com/docs/manual/reference/command/delete/
+void cmd_delete(const CommandRequest& request, bson_t* reply) {
+    std::string name = target_of(request);
+    Document body = body_without(request, "deletes");
+    bool ordered = bool_argument(body, "delete", "ordered", true);
+    std::vector<bson_t> statements = request.documents_of("deletes");
+    check_batch_size(statements.size());
+
+    Catalog& catalog = catalog_of(request);
+    std::unique_lock lock(catalog.mutex());
+    writable_collection(catalog, request.db, name);
+    WriteErrors errors;
+    int64_t n = 0;
+    for (size_t i = 0; i < statements.size(); ++i) {
+        try {
+            n += run_delete_statement(catalog, request.db, name, Document::from_bson(statements[i]));
+        } catch (const MongoError& error) {
+            errors.add(i, error);
+            if (ordered) break;
+        }
+    }
+    BSON_APPEND_INT32(reply, "n", static_cast<int32_t>(n));
+    errors.append_to(reply);
+}
+
+struct FindAndModifyArgs {
+    Document query;
+    std::optional<Document> sort;
+    std::optional<Document> fields;
+    bool remove = false;
+    bool return_new = false;
+    bool upsert = false;
+    bool bypass = false;
+    std::optional<Value> update;
+    std::optional<Array> array_filters;
+};
+
+// Option combinations mongod rejects, with its messages (FailedToParse).
+FindAndModifyArgs find_and_modify_args(const Document& body) {
+    const std::string cmd = "findAndModify";
+    FindAndModifyArgs args;
+    if (auto query = document_argument(body, cmd, "query")) args.query = std::move(*query);
+    args.sort = document_argument(body, cmd, "sort");
+    args.fields = document_argument(body, cmd, "fields");
+    args.remove = bool_argument(body, cmd, "remove", false);
+    args.return_new = bool_argument(body, cmd, "new", false);
+    args.upsert = bool_argument(body, cmd, "upsert", false);
+    args.bypass = bool_argument(body, cmd, "bypassDocumentValidation", false);
+    if (const Value* update = body.get("update"); update && !update->is_null()) args.update = *update;
+    args.array_filters = array_filters_of(body, cmd);
+    if (args.remove && args.update) {
+        throw MongoError(code::FailedToParse, "Cannot specify both an update and remove=true");
+    }
+    if (!args.remove && !args.update) {
+        throw MongoError(code::FailedToParse, "Either an update or remove=true must be specified");
+    }
+    if (args.remove && args.upsert) {
+        throw MongoError(code::FailedToParse, "Cannot specify both upsert=true and remove=true ");
+    }
+    if (args.remove && args.return_new) {
+        throw MongoError(code::FailedToParse,
+                         "Cannot specify both new=true and remove=true; 'remove' always returns "
+                         "the deleted document");
+    }
+    return args;
+}
+
+void append_value_field(bson_t* reply, const std::optional<Document>& doc,
+                        const std::optional<Document>& fields) {
+    if (!doc) {
+        BSON_APPEND_NULL(reply, "value");
+    } else if (fields && !fields->empty()) {
+        append_document(reply, "value", Projection(*fields).apply(*doc));
+    } else {
+        append_document(reply, "value", *doc);
+    }
+}
+
+// https://www.mongodb.com/docs/manual/reference/command/findAndModify/
+void cmd_find_and_modify(const CommandRequest& request, bson_t* reply) {
+    std::string name = target_of(request);
+    Document body = body_of(request);
+    FindAndModifyArgs args = find_and_modify_args(body);
+    std::optional<Update> update;
+    if (args.update) update.emplace(*args.update, args.array_filters ? &*args.array_filters : nullptr);
+    Matcher matcher(args.query);
+    if (args.fields && !args.fields->empty()) Projection validated(*args.fields);
+
+    Catalog& catalog = catalog_of(request);
+    std::unique_lock lock(catalog.mutex());
+    Collection* coll = writable_collection(catalog, request.db, name);
+    if (const Value* hint = body.get("hint"); hint && !(hint->is_document() && hint->doc().empty())) {
+        check_hint(coll, *hint);
+    }
+    std::vector<RecordId> found;
+    if (coll) found = matching_records(*coll, args.query, matcher, args.sort, 1);
+    Document last_error;
+    std::optional<Document> value;
+    if (!found.empty()) {
+        Document before = to_document(coll->find_record(found[0])->doc);
+        last_error.push_back("n", Value::int32(1));
+        if (args.remove) {
+            delete_document(catalog, *coll, found[0]);
+            value = std::move(before);
+        } else {
+            last_error.push_back("updatedExisting", Value::boolean(true));
+            Document after = before;
+            MatchDetails details;
+            matcher.matches(before, &details);
+            if (update->apply(after, false, &details)) {
+                update_document(catalog, *coll, found[0], after, update->is_replacement(),
+                                Validator(*coll, args.bypass));
+                after = to_document(coll->find_record(found[0])->doc);
+            }
+            value = args.return_new ? std::move(after) : std::move(before);
+        }
+    } else if (args.upsert) {
+        PreparedDoc prepared = prepare_insert(upsert_document(matcher, *update));
+        Value id = prepared.id;
+        Document inserted = prepared.parsed ? *prepared.parsed : to_document(prepared.bytes);
+        Collection& target = catalog.find_or_create(request.db, name);
+        insert_document(catalog, target, std::move(prepared), Validator(target, args.bypass));
+        last_error.push_back("n", Value::int32(1));
+        last_error.push_back("updatedExisting", Value::boolean(false));
+        last_error.push_back("upserted", id);
+        if (args.return_new) value = std::move(inserted);
+    } else {
+        last_error.push_back("n", Value::int32(0));
+        if (!args.remove) last_error.push_back("updatedExisting", Value::boolean(false));
+    }
+    append_document(reply, "lastErrorObject", last_error);
+    append_value_field(reply, value, args.fields);
+}
+
 }  // namespace
 
 void register_crud_commands(CommandRegistry& registry) {
     registry.add("insert", cmd_insert);
+    registry.add("update", cmd_update);
+    registry.add("delete", cmd_delete);
+    registry.add("findAndModify", cmd_find_and_modify);
+    registry.add("findandmodify", cmd_find_and_modify);
     registry.add("find", cmd_find);
     registry.add("count", cmd_count);
     registry.add("distinct", cmd_distinct);
