@@ -57,7 +57,8 @@ std::vector<size_t> Applier::apply_lane(const std::vector<WriteGroup>& groups) {
     for (const auto& group : groups) {
         mongo::Collection collection(client.get(), group.ns.db, group.ns.coll);
         mongo::BulkWrite bulk(collection, true);
-        for (const auto* write : group.writes) add_write(bulk, write->op);
+        for (const auto* write : group.writes)
+            add_write(bulk, write->op);
         stopped_at.push_back(first_unapplied(bulk.execute(), group.ns, group.writes.size()));
     }
     return stopped_at;

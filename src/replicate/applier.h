@@ -19,7 +19,7 @@ void add_write(mongo::BulkWrite& bulk, const WriteOp& op);
 bool apply_single(mongoc_client_t* destination, const Namespace& ns, const WriteOp& op);
 
 class Applier {
-public:
+  public:
     // `source` is read only to resolve unique-key conflicts (current documents by _id).
     Applier(mongo::ClientPool& source, mongo::ClientPool& destination, size_t lanes);
 
@@ -28,7 +28,7 @@ public:
     // are idempotent, so the caller may simply apply the same batch again.
     void apply(const std::vector<QueuedWrite>& batch);
 
-private:
+  private:
     // Applies the lane's groups; returns, per group, the index where its ordered bulk stopped on
     // a duplicate key (the group's size when it completed).
     std::vector<size_t> apply_lane(const std::vector<WriteGroup>& groups);

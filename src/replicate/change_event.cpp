@@ -127,7 +127,8 @@ ChangeEvent ChangeEvent::parse(const bson_t* event) {
     }
     parsed.ns_ = namespace_field(event, "ns").value_or(Namespace{});
     parsed.to_ = namespace_field(event, "to");
-    if (auto key = optional_subdocument(event, "documentKey")) parsed.document_key_ = std::move(*key);
+    if (auto key = optional_subdocument(event, "documentKey"))
+        parsed.document_key_ = std::move(*key);
     parsed.full_document_ = optional_subdocument(event, "fullDocument");
     if (auto update = optional_subdocument(event, "updateDescription")) {
         parsed.update_ = parse_update_description(update->view());

@@ -59,7 +59,7 @@ struct UpdateDescription {
 };
 
 class ChangeEvent {
-public:
+  public:
     // Parses one event; throws std::invalid_argument when a required field is missing.
     static ChangeEvent parse(const bson_t* event);
 
@@ -74,7 +74,9 @@ public:
     const bson_t* document_key() const { return document_key_.view(); }
     // The full document, or nullptr when the event has none (or it is null: updateLookup found
     // the document deleted).
-    const bson_t* full_document() const { return full_document_ ? full_document_->view() : nullptr; }
+    const bson_t* full_document() const {
+        return full_document_ ? full_document_->view() : nullptr;
+    }
     const std::optional<UpdateDescription>& update_description() const { return update_; }
     // operationDescription of expanded DDL events (create, createIndexes, modify, ...).
     const bson_t* operation_description() const {
@@ -84,7 +86,7 @@ public:
     bool is_data_event() const;
     bool is_catalog_event() const { return !is_data_event(); }
 
-private:
+  private:
     ChangeEvent() = default;
 
     OperationType type_ = OperationType::kUnknown;

@@ -56,7 +56,8 @@ bson::Document collision_filter(const bson_t* index, const bson_t* document) {
     bson_iter_t key;
     if (auto key_pattern = mongo::get_document(index, "key"); key_pattern) {
         bson_iter_init(&key, key_pattern->view());
-        while (bson_iter_next(&key)) append_key_condition(&clause, bson_iter_key(&key), document);
+        while (bson_iter_next(&key))
+            append_key_condition(&clause, bson_iter_key(&key), document);
     }
     bson_append_document_end(&and_array, &clause);
     bson_append_document_begin(&and_array, "1", 1, &clause);
@@ -129,7 +130,8 @@ std::vector<bson::Document> ConflictResolver::find_blockers(const Namespace& ns,
         if (!is_unique_secondary_index(index.view())) continue;
         bson::Document filter = collision_filter(index.view(), document);
         mongo::Cursor cursor = collection.find(filter.view(), projection.view());
-        while (const bson_t* found = cursor.next()) blockers.push_back(id_filter(found));
+        while (const bson_t* found = cursor.next())
+            blockers.push_back(id_filter(found));
     }
     return blockers;
 }
@@ -138,16 +140,17 @@ void ConflictResolver::force_write(const Namespace& ns, const WriteOp& op, int d
     if (apply_single(destination_, ns, op)) return;
     if (depth >= kMaxResolutionDepth) {
         throw mongo::Error(MONGOC_ERROR_SERVER, mongo::codes::kDuplicateKey,
-                           "unresolvable unique-key conflict in '" + ns.full() +
-                               "' for document " + bson::to_json(op.filter.view()) +
+                           "unresolvable unique-key conflict in '" + ns.full() + "' for document " +
+                               bson::to_json(op.filter.view()) +
                                ": the destination enforces a unique index the source does not");
     }
     std::optional<WriteOp> known = with_known_document(ns, op);
     if (!known) return;
     std::vector<bson::Document> blockers = find_blockers(ns, known->body.view());
-    spdlog::debug("Unique-key conflict in '{}' for {}: rewriting {} blocking document(s) from the "
-                  "source",
-                  ns.coll, bson::to_json(op.filter.view()), blockers.size());
+    spdlog::debug(
+        "Unique-key conflict in '{}' for {}: rewriting {} blocking document(s) from the "
+        "source",
+        ns.coll, bson::to_json(op.filter.view()), blockers.size());
     for (const auto& blocker : blockers) {
         apply_single(destination_, ns, WriteOp{WriteKind::kDelete, blocker.copy(), {}, false});
     }

@@ -14,7 +14,7 @@
 namespace tributary::replicate {
 
 class ConflictResolver {
-public:
+  public:
     ConflictResolver(mongoc_client_t* source, mongoc_client_t* destination)
         : source_(source), destination_(destination) {}
 
@@ -26,7 +26,7 @@ public:
     // Later events of the documents touched re-apply idempotently, so the result converges.
     void apply_in_order(const std::vector<const QueuedWrite*>& writes);
 
-private:
+  private:
     void apply_pending(size_t index);
     // The write as a replacement with a known document: replaces stay; updates become the
     // document's current source state; nullopt when the document no longer exists on the source.

@@ -28,7 +28,8 @@ std::vector<std::vector<WriteGroup>> route(const std::vector<QueuedWrite>& batch
     }
     std::vector<std::vector<WriteGroup>> routed(lanes);
     for (size_t lane = 0; lane < lanes; ++lane) {
-        for (auto& [ns, group] : by_namespace[lane]) routed[lane].push_back(std::move(group));
+        for (auto& [ns, group] : by_namespace[lane])
+            routed[lane].push_back(std::move(group));
     }
     return routed;
 }

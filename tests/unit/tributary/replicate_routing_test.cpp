@@ -54,8 +54,8 @@ TEST(ReplicateRouting, EachDocumentsWritesStayInEventOrderWithinOneGroup) {
                 if (i > 0) {
                     EXPECT_LT(group.writes[i - 1]->sequence, group.writes[i]->sequence);
                 }
-                auto [it, inserted] =
-                    lane_of_document.emplace(std::pair{group.ns.coll, id_of(group.writes[i])}, lane);
+                auto [it, inserted] = lane_of_document.emplace(
+                    std::pair{group.ns.coll, id_of(group.writes[i])}, lane);
                 EXPECT_EQ(it->second, lane);
             }
             total += group.writes.size();
@@ -66,7 +66,8 @@ TEST(ReplicateRouting, EachDocumentsWritesStayInEventOrderWithinOneGroup) {
 
 TEST(ReplicateRouting, UnappliedWritesAreTheFailedOnesAndTheirSuccessorsInEventOrder) {
     std::vector<QueuedWrite> batch;
-    for (uint64_t seq = 0; seq < 6; ++seq) batch.push_back(write_for(seq, "c", int(seq)));
+    for (uint64_t seq = 0; seq < 6; ++seq)
+        batch.push_back(write_for(seq, "c", int(seq)));
     std::vector<WriteGroup> groups(2);
     groups[0].writes = {&batch[0], &batch[2], &batch[4]};
     groups[1].writes = {&batch[1], &batch[3], &batch[5]};
@@ -78,7 +79,8 @@ TEST(ReplicateRouting, UnappliedWritesAreTheFailedOnesAndTheirSuccessorsInEventO
 
     unapplied = unapplied_in_event_order(groups, {2, 0});
     std::vector<uint64_t> sequences;
-    for (const auto* write : unapplied) sequences.push_back(write->sequence);
+    for (const auto* write : unapplied)
+        sequences.push_back(write->sequence);
     EXPECT_EQ(sequences, (std::vector<uint64_t>{1, 3, 4, 5}));
 }
 

@@ -1,0 +1,103 @@
+// DDL barriers. Creations and index/option changes are applied by reconciling the namespace with
+// the source's *current* catalog (idempotent, and identical for 4.4 sources that lack those
+// events); drops and renames are applied as the events say, since the source no longer shows
+// what was there.
+#include "replicate/catalog_events.h"
+
+#include <spdlog/spdlog.h>
+
+#include "catalog/catalog.h"
+#include "mongo/collection.h"
+#include "mongo/error.h"
+
+namespace tributary::replicate {
+
+void CatalogSync::apply_event(mongoc_client_t* source, mongoc_client_t* destination,
+                              const ChangeEvent& event) const {
+    const Namespace& ns = event.ns();
+    switch (event.type()) {
+        case OperationType::kDrop:
+            if (!filter_.matches(ns.db, ns.coll)) return;
+            spdlog::info("Dropped collection '{}' on secondary database.", ns.full());
+            mongo::Collection(destination, ns.db, ns.coll).drop();
+            return;
+        case OperationType::kRename:
+            apply_rename(destination, event);
+            return;
+        case OperationType::kDropDatabase:
+            if (filter_.database_selected(ns.db)) drop_database(destination, ns.db);
+            return;
+        case OperationType::kInvalidate:
+            return;  // the caller reopens the stream after the invalidating event
+        default:
+            // create, createIndexes, dropIndexes, modify, and types this version does not know.
+            if (!ns.coll.empty() && filter_.matches(ns.db, ns.coll)) {
+                reconcile_namespace(source, destination, ns);
+            } else if (ns.coll.empty() && filter_.database_selected(ns.db)) {
+                reconcile(source, destination);
+            }
+    }
+}
+
+void CatalogSync::apply_rename(mongoc_client_t* destination, const ChangeEvent& event) const {
+    const Namespace& from = event.ns();
+    const Namespace to = event.to().value_or(Namespace{});
+    const bool from_selected = filter_.matches(from.db, from.coll);
+    const bool to_selected = filter_.matches(to.db, to.coll);
+    if (from_selected && to_selected) {
+        bson::Document command;
+        BSON_APPEND_UTF8(command.get(), "renameCollection", from.full().c_str());
+        BSON_APPEND_UTF8(command.get(), "to", to.full().c_str());
+        // The source's rename succeeded, so whatever the destination holds under the target name
+        // is stale (dropTarget on the source, or a leftover).
+        BSON_APPEND_BOOL(command.get(), "dropTarget", true);
+        try {
+            mongo::run_command(destination, "admin", command.view());
+        } catch (const mongo::Error& error) {
+            if (error.code() != mongo::codes::kNamespaceNotFound) throw;
+        }
+        spdlog::info("Renamed collection '{}' to '{}' on secondary database.", from.full(),
+                     to.full());
+    } else if (from_selected) {
+        mongo::Collection(destination, from.db, from.coll).drop();
+        spdlog::info(
+            "Collection '{}' renamed out of the synced namespaces to '{}': dropped it on "
+            "secondary database.",
+            from.full(), to.full());
+    } else if (to_selected) {
+        spdlog::warn(
+            "Collection '{}' was renamed into the synced namespaces as '{}'; its "
+            "documents were never copied: run sync with --existing drop to copy them.",
+            from.full(), to.full());
+    }
+}
+
+void CatalogSync::drop_database(mongoc_client_t* destination, const std::string& db) const {
+    // Only the synced collections: the destination database may hold collections of its own.
+    for (const auto& entry : mongo::list_collections(destination, db)) {
+        std::string name = mongo::get_string(entry.view(), "name").value_or("");
+        if (filter_.matches(db, name)) mongo::Collection(destination, db, name).drop();
+    }
+    spdlog::info("Dropped database '{}' on secondary database.", db);
+}
+
+void CatalogSync::reconcile_namespace(mongoc_client_t* source, mongoc_client_t* destination,
+                                      const Namespace& ns) const {
+    catalog::NamespaceFilter only(std::vector<std::string>{ns.db}, {ns.full()}, {},
+                                  filter_.state_db());
+    catalog::apply(destination, catalog::diff(source, destination, only));
+}
+
+size_t CatalogSync::reconcile(mongoc_client_t* source, mongoc_client_t* destination) const {
+    catalog::CatalogDiff changes = catalog::diff(source, destination, filter_);
+    size_t count = changes.missing_collections.size() + changes.missing_indexes.size() +
+                   changes.extra_indexes.size() + changes.changed_options.size();
+    if (count > 0) {
+        spdlog::info("Catalog of the source changed: applying {} change(s) to secondary database.",
+                     count);
+        catalog::apply(destination, changes);
+    }
+    return count;
+}
+
+}  // namespace tributary::replicate

@@ -1,0 +1,36 @@
+// Catalog changes during replication: DDL events (drop, rename, dropDatabase, create,
+// createIndexes, dropIndexes, modify) applied as barriers, and the source/destination catalog
+// comparison that stands in for the DDL events old sources (4.4) do not emit.
+#pragma once
+
+#include <mongoc/mongoc.h>
+
+#include "catalog/namespace_filter.h"
+#include "replicate/change_event.h"
+
+namespace tributary::replicate {
+
+class CatalogSync {
+  public:
+    explicit CatalogSync(const catalog::NamespaceFilter& filter) : filter_(filter) {}
+
+    // Applies one catalog event to the destination. All writes before it must already be
+    // applied (the caller drains its batch first). Events on unselected namespaces are ignored.
+    void apply_event(mongoc_client_t* source, mongoc_client_t* destination,
+                     const ChangeEvent& event) const;
+
+    // Brings collections, options and indexes of every selected namespace in line with the
+    // source (listCollections/listIndexes on both sides); returns the number of changes made.
+    size_t reconcile(mongoc_client_t* source, mongoc_client_t* destination) const;
+
+  private:
+    void apply_rename(mongoc_client_t* destination, const ChangeEvent& event) const;
+    void drop_database(mongoc_client_t* destination, const std::string& db) const;
+    // Reconciles one namespace from the source's current catalog (create, indexes, collMod).
+    void reconcile_namespace(mongoc_client_t* source, mongoc_client_t* destination,
+                             const Namespace& ns) const;
+
+    const catalog::NamespaceFilter& filter_;
+};
+
+}  // namespace tributary::replicate

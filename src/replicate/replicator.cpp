@@ -1,0 +1,351 @@
+// The replication loop: read events, queue their writes, flush at batch size, after a short
+// delay, before every catalog barrier and on stop; checkpoint after each flush; resume from the
+// last applied token after invalidate or a transient failure.
+#include "replicate/replicator.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <thread>
+
+#include "catalog/catalog.h"
+#include "mongo/collection.h"
+#include "mongo/error.h"
+#include "mongo/server_info.h"
+#include "replicate/write_model.h"
+
+namespace tributary::replicate {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// How long a getMore waits for events: also how quickly a stop request is noticed when idle.
+constexpr int64_t kMaxAwaitTimeMs = 500;
+constexpr int kMaxApplyAttempts = 5;
+constexpr int kMaxReconnectAttempts = 30;
+constexpr auto kIdleCheckpointInterval = std::chrono::seconds(5);
+
+// A destination write that retrying will not fix (validation, unresolvable conflict, ...).
+class WriteFailure : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+// Sleeps up to `delay`, returning early when `stop` is set.
+void backoff(std::chrono::milliseconds delay, const std::atomic<bool>& stop) {
+    const auto until = Clock::now() + delay;
+    while (!stop && Clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+}
+
+std::chrono::milliseconds backoff_delay(int attempt) {
+    return std::chrono::milliseconds(std::min(100 << std::min(attempt, 6), 5000));
+}
+
+// {pipeline: [{$match: {"ns.db": {$in: [...]}}}]}: a cluster-wide stream only ships events of
+// the synced databases (documents are still filtered client-side per collection).
+bson::Document database_match(const std::vector<std::string>& databases) {
+    bson::Document pipeline;
+    bson_t stages, stage, match, field, in;
+    bson_append_array_begin(pipeline.get(), "pipeline", -1, &stages);
+    bson_append_document_begin(&stages, "0", -1, &stage);
+    bson_append_document_begin(&stage, "$match", -1, &match);
+    bson_append_document_begin(&match, "ns.db", -1, &field);
+    bson_append_array_begin(&field, "$in", -1, &in);
+    for (size_t i = 0; i < databases.size(); ++i) {
+        bson_append_utf8(&in, std::to_string(i).c_str(), -1, databases[i].c_str(), -1);
+    }
+    bson_append_array_end(&field, &in);
+    bson_append_document_end(&match, &field);
+    bson_append_document_end(&stage, &match);
+    bson_append_document_end(&stages, &stage);
+    bson_append_array_end(pipeline.get(), &stages);
+    return pipeline;
+}
+
+}  // namespace
+
+Replicator::Replicator(ReplicateConfig config, mongo::ClientPool& source,
+                       mongo::ClientPool& destination, const catalog::NamespaceFilter& filter,
+                       checkpoint::Checkpoint& checkpoint, ResyncFunction resync)
+    : config_(config),
+      source_(source),
+      destination_(destination),
+      filter_(filter),
+      checkpoint_(checkpoint),
+      resync_(std::move(resync)),
+      applier_(source, destination, config.lanes),
+      catalog_(filter) {}
+
+int Replicator::run(const checkpoint::StartPoint& from, const std::atomic<bool>& stop) {
+    StreamPosition position{from.resume_token.copy(), false, from.operation_time};
+    while (true) {
+        try {
+            source_has_ddl_events_ =
+                mongo::fetch_server_info(source_.lease().get()).has_expanded_events();
+            return follow(position, stop);
+        } catch (const mongo::Error& error) {
+            if (error.is_history_lost()) {
+                if (!config_.resync_on_history_lost || !resync_) {
+                    spdlog::error(
+                        "The source no longer holds the change history needed to resume "
+                        "replication (error 286, ChangeStreamHistoryLost: the oplog rolled past "
+                        "the checkpoint). Recover by running sync again with "
+                        "--on-history-lost resync (recopies the synced collections), or with a "
+                        "larger oplog on the source. Details: {}",
+                        error.what());
+                    return kExitHistoryLost;
+                }
+                std::vector<std::string> namespaces;
+                for (const auto& info : catalog::list_all(source_.lease().get(), filter_)) {
+                    namespaces.push_back(info.ns());
+                }
+                spdlog::warn(
+                    "The source no longer holds the change history needed to resume "
+                    "(error 286); recopying {} synced collection(s) "
+                    "(--on-history-lost resync).",
+                    namespaces.size());
+                checkpoint::StartPoint restart = resync_(namespaces);
+                position =
+                    StreamPosition{restart.resume_token.copy(), false, restart.operation_time};
+                continue;
+            }
+            if ((error.is_transient() || error.is_connection_failure()) && !stop &&
+                ++reconnects_ <= kMaxReconnectAttempts) {
+                spdlog::warn(
+                    "Change stream interrupted ({}); resuming from the last applied "
+                    "event (attempt {}).",
+                    error.what(), reconnects_);
+                backoff(backoff_delay(reconnects_), stop);
+                continue;
+            }
+            if (stop) return kExitOk;
+            spdlog::error("Replication stopped: {}", error.what());
+            return error.is_connection_failure() ? kExitConnect
+                                                 : kExitInternal;
+        } catch (const WriteFailure& failure) {
+            spdlog::error("Replication stopped: cannot write to the destination: {}",
+                          failure.what());
+            return kExitWriteFailure;
+        } catch (const std::exception& failure) {
+            spdlog::error("Replication stopped: internal error: {}", failure.what());
+            return kExitInternal;
+        }
+    }
+}
+
+void Replicator::open_stream(const StreamPosition& position,
+                             std::optional<mongo::ChangeStream>& stream) {
+    mongo::ChangeStreamOptions options;
+    if (!position.resume_token.empty()) {
+        auto& token = position.start_after ? options.start_after : options.resume_after;
+        token = position.resume_token.copy();
+    } else if (!position.operation_time.is_null()) {
+        options.start_at_operation_time = position.operation_time;
+    }
+    options.batch_size = static_cast<int32_t>(config_.batch_size);
+    options.max_await_time_ms = kMaxAwaitTimeMs;
+    options.show_expanded_events = source_has_ddl_events_;
+    mongo::WatchScope scope;
+    std::optional<bson::Document> pipeline;
+    if (auto db = filter_.single_database()) {
+        scope.db = *db;
+    } else if (!filter_.databases().empty()) {
+        pipeline = database_match(filter_.databases());
+    }
+    stream.reset();
+    stream.emplace(source_.lease(), scope, options, pipeline ? pipeline->view() : nullptr);
+    spdlog::info("Database change stream started...");
+}
+
+int Replicator::follow(StreamPosition& position, const std::atomic<bool>& stop) {
+    batch_.clear();  // queued but unapplied events are read again from `position`
+    batch_events_ = 0;
+    unsaved_ = false;
+    std::optional<mongo::ChangeStream> stream;
+    open_stream(position, stream);
+    while (!stop) {
+        if (const bson_t* raw = stream->next()) {
+            handle_event(raw, position);
+            if (invalidated_) {
+                invalidated_ = false;
+                position.start_after = true;  // resumeAfter an invalidate token is an error
+                open_stream(position, stream);
+            }
+        } else if (auto failure = stream->error()) {
+            throw *failure;
+        } else {
+            on_idle(*stream, position);
+        }
+        if (unsaved_ && (batch_events_ >= config_.batch_size ||
+                         Clock::now() - batch_started_ >= config_.max_batch_delay)) {
+            flush(position);
+        }
+        poll_catalog(position);
+        log_rate();
+    }
+    flush(position);
+    spdlog::info("Replication stopped; checkpoint saved to {}.", checkpoint_.describe_store());
+    return kExitOk;
+}
+
+void Replicator::handle_event(const bson_t* raw, StreamPosition& position) {
+    ChangeEvent event = ChangeEvent::parse(raw);
+    if (event.is_catalog_event()) {
+        flush(position);
+        apply_catalog_event(event);
+        invalidated_ = event.type() == OperationType::kInvalidate;
+        position.resume_token = bson::Document::copy_of(event.resume_token());
+        checkpoint_.save_resume_token(event.resume_token(), event.cluster_time());
+        return;
+    }
+    if (!unsaved_) batch_started_ = Clock::now();
+    unsaved_ = true;
+    ++batch_events_;
+    batch_token_ = bson::Document::copy_of(event.resume_token());
+    batch_time_ = event.cluster_time();
+    if (filter_.matches(event.ns().db, event.ns().coll)) queue_data_event(event);
+}
+
+void Replicator::queue_data_event(const ChangeEvent& event) {
+    Translation translation = translate(event);
+    if (translation.needs_current_document) {
+        // The event cannot be applied as it is (see is_ambiguous): what updateLookup would
+        // return, fetched only for these events instead of for every update.
+        if (auto current = current_source_document(event)) {
+            translation.ops.push_back(replace_with_document(current->view()));
+        }
+    }
+    log_write(event, translation);
+    for (auto& op : translation.ops) {
+        batch_.push_back(QueuedWrite{sequence_++, event.ns(), std::move(op)});
+    }
+}
+
+std::optional<bson::Document> Replicator::current_source_document(const ChangeEvent& event) {
+    mongo::ClientLease client = source_.lease();
+    mongo::Collection collection(client.get(), event.ns().db, event.ns().coll);
+    bson::Document filter = id_filter(event.document_key());
+    bson::Document options = bson::Document::from_json(R"({"limit": 1})");
+    mongo::Cursor cursor = collection.find(filter.view(), options.view());
+    const bson_t* found = cursor.next();
+    // Gone: the document was deleted since, and its delete event follows in the stream.
+    if (!found) return std::nullopt;
+    return bson::Document::copy_of(found);
+}
+
+void Replicator::apply_catalog_event(const ChangeEvent& event) {
+    mongo::ClientLease source = source_.lease();
+    mongo::ClientLease destination = destination_.lease();
+    catalog_.apply_event(source.get(), destination.get(), event);
+    // Sources without DDL events: a drop or rename is also the moment to look for index and
+    // option changes that came with no event.
+    if (!source_has_ddl_events_) catalog_.reconcile(source.get(), destination.get());
+}
+
+void Replicator::flush(StreamPosition& position) {
+    if (!unsaved_) return;
+    apply_with_retry();
+    checkpoint_.save_resume_token(batch_token_.view(), batch_time_);
+    position.resume_token = batch_token_.copy();
+    position.start_after = false;
+    events_since_rate_log_ += batch_events_;
+    last_applied_time_ = batch_time_;
+    batch_.clear();
+    batch_events_ = 0;
+    unsaved_ = false;
+    reconnects_ = 0;
+}
+
+void Replicator::apply_with_retry() {
+    for (int attempt = 1;; ++attempt) {
+        try {
+            applier_.apply(batch_);
+            return;
+        } catch (const mongo::Error& error) {
+            // Every write is idempotent, so a batch interrupted midway is simply applied again.
+            if (!(error.is_transient() || error.is_connection_failure()) ||
+                attempt >= kMaxApplyAttempts) {
+                throw WriteFailure(error.what());
+            }
+            spdlog::warn("Applying a batch failed ({}); retrying (attempt {}).", error.what(),
+                         attempt);
+            std::this_thread::sleep_for(backoff_delay(attempt));
+        }
+    }
+}
+
+void Replicator::on_idle(const mongo::ChangeStream& stream, StreamPosition& position) {
+    // Nothing pending: the stream's high-water mark is a safe resume point, so an idle run
+    // does not rescan a long stretch of unrelated oplog after a restart.
+    if (unsaved_ || Clock::now() - last_idle_save_ < kIdleCheckpointInterval) return;
+    last_idle_save_ = Clock::now();
+    bson::Document token = stream.resume_token();
+    if (token.empty() || bson::byte_equal(token.view(), position.resume_token.view())) return;
+    checkpoint_.save_resume_token(token.view(), last_applied_time_);
+    position.resume_token = std::move(token);
+    position.start_after = false;
+}
+
+void Replicator::poll_catalog(StreamPosition& position) {
+    if (source_has_ddl_events_ ||
+        Clock::now() - last_catalog_poll_ < config_.catalog_poll_interval) {
+        return;
+    }
+    flush(position);
+    mongo::ClientLease source = source_.lease();
+    mongo::ClientLease destination = destination_.lease();
+    catalog_.reconcile(source.get(), destination.get());
+    last_catalog_poll_ = Clock::now();
+}
+
+void Replicator::log_rate() {
+    const auto now = Clock::now();
+    const auto elapsed = std::chrono::duration<double>(now - last_rate_log_).count();
+    if (elapsed < std::chrono::duration<double>(config_.rate_log_interval).count()) return;
+    const double rate = static_cast<double>(events_since_rate_log_) / elapsed;
+    if (rate >= config_.rate_log_min_events_per_second) {
+        const int64_t wall = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+        const int64_t lag = std::max<int64_t>(0, wall - int64_t(last_applied_time_.t));
+        spdlog::info("Applied {} change events in the last {:.0f}s ({:.0f} events/s), lag {}s.",
+                     events_since_rate_log_, elapsed, rate, lag);
+    }
+    events_since_rate_log_ = 0;
+    last_rate_log_ = now;
+}
+
+std::string Replicator::display_name(const Namespace& ns) const {
+    // The original script's lines name the collection only; with several databases the
+    // database is needed to tell them apart.
+    return filter_.single_database() ? ns.coll : ns.full();
+}
+
+void Replicator::log_write(const ChangeEvent& event, const Translation& translation) const {
+    if (!spdlog::should_log(spdlog::level::debug) || translation.ops.empty()) return;
+    const std::string name = display_name(event.ns());
+    const WriteOp& last = translation.ops.back();
+    switch (event.type()) {
+        case OperationType::kInsert:
+            spdlog::debug("Inserted new document into '{}': {}", name,
+                          bson::to_json(last.body.view()));
+            break;
+        case OperationType::kUpdate:
+            if (last.kind == WriteKind::kUpdate) {
+                spdlog::debug("Updated document in '{}': {} with changes: {}", name,
+                              bson::to_json(last.filter.view()), bson::to_json(last.body.view()));
+                break;
+            }
+            [[fallthrough]];
+        case OperationType::kReplace:
+            spdlog::debug("Replaced document in '{}': {}", name, bson::to_json(last.body.view()));
+            break;
+        default:
+            spdlog::debug("Deleted document from '{}': {}", name,
+                          bson::to_json(last.filter.view()));
+    }
+}
+
+}  // namespace tributary::replicate

@@ -1,0 +1,108 @@
+// Replication: one change stream on the source, events batched between catalog barriers and
+// applied to the destination, the resume token checkpointed after every applied batch.
+//
+// API for the CLI (tributary-core wires it in src/cli after the copy):
+//   replicate::ReplicateConfig config;              // batch size, lanes, intervals, history-lost
+//   replicate::Replicator replicator(config, source_pool, destination_pool, namespace_filter,
+//                                    checkpoint, resync);  // resync may be empty
+//   int exit_code = replicator.run(start_point, stop_flag);
+// `start_point`: the checkpoint's replication resume token when it has one, else the copy's
+// StartPoint (resume token captured before the copy, or its operation time). run() returns when
+// `stop_flag` becomes true (after applying the batch in flight and saving the checkpoint: 0) or
+// on a failure, with the exit code of docs/usage.md: 3 source unreachable, 4 history lost,
+// 5 destination write failure, 1 internal error; the reason is logged at ERROR first.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "catalog/namespace_filter.h"
+#include "checkpoint/checkpoint.h"
+#include "cli/exit_codes.h"
+#include "mongo/change_stream.h"
+#include "mongo/client.h"
+#include "replicate/applier.h"
+#include "replicate/catalog_events.h"
+#include "replicate/change_event.h"
+
+namespace tributary::replicate {
+
+struct ReplicateConfig {
+    size_t batch_size = 1000;                        // events per applied batch at most
+    std::chrono::milliseconds max_batch_delay{100};  // a partial batch waits no longer
+    size_t lanes = 4;                                // parallel appliers (documents by _id hash)
+    // Catalog comparison period for sources without DDL events (4.4): --catalog-poll-interval.
+    std::chrono::milliseconds catalog_poll_interval{5000};
+    std::chrono::seconds rate_log_interval{10};
+    double rate_log_min_events_per_second = 1.0;  // quieter rates are not logged at INFO
+    bool resync_on_history_lost = false;          // --on-history-lost resync
+};
+
+// Recopies the given namespaces ("db.coll") after the source lost the stream's history and
+// returns the new start point, captured before that copy (tributary-core's copy).
+using ResyncFunction =
+    std::function<checkpoint::StartPoint(const std::vector<std::string>& namespaces)>;
+
+class Replicator {
+  public:
+    Replicator(ReplicateConfig config, mongo::ClientPool& source, mongo::ClientPool& destination,
+               const catalog::NamespaceFilter& filter, checkpoint::Checkpoint& checkpoint,
+               ResyncFunction resync = {});
+
+    // Returns a tributary::ExitCode (cli/exit_codes.h).
+    int run(const checkpoint::StartPoint& from, const std::atomic<bool>& stop);
+
+  private:
+    struct StreamPosition {
+        bson::Document resume_token;  // last event applied (or high-water mark when idle)
+        bool start_after = false;     // true after an invalidate
+        bson::Timestamp operation_time;
+    };
+
+    int follow(StreamPosition& position, const std::atomic<bool>& stop);
+    void open_stream(const StreamPosition& position, std::optional<mongo::ChangeStream>& stream);
+    void poll_catalog(StreamPosition& position);
+    void handle_event(const bson_t* raw, StreamPosition& position);
+    void queue_data_event(const ChangeEvent& event);
+    void apply_catalog_event(const ChangeEvent& event);
+    void flush(StreamPosition& position);
+    void apply_with_retry();
+    void on_idle(const mongo::ChangeStream& stream, StreamPosition& position);
+    void log_rate();
+    std::string display_name(const Namespace& ns) const;
+    void log_write(const ChangeEvent& event, const Translation& translation) const;
+    std::optional<bson::Document> current_source_document(const ChangeEvent& event);
+
+    ReplicateConfig config_;
+    mongo::ClientPool& source_;
+    mongo::ClientPool& destination_;
+    const catalog::NamespaceFilter& filter_;
+    checkpoint::Checkpoint& checkpoint_;
+    ResyncFunction resync_;
+    Applier applier_;
+    CatalogSync catalog_;
+    bool source_has_ddl_events_ = false;
+
+    std::vector<QueuedWrite> batch_;
+    bson::Document batch_token_;  // token of the newest event read (all before it are queued)
+    bson::Timestamp batch_time_;
+    std::chrono::steady_clock::time_point batch_started_;
+    uint64_t sequence_ = 0;
+    bool invalidated_ = false;
+    bool unsaved_ = false;  // events read since the last checkpoint
+    uint64_t batch_events_ = 0;
+    int reconnects_ = 0;  // consecutive failed resumes; reset by every applied batch
+
+    uint64_t events_since_rate_log_ = 0;
+    bson::Timestamp last_applied_time_;
+    std::chrono::steady_clock::time_point last_rate_log_ = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point last_catalog_poll_ = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point last_idle_save_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace tributary::replicate
