@@ -251,6 +251,7 @@ void register_catalog_commands(CommandRegistry& registry) {
     registry.add("dropDatabase", cmd_drop_database);
     registry.add("listCollections", cmd_list_collections);
     registry.add("listDatabases", cmd_list_databases);
+    register_index_commands(registry);
 }
 
 }  // namespace tmd

@@ -43,6 +43,10 @@ int64_t non_negative_argument(const Document& body, const std::string& command, 
 // {_id: value} for oplog document keys.
 StoredDoc document_key_of(const Value& id);
 
+// Registers createIndexes/listIndexes/dropIndexes (index_commands.cpp); called by
+// register_catalog_commands.
+void register_index_commands(CommandRegistry& registry);
+
 // mongod's type names ("string", "double", ...) for error messages.
 std::string type_name(bson_type_t type);
 
