@@ -122,8 +122,7 @@ int Replicator::run(const checkpoint::StartPoint& from, const std::atomic<bool>&
             }
             if (stop) return kExitOk;
             spdlog::error("Replication stopped: {}", error.what());
-            return error.is_connection_failure() ? kExitConnect
-                                                 : kExitInternal;
+            return error.is_connection_failure() ? kExitConnect : kExitInternal;
         } catch (const WriteFailure& failure) {
             spdlog::error("Replication stopped: cannot write to the destination: {}",
                           failure.what());

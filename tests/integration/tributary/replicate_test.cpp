@@ -1,0 +1,258 @@
+// Integration tests: the Replicator between two servers (source 4.4 or 7.0 profile, destination
+// 7.0): CRUD events, replay of writes made before the start point, a unique-value swap, 4.4
+// index changes found by catalog polling, and a lost history.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "catalog/namespace_filter.h"
+#include "checkpoint/checkpoint.h"
+#include "cli/exit_codes.h"
+#include "mongo/client.h"
+#include "mongo/server_info.h"
+#include "replicate/replicator.h"
+#include "support/mongo_client.h"
+#include "support/server_process.h"
+
+namespace tributary::replicate {
+namespace {
+
+using testsupport::Bson;
+using Clock = std::chrono::steady_clock;
+
+// Polls `condition` until it holds or `seconds` pass.
+bool eventually(const std::function<bool()>& condition, int seconds = 15) {
+    const auto deadline = Clock::now() + std::chrono::seconds(seconds);
+    while (Clock::now() < deadline) {
+        if (condition()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return condition();
+}
+
+// One sync run: the Replicator on its own thread from a start point, stopped like SIGTERM.
+class ReplicationRun {
+  public:
+    ReplicationRun(const std::string& source_uri, const std::string& destination_uri,
+                   const std::string& db, checkpoint::StartPoint from, ReplicateConfig config,
+                   const std::string& state_file)
+        : source_(mongo::Uri(source_uri), "replicate-test"),
+          destination_(mongo::Uri(destination_uri), "replicate-test"),
+          filter_({db}, {}, {}, "__tributary"),
+          checkpoint_(checkpoint::open_file_store(state_file), checkpoint::State{}),
+          replicator_(config, source_, destination_, filter_, checkpoint_) {
+        thread_ = std::thread(
+            [this, from = std::move(from)] { exit_code_ = replicator_.run(from, stop_); });
+    }
+    ~ReplicationRun() { stop(); }
+
+    int stop() {
+        stop_ = true;
+        if (thread_.joinable()) thread_.join();
+        return exit_code_;
+    }
+    checkpoint::State state() const { return checkpoint_.snapshot(); }
+
+  private:
+    mongo::ClientPool source_;
+    mongo::ClientPool destination_;
+    catalog::NamespaceFilter filter_;
+    checkpoint::Checkpoint checkpoint_;
+    Replicator replicator_;
+    std::atomic<bool> stop_{false};
+    std::atomic<int> exit_code_{-1};
+    std::thread thread_;
+};
+
+class ReplicateTest : public ::testing::Test {
+  protected:
+    void start_servers(const std::string& source_profile, std::vector<std::string> extra = {}) {
+        std::vector<std::string> source_args{"--version-profile", source_profile};
+        source_args.insert(source_args.end(), extra.begin(), extra.end());
+        source_server_ = testsupport::source_uri_or_start(source_args);
+        dest_server_ = testsupport::dest_uri_or_start({"--version-profile", "7.0"});
+        source_ = std::make_unique<testsupport::Client>(source_server_.uri);
+        dest_ = std::make_unique<testsupport::Client>(dest_server_.uri);
+        db_ = testsupport::unique_name("replicate");
+        state_file_ = (std::filesystem::temp_directory_path() / (db_ + ".state")).string();
+    }
+    void TearDown() override {
+        run_.reset();
+        if (source_) source_->run_command(db_, R"({"dropDatabase": 1})");
+        if (dest_) dest_->run_command(db_, R"({"dropDatabase": 1})");
+        std::filesystem::remove(state_file_);
+    }
+    // Skips while the source cannot open change streams (testmongod before they land).
+    bool source_has_change_streams() {
+        auto reply = source_->run_command(
+            db_, R"({"aggregate": 1, "pipeline": [{"$changeStream": {}}], "cursor": {}})");
+        return reply.ok;
+    }
+    checkpoint::StartPoint now() {
+        mongo::ClientPool pool(mongo::Uri(source_server_.uri), "replicate-test");
+        return checkpoint::StartPoint{bson::Document(),
+                                      mongo::fetch_operation_time(pool.lease().get())};
+    }
+    void start_run(checkpoint::StartPoint from, ReplicateConfig config = {}) {
+        config.max_batch_delay = std::chrono::milliseconds(20);
+        run_ = std::make_unique<ReplicationRun>(source_server_.uri, dest_server_.uri, db_,
+                                                std::move(from), config, state_file_);
+    }
+    void source_command(const std::string& json) {
+        auto result = source_->run_command(db_, json);
+        ASSERT_TRUE(result.ok) << json << ": " << result.error;
+    }
+    void dest_command(const std::string& json) {
+        auto result = dest_->run_command(db_, json);
+        ASSERT_TRUE(result.ok) << json << ": " << result.error;
+    }
+    // The documents of `coll` sorted by _id, as relaxed JSON.
+    static std::string contents(testsupport::Client& client, const std::string& db,
+                                const std::string& coll) {
+        auto reply = client.run_command(
+            db, R"({"find": ")" + coll + R"(", "sort": {"_id": 1}, "batchSize": 100000})");
+        return reply.ok ? reply.reply.document("cursor.firstBatch").json() : reply.error;
+    }
+    bool same_contents(const std::string& coll) {
+        return contents(*source_, db_, coll) == contents(*dest_, db_, coll);
+    }
+
+    testsupport::TestServer source_server_;
+    testsupport::TestServer dest_server_;
+    std::unique_ptr<testsupport::Client> source_;
+    std::unique_ptr<testsupport::Client> dest_;
+    std::string db_;
+    std::string state_file_;
+    std::unique_ptr<ReplicationRun> run_;
+};
+
+#define REQUIRE_CHANGE_STREAMS() \
+    if (!source_has_change_streams()) GTEST_SKIP() << "source has no change streams"
+
+TEST_F(ReplicateTest, InsertsUpdatesReplacesAndDeletesReachTheDestination) {
+    start_servers("4.4");
+    REQUIRE_CHANGE_STREAMS();
+    start_run(now());
+    source_command(R"({"insert": "users", "documents": [{"_id": 1, "name": "John", "age": 30},
+        {"_id": 2, "name": "Ann", "tags": [1, 2, 3]}, {"_id": 3, "name": "Bo"}]})");
+    source_command(R"({"update": "users", "updates": [{"q": {"_id": 1}, "u": {"$set": {"age": 31}}},
+        {"q": {"_id": 2}, "u": {"$pop": {"tags": 1}, "$unset": {"name": ""}}},
+        {"q": {"_id": 3}, "u": {"name": "Bob", "v": 2}}]})");
+    source_command(R"({"delete": "users", "deletes": [{"q": {"_id": 1}, "limit": 1}]})");
+    EXPECT_TRUE(eventually([&] { return same_contents("users"); }))
+        << contents(*source_, db_, "users") << "\n"
+        << contents(*dest_, db_, "users");
+    EXPECT_EQ(run_->stop(), kExitOk);
+    EXPECT_FALSE(run_->state().resume_token.empty());
+}
+
+TEST_F(ReplicateTest, WritesBeforeTheStartPointAreReplayedIdempotently) {
+    start_servers("7.0");
+    REQUIRE_CHANGE_STREAMS();
+    checkpoint::StartPoint start = now();
+    source_command(R"({"insert": "c", "documents": [{"_id": 1, "v": 1}, {"_id": 2, "v": 1}]})");
+    source_command(R"({"update": "c", "updates": [{"q": {"_id": 1}, "u": {"$inc": {"v": 1}}}]})");
+    source_command(R"({"delete": "c", "deletes": [{"q": {"_id": 2}, "limit": 1}]})");
+    source_command(R"({"insert": "c", "documents": [{"_id": 3, "v": 1}]})");
+    // The copy already saw the final state of _id 1 and _id 3.
+    dest_command(R"({"insert": "c", "documents": [{"_id": 1, "v": 2}, {"_id": 3, "v": 1}]})");
+    start_run(std::move(start));
+    EXPECT_TRUE(eventually([&] { return same_contents("c"); }))
+        << contents(*source_, db_, "c") << "\n"
+        << contents(*dest_, db_, "c");
+}
+
+TEST_F(ReplicateTest, UniqueValueSwapConverges) {
+    start_servers("7.0");
+    REQUIRE_CHANGE_STREAMS();
+    for (auto* client : {source_.get(), dest_.get()}) {
+        client->run_command(db_, R"({"createIndexes": "people", "indexes": [
+            {"key": {"email": 1}, "name": "email_1", "unique": true}]})");
+        client->run_command(db_, R"({"insert": "people", "documents": [
+            {"_id": 1, "email": "a@x"}, {"_id": 2, "email": "b@x"}]})");
+    }
+    ReplicateConfig config;
+    config.lanes = 4;
+    start_run(now(), config);
+    for (int round = 0; round < 5; ++round) {
+        source_command(R"({"update": "people", "updates": [
+            {"q": {"_id": 1}, "u": {"$set": {"email": "tmp"}}},
+            {"q": {"_id": 2}, "u": {"$set": {"email": ")" +
+                       std::string(round % 2 ? "b@x" : "a@x") + R"("}}},
+            {"q": {"_id": 1}, "u": {"$set": {"email": ")" +
+                       std::string(round % 2 ? "a@x" : "b@x") + R"("}}}]})");
+    }
+    // A copy that saw a later state than the replayed events: insert of a value now held by
+    // another document.
+    checkpoint::StartPoint replay_from = now();
+    source_command(R"({"insert": "people", "documents": [{"_id": 3, "email": "c@x"}]})");
+    source_command(R"({"delete": "people", "deletes": [{"q": {"_id": 3}, "limit": 1}]})");
+    source_command(R"({"insert": "people", "documents": [{"_id": 4, "email": "c@x"}]})");
+    EXPECT_TRUE(eventually([&] { return same_contents("people"); }))
+        << contents(*source_, db_, "people") << "\n"
+        << contents(*dest_, db_, "people");
+    EXPECT_EQ(run_->stop(), kExitOk);
+    dest_command(R"({"delete": "people", "deletes": [{"q": {"_id": 4}, "limit": 1}]})");
+    dest_command(R"({"insert": "people", "documents": [{"_id": 4, "email": "c@x"}]})");
+    start_run(std::move(replay_from), config);
+    EXPECT_TRUE(eventually([&] { return same_contents("people"); }))
+        << contents(*source_, db_, "people") << "\n"
+        << contents(*dest_, db_, "people");
+}
+
+TEST_F(ReplicateTest, IndexChangesOnA44SourceAreFoundByCatalogPolling) {
+    start_servers("4.4");
+    REQUIRE_CHANGE_STREAMS();
+    source_command(R"({"insert": "orders", "documents": [{"_id": 1, "sku": "x"}]})");
+    dest_command(R"({"insert": "orders", "documents": [{"_id": 1, "sku": "x"}]})");
+    ReplicateConfig config;
+    config.catalog_poll_interval = std::chrono::milliseconds(100);
+    start_run(now(), config);
+    source_command(R"({"createIndexes": "orders", "indexes": [
+        {"key": {"sku": 1}, "name": "sku_1", "unique": true}]})");
+    auto dest_has_index = [&](bool wanted) {
+        return eventually([&] {
+            auto reply = dest_->run_command(db_, R"({"listIndexes": "orders"})");
+            return reply.ok && (reply.reply.json().find("sku_1") != std::string::npos) == wanted;
+        });
+    };
+    EXPECT_TRUE(dest_has_index(true));
+    source_command(R"({"dropIndexes": "orders", "index": "sku_1"})");
+    EXPECT_TRUE(dest_has_index(false));
+}
+
+TEST_F(ReplicateTest, DropAndRenameAreAppliedAsBarriers) {
+    start_servers("7.0");
+    REQUIRE_CHANGE_STREAMS();
+    start_run(now());
+    source_command(R"({"insert": "a", "documents": [{"_id": 1}]})");
+    source_command(R"({"insert": "gone", "documents": [{"_id": 1}]})");
+    source_->run_command("admin",
+                         R"({"renameCollection": ")" + db_ + R"(.a", "to": ")" + db_ + R"(.b"})");
+    source_command(R"({"drop": "gone"})");
+    source_command(R"({"insert": "b", "documents": [{"_id": 2}]})");
+    EXPECT_TRUE(eventually([&] {
+        return same_contents("b") && same_contents("a") && same_contents("gone");
+    })) << contents(*dest_, db_, "b");
+}
+
+TEST_F(ReplicateTest, LostHistoryStopsWithExitCode4) {
+    start_servers("7.0", {"--oplog-size-mb", "1"});
+    REQUIRE_CHANGE_STREAMS();
+    checkpoint::StartPoint stale = now();
+    const std::string big(100 * 1024, 'x');
+    for (int i = 0; i < 40; ++i) {
+        source_command(R"({"insert": "fill", "documents": [{"pad": ")" + big + R"("}]})");
+    }
+    start_run(std::move(stale));
+    EXPECT_EQ(run_->stop(), kExitHistoryLost);
+}
+
+}  // namespace
+}  // namespace tributary::replicate
