@@ -1,0 +1,293 @@
+// Orchestrates the initial copy: start point first, then per collection create → split → copy
+// ranges on a worker pool → build indexes → mark complete. A collection is marked complete only
+// after its last range and its indexes, so a crash never leaves it looking finished.
+#include "copy/initial_copy.h"
+
+#include <spdlog/spdlog.h>
+
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "cli/exit_codes.h"
+#include "copy/range_copy.h"
+#include "copy/ranges.h"
+#include "mongo/change_stream.h"
+#include "mongo/collection.h"
+#include "mongo/server_info.h"
+#include "status/progress.h"
+
+namespace tributary::copy {
+
+checkpoint::StartPoint capture_start_point(mongo::ClientPool& source,
+                                           const catalog::NamespaceFilter& filter) {
+    checkpoint::StartPoint start;
+    {
+        mongo::ClientLease client = source.lease();
+        start.operation_time = mongo::fetch_operation_time(client.get());
+    }
+    mongo::WatchScope scope{filter.single_database().value_or(""), ""};
+    mongo::ChangeStream stream(source.lease(), scope, mongo::ChangeStreamOptions{});
+    // An empty first batch leaves the postBatchResumeToken as the cached resume token.
+    start.resume_token = stream.resume_token();
+    return start;
+}
+
+std::string display_name(const catalog::NamespaceFilter& filter, const std::string& db,
+                         const std::string& coll) {
+    return filter.single_database() ? coll : db + "." + coll;
+}
+
+InitialCopy::InitialCopy(CopyConfig config, mongo::ClientPool& source,
+                         mongo::ClientPool& destination, const catalog::NamespaceFilter& filter,
+                         checkpoint::Checkpoint& checkpoint, const std::atomic<bool>& stop)
+    : config_(config),
+      source_(source),
+      destination_(destination),
+      filter_(filter),
+      checkpoint_(checkpoint),
+      stop_(stop) {}
+
+std::string InitialCopy::name_of(const catalog::CollectionInfo& info) const {
+    return display_name(filter_, info.db, info.name);
+}
+
+namespace {
+
+bool has_start_point(const checkpoint::State& state) {
+    return !state.start.resume_token.empty() || !state.start.operation_time.is_null();
+}
+
+std::set<std::string> destination_names(mongoc_client_t* client, const std::string& db) {
+    std::set<std::string> names;
+    for (const bson::Document& entry : mongo::list_collections(client, db)) {
+        names.insert(mongo::get_string(entry.view(), "name").value_or(""));
+    }
+    return names;
+}
+
+}  // namespace
+
+bool InitialCopy::run() {
+    if (!has_start_point(checkpoint_.snapshot())) {
+        checkpoint_.set_start_point(capture_start_point(source_, filter_));
+    }
+    std::vector<catalog::CollectionInfo> all;
+    {
+        mongo::ClientLease client = source_.lease();
+        all = catalog::list_all(client.get(), filter_);
+    }
+    if (!copy_collections(select(std::move(all)))) return false;
+    checkpoint_.mark_copy_complete();
+    return true;
+}
+
+std::vector<catalog::CollectionInfo> InitialCopy::select(
+    std::vector<catalog::CollectionInfo> collections) {
+    checkpoint::State state = checkpoint_.snapshot();
+    mongo::ClientLease destination = destination_.lease();
+    mongo::ClientLease source = source_.lease();
+    std::map<std::string, std::set<std::string>> existing;  // by database
+    std::vector<catalog::CollectionInfo> selected;
+    std::vector<std::string> conflicts;
+    for (catalog::CollectionInfo& info : collections) {
+        auto known = state.collections.find(info.ns());
+        if (known != state.collections.end()) {
+            // Started by tributary: resume it, or nothing to do when complete.
+            if (known->second.phase != checkpoint::CopyPhase::kComplete) {
+                selected.push_back(std::move(info));
+            }
+            continue;
+        }
+        if (!existing.contains(info.db))
+            existing[info.db] = destination_names(destination.get(), info.db);
+        if (!existing[info.db].contains(info.name)) {
+            selected.push_back(std::move(info));
+            continue;
+        }
+        switch (config_.existing) {
+            case ExistingMode::kSkip: {
+                int64_t source_count =
+                    info.is_view()
+                        ? 0
+                        : mongo::Collection(source.get(), info.db, info.name).count_documents();
+                int64_t destination_count =
+                    info.is_view() ? 0
+                                   : mongo::Collection(destination.get(), info.db, info.name)
+                                         .count_documents();
+                spdlog::warn(
+                    "Collection '{}' already exists in secondary database; not copying it "
+                    "(source: {} documents, destination: {} documents). Use --existing drop to "
+                    "recopy it.",
+                    name_of(info), source_count, destination_count);
+                break;
+            }
+            case ExistingMode::kDrop:
+                spdlog::info("Dropping existing collection '{}' in secondary database...",
+                             name_of(info));
+                mongo::Collection(destination.get(), info.db, info.name).drop();
+                selected.push_back(std::move(info));
+                break;
+            case ExistingMode::kFail:
+                conflicts.push_back(info.ns());
+                break;
+        }
+    }
+    if (!conflicts.empty()) {
+        std::string names;
+        for (const std::string& ns : conflicts)
+            names += (names.empty() ? "" : ", ") + ns;
+        throw UserError(kExitUsage,
+                        "the destination already has collection(s) " + names +
+                            " that tributary did not copy; use --existing skip to keep them or "
+                            "--existing drop to replace them with the source's");
+    }
+    return selected;
+}
+
+bson::Document InitialCopy::choose_split_points(const catalog::CollectionInfo& info) {
+    mongo::ClientLease client = source_.lease();
+    mongo::Collection coll(client.get(), info.db, info.name);
+    int64_t count = coll.count_documents();
+    if (count < 2 * config_.min_range_docs) return bson::Document();  // one range
+    SplitPointPicker picker(range_size(count, config_.workers, config_.min_range_docs));
+    // _id only, in _id order: the scan reads the _id index, not the documents.
+    bson::Document opts(BCON_NEW("projection", "{", "_id", BCON_INT32(1), "}", "sort", "{", "_id",
+                                 BCON_INT32(1), "}", "batchSize", BCON_INT32(100000)));
+    mongo::Cursor cursor = coll.find(nullptr, opts.view());
+    while (const bson_t* doc = cursor.next()) {
+        if (!picker.add(doc)) break;
+    }
+    return picker.finish();
+}
+
+std::vector<size_t> InitialCopy::prepare(const catalog::CollectionInfo& info) {
+    spdlog::info("Copying collection '{}' to secondary database...", name_of(info));
+    {
+        mongo::ClientLease client = destination_.lease();
+        catalog::create_collection(client.get(), info);
+    }
+    if (info.is_view()) return {};
+    checkpoint::State state = checkpoint_.snapshot();
+    if (!state.collections.contains(info.ns())) {
+        checkpoint_.begin_collection(info.ns(), choose_split_points(info));
+        state = checkpoint_.snapshot();
+    }
+    const checkpoint::CollectionCopy& progress = state.collections.at(info.ns());
+    std::vector<size_t> remaining;
+    for (size_t range = 0; range < progress.ranges_done.size(); ++range) {
+        if (!progress.ranges_done[range]) remaining.push_back(range);
+    }
+    return remaining;
+}
+
+void InitialCopy::finish(const catalog::CollectionInfo& info) {
+    if (!info.is_view()) {
+        mongo::ClientLease client = destination_.lease();
+        try {
+            catalog::create_indexes(client.get(), info.db, info.name, info.indexes);
+        } catch (const mongo::Error& error) {
+            // A unique index can fail on a copy that is not a snapshot (two documents swapped a
+            // unique value while being read); the replicator's catalog reconciliation builds
+            // it once replication has caught up. Other failures are real.
+            if (error.code() != mongo::codes::kDuplicateKey) throw;
+            spdlog::warn("Index build on '{}' deferred until replication catches up: {}",
+                         name_of(info), error.what());
+        }
+    }
+    checkpoint_.mark_collection_complete(info.ns());
+    status::counters().collections_copied += 1;
+    spdlog::info("Collection '{}' copied successfully.", name_of(info));
+}
+
+bool InitialCopy::copy_collections(const std::vector<catalog::CollectionInfo>& collections) {
+    struct Task {
+        const catalog::CollectionInfo* info;
+        size_t range;
+    };
+    std::deque<Task> tasks;
+    std::map<std::string, size_t> ranges_left;
+    std::map<std::string, bson::Document> split_points;
+    for (const catalog::CollectionInfo& info : collections) {
+        if (stop_.load()) return false;
+        std::vector<size_t> remaining = prepare(info);
+        if (remaining.empty()) {
+            finish(info);
+            continue;
+        }
+        ranges_left[info.ns()] = remaining.size();
+        split_points[info.ns()] =
+            checkpoint_.snapshot().collections.at(info.ns()).split_points.copy();
+        for (size_t range : remaining)
+            tasks.push_back({&info, range});
+    }
+
+    std::mutex mutex;
+    std::exception_ptr failure;
+    std::atomic<bool> abort{false};
+    bool stopped = false;
+    auto work = [&] {
+        while (true) {
+            Task task;
+            {
+                std::lock_guard lock(mutex);
+                if (tasks.empty() || abort.load()) return;
+                task = tasks.front();
+                tasks.pop_front();
+            }
+            try {
+                const std::string ns = task.info->ns();
+                bson::Document filter = range_filter(split_points.at(ns).view(), task.range);
+                RangeResult result =
+                    copy_range(source_, destination_, task.info->db, task.info->name, filter.view(),
+                               config_.read_batch_size, stop_);
+                if (!result.complete) {
+                    std::lock_guard lock(mutex);
+                    stopped = true;
+                    return;
+                }
+                checkpoint_.mark_range_done(ns, task.range, result.documents);
+                bool last = false;
+                {
+                    std::lock_guard lock(mutex);
+                    last = --ranges_left[ns] == 0;
+                }
+                if (last) finish(*task.info);
+            } catch (...) {
+                std::lock_guard lock(mutex);
+                if (!failure) failure = std::current_exception();
+                abort = true;
+                return;
+            }
+        }
+    };
+    std::vector<std::thread> workers;
+    for (int i = 0; i < config_.workers; ++i)
+        workers.emplace_back(work);
+    for (std::thread& worker : workers)
+        worker.join();
+    if (failure) std::rethrow_exception(failure);
+    return !stopped && !stop_.load();
+}
+
+checkpoint::StartPoint InitialCopy::resync(const std::vector<std::string>& namespaces) {
+    checkpoint::StartPoint start = capture_start_point(source_, filter_);
+    std::set<std::string> wanted(namespaces.begin(), namespaces.end());
+    std::vector<catalog::CollectionInfo> collections;
+    {
+        mongo::ClientLease source = source_.lease();
+        mongo::ClientLease destination = destination_.lease();
+        for (catalog::CollectionInfo& info : catalog::list_all(source.get(), filter_)) {
+            if (!wanted.contains(info.ns())) continue;
+            checkpoint_.forget_collection(info.ns());
+            mongo::Collection(destination.get(), info.db, info.name).drop();
+            collections.push_back(std::move(info));
+        }
+    }
+    copy_collections(collections);
+    return start;
+}
+
+}  // namespace tributary::copy
