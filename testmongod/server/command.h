@@ -26,6 +26,10 @@ struct DocumentSequence {
 struct ClientInfo {
     uint64_t connection_id = 0;
     std::string app_name;  // from the handshake's client.application.name
+    // Compressors agreed in the handshake (the client's list filtered to those testmongod
+    // supports, in the client's order); hello replies list them in "compression".
+    std::vector<std::string> compression;
+    std::string remote_address;  // host:port of the peer, for whatsmyuri
 };
 
 struct CommandRequest {
@@ -52,6 +56,11 @@ public:
     CommandHandler find(std::string_view name) const {
         auto it = handlers_.find(std::string(name));
         return it == handlers_.end() ? nullptr : it->second;
+    }
+    std::vector<std::string> names() const {
+        std::vector<std::string> out;
+        for (const auto& entry : handlers_) out.push_back(entry.first);
+        return out;
     }
 
 private:

@@ -28,6 +28,10 @@ public:
     virtual bool next_batch(int64_t batch_size, int64_t await_ms, bson_t* batch) = 0;
     // Fields appended to the reply's cursor document after the batch (e.g. postBatchResumeToken).
     virtual void append_cursor_fields(bson_t* /*cursor*/) {}
+    // Tailable-await cursors accept getMore's maxTimeMS (default 1000 ms of waiting).
+    virtual bool await_data() const { return false; }
+    // Change-stream cursors: their resumable getMore errors carry ResumableChangeStreamError.
+    virtual bool is_change_stream() const { return false; }
 };
 
 // A cursor over documents materialised when the command ran (find, aggregate, list commands).
@@ -50,8 +54,11 @@ struct OpenCursor {
 
 class CursorManager {
 public:
-    // Appends {cursor: {firstBatch: [...], id, ns, <cursor fields>}} to reply. Keeps the cursor
-    // open for getMore unless it is exhausted or single_batch is set.
+    // Appends {cursor: {firstBatch: [...], <cursor fields>, id, ns}} to reply (mongod's
+    // CursorResponseBuilder order). Keeps the cursor open for getMore unless it is exhausted or
+    // single_batch is set. batch_size 0 means no count limit, except that an explicit batchSize: 0
+    // in `command` (find's batchSize, aggregate's cursor.batchSize) gives an empty first batch
+    // and an open cursor, as mongod does. The cursor remembers the command's lsid.
     void reply_first_batch(std::unique_ptr<Cursor> cursor, const std::string& ns,
                            int64_t batch_size, bool single_batch, const bson_t* command,
                            bson_t* reply);
@@ -59,11 +66,14 @@ public:
     std::shared_ptr<OpenCursor> find(int64_t id);
     // Removes a cursor; returns whether it existed.
     bool kill(int64_t id);
+    // Kills the cursors opened under a session (killSessions). lsid_bytes: the BSON of its lsid.
+    void kill_session(const std::string& lsid_bytes);
+    size_t open_count();
 
 private:
     std::mutex mutex_;
     std::unordered_map<int64_t, std::shared_ptr<OpenCursor>> open_;
-    int64_t next_id_ = 1;
+    uint64_t id_state_ = 0;  // mongod's cursor ids are random positive int64s
 };
 
 }  // namespace tmd

@@ -2,12 +2,18 @@
 // catalog of databases, open cursors, the oplog and the command table.
 #pragma once
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <string_view>
 
 #include "server/command.h"
 #include "server/cursor.h"
+#include "server/failpoint.h"
 #include "server/oplog.h"
 
 namespace tmd {
@@ -21,8 +27,28 @@ struct ServerOptions {
     std::string version_profile = "7.0";  // 4.4 | 6.0 | 7.0
     std::string dbpath;                   // empty: in memory
     std::string advertise;                // host:port in hello; default 127.0.0.1:<port>
-    std::string log_level = "info";
+    std::string log_level = "info";       // error | warning | info | debug
     int64_t oplog_size_mb = 256;
+    // configureFailPoint exists only with test commands enabled, as in mongod
+    // (--setParameter enableTestCommands=1). testmongod is a test server: on by default.
+    bool enable_test_commands = true;
+};
+
+enum class LogLevel { Error = 0, Warning = 1, Info = 2, Debug = 3 };
+// Parses "error", "warning", "info", "debug"; false for anything else.
+bool parse_log_level(std::string_view name, LogLevel* level);
+void set_log_level(LogLevel level);
+bool log_enabled(LogLevel level);
+// One line on stderr: "<ISO time> <LEVEL> <message>". stdout carries only "ready port=N".
+void log_line(LogLevel level, std::string_view message);
+
+// Counters reported by serverStatus.
+struct ServerStats {
+    std::atomic<int64_t> connections_current{0};
+    std::atomic<int64_t> connections_total{0};
+    // opcounters, counted per command as received (mongod counts inserts per document).
+    std::atomic<int64_t> op_insert{0}, op_query{0}, op_update{0}, op_delete{0}, op_getmore{0},
+        op_command{0};
 };
 
 // What a version profile changes in behaviour; see docs/testmongod.md.
@@ -49,6 +75,19 @@ public:
     CursorManager& cursors() { return cursors_; }
     Oplog& oplog() { return oplog_; }
     Catalog& catalog() { return *catalog_; }
+    FailPoints& fail_points() { return fail_points_; }
+    ServerStats& stats() { return stats_; }
+
+    // hello.topologyVersion.processId and electionId: fixed for the life of the process.
+    const bson_oid_t& process_id() const { return process_id_; }
+    const bson_oid_t& election_id() const { return election_id_; }
+    std::chrono::steady_clock::time_point start_time() const { return start_time_; }
+
+    // Shutdown: waiters (awaitable hello, blocked failpoints) return early once it is requested.
+    void request_shutdown();
+    bool shutting_down() const { return shutting_down_.load(); }
+    // Sleeps until the deadline or shutdown; returns true if shutdown interrupted it.
+    bool wait_until(std::chrono::steady_clock::time_point deadline);
 
 private:
     ServerOptions options_;
@@ -58,6 +97,14 @@ private:
     CursorManager cursors_;
     Oplog oplog_;
     std::unique_ptr<Catalog> catalog_;
+    FailPoints fail_points_;
+    ServerStats stats_;
+    bson_oid_t process_id_;
+    bson_oid_t election_id_;
+    std::chrono::steady_clock::time_point start_time_;
+    std::atomic<bool> shutting_down_{false};
+    std::mutex shutdown_mutex_;
+    std::condition_variable shutdown_cv_;
 };
 
 }  // namespace tmd

@@ -1,0 +1,118 @@
+// testmongod: a MongoDB-wire-compatible single-node replica set for tributary's tests.
+// Parses the command line, loads --dbpath, listens, prints "ready port=N", and on SIGTERM/SIGINT
+// stops accepting, saves --dbpath and exits 0. Bad flags: one-line error, exit 2.
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+
+#include "server/catalog.h"
+#include "server/net.h"
+#include "server/server_state.h"
+
+namespace {
+
+constexpr int kUsageError = 2;
+
+// --setParameter name=value: testmongod knows only enableTestCommands.
+bool apply_set_parameter(const std::string& assignment, tmd::ServerOptions& options) {
+    auto eq = assignment.find('=');
+    if (eq == std::string::npos || assignment.substr(0, eq) != "enableTestCommands") return false;
+    std::string value = assignment.substr(eq + 1);
+    if (value == "1" || value == "true") {
+        options.enable_test_commands = true;
+    } else if (value == "0" || value == "false") {
+        options.enable_test_commands = false;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+// Returns the parsed options, or exits (0 for --help, 2 for bad flags).
+tmd::ServerOptions parse_options(int argc, char** argv) {
+    tmd::ServerOptions options;
+    std::vector<std::string> set_parameters;
+    bool enable_test_commands = false;
+    CLI::App app{"testmongod: a MongoDB-compatible single-node replica set for tests"};
+    app.add_option("--port", options.port, "TCP port; 0 picks a free one")
+        ->check(CLI::Range(0, 65535));
+    app.add_option("--bind", options.bind_ip, "IPv4 address to listen on");
+    app.add_option("--replset", options.replset, "replica set name; empty: standalone");
+    app.add_option("--version-profile", options.version_profile, "4.4, 6.0 or 7.0")
+        ->check(CLI::IsMember({"4.4", "6.0", "7.0"}));
+    app.add_option("--dbpath", options.dbpath, "directory to keep data in; default: memory only");
+    app.add_option("--log-level", options.log_level, "error, warning, info or debug")
+        ->check(CLI::IsMember({"error", "warning", "info", "debug"}));
+    app.add_option("--advertise", options.advertise, "host:port reported in hello");
+    app.add_option("--oplog-size-mb", options.oplog_size_mb, "change history kept, in MiB")
+        ->check(CLI::PositiveNumber);
+    app.add_flag("--enable-test-commands", enable_test_commands,
+                 "enable configureFailPoint (the default)");
+    app.add_option("--setParameter", set_parameters, "name=value; only enableTestCommands");
+    try {
+        app.parse(argc, argv);
+        for (const auto& assignment : set_parameters) {
+            if (!apply_set_parameter(assignment, options)) {
+                throw CLI::ValidationError("--setParameter", "unsupported parameter " + assignment);
+            }
+        }
+    } catch (const CLI::CallForHelp&) {
+        std::printf("%s", app.help().c_str());
+        std::exit(0);
+    } catch (const CLI::ParseError& error) {
+        std::fprintf(stderr, "testmongod: %s\n", error.what());
+        std::exit(kUsageError);
+    }
+    if (enable_test_commands) options.enable_test_commands = true;
+    return options;
+}
+
+int wait_for_stop_signal() {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    int received = 0;
+    sigwait(&signals, &received);
+    return received;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    tmd::ServerOptions options = parse_options(argc, argv);
+    tmd::LogLevel level;
+    tmd::parse_log_level(options.log_level, &level);
+    tmd::set_log_level(level);
+
+    // Block the stop signals in every thread; main receives them with sigwait.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    try {
+        tmd::ServerState server(options);
+        server.catalog().load();
+        tmd::Listener listener(server);
+        server.set_bound_port(listener.listen());
+        listener.start();
+        std::printf("ready port=%d\n", server.bound_port());
+        std::fflush(stdout);
+        tmd::log_line(tmd::LogLevel::Info, "listening on " + options.bind_ip + ":" +
+                                               std::to_string(server.bound_port()));
+
+        int received = wait_for_stop_signal();
+        tmd::log_line(tmd::LogLevel::Info, std::string("shutting down on ") + strsignal(received));
+        listener.stop();
+        server.catalog().save();
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "testmongod: %s\n", error.what());
+        return 1;
+    }
+    return 0;
+}

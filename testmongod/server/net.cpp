@@ -1,0 +1,153 @@
+// The listener and per-connection loop; see net.h.
+#include "server/net.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "server/dispatch.h"
+#include "server/server_state.h"
+#include "server/wire.h"
+
+namespace tmd {
+namespace {
+
+bool read_exact(int fd, char* data, size_t size) {
+    while (size > 0) {
+        ssize_t n = recv(fd, data, size, MSG_WAITALL);
+        if (n <= 0) {
+            if (n < 0 && errno == EINTR) continue;
+            return false;
+        }
+        data += n;
+        size -= static_cast<size_t>(n);
+    }
+    return true;
+}
+
+bool write_all(int fd, const std::string& bytes) {
+    const char* data = bytes.data();
+    size_t size = bytes.size();
+    while (size > 0) {
+        ssize_t n = send(fd, data, size, MSG_NOSIGNAL);
+        if (n <= 0) {
+            if (n < 0 && errno == EINTR) continue;
+            return false;
+        }
+        data += n;
+        size -= static_cast<size_t>(n);
+    }
+    return true;
+}
+
+std::string peer_address(const sockaddr_in& addr) {
+    char text[INET_ADDRSTRLEN] = {};
+    inet_ntop(AF_INET, &addr.sin_addr, text, sizeof text);
+    return std::string(text) + ":" + std::to_string(ntohs(addr.sin_port));
+}
+
+}  // namespace
+
+int Listener::listen() {
+    const auto& options = server_.options();
+    listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (listen_fd_ < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+    int one = 1;
+    setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(options.port));
+    if (inet_pton(AF_INET, options.bind_ip.c_str(), &addr.sin_addr) != 1) {
+        throw std::runtime_error("--bind: not an IPv4 address: " + options.bind_ip);
+    }
+    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(listen_fd_, SOMAXCONN) != 0) {
+        throw std::runtime_error("cannot listen on " + options.bind_ip + ":" +
+                                 std::to_string(options.port) + ": " + std::strerror(errno));
+    }
+    socklen_t length = sizeof addr;
+    getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &length);
+    return ntohs(addr.sin_port);
+}
+
+void Listener::start() { accept_thread_ = std::thread([this] { accept_loop(); }); }
+
+void Listener::accept_loop() {
+    while (true) {
+        sockaddr_in peer{};
+        socklen_t length = sizeof peer;
+        int fd = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &length, SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED || errno == EMFILE || errno == ENFILE) {
+                continue;
+            }
+            return;  // the listening socket was shut down
+        }
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        std::lock_guard lock(mutex_);
+        if (stopping_) {
+            close(fd);
+            return;
+        }
+        uint64_t id = next_connection_id_++;
+        connections_[id] = fd;
+        std::thread([this, fd, id, address = peer_address(peer)] { serve(fd, id, address); })
+            .detach();
+    }
+}
+
+void Listener::serve(int fd, uint64_t id, std::string peer) {
+    ServerStats& stats = server_.stats();
+    ++stats.connections_current;
+    ++stats.connections_total;
+    log_line(LogLevel::Debug, "connection " + std::to_string(id) + " accepted from " + peer);
+    ClientInfo client;
+    client.connection_id = id;
+    client.remote_address = std::move(peer);
+    while (true) {
+        char header_bytes[wire::kHeaderSize];
+        if (!read_exact(fd, header_bytes, sizeof header_bytes)) break;
+        auto header = wire::read_header(reinterpret_cast<const uint8_t*>(header_bytes));
+        // mongod closes the connection on a message length it will not read.
+        if (!wire::acceptable_length(header)) break;
+        std::string message(static_cast<size_t>(header.length), '\0');
+        std::memcpy(message.data(), header_bytes, sizeof header_bytes);
+        if (!read_exact(fd, message.data() + wire::kHeaderSize, message.size() - wire::kHeaderSize)) {
+            break;
+        }
+        DispatchOutcome outcome = handle_message(server_, client, std::move(message));
+        if (outcome.close_connection) break;
+        if (!outcome.reply.empty() && !write_all(fd, outcome.reply)) break;
+    }
+    log_line(LogLevel::Debug, "connection " + std::to_string(id) + " ended");
+    --stats.connections_current;
+    std::lock_guard lock(mutex_);
+    connections_.erase(id);
+    close(fd);
+    all_closed_.notify_all();
+}
+
+void Listener::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_ || listen_fd_ < 0) return;
+        stopping_ = true;
+    }
+    server_.request_shutdown();
+    // shutdown() wakes the blocked accept() and every blocked recv().
+    ::shutdown(listen_fd_, SHUT_RDWR);
+    if (accept_thread_.joinable()) accept_thread_.join();
+    close(listen_fd_);
+    std::unique_lock lock(mutex_);
+    for (const auto& [id, fd] : connections_) ::shutdown(fd, SHUT_RDWR);
+    all_closed_.wait(lock, [this] { return connections_.empty(); });
+}
+
+}  // namespace tmd

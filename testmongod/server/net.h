@@ -1,0 +1,46 @@
+// The network layer: a TCP listener with one thread per connection. Each connection reads
+// whole messages, hands them to the dispatcher and writes the replies; a failing connection is
+// closed without affecting the others.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace tmd {
+
+class ServerState;
+
+class Listener {
+public:
+    explicit Listener(ServerState& server) : server_(server) {}
+    ~Listener() { stop(); }
+    Listener(const Listener&) = delete;
+    Listener& operator=(const Listener&) = delete;
+
+    // Binds and listens on options().bind_ip:port; returns the bound port (useful with port 0).
+    // Throws std::runtime_error when the address cannot be bound.
+    int listen();
+    // Starts accepting connections on a background thread.
+    void start();
+    // Stops accepting, shuts every connection down and waits for their threads to finish.
+    void stop();
+
+private:
+    void accept_loop();
+    void serve(int fd, uint64_t id, std::string peer);
+
+    ServerState& server_;
+    int listen_fd_ = -1;
+    std::thread accept_thread_;
+    std::mutex mutex_;
+    std::condition_variable all_closed_;
+    std::map<uint64_t, int> connections_;  // connection id -> socket
+    uint64_t next_connection_id_ = 1;
+    bool stopping_ = false;
+};
+
+}  // namespace tmd
