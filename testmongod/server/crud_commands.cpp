@@ -65,7 +65,7 @@ void cmd_insert(const CommandRequest& request, bson_t* reply) {
     Document body = body_without(request, "documents");
     bool ordered = bool_argument(body, "insert", "ordered", true);
     bool bypass = bool_argument(body, "insert", "bypassDocumentValidation", false);
-    std::vector<bson_t> documents = request.documents_of("documents");
+    std::vector<BsonDoc> documents = request.documents_of("documents");
     check_batch_size(documents.size());
 
     Catalog& catalog = catalog_of(request);
@@ -281,7 +281,7 @@ void cmd_update(const CommandRequest& request, bson_t* reply) {
     Document body = body_without(request, "updates");
     bool ordered = bool_argument(body, "update", "ordered", true);
     bool bypass = bool_argument(body, "update", "bypassDocumentValidation", false);
-    std::vector<bson_t> statements = request.documents_of("updates");
+    std::vector<BsonDoc> statements = request.documents_of("updates");
     check_batch_size(statements.size());
 
     Catalog& catalog = catalog_of(request);
@@ -348,7 +348,7 @@ void cmd_delete(const CommandRequest& request, bson_t* reply) {
     std::string name = target_of(request);
     Document body = body_without(request, "deletes");
     bool ordered = bool_argument(body, "delete", "ordered", true);
-    std::vector<bson_t> statements = request.documents_of("deletes");
+    std::vector<BsonDoc> statements = request.documents_of("deletes");
     check_batch_size(statements.size());
 
     Catalog& catalog = catalog_of(request);
@@ -488,6 +488,7 @@ void register_crud_commands(CommandRegistry& registry) {
     registry.add("find", cmd_find);
     registry.add("count", cmd_count);
     registry.add("distinct", cmd_distinct);
+    register_aggregate_command(registry);
 }
 
 }  // namespace tmd

@@ -47,6 +47,9 @@ StoredDoc document_key_of(const Value& id);
 // register_catalog_commands.
 void register_index_commands(CommandRegistry& registry);
 
+// Registers aggregate (crud_commands_aggregate.cpp); called by register_crud_commands.
+void register_aggregate_command(CommandRegistry& registry);
+
 // mongod's type names ("string", "double", ...) for error messages.
 std::string type_name(bson_type_t type);
 

@@ -1,0 +1,286 @@
+// The aggregate command: runs an engine Pipeline over a collection or view and carries out a
+// trailing $out or $merge here, where collections live. $changeStream pipelines are delegated
+// to change_stream.cpp. https://www.mongodb.com/docs/manual/reference/command/aggregate/
+#include <mutex>
+#include <random>
+#include <set>
+#include <shared_mutex>
+
+#include "engine/expression.h"
+#include "engine/pipeline.h"
+#include "engine/update.h"
+#include "server/change_stream.h"
+#include "server/collection_read.h"
+#include "server/collection_write.h"
+#include "server/server_state.h"
+#include "server/storage_util.h"
+
+namespace tmd {
+namespace {
+
+struct Namespace {
+    std::string db;
+    std::string coll;
+};
+
+// {$out: "c"} / {$out: {db, coll}} / {$merge: {into: "c" | {db, coll}}}: the target namespace.
+Namespace target_of(const Value& spec, const std::string& default_db, const char* coll_field) {
+    if (spec.is_string()) return {default_db, spec.str()};
+    if (!spec.is_document()) {
+        throw MongoError(code::TypeMismatch, "the target of $out/$merge must be a string or an object");
+    }
+    Namespace ns{default_db, ""};
+    if (const Value* db = spec.doc().get("db"); db && db->is_string()) ns.db = db->str();
+    if (const Value* coll = spec.doc().get(coll_field); coll && coll->is_string()) ns.coll = coll->str();
+    validate_collection_name(ns.db, ns.coll);
+    return ns;
+}
+
+std::string temp_collection_name() {
+    static thread_local std::mt19937_64 rng{std::random_device{}()};
+    char suffix[17];
+    std::snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(rng()));
+    return std::string("tmp.agg_out.") + suffix;
+}
+
+// $out as mongod does it: write a temporary collection carrying the target's indexes, then
+// rename it over the target (dropTarget). A failure leaves the target unchanged.
+void run_out(Catalog& catalog, const Namespace& target, std::vector<Document> docs, bool bypass) {
+    Collection* existing = catalog.find(target.db, target.coll);
+    if (existing && existing->is_view()) {
+        throw MongoError(code::CommandNotSupportedOnView,
+                         "Cannot write to view " + existing->ns());
+    }
+    std::string temp = temp_collection_name();
+    Collection& out = catalog.create(target.db, temp, existing ? existing->options() : Document());
+    try {
+        if (existing) {
+            for (const auto& index : existing->indexes()) {
+                if (!index.is_id_index()) out.add_index(Index(index.spec()));
+            }
+        }
+        Validator validator(out, bypass);
+        for (auto& doc : docs) insert_document(catalog, out, prepare_insert(std::move(doc)), validator);
+    } catch (const MongoError&) {
+        catalog.drop(target.db, temp);
+        throw;
+    }
+    catalog.rename(target.db, temp, target.db, target.coll, true);
+}
+
+struct MergeSpec {
+    Namespace into;
+    std::vector<std::string> on{"_id"};
+    std::string when_matched = "merge";
+    std::optional<Value> matched_pipeline;
+    std::string when_not_matched = "insert";
+};
+
+MergeSpec merge_spec(const Value& spec, const std::string& db) {
+    MergeSpec merge;
+    if (spec.is_string()) {
+        merge.into = target_of(spec, db, "coll");
+        return merge;
+    }
+    if (!spec.is_document()) throw MongoError(code::TypeMismatch, "$merge requires a string or an object");
+    const Value* into = spec.doc().get("into");
+    if (!into) throw MongoError(40414, "BSON field '$merge.into' is missing but a required field");
+    merge.into = target_of(*into, db, "coll");
+    if (const Value* on = spec.doc().get("on")) {
+        merge.on.clear();
+        if (on->is_string()) merge.on.push_back(on->str());
+        if (on->is_array()) {
+            for (const auto& field : on->array()) merge.on.push_back(field.str());
+        }
+    }
+    if (const Value* matched = spec.doc().get("whenMatched")) {
+        if (matched->is_array()) {
+            merge.when_matched = "pipeline";
+            merge.matched_pipeline = *matched;
+        } else {
+            merge.when_matched = matched->str();
+        }
+    }
+    if (const Value* not_matched = spec.doc().get("whenNotMatched")) {
+        merge.when_not_matched = not_matched->str();
+    }
+    return merge;
+}
+
+// $merge needs a unique index on its "on" fields (other than _id). Error 51183.
+void check_merge_index(const Collection& coll, const std::vector<std::string>& on) {
+    if (on.size() == 1 && on[0] == "_id") return;
+    std::set<std::string> wanted(on.begin(), on.end());
+    for (const auto& index : coll.indexes()) {
+        std::set<std::string> fields;
+        for (const auto& f : index.key_pattern().fields()) fields.insert(f.name);
+        if (index.unique() && fields == wanted) return;
+    }
+    throw MongoError(51183, "Cannot find index to verify that join fields will be unique");
+}
+
+std::optional<RecordId> merge_match(const Collection& coll, const Document& doc,
+                                    const std::vector<std::string>& on) {
+    Document filter;
+    for (const auto& field : on) {
+        auto values = path_values(doc, field);
+        if (values.size() != 1 || values[0].is_null() || values[0].is_array()) {
+            throw MongoError(51132, "$merge write error: 'on' field cannot be missing, null, "
+                                    "undefined or an array");
+        }
+        filter.push_back(field, values[0]);
+    }
+    auto found = matching_records(coll, filter, Matcher(filter), std::nullopt, 1);
+    if (found.empty()) return std::nullopt;
+    return found.front();
+}
+
+// Applies whenMatched to the existing document; returns the new document or nothing to keep it.
+std::optional<Document> merged_document(const MergeSpec& merge, Document existing,
+                                        const Document& incoming) {
+    if (merge.when_matched == "keepExisting") return std::nullopt;
+    if (merge.when_matched == "fail") {
+        throw MongoError(code::DuplicateKey,
+                         "$merge with whenMatched: fail found an existing document with the same "
+                         "values for the 'on' fields");
+    }
+    if (merge.when_matched == "replace") return incoming;
+    if (merge.when_matched == "merge") {
+        for (const auto& field : incoming.fields()) existing.set(field.name, field.value);
+        return existing;
+    }
+    Update(*merge.matched_pipeline).apply(existing, false);
+    return existing;
+}
+
+void run_merge(Catalog& catalog, const MergeSpec& merge, std::vector<Document> docs, bool bypass) {
+    Collection& coll = catalog.find_or_create(merge.into.db, merge.into.coll);
+    check_merge_index(coll, merge.on);
+    Validator validator(coll, bypass);
+    for (auto& doc : docs) {
+        if (merge.on.size() == 1 && merge.on[0] == "_id") ensure_id_first(doc);
+        std::optional<RecordId> match = merge_match(coll, doc, merge.on);
+        if (!match) {
+            if (merge.when_not_matched == "discard") continue;
+            if (merge.when_not_matched == "fail") {
+                throw MongoError(13113, "$merge could not find a matching document in the target "
+                                        "collection for at least one document in the source "
+                                        "collection");
+            }
+            insert_document(catalog, coll, prepare_insert(std::move(doc)), validator);
+            continue;
+        }
+        auto updated = merged_document(merge, to_document(coll.find_record(*match)->doc), doc);
+        if (updated) {
+            update_document(catalog, coll, *match, std::move(*updated),
+                            merge.when_matched == "replace", validator);
+        }
+    }
+}
+
+void run_write_stage(Catalog& catalog, const std::string& db, const Document& stage,
+                     std::vector<Document> docs, bool bypass) {
+    const Field& field = stage.fields().front();
+    if (field.name == "$out") {
+        Namespace target = target_of(field.value, db, "coll");
+        validate_collection_name(target.db, target.coll);
+        run_out(catalog, target, std::move(docs), bypass);
+    } else {
+        run_merge(catalog, merge_spec(field.value, db), std::move(docs), bypass);
+    }
+}
+
+bool ends_with_write_stage(const Array& stages) {
+    if (stages.empty() || !stages.back().is_document() || stages.back().doc().empty()) return false;
+    const std::string& name = stages.back().doc().fields().front().name;
+    return name == "$out" || name == "$merge";
+}
+
+// let: {name: expression} evaluated once, as mongod binds command-level variables.
+std::optional<Variables> let_variables(const Document& body) {
+    auto let = document_argument(body, "aggregate", "let");
+    if (!let) return std::nullopt;
+    std::optional<Variables> variables(std::in_place);
+    for (const auto& field : let->fields()) {
+        validate_variable_name(field.name);
+        Value value = Expression(field.value, &*variables).evaluate(Document(), *variables);
+        variables->define(field.name, std::move(value));
+    }
+    return variables;
+}
+
+Array pipeline_argument(const Document& body) {
+    const Value* pipeline = body.get("pipeline");
+    if (!pipeline) {
+        throw MongoError(40414, "BSON field 'aggregate.pipeline' is missing but a required field");
+    }
+    if (!pipeline->is_array()) {
+        throw MongoError(code::TypeMismatch, "BSON field 'aggregate.pipeline' is the wrong type '" +
+                                                 type_name(pipeline->type()) +
+                                                 "', expected type 'array'");
+    }
+    return pipeline->array();
+}
+
+void reply_explain(const std::string& ns, const Array& stages, bson_t* reply) {
+    Document planner;
+    planner.push_back("namespace", Value::string(ns));
+    Document winning;
+    winning.push_back("stage", Value::string("COLLSCAN"));
+    planner.push_back("winningPlan", Value::document(std::move(winning)));
+    append_document(reply, "queryPlanner", planner);
+    append_value(reply, "stages", Value::array(stages));
+}
+
+void cmd_aggregate(const CommandRequest& request, bson_t* reply) {
+    if (run_change_stream_aggregate(request, reply)) return;
+    Document body = body_of(request);
+    Array stages = pipeline_argument(body);
+    const Value& target = body.fields().front().value;
+    if (!target.is_string()) {
+        // aggregate: 1 serves collection-less stages ($documents, $currentOp), not provided.
+        throw MongoError(code::InvalidNamespace,
+                         "{aggregate: 1} is not valid for this pipeline; a collection is required.");
+    }
+    std::string name = target.str();
+    validate_collection_name(request.db, name);
+    bool explain = bool_argument(body, "aggregate", "explain", false);
+    auto cursor = document_argument(body, "aggregate", "cursor");
+    if (!cursor && !explain) {
+        throw MongoError(code::FailedToParse,
+                         "The 'cursor' option is required, except for aggregate with the explain "
+                         "argument");
+    }
+    int64_t batch_size = cursor ? non_negative_argument(*cursor, "aggregate", "batchSize", 101) : 101;
+    bool bypass = bool_argument(body, "aggregate", "bypassDocumentValidation", false);
+    auto variables = let_variables(body);
+    const Variables* let = variables ? &*variables : nullptr;
+
+    Catalog& catalog = request.server->catalog();
+    std::vector<StoredDoc> results;
+    if (ends_with_write_stage(stages)) {
+        std::unique_lock lock(catalog.mutex());
+        Pipeline pipeline(stages, reader_for(catalog, request.db), let);
+        if (explain) return reply_explain(request.db + "." + name, stages, reply);
+        auto docs = pipeline.run(read_documents(catalog, request.db, name));
+        run_write_stage(catalog, request.db, *pipeline.write_stage(), std::move(docs), bypass);
+    } else {
+        std::shared_lock lock(catalog.mutex());
+        Pipeline pipeline(stages, reader_for(catalog, request.db), let);
+        if (explain) return reply_explain(request.db + "." + name, stages, reply);
+        for (const auto& doc : pipeline.run(read_documents(catalog, request.db, name))) {
+            results.push_back(to_stored(doc));
+        }
+    }
+    request.server->cursors().reply_first_batch(std::make_unique<StoredDocsCursor>(std::move(results)),
+                                                request.db + "." + name, batch_size, false,
+                                                request.body, reply);
+}
+
+}  // namespace
+
+void register_aggregate_command(CommandRegistry& registry) {
+    registry.add("aggregate", cmd_aggregate);
+}
+
+}  // namespace tmd
