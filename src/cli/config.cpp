@@ -31,7 +31,8 @@ const std::set<std::string> kKnownKeys = {"source",
                                           "batch-size",
                                           "metrics-port",
                                           "reset-state",
-                                          "server-selection-timeout-ms"};
+                                          "server-selection-timeout-ms",
+                                          "range-docs"};
 
 UserError usage(const std::string& message) {
     return UserError(kExitUsage, message);
@@ -242,6 +243,7 @@ Config to_config(const Settings& settings) {
     if (has("copy-workers")) config.copy_workers = positive_int(settings, "copy-workers", 1);
     if (has("batch-size")) config.batch_size = positive_int(settings, "batch-size", 1);
     if (has("metrics-port")) config.metrics_port = positive_int(settings, "metrics-port", 0);
+    if (has("range-docs")) config.range_docs = positive_int(settings, "range-docs", 1);
     if (has("reset-state")) config.reset_state = truthy(single(settings, "reset-state"));
     if (has("server-selection-timeout-ms")) {
         config.server_selection_timeout_ms =

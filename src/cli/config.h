@@ -33,6 +33,7 @@ struct Config {
     int copy_workers = 4;
     int batch_size = 10000;    // documents per read batch
     int metrics_port = 0;      // 0: no metrics endpoint
+    int range_docs = 0;        // documents per copy range; 0: automatic (at least 100,000)
     bool reset_state = false;  // discard the checkpoint and start over
     int server_selection_timeout_ms = 10000;
 };

@@ -26,6 +26,7 @@ ServerInfo fetch_server_info(mongoc_client_t* client) {
     info.max_wire_version =
         static_cast<int32_t>(get_int(reply.view(), "maxWireVersion").value_or(0));
     info.set_name = get_string(reply.view(), "setName").value_or("");
+    info.me = get_string(reply.view(), "me").value_or("");
     info.is_mongos = get_string(reply.view(), "msg").value_or("") == "isdbgrid";
     return info;
 }

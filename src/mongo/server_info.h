@@ -13,6 +13,7 @@ namespace tributary::mongo {
 struct ServerInfo {
     int32_t max_wire_version = 0;
     std::string set_name;  // empty for a standalone (which has no change streams)
+    std::string me;        // this member's host:port as the replica set knows it
     bool is_mongos = false;
     // "4.4", "5.0", "6.0", "7.0", "8.0" from maxWireVersion (MongoDB's wire version table).
     std::string version_family() const;

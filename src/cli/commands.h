@@ -1,0 +1,16 @@
+// The three subcommands behind `tributary sync|verify|status`. Each returns an ExitCode and
+// throws UserError for failures the user can fix (main prints the message).
+#pragma once
+
+#include "cli/config.h"
+
+namespace tributary {
+
+// Initial copy (unless complete), then replication until SIGINT/SIGTERM.
+int run_sync(const Config& config);
+// Prints the comparison table; kExitOk when equal, kExitVerifyDiffers otherwise.
+int run_verify(const Config& config);
+// Prints the checkpoint: run, arguments, start point, per-collection copy state, resume point.
+int run_status(const Config& config);
+
+}  // namespace tributary

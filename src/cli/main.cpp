@@ -1,0 +1,160 @@
+// tributary's command line: `tributary sync|verify|status [flags]`. Flags become the top
+// settings layer over the environment and the config file; failures end in one line + exit code.
+#include <mongoc/mongoc.h>
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/config.h"
+#include "cli/exit_codes.h"
+#include "cli/logging.h"
+#include "mongo/client.h"
+#include "mongo/error.h"
+#include "status/metrics.h"
+#include "status/stop.h"
+
+namespace {
+
+using tributary::Settings;
+
+constexpr const char* kEnvironmentHelp =
+    "Environment (below flags, above the config file): PRIMARY_MONGO_URI (--source), "
+    "SECONDARY_MONGO_URI (--destination), DATABASE_NAME (--db, comma-separated), LOGGING_LEVEL "
+    "(--log-level). Exit codes: 0 ok/stopped, 1 internal error, 2 usage or config error, 3 "
+    "cannot connect or authenticate, 4 source history lost, 5 destination write failure, 6 "
+    "verify found differences.";
+
+// Flag values by settings key; only flags actually given become the top settings layer.
+struct FlagLayer {
+    std::map<std::string, std::vector<std::string>> values;
+    std::map<std::string, std::vector<CLI::Option*>> options;  // one per subcommand
+    bool reset_state = false;
+
+    void add(CLI::App& app, const std::string& key, const std::string& help) {
+        options[key].push_back(app.add_option("--" + key, values[key], help));
+    }
+    Settings given() const {
+        Settings layer;
+        for (const auto& [key, per_command] : options) {
+            for (const CLI::Option* option : per_command) {
+                if (option->count() > 0) layer[key] = values.at(key);
+            }
+        }
+        if (reset_state) layer["reset-state"] = {"true"};
+        return layer;
+    }
+};
+
+void add_connection_flags(CLI::App& app, FlagLayer& flags) {
+    flags.add(app, "source", "Source URI, mongodb://[user:pass@]host[:port] (PRIMARY_MONGO_URI)");
+    flags.add(app, "destination", "Destination URI (SECONDARY_MONGO_URI)");
+    flags.add(app, "db",
+              "Database to sync; repeatable; default every user database (DATABASE_NAME)");
+    flags.add(app, "include", "Only namespaces matching db.coll (* wildcards); repeatable");
+    flags.add(app, "exclude", "Skip namespaces matching db.coll (* wildcards); repeatable");
+    flags.add(app, "state-db", "Destination database holding the checkpoint (default __tributary)");
+    flags.add(app, "state-file", "Keep the checkpoint in this local file instead");
+    flags.add(app, "log-level", "DEBUG, INFO, WARNING or ERROR (LOGGING_LEVEL; default INFO)");
+    flags.add(app, "log-format", "text (default) or json (one object per line)");
+    flags.add(app, "server-selection-timeout-ms",
+              "How long to wait for a reachable server (default 10000)");
+}
+
+void add_sync_flags(CLI::App& app, FlagLayer& flags) {
+    flags.add(app, "existing",
+              "Collections on the destination that tributary did not copy: skip (default, warns "
+              "with both counts), drop (drop and recopy) or fail");
+    flags.add(app, "on-history-lost",
+              "When the source no longer has the history to resume from: fail (default, exit 4) "
+              "or resync (recopy the affected namespaces)");
+    flags.add(app, "copy-workers", "Ranges copied in parallel (default 4)");
+    flags.add(app, "batch-size", "Documents per read batch of the copy (default 10000)");
+    flags.add(app, "range-docs", "Documents per copy range (default: automatic, >= 100000)");
+    flags.add(app, "metrics-port", "Serve Prometheus metrics on 127.0.0.1:PORT/metrics");
+    app.add_flag("--reset-state", flags.reset_state,
+                 "Discard the checkpoint (e.g. after changing arguments) and start over");
+}
+
+tributary::Config load_config(const FlagLayer& flags, const std::string& config_file) {
+    std::vector<Settings> layers = {flags.given(), tributary::settings_from_environment()};
+    if (!config_file.empty()) layers.push_back(tributary::settings_from_file(config_file));
+    return tributary::to_config(tributary::merge_settings(layers));
+}
+
+void forward_mongoc_log(mongoc_log_level_t level, const char* domain, const char* message, void*) {
+    // libmongoc's own chatter goes to DEBUG: tributary reports the failures that matter itself.
+    if (level <= MONGOC_LOG_LEVEL_INFO) spdlog::debug("libmongoc {}: {}", domain, message);
+}
+
+int run(int argc, char** argv) {
+    CLI::App app{
+        "tributary: keeps a MongoDB destination in sync with a MongoDB source (initial "
+        "copy, then change streams)."};
+    app.footer(kEnvironmentHelp);
+    app.set_version_flag("--version", std::string("tributary ") + TRIBUTARY_VERSION);
+    app.require_subcommand(1);
+    std::string config_file;
+    FlagLayer flags;
+    CLI::App* sync = app.add_subcommand("sync", "Copy the source, then replicate its changes");
+    CLI::App* verify =
+        app.add_subcommand("verify", "Compare destination and source (exit 6 if different)");
+    CLI::App* status = app.add_subcommand("status", "Show the checkpoint of a sync");
+    for (CLI::App* command : {sync, verify, status}) {
+        command->add_option("--config", config_file,
+                            "YAML or TOML file with the same keys as the flags");
+        add_connection_flags(*command, flags);
+        command->footer(kEnvironmentHelp);
+    }
+    add_sync_flags(*sync, flags);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        int code = app.exit(error);
+        return code == 0 ? tributary::kExitOk : tributary::kExitUsage;
+    }
+
+    tributary::Config config = load_config(flags, config_file);
+    tributary::setup_logging(config.log_level, config.log_format);
+    std::optional<tributary::status::MetricsServer> metrics;
+    if (config.metrics_port > 0) metrics.emplace(config.metrics_port);
+    tributary::install_stop_signal_handlers();
+    if (sync->parsed()) return tributary::run_sync(config);
+    if (verify->parsed()) return tributary::run_verify(config);
+    return tributary::run_status(config);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    tributary::setup_logging(spdlog::level::info, tributary::LogFormat::kText);
+    tributary::mongo::Instance mongoc;
+    mongoc_log_set_handler(forward_mongoc_log, nullptr);
+    try {
+        return run(argc, argv);
+    } catch (const tributary::UserError& error) {
+        spdlog::error("{}", error.what());
+        return error.code();
+    } catch (const tributary::mongo::Error& error) {
+        if (error.is_connection_failure() || error.is_auth_failure()) {
+            spdlog::error(
+                "lost the connection to MongoDB: {}; check that both servers are "
+                "reachable, then rerun to resume",
+                error.what());
+            return tributary::kExitConnect;
+        }
+        if (error.is_history_lost()) {
+            spdlog::error(
+                "the source no longer holds the change history to resume from: {}; "
+                "rerun with --on-history-lost resync or --reset-state",
+                error.what());
+            return tributary::kExitHistoryLost;
+        }
+        spdlog::error("MongoDB error {}: {}", error.code(), error.what());
+        return tributary::kExitWriteFailure;
+    } catch (const std::exception& error) {
+        spdlog::error("internal error: {}", error.what());
+        return tributary::kExitInternal;
+    }
+}

@@ -1,0 +1,116 @@
+// Connection checks shared by sync, verify and status. libmongoc connects lazily, so hello is
+// run at once: failures surface here, before any work, with a message about what to fix.
+#include "cli/session.h"
+
+#include <algorithm>
+
+#include "catalog/catalog.h"
+#include "cli/exit_codes.h"
+#include "mongo/collection.h"
+#include "mongo/error.h"
+
+namespace tributary {
+
+namespace {
+std::string lower(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+}
+}  // namespace
+
+Deployment open_deployment(const std::string& role, const std::string& uri, const Config& config) {
+    std::optional<mongo::Uri> parsed;
+    try {
+        parsed.emplace(uri);
+    } catch (const std::invalid_argument& error) {
+        throw UserError(kExitUsage,
+                        "the " + role + " URI is not valid: " + error.what() +
+                            "; expected mongodb://[user:password@]host[:port][/?options]");
+    }
+    parsed->default_server_selection_timeout(config.server_selection_timeout_ms);
+    Deployment deployment{role, std::move(*parsed), nullptr, {}};
+    deployment.pool = std::make_unique<mongo::ClientPool>(
+        deployment.uri, "tributary", static_cast<uint32_t>(config.copy_workers * 2 + 8));
+    return deployment;
+}
+
+void check_reachable(Deployment& deployment) {
+    const std::string& role = deployment.role;
+    try {
+        mongo::ClientLease client = deployment.pool->lease();
+        deployment.info = mongo::fetch_server_info(client.get());
+    } catch (const mongo::Error& error) {
+        std::string where = " " + role + " (" + deployment.uri.redacted() + "): " + error.what();
+        if (error.is_auth_failure()) {
+            throw UserError(kExitConnect, "cannot authenticate to the" + where +
+                                              "; check the user name, password and authSource");
+        }
+        throw UserError(kExitConnect, "cannot connect to the" + where +
+                                          "; check that the server is running and reachable");
+    }
+}
+
+Deployment connect(const std::string& role, const std::string& uri, const Config& config) {
+    Deployment deployment = open_deployment(role, uri, config);
+    check_reachable(deployment);
+    return deployment;
+}
+
+void require_endpoints(const Config& config) {
+    if (config.source.empty()) {
+        throw UserError(kExitUsage, "no source given: pass --source URI or set PRIMARY_MONGO_URI");
+    }
+    if (config.destination.empty()) {
+        throw UserError(kExitUsage,
+                        "no destination given: pass --destination URI or set SECONDARY_MONGO_URI");
+    }
+}
+
+void refuse_same_deployment(const Deployment& source, const Deployment& destination) {
+    bool same_hosts = lower(source.uri.hosts()) == lower(destination.uri.hosts());
+    bool same_member = !source.info.me.empty() && source.info.me == destination.info.me &&
+                       source.info.set_name == destination.info.set_name;
+    if (same_hosts || same_member) {
+        throw UserError(kExitUsage, "source and destination are the same deployment (" +
+                                        destination.uri.redacted() +
+                                        "): every namespace would be copied onto itself; point "
+                                        "--destination at another deployment");
+    }
+}
+
+void require_databases(Deployment& source, const Config& config) {
+    if (config.databases.empty()) return;
+    mongo::ClientLease client = source.pool->lease();
+    std::vector<std::string> present = mongo::list_database_names(client.get());
+    for (const std::string& db : config.databases) {
+        if (std::find(present.begin(), present.end(), db) == present.end()) {
+            throw UserError(kExitUsage, "database '" + db + "' does not exist on the source (" +
+                                            source.uri.redacted() +
+                                            "); check --db / DATABASE_NAME");
+        }
+    }
+}
+
+catalog::NamespaceFilter make_filter(const Config& config) {
+    try {
+        return catalog::NamespaceFilter(config.databases, config.include, config.exclude,
+                                        config.state_db);
+    } catch (const std::invalid_argument& error) {
+        throw UserError(kExitUsage, std::string(error.what()) +
+                                        " in --include/--exclude; use db.coll with * wildcards");
+    }
+}
+
+checkpoint::Identity make_identity(const Config& config, const Deployment& source,
+                                   const Deployment& destination) {
+    return {lower(source.uri.hosts()), lower(destination.uri.hosts()), config.databases,
+            config.include, config.exclude};
+}
+
+std::unique_ptr<checkpoint::Store> open_store(const Config& config, Deployment& destination) {
+    if (!config.state_file.empty()) return checkpoint::open_file_store(config.state_file);
+    return checkpoint::open_destination_store(*destination.pool, config.state_db);
+}
+
+}  // namespace tributary
