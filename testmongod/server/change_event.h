@@ -1,0 +1,43 @@
+// Change events: turns one oplog entry into the event document mongod's change stream transform
+// produces, field for field, including updateDescription computed like the 5.0+ $v:2 delta.
+#pragma once
+
+#include <string_view>
+
+#include "engine/value.h"
+#include "server/oplog.h"
+#include "server/resume_token.h"
+
+namespace tmd {
+
+// What the version profile and the stream's options change in an event's shape.
+struct EventFormat {
+    uint8_t token_version = 2;
+    bool wall_time = true;              // wallTime: 6.0+
+    bool truncated_arrays = true;       // updateDescription.truncatedArrays: 5.0+ ($v:2 deltas)
+    bool show_expanded_events = false;  // collectionUUID, operationDescription, DDL events
+    bool disambiguated_paths = false;   // updateDescription.disambiguatedPaths: 7.0 when expanded
+};
+
+// "insert", "update", ... as operationType reports it.
+std::string_view operation_type(ChangeKind kind);
+// Kinds a stream reports only with showExpandedEvents: create, createIndexes, dropIndexes, modify.
+bool is_expanded_event(ChangeKind kind);
+// Kinds about one document: insert, update, replace, delete.
+bool is_document_change(ChangeKind kind);
+
+ResumeToken event_token(const OplogEntry& entry, const EventFormat& format);
+
+// The event for an entry, in mongod's field order: [to] _id operationType clusterTime
+// [collectionUUID] [wallTime] [fullDocument] ns [documentKey] [operationDescription]
+// [updateDescription]. Post-image lookups and pre-images are appended by the stream.
+Document make_change_event(const OplogEntry& entry, const EventFormat& format);
+// The invalidate event that follows `cause` (drop, rename or dropDatabase) in a stream it ends.
+Document make_invalidate_event(const OplogEntry& cause, const EventFormat& format);
+
+// updateDescription {updatedFields, removedFields[, truncatedArrays][, disambiguatedPaths]} of
+// the change from `pre` to `post`, diffed as mongod's doc_diff::computeDocDiff does: subfield
+// granularity, array truncation, and whole values where a sub-diff would outgrow the value.
+Document describe_update(const StoredDoc& pre, const StoredDoc& post, const EventFormat& format);
+
+}  // namespace tmd
