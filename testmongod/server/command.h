@@ -15,11 +15,31 @@ namespace tmd {
 
 class ServerState;
 
-// One OP_MSG kind-1 section, e.g. identifier "documents" holding an insert's documents.
-// The bson_t values are static views into the received message.
+// A read-only bson_t view of one document inside a received message. A plain bson_t must not
+// be copied (libbson's non-inline bson_t points into itself, so a copy dangles once the original
+// goes away); this wrapper re-creates the view when copied, so it can live in std::vector.
+// Converts to const bson_t& for libbson calls and Document::from_bson.
+class BsonDoc {
+public:
+    BsonDoc() { bson_init(&bson_); }  // an empty document
+    BsonDoc(const uint8_t* data, size_t length) { bson_init_static(&bson_, data, length); }
+    BsonDoc(const BsonDoc& other) : BsonDoc(bson_get_data(&other.bson_), other.bson_.len) {}
+    BsonDoc& operator=(const BsonDoc& other) {
+        bson_init_static(&bson_, bson_get_data(&other.bson_), other.bson_.len);
+        return *this;
+    }
+    operator const bson_t&() const { return bson_; }
+    const bson_t* get() const { return &bson_; }
+
+private:
+    bson_t bson_;
+};
+
+// One OP_MSG kind-1 section, e.g. identifier "documents" holding an insert's documents: views
+// into the received message, valid while the command runs.
 struct DocumentSequence {
     std::string identifier;
-    std::vector<bson_t> documents;
+    std::vector<BsonDoc> documents;
 };
 
 // What the server knows about the connection a command arrived on.
@@ -42,7 +62,7 @@ struct CommandRequest {
 
     // The documents of an array argument ("documents", "updates", "deletes"), whether sent in the
     // body or as a kind-1 document sequence, as mongod accepts both.
-    std::vector<bson_t> documents_of(std::string_view field) const;
+    std::vector<BsonDoc> documents_of(std::string_view field) const;
 };
 
 // Appends reply fields (not ok/$clusterTime/operationTime: the dispatcher adds those) to reply.

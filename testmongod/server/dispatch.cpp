@@ -247,13 +247,13 @@ DispatchOutcome reply_to_malformed(ServerState& server, const wire::MessageHeade
 
 }  // namespace
 
-std::vector<bson_t> CommandRequest::documents_of(std::string_view field) const {
+std::vector<BsonDoc> CommandRequest::documents_of(std::string_view field) const {
     if (sequences != nullptr) {
         for (const auto& sequence : *sequences) {
             if (sequence.identifier == field) return sequence.documents;
         }
     }
-    std::vector<bson_t> documents;
+    std::vector<BsonDoc> documents;
     bson_iter_t iter;
     std::string name(field);
     if (!bson_iter_init_find(&iter, body, name.c_str())) return documents;
@@ -271,9 +271,7 @@ std::vector<bson_t> CommandRequest::documents_of(std::string_view field) const {
         uint32_t length;
         const uint8_t* data;
         bson_iter_document(&child, &length, &data);
-        bson_t doc;
-        bson_init_static(&doc, data, length);
-        documents.push_back(doc);
+        documents.emplace_back(data, length);
     }
     return documents;
 }
@@ -301,7 +299,7 @@ DispatchOutcome handle_message(ServerState& server, ClientInfo& client, std::str
         return reply_to_malformed(server, header, error);
     }
     CommandRequest request;
-    request.body = &wire_request->body;
+    request.body = wire_request->body.get();
     request.name = first_key(request.body);
     request.sequences = &wire_request->sequences;
     request.client = &client;

@@ -75,19 +75,16 @@ public:
         return s;
     }
     // A validated BSON document, as a static view into the message.
-    bson_t document() {
+    BsonDoc document() {
         need(5);
         int32_t size = load_i32(p_);
         if (size < 5 || static_cast<size_t>(size) > left()) {
             throw MongoError(kInvalidBSON, "Invalid BSON document length " + std::to_string(size));
         }
-        bson_t doc;
-        if (!bson_init_static(&doc, p_, static_cast<size_t>(size))) {
-            throw MongoError(kInvalidBSON, "Invalid BSON document");
-        }
+        BsonDoc doc(p_, static_cast<size_t>(size));
         size_t offset = 0;
         // Structural validation only, as mongod's objcheck: UTF-8 is not checked.
-        if (!bson_validate(&doc, BSON_VALIDATE_NONE, &offset)) {
+        if (!bson_validate(doc.get(), BSON_VALIDATE_NONE, &offset)) {
             throw MongoError(kInvalidBSON,
                              "BSON document is invalid at offset " + std::to_string(offset));
         }
@@ -158,7 +155,7 @@ void parse_op_msg(Request& request) {
     if (!have_body) throw MongoError(40587, "OP_MSG messages must have a body");
     for (const auto& sequence : request.sequences) {
         bson_iter_t iter;
-        if (bson_iter_init_find(&iter, &request.body, sequence.identifier.c_str())) {
+        if (bson_iter_init_find(&iter, request.body.get(), sequence.identifier.c_str())) {
             throw MongoError(40433, "Duplicate field between body and document sequence " +
                                         sequence.identifier);
         }
@@ -175,12 +172,12 @@ void parse_op_query(Request& request) {
     request.body = reader.document();
     // Legacy drivers may wrap the command as {$query: {...}, $readPreference: ...}.
     bson_iter_t iter;
-    if (bson_iter_init(&iter, &request.body) && bson_iter_next(&iter) &&
+    if (bson_iter_init(&iter, request.body.get()) && bson_iter_next(&iter) &&
         std::strcmp(bson_iter_key(&iter), "$query") == 0 && BSON_ITER_HOLDS_DOCUMENT(&iter)) {
         uint32_t length;
         const uint8_t* inner;
         bson_iter_document(&iter, &length, &inner);
-        bson_init_static(&request.body, inner, length);
+        request.body = BsonDoc(inner, length);
     }
 }
 

@@ -53,7 +53,7 @@ struct Request {
     MessageHeader header;  // of the decompressed message
     std::optional<Compressor> compressor;  // set when the request came as OP_COMPRESSED
     uint32_t flags = 0;  // OP_MSG flag bits
-    bson_t body;
+    BsonDoc body;
     std::vector<DocumentSequence> sequences;
     std::string query_namespace;  // OP_QUERY's fullCollectionName, e.g. "admin.$cmd"
 
