@@ -1,5 +1,6 @@
 // Catalog commands: create, drop, dropDatabase, renameCollection, collMod, listCollections,
 // listDatabases, collStats and dbStats, with mongod's replies and error codes.
+#include <algorithm>
 #include <mutex>
 #include <set>
 #include <shared_mutex>
@@ -208,8 +209,24 @@ void cmd_list_collections(const CommandRequest& request, bson_t* reply) {
         batch_size, false, request.body, reply);
 }
 
+std::pair<std::string, std::string> split_namespace(const std::string& ns) {
+    size_t dot = ns.find('.');
+    if (dot == std::string::npos) {
+        throw MongoError(code::InvalidNamespace, "Invalid namespace specified '" + ns + "'");
+    }
+    return {ns.substr(0, dot), ns.substr(dot + 1)};
+}
+
+void require_admin(const CommandRequest& request, const std::string& command) {
+    if (request.db != "admin") {
+        throw MongoError(13,  // Unauthorized
+                         command + " may only be run against the admin database.");
+    }
+}
+
 // https://www.mongodb.com/docs/manual/reference/command/listDatabases/
 void cmd_list_databases(const CommandRequest& request, bson_t* reply) {
+    require_admin(request, "listDatabases");
     Document body = body_of(request);
     auto filter = document_argument(body, "listDatabases", "filter");
     bool name_only = bool_argument(body, "listDatabases", "nameOnly", false);
@@ -243,6 +260,201 @@ void cmd_list_databases(const CommandRequest& request, bson_t* reply) {
     }
 }
 
+
+// https://www.mongodb.com/docs/manual/reference/command/renameCollection/ — an admin command
+// taking full namespaces; works across databases; the collection keeps its UUID.
+void cmd_rename_collection(const CommandRequest& request, bson_t* /*reply*/) {
+    require_admin(request, "renameCollection");
+    Document body = body_of(request);
+    std::string from = collection_argument(request);
+    auto to = string_argument(body, "renameCollection", "to");
+    if (!to) throw MongoError(40414, "BSON field 'renameCollection.to' is missing but a required field");
+    bool drop_target = bool_argument(body, "renameCollection", "dropTarget", false);
+    auto [from_db, from_coll] = split_namespace(from);
+    auto [to_db, to_coll] = split_namespace(*to);
+    validate_collection_name(from_db, from_coll);
+    validate_collection_name(to_db, to_coll);
+    if (from == *to) throw MongoError(code::IllegalOperation, "Can't rename a collection to itself");
+    Catalog& catalog = catalog_of(request);
+    std::unique_lock lock(catalog.mutex());
+    Collection* source = catalog.find(from_db, from_coll);
+    if (!source) {
+        throw MongoError(code::NamespaceNotFound, "Source collection " + from + " does not exist");
+    }
+    if (source->is_view()) {
+        throw MongoError(code::CommandNotSupportedOnView, "cannot rename view: " + from);
+    }
+    if (Collection* target = catalog.find(to_db, to_coll)) {
+        if (!drop_target) throw MongoError(code::NamespaceExists, "target namespace exists");
+        if (target->is_view()) {
+            throw MongoError(code::CommandNotSupportedOnView, "cannot rename to a view: " + *to);
+        }
+    }
+    catalog.rename(from_db, from_coll, to_db, to_coll, drop_target);
+}
+
+Index* index_for_coll_mod(Collection& coll, const Document& spec) {
+    const Value* name = spec.get("name");
+    const Value* key = spec.get("keyPattern");
+    for (auto& index : coll.indexes()) {
+        if ((name && name->is_string() && index.name() == name->str()) ||
+            (key && key->is_document() && compare_documents(index.key_pattern(), key->doc()) == 0)) {
+            return &index;
+        }
+    }
+    throw MongoError(code::IndexNotFound, "cannot find index " + spec.to_json() + " for ns " + coll.ns());
+}
+
+// collMod's index option: expireAfterSeconds and hidden; replies old and new values.
+void modify_index(Collection& coll, const Document& spec, bson_t* reply) {
+    Index* index = index_for_coll_mod(coll, spec);
+    for (const char* option : {"expireAfterSeconds", "hidden"}) {
+        const Value* wanted = spec.get(option);
+        if (!wanted) continue;
+        if (index->is_id_index() && std::string(option) == "hidden") {
+            throw MongoError(code::BadValue, "can't hide _id index");
+        }
+        const Value* old = index->spec().get(option);
+        std::string prefix = option;
+        if (old) append_value(reply, (prefix + "_old").c_str(), *old);
+        append_value(reply, (prefix + "_new").c_str(), *wanted);
+        index->set_option(option, *wanted);
+    }
+}
+
+// https://www.mongodb.com/docs/manual/reference/command/collMod/
+void cmd_coll_mod(const CommandRequest& request, bson_t* reply) {
+    std::string name = collection_argument(request);
+    validate_collection_name(request.db, name);
+    Document body = body_of(request);
+    Catalog& catalog = catalog_of(request);
+    std::unique_lock lock(catalog.mutex());
+    Collection* coll = catalog.find(request.db, name);
+    if (!coll) throw MongoError(code::NamespaceNotFound, "ns does not exist");
+    Document changes;
+    Document options = coll->options();
+    for (size_t i = 1; i < body.size(); ++i) {
+        const Field& field = body.fields()[i];
+        if (is_generic(field.name)) continue;
+        changes.push_back(field.name, field.value);
+        bool view_option = field.name == "viewOn" || field.name == "pipeline";
+        if (view_option != coll->is_view() && field.name != "index") {
+            throw MongoError(code::InvalidOptions,
+                             "option not supported on a " +
+                                 std::string(coll->is_view() ? "view" : "collection") + ": " +
+                                 field.name);
+        }
+        if (field.name == "index") {
+            if (!field.value.is_document()) throw MongoError(code::TypeMismatch, "'index' must be an object");
+            modify_index(*coll, field.value.doc(), reply);
+        } else if (view_option || field.name == "validator" || field.name == "validationLevel" ||
+                   field.name == "validationAction") {
+            options.set(field.name, field.value);
+        } else {
+            throw MongoError(code::InvalidOptions, "Invalid collection option: " + field.name);
+        }
+    }
+    if (coll->is_view()) {
+        validate_view_options(options);
+    } else {
+        validate_collection_options(options);
+    }
+    coll->options() = std::move(options);
+    Document details;
+    details.push_back("collMod", Value::string(name));
+    for (auto& field : changes.fields()) details.push_back(field.name, field.value);
+    catalog.log(ChangeKind::Modify, *coll, to_stored(details));
+}
+
+// Storage figures: testmongod keeps documents uncompressed, so storageSize equals the data size;
+// index sizes are estimates (bytes of key values plus a per-entry overhead).
+int64_t index_size(const Collection& coll, const Index& index) {
+    constexpr int64_t kEntryOverhead = 16;
+    int64_t per_entry = kEntryOverhead + (index.is_id_index() ? 12 : 8 * static_cast<int64_t>(index.key_pattern().size()));
+    return per_entry * static_cast<int64_t>(coll.count());
+}
+
+// https://www.mongodb.com/docs/manual/reference/command/collStats/
+void cmd_coll_stats(const CommandRequest& request, bson_t* reply) {
+    std::string name = collection_argument(request);
+    validate_collection_name(request.db, name);
+    Document body = body_of(request);
+    int64_t scale = std::max<int64_t>(1, int_argument(body, "collStats", "scale", 1));
+    Catalog& catalog = catalog_of(request);
+    std::shared_lock lock(catalog.mutex());
+    Collection* coll = catalog.find(request.db, name);
+    if (!coll) {
+        throw MongoError(code::NamespaceNotFound, "Collection [" + request.db + "." + name + "] not found.");
+    }
+    if (coll->is_view()) {
+        throw MongoError(code::CommandNotSupportedOnView, "Namespace " + coll->ns() + " is a view, not a collection");
+    }
+    int64_t size = static_cast<int64_t>(coll->data_size());
+    int64_t count = static_cast<int64_t>(coll->count());
+    int64_t total_index = 0;
+    bson_t sizes;
+    for (const auto& index : coll->indexes()) total_index += index_size(*coll, index);
+    BSON_APPEND_UTF8(reply, "ns", coll->ns().c_str());
+    BSON_APPEND_INT64(reply, "size", size / scale);
+    BSON_APPEND_INT64(reply, "count", count);
+    if (count > 0) BSON_APPEND_INT64(reply, "avgObjSize", size / count);
+    BSON_APPEND_INT64(reply, "storageSize", size / scale);
+    BSON_APPEND_INT64(reply, "freeStorageSize", 0);
+    BSON_APPEND_BOOL(reply, "capped", coll->is_capped());
+    if (coll->is_capped()) {
+        const Value* max = coll->options().get("max");
+        const Value* max_size = coll->options().get("size");
+        BSON_APPEND_INT64(reply, "max", max && max->is_number() ? max->as_int64() : 0);
+        BSON_APPEND_INT64(reply, "maxSize", max_size ? max_size->as_int64() / scale : 0);
+    }
+    BSON_APPEND_INT32(reply, "nindexes", static_cast<int32_t>(coll->indexes().size()));
+    BSON_APPEND_DOCUMENT_BEGIN(reply, "indexSizes", &sizes);
+    for (const auto& index : coll->indexes()) {
+        BSON_APPEND_INT64(&sizes, index.name().c_str(), index_size(*coll, index) / scale);
+    }
+    bson_append_document_end(reply, &sizes);
+    bson_t builds;
+    BSON_APPEND_ARRAY_BEGIN(reply, "indexBuilds", &builds);
+    bson_append_array_end(reply, &builds);
+    BSON_APPEND_INT64(reply, "totalIndexSize", total_index / scale);
+    BSON_APPEND_INT64(reply, "totalSize", (size + total_index) / scale);
+    BSON_APPEND_INT32(reply, "scaleFactor", static_cast<int32_t>(scale));
+}
+
+// https://www.mongodb.com/docs/manual/reference/command/dbStats/
+void cmd_db_stats(const CommandRequest& request, bson_t* reply) {
+    validate_db_name(request.db);
+    Document body = body_of(request);
+    int64_t scale = std::max<int64_t>(1, int_argument(body, "dbStats", "scale", 1));
+    Catalog& catalog = catalog_of(request);
+    std::shared_lock lock(catalog.mutex());
+    int64_t collections = 0, views = 0, objects = 0, data = 0, indexes = 0, index_bytes = 0;
+    for (const Collection* coll : catalog.collections(request.db)) {
+        if (coll->is_view()) {
+            ++views;
+            continue;
+        }
+        ++collections;
+        objects += static_cast<int64_t>(coll->count());
+        data += static_cast<int64_t>(coll->data_size());
+        indexes += static_cast<int64_t>(coll->indexes().size());
+        for (const auto& index : coll->indexes()) index_bytes += index_size(*coll, index);
+    }
+    BSON_APPEND_UTF8(reply, "db", request.db.c_str());
+    BSON_APPEND_INT64(reply, "collections", collections);
+    BSON_APPEND_INT64(reply, "views", views);
+    BSON_APPEND_INT64(reply, "objects", objects);
+    BSON_APPEND_DOUBLE(reply, "avgObjSize", objects ? static_cast<double>(data) / objects : 0.0);
+    BSON_APPEND_INT64(reply, "dataSize", data / scale);
+    BSON_APPEND_INT64(reply, "storageSize", data / scale);
+    BSON_APPEND_INT64(reply, "indexes", indexes);
+    BSON_APPEND_INT64(reply, "indexSize", index_bytes / scale);
+    BSON_APPEND_INT64(reply, "totalSize", (data + index_bytes) / scale);
+    BSON_APPEND_INT64(reply, "scaleFactor", scale);
+    BSON_APPEND_INT64(reply, "fsUsedSize", 0);
+    BSON_APPEND_INT64(reply, "fsTotalSize", 0);
+}
+
 }  // namespace
 
 void register_catalog_commands(CommandRegistry& registry) {
@@ -251,6 +463,10 @@ void register_catalog_commands(CommandRegistry& registry) {
     registry.add("dropDatabase", cmd_drop_database);
     registry.add("listCollections", cmd_list_collections);
     registry.add("listDatabases", cmd_list_databases);
+    registry.add("renameCollection", cmd_rename_collection);
+    registry.add("collMod", cmd_coll_mod);
+    registry.add("collStats", cmd_coll_stats);
+    registry.add("dbStats", cmd_db_stats);
     register_index_commands(registry);
 }
 
