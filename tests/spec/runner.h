@@ -1,0 +1,57 @@
+// Spec runner: running one unified-format test file (schemaVersion, runOnRequirements,
+// initialData, entities, operations with their expectations, expectEvents, outcome).
+#pragma once
+
+#include <mongoc/mongoc.h>
+
+#include <string>
+#include <vector>
+
+#include "bson_util.h"
+#include "skips.h"
+
+namespace spec {
+
+// What runOnRequirements are evaluated against.
+struct ServerInfo {
+    std::string version;  // e.g. "7.0.16"
+    std::string topology;  // single | replicaset | sharded
+    bool auth = false;
+};
+
+ServerInfo describe_server(mongoc_client_t* client);
+
+struct TestReport {
+    enum class Status { kPassed, kFailed, kSkipped };
+    Status status;
+    std::string description;
+    std::string reason;  // why it failed or was skipped
+};
+
+class FileRunner {
+public:
+    FileRunner(std::string uri, mongoc_client_t* internal_client, ServerInfo server,
+               const Skips& skips)
+        : uri_(std::move(uri)),
+          internal_(internal_client),
+          server_(std::move(server)),
+          skips_(skips) {}
+
+    // `shown_as` is the file's name in reports and in skips.txt matching.
+    std::vector<TestReport> run(const std::string& path, const std::string& shown_as);
+
+private:
+    TestReport run_test(const Doc& file, const Doc& test, const std::string& shown_as);
+    std::optional<std::string> unmet_requirements(const Doc& holder, const char* key);
+    bool satisfied(const Doc& requirement);
+    void load_initial_data(const Doc& file);
+    void check_outcome(const Doc& test);
+    void disable_fail_points(const std::vector<std::string>& names);
+
+    std::string uri_;
+    mongoc_client_t* internal_;
+    ServerInfo server_;
+    const Skips& skips_;
+};
+
+}  // namespace spec
