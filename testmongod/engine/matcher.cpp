@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "engine/error.h"
+#include "engine/expression.h"
 #include "engine/path.h"
 #include "engine/regex.h"
 
@@ -294,6 +295,24 @@ class ConstantNode : public Node {
 
   private:
     bool result_;
+};
+
+// $expr: an aggregation expression evaluated against the whole document, true when truthy.
+class ExprNode : public Node {
+  public:
+    ExprNode(const Value& spec, const Variables* variables)
+        : owned_(variables ? nullptr : std::make_shared<Variables>()),
+          variables_(variables ? variables : owned_.get()),
+          expression_(spec, variables_) {}
+    bool matches(const Document& doc, MatchDetails*) const override {
+        Value result = expression_.evaluate(doc, *variables_);
+        return !is_missing(result) && result.truthy();
+    }
+
+  private:
+    std::shared_ptr<Variables> owned_;  // $$NOW fixed at parse time when the caller has no scope
+    const Variables* variables_;
+    Expression expression_;
 };
 
 // ---- Parsing ----------------------------------------------------------------------------------
@@ -590,9 +609,8 @@ class Parser {
 
 }  // namespace
 
-NodePtr Parser::parse_expr(const Value&) const {
-    (void)variables_;
-    bad_value("$expr is not supported yet");
+NodePtr Parser::parse_expr(const Value& arg) const {
+    return std::make_unique<ExprNode>(arg, variables_);
 }
 
 Matcher::Matcher(const Document& filter, const Variables* variables)

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/error.h"
+#include "engine/expression.h"
 
 namespace tmd {
 namespace {
@@ -312,6 +313,21 @@ TEST(Matcher, ModMatchesRemainder) {
     EXPECT_EQ(error_message(R"({"a": {"$mod": [4, 1, 2]}})"), "malformed mod, too many elements");
     EXPECT_EQ(error_message(R"({"a": {"$mod": [0, 1]}})"), "divisor cannot be 0");
     EXPECT_EQ(error_message(R"({"a": {"$mod": 4}})"), "malformed mod, needs to be an array");
+}
+
+TEST(Matcher, ExprEvaluatesAggregationExpressions) {
+    EXPECT_TRUE(matches(R"({"$expr": {"$gt": ["$a", "$b"]}})", R"({"a": 2, "b": 1})"));
+    EXPECT_FALSE(matches(R"({"$expr": {"$gt": ["$a", "$b"]}})", R"({"a": 1, "b": 2})"));
+    EXPECT_FALSE(matches(R"({"$expr": "$missing"})", R"({"a": 1})"));
+    EXPECT_TRUE(matches(R"({"$expr": {"$eq": ["$a", 1]}, "b": 2})", R"({"a": 1, "b": 2})"));
+}
+
+TEST(Matcher, ExprSeesLetVariables) {
+    Variables variables;
+    variables.define("limit", Value::int32(5));
+    Matcher matcher(json(R"({"$expr": {"$lt": ["$a", "$$limit"]}})"), &variables);
+    EXPECT_TRUE(matcher.matches(json(R"({"a": 3})")));
+    EXPECT_FALSE(matcher.matches(json(R"({"a": 7})")));
 }
 
 TEST(Matcher, CommentIsIgnored) {
