@@ -115,7 +115,10 @@ void hello(const CommandRequest& request, bson_t* reply) {
     BSON_APPEND_INT32(reply, "minWireVersion", 0);
     BSON_APPEND_INT32(reply, "maxWireVersion", server.profile().max_wire_version);
     BSON_APPEND_BOOL(reply, "readOnly", false);
-    if (!request.client->compression.empty()) {
+    // Like mongod, the compressors agreed on are reported in reply to the hello that offered them.
+    bson_iter_t offered;
+    if (bson_iter_init_find(&offered, request.body, "compression") &&
+        !request.client->compression.empty()) {
         append_string_array(reply, "compression", request.client->compression);
     }
     if (body_flag(request.body, "helloOk")) BSON_APPEND_BOOL(reply, "helloOk", true);
