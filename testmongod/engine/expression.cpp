@@ -534,7 +534,7 @@ NodePtr parse_filter(const Value& args, ParseScope& scope) {
         for (const Value& element : list.array()) {
             if (static_cast<int64_t>(out.size()) >= max) break;
             inner.define(name, element);
-            if (cond->evaluate(root, inner).truthy()) out.push_back(element);
+            if (is_true(cond->evaluate(root, inner))) out.push_back(element);
         }
         return Value::array(std::move(out));
     });
@@ -542,7 +542,7 @@ NodePtr parse_filter(const Value& args, ParseScope& scope) {
 
 NodePtr conditional(NodePtr if_node, NodePtr then_node, NodePtr else_node) {
     return make_lambda([=](const Document& root, const Variables& variables) {
-        bool test = if_node->evaluate(root, variables).truthy();
+        bool test = is_true(if_node->evaluate(root, variables));
         return (test ? then_node : else_node)->evaluate(root, variables);
     });
 }
@@ -589,7 +589,7 @@ NodePtr parse_switch(const Value& args, ParseScope& scope) {
     if (branches.empty()) fail(40068, "$switch requires at least one branch.");
     return make_lambda([branches, fallback](const Document& root, const Variables& variables) {
         for (const auto& [when, then] : branches) {
-            if (when->evaluate(root, variables).truthy()) return then->evaluate(root, variables);
+            if (is_true(when->evaluate(root, variables))) return then->evaluate(root, variables);
         }
         if (!fallback) {
             fail(40066, "$switch could not find a matching branch for an input, and no default was specified.");
@@ -616,7 +616,7 @@ NodePtr parse_logical(const Value& args, ParseScope& scope, bool is_and) {
     NodeList nodes = parse_operands(args, scope);
     return make_lambda([nodes, is_and](const Document& root, const Variables& variables) {
         for (const auto& node : nodes) {
-            if (node->evaluate(root, variables).truthy() != is_and) return Value::boolean(!is_and);
+            if (is_true(node->evaluate(root, variables)) != is_and) return Value::boolean(!is_and);
         }
         return Value::boolean(is_and);
     });
@@ -640,7 +640,7 @@ Registry build_registry() {
     table["$and"] = [](const Value& a, ParseScope& s) { return parse_logical(a, s, true); };
     table["$or"] = [](const Value& a, ParseScope& s) { return parse_logical(a, s, false); };
     add_function(table, "$not", 1, 1, [](const std::vector<Value>& a) {
-        return Value::boolean(!a[0].truthy());
+        return Value::boolean(!is_true(a[0]));
     });
     register_math_operators(table);
     register_string_operators(table);

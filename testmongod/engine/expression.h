@@ -21,6 +21,9 @@ inline bool is_nullish(const Value& v) {
     return is_missing(v) || v.is_null() || v.type() == BSON_TYPE_UNDEFINED;
 }
 
+// Truthiness in expressions: false, null, undefined, missing and numeric zero are false.
+inline bool is_true(const Value& v) { return !is_missing(v) && v.truthy(); }
+
 // Variable bindings visible to an expression: $$NOW (fixed when the Variables is created, as one
 // command sees one NOW), $$CLUSTER_TIME when set, let variables, and the user variables $let,
 // $map and $filter bind. ROOT and CURRENT come from the document being evaluated unless rebound.

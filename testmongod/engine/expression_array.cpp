@@ -146,7 +146,7 @@ Value range(const std::vector<Value>& a) {
 Value element_truth(const std::string& op, const Value& v, bool all) {
     if (!v.is_array()) fail(17040, op + "'s argument must be an array, but is " + type_name(v));
     for (const Value& element : v.array()) {
-        if (element.truthy() != all) return Value::boolean(!all);
+        if (is_true(element) != all) return Value::boolean(!all);
     }
     return Value::boolean(all);
 }

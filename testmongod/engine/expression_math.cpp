@@ -289,10 +289,11 @@ Value round_to_place(const std::string& name, const std::vector<Value>& args, bo
     }
     bool integer = v.type() == BSON_TYPE_INT32 || v.type() == BSON_TYPE_INT64;
     if (integer && digits >= 0) return v;
-    long double scale = std::pow(10.0L, static_cast<long double>(digits));
-    long double x = to_long_double(v) * scale;
+    // Scale by an exact power of ten in the direction that keeps it exact.
+    long double scale = std::pow(10.0L, static_cast<long double>(std::abs(digits)));
+    long double x = digits >= 0 ? to_long_double(v) * scale : to_long_double(v) / scale;
     long double rounded = truncate ? std::trunc(x) : std::nearbyint(x);  // FE_TONEAREST: even
-    long double result = rounded / scale;
+    long double result = digits >= 0 ? rounded / scale : rounded * scale;
     if (integer) return integer_result(result, v.type() == BSON_TYPE_INT32);
     if (v.type() == BSON_TYPE_DOUBLE) return Value::dbl(static_cast<double>(result));
     return decimal_from(result);
