@@ -12,6 +12,7 @@
 #include "engine/error.h"
 #include "engine/expression.h"
 #include "engine/path.h"
+#include "engine/pipeline.h"
 #include "engine/update_ops.h"
 
 namespace tmd {
@@ -80,10 +81,11 @@ struct Modification {
 };
 
 struct Update::Impl {
-    enum class Kind { kReplacement, kOperators } kind = Kind::kOperators;
+    enum class Kind { kReplacement, kOperators, kPipeline } kind = Kind::kOperators;
     Document replacement;
     std::vector<Modification> modifications;  // in application order
     std::map<std::string, Matcher> array_filters;
+    std::unique_ptr<Pipeline> pipeline;
 
     void parse_operators(const Document& spec);
     void parse_modifier(const std::string& op, const Field& field);
@@ -95,6 +97,7 @@ struct Update::Impl {
     void apply_operators(Document& doc, bool inserting, const MatchDetails* details) const;
     void apply_rename(Document& doc, const Modification& mod) const;
     void apply_replacement(Document& doc) const;
+    void apply_pipeline(Document& doc) const;
 };
 
 // ---- Parsing ----------------------------------------------------------------------------------
@@ -458,11 +461,29 @@ void Update::Impl::apply_replacement(Document& doc) const {
     doc = std::move(result);
 }
 
+// The manual ("Updates with Aggregation Pipeline"): the pipeline runs on the one document and
+// its output replaces it; _id stays immutable.
+void Update::Impl::apply_pipeline(Document& doc) const {
+    std::vector<Document> output = pipeline->run({doc});
+    if (output.size() != 1) {
+        throw MongoError(code::InternalError,
+                         "an update pipeline must produce exactly one document");
+    }
+    check_id_unchanged(doc.get("_id"), output.front());
+    doc = std::move(output.front());
+}
+
 // ---- Update -----------------------------------------------------------------------------------
 
 Update::Update(const Value& spec, const Array* array_filters) : impl_(std::make_unique<Impl>()) {
     if (spec.is_array()) {
-        throw MongoError(code::FailedToParse, "pipeline-style updates are not available yet");
+        if (array_filters && !array_filters->empty()) {
+            throw MongoError(code::FailedToParse,
+                             "arrayFilters may not be specified for pipeline-style updates");
+        }
+        impl_->kind = Impl::Kind::kPipeline;
+        impl_->pipeline = std::make_unique<Pipeline>(Pipeline::for_update(spec.array()));
+        return;
     }
     if (!spec.is_document())
         throw MongoError(code::FailedToParse,
@@ -499,6 +520,9 @@ bool Update::apply(Document& doc, bool inserting, const MatchDetails* details) c
             break;
         case Impl::Kind::kOperators:
             impl_->apply_operators(working, inserting, details);
+            break;
+        case Impl::Kind::kPipeline:
+            impl_->apply_pipeline(working);
             break;
     }
     validate_for_storage(working);

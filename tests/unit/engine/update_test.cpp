@@ -317,6 +317,35 @@ TEST(UpdateParsing, RejectsUnknownModifiersAndBadArguments) {
     EXPECT_EQ(error_code(R"({"$set": {"a..b": 1}})"), code::EmptyFieldName);
 }
 
+Value pipeline(const char* stages) {
+    return *json(stages).get("p");
+}
+
+TEST(UpdatePipeline, RunsStagesOnTheDocument) {
+    Document doc = json(R"({"_id": 1, "a": 1})");
+    EXPECT_TRUE(
+        Update(pipeline(R"({"p": [{"$set": {"b": {"$add": ["$a", 1]}}}, {"$unset": "a"}]})"))
+            .apply(doc, false));
+    EXPECT_EQ(doc.to_json(), R"({ "_id" : 1, "b" : 2 })");
+    EXPECT_FALSE(Update(pipeline(R"({"p": []})")).apply(doc, false));
+    EXPECT_FALSE(Update(pipeline(R"({"p": []})")).is_replacement());
+}
+
+TEST(UpdatePipeline, IdStaysImmutable) {
+    Document doc = json(R"({"_id": 1, "a": 1})");
+    try {
+        Update(pipeline(R"({"p": [{"$set": {"_id": 2}}]})")).apply(doc, false);
+        FAIL() << "expected ImmutableField";
+    } catch (const MongoError& error) {
+        EXPECT_EQ(error.code(), code::ImmutableField);
+    }
+    EXPECT_EQ(doc.to_json(), R"({ "_id" : 1, "a" : 1 })");
+}
+
+TEST(UpdatePipeline, RejectsStagesNotAllowedInUpdates) {
+    EXPECT_THROW(Update(pipeline(R"({"p": [{"$match": {"a": 1}}]})")), MongoError);
+}
+
 TEST(ValidateForStorage, RejectsBadIdTypesAndTopLevelDollarFields) {
     EXPECT_THROW(validate_for_storage(json(R"({"_id": [1]})")), MongoError);
     EXPECT_THROW(validate_for_storage(json(R"({"_id": {"$undefined": true}})")), MongoError);
