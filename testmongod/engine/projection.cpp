@@ -224,8 +224,7 @@ Document Projection::Impl::include(const Document& doc, const ProjNode& node,
     std::vector<const std::pair<std::string, ProjNode>*> appended;
     for (const auto& field : doc.fields()) {
         const ProjNode* child = node.child(field.name);
-        if (top && field.name == "_id" && !exclude_id &&
-            (!child || child->action == Action::kNone)) {
+        if (top && field.name == "_id" && !exclude_id && !child) {
             out.push_back(field.name, field.value);
             continue;
         }

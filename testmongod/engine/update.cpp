@@ -137,9 +137,7 @@ void Update::Impl::parse_modifier(const std::string& op, const Field& field) {
     if (mod.parts.front()[0] == '$' && !is_positional(mod.parts.front())) {
         throw MongoError(code::DollarPrefixedFieldName,
                          "The dollar ($) prefixed field '" + mod.parts.front() + "' in '" +
-                             field.name +
-                             "' is not allowed in the context of an update's replacement document. "
-                             "Consider using an aggregation pipeline with $replaceWith.");
+                             field.name + "' is not valid for storage.");
     }
     mod.field_op = make_field_operator(op, field.value, field.name);
     modifications.push_back(std::move(mod));

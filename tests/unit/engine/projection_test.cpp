@@ -55,6 +55,11 @@ TEST(Projection, DottedPathsThroughDocumentsAndArrays) {
               R"({ "b" : { "d" : 3 }, "e" : [ { "g" : 1 }, {  }, 5 ] })");
 }
 
+TEST(Projection, IdSubfieldsCanBeProjected) {
+    EXPECT_EQ(projected(R"({"_id.x": 1})", R"({"_id": {"x": 1, "y": 2}, "a": 1})"),
+              R"({ "_id" : { "x" : 1 } })");
+}
+
 TEST(Projection, MixingInclusionAndExclusionIsAnError) {
     EXPECT_EQ(error_code(R"({"a": 1, "b": 0})"), 31254);
     EXPECT_EQ(error_code(R"({"a": 0, "b": 1})"), 31253);
