@@ -12,18 +12,18 @@ namespace tmd {
 namespace {
 
 class SumAccumulator : public Accumulator {
-public:
+  public:
     void add(const Value& v) override {
         if (v.is_number()) sum_.take(v);
     }
     Value result() const override { return sum_.result(); }
 
-private:
+  private:
     expr::NumericFold sum_{false};
 };
 
 class AverageAccumulator : public Accumulator {
-public:
+  public:
     void add(const Value& v) override {
         if (!v.is_number()) return;
         sum_.take(v);
@@ -32,16 +32,17 @@ public:
     Value result() const override {
         if (count_ == 0) return Value::null();
         long double mean = sum_.real() / count_;
-        return sum_.has_decimal() ? expr::decimal_from(mean) : Value::dbl(static_cast<double>(mean));
+        return sum_.has_decimal() ? expr::decimal_from(mean)
+                                  : Value::dbl(static_cast<double>(mean));
     }
 
-private:
+  private:
     expr::NumericFold sum_{false};
     int64_t count_ = 0;
 };
 
 class ExtremeAccumulator : public Accumulator {
-public:
+  public:
     explicit ExtremeAccumulator(int sign) : sign_(sign) {}
     void add(const Value& v) override {
         if (is_nullish(v)) return;
@@ -49,13 +50,13 @@ public:
     }
     Value result() const override { return best_ ? *best_ : Value::null(); }
 
-private:
+  private:
     int sign_;
     std::unique_ptr<Value> best_;
 };
 
 class FirstLastAccumulator : public Accumulator {
-public:
+  public:
     explicit FirstLastAccumulator(bool first) : first_(first) {}
     void add(const Value& v) override {
         if (first_ && seen_) return;
@@ -64,14 +65,14 @@ public:
     }
     Value result() const override { return value_; }
 
-private:
+  private:
     bool first_;
     bool seen_ = false;
     Value value_;
 };
 
 class PushAccumulator : public Accumulator {
-public:
+  public:
     explicit PushAccumulator(bool unique) : unique_(unique) {}
     void add(const Value& v) override {
         if (is_missing(v)) return;
@@ -84,24 +85,25 @@ public:
     }
     Value result() const override { return Value::array(values_); }
 
-private:
+  private:
     bool unique_;
     Array values_;
 };
 
 class MergeObjectsAccumulator : public Accumulator {
-public:
+  public:
     void add(const Value& v) override {
         if (is_nullish(v)) return;
         if (!v.is_document()) {
             expr::fail(40400, "$mergeObjects requires object inputs, but input " + expr::show(v) +
                                   " is of type " + type_name(v));
         }
-        for (const auto& field : v.doc().fields()) merged_.set(field.name, field.value);
+        for (const auto& field : v.doc().fields())
+            merged_.set(field.name, field.value);
     }
     Value result() const override { return Value::document(merged_); }
 
-private:
+  private:
     Document merged_;
 };
 
@@ -140,7 +142,8 @@ void register_accumulator_operators(Registry& registry) {
         add_function(registry, name, 1, -1, [name](const std::vector<Value>& args) {
             auto accumulator = make_accumulator(name);
             const bool over_array = args.size() == 1 && args[0].is_array();
-            for (const Value& v : over_array ? args[0].array() : args) accumulator->add(v);
+            for (const Value& v : over_array ? args[0].array() : args)
+                accumulator->add(v);
             return accumulator->result();
         });
     }

@@ -10,7 +10,7 @@
 namespace tmd {
 
 class Accumulator {
-public:
+  public:
     virtual ~Accumulator() = default;
     // Feeds one evaluated value (possibly missing) of one input document.
     virtual void add(const Value& value) = 0;

@@ -20,7 +20,8 @@ Variables::Variables() {
 }
 
 Variables::Variables(const Variables& other) {
-    for (const auto& name : other.names()) bindings_.emplace_back(name, *other.lookup(name));
+    for (const auto& name : other.names())
+        bindings_.emplace_back(name, *other.lookup(name));
 }
 
 void Variables::define(std::string name, Value value) {
@@ -52,8 +53,12 @@ std::vector<std::string> Variables::names() const {
 
 namespace {
 
-bool is_ascii_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_non_ascii(char c) { return static_cast<unsigned char>(c) >= 0x80; }
+bool is_ascii_letter(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_non_ascii(char c) {
+    return static_cast<unsigned char>(c) >= 0x80;
+}
 
 // Variables::validateNameForUserRead: user code may read builtins (upper case) too.
 void validate_name(std::string_view name, bool for_write) {
@@ -63,22 +68,24 @@ void validate_name(std::string_view name, bool for_write) {
                     (!for_write && first >= 'A' && first <= 'Z');
     // CURRENT is the one builtin a user may rebind.
     if (!first_ok && !(for_write && name == "CURRENT")) {
-        expr::fail(for_write ? 16867 : 16870,
-                   "'" + std::string(name) + "' starts with an invalid character for a " +
-                       (for_write ? "user " : "") + "variable name");
+        expr::fail(for_write ? 16867 : 16870, "'" + std::string(name) +
+                                                  "' starts with an invalid character for a " +
+                                                  (for_write ? "user " : "") + "variable name");
     }
     for (char c : name.substr(1)) {
         if (!is_ascii_letter(c) && !(c >= '0' && c <= '9') && c != '_' && !is_non_ascii(c)) {
-            expr::fail(for_write ? 16868 : 16871,
-                       "'" + std::string(name) + "' contains an invalid character for a " +
-                           "variable name: '" + std::string(1, c) + "'");
+            expr::fail(for_write ? 16868 : 16871, "'" + std::string(name) +
+                                                      "' contains an invalid character for a " +
+                                                      "variable name: '" + std::string(1, c) + "'");
         }
     }
 }
 
 }  // namespace
 
-void validate_variable_name(std::string_view name) { validate_name(name, true); }
+void validate_variable_name(std::string_view name) {
+    validate_name(name, true);
+}
 
 // ---- field paths --------------------------------------------------------------------------
 
@@ -141,29 +148,52 @@ Value get_path(const Document& doc, std::string_view path) {
 
 std::string type_name(const Value& v) {
     switch (v.type()) {
-        case BSON_TYPE_EOD: return "missing";
-        case BSON_TYPE_DOUBLE: return "double";
-        case BSON_TYPE_UTF8: return "string";
-        case BSON_TYPE_DOCUMENT: return "object";
-        case BSON_TYPE_ARRAY: return "array";
-        case BSON_TYPE_BINARY: return "binData";
-        case BSON_TYPE_UNDEFINED: return "undefined";
-        case BSON_TYPE_OID: return "objectId";
-        case BSON_TYPE_BOOL: return "bool";
-        case BSON_TYPE_DATE_TIME: return "date";
-        case BSON_TYPE_NULL: return "null";
-        case BSON_TYPE_REGEX: return "regex";
-        case BSON_TYPE_DBPOINTER: return "dbPointer";
-        case BSON_TYPE_CODE: return "javascript";
-        case BSON_TYPE_SYMBOL: return "symbol";
-        case BSON_TYPE_CODEWSCOPE: return "javascriptWithScope";
-        case BSON_TYPE_INT32: return "int";
-        case BSON_TYPE_TIMESTAMP: return "timestamp";
-        case BSON_TYPE_INT64: return "long";
-        case BSON_TYPE_DECIMAL128: return "decimal";
-        case BSON_TYPE_MINKEY: return "minKey";
-        case BSON_TYPE_MAXKEY: return "maxKey";
-        default: return "unknown";
+        case BSON_TYPE_EOD:
+            return "missing";
+        case BSON_TYPE_DOUBLE:
+            return "double";
+        case BSON_TYPE_UTF8:
+            return "string";
+        case BSON_TYPE_DOCUMENT:
+            return "object";
+        case BSON_TYPE_ARRAY:
+            return "array";
+        case BSON_TYPE_BINARY:
+            return "binData";
+        case BSON_TYPE_UNDEFINED:
+            return "undefined";
+        case BSON_TYPE_OID:
+            return "objectId";
+        case BSON_TYPE_BOOL:
+            return "bool";
+        case BSON_TYPE_DATE_TIME:
+            return "date";
+        case BSON_TYPE_NULL:
+            return "null";
+        case BSON_TYPE_REGEX:
+            return "regex";
+        case BSON_TYPE_DBPOINTER:
+            return "dbPointer";
+        case BSON_TYPE_CODE:
+            return "javascript";
+        case BSON_TYPE_SYMBOL:
+            return "symbol";
+        case BSON_TYPE_CODEWSCOPE:
+            return "javascriptWithScope";
+        case BSON_TYPE_INT32:
+            return "int";
+        case BSON_TYPE_TIMESTAMP:
+            return "timestamp";
+        case BSON_TYPE_INT64:
+            return "long";
+        case BSON_TYPE_DECIMAL128:
+            return "decimal";
+        case BSON_TYPE_MINKEY:
+            return "minKey";
+        case BSON_TYPE_MAXKEY:
+            return "maxKey";
+        default:
+            return "unknown";
     }
 }
 
@@ -171,13 +201,17 @@ namespace expr {
 
 // ---- helpers --------------------------------------------------------------------------------
 
-void fail(int code, const std::string& message) { throw MongoError(code, message); }
+void fail(int code, const std::string& message) {
+    throw MongoError(code, message);
+}
 
 bool ParseScope::has(std::string_view name) const {
     return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-const Value* named_arg(const Document& spec, std::string_view name) { return spec.get(name); }
+const Value* named_arg(const Document& spec, std::string_view name) {
+    return spec.get(name);
+}
 
 void reject_unknown_args(const Document& spec, const std::vector<std::string_view>& allowed,
                          int code, const std::string& prefix) {
@@ -188,25 +222,27 @@ void reject_unknown_args(const Document& spec, const std::vector<std::string_vie
     }
 }
 
-std::string show(const Value& v) { return is_missing(v) ? "missing" : v.to_json(); }
+std::string show(const Value& v) {
+    return is_missing(v) ? "missing" : v.to_json();
+}
 
 // ---- nodes ------------------------------------------------------------------------------------
 
 namespace {
 
 class ConstantNode : public Expression::Node {
-public:
+  public:
     explicit ConstantNode(Value value) : value_(std::move(value)) {}
     Value evaluate(const Document&, const Variables&) const override { return value_; }
     bool is_constant() const override { return true; }
 
-private:
+  private:
     Value value_;
 };
 
 // "$a.b": a path in CURRENT (the root document unless CURRENT was rebound).
 class FieldPathNode : public Expression::Node {
-public:
+  public:
     explicit FieldPathNode(std::string_view path) : parts_(split_path(path)) {}
     Value evaluate(const Document& root, const Variables& variables) const override {
         const Value* current = variables.lookup("CURRENT");
@@ -214,13 +250,13 @@ public:
         return path_in_document(root, parts_, 0);
     }
 
-private:
+  private:
     std::vector<std::string> parts_;
 };
 
 // "$$name" or "$$name.path".
 class VariableNode : public Expression::Node {
-public:
+  public:
     VariableNode(std::string name, std::vector<std::string> path)
         : name_(std::move(name)), path_(std::move(path)) {}
     Value evaluate(const Document& root, const Variables& variables) const override {
@@ -229,13 +265,13 @@ public:
         return path_in_value(base, path_, 0);
     }
 
-private:
+  private:
     Value variable_value(const Document& root, const Variables& variables) const {
         if (name_ == "REMOVE") return missing_value();
         if (const Value* bound = variables.lookup(name_)) return *bound;
         if (name_ == "ROOT" || name_ == "CURRENT") return Value::document(root);
         if (name_ == "CLUSTER_TIME") {
-            fail(10071, "Builtin variable '$$CLUSTER_TIME' is not available");
+            fail(51144, "Builtin variable '$$CLUSTER_TIME' is not available");
         }
         fail(17276, "Use of undefined variable: " + name_);
     }
@@ -246,7 +282,7 @@ private:
 
 // {a: <expr>, b: {...}}: a document whose fields are expressions; missing values are omitted.
 class ObjectNode : public Expression::Node {
-public:
+  public:
     explicit ObjectNode(std::vector<std::pair<std::string, NodePtr>> fields)
         : fields_(std::move(fields)) {}
     Value evaluate(const Document& root, const Variables& variables) const override {
@@ -258,13 +294,13 @@ public:
         return Value::document(std::move(out));
     }
 
-private:
+  private:
     std::vector<std::pair<std::string, NodePtr>> fields_;
 };
 
 // [<expr>, ...]: missing elements become null, as in mongod.
 class ArrayNode : public Expression::Node {
-public:
+  public:
     explicit ArrayNode(NodeList elements) : elements_(std::move(elements)) {}
     Value evaluate(const Document& root, const Variables& variables) const override {
         Array out;
@@ -275,21 +311,22 @@ public:
         return Value::array(std::move(out));
     }
 
-private:
+  private:
     NodeList elements_;
 };
 
 class FunctionNode : public Expression::Node {
-public:
+  public:
     FunctionNode(NodeList args, Function fn) : args_(std::move(args)), fn_(std::move(fn)) {}
     Value evaluate(const Document& root, const Variables& variables) const override {
         std::vector<Value> values;
         values.reserve(args_.size());
-        for (const auto& node : args_) values.push_back(node->evaluate(root, variables));
+        for (const auto& node : args_)
+            values.push_back(node->evaluate(root, variables));
         return fn_(values);
     }
 
-private:
+  private:
     NodeList args_;
     Function fn_;
 };
@@ -310,7 +347,8 @@ NodePtr parse_variable(std::string_view text, ParseScope& scope) {
 NodePtr parse_string(const Value& spec, ParseScope& scope) {
     const std::string& text = spec.str();
     if (text.empty() || text[0] != '$') return make_constant(spec);
-    if (text.size() >= 2 && text[1] == '$') return parse_variable(std::string_view(text).substr(2), scope);
+    if (text.size() >= 2 && text[1] == '$')
+        return parse_variable(std::string_view(text).substr(2), scope);
     if (text.size() == 1) fail(16872, "'$' by itself is not a valid FieldPath");
     validate_field_path(std::string_view(text).substr(1));
     return std::make_shared<FieldPathNode>(std::string_view(text).substr(1));
@@ -329,7 +367,8 @@ NodePtr parse_operator(const Document& spec, ParseScope& scope) {
     const Field& op = spec.fields().front();
     const auto& table = registry();
     auto it = table.find(op.name);
-    if (it == table.end()) fail(code::InvalidPipelineOperator, "Unrecognized expression '" + op.name + "'");
+    if (it == table.end())
+        fail(code::InvalidPipelineOperator, "Unrecognized expression '" + op.name + "'");
     return it->second(op.value, scope);
 }
 
@@ -343,10 +382,14 @@ NodePtr parse_document(const Document& spec, ParseScope& scope) {
     for (const auto& field : spec.fields()) {
         if (field.name.empty()) fail(16412, "FieldPath field names may not be empty strings.");
         if (field.name[0] == '$') {
-            fail(16410, "FieldPath field names may not start with '$'. Consider using $getField or $setField.");
+            fail(16410,
+                 "FieldPath field names may not start with '$'. Consider using $getField or "
+                 "$setField.");
         }
         if (field.name.find('.') != std::string::npos) {
-            fail(16412, "FieldPath field names may not contain '.'. Consider using $getField or $setField.");
+            fail(16412,
+                 "FieldPath field names may not contain '.'. Consider using $getField or "
+                 "$setField.");
         }
         NodePtr node = parse(field.value, scope);
         constant = constant && node->is_constant();
@@ -359,7 +402,9 @@ NodePtr parse_document(const Document& spec, ParseScope& scope) {
 
 }  // namespace
 
-NodePtr make_constant(Value value) { return std::make_shared<ConstantNode>(std::move(value)); }
+NodePtr make_constant(Value value) {
+    return std::make_shared<ConstantNode>(std::move(value));
+}
 
 NodePtr make_function(NodeList args, Function fn) {
     return std::make_shared<FunctionNode>(std::move(args), std::move(fn));
@@ -367,14 +412,18 @@ NodePtr make_function(NodeList args, Function fn) {
 
 NodePtr parse(const Value& spec, ParseScope& scope) {
     switch (spec.type()) {
-        case BSON_TYPE_UTF8: return parse_string(spec, scope);
-        case BSON_TYPE_DOCUMENT: return parse_document(spec.doc(), scope);
+        case BSON_TYPE_UTF8:
+            return parse_string(spec, scope);
+        case BSON_TYPE_DOCUMENT:
+            return parse_document(spec.doc(), scope);
         case BSON_TYPE_ARRAY: {
             NodeList elements;
-            for (const auto& element : spec.array()) elements.push_back(parse(element, scope));
+            for (const auto& element : spec.array())
+                elements.push_back(parse(element, scope));
             return std::make_shared<ArrayNode>(std::move(elements));
         }
-        default: return make_constant(spec);
+        default:
+            return make_constant(spec);
     }
 }
 
@@ -384,7 +433,8 @@ NodeList parse_operands(const Value& args, ParseScope& scope) {
         nodes.push_back(parse(args, scope));
         return nodes;
     }
-    for (const auto& element : args.array()) nodes.push_back(parse(element, scope));
+    for (const auto& element : args.array())
+        nodes.push_back(parse(element, scope));
     return nodes;
 }
 
@@ -410,7 +460,8 @@ void check_arity(const std::string& name, int min_args, int max_args, size_t cou
 }  // namespace
 
 void add_function(Registry& registry, std::string name, int min_args, int max_args, Function fn) {
-    registry[name] = [name, min_args, max_args, fn](const Value& args, ParseScope& scope) -> NodePtr {
+    registry[name] = [name, min_args, max_args, fn](const Value& args,
+                                                    ParseScope& scope) -> NodePtr {
         NodeList nodes = parse_operands(args, scope);
         check_arity(name, min_args, max_args, nodes.size());
         return make_function(std::move(nodes), fn);
@@ -434,19 +485,19 @@ const Value& required_arg(const Document& spec, std::string_view name, int code,
 }
 
 class LambdaNode : public Expression::Node {
-public:
+  public:
     explicit LambdaNode(Evaluator fn) : fn_(std::move(fn)) {}
     Value evaluate(const Document& root, const Variables& variables) const override {
         return fn_(root, variables);
     }
 
-private:
+  private:
     Evaluator fn_;
 };
 
-
 // Parses `body` with `names` added to the scope.
-NodePtr parse_with_names(const Value& body, ParseScope& scope, const std::vector<std::string>& names) {
+NodePtr parse_with_names(const Value& body, ParseScope& scope,
+                         const std::vector<std::string>& names) {
     size_t before = scope.names.size();
     scope.names.insert(scope.names.end(), names.begin(), names.end());
     NodePtr node = parse(body, scope);
@@ -470,7 +521,8 @@ NodePtr parse_let(const Value& args, ParseScope& scope) {
     NodePtr body = parse_with_names(in, scope, names);
     return make_lambda([bindings, body](const Document& root, const Variables& variables) {
         Variables inner(&variables);
-        for (const auto& [name, node] : bindings) inner.define(name, node->evaluate(root, variables));
+        for (const auto& [name, node] : bindings)
+            inner.define(name, node->evaluate(root, variables));
         return body->evaluate(root, inner);
     });
 }
@@ -487,7 +539,8 @@ std::string variable_name_arg(const Document& spec) {
 NodePtr parse_map(const Value& args, ParseScope& scope) {
     const Document& spec = object_arg(args, 16878, "$map");
     reject_unknown_args(spec, {"input", "as", "in"}, 16879, "Unrecognized parameter to $map: ");
-    NodePtr input = parse(required_arg(spec, "input", 16880, "Missing 'input' parameter to $map"), scope);
+    NodePtr input =
+        parse(required_arg(spec, "input", 16880, "Missing 'input' parameter to $map"), scope);
     const Value& in_spec = required_arg(spec, "in", 16882, "Missing 'in' parameter to $map");
     std::string name = variable_name_arg(spec);
     NodePtr in = parse_with_names(in_spec, scope, {name});
@@ -512,19 +565,23 @@ NodePtr parse_filter(const Value& args, ParseScope& scope) {
                         "Unrecognized parameter to $filter: ");
     NodePtr input =
         parse(required_arg(spec, "input", 28648, "Missing 'input' parameter to $filter"), scope);
-    const Value& cond_spec = required_arg(spec, "cond", 28649, "Missing 'cond' parameter to $filter");
+    const Value& cond_spec =
+        required_arg(spec, "cond", 28649, "Missing 'cond' parameter to $filter");
     std::string name = variable_name_arg(spec);
     NodePtr cond = parse_with_names(cond_spec, scope, {name});
     NodePtr limit = spec.get("limit") ? parse(*spec.get("limit"), scope) : nullptr;
-    return make_lambda([input, name, cond, limit](const Document& root, const Variables& variables) {
+    return make_lambda([input, name, cond, limit](const Document& root,
+                                                  const Variables& variables) {
         Value list = input->evaluate(root, variables);
         if (is_nullish(list)) return Value::null();
-        if (!list.is_array()) fail(28651, "input to $filter must be an array not " + type_name(list));
+        if (!list.is_array())
+            fail(28651, "input to $filter must be an array not " + type_name(list));
         int64_t max = INT64_MAX;
         if (limit) {
             Value l = limit->evaluate(root, variables);
             if (!is_nullish(l)) {
-                if (!fits_int32(l)) fail(327391, "$filter: limit must be represented as a 32-bit integral value");
+                if (!fits_int32(l))
+                    fail(327391, "$filter: limit must be represented as a 32-bit integral value");
                 if (l.as_int64() < 1) fail(327392, "$filter: limit must be greater than 0");
                 max = l.as_int64();
             }
@@ -555,13 +612,15 @@ NodePtr parse_cond(const Value& args, ParseScope& scope) {
     }
     const Document& spec = args.doc();
     reject_unknown_args(spec, {"if", "then", "else"}, 17083, "Unrecognized parameter to $cond: ");
-    return conditional(parse(required_arg(spec, "if", 17080, "Missing 'if' parameter to $cond"), scope),
-                       parse(required_arg(spec, "then", 17081, "Missing 'then' parameter to $cond"), scope),
-                       parse(required_arg(spec, "else", 17082, "Missing 'else' parameter to $cond"), scope));
+    return conditional(
+        parse(required_arg(spec, "if", 17080, "Missing 'if' parameter to $cond"), scope),
+        parse(required_arg(spec, "then", 17081, "Missing 'then' parameter to $cond"), scope),
+        parse(required_arg(spec, "else", 17082, "Missing 'else' parameter to $cond"), scope));
 }
 
 NodePtr parse_switch(const Value& args, ParseScope& scope) {
-    if (!args.is_document()) fail(40060, "$switch requires an object as an argument, found: " + type_name(args));
+    if (!args.is_document())
+        fail(40060, "$switch requires an object as an argument, found: " + type_name(args));
     std::vector<std::pair<NodePtr, NodePtr>> branches;
     NodePtr fallback;
     for (const auto& field : args.doc().fields()) {
@@ -569,13 +628,16 @@ NodePtr parse_switch(const Value& args, ParseScope& scope) {
             fallback = parse(field.value, scope);
             continue;
         }
-        if (field.name != "branches") fail(40067, "$switch found an unknown argument: " + field.name);
+        if (field.name != "branches")
+            fail(40067, "$switch found an unknown argument: " + field.name);
         if (!field.value.is_array()) {
-            fail(40061, "$switch expected an array for 'branches', found: " + type_name(field.value));
+            fail(40061,
+                 "$switch expected an array for 'branches', found: " + type_name(field.value));
         }
         for (const Value& branch : field.value.array()) {
             if (!branch.is_document()) {
-                fail(40062, "$switch expected each branch to be an object, found: " + type_name(branch));
+                fail(40062,
+                     "$switch expected each branch to be an object, found: " + type_name(branch));
             }
             reject_unknown_args(branch.doc(), {"case", "then"}, 40063,
                                 "$switch found an unknown argument to a branch: ");
@@ -592,7 +654,9 @@ NodePtr parse_switch(const Value& args, ParseScope& scope) {
             if (is_true(when->evaluate(root, variables))) return then->evaluate(root, variables);
         }
         if (!fallback) {
-            fail(40066, "$switch could not find a matching branch for an input, and no default was specified.");
+            fail(40066,
+                 "$switch could not find a matching branch for an input, and no default was "
+                 "specified.");
         }
         return fallback->evaluate(root, variables);
     });
@@ -624,7 +688,9 @@ NodePtr parse_logical(const Value& args, ParseScope& scope, bool is_and) {
 
 }  // namespace
 
-NodePtr make_lambda(Evaluator fn) { return std::make_shared<LambdaNode>(std::move(fn)); }
+NodePtr make_lambda(Evaluator fn) {
+    return std::make_shared<LambdaNode>(std::move(fn));
+}
 
 namespace {
 
@@ -639,9 +705,8 @@ Registry build_registry() {
     table["$ifNull"] = parse_if_null;
     table["$and"] = [](const Value& a, ParseScope& s) { return parse_logical(a, s, true); };
     table["$or"] = [](const Value& a, ParseScope& s) { return parse_logical(a, s, false); };
-    add_function(table, "$not", 1, 1, [](const std::vector<Value>& a) {
-        return Value::boolean(!is_true(a[0]));
-    });
+    add_function(table, "$not", 1, 1,
+                 [](const std::vector<Value>& a) { return Value::boolean(!is_true(a[0])); });
     register_math_operators(table);
     register_string_operators(table);
     register_date_operators(table);
@@ -679,6 +744,8 @@ Value Expression::evaluate(const Document& root, const Variables& variables) con
     return root_->evaluate(root, variables);
 }
 
-bool Expression::is_constant() const { return root_->is_constant(); }
+bool Expression::is_constant() const {
+    return root_->is_constant();
+}
 
 }  // namespace tmd

@@ -14,21 +14,27 @@ namespace tmd {
 
 // "Missing" (a field that does not exist, or $$REMOVE) is a Value of type EOD, so that it stays
 // distinguishable from null: {$eq: ["$nope", null]} is false in MongoDB.
-inline Value missing_value() { return Value(BSON_TYPE_EOD, std::monostate{}); }
-inline bool is_missing(const Value& v) { return v.type() == BSON_TYPE_EOD; }
+inline Value missing_value() {
+    return Value(BSON_TYPE_EOD, std::monostate{});
+}
+inline bool is_missing(const Value& v) {
+    return v.type() == BSON_TYPE_EOD;
+}
 // Null, undefined or missing: the inputs for which most operators return null.
 inline bool is_nullish(const Value& v) {
     return is_missing(v) || v.is_null() || v.type() == BSON_TYPE_UNDEFINED;
 }
 
 // Truthiness in expressions: false, null, undefined, missing and numeric zero are false.
-inline bool is_true(const Value& v) { return !is_missing(v) && v.truthy(); }
+inline bool is_true(const Value& v) {
+    return !is_missing(v) && v.truthy();
+}
 
 // Variable bindings visible to an expression: $$NOW (fixed when the Variables is created, as one
 // command sees one NOW), $$CLUSTER_TIME when set, let variables, and the user variables $let,
 // $map and $filter bind. ROOT and CURRENT come from the document being evaluated unless rebound.
 class Variables {
-public:
+  public:
     Variables();  // $$NOW = the current time
     // A nested scope; `parent` must outlive it.
     explicit Variables(const Variables* parent) : parent_(parent) {}
@@ -44,7 +50,7 @@ public:
     // Every visible name (for parse-time "Use of undefined variable" checks).
     std::vector<std::string> names() const;
 
-private:
+  private:
     const Variables* parent_ = nullptr;
     std::vector<std::pair<std::string, Value>> bindings_;
 };
@@ -53,7 +59,7 @@ private:
 void validate_variable_name(std::string_view name);
 
 class Expression {
-public:
+  public:
     // Parses an expression. Variables referenced as $$name must be builtins, bound by an
     // enclosing $let/$map/$filter, or visible in `variables` (let variables of the command).
     explicit Expression(const Value& spec, const Variables* variables = nullptr);
@@ -71,7 +77,7 @@ public:
 
     struct Node;
 
-private:
+  private:
     std::shared_ptr<const Node> root_;
 };
 

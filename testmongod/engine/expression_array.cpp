@@ -10,7 +10,8 @@ namespace {
 
 Value size(const std::vector<Value>& a) {
     if (!a[0].is_array()) {
-        fail(17124, "The argument to $size must be an array. Type of argument was: " + type_name(a[0]));
+        fail(17124,
+             "The argument to $size must be an array. Type of argument was: " + type_name(a[0]));
     }
     return Value::int32(static_cast<int32_t>(a[0].array().size()));
 }
@@ -29,10 +30,12 @@ Value array_elem_at(const std::vector<Value>& a) {
         fail(28689, "$arrayElemAt's first argument must be an array, but is " + type_name(a[0]));
     }
     if (!a[1].is_number()) {
-        fail(28690, "$arrayElemAt's second argument must be a numeric value, but is " + type_name(a[1]));
+        fail(28690,
+             "$arrayElemAt's second argument must be a numeric value, but is " + type_name(a[1]));
     }
     if (!fits_int32(a[1])) {
-        fail(28691, "$arrayElemAt's second argument must be representable as a 32-bit integer: " + show(a[1]));
+        fail(28691, "$arrayElemAt's second argument must be representable as a 32-bit integer: " +
+                        show(a[1]));
     }
     return element_at(a[0].array(), a[1].as_int64());
 }
@@ -54,7 +57,8 @@ Value concat_arrays(const std::vector<Value>& a) {
 }
 
 Value in_array(const std::vector<Value>& a) {
-    if (!a[1].is_array()) fail(40081, "$in requires an array as a second argument, found: " + type_name(a[1]));
+    if (!a[1].is_array())
+        fail(40081, "$in requires an array as a second argument, found: " + type_name(a[1]));
     for (const Value& element : a[1].array()) {
         if (values_equal(element, a[0])) return Value::boolean(true);
     }
@@ -62,8 +66,10 @@ Value in_array(const std::vector<Value>& a) {
 }
 
 int32_t int32_arg(const Value& v, int numeric_code, int range_code, const std::string& what) {
-    if (!v.is_number()) fail(numeric_code, what + " must be a numeric value, but is of type: " + type_name(v));
-    if (!fits_int32(v)) fail(range_code, what + " can't be represented as a 32-bit integer: " + show(v));
+    if (!v.is_number())
+        fail(numeric_code, what + " must be a numeric value, but is of type: " + type_name(v));
+    if (!fits_int32(v))
+        fail(range_code, what + " can't be represented as a 32-bit integer: " + show(v));
     return static_cast<int32_t>(v.as_int64());
 }
 
@@ -72,7 +78,8 @@ Value slice(const std::vector<Value>& a) {
         if (is_nullish(v)) return Value::null();
     }
     if (!a[0].is_array()) {
-        fail(28724, "First argument to $slice must be an array, but is of type: " + type_name(a[0]));
+        fail(28724,
+             "First argument to $slice must be an array, but is of type: " + type_name(a[0]));
     }
     const Array& array = a[0].array();
     int64_t n = static_cast<int64_t>(array.size());
@@ -94,39 +101,48 @@ Value slice(const std::vector<Value>& a) {
 Value reverse_array(const std::vector<Value>& a) {
     if (is_nullish(a[0])) return Value::null();
     if (!a[0].is_array()) {
-        fail(34435, "The argument to $reverseArray must be an array, but was of type: " + type_name(a[0]));
+        fail(34435,
+             "The argument to $reverseArray must be an array, but was of type: " + type_name(a[0]));
     }
     return Value::array(Array(a[0].array().rbegin(), a[0].array().rend()));
 }
 
 int64_t index_bound(const Value& v, const std::string& which) {
     if (!is_integral(v)) {
-        fail(40096, "$indexOfArray requires an integral " + which + ", found a value of type: " +
-                        type_name(v) + ", with value: " + show(v));
+        fail(40096, "$indexOfArray requires an integral " + which +
+                        ", found a value of type: " + type_name(v) + ", with value: " + show(v));
     }
-    if (v.as_int64() < 0) fail(40097, "$indexOfArray requires a nonnegative " + which + ", found: " + show(v));
+    if (v.as_int64() < 0)
+        fail(40097, "$indexOfArray requires a nonnegative " + which + ", found: " + show(v));
     return v.as_int64();
 }
 
 Value index_of_array(const std::vector<Value>& a) {
     if (is_nullish(a[0])) return Value::null();
-    if (!a[0].is_array()) fail(40090, "$indexOfArray requires an array as a first argument, found: " + type_name(a[0]));
+    if (!a[0].is_array())
+        fail(40090,
+             "$indexOfArray requires an array as a first argument, found: " + type_name(a[0]));
     const Array& array = a[0].array();
     int64_t start = a.size() > 2 ? index_bound(a[2], "starting index") : 0;
-    int64_t end = a.size() > 3 ? index_bound(a[3], "ending index") : static_cast<int64_t>(array.size());
+    int64_t end =
+        a.size() > 3 ? index_bound(a[3], "ending index") : static_cast<int64_t>(array.size());
     end = std::min<int64_t>(end, static_cast<int64_t>(array.size()));
     for (int64_t i = start; i < end; ++i) {
-        if (values_equal(array[static_cast<size_t>(i)], a[1])) return Value::int32(static_cast<int32_t>(i));
+        if (values_equal(array[static_cast<size_t>(i)], a[1]))
+            return Value::int32(static_cast<int32_t>(i));
     }
     return Value::int32(-1);
 }
 
 int32_t range_bound(const Value& v, int numeric_code, int range_code, const std::string& what) {
     if (!v.is_number()) {
-        fail(numeric_code, "$range requires a numeric " + what + ", found value of type: " + type_name(v));
+        fail(numeric_code,
+             "$range requires a numeric " + what + ", found value of type: " + type_name(v));
     }
     if (!fits_int32(v)) {
-        fail(range_code, "$range requires a " + what + " that can be represented as a 32-bit integer, found value: " + show(v));
+        fail(range_code,
+             "$range requires a " + what +
+                 " that can be represented as a 32-bit integer, found value: " + show(v));
     }
     return static_cast<int32_t>(v.as_int64());
 }
@@ -154,11 +170,14 @@ Value element_truth(const std::string& op, const Value& v, bool all) {
 void register_arrays(Registry& registry) {
     add_function(registry, "$size", 1, 1, size);
     add_function(registry, "$arrayElemAt", 2, 2, array_elem_at);
-    add_function(registry, "$first", 1, 1, [](const std::vector<Value>& a) { return first_or_last("$first", a[0], true); });
-    add_function(registry, "$last", 1, 1, [](const std::vector<Value>& a) { return first_or_last("$last", a[0], false); });
+    add_function(registry, "$first", 1, 1,
+                 [](const std::vector<Value>& a) { return first_or_last("$first", a[0], true); });
+    add_function(registry, "$last", 1, 1,
+                 [](const std::vector<Value>& a) { return first_or_last("$last", a[0], false); });
     add_function(registry, "$concatArrays", 0, -1, concat_arrays);
     add_function(registry, "$in", 2, 2, in_array);
-    add_function(registry, "$isArray", 1, 1, [](const std::vector<Value>& a) { return Value::boolean(a[0].is_array()); });
+    add_function(registry, "$isArray", 1, 1,
+                 [](const std::vector<Value>& a) { return Value::boolean(a[0].is_array()); });
     add_function(registry, "$slice", 2, 3, slice);
     add_function(registry, "$reverseArray", 1, 1, reverse_array);
     add_function(registry, "$indexOfArray", 2, 4, index_of_array);
@@ -178,16 +197,19 @@ Value merge_objects(const std::vector<Value>& a) {
     for (const Value& v : a) {
         if (is_nullish(v)) continue;
         if (!v.is_document()) {
-            fail(40400, "$mergeObjects requires object inputs, but input " + show(v) + " is of type " + type_name(v));
+            fail(40400, "$mergeObjects requires object inputs, but input " + show(v) +
+                            " is of type " + type_name(v));
         }
-        for (const auto& field : v.doc().fields()) out.set(field.name, field.value);
+        for (const auto& field : v.doc().fields())
+            out.set(field.name, field.value);
     }
     return Value::document(std::move(out));
 }
 
 Value object_to_array(const std::vector<Value>& a) {
     if (is_nullish(a[0])) return Value::null();
-    if (!a[0].is_document()) fail(40390, "$objectToArray requires a document input, found: " + type_name(a[0]));
+    if (!a[0].is_document())
+        fail(40390, "$objectToArray requires a document input, found: " + type_name(a[0]));
     Array out;
     for (const auto& field : a[0].doc().fields()) {
         Document pair;
@@ -209,8 +231,10 @@ std::string checked_key(const Value& key, int code, const std::string& message) 
 // One element of $arrayToObject's input: [k, v] or {k, v}; all elements must use one format.
 std::pair<std::string, Value> key_value_of(const Value& element, bson_type_t format) {
     if (element.type() != format) {
-        fail(40391, "$arrayToObject requires a consistent input format. Elements must all be arrays or "
-                    "all be objects. Object was detected, now found: " + type_name(element));
+        fail(40391,
+             "$arrayToObject requires a consistent input format. Elements must all be arrays or "
+             "all be objects. Object was detected, now found: " +
+                 type_name(element));
     }
     if (element.is_array()) {
         const Array& pair = element.array();
@@ -218,37 +242,45 @@ std::pair<std::string, Value> key_value_of(const Value& element, bson_type_t for
             fail(40397, "$arrayToObject requires an array of size 2 arrays,found array of size: " +
                             std::to_string(pair.size()));
         }
-        return {checked_key(pair[0], 40395,
-                            "$arrayToObject requires an array of key-value pairs, where the key must "
-                            "be of type string. Found key type: "),
-                pair[1]};
+        return {
+            checked_key(pair[0], 40395,
+                        "$arrayToObject requires an array of key-value pairs, where the key must "
+                        "be of type string. Found key type: "),
+            pair[1]};
     }
     const Document& pair = element.doc();
     if (pair.size() != 2) {
-        fail(40392, "$arrayToObject requires an object keys of 'k' and 'v'. Found incorrect number of keys:" +
-                        std::to_string(pair.size()));
+        fail(40392,
+             "$arrayToObject requires an object keys of 'k' and 'v'. Found incorrect number of "
+             "keys:" +
+                 std::to_string(pair.size()));
     }
     const Value* k = pair.get("k");
     const Value* v = pair.get("v");
     if (!k || !v) {
-        fail(40393, "$arrayToObject requires an object with keys 'k' and 'v'. Missing either or both keys "
-                    "from: " + pair.to_json());
+        fail(40393,
+             "$arrayToObject requires an object with keys 'k' and 'v'. Missing either or both keys "
+             "from: " +
+                 pair.to_json());
     }
-    return {checked_key(*k, 40394,
-                        "$arrayToObject requires an object with keys 'k' and 'v', where the value of "
-                        "'k' must be of type string. Found type: "),
-            *v};
+    return {
+        checked_key(*k, 40394,
+                    "$arrayToObject requires an object with keys 'k' and 'v', where the value of "
+                    "'k' must be of type string. Found type: "),
+        *v};
 }
 
 Value array_to_object(const std::vector<Value>& a) {
     if (is_nullish(a[0])) return Value::null();
-    if (!a[0].is_array()) fail(40386, "$arrayToObject requires an array input, found: " + type_name(a[0]));
+    if (!a[0].is_array())
+        fail(40386, "$arrayToObject requires an array input, found: " + type_name(a[0]));
     Document out;
     const Array& input = a[0].array();
     if (input.empty()) return Value::document(std::move(out));
     bson_type_t format = input.front().type();
     if (format != BSON_TYPE_ARRAY && format != BSON_TYPE_DOCUMENT) {
-        fail(40398, "Unrecognised input type format for $arrayToObject: " + type_name(input.front()));
+        fail(40398,
+             "Unrecognised input type format for $arrayToObject: " + type_name(input.front()));
     }
     for (const Value& element : input) {
         auto [key, value] = key_value_of(element, format);
@@ -262,7 +294,8 @@ NodePtr parse_get_field(const Value& args, ParseScope& scope) {
     Value field_spec = args;
     NodePtr input = parse(Value::string("$$CURRENT"), scope);
     if (args.is_document() && !args.doc().empty() && args.doc().fields().front().name[0] != '$') {
-        reject_unknown_args(args.doc(), {"field", "input"}, 3041701, "$getField found an unknown argument: ");
+        reject_unknown_args(args.doc(), {"field", "input"}, 3041701,
+                            "$getField found an unknown argument: ");
         const Value* field = args.doc().get("field");
         if (!field) fail(3041702, "$getField requires 'field' to be specified");
         field_spec = *field;
@@ -270,12 +303,15 @@ NodePtr parse_get_field(const Value& args, ParseScope& scope) {
     }
     NodePtr field = parse(field_spec, scope);
     if (!field->is_constant() || !field->evaluate(Document(), Variables(nullptr)).is_string()) {
-        fail(5654602, "$getField requires 'field' to evaluate to a constant, but got a non-constant argument");
+        fail(5654602,
+             "$getField requires 'field' to evaluate to a constant, but got a non-constant "
+             "argument");
     }
     std::string name = field->evaluate(Document(), Variables(nullptr)).str();
     return make_function({input}, [name](const std::vector<Value>& a) {
         if (is_nullish(a[0])) return Value::null();
-        if (!a[0].is_document()) fail(3041705, "$getField requires 'input' to evaluate to type Object");
+        if (!a[0].is_document())
+            fail(3041705, "$getField requires 'input' to evaluate to type Object");
         const Value* v = a[0].doc().get(name);
         return v ? *v : missing_value();
     });
@@ -285,7 +321,8 @@ NodePtr parse_get_field(const Value& args, ParseScope& scope) {
 NodePtr parse_set_field(const Value& args, ParseScope& scope) {
     if (!args.is_document()) fail(4161100, "$setField only supports an object as its argument");
     const Document& spec = args.doc();
-    reject_unknown_args(spec, {"field", "input", "value"}, 4161101, "$setField found an unknown argument: ");
+    reject_unknown_args(spec, {"field", "input", "value"}, 4161101,
+                        "$setField found an unknown argument: ");
     const Value* field = spec.get("field");
     const Value* input = spec.get("input");
     const Value* value = spec.get("value");
@@ -293,13 +330,15 @@ NodePtr parse_set_field(const Value& args, ParseScope& scope) {
     if (!input) fail(4161103, "$setField requires 'input' to be specified");
     if (!value) fail(4161104, "$setField requires 'value' to be specified");
     NodePtr field_node = parse(*field, scope);
-    Value name = field_node->is_constant() ? field_node->evaluate(Document(), Variables(nullptr)) : Value();
+    Value name =
+        field_node->is_constant() ? field_node->evaluate(Document(), Variables(nullptr)) : Value();
     if (!name.is_string()) fail(4161106, "$setField requires 'field' to evaluate to type String");
     return make_function({parse(*input, scope), parse(*value, scope)},
                          [name = name.str()](const std::vector<Value>& a) {
                              if (is_nullish(a[0])) return Value::null();
                              if (!a[0].is_document()) {
-                                 fail(4161105, "$setField requires 'input' to evaluate to type Object");
+                                 fail(4161105,
+                                      "$setField requires 'input' to evaluate to type Object");
                              }
                              Document out = a[0].doc();
                              if (is_missing(a[1])) {
@@ -313,7 +352,9 @@ NodePtr parse_set_field(const Value& args, ParseScope& scope) {
 
 }  // namespace
 
-void register_array_operators(Registry& registry) { register_arrays(registry); }
+void register_array_operators(Registry& registry) {
+    register_arrays(registry);
+}
 
 void register_object_operators(Registry& registry) {
     add_function(registry, "$mergeObjects", 0, -1, merge_objects);

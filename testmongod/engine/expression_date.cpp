@@ -1,8 +1,8 @@
 // Date expression operators: $year $month $dayOfMonth $dayOfYear $dayOfWeek $hour $minute $second
 // $millisecond $week $isoWeek $isoWeekYear $isoDayOfWeek and $dateToString, in UTC or a fixed
 // offset time zone ("+05:30"); Olson zone names other than UTC/GMT are rejected.
-#include <chrono>
 #include <cctype>
+#include <chrono>
 #include <cstdio>
 
 #include "engine/expression_internal.h"
@@ -15,9 +15,12 @@ using namespace std::chrono;
 // Milliseconds since the epoch of a date, timestamp or ObjectId (mongod's Value::coerceToDate).
 int64_t to_millis(const Value& v, const std::string& op) {
     switch (v.type()) {
-        case BSON_TYPE_DATE_TIME: return std::get<int64_t>(v.payload());
-        case BSON_TYPE_TIMESTAMP: return int64_t(std::get<Timestamp>(v.payload()).t) * 1000;
-        case BSON_TYPE_OID: return int64_t(bson_oid_get_time_t(&std::get<bson_oid_t>(v.payload()))) * 1000;
+        case BSON_TYPE_DATE_TIME:
+            return std::get<int64_t>(v.payload());
+        case BSON_TYPE_TIMESTAMP:
+            return int64_t(std::get<Timestamp>(v.payload()).t) * 1000;
+        case BSON_TYPE_OID:
+            return int64_t(bson_oid_get_time_t(&std::get<bson_oid_t>(v.payload()))) * 1000;
         default:
             fail(16006, op + ": can't convert from BSON type " + type_name(v) + " to Date");
     }
@@ -25,7 +28,8 @@ int64_t to_millis(const Value& v, const std::string& op) {
 
 // Offset in minutes of a time zone argument.
 int zone_offset_minutes(const Value& zone) {
-    if (!zone.is_string()) fail(40517, "timezone must evaluate to a string, found " + type_name(zone));
+    if (!zone.is_string())
+        fail(40517, "timezone must evaluate to a string, found " + type_name(zone));
     const std::string& z = zone.str();
     if (z == "UTC" || z == "GMT" || z == "Z" || z == "Etc/UTC" || z == "Etc/GMT") return 0;
     int hours = 0, minutes = 0;
@@ -81,9 +85,11 @@ NodePtr parse_date_part(const std::string& op, const Value& args, ParseScope& sc
                         std::function<int(const Civil&)> part) {
     NodeList nodes;
     if (args.is_document() && !args.doc().empty() && args.doc().fields().front().name[0] != '$') {
-        reject_unknown_args(args.doc(), {"date", "timezone"}, 40535, "unrecognized option to " + op + ": ");
+        reject_unknown_args(args.doc(), {"date", "timezone"}, 40535,
+                            "unrecognized option to " + op + ": ");
         const Value* date = args.doc().get("date");
-        if (!date) fail(40539, "missing 'date' argument to " + op + ", provided: " + args.doc().to_json());
+        if (!date)
+            fail(40539, "missing 'date' argument to " + op + ", provided: " + args.doc().to_json());
         nodes.push_back(parse(*date, scope));
         if (const Value* zone = args.doc().get("timezone")) nodes.push_back(parse(*zone, scope));
     } else {
@@ -116,27 +122,59 @@ std::string format_date(const std::string& format, const Civil& c) {
         if (i + 1 == format.size()) fail(18535, "Unmatched '%' at end of format string");
         char spec = format[++i];
         switch (spec) {
-            case 'd': out += two_digits(c.day); break;
-            case 'G': out += two_digits(c.iso_year, 4); break;
-            case 'H': out += two_digits(c.hour); break;
-            case 'j': out += two_digits(c.day_of_year, 3); break;
-            case 'L': out += two_digits(c.millis, 3); break;
-            case 'm': out += two_digits(c.month); break;
-            case 'M': out += two_digits(c.minute); break;
-            case 'S': out += two_digits(c.second); break;
-            case 'u': out += std::to_string(c.iso_day_of_week); break;
-            case 'U': out += two_digits(c.week); break;
-            case 'V': out += two_digits(c.iso_week); break;
-            case 'w': out += std::to_string(c.day_of_week); break;
-            case 'Y': out += two_digits(c.year, 4); break;
+            case 'd':
+                out += two_digits(c.day);
+                break;
+            case 'G':
+                out += two_digits(c.iso_year, 4);
+                break;
+            case 'H':
+                out += two_digits(c.hour);
+                break;
+            case 'j':
+                out += two_digits(c.day_of_year, 3);
+                break;
+            case 'L':
+                out += two_digits(c.millis, 3);
+                break;
+            case 'm':
+                out += two_digits(c.month);
+                break;
+            case 'M':
+                out += two_digits(c.minute);
+                break;
+            case 'S':
+                out += two_digits(c.second);
+                break;
+            case 'u':
+                out += std::to_string(c.iso_day_of_week);
+                break;
+            case 'U':
+                out += two_digits(c.week);
+                break;
+            case 'V':
+                out += two_digits(c.iso_week);
+                break;
+            case 'w':
+                out += std::to_string(c.day_of_week);
+                break;
+            case 'Y':
+                out += two_digits(c.year, 4);
+                break;
             case 'z': {
                 int m = std::abs(c.offset_minutes);
                 out += (c.offset_minutes < 0 ? "-" : "+") + two_digits(m / 60) + two_digits(m % 60);
                 break;
             }
-            case 'Z': out += std::to_string(c.offset_minutes); break;
-            case '%': out += '%'; break;
-            default: fail(18536, std::string("Invalid format character '%") + spec + "' in format string");
+            case 'Z':
+                out += std::to_string(c.offset_minutes);
+                break;
+            case '%':
+                out += '%';
+                break;
+            default:
+                fail(18536,
+                     std::string("Invalid format character '%") + spec + "' in format string");
         }
     }
     return out;
@@ -153,21 +191,23 @@ NodePtr parse_date_to_string(const Value& args, ParseScope& scope) {
         const Value* v = spec.get(name);
         return v ? parse(*v, scope) : make_constant(missing_value());
     };
-    NodeList nodes{parse(*date, scope), optional("format"), optional("timezone"), optional("onNull")};
+    NodeList nodes{parse(*date, scope), optional("format"), optional("timezone"),
+                   optional("onNull")};
     if (const Value* format = spec.get("format"); format && format->is_string()) {
         format_date(format->str(), civil_of(0, 0));  // validates the format at parse time
     }
     return make_function(std::move(nodes), [](const std::vector<Value>& a) {
         const Value& format = a[1];
         if (!is_missing(format) && !format.is_null() && !format.is_string()) {
-            fail(18533, "$dateToString requires that 'format' be a string, found: " + type_name(format) +
-                            " with value " + show(format));
+            fail(18533, "$dateToString requires that 'format' be a string, found: " +
+                            type_name(format) + " with value " + show(format));
         }
         if (is_nullish(a[0])) return is_missing(a[3]) ? Value::null() : a[3];
         if (format.is_null() || (!is_missing(a[2]) && is_nullish(a[2]))) return Value::null();
         int offset = is_missing(a[2]) ? 0 : zone_offset_minutes(a[2]);
         std::string pattern = is_missing(format) ? "%Y-%m-%dT%H:%M:%S.%LZ" : format.str();
-        return Value::string(format_date(pattern, civil_of(to_millis(a[0], "$dateToString"), offset)));
+        return Value::string(
+            format_date(pattern, civil_of(to_millis(a[0], "$dateToString"), offset)));
     });
 }
 
@@ -179,7 +219,8 @@ std::string date_to_string(int64_t millis) {
 
 bool parse_date_string(const std::string& text, int64_t& millis) {
     int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, consumed = 0;
-    if (std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &year, &month, &day, &consumed) != 3) return false;
+    if (std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &year, &month, &day, &consumed) != 3)
+        return false;
     std::string rest = text.substr(consumed);
     int millis_part = 0, offset = 0;
     if (!rest.empty() && (rest[0] == 'T' || rest[0] == ' ')) {
@@ -190,7 +231,8 @@ bool parse_date_string(const std::string& text, int64_t& millis) {
         rest = rest.substr(1 + used);
         if (!rest.empty() && rest[0] == '.') {
             size_t digits = 1;
-            while (digits < rest.size() && std::isdigit(static_cast<unsigned char>(rest[digits]))) ++digits;
+            while (digits < rest.size() && std::isdigit(static_cast<unsigned char>(rest[digits])))
+                ++digits;
             std::string fraction = (rest.substr(1, digits - 1) + "000").substr(0, 3);
             millis_part = std::stoi(fraction);
             rest = rest.substr(digits);

@@ -84,14 +84,14 @@ int numeric_width(bson_type_t type);
 // Running sum or product with MongoDB's promotion: integers stay exact (int32 while they fit,
 // then int64) until int64 overflows, which makes a double; doubles and decimals widen the result.
 class NumericFold {
-public:
+  public:
     explicit NumericFold(bool multiply);
     void take(const Value& number);
     Value result() const;
     bool has_decimal() const { return widest_ == 3; }
     long double real() const { return real_; }
 
-private:
+  private:
     bool multiply_;
     int widest_ = 0;
     bool overflow_ = false;

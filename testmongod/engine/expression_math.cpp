@@ -20,9 +20,12 @@ std::string decimal_to_string(const bson_decimal128_t& value) {
 
 long double to_long_double(const Value& v) {
     switch (v.type()) {
-        case BSON_TYPE_INT32: return v.as_int32();
-        case BSON_TYPE_INT64: return static_cast<long double>(std::get<int64_t>(v.payload()));
-        case BSON_TYPE_DOUBLE: return std::get<double>(v.payload());
+        case BSON_TYPE_INT32:
+            return v.as_int32();
+        case BSON_TYPE_INT64:
+            return static_cast<long double>(std::get<int64_t>(v.payload()));
+        case BSON_TYPE_DOUBLE:
+            return std::get<double>(v.payload());
         case BSON_TYPE_DECIMAL128: {
             std::string text = decimal_to_string(std::get<bson_decimal128_t>(v.payload()));
             if (text == "NaN" || text == "-NaN") return std::nanl("");
@@ -30,7 +33,8 @@ long double to_long_double(const Value& v) {
             if (text == "-Infinity") return -HUGE_VALL;
             return std::strtold(text.c_str(), nullptr);
         }
-        default: return 0;
+        default:
+            return 0;
     }
 }
 
@@ -53,7 +57,8 @@ Value decimal_from(long double value) {
     std::string mantissa = s.substr(0, exponent);
     std::string tail = exponent == std::string::npos ? "" : s.substr(exponent);
     if (mantissa.find('.') != std::string::npos) {
-        while (mantissa.back() == '0') mantissa.pop_back();
+        while (mantissa.back() == '0')
+            mantissa.pop_back();
         if (mantissa.back() == '.') mantissa.pop_back();
     }
     return decimal_from_string(mantissa + tail);
@@ -83,10 +88,14 @@ Value integer_result(long double value, bool allow_int32) {
 
 int numeric_width(bson_type_t type) {
     switch (type) {
-        case BSON_TYPE_INT32: return 0;
-        case BSON_TYPE_INT64: return 1;
-        case BSON_TYPE_DOUBLE: return 2;
-        default: return 3;  // decimal
+        case BSON_TYPE_INT32:
+            return 0;
+        case BSON_TYPE_INT64:
+            return 1;
+        case BSON_TYPE_DOUBLE:
+            return 2;
+        default:
+            return 3;  // decimal
     }
 }
 
@@ -140,7 +149,8 @@ Value multiply(const std::vector<Value>& args) {
     NumericFold product(true);
     for (const Value& v : args) {
         if (is_nullish(v)) return Value::null();
-        if (!v.is_number()) fail(16555, "$multiply only supports numeric types, not " + type_name(v));
+        if (!v.is_number())
+            fail(16555, "$multiply only supports numeric types, not " + type_name(v));
         product.take(v);
     }
     return product.result();
@@ -189,12 +199,14 @@ Value divide(const std::vector<Value>& args) {
     const Value& b = args[1];
     if (is_nullish(a) || is_nullish(b)) return Value::null();
     if (!a.is_number() || !b.is_number()) {
-        fail(16609, "$divide only supports numeric types, not " + type_name(a) + " and " + type_name(b));
+        fail(16609,
+             "$divide only supports numeric types, not " + type_name(a) + " and " + type_name(b));
     }
     long double divisor = to_long_double(b);
     if (divisor == 0) fail(16608, "can't $divide by zero");
     long double quotient = to_long_double(a) / divisor;
-    return either_decimal(a, b) ? decimal_from(quotient) : Value::dbl(static_cast<double>(quotient));
+    return either_decimal(a, b) ? decimal_from(quotient)
+                                : Value::dbl(static_cast<double>(quotient));
 }
 
 Value mod(const std::vector<Value>& args) {
@@ -202,7 +214,8 @@ Value mod(const std::vector<Value>& args) {
     const Value& b = args[1];
     if (is_nullish(a) || is_nullish(b)) return Value::null();
     if (!a.is_number() || !b.is_number()) {
-        fail(16611, "$mod only supports numeric types, not " + type_name(a) + " and " + type_name(b));
+        fail(16611,
+             "$mod only supports numeric types, not " + type_name(a) + " and " + type_name(b));
     }
     if (to_long_double(b) == 0) fail(16610, "can't $mod by zero");
     int widest = std::max(numeric_width(a.type()), numeric_width(b.type()));
@@ -230,9 +243,12 @@ void add_unary(Registry& registry, const std::string& name, NumericFn fn) {
 Value same_type(const Value& v, long double (*fn)(long double)) {
     switch (v.type()) {
         case BSON_TYPE_INT32:
-        case BSON_TYPE_INT64: return v;
-        case BSON_TYPE_DOUBLE: return Value::dbl(static_cast<double>(fn(v.as_double())));
-        default: return decimal_from(fn(to_long_double(v)));
+        case BSON_TYPE_INT64:
+            return v;
+        case BSON_TYPE_DOUBLE:
+            return Value::dbl(static_cast<double>(fn(v.as_double())));
+        default:
+            return decimal_from(fn(to_long_double(v)));
     }
 }
 
@@ -246,8 +262,10 @@ Value absolute(const Value& v) {
             if (x == INT64_MIN) fail(28680, "can't take $abs of long long min");
             return Value::int64(std::abs(x));
         }
-        case BSON_TYPE_DOUBLE: return Value::dbl(std::fabs(v.as_double()));
-        default: return decimal_from(std::fabs(to_long_double(v)));
+        case BSON_TYPE_DOUBLE:
+            return Value::dbl(std::fabs(v.as_double()));
+        default:
+            return decimal_from(std::fabs(to_long_double(v)));
     }
 }
 
@@ -263,7 +281,8 @@ Value power(const std::vector<Value>& args) {
     const Value& exponent = args[1];
     if (is_nullish(base) || is_nullish(exponent)) return Value::null();
     if (!base.is_number()) fail(28762, "$pow's base must be numeric, not " + type_name(base));
-    if (!exponent.is_number()) fail(28763, "$pow's exponent must be numeric, not " + type_name(exponent));
+    if (!exponent.is_number())
+        fail(28763, "$pow's exponent must be numeric, not " + type_name(exponent));
     long double b = to_long_double(base), e = to_long_double(exponent);
     if (b == 0 && e < 0) fail(28764, "$pow cannot take a base of 0 and a negative exponent");
     long double result = std::pow(b, e);
@@ -329,12 +348,10 @@ void register_math_operators(Registry& registry) {
     add_unary(registry, "$ceil", [](const Value& v) { return same_type(v, std::ceil); });
     add_unary(registry, "$floor", [](const Value& v) { return same_type(v, std::floor); });
     add_unary(registry, "$sqrt", square_root);
-    add_function(registry, "$round", 1, 2, [](const std::vector<Value>& a) {
-        return round_to_place("$round", a, false);
-    });
-    add_function(registry, "$trunc", 1, 2, [](const std::vector<Value>& a) {
-        return round_to_place("$trunc", a, true);
-    });
+    add_function(registry, "$round", 1, 2,
+                 [](const std::vector<Value>& a) { return round_to_place("$round", a, false); });
+    add_function(registry, "$trunc", 1, 2,
+                 [](const std::vector<Value>& a) { return round_to_place("$trunc", a, true); });
     register_comparisons(registry);
 }
 

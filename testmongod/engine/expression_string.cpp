@@ -8,7 +8,9 @@
 namespace tmd::expr {
 namespace {
 
-bool is_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
+bool is_continuation(unsigned char c) {
+    return (c & 0xC0) == 0x80;
+}
 
 // Code point boundaries of a UTF-8 string: offsets of every code point start, plus the end.
 std::vector<size_t> code_point_offsets(const std::string& s) {
@@ -25,18 +27,23 @@ std::string coerce_to_string(const Value& v, const std::string& op) {
     switch (v.type()) {
         case BSON_TYPE_UTF8:
         case BSON_TYPE_SYMBOL:
-        case BSON_TYPE_CODE: return v.str();
+        case BSON_TYPE_CODE:
+            return v.str();
         case BSON_TYPE_EOD:
         case BSON_TYPE_NULL:
-        case BSON_TYPE_UNDEFINED: return "";
-        case BSON_TYPE_INT32: return std::to_string(v.as_int32());
-        case BSON_TYPE_INT64: return std::to_string(v.as_int64());
+        case BSON_TYPE_UNDEFINED:
+            return "";
+        case BSON_TYPE_INT32:
+            return std::to_string(v.as_int32());
+        case BSON_TYPE_INT64:
+            return std::to_string(v.as_int64());
         case BSON_TYPE_DOUBLE: {
             char text[32];
             std::snprintf(text, sizeof text, "%.17g", v.as_double());
             return text;
         }
-        case BSON_TYPE_DECIMAL128: return decimal_to_string(std::get<bson_decimal128_t>(v.payload()));
+        case BSON_TYPE_DECIMAL128:
+            return decimal_to_string(std::get<bson_decimal128_t>(v.payload()));
         default:
             fail(16007, op + ": can't convert from BSON type " + type_name(v) + " to String");
     }
@@ -55,10 +62,12 @@ Value concat(const std::vector<Value>& args) {
 Value substr_bytes(const std::string& op, const std::vector<Value>& args) {
     std::string s = coerce_to_string(args[0], op);
     if (!args[1].is_number()) {
-        fail(16034, op + ":  starting index must be a numeric type (is BSON type " + type_name(args[1]) + ")");
+        fail(16034, op + ":  starting index must be a numeric type (is BSON type " +
+                        type_name(args[1]) + ")");
     }
     if (!args[2].is_number()) {
-        fail(16035, op + ":  length must be a numeric type (is BSON type " + type_name(args[2]) + ")");
+        fail(16035,
+             op + ":  length must be a numeric type (is BSON type " + type_name(args[2]) + ")");
     }
     // mongod casts both to size_t: a negative start is past the end, a negative length is "all".
     auto start = static_cast<size_t>(args[1].as_int64());
@@ -79,19 +88,22 @@ Value substr_code_points(const std::vector<Value>& args) {
     const Value& start = args[1];
     const Value& count = args[2];
     if (!start.is_number()) {
-        fail(34450, "$substrCP: starting index must be a numeric type (is BSON type " + type_name(start) + ")");
+        fail(34450, "$substrCP: starting index must be a numeric type (is BSON type " +
+                        type_name(start) + ")");
     }
     if (!fits_int32(start)) {
         fail(34451, "$substrCP: starting index cannot be represented as a 32-bit integral value");
     }
     if (!count.is_number()) {
-        fail(34452, "$substrCP: length must be a numeric type (is BSON type " + type_name(count) + ")");
+        fail(34452,
+             "$substrCP: length must be a numeric type (is BSON type " + type_name(count) + ")");
     }
     if (!fits_int32(count)) {
         fail(34453, "$substrCP: length cannot be represented as a 32-bit integral value");
     }
     if (count.as_int64() < 0) fail(34454, "$substrCP: length must be a nonnegative integer.");
-    if (start.as_int64() < 0) fail(34455, "$substrCP: the starting index must be nonnegative integer.");
+    if (start.as_int64() < 0)
+        fail(34455, "$substrCP: the starting index must be nonnegative integer.");
     auto offsets = code_point_offsets(s);
     size_t points = offsets.size() - 1;
     size_t first = std::min<size_t>(start.as_int64(), points);
@@ -114,12 +126,16 @@ Value split(const std::vector<Value>& args) {
     const Value& separator = args[1];
     if (is_nullish(input) || is_nullish(separator)) return Value::null();
     if (!input.is_string()) {
-        fail(40085, "$split requires an expression that evaluates to a string as a first argument, found: " +
-                        type_name(input));
+        fail(40085,
+             "$split requires an expression that evaluates to a string as a first argument, "
+             "found: " +
+                 type_name(input));
     }
     if (!separator.is_string()) {
-        fail(40086, "$split requires an expression that evaluates to a string as a second argument, found: " +
-                        type_name(separator));
+        fail(40086,
+             "$split requires an expression that evaluates to a string as a second argument, "
+             "found: " +
+                 type_name(separator));
     }
     const std::string& s = input.str();
     const std::string& sep = separator.str();
@@ -135,8 +151,10 @@ Value split(const std::vector<Value>& args) {
 }
 
 // $trim family: {input, chars}; without chars, whitespace and the null character are trimmed.
-NodePtr parse_trim(const std::string& op, const Value& args, ParseScope& scope, bool left, bool right) {
-    if (!args.is_document()) fail(50696, op + " only supports an object as an argument, found: " + type_name(args));
+NodePtr parse_trim(const std::string& op, const Value& args, ParseScope& scope, bool left,
+                   bool right) {
+    if (!args.is_document())
+        fail(50696, op + " only supports an object as an argument, found: " + type_name(args));
     reject_unknown_args(args.doc(), {"input", "chars"}, 50694, op + " found an unknown argument: ");
     const Value* input_spec = args.doc().get("input");
     if (!input_spec) fail(50695, op + " requires an 'input' parameter");
@@ -145,15 +163,16 @@ NodePtr parse_trim(const std::string& op, const Value& args, ParseScope& scope, 
     return make_function(std::move(nodes), [op, left, right](const std::vector<Value>& a) {
         if (is_nullish(a[0])) return Value::null();
         if (!a[0].is_string()) {
-            fail(50699, op + " requires its input to be a string, got " + show(a[0]) + " (of type " +
-                            type_name(a[0]) + ") instead.");
+            fail(50699, op + " requires its input to be a string, got " + show(a[0]) +
+                            " (of type " + type_name(a[0]) + ") instead.");
         }
-        std::vector<std::string> trimmed = {" ", "\t", "\n", "\v", "\f", "\r", std::string(1, '\0')};
+        std::vector<std::string> trimmed = {
+            " ", "\t", "\n", "\v", "\f", "\r", std::string(1, '\0')};
         if (a.size() > 1) {
             if (is_nullish(a[1])) return Value::null();
             if (!a[1].is_string()) {
-                fail(50700, op + " requires 'chars' to be a string, got " + show(a[1]) + " (of type " +
-                                type_name(a[1]) + ") instead.");
+                fail(50700, op + " requires 'chars' to be a string, got " + show(a[1]) +
+                                " (of type " + type_name(a[1]) + ") instead.");
             }
             auto offsets = code_point_offsets(a[1].str());
             trimmed.clear();
@@ -173,7 +192,8 @@ NodePtr parse_trim(const std::string& op, const Value& args, ParseScope& scope, 
         const std::string& s = a[0].str();
         auto offsets = code_point_offsets(s);
         size_t begin = 0, end = offsets.size() - 1, len = 0;
-        while (left && begin < end && is_trimmed_at(s, offsets[begin], len)) ++begin;
+        while (left && begin < end && is_trimmed_at(s, offsets[begin], len))
+            ++begin;
         while (right && end > begin && is_trimmed_at(s, offsets[end - 1], len) &&
                offsets[end - 1] + len == offsets[end]) {
             --end;
@@ -201,15 +221,14 @@ Value compare_ignoring_case(const std::vector<Value>& args) {
 void register_string_operators(Registry& registry) {
     add_function(registry, "$concat", 0, -1, concat);
     for (std::string op : {"$substr", "$substrBytes"}) {
-        add_function(registry, op, 3, 3, [op](const std::vector<Value>& a) { return substr_bytes(op, a); });
+        add_function(registry, op, 3, 3,
+                     [op](const std::vector<Value>& a) { return substr_bytes(op, a); });
     }
     add_function(registry, "$substrCP", 3, 3, substr_code_points);
-    add_function(registry, "$toLower", 1, 1, [](const std::vector<Value>& a) {
-        return change_case("$toLower", a[0], false);
-    });
-    add_function(registry, "$toUpper", 1, 1, [](const std::vector<Value>& a) {
-        return change_case("$toUpper", a[0], true);
-    });
+    add_function(registry, "$toLower", 1, 1,
+                 [](const std::vector<Value>& a) { return change_case("$toLower", a[0], false); });
+    add_function(registry, "$toUpper", 1, 1,
+                 [](const std::vector<Value>& a) { return change_case("$toUpper", a[0], true); });
     add_function(registry, "$strLenBytes", 1, 1, [](const std::vector<Value>& a) {
         return string_length("$strLenBytes", 34473, a[0], false);
     });
@@ -218,9 +237,15 @@ void register_string_operators(Registry& registry) {
     });
     add_function(registry, "$split", 2, 2, split);
     add_function(registry, "$strcasecmp", 2, 2, compare_ignoring_case);
-    registry["$trim"] = [](const Value& a, ParseScope& s) { return parse_trim("$trim", a, s, true, true); };
-    registry["$ltrim"] = [](const Value& a, ParseScope& s) { return parse_trim("$ltrim", a, s, true, false); };
-    registry["$rtrim"] = [](const Value& a, ParseScope& s) { return parse_trim("$rtrim", a, s, false, true); };
+    registry["$trim"] = [](const Value& a, ParseScope& s) {
+        return parse_trim("$trim", a, s, true, true);
+    };
+    registry["$ltrim"] = [](const Value& a, ParseScope& s) {
+        return parse_trim("$ltrim", a, s, true, false);
+    };
+    registry["$rtrim"] = [](const Value& a, ParseScope& s) {
+        return parse_trim("$rtrim", a, s, false, true);
+    };
 }
 
 }  // namespace tmd::expr

@@ -15,7 +15,9 @@
 namespace tmd {
 namespace agg {
 
-void fail(int code, const std::string& message) { throw MongoError(code, message); }
+void fail(int code, const std::string& message) {
+    throw MongoError(code, message);
+}
 
 Expression parse_expression(const Value& spec, const ParseContext& context) {
     return Expression(spec, context.variables);
@@ -69,11 +71,12 @@ void remove_nested(Document& doc, const std::string& path) {
 namespace {
 
 class MatchStage : public Stage {
-public:
+  public:
     MatchStage(Document filter, const ParseContext& context) : filter_(std::move(filter)) {
         Matcher validate(filter_, context.variables);  // compile errors surface at parse time
     }
-    std::vector<Document> apply(std::vector<Document> input, const RunContext& context) const override {
+    std::vector<Document> apply(std::vector<Document> input,
+                                const RunContext& context) const override {
         Matcher matcher(filter_, &context.variables);
         std::vector<Document> out;
         for (auto& doc : input) {
@@ -82,7 +85,7 @@ public:
         return out;
     }
 
-private:
+  private:
     Document filter_;
 };
 
@@ -92,7 +95,7 @@ StagePtr parse_match(const Value& spec, const ParseContext& context) {
 }
 
 class SortStage : public Stage {
-public:
+  public:
     explicit SortStage(const Document& spec) : order_(spec) {}
     std::vector<Document> apply(std::vector<Document> input, const RunContext&) const override {
         std::stable_sort(input.begin(), input.end(), [this](const Document& a, const Document& b) {
@@ -101,7 +104,7 @@ public:
         return input;
     }
 
-private:
+  private:
     SortOrder order_;
 };
 
@@ -120,7 +123,7 @@ StagePtr parse_sort(const Value& spec, const ParseContext&) {
 
 // $limit and $skip: a non-negative integral count.
 class SliceStage : public Stage {
-public:
+  public:
     SliceStage(int64_t skip, int64_t limit) : skip_(skip), limit_(limit) {}
     std::vector<Document> apply(std::vector<Document> input, const RunContext&) const override {
         size_t begin = std::min<size_t>(input.size(), static_cast<size_t>(skip_));
@@ -129,13 +132,14 @@ public:
                                      std::make_move_iterator(input.begin() + end));
     }
 
-private:
+  private:
     int64_t skip_;
     int64_t limit_;  // -1: no limit
 };
 
 bool is_integral_number(const Value& v) {
-    return v.is_number() && std::isfinite(v.as_double()) && v.as_double() == static_cast<double>(v.as_int64());
+    return v.is_number() && std::isfinite(v.as_double()) &&
+           v.as_double() == static_cast<double>(v.as_int64());
 }
 
 StagePtr parse_limit(const Value& spec, const ParseContext&) {
@@ -151,7 +155,7 @@ StagePtr parse_skip(const Value& spec, const ParseContext&) {
 }
 
 class SampleStage : public Stage {
-public:
+  public:
     explicit SampleStage(int64_t size) : size_(size) {}
     std::vector<Document> apply(std::vector<Document> input, const RunContext&) const override {
         static thread_local std::mt19937_64 random{std::random_device{}()};
@@ -160,7 +164,7 @@ public:
         return input;
     }
 
-private:
+  private:
     int64_t size_;
 };
 
@@ -178,17 +182,18 @@ StagePtr parse_sample(const Value& spec, const ParseContext&) {
 }
 
 class UnwindStage : public Stage {
-public:
+  public:
     UnwindStage(std::string path, std::string index_field, bool preserve)
         : path_(std::move(path)), index_field_(std::move(index_field)), preserve_(preserve) {}
 
     std::vector<Document> apply(std::vector<Document> input, const RunContext&) const override {
         std::vector<Document> out;
-        for (auto& doc : input) unwind(std::move(doc), out);
+        for (auto& doc : input)
+            unwind(std::move(doc), out);
         return out;
     }
 
-private:
+  private:
     void emit(Document doc, Value element, Value index, std::vector<Document>& out) const {
         if (!is_missing(element)) set_nested(doc, path_, std::move(element));
         if (!index_field_.empty()) set_nested(doc, index_field_, std::move(index));
@@ -207,7 +212,8 @@ private:
         }
         bool nothing = is_missing(value) || value.is_null() || value.is_array();
         if (!nothing) {
-            emit(std::move(doc), missing_value(), Value::null(), out);  // a scalar unwinds to itself
+            emit(std::move(doc), missing_value(), Value::null(),
+                 out);  // a scalar unwinds to itself
         } else if (preserve_) {
             if (value.is_array()) remove_nested(doc, path_);  // an empty array leaves no field
             emit(std::move(doc), missing_value(), Value::null(), out);
@@ -221,8 +227,9 @@ private:
 
 std::string unwind_path(const Value& path) {
     if (!path.is_string()) {
-        fail(15981, "expected either a string or an object as specification for $unwind stage, got " +
-                        type_name(path));
+        fail(15981,
+             "expected either a string or an object as specification for $unwind stage, got " +
+                 type_name(path));
     }
     if (path.str().empty() || path.str()[0] != '$') {
         fail(28818, "path option to $unwind stage should be prefixed with a '$': " + path.str());
@@ -233,28 +240,37 @@ std::string unwind_path(const Value& path) {
 StagePtr parse_unwind(const Value& spec, const ParseContext&) {
     if (spec.is_string()) return std::make_unique<UnwindStage>(unwind_path(spec), "", false);
     if (!spec.is_document()) {
-        fail(15981, "expected either a string or an object as specification for $unwind stage, got " +
-                        type_name(spec));
+        fail(15981,
+             "expected either a string or an object as specification for $unwind stage, got " +
+                 type_name(spec));
     }
     std::string path, index_field;
     bool preserve = false;
     for (const auto& field : spec.doc().fields()) {
         const Value& v = field.value;
         if (field.name == "path") {
-            if (!v.is_string()) fail(28808, "expected a string as the path for $unwind stage, got " + type_name(v));
+            if (!v.is_string())
+                fail(28808, "expected a string as the path for $unwind stage, got " + type_name(v));
             path = unwind_path(v);
         } else if (field.name == "includeArrayIndex") {
             if (!v.is_string() || v.str().empty()) {
-                fail(28810, "expected a non-empty string for the includeArrayIndex option to $unwind stage");
+                fail(28810,
+                     "expected a non-empty string for the includeArrayIndex option to $unwind "
+                     "stage");
             }
             if (v.str()[0] == '$') {
-                fail(28822, "includeArrayIndex option to $unwind stage should not be prefixed with a '$': " + v.str());
+                fail(28822,
+                     "includeArrayIndex option to $unwind stage should not be prefixed with a "
+                     "'$': " +
+                         v.str());
             }
             index_field = v.str();
         } else if (field.name == "preserveNullAndEmptyArrays") {
             if (v.type() != BSON_TYPE_BOOL) {
-                fail(28809, "expected a boolean for the preserveNullAndEmptyArrays option to $unwind stage, got " +
-                                type_name(v));
+                fail(28809,
+                     "expected a boolean for the preserveNullAndEmptyArrays option to $unwind "
+                     "stage, got " +
+                         type_name(v));
             }
             preserve = v.as_bool();
         } else {
@@ -266,22 +282,26 @@ StagePtr parse_unwind(const Value& spec, const ParseContext&) {
 }
 
 class ReplaceRootStage : public Stage {
-public:
-    ReplaceRootStage(Expression new_root, std::string what) : new_root_(std::move(new_root)), what_(std::move(what)) {}
-    std::vector<Document> apply(std::vector<Document> input, const RunContext& context) const override {
+  public:
+    ReplaceRootStage(Expression new_root, std::string what)
+        : new_root_(std::move(new_root)), what_(std::move(what)) {}
+    std::vector<Document> apply(std::vector<Document> input,
+                                const RunContext& context) const override {
         for (auto& doc : input) {
             Value root = new_root_.evaluate(doc, context.variables);
             if (!root.is_document()) {
-                fail(40228, "'" + what_ + "' expression must evaluate to an object, but resulting value was: " +
-                                expr_text(root) + ". Type of resulting value: '" + type_name(root) +
-                                "'. Input document: " + doc.to_json());
+                fail(40228,
+                     "'" + what_ +
+                         "' expression must evaluate to an object, but resulting value was: " +
+                         expr_text(root) + ". Type of resulting value: '" + type_name(root) +
+                         "'. Input document: " + doc.to_json());
             }
             doc = std::move(root.doc());
         }
         return input;
     }
 
-private:
+  private:
     static std::string expr_text(const Value& v) { return is_missing(v) ? "MISSING" : v.to_json(); }
     Expression new_root_;
     std::string what_;
@@ -289,11 +309,13 @@ private:
 
 StagePtr parse_replace_root(const Value& spec, const ParseContext& context) {
     if (!spec.is_document()) {
-        fail(40229, "expected an object as specification for $replaceRoot stage, got " + type_name(spec));
+        fail(40229,
+             "expected an object as specification for $replaceRoot stage, got " + type_name(spec));
     }
     const Value* new_root = nullptr;
     for (const auto& field : spec.doc().fields()) {
-        if (field.name != "newRoot") fail(40415, "BSON field '$replaceRoot." + field.name + "' is an unknown field.");
+        if (field.name != "newRoot")
+            fail(40415, "BSON field '$replaceRoot." + field.name + "' is an unknown field.");
         new_root = &field.value;
     }
     if (!new_root) fail(40231, "no newRoot specified for the $replaceRoot stage");
@@ -301,7 +323,8 @@ StagePtr parse_replace_root(const Value& spec, const ParseContext& context) {
 }
 
 StagePtr parse_replace_with(const Value& spec, const ParseContext& context) {
-    return std::make_unique<ReplaceRootStage>(parse_expression(spec, context), "replacement document");
+    return std::make_unique<ReplaceRootStage>(parse_expression(spec, context),
+                                              "replacement document");
 }
 
 // ---- registry and pipeline parsing --------------------------------------------------------
@@ -326,12 +349,14 @@ const StageRegistry& registry() {
 }
 
 void validate_write_stage(const std::string& name, const Value& spec) {
-    bool valid = name == "$out" ? spec.is_string() || spec.is_document()
-                                : spec.is_string() || (spec.is_document() && spec.doc().get("into"));
+    bool valid = name == "$out"
+                     ? spec.is_string() || spec.is_document()
+                     : spec.is_string() || (spec.is_document() && spec.doc().get("into"));
     if (!valid) {
         fail(name == "$out" ? 16990 : 51182,
-             name == "$out" ? "$out only supports a string or object argument, not " + type_name(spec)
-                            : "$merge requires an 'into' field: " + spec.to_json());
+             name == "$out"
+                 ? "$out only supports a string or object argument, not " + type_name(spec)
+                 : "$merge requires an 'into' field: " + spec.to_json());
     }
 }
 
@@ -342,7 +367,8 @@ std::vector<StagePtr> parse_stages(const Array& stages, const ParseContext& cont
     std::vector<StagePtr> parsed;
     for (size_t i = 0; i < stages.size(); ++i) {
         const Value& stage = stages[i];
-        if (!stage.is_document()) fail(code::TypeMismatch, "Each element of the 'pipeline' array must be an object");
+        if (!stage.is_document())
+            fail(code::TypeMismatch, "Each element of the 'pipeline' array must be an object");
         if (stage.doc().size() != 1) {
             fail(40323, "A pipeline stage specification object must contain exactly one field.");
         }
@@ -350,7 +376,8 @@ std::vector<StagePtr> parse_stages(const Array& stages, const ParseContext& cont
         if (field.name == "$out" || field.name == "$merge") {
             if (!context.nested_in.empty()) {
                 fail(context.nested_in == "$facet" ? 40600 : 51047,
-                     field.name + " is not allowed to be used within a " + context.nested_in + " stage");
+                     field.name + " is not allowed to be used within a " + context.nested_in +
+                         " stage");
             }
             if (i + 1 != stages.size() || !write_stage) {
                 fail(40601, field.name + " can only be the final stage in the pipeline");
@@ -360,7 +387,8 @@ std::vector<StagePtr> parse_stages(const Array& stages, const ParseContext& cont
             continue;
         }
         auto it = registry().find(field.name);
-        if (it == registry().end()) fail(40324, "Unrecognized pipeline stage name: '" + field.name + "'");
+        if (it == registry().end())
+            fail(40324, "Unrecognized pipeline stage name: '" + field.name + "'");
         parsed.push_back(it->second(field.value, context));
     }
     return parsed;
@@ -369,8 +397,10 @@ std::vector<StagePtr> parse_stages(const Array& stages, const ParseContext& cont
 SubPipeline::SubPipeline(const Array& stages, const ParseContext& context)
     : stages_(parse_stages(stages, context, nullptr)) {}
 
-std::vector<Document> SubPipeline::run(std::vector<Document> input, const RunContext& context) const {
-    for (const auto& stage : stages_) input = stage->apply(std::move(input), context);
+std::vector<Document> SubPipeline::run(std::vector<Document> input,
+                                       const RunContext& context) const {
+    for (const auto& stage : stages_)
+        input = stage->apply(std::move(input), context);
     return input;
 }
 
@@ -384,7 +414,8 @@ struct Pipeline::Impl {
 };
 
 Pipeline::Pipeline(const Array& stages, CollectionReader reader, const Variables* let)
-    : impl_(std::make_unique<Impl>(Impl{let ? Variables(*let) : Variables(), std::move(reader), {}, {}})) {
+    : impl_(std::make_unique<Impl>(
+          Impl{let ? Variables(*let) : Variables(), std::move(reader), {}, {}})) {
     agg::ParseContext context{&impl_->variables, impl_->reader, ""};
     const Document* write_stage = nullptr;
     impl_->stages = agg::parse_stages(stages, context, &write_stage);
@@ -392,8 +423,8 @@ Pipeline::Pipeline(const Array& stages, CollectionReader reader, const Variables
 }
 
 Pipeline Pipeline::for_update(const Array& stages, const Variables* let) {
-    static const std::vector<std::string_view> allowed = {"$addFields", "$set", "$project",
-                                                          "$unset", "$replaceRoot", "$replaceWith"};
+    static const std::vector<std::string_view> allowed = {
+        "$addFields", "$set", "$project", "$unset", "$replaceRoot", "$replaceWith"};
     for (const Value& stage : stages) {
         if (!stage.is_document() || stage.doc().size() != 1) continue;  // the parser reports these
         const std::string& name = stage.doc().fields().front().name;
@@ -409,7 +440,8 @@ Pipeline::Pipeline(Pipeline&&) noexcept = default;
 
 std::vector<Document> Pipeline::run(std::vector<Document> input) const {
     agg::RunContext context{impl_->variables, impl_->reader};
-    for (const auto& stage : impl_->stages) input = stage->apply(std::move(input), context);
+    for (const auto& stage : impl_->stages)
+        input = stage->apply(std::move(input), context);
     return input;
 }
 

@@ -19,7 +19,7 @@ class Variables;
 using CollectionReader = std::function<std::vector<Document>(const std::string& coll)>;
 
 class Pipeline {
-public:
+  public:
     // Parses and validates every stage; throws MongoError with mongod's codes (40324 unknown
     // stage, 40323 stage spec without exactly one field, 15959 bad $match ...). `let` (copied)
     // provides $$NOW, $$CLUSTER_TIME and the command's let variables; without it $$NOW is the
@@ -40,7 +40,7 @@ public:
 
     struct Impl;
 
-private:
+  private:
     std::unique_ptr<Impl> impl_;
 };
 

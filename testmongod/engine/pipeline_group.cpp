@@ -30,8 +30,10 @@ std::vector<AccumulatorSpec> parse_accumulators(const Document& spec, const Pars
         if (!field.name.empty() && field.name[0] == '$') {
             fail(40236, "The field name '" + field.name + "' cannot be an operator name");
         }
-        if (!field.value.is_document()) fail(40234, "The field '" + field.name + "' must be an accumulator object");
-        if (field.value.doc().size() != 1) fail(40238, "The field '" + field.name + "' must specify one accumulator");
+        if (!field.value.is_document())
+            fail(40234, "The field '" + field.name + "' must be an accumulator object");
+        if (field.value.doc().size() != 1)
+            fail(40238, "The field '" + field.name + "' must specify one accumulator");
         const Field& acc = field.value.doc().fields().front();
         if (!is_accumulator(acc.name)) fail(15952, "unknown group operator '" + acc.name + "'");
         if (acc.name == "$count") {
@@ -55,14 +57,15 @@ struct ValueLess {
 
 // Groups documents by a key, feeding each group's accumulators; output {_id: key, fields...}.
 class Grouper {
-public:
+  public:
     explicit Grouper(const std::vector<AccumulatorSpec>& specs) : specs_(specs) {}
 
     void add(const Value& key, const Document& doc, const Variables& variables) {
         auto [it, inserted] = index_.emplace(key, groups_.size());
         if (inserted) {
             groups_.push_back({key, {}});
-            for (const auto& spec : specs_) groups_.back().accumulators.push_back(make_accumulator(spec.op));
+            for (const auto& spec : specs_)
+                groups_.back().accumulators.push_back(make_accumulator(spec.op));
         }
         Group& group = groups_[it->second];
         for (size_t i = 0; i < specs_.size(); ++i) {
@@ -75,13 +78,14 @@ public:
         for (const auto& group : groups_) {
             Document doc;
             doc.push_back("_id", group.key);
-            for (size_t i = 0; i < specs_.size(); ++i) doc.push_back(specs_[i].field, group.accumulators[i]->result());
+            for (size_t i = 0; i < specs_.size(); ++i)
+                doc.push_back(specs_[i].field, group.accumulators[i]->result());
             out.push_back(std::move(doc));
         }
         return out;
     }
 
-private:
+  private:
     struct Group {
         Value key;
         std::vector<std::unique_ptr<Accumulator>> accumulators;
@@ -91,21 +95,25 @@ private:
     std::vector<Group> groups_;
 };
 
-Value missing_as_null(Value v) { return is_missing(v) ? Value::null() : v; }
+Value missing_as_null(Value v) {
+    return is_missing(v) ? Value::null() : v;
+}
 
 class GroupStage : public Stage {
-public:
+  public:
     GroupStage(Expression id, std::vector<AccumulatorSpec> accumulators)
         : id_(std::move(id)), accumulators_(std::move(accumulators)) {}
-    std::vector<Document> apply(std::vector<Document> input, const RunContext& context) const override {
+    std::vector<Document> apply(std::vector<Document> input,
+                                const RunContext& context) const override {
         Grouper grouper(accumulators_);
         for (const auto& doc : input) {
-            grouper.add(missing_as_null(id_.evaluate(doc, context.variables)), doc, context.variables);
+            grouper.add(missing_as_null(id_.evaluate(doc, context.variables)), doc,
+                        context.variables);
         }
         return grouper.results();
     }
 
-private:
+  private:
     Expression id_;
     std::vector<AccumulatorSpec> accumulators_;
 };
@@ -125,11 +133,15 @@ void sort_by_id(std::vector<Document>& docs) {
 }
 
 // groupBy of $bucket/$bucketAuto: a $-prefixed path or an operator expression.
-Expression parse_group_by(const Value& spec, int code, const std::string& stage, const ParseContext& context) {
+Expression parse_group_by(const Value& spec, int code, const std::string& stage,
+                          const ParseContext& context) {
     bool path = spec.is_string() && !spec.str().empty() && spec.str()[0] == '$';
-    bool expression = spec.is_document() && !spec.doc().empty() && spec.doc().fields().front().name[0] == '$';
+    bool expression =
+        spec.is_document() && !spec.doc().empty() && spec.doc().fields().front().name[0] == '$';
     if (!path && !expression) {
-        fail(code, "The " + stage + " 'groupBy' field must be defined as a $-prefixed path or an expression, but found: " +
+        fail(code, "The " + stage +
+                       " 'groupBy' field must be defined as a $-prefixed path or an expression, "
+                       "but found: " +
                        spec.to_json() + ".");
     }
     return parse_expression(spec, context);
@@ -143,36 +155,44 @@ std::vector<AccumulatorSpec> parse_output(const Value* output, int code, const s
         return parse_accumulators(count, context, {});
     }
     if (!output->is_document()) {
-        fail(code, "The " + stage + " 'output' field must be an object, but found type: " + type_name(*output) + ".");
+        fail(code, "The " + stage + " 'output' field must be an object, but found type: " +
+                       type_name(*output) + ".");
     }
     return parse_accumulators(output->doc(), context, {});
 }
 
 class BucketStage : public Stage {
-public:
+  public:
     BucketStage(Expression group_by, Array boundaries, std::optional<Value> fallback,
                 std::vector<AccumulatorSpec> output)
-        : group_by_(std::move(group_by)), boundaries_(std::move(boundaries)),
-          fallback_(std::move(fallback)), output_(std::move(output)) {}
+        : group_by_(std::move(group_by)),
+          boundaries_(std::move(boundaries)),
+          fallback_(std::move(fallback)),
+          output_(std::move(output)) {}
 
-    std::vector<Document> apply(std::vector<Document> input, const RunContext& context) const override {
+    std::vector<Document> apply(std::vector<Document> input,
+                                const RunContext& context) const override {
         Grouper grouper(output_);
-        for (const auto& doc : input) grouper.add(bucket_of(doc, context.variables), doc, context.variables);
+        for (const auto& doc : input)
+            grouper.add(bucket_of(doc, context.variables), doc, context.variables);
         auto out = grouper.results();
         sort_by_id(out);
         return out;
     }
 
-private:
+  private:
     Value bucket_of(const Document& doc, const Variables& variables) const {
         Value v = missing_as_null(group_by_.evaluate(doc, variables));
         for (size_t i = 0; i + 1 < boundaries_.size(); ++i) {
-            if (compare_values(v, boundaries_[i]) >= 0 && compare_values(v, boundaries_[i + 1]) < 0) {
+            if (compare_values(v, boundaries_[i]) >= 0 &&
+                compare_values(v, boundaries_[i + 1]) < 0) {
                 return boundaries_[i];
             }
         }
         if (!fallback_) {
-            fail(40066, "$switch could not find a matching branch for an input, and no default was specified.");
+            fail(40066,
+                 "$switch could not find a matching branch for an input, and no default was "
+                 "specified.");
         }
         return *fallback_;
     }
@@ -192,31 +212,42 @@ void validate_boundaries(const Array& boundaries) {
         const Value& a = boundaries[i - 1];
         const Value& b = boundaries[i];
         if (canonical_type_rank(a.type()) != canonical_type_rank(b.type())) {
-            fail(40193, "All values in the the 'boundaries' option to $bucket must have the same type. Found "
-                        "conflicting types " + type_name(a) + " and " + type_name(b) + ".");
+            fail(40193,
+                 "All values in the the 'boundaries' option to $bucket must have the same type. "
+                 "Found "
+                 "conflicting types " +
+                     type_name(a) + " and " + type_name(b) + ".");
         }
         if (compare_values(a, b) >= 0) {
-            fail(40194, "The 'boundaries' option to $bucket must be sorted in ascending order, but elements " +
-                            std::to_string(i - 1) + " and " + std::to_string(i) + " are not in ascending order (" +
-                            a.to_json() + " is not less than " + b.to_json() + ").");
+            fail(40194,
+                 "The 'boundaries' option to $bucket must be sorted in ascending order, but "
+                 "elements " +
+                     std::to_string(i - 1) + " and " + std::to_string(i) +
+                     " are not in ascending order (" + a.to_json() + " is not less than " +
+                     b.to_json() + ").");
         }
     }
 }
 
 StagePtr parse_bucket(const Value& spec, const ParseContext& context) {
-    if (!spec.is_document()) fail(40201, "Argument to $bucket stage must be an object, but found type: " + type_name(spec) + ".");
+    if (!spec.is_document())
+        fail(40201, "Argument to $bucket stage must be an object, but found type: " +
+                        type_name(spec) + ".");
     const Document& doc = spec.doc();
     for (const auto& field : doc.fields()) {
-        static const std::vector<std::string_view> known = {"groupBy", "boundaries", "default", "output"};
+        static const std::vector<std::string_view> known = {"groupBy", "boundaries", "default",
+                                                            "output"};
         if (std::find(known.begin(), known.end(), field.name) == known.end()) {
             fail(40197, "Unrecognized option to $bucket: " + field.name + ".");
         }
     }
     const Value* group_by = doc.get("groupBy");
     const Value* boundaries = doc.get("boundaries");
-    if (!group_by || !boundaries) fail(40198, "$bucket requires 'groupBy' and 'boundaries' to be specified.");
+    if (!group_by || !boundaries)
+        fail(40198, "$bucket requires 'groupBy' and 'boundaries' to be specified.");
     if (!boundaries->is_array()) {
-        fail(40200, "The $bucket 'boundaries' field must be an array, but found type: " + type_name(*boundaries) + ".");
+        fail(40200, "The $bucket 'boundaries' field must be an array, but found type: " +
+                        type_name(*boundaries) + ".");
     }
     validate_boundaries(boundaries->array());
     std::optional<Value> fallback;
@@ -225,24 +256,27 @@ StagePtr parse_bucket(const Value& spec, const ParseContext& context) {
         bool outside = canonical_type_rank(d->type()) != canonical_type_rank(b.front().type()) ||
                        compare_values(*d, b.front()) < 0 || compare_values(*d, b.back()) >= 0;
         if (!outside) {
-            fail(40199, "The $bucket 'default' field must be less than the lowest boundary or greater than or "
-                        "equal to the highest boundary.");
+            fail(40199,
+                 "The $bucket 'default' field must be less than the lowest boundary or greater "
+                 "than or "
+                 "equal to the highest boundary.");
         }
         fallback = *d;
     }
-    return std::make_unique<BucketStage>(parse_group_by(*group_by, 40202, "$bucket", context),
-                                         boundaries->array(), fallback,
-                                         parse_output(doc.get("output"), 40196, "$bucket", context));
+    return std::make_unique<BucketStage>(
+        parse_group_by(*group_by, 40202, "$bucket", context), boundaries->array(), fallback,
+        parse_output(doc.get("output"), 40196, "$bucket", context));
 }
 
 // $bucketAuto: sorts by groupBy and cuts into `buckets` groups of about equal size, never
 // splitting equal values; each bucket's max is the next bucket's min (the last: its own max).
 class BucketAutoStage : public Stage {
-public:
+  public:
     BucketAutoStage(Expression group_by, int64_t buckets, std::vector<AccumulatorSpec> output)
         : group_by_(std::move(group_by)), buckets_(buckets), output_(std::move(output)) {}
 
-    std::vector<Document> apply(std::vector<Document> input, const RunContext& context) const override {
+    std::vector<Document> apply(std::vector<Document> input,
+                                const RunContext& context) const override {
         std::vector<std::pair<Value, const Document*>> keyed;
         for (const auto& doc : input) {
             keyed.emplace_back(missing_as_null(group_by_.evaluate(doc, context.variables)), &doc);
@@ -252,10 +286,12 @@ public:
         });
         std::vector<Document> out;
         if (keyed.empty()) return out;
-        size_t per_bucket = std::max<size_t>(1, static_cast<size_t>(std::llround(double(keyed.size()) / double(buckets_))));
+        size_t per_bucket = std::max<size_t>(
+            1, static_cast<size_t>(std::llround(double(keyed.size()) / double(buckets_))));
         size_t begin = 0;
         while (begin < keyed.size()) {
-            size_t end = next_cut(keyed, begin, per_bucket, static_cast<int64_t>(out.size()) + 1 == buckets_);
+            size_t end = next_cut(keyed, begin, per_bucket,
+                                  static_cast<int64_t>(out.size()) + 1 == buckets_);
             out.push_back(bucket(keyed, begin, end, context.variables));
             begin = end;
         }
@@ -266,19 +302,22 @@ public:
         return out;
     }
 
-private:
+  private:
     using Keyed = std::vector<std::pair<Value, const Document*>>;
 
     static size_t next_cut(const Keyed& keyed, size_t begin, size_t per_bucket, bool last) {
         if (last) return keyed.size();
         size_t end = std::min(keyed.size(), begin + per_bucket);
-        while (end < keyed.size() && values_equal(keyed[end].first, keyed[end - 1].first)) ++end;
+        while (end < keyed.size() && values_equal(keyed[end].first, keyed[end - 1].first))
+            ++end;
         return end;
     }
 
-    Document bucket(const Keyed& keyed, size_t begin, size_t end, const Variables& variables) const {
+    Document bucket(const Keyed& keyed, size_t begin, size_t end,
+                    const Variables& variables) const {
         Grouper grouper(output_);
-        for (size_t i = begin; i < end; ++i) grouper.add(Value::null(), *keyed[i].second, variables);
+        for (size_t i = begin; i < end; ++i)
+            grouper.add(Value::null(), *keyed[i].second, variables);
         Document doc = grouper.results().front();
         Document id;
         id.push_back("min", keyed[begin].first);
@@ -294,7 +333,8 @@ private:
 
 StagePtr parse_bucket_auto(const Value& spec, const ParseContext& context) {
     if (!spec.is_document()) {
-        fail(40240, "The argument to $bucketAuto must be an object, but found type: " + type_name(spec) + ".");
+        fail(40240, "The argument to $bucketAuto must be an object, but found type: " +
+                        type_name(spec) + ".");
     }
     const Document& doc = spec.doc();
     for (const auto& field : doc.fields()) {
@@ -304,30 +344,38 @@ StagePtr parse_bucket_auto(const Value& spec, const ParseContext& context) {
     }
     const Value* group_by = doc.get("groupBy");
     const Value* buckets = doc.get("buckets");
-    if (!group_by || !buckets) fail(40246, "$bucketAuto requires 'groupBy' and 'buckets' to be specified");
+    if (!group_by || !buckets)
+        fail(40246, "$bucketAuto requires 'groupBy' and 'buckets' to be specified");
     if (!buckets->is_number()) {
-        fail(40241, "The $bucketAuto 'buckets' field must be a numeric value, but found type: " + type_name(*buckets));
+        fail(40241, "The $bucketAuto 'buckets' field must be a numeric value, but found type: " +
+                        type_name(*buckets));
     }
-    if (buckets->as_double() != static_cast<double>(buckets->as_int64()) || buckets->as_int64() > INT32_MAX ||
-        buckets->as_int64() < INT32_MIN) {
-        fail(40242, "The $bucketAuto 'buckets' field must be representable as a 32-bit integer, but found " +
-                        buckets->to_json());
+    if (buckets->as_double() != static_cast<double>(buckets->as_int64()) ||
+        buckets->as_int64() > INT32_MAX || buckets->as_int64() < INT32_MIN) {
+        fail(40242,
+             "The $bucketAuto 'buckets' field must be representable as a 32-bit integer, but "
+             "found " +
+                 buckets->to_json());
     }
     if (buckets->as_int64() <= 0) {
-        fail(40243, "The $bucketAuto 'buckets' field must be greater than 0, but found: " + buckets->to_json());
+        fail(40243, "The $bucketAuto 'buckets' field must be greater than 0, but found: " +
+                        buckets->to_json());
     }
-    return std::make_unique<BucketAutoStage>(parse_group_by(*group_by, 40239, "$bucketAuto", context),
-                                             buckets->as_int64(),
-                                             parse_output(doc.get("output"), 40244, "$bucketAuto", context));
+    return std::make_unique<BucketAutoStage>(
+        parse_group_by(*group_by, 40239, "$bucketAuto", context), buckets->as_int64(),
+        parse_output(doc.get("output"), 40244, "$bucketAuto", context));
 }
 
 class SortByCountStage : public Stage {
-public:
+  public:
     explicit SortByCountStage(Expression key)
         : key_(std::move(key)), counter_{{"count", "$sum", Expression(Value::int32(1))}} {}
-    std::vector<Document> apply(std::vector<Document> input, const RunContext& context) const override {
+    std::vector<Document> apply(std::vector<Document> input,
+                                const RunContext& context) const override {
         Grouper grouper(counter_);
-        for (const auto& doc : input) grouper.add(missing_as_null(key_.evaluate(doc, context.variables)), doc, context.variables);
+        for (const auto& doc : input)
+            grouper.add(missing_as_null(key_.evaluate(doc, context.variables)), doc,
+                        context.variables);
         auto out = grouper.results();
         std::stable_sort(out.begin(), out.end(), [](const Document& a, const Document& b) {
             return compare_values(*a.get("count"), *b.get("count")) > 0;
@@ -335,7 +383,7 @@ public:
         return out;
     }
 
-private:
+  private:
     Expression key_;
     std::vector<AccumulatorSpec> counter_;
 };
@@ -343,11 +391,13 @@ private:
 StagePtr parse_sort_by_count(const Value& spec, const ParseContext& context) {
     if (spec.is_string()) {
         if (spec.str().empty() || spec.str()[0] != '$') {
-            fail(40148, "the sortByCount field must be defined as a $-prefixed path or an expression");
+            fail(40148,
+                 "the sortByCount field must be defined as a $-prefixed path or an expression");
         }
     } else if (spec.is_document()) {
         if (spec.doc().empty() || spec.doc().fields().front().name[0] != '$') {
-            fail(40147, "the sortByCount field must be defined as a $-prefixed path or an expression");
+            fail(40147,
+                 "the sortByCount field must be defined as a $-prefixed path or an expression");
         }
     } else {
         fail(40149, "the sortByCount field must be specified as a string or as an object");
@@ -356,17 +406,18 @@ StagePtr parse_sort_by_count(const Value& spec, const ParseContext& context) {
 }
 
 class CountStage : public Stage {
-public:
+  public:
     explicit CountStage(std::string field) : field_(std::move(field)) {}
     std::vector<Document> apply(std::vector<Document> input, const RunContext&) const override {
         if (input.empty()) return {};
         Document doc;
-        doc.push_back(field_, input.size() <= INT32_MAX ? Value::int32(static_cast<int32_t>(input.size()))
-                                                       : Value::int64(static_cast<int64_t>(input.size())));
+        doc.push_back(field_, input.size() <= INT32_MAX
+                                  ? Value::int32(static_cast<int32_t>(input.size()))
+                                  : Value::int64(static_cast<int64_t>(input.size())));
         return {std::move(doc)};
     }
 
-private:
+  private:
     std::string field_;
 };
 

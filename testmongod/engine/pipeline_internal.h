@@ -29,9 +29,10 @@ struct ParseContext {
 };
 
 class Stage {
-public:
+  public:
     virtual ~Stage() = default;
-    virtual std::vector<Document> apply(std::vector<Document> input, const RunContext& context) const = 0;
+    virtual std::vector<Document> apply(std::vector<Document> input,
+                                        const RunContext& context) const = 0;
 };
 
 using StagePtr = std::unique_ptr<Stage>;
@@ -44,11 +45,11 @@ void register_join_stages(StageRegistry& registry);      // $lookup $unionWith $
 
 // A parsed sub-pipeline that can run with variables chosen at run time ($lookup let).
 class SubPipeline {
-public:
+  public:
     SubPipeline(const Array& stages, const ParseContext& context);
     std::vector<Document> run(std::vector<Document> input, const RunContext& context) const;
 
-private:
+  private:
     std::vector<StagePtr> stages_;
 };
 

@@ -30,7 +30,8 @@ struct Node {
     }
     bool has_computed() const {
         for (const auto& child : children) {
-            if (child.kind == Kind::Compute || (child.subtree && child.subtree->has_computed())) return true;
+            if (child.kind == Kind::Compute || (child.subtree && child.subtree->has_computed()))
+                return true;
         }
         return false;
     }
@@ -40,25 +41,29 @@ enum class Mode { Unknown, Inclusion, Exclusion, AddFields };
 
 // Builds the path tree of a spec and, for $project, settles inclusion versus exclusion.
 class TreeBuilder {
-public:
+  public:
     TreeBuilder(std::string stage, Mode mode, const ParseContext& context)
         : stage_(std::move(stage)), mode_(mode), context_(context) {}
 
     void add_spec(Node& node, const Document& spec, const std::string& prefix) {
-        for (const auto& field : spec.fields()) add_field(node, field.name, field.value, prefix);
+        for (const auto& field : spec.fields())
+            add_field(node, field.name, field.value, prefix);
     }
 
     Mode mode() const { return mode_; }
 
-private:
+  private:
     [[noreturn]] void invalid(int code, const std::string& message) const {
         fail(code, "Invalid " + stage_ + " :: caused by :: " + message);
     }
 
-    void add_field(Node& node, const std::string& name, const Value& value, const std::string& prefix) {
+    void add_field(Node& node, const std::string& name, const Value& value,
+                   const std::string& prefix) {
         if (name.empty()) invalid(40352, "FieldPath cannot be constructed with empty string");
         if (name[0] == '$') {
-            invalid(16410, "FieldPath field names may not start with '$'. Consider using $getField or $setField.");
+            invalid(16410,
+                    "FieldPath field names may not start with '$'. Consider using $getField or "
+                    "$setField.");
         }
         std::string path = prefix + name;
         bool nested_spec = value.is_document() && !value.doc().empty() &&
@@ -69,7 +74,8 @@ private:
             return;
         }
         if (value.is_document() && value.doc().empty() && mode_ != Mode::AddFields) {
-            invalid(51270, "An empty sub-projection is not a valid value. Found empty object at path");
+            invalid(51270,
+                    "An empty sub-projection is not a valid value. Found empty object at path");
         }
         Node::Child leaf{leaf_name(path), classify(path, value), std::nullopt, nullptr};
         if (leaf.kind == Kind::Compute) leaf.expression = parse_expression(value, context_);
@@ -89,11 +95,13 @@ private:
         size_t begin = start;
         while (begin <= path.size()) {
             size_t dot = path.find('.', begin);
-            std::string part = path.substr(begin, dot == std::string::npos ? std::string::npos : dot - begin);
+            std::string part =
+                path.substr(begin, dot == std::string::npos ? std::string::npos : dot - begin);
             if (part.empty()) invalid(15998, "FieldPath field names may not be empty strings.");
             Node::Child* child = current->find(part);
             if (!child) {
-                current->children.push_back({part, Kind::Subtree, std::nullopt, std::make_unique<Node>()});
+                current->children.push_back(
+                    {part, Kind::Subtree, std::nullopt, std::make_unique<Node>()});
                 child = &current->children.back();
             } else if (child->kind != Kind::Subtree) {
                 invalid(31249, "Path collision at " + path.substr(0, dot) + " remaining portion " +
@@ -125,7 +133,8 @@ private:
         } else {
             if (mode_ == Mode::Exclusion) {
                 if (kind == Kind::Compute) {
-                    invalid(31252, "Cannot use expression other than $meta in exclusion projection");
+                    invalid(31252,
+                            "Cannot use expression other than $meta in exclusion projection");
                 }
                 invalid(31253, "Cannot do inclusion on field " + path + " in exclusion projection");
             }
@@ -153,9 +162,8 @@ std::optional<Value> include_value(const Value& value, const Node& node, const E
     if (value.is_array()) {
         Array out;
         for (const Value& element : value.array()) {
-            if (auto v = include_value(element, node, eval); v && (element.is_document() || element.is_array())) {
-                out.push_back(std::move(*v));
-            }
+            if (!element.is_document() && !element.is_array()) continue;
+            if (auto v = include_value(element, node, eval)) out.push_back(std::move(*v));
         }
         return Value::array(std::move(out));
     }
@@ -171,14 +179,16 @@ Document include(const Document& input, const Node& node, const Evaluation& eval
         if (child->kind == Kind::Include) {
             out.push_back(field.name, field.value);
         } else if (child->kind == Kind::Subtree) {
-            if (auto v = include_value(field.value, *child->subtree, eval)) out.push_back(field.name, std::move(*v));
+            if (auto v = include_value(field.value, *child->subtree, eval))
+                out.push_back(field.name, std::move(*v));
         }
     }
     for (const auto& child : node.children) {
         if (child.kind == Kind::Compute) {
             Value v = child.expression->evaluate(eval.root, eval.variables);
             if (!is_missing(v)) out.set(child.name, std::move(v));
-        } else if (child.kind == Kind::Subtree && !out.get(child.name) && child.subtree->has_computed()) {
+        } else if (child.kind == Kind::Subtree && !out.get(child.name) &&
+                   child.subtree->has_computed()) {
             out.push_back(child.name, Value::document(include(Document(), *child.subtree, eval)));
         }
     }
@@ -192,7 +202,9 @@ Document exclude(const Document& input, const Node& node) {
     for (const auto& field : input.fields()) {
         const Node::Child* child = node.find(field.name);
         if (child && child->kind == Kind::Exclude) continue;
-        out.push_back(field.name, child && child->subtree ? exclude_value(field.value, *child->subtree) : field.value);
+        out.push_back(field.name, child && child->subtree
+                                      ? exclude_value(field.value, *child->subtree)
+                                      : field.value);
     }
     return out;
 }
@@ -201,7 +213,8 @@ Value exclude_value(const Value& value, const Node& node) {
     if (value.is_document()) return Value::document(exclude(value.doc(), node));
     if (!value.is_array()) return value;
     Array out;
-    for (const Value& element : value.array()) out.push_back(exclude_value(element, node));
+    for (const Value& element : value.array())
+        out.push_back(exclude_value(element, node));
     return Value::array(std::move(out));
 }
 
@@ -212,7 +225,8 @@ Document add_fields(Document doc, const Node& node, const Evaluation& eval);
 Value add_fields_value(const Value* existing, const Node& node, const Evaluation& eval) {
     if (existing && existing->is_array()) {
         Array out;
-        for (const Value& element : existing->array()) out.push_back(add_fields_value(&element, node, eval));
+        for (const Value& element : existing->array())
+            out.push_back(add_fields_value(&element, node, eval));
         return Value::array(std::move(out));
     }
     Document base = existing && existing->is_document() ? existing->doc() : Document();
@@ -236,21 +250,28 @@ Document add_fields(Document doc, const Node& node, const Evaluation& eval) {
 }
 
 class ProjectStage : public Stage {
-public:
+  public:
     ProjectStage(std::unique_ptr<Node> tree, Mode mode) : tree_(std::move(tree)), mode_(mode) {}
-    std::vector<Document> apply(std::vector<Document> input, const RunContext& context) const override {
+    std::vector<Document> apply(std::vector<Document> input,
+                                const RunContext& context) const override {
         for (auto& doc : input) {
             Evaluation eval{doc, context.variables};
             switch (mode_) {
-                case Mode::Exclusion: doc = exclude(doc, *tree_); break;
-                case Mode::AddFields: doc = add_fields(doc, *tree_, eval); break;
-                default: doc = include(doc, *tree_, eval); break;
+                case Mode::Exclusion:
+                    doc = exclude(doc, *tree_);
+                    break;
+                case Mode::AddFields:
+                    doc = add_fields(doc, *tree_, eval);
+                    break;
+                default:
+                    doc = include(doc, *tree_, eval);
+                    break;
             }
         }
         return input;
     }
 
-private:
+  private:
     std::unique_ptr<Node> tree_;
     Mode mode_;
 };
@@ -258,7 +279,9 @@ private:
 StagePtr parse_project(const Value& spec, const ParseContext& context) {
     if (!spec.is_document()) fail(15969, "$project specification must be an object");
     if (spec.doc().empty()) {
-        fail(51272, "Invalid $project :: caused by :: projection specification must have at least one field");
+        fail(51272,
+             "Invalid $project :: caused by :: projection specification must have at least one "
+             "field");
     }
     auto tree = std::make_unique<Node>();
     TreeBuilder builder("$project", Mode::Unknown, context);
@@ -269,12 +292,14 @@ StagePtr parse_project(const Value& spec, const ParseContext& context) {
         mode = tree->find("_id")->kind == Kind::Exclude ? Mode::Exclusion : Mode::Inclusion;
     }
     if (mode == Mode::Inclusion && !tree->find("_id")) {
-        tree->children.insert(tree->children.begin(), {"_id", Kind::Include, std::nullopt, nullptr});
+        tree->children.insert(tree->children.begin(),
+                              {"_id", Kind::Include, std::nullopt, nullptr});
     }
     return std::make_unique<ProjectStage>(std::move(tree), mode);
 }
 
-StagePtr parse_add_fields(const std::string& stage, const Value& spec, const ParseContext& context) {
+StagePtr parse_add_fields(const std::string& stage, const Value& spec,
+                          const ParseContext& context) {
     if (!spec.is_document()) {
         fail(40272, stage + " specification stage must be an object, got " + type_name(spec));
     }
@@ -286,12 +311,15 @@ StagePtr parse_add_fields(const std::string& stage, const Value& spec, const Par
 
 StagePtr parse_unset(const Value& spec, const ParseContext& context) {
     Array paths = spec.is_string() ? Array{spec} : (spec.is_array() ? spec.array() : Array{});
-    if (!spec.is_string() && !spec.is_array()) fail(31002, "$unset specification must be a string or an array");
-    if (paths.empty()) fail(31119, "$unset specification must be a string or an array with at least one field");
+    if (!spec.is_string() && !spec.is_array())
+        fail(31002, "$unset specification must be a string or an array");
+    if (paths.empty())
+        fail(31119, "$unset specification must be a string or an array with at least one field");
     Document exclusion;
     for (const Value& path : paths) {
         if (!path.is_string()) {
-            fail(31120, "$unset specification must be a string or an array containing only string values");
+            fail(31120,
+                 "$unset specification must be a string or an array containing only string values");
         }
         exclusion.push_back(path.str(), Value::int32(0));
     }

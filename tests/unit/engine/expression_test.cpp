@@ -24,7 +24,8 @@ Value eval(const std::string& expression, const std::string& doc = "{}") {
 void expect_value(const Value& actual, const std::string& expected, bson_type_t type) {
     Value want = json_value(expected);
     EXPECT_TRUE(values_equal(actual, want)) << actual.to_json() << " != " << expected;
-    EXPECT_EQ(actual.type(), type) << "value " << actual.to_json() << " has type " << type_name(actual);
+    EXPECT_EQ(actual.type(), type)
+        << "value " << actual.to_json() << " has type " << type_name(actual);
 }
 
 int error_code(const std::function<void()>& action) {
@@ -49,7 +50,8 @@ TEST(ExpressionPaths, FieldPathReadsNestedField) {
 }
 
 TEST(ExpressionPaths, FieldPathThroughArrayCollectsValues) {
-    expect_value(eval("\"$a.b\"", R"({"a": [{"b": 1}, {"c": 2}, {"b": 3}, 7]})"), "[1, 3]", BSON_TYPE_ARRAY);
+    expect_value(eval("\"$a.b\"", R"({"a": [{"b": 1}, {"c": 2}, {"b": 3}, 7]})"), "[1, 3]",
+                 BSON_TYPE_ARRAY);
 }
 
 TEST(ExpressionPaths, MissingFieldIsMissingNotNull) {
@@ -62,13 +64,21 @@ TEST(ExpressionPaths, RootAndCurrentVariables) {
     expect_value(eval("\"$$CURRENT\"", R"({"a": 1})"), R"({"a": 1})", BSON_TYPE_DOCUMENT);
 }
 
-TEST(ExpressionPaths, RemoveVariableIsMissing) { EXPECT_TRUE(is_missing(eval("\"$$REMOVE\""))); }
+TEST(ExpressionPaths, RemoveVariableIsMissing) {
+    EXPECT_TRUE(is_missing(eval("\"$$REMOVE\"")));
+}
 
-TEST(ExpressionPaths, NowIsADate) { EXPECT_EQ(eval("\"$$NOW\"").type(), BSON_TYPE_DATE_TIME); }
+TEST(ExpressionPaths, NowIsADate) {
+    EXPECT_EQ(eval("\"$$NOW\"").type(), BSON_TYPE_DATE_TIME);
+}
 
-TEST(ExpressionPaths, UndefinedVariableIsRejectedAtParse) { EXPECT_EQ(parse_error("\"$$nope\""), 17276); }
+TEST(ExpressionPaths, UndefinedVariableIsRejectedAtParse) {
+    EXPECT_EQ(parse_error("\"$$nope\""), 17276);
+}
 
-TEST(ExpressionPaths, DollarAloneIsNotAFieldPath) { EXPECT_EQ(parse_error("\"$\""), 16872); }
+TEST(ExpressionPaths, DollarAloneIsNotAFieldPath) {
+    EXPECT_EQ(parse_error("\"$\""), 16872);
+}
 
 TEST(ExpressionPaths, LetVariablesFromVariablesAreVisible) {
     Variables variables;
@@ -77,27 +87,34 @@ TEST(ExpressionPaths, LetVariablesFromVariablesAreVisible) {
     expect_value(e.evaluate(Document::from_json(R"({"a": 5})"), variables), "true", BSON_TYPE_BOOL);
 }
 
-TEST(ExpressionParse, UnknownOperatorIs168) { EXPECT_EQ(parse_error(R"({"$frobnicate": 1})"), 168); }
+TEST(ExpressionParse, UnknownOperatorIs168) {
+    EXPECT_EQ(parse_error(R"({"$frobnicate": 1})"), 168);
+}
 
 TEST(ExpressionParse, OperatorObjectWithTwoFieldsIs15983) {
     EXPECT_EQ(parse_error(R"({"$add": [1, 2], "x": 1})"), 15983);
 }
 
-TEST(ExpressionParse, WrongArityIs16020) { EXPECT_EQ(parse_error(R"({"$subtract": [1]})"), 16020); }
+TEST(ExpressionParse, WrongArityIs16020) {
+    EXPECT_EQ(parse_error(R"({"$subtract": [1]})"), 16020);
+}
 
 TEST(ExpressionParse, LiteralKeepsDollarStrings) {
     expect_value(eval(R"({"$literal": "$a"})"), "\"$a\"", BSON_TYPE_UTF8);
 }
 
 TEST(ExpressionParse, ExpressionObjectOmitsMissingFields) {
-    expect_value(eval(R"({"x": "$a", "y": "$nope"})", R"({"a": 1})"), R"({"x": 1})", BSON_TYPE_DOCUMENT);
+    expect_value(eval(R"({"x": "$a", "y": "$nope"})", R"({"a": 1})"), R"({"x": 1})",
+                 BSON_TYPE_DOCUMENT);
 }
 
 TEST(ExpressionParse, ArrayLiteralTurnsMissingIntoNull) {
     expect_value(eval(R"(["$a", "$nope"])", R"({"a": 1})"), "[1, null]", BSON_TYPE_ARRAY);
 }
 
-TEST(ExpressionArithmetic, AddKeepsInt32) { expect_value(eval(R"({"$add": [1, 2]})"), "3", BSON_TYPE_INT32); }
+TEST(ExpressionArithmetic, AddKeepsInt32) {
+    expect_value(eval(R"({"$add": [1, 2]})"), "3", BSON_TYPE_INT32);
+}
 
 TEST(ExpressionArithmetic, Int32OverflowBecomesInt64) {
     expect_value(eval(R"({"$add": [2147483647, 1]})"), "2147483648", BSON_TYPE_INT64);
@@ -123,13 +140,17 @@ TEST(ExpressionArithmetic, NullOperandGivesNull) {
 }
 
 TEST(ExpressionArithmetic, AddDateAndMilliseconds) {
-    expect_value(eval(R"({"$add": [{"$date": 1000}, 500]})"), R"({"$date": 1500})", BSON_TYPE_DATE_TIME);
+    expect_value(eval(R"({"$add": [{"$date": 1000}, 500]})"), R"({"$date": 1500})",
+                 BSON_TYPE_DATE_TIME);
 }
 
-TEST(ExpressionArithmetic, AddRejectsStrings) { EXPECT_EQ(eval_error(R"({"$add": [1, "x"]})"), 16554); }
+TEST(ExpressionArithmetic, AddRejectsStrings) {
+    EXPECT_EQ(eval_error(R"({"$add": [1, "x"]})"), 16554);
+}
 
 TEST(ExpressionArithmetic, SubtractDatesGivesMillisecondsAsLong) {
-    expect_value(eval(R"({"$subtract": [{"$date": 5000}, {"$date": 2000}]})"), "3000", BSON_TYPE_INT64);
+    expect_value(eval(R"({"$subtract": [{"$date": 5000}, {"$date": 2000}]})"), "3000",
+                 BSON_TYPE_INT64);
 }
 
 TEST(ExpressionArithmetic, SubtractRejectsStrings) {
@@ -140,7 +161,9 @@ TEST(ExpressionArithmetic, DivideAlwaysGivesDouble) {
     expect_value(eval(R"({"$divide": [6, 3]})"), "2.0", BSON_TYPE_DOUBLE);
 }
 
-TEST(ExpressionArithmetic, DivideByZeroIs16608) { EXPECT_EQ(eval_error(R"({"$divide": [1, 0]})"), 16608); }
+TEST(ExpressionArithmetic, DivideByZeroIs16608) {
+    EXPECT_EQ(eval_error(R"({"$divide": [1, 0]})"), 16608);
+}
 
 TEST(ExpressionArithmetic, ModKeepsIntegerTypeAndRejectsZero) {
     expect_value(eval(R"({"$mod": [7, 3]})"), "1", BSON_TYPE_INT32);
@@ -171,7 +194,8 @@ TEST(ExpressionArithmetic, RoundIsHalfToEvenAndTruncTruncates) {
 
 TEST(ExpressionComparison, CompareAcrossNumericTypes) {
     expect_value(eval(R"({"$eq": [1, 1.0]})"), "true", BSON_TYPE_BOOL);
-    expect_value(eval(R"({"$lt": [1, "a"]})"), "true", BSON_TYPE_BOOL);  // numbers sort before strings
+    expect_value(eval(R"({"$lt": [1, "a"]})"), "true",
+                 BSON_TYPE_BOOL);  // numbers sort before strings
     expect_value(eval(R"({"$cmp": ["b", "a"]})"), "1", BSON_TYPE_INT32);
     expect_value(eval(R"({"$gte": [2, 2]})"), "true", BSON_TYPE_BOOL);
     expect_value(eval(R"({"$ne": [2, 3]})"), "true", BSON_TYPE_BOOL);
@@ -186,7 +210,8 @@ TEST(ExpressionLogic, AndOrNotUseTruthiness) {
 }
 
 TEST(ExpressionConditional, CondObjectAndArrayForms) {
-    expect_value(eval(R"({"$cond": {"if": {"$gt": ["$a", 1]}, "then": "big", "else": "small"}})", R"({"a": 2})"),
+    expect_value(eval(R"({"$cond": {"if": {"$gt": ["$a", 1]}, "then": "big", "else": "small"}})",
+                      R"({"a": 2})"),
                  "\"big\"", BSON_TYPE_UTF8);
     expect_value(eval(R"({"$cond": [false, 1, 2]})"), "2", BSON_TYPE_INT32);
     EXPECT_EQ(parse_error(R"({"$cond": {"then": 1, "else": 2}})"), 17080);
@@ -194,7 +219,8 @@ TEST(ExpressionConditional, CondObjectAndArrayForms) {
 }
 
 TEST(ExpressionConditional, IfNullReturnsFirstNonNull) {
-    expect_value(eval(R"({"$ifNull": ["$nope", null, "fallback"]})"), "\"fallback\"", BSON_TYPE_UTF8);
+    expect_value(eval(R"({"$ifNull": ["$nope", null, "fallback"]})"), "\"fallback\"",
+                 BSON_TYPE_UTF8);
     expect_value(eval(R"({"$ifNull": ["$a", "fallback"]})", R"({"a": 0})"), "0", BSON_TYPE_INT32);
 }
 
@@ -210,22 +236,26 @@ TEST(ExpressionConditional, SwitchPicksFirstTrueBranchOrDefault) {
 }
 
 TEST(ExpressionScoping, LetBindsVariables) {
-    expect_value(eval(R"({"$let": {"vars": {"x": 2, "y": "$a"}, "in": {"$multiply": ["$$x", "$$y"]}}})", R"({"a": 21})"),
-                 "42", BSON_TYPE_INT32);
+    expect_value(
+        eval(R"({"$let": {"vars": {"x": 2, "y": "$a"}, "in": {"$multiply": ["$$x", "$$y"]}}})",
+             R"({"a": 21})"),
+        "42", BSON_TYPE_INT32);
     EXPECT_EQ(parse_error(R"({"$let": {"vars": {"X": 1}, "in": 1}})"), 16867);
     EXPECT_EQ(parse_error(R"({"$let": {"vars": {}}})"), 16877);
     EXPECT_EQ(parse_error(R"({"$let": {"vars": {"x": 1}, "in": "$$y"}})"), 17276);
 }
 
 TEST(ExpressionScoping, MapAndFilter) {
-    expect_value(eval(R"({"$map": {"input": "$a", "as": "n", "in": {"$add": ["$$n", 1]}}})", R"({"a": [1, 2]})"),
+    expect_value(eval(R"({"$map": {"input": "$a", "as": "n", "in": {"$add": ["$$n", 1]}}})",
+                      R"({"a": [1, 2]})"),
                  "[2, 3]", BSON_TYPE_ARRAY);
-    expect_value(eval(R"({"$map": {"input": [1, 2], "in": {"$multiply": ["$$this", 10]}}})"), "[10, 20]",
-                 BSON_TYPE_ARRAY);
-    expect_value(eval(R"({"$filter": {"input": [1, 5, 3, 8], "cond": {"$gt": ["$$this", 2]}}})"), "[5, 3, 8]",
-                 BSON_TYPE_ARRAY);
-    expect_value(eval(R"({"$filter": {"input": [1, 5, 3, 8], "cond": {"$gt": ["$$this", 2]}, "limit": 1}})"), "[5]",
-                 BSON_TYPE_ARRAY);
+    expect_value(eval(R"({"$map": {"input": [1, 2], "in": {"$multiply": ["$$this", 10]}}})"),
+                 "[10, 20]", BSON_TYPE_ARRAY);
+    expect_value(eval(R"({"$filter": {"input": [1, 5, 3, 8], "cond": {"$gt": ["$$this", 2]}}})"),
+                 "[5, 3, 8]", BSON_TYPE_ARRAY);
+    expect_value(
+        eval(R"({"$filter": {"input": [1, 5, 3, 8], "cond": {"$gt": ["$$this", 2]}, "limit": 1}})"),
+        "[5]", BSON_TYPE_ARRAY);
     expect_value(eval(R"({"$map": {"input": "$nope", "in": 1}})"), "null", BSON_TYPE_NULL);
     EXPECT_EQ(eval_error(R"({"$map": {"input": 5, "in": 1}})"), 16883);
     EXPECT_EQ(eval_error(R"({"$filter": {"input": "x", "cond": true}})"), 28651);
@@ -233,7 +263,8 @@ TEST(ExpressionScoping, MapAndFilter) {
 }
 
 TEST(ExpressionString, ConcatAndCase) {
-    expect_value(eval(R"({"$concat": ["a", "$b", "c"]})", R"({"b": "B"})"), "\"aBc\"", BSON_TYPE_UTF8);
+    expect_value(eval(R"({"$concat": ["a", "$b", "c"]})", R"({"b": "B"})"), "\"aBc\"",
+                 BSON_TYPE_UTF8);
     expect_value(eval(R"({"$concat": ["a", "$nope"]})"), "null", BSON_TYPE_NULL);
     EXPECT_EQ(eval_error(R"({"$concat": ["a", 1]})"), 16702);
     expect_value(eval(R"({"$toUpper": "abC"})"), "\"ABC\"", BSON_TYPE_UTF8);
@@ -256,7 +287,8 @@ TEST(ExpressionString, LengthsSplitTrim) {
     expect_value(eval(R"({"$split": ["a-b--c", "-"]})"), R"(["a", "b", "", "c"])", BSON_TYPE_ARRAY);
     EXPECT_EQ(eval_error(R"({"$split": ["abc", ""]})"), 40087);
     expect_value(eval(R"({"$trim": {"input": "  hi \n"}})"), "\"hi\"", BSON_TYPE_UTF8);
-    expect_value(eval(R"({"$ltrim": {"input": "xxhixx", "chars": "x"}})"), "\"hixx\"", BSON_TYPE_UTF8);
+    expect_value(eval(R"({"$ltrim": {"input": "xxhixx", "chars": "x"}})"), "\"hixx\"",
+                 BSON_TYPE_UTF8);
     EXPECT_EQ(parse_error(R"({"$trim": {"chars": "x"}})"), 50695);
 }
 
@@ -314,14 +346,16 @@ TEST(ExpressionType, ShorthandConversions) {
     expect_value(eval(R"({"$toLong": true})"), "1", BSON_TYPE_INT64);
     expect_value(eval(R"({"$toDouble": "2.5"})"), "2.5", BSON_TYPE_DOUBLE);
     expect_value(eval(R"({"$toString": 2.5})"), "\"2.5\"", BSON_TYPE_UTF8);
-    expect_value(eval(R"({"$toString": {"$date": 0}})"), "\"1970-01-01T00:00:00.000Z\"", BSON_TYPE_UTF8);
+    expect_value(eval(R"({"$toString": {"$date": 0}})"), "\"1970-01-01T00:00:00.000Z\"",
+                 BSON_TYPE_UTF8);
     expect_value(eval(R"({"$toBool": 0})"), "false", BSON_TYPE_BOOL);
     expect_value(eval(R"({"$toBool": ""})"), "true", BSON_TYPE_BOOL);
-    expect_value(eval(R"({"$toDecimal": 2.5})"), R"({"$numberDecimal": "2.50000000000000"})", BSON_TYPE_DECIMAL128);
+    expect_value(eval(R"({"$toDecimal": 2.5})"), R"({"$numberDecimal": "2.50000000000000"})",
+                 BSON_TYPE_DECIMAL128);
     expect_value(eval(R"({"$toDate": "2020-01-02T03:04:05.006Z"})"), R"({"$date": 1577934245006})",
                  BSON_TYPE_DATE_TIME);
-    expect_value(eval(R"({"$toObjectId": "5ab9cbfa31c2ab715d42129e"})"), R"({"$oid": "5ab9cbfa31c2ab715d42129e"})",
-                 BSON_TYPE_OID);
+    expect_value(eval(R"({"$toObjectId": "5ab9cbfa31c2ab715d42129e"})"),
+                 R"({"$oid": "5ab9cbfa31c2ab715d42129e"})", BSON_TYPE_OID);
     expect_value(eval(R"({"$toInt": null})"), "null", BSON_TYPE_NULL);
 }
 
@@ -329,20 +363,25 @@ TEST(ExpressionType, ConversionFailuresAre241UnlessOnError) {
     EXPECT_EQ(eval_error(R"({"$toInt": "abc"})"), 241);
     EXPECT_EQ(eval_error(R"({"$toInt": 3000000000})"), 241);
     EXPECT_EQ(eval_error(R"({"$toObjectId": "xyz"})"), 241);
-    expect_value(eval(R"({"$convert": {"input": "abc", "to": "int", "onError": -1}})"), "-1", BSON_TYPE_INT32);
-    expect_value(eval(R"({"$convert": {"input": "$nope", "to": "int", "onNull": 0}})"), "0", BSON_TYPE_INT32);
+    expect_value(eval(R"({"$convert": {"input": "abc", "to": "int", "onError": -1}})"), "-1",
+                 BSON_TYPE_INT32);
+    expect_value(eval(R"({"$convert": {"input": "$nope", "to": "int", "onNull": 0}})"), "0",
+                 BSON_TYPE_INT32);
     expect_value(eval(R"({"$convert": {"input": "7", "to": 18}})"), "7", BSON_TYPE_INT64);
     EXPECT_EQ(eval_error(R"({"$convert": {"input": 1, "to": "bogus"}})"), 2);
     EXPECT_EQ(parse_error(R"({"$convert": {"input": 1}})"), 9);
 }
 
 TEST(ExpressionObject, MergeObjectsAndObjectArrayRoundTrip) {
-    expect_value(eval(R"({"$mergeObjects": [{"a": 1, "b": 1}, null, {"b": 2}]})"), R"({"a": 1, "b": 2})",
-                 BSON_TYPE_DOCUMENT);
+    expect_value(eval(R"({"$mergeObjects": [{"a": 1, "b": 1}, null, {"b": 2}]})"),
+                 R"({"a": 1, "b": 2})", BSON_TYPE_DOCUMENT);
     EXPECT_EQ(eval_error(R"({"$mergeObjects": [1]})"), 40400);
-    expect_value(eval(R"({"$objectToArray": {"a": 1}})"), R"([{"k": "a", "v": 1}])", BSON_TYPE_ARRAY);
-    expect_value(eval(R"({"$arrayToObject": [[["a", 1], ["b", 2]]]})"), R"({"a": 1, "b": 2})", BSON_TYPE_DOCUMENT);
-    expect_value(eval(R"({"$arrayToObject": [[{"k": "a", "v": 1}]]})"), R"({"a": 1})", BSON_TYPE_DOCUMENT);
+    expect_value(eval(R"({"$objectToArray": {"a": 1}})"), R"([{"k": "a", "v": 1}])",
+                 BSON_TYPE_ARRAY);
+    expect_value(eval(R"({"$arrayToObject": [[["a", 1], ["b", 2]]]})"), R"({"a": 1, "b": 2})",
+                 BSON_TYPE_DOCUMENT);
+    expect_value(eval(R"({"$arrayToObject": [[{"k": "a", "v": 1}]]})"), R"({"a": 1})",
+                 BSON_TYPE_DOCUMENT);
     EXPECT_EQ(eval_error(R"({"$arrayToObject": [[["a", 1, 2]]]})"), 40397);
     EXPECT_EQ(eval_error(R"({"$objectToArray": 1})"), 40390);
 }
@@ -350,10 +389,10 @@ TEST(ExpressionObject, MergeObjectsAndObjectArrayRoundTrip) {
 TEST(ExpressionObject, GetFieldAndSetField) {
     expect_value(eval(R"({"$getField": "a.b"})", R"({"a.b": 1})"), "1", BSON_TYPE_INT32);
     expect_value(eval(R"({"$getField": {"field": "x", "input": {"x": 2}}})"), "2", BSON_TYPE_INT32);
-    expect_value(eval(R"({"$setField": {"field": "x", "input": {"y": 1}, "value": 2}})"), R"({"y": 1, "x": 2})",
-                 BSON_TYPE_DOCUMENT);
-    expect_value(eval(R"({"$setField": {"field": "y", "input": {"y": 1}, "value": "$$REMOVE"}})"), "{}",
-                 BSON_TYPE_DOCUMENT);
+    expect_value(eval(R"({"$setField": {"field": "x", "input": {"y": 1}, "value": 2}})"),
+                 R"({"y": 1, "x": 2})", BSON_TYPE_DOCUMENT);
+    expect_value(eval(R"({"$setField": {"field": "y", "input": {"y": 1}, "value": "$$REMOVE"}})"),
+                 "{}", BSON_TYPE_DOCUMENT);
 }
 
 TEST(ExpressionDate, PartsOfADate) {
@@ -365,16 +404,20 @@ TEST(ExpressionDate, PartsOfADate) {
     expect_value(eval(R"({"$minute": "$d"})", doc), "9", BSON_TYPE_INT32);
     expect_value(eval(R"({"$second": "$d"})", doc), "26", BSON_TYPE_INT32);
     expect_value(eval(R"({"$dayOfWeek": "$d"})", doc), "1", BSON_TYPE_INT32);  // a Sunday
-    expect_value(eval(R"({"$hour": {"date": "$d", "timezone": "+02:00"}})", doc), "17", BSON_TYPE_INT32);
+    expect_value(eval(R"({"$hour": {"date": "$d", "timezone": "+02:00"}})", doc), "17",
+                 BSON_TYPE_INT32);
     EXPECT_EQ(eval_error(R"({"$year": "x"})"), 16006);
 }
 
 TEST(ExpressionDate, DateToStringFormats) {
     const char* doc = R"({"d": {"$date": "2021-03-14T15:09:26.535Z"}})";
-    expect_value(eval(R"({"$dateToString": {"date": "$d"}})", doc), "\"2021-03-14T15:09:26.535Z\"", BSON_TYPE_UTF8);
-    expect_value(eval(R"({"$dateToString": {"date": "$d", "format": "%Y/%m/%d %H:%M:%S.%L"}})", doc),
-                 "\"2021/03/14 15:09:26.535\"", BSON_TYPE_UTF8);
-    expect_value(eval(R"({"$dateToString": {"date": "$nope", "onNull": "none"}})"), "\"none\"", BSON_TYPE_UTF8);
+    expect_value(eval(R"({"$dateToString": {"date": "$d"}})", doc), "\"2021-03-14T15:09:26.535Z\"",
+                 BSON_TYPE_UTF8);
+    expect_value(
+        eval(R"({"$dateToString": {"date": "$d", "format": "%Y/%m/%d %H:%M:%S.%L"}})", doc),
+        "\"2021/03/14 15:09:26.535\"", BSON_TYPE_UTF8);
+    expect_value(eval(R"({"$dateToString": {"date": "$nope", "onNull": "none"}})"), "\"none\"",
+                 BSON_TYPE_UTF8);
     EXPECT_EQ(parse_error(R"({"$dateToString": {"date": "$d", "format": "%Q"}})"), 18536);
     EXPECT_EQ(parse_error(R"({"$dateToString": {"format": "%Y"}})"), 18628);
 }

@@ -12,17 +12,21 @@
 namespace tmd {
 namespace {
 
-Array stages(const std::string& json) { return Document::from_json("{\"p\": " + json + "}").get("p")->array(); }
+Array stages(const std::string& json) {
+    return Document::from_json("{\"p\": " + json + "}").get("p")->array();
+}
 
 std::vector<Document> docs(const std::string& json) {
     std::vector<Document> out;
-    for (const Value& v : stages(json)) out.push_back(v.doc());
+    for (const Value& v : stages(json))
+        out.push_back(v.doc());
     return out;
 }
 
 std::string as_json(const std::vector<Document>& result) {
     std::string out = "[";
-    for (size_t i = 0; i < result.size(); ++i) out += (i ? ", " : "") + result[i].to_json();
+    for (size_t i = 0; i < result.size(); ++i)
+        out += (i ? ", " : "") + result[i].to_json();
     return out + "]";
 }
 
@@ -31,7 +35,8 @@ void expect_docs(const std::vector<Document>& actual, const std::string& expecte
     std::vector<Document> want = docs(expected);
     ASSERT_EQ(actual.size(), want.size()) << as_json(actual);
     for (size_t i = 0; i < want.size(); ++i) {
-        EXPECT_EQ(compare_documents(actual[i], want[i]), 0) << as_json(actual) << "\nexpected " << expected;
+        EXPECT_EQ(compare_documents(actual[i], want[i]), 0)
+            << as_json(actual) << "\nexpected " << expected;
     }
 }
 
@@ -42,7 +47,8 @@ CollectionReader reader_of(std::map<std::string, std::string> collections) {
     };
 }
 
-std::vector<Document> run(const std::string& pipeline, const std::string& input, CollectionReader reader = {}) {
+std::vector<Document> run(const std::string& pipeline, const std::string& input,
+                          CollectionReader reader = {}) {
     return Pipeline(stages(pipeline), std::move(reader)).run(docs(input));
 }
 
@@ -97,7 +103,8 @@ TEST(PipelineMatch, FiltersDocuments) {
 
 TEST(PipelineSortLimitSkip, SortsThenPages) {
     const char* input = R"([{"a": 3}, {"a": 1}, {"a": 2}, {"a": 4}])";
-    expect_docs(run(R"([{"$sort": {"a": -1}}, {"$skip": 1}, {"$limit": 2}])", input), R"([{"a": 3}, {"a": 2}])");
+    expect_docs(run(R"([{"$sort": {"a": -1}}, {"$skip": 1}, {"$limit": 2}])", input),
+                R"([{"a": 3}, {"a": 2}])");
     EXPECT_EQ(parse_error(R"([{"$sort": {"a": 2}}])"), 15975);
     EXPECT_EQ(parse_error(R"([{"$sort": {}}])"), 15976);
     EXPECT_EQ(parse_error(R"([{"$limit": 0}])"), 15958);
@@ -112,12 +119,15 @@ TEST(PipelineProject, InclusionKeepsIdAndInputOrderThenComputedFields) {
 }
 
 TEST(PipelineProject, ExclusionAndIdSuppression) {
-    expect_docs(run(R"([{"$project": {"x": 0, "_id": 0}}])", R"([{"_id": 1, "a": 1, "x": 3}])"), R"([{"a": 1}])");
-    expect_docs(run(R"([{"$project": {"a": 1, "_id": 0}}])", R"([{"_id": 1, "a": 1, "x": 3}])"), R"([{"a": 1}])");
+    expect_docs(run(R"([{"$project": {"x": 0, "_id": 0}}])", R"([{"_id": 1, "a": 1, "x": 3}])"),
+                R"([{"a": 1}])");
+    expect_docs(run(R"([{"$project": {"a": 1, "_id": 0}}])", R"([{"_id": 1, "a": 1, "x": 3}])"),
+                R"([{"a": 1}])");
 }
 
 TEST(PipelineProject, NestedPathsDescendIntoArrays) {
-    expect_docs(run(R"([{"$project": {"a.b": 1, "_id": 0}}])", R"([{"a": [{"b": 1, "c": 2}, {"c": 3}, 5]}])"),
+    expect_docs(run(R"([{"$project": {"a.b": 1, "_id": 0}}])",
+                    R"([{"a": [{"b": 1, "c": 2}, {"c": 3}, 5]}])"),
                 R"([{"a": [{"b": 1}, {}]}])");
     expect_docs(run(R"([{"$project": {"a": {"c": 0}}}])", R"([{"a": [{"b": 1, "c": 2}, 5]}])"),
                 R"([{"a": [{"b": 1}, 5]}])");
@@ -129,7 +139,8 @@ TEST(PipelineProject, ComputedNestedFieldCreatesSubdocument) {
 }
 
 TEST(PipelineProject, RemoveOmitsComputedField) {
-    expect_docs(run(R"([{"$project": {"_id": 0, "a": 1, "b": "$$REMOVE"}}])", R"([{"a": 1}])"), R"([{"a": 1}])");
+    expect_docs(run(R"([{"$project": {"_id": 0, "a": 1, "b": "$$REMOVE"}}])", R"([{"a": 1}])"),
+                R"([{"a": 1}])");
 }
 
 TEST(PipelineProject, InvalidSpecsUseMongodCodes) {
@@ -151,16 +162,19 @@ TEST(PipelineAddFields, SetsReplacesAndMergesNestedFields) {
 }
 
 TEST(PipelineUnset, RemovesTopLevelAndNestedFields) {
-    expect_docs(run(R"([{"$unset": ["a", "s.t"]}])", R"([{"_id": 1, "a": 1, "s": {"t": 1, "u": 2}}])"),
-                R"([{"_id": 1, "s": {"u": 2}}])");
+    expect_docs(
+        run(R"([{"$unset": ["a", "s.t"]}])", R"([{"_id": 1, "a": 1, "s": {"t": 1, "u": 2}}])"),
+        R"([{"_id": 1, "s": {"u": 2}}])");
     expect_docs(run(R"([{"$unset": "a"}])", R"([{"a": 1, "b": 1}])"), R"([{"b": 1}])");
     EXPECT_EQ(parse_error(R"([{"$unset": 1}])"), 31002);
     EXPECT_EQ(parse_error(R"([{"$unset": [1]}])"), 31120);
 }
 
 TEST(PipelineGroup, AccumulatorsPerGroup) {
-    const char* input = R"([{"k": "a", "v": 1}, {"k": "b", "v": 5}, {"k": "a", "v": 3}, {"k": "a"}])";
-    const char* pipeline = R"([{"$group": {"_id": "$k", "sum": {"$sum": "$v"}, "avg": {"$avg": "$v"},
+    const char* input =
+        R"([{"k": "a", "v": 1}, {"k": "b", "v": 5}, {"k": "a", "v": 3}, {"k": "a"}])";
+    const char* pipeline =
+        R"([{"$group": {"_id": "$k", "sum": {"$sum": "$v"}, "avg": {"$avg": "$v"},
         "min": {"$min": "$v"}, "max": {"$max": "$v"}, "first": {"$first": "$v"}, "last": {"$last": "$v"},
         "all": {"$push": "$v"}, "set": {"$addToSet": "$v"}, "n": {"$count": {}}}}, {"$sort": {"_id": 1}}])";
     expect_docs(run(pipeline, input),
@@ -173,7 +187,8 @@ TEST(PipelineGroup, AccumulatorsPerGroup) {
 TEST(PipelineGroup, NullIdGroupsEverythingAndCompoundIds) {
     expect_docs(run(R"([{"$group": {"_id": null, "n": {"$sum": 1}}}])", R"([{"a": 1}, {"a": 2}])"),
                 R"([{"_id": null, "n": 2}])");
-    expect_docs(run(R"([{"$group": {"_id": {"x": "$a"}}}])", R"([{"a": 1}, {"a": 1.0}])"), R"([{"_id": {"x": 1}}])");
+    expect_docs(run(R"([{"$group": {"_id": {"x": "$a"}}}])", R"([{"a": 1}, {"a": 1.0}])"),
+                R"([{"_id": {"x": 1}}])");
 }
 
 TEST(PipelineGroup, InvalidSpecsUseMongodCodes) {
@@ -208,29 +223,38 @@ TEST(PipelineBucket, GroupsByBoundariesWithDefault) {
                     {"_id": "other", "n": 1, "ps": [25]}])");
     expect_docs(run(R"([{"$bucket": {"groupBy": "$p", "boundaries": [0, 10]}}])", R"([{"p": 5}])"),
                 R"([{"_id": 0, "count": 1}])");
-    EXPECT_EQ(run_error(R"([{"$bucket": {"groupBy": "$p", "boundaries": [0, 10]}}])", R"([{"p": 50}])"), 40066);
+    EXPECT_EQ(
+        run_error(R"([{"$bucket": {"groupBy": "$p", "boundaries": [0, 10]}}])", R"([{"p": 50}])"),
+        40066);
     EXPECT_EQ(parse_error(R"([{"$bucket": {"groupBy": "$p", "boundaries": [10, 0]}}])"), 40194);
-    EXPECT_EQ(parse_error(R"([{"$bucket": {"groupBy": "$p", "boundaries": [0, 10], "default": 5}}])"), 40199);
+    EXPECT_EQ(
+        parse_error(R"([{"$bucket": {"groupBy": "$p", "boundaries": [0, 10], "default": 5}}])"),
+        40199);
     EXPECT_EQ(parse_error(R"([{"$bucket": {"groupBy": "p", "boundaries": [0, 10]}}])"), 40202);
 }
 
 TEST(PipelineBucketAuto, SplitsIntoEvenBucketsKeepingEqualValuesTogether) {
-    expect_docs(run(R"([{"$bucketAuto": {"groupBy": "$p", "buckets": 2}}])",
-                    R"([{"p": 4}, {"p": 1}, {"p": 2}, {"p": 3}])"),
-                R"([{"_id": {"min": 1, "max": 3}, "count": 2}, {"_id": {"min": 3, "max": 4}, "count": 2}])");
-    expect_docs(run(R"([{"$bucketAuto": {"groupBy": "$p", "buckets": 2}}])",
-                    R"([{"p": 1}, {"p": 1}, {"p": 1}, {"p": 2}])"),
-                R"([{"_id": {"min": 1, "max": 2}, "count": 3}, {"_id": {"min": 2, "max": 2}, "count": 1}])");
+    expect_docs(
+        run(R"([{"$bucketAuto": {"groupBy": "$p", "buckets": 2}}])",
+            R"([{"p": 4}, {"p": 1}, {"p": 2}, {"p": 3}])"),
+        R"([{"_id": {"min": 1, "max": 3}, "count": 2}, {"_id": {"min": 3, "max": 4}, "count": 2}])");
+    expect_docs(
+        run(R"([{"$bucketAuto": {"groupBy": "$p", "buckets": 2}}])",
+            R"([{"p": 1}, {"p": 1}, {"p": 1}, {"p": 2}])"),
+        R"([{"_id": {"min": 1, "max": 2}, "count": 3}, {"_id": {"min": 2, "max": 2}, "count": 1}])");
     EXPECT_EQ(parse_error(R"([{"$bucketAuto": {"groupBy": "$p", "buckets": 0}}])"), 40243);
     EXPECT_EQ(parse_error(R"([{"$bucketAuto": {"groupBy": "$p"}}])"), 40246);
 }
 
 TEST(PipelineUnwind, UnwindsArraysWithOptions) {
-    const char* input = R"([{"_id": 1, "a": [1, 2]}, {"_id": 2, "a": []}, {"_id": 3, "a": null}, {"_id": 4}, {"_id": 5, "a": 7}])";
+    const char* input =
+        R"([{"_id": 1, "a": [1, 2]}, {"_id": 2, "a": []}, {"_id": 3, "a": null}, {"_id": 4}, {"_id": 5, "a": 7}])";
     expect_docs(run(R"([{"$unwind": "$a"}])", input),
                 R"([{"_id": 1, "a": 1}, {"_id": 1, "a": 2}, {"_id": 5, "a": 7}])");
-    expect_docs(run(R"([{"$unwind": {"path": "$a", "includeArrayIndex": "i", "preserveNullAndEmptyArrays": true}}])", input),
-                R"([{"_id": 1, "a": 1, "i": {"$numberLong": "0"}}, {"_id": 1, "a": 2, "i": {"$numberLong": "1"}},
+    expect_docs(
+        run(R"([{"$unwind": {"path": "$a", "includeArrayIndex": "i", "preserveNullAndEmptyArrays": true}}])",
+            input),
+        R"([{"_id": 1, "a": 1, "i": {"$numberLong": "0"}}, {"_id": 1, "a": 2, "i": {"$numberLong": "1"}},
                     {"_id": 2, "i": null}, {"_id": 3, "a": null, "i": null}, {"_id": 4, "i": null},
                     {"_id": 5, "a": 7, "i": null}])");
     EXPECT_EQ(parse_error(R"([{"$unwind": "a"}])"), 28818);
@@ -240,9 +264,11 @@ TEST(PipelineUnwind, UnwindsArraysWithOptions) {
 }
 
 TEST(PipelineReplaceRoot, ReplacesWithEmbeddedDocument) {
-    expect_docs(run(R"([{"$replaceRoot": {"newRoot": "$a"}}])", R"([{"a": {"x": 1}}])"), R"([{"x": 1}])");
-    expect_docs(run(R"([{"$replaceWith": {"$mergeObjects": [{"d": 0}, "$a"]}}])", R"([{"a": {"x": 1}}])"),
-                R"([{"d": 0, "x": 1}])");
+    expect_docs(run(R"([{"$replaceRoot": {"newRoot": "$a"}}])", R"([{"a": {"x": 1}}])"),
+                R"([{"x": 1}])");
+    expect_docs(
+        run(R"([{"$replaceWith": {"$mergeObjects": [{"d": 0}, "$a"]}}])", R"([{"a": {"x": 1}}])"),
+        R"([{"d": 0, "x": 1}])");
     EXPECT_EQ(run_error(R"([{"$replaceRoot": {"newRoot": "$a"}}])", R"([{"a": 1}])"), 40228);
     EXPECT_EQ(parse_error(R"([{"$replaceRoot": {}}])"), 40231);
 }
@@ -254,24 +280,29 @@ TEST(PipelineSortByCount, CountsAndSortsDescending) {
 }
 
 TEST(PipelineFacet, RunsEachSubPipelineOverTheSameInput) {
-    expect_docs(run(R"([{"$facet": {"small": [{"$match": {"a": {"$lt": 2}}}], "n": [{"$count": "c"}]}}])",
-                    R"([{"a": 1}, {"a": 2}])"),
-                R"([{"small": [{"a": 1}], "n": [{"c": 2}]}])");
+    expect_docs(
+        run(R"([{"$facet": {"small": [{"$match": {"a": {"$lt": 2}}}], "n": [{"$count": "c"}]}}])",
+            R"([{"a": 1}, {"a": 2}])"),
+        R"([{"small": [{"a": 1}], "n": [{"c": 2}]}])");
     EXPECT_EQ(parse_error(R"([{"$facet": {"x": [{"$out": "y"}]}}])"), 40600);
     EXPECT_EQ(parse_error(R"([{"$facet": {"x": 1}}])"), 40170);
 }
 
 TEST(PipelineLookup, EqualityJoinMatchesArrayElementsAndNulls) {
-    auto reader = reader_of({{"items", R"([{"_id": 1, "k": "a"}, {"_id": 2, "k": "b"}, {"_id": 3}])"}});
-    expect_docs(run(R"([{"$lookup": {"from": "items", "localField": "key", "foreignField": "k", "as": "m"}}])",
-                    R"([{"key": "a"}, {"key": ["a", "b"]}, {"x": 1}])", reader),
-                R"([{"key": "a", "m": [{"_id": 1, "k": "a"}]},
+    auto reader =
+        reader_of({{"items", R"([{"_id": 1, "k": "a"}, {"_id": 2, "k": "b"}, {"_id": 3}])"}});
+    expect_docs(
+        run(R"([{"$lookup": {"from": "items", "localField": "key", "foreignField": "k", "as": "m"}}])",
+            R"([{"key": "a"}, {"key": ["a", "b"]}, {"x": 1}])", reader),
+        R"([{"key": "a", "m": [{"_id": 1, "k": "a"}]},
                     {"key": ["a", "b"], "m": [{"_id": 1, "k": "a"}, {"_id": 2, "k": "b"}]},
                     {"x": 1, "m": [{"_id": 3}]}])");
 }
 
 TEST(PipelineLookup, PipelineFormWithLetVariables) {
-    auto reader = reader_of({{"stock", R"([{"item": "a", "qty": 5}, {"item": "a", "qty": 50}, {"item": "b", "qty": 9}])"}});
+    auto reader = reader_of(
+        {{"stock",
+          R"([{"item": "a", "qty": 5}, {"item": "a", "qty": 50}, {"item": "b", "qty": 9}])"}});
     expect_docs(run(R"([{"$lookup": {"from": "stock", "let": {"want": "$item", "min": "$min"},
                         "pipeline": [{"$match": {"$expr": {"$and": [{"$eq": ["$item", "$$want"]},
                                                                     {"$gte": ["$qty", "$$min"]}]}}},
@@ -282,15 +313,22 @@ TEST(PipelineLookup, PipelineFormWithLetVariables) {
 }
 
 TEST(PipelineLookup, InvalidSpecsUseMongodCodes) {
-    EXPECT_EQ(parse_error(R"([{"$lookup": {"from": "x", "localField": "a", "foreignField": "b"}}])"), 9);
-    EXPECT_EQ(parse_error(R"([{"$lookup": {"from": "x", "localField": 1, "foreignField": "b", "as": "c"}}])"), 4570);
+    EXPECT_EQ(
+        parse_error(R"([{"$lookup": {"from": "x", "localField": "a", "foreignField": "b"}}])"), 9);
+    EXPECT_EQ(
+        parse_error(
+            R"([{"$lookup": {"from": "x", "localField": 1, "foreignField": "b", "as": "c"}}])"),
+        4570);
     EXPECT_EQ(parse_error(R"([{"$lookup": {"from": "x", "as": "c", "bogus": 1}}])"), 9);
-    EXPECT_EQ(parse_error(R"([{"$lookup": {"from": "x", "as": "c", "pipeline": [{"$out": "y"}]}}])"), 51047);
+    EXPECT_EQ(
+        parse_error(R"([{"$lookup": {"from": "x", "as": "c", "pipeline": [{"$out": "y"}]}}])"),
+        51047);
 }
 
 TEST(PipelineUnionWith, AppendsOtherCollectionThroughItsPipeline) {
     auto reader = reader_of({{"other", R"([{"b": 1}, {"b": 2}])"}});
-    expect_docs(run(R"([{"$unionWith": {"coll": "other", "pipeline": [{"$match": {"b": 2}}]}}])", R"([{"a": 1}])", reader),
+    expect_docs(run(R"([{"$unionWith": {"coll": "other", "pipeline": [{"$match": {"b": 2}}]}}])",
+                    R"([{"a": 1}])", reader),
                 R"([{"a": 1}, {"b": 2}])");
     expect_docs(run(R"([{"$unionWith": "other"}])", "[]", reader), R"([{"b": 1}, {"b": 2}])");
 }
@@ -299,15 +337,20 @@ TEST(PipelineVariables, LetVariablesAndNowReachExpressions) {
     Variables let;
     let.define("target", Value::int32(2));
     let.set_now(86400000);
-    Pipeline p(stages(R"([{"$match": {"$expr": {"$eq": ["$a", "$$target"]}}}, {"$set": {"at": "$$NOW"}}])"), {}, &let);
+    Pipeline p(
+        stages(
+            R"([{"$match": {"$expr": {"$eq": ["$a", "$$target"]}}}, {"$set": {"at": "$$NOW"}}])"),
+        {}, &let);
     expect_docs(p.run(docs(R"([{"a": 1}, {"a": 2}])")), R"([{"a": 2, "at": {"$date": 86400000}}])");
     EXPECT_EQ(parse_error(R"([{"$set": {"x": "$$undefinedVar"}}])"), 17276);
 }
 
 TEST(PipelineUpdate, UpdatePipelineRunsOnOneDocument) {
-    Pipeline p = Pipeline::for_update(stages(R"([{"$set": {"n": {"$add": ["$n", 1]}}}, {"$unset": "tmp"},
+    Pipeline p =
+        Pipeline::for_update(stages(R"([{"$set": {"n": {"$add": ["$n", 1]}}}, {"$unset": "tmp"},
                                                  {"$replaceWith": {"$mergeObjects": ["$$ROOT", {"done": true}]}}])"));
-    expect_docs(p.run(docs(R"([{"_id": 1, "n": 1, "tmp": 0}])")), R"([{"_id": 1, "n": 2, "done": true}])");
+    expect_docs(p.run(docs(R"([{"_id": 1, "n": 1, "tmp": 0}])")),
+                R"([{"_id": 1, "n": 2, "done": true}])");
 }
 
 TEST(PipelineUpdate, UpdatePipelineRejectsOtherStages) {
@@ -323,9 +366,11 @@ TEST(PipelineUpdate, UpdatePipelineRejectsOtherStages) {
 TEST(PipelineChangeEvents, ShapesArbitraryEventDocuments) {
     const char* event = R"([{"_id": {"_data": "826"}, "operationType": "insert",
                              "fullDocument": {"_id": 1, "x": 5}, "ns": {"db": "d", "coll": "c"}}])";
-    expect_docs(run(R"([{"$match": {"operationType": "insert"}}, {"$project": {"fullDocument.x": 1, "ns": 1}},
-                        {"$addFields": {"seen": true}}])", event),
-                R"([{"_id": {"_data": "826"}, "fullDocument": {"x": 5}, "ns": {"db": "d", "coll": "c"}, "seen": true}])");
+    expect_docs(
+        run(R"([{"$match": {"operationType": "insert"}}, {"$project": {"fullDocument.x": 1, "ns": 1}},
+                        {"$addFields": {"seen": true}}])",
+            event),
+        R"([{"_id": {"_data": "826"}, "fullDocument": {"x": 5}, "ns": {"db": "d", "coll": "c"}, "seen": true}])");
 }
 
 }  // namespace
