@@ -28,20 +28,19 @@ struct Traversal {
         return leaf(nullptr, position);  // a scalar has no fields
     }
 
-    // An array in the middle of a path: index it and search the documents it holds.
+    // An array in the middle of a path: index it and search the documents it holds. Scalars
+    // yield nothing, so an array without documents yields nothing, not "missing" (mongod's
+    // jstests/core/null2.js: {"a.b": null} does not match {a: []} nor {a: [5]}).
     bool through_array(const Array& elements, size_t depth, std::optional<size_t> position) const {
-        bool reached = false;
         if (auto index = array_index_of(path[depth]); index && *index < elements.size()) {
-            reached = true;
             if (step(&elements[*index], depth + 1, position ? position : index)) return true;
         }
         for (size_t i = 0; i < elements.size(); ++i) {
             if (!elements[i].is_document()) continue;
-            reached = true;
             const Value* child = elements[i].doc().get(path[depth]);
             if (step(child, depth + 1, position ? position : std::optional<size_t>(i))) return true;
         }
-        return !reached && leaf(nullptr, position);
+        return false;
     }
 };
 

@@ -26,9 +26,9 @@ using PathVisitor = std::function<bool(const Value* value, std::optional<size_t>
 
 // Visits what a query path reaches, with MongoDB's array semantics: an array met before the end
 // of the path is searched element by element (documents are descended into, scalars skipped, a
-// numeric component also indexes it); when nothing along an array yields a value, the path is
-// missing. With `expand_leaf_arrays`, an array at the end of the path is visited whole and then
-// element by element. Returns whether a visit returned true.
+// numeric component also indexes it; an array holding no documents yields nothing). With
+// `expand_leaf_arrays`, an array at the end of the path is visited whole and then element by
+// element. Returns whether a visit returned true.
 bool visit_path(const Document& doc, const FieldPath& path, bool expand_leaf_arrays,
                 const PathVisitor& visit);
 

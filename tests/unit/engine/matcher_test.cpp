@@ -87,6 +87,11 @@ TEST(Matcher, NullMatchesNullAndMissing) {
     EXPECT_TRUE(matches(R"({"a.b": null})", R"({"a": [{"b": 1}, {"c": 1}]})"));
     EXPECT_FALSE(matches(R"({"a": null})", R"({"a": 0})"));
     EXPECT_FALSE(matches(R"({"a": null})", R"({"a": []})"));
+    // mongod's jstests/core/null2.js: arrays without documents yield no "a.b" at all.
+    EXPECT_TRUE(matches(R"({"a.b": null})", R"({"a": [{}]})"));
+    EXPECT_FALSE(matches(R"({"a.b": null})", R"({"a": []})"));
+    EXPECT_FALSE(matches(R"({"a.b": null})", R"({"a": [5, {"b": 5}]})"));
+    EXPECT_TRUE(matches(R"({"a.b": null})", R"({"a": 5})"));
     EXPECT_TRUE(matches(R"({"a": {"$ne": null}})", R"({"a": 0})"));
     EXPECT_FALSE(matches(R"({"a": {"$ne": null}})", R"({"b": 0})"));
 }
