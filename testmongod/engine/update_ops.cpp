@@ -29,9 +29,11 @@ std::string id_of(const Document& root) {
 
 // ---- Arithmetic shared by $inc and $mul ---------------------------------------------------
 
+// Decimal arithmetic goes through long double (libbson has none), printed with the digits it
+// holds exactly so that 1.1 + 1 gives 2.1, not 2.1000000000000000000867.
 bson_decimal128_t to_decimal(long double x) {
     char text[64];
-    std::snprintf(text, sizeof text, "%.34Lg", x);
+    std::snprintf(text, sizeof text, "%.18Lg", x);
     bson_decimal128_t decimal;
     bson_decimal128_from_string(text, &decimal);
     return decimal;

@@ -76,6 +76,16 @@ TEST(UpdateSet, SetsExistingAndAppendsNewFieldsInLexicographicOrder) {
               R"({ "_id" : 1, "x" : 3, "a" : 2, "c" : 1 })");
 }
 
+TEST(UpdateSet, NumericFieldNamesApplyInNumericOrder) {
+    EXPECT_EQ(updated(R"({"$set": {"b.10": 1, "b.2": 2, "b.x": 3}})", R"({"b": {}})"),
+              R"({ "b" : { "2" : 2, "10" : 1, "x" : 3 } })");
+}
+
+TEST(UpdateInc, DecimalArithmeticStaysDecimal) {
+    EXPECT_EQ(updated(R"({"$inc": {"a": 1}})", R"({"a": {"$numberDecimal": "1.1"}})"),
+              R"({ "a" : { "$numberDecimal" : "2.1" } })");
+}
+
 TEST(UpdateSet, CreatesEmbeddedDocumentsAlongDottedPaths) {
     EXPECT_EQ(updated(R"({"$set": {"a.b.c": 1}})", R"({"_id": 1})"),
               R"({ "_id" : 1, "a" : { "b" : { "c" : 1 } } })");
