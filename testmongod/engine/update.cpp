@@ -396,6 +396,27 @@ void check_id_unchanged(const Value* before, const Document& after) {
     }
 }
 
+// mongod's storage_validation.cpp for updated documents.
+void check_updated_id(const Document& doc) {
+    const Value* id = doc.get("_id");
+    if (!id) return;
+    bson_type_t type = id->type();
+    if (type == BSON_TYPE_ARRAY || type == BSON_TYPE_REGEX || type == BSON_TYPE_UNDEFINED) {
+        throw MongoError(code::InvalidIdField,
+                         "The '_id' value cannot be of type " + type_name(*id));
+    }
+}
+
+void check_replacement_field_names(const Document& replacement) {
+    for (const auto& field : replacement.fields()) {
+        if (field.name.empty() || field.name[0] != '$') continue;
+        throw MongoError(code::DollarPrefixedFieldName,
+                         "The dollar ($) prefixed field '" + field.name + "' in '" + field.name +
+                             "' is not allowed in the context of an update's replacement document. "
+                             "Consider using an aggregation pipeline with $replaceWith.");
+    }
+}
+
 }  // namespace
 
 void Update::Impl::apply_rename(Document& doc, const Modification& mod) const {
@@ -491,7 +512,7 @@ Update::Update(const Value& spec, const Array* array_filters) : impl_(std::make_
     if (!operators) {
         impl_->kind = Impl::Kind::kReplacement;
         impl_->replacement = doc;
-        validate_for_storage(doc);
+        check_replacement_field_names(doc);
         if (array_filters && !array_filters->empty()) {
             throw MongoError(code::FailedToParse,
                              "arrayFilters may not be specified for replacement-style updates");
@@ -523,30 +544,31 @@ bool Update::apply(Document& doc, bool inserting, const MatchDetails* details) c
             impl_->apply_pipeline(working);
             break;
     }
-    validate_for_storage(working);
+    check_updated_id(working);
     if (working.to_bytes() == doc.to_bytes()) return false;
     doc = std::move(working);
     return true;
 }
 
-// mongod (storage_validation.cpp and the insert path): _id may not be an array, a regex or
-// undefined, and top-level field names may not start with '$' (MongoDB 5.0+ allows '$' and '.'
-// in embedded field names).
+// mongod's insert path (fixDocumentForInsert): BadValue for a top-level '$' field name and for
+// an _id that is an array, a regex or undefined. MongoDB 5.0+ allows '$' and '.' in embedded
+// field names and '.' at the top level.
 void validate_for_storage(const Document& doc) {
-    if (const Value* id = doc.get("_id")) {
-        bson_type_t type = id->type();
-        if (type == BSON_TYPE_ARRAY || type == BSON_TYPE_REGEX || type == BSON_TYPE_UNDEFINED) {
-            throw MongoError(code::InvalidIdField,
-                             "The '_id' value cannot be of type " + type_name(*id));
-        }
-    }
     for (const auto& field : doc.fields()) {
         if (!field.name.empty() && field.name[0] == '$') {
-            throw MongoError(
-                code::DollarPrefixedFieldName,
-                "The dollar ($) prefixed field '" + field.name + "' in '" + field.name +
-                    "' is not allowed in the context of an update's replacement document. "
-                    "Consider using an aggregation pipeline with $replaceWith.");
+            bad_value("Document can't have $ prefixed field names: " + field.name);
+        }
+    }
+    if (const Value* id = doc.get("_id")) {
+        switch (id->type()) {
+            case BSON_TYPE_ARRAY:
+                bad_value("can't use an array for _id");
+            case BSON_TYPE_REGEX:
+                bad_value("can't use a regex for _id");
+            case BSON_TYPE_UNDEFINED:
+                bad_value("can't use a undefined for _id");
+            default:
+                break;
         }
     }
 }

@@ -13,7 +13,7 @@
 namespace tmd {
 
 class Update {
-public:
+  public:
     // `spec` is a document (replacement or operators) or an array (pipeline). Validates the spec
     // now, as mongod does before touching any document. Throws MongoError.
     Update(const Value& spec, const Array* array_filters = nullptr);
@@ -29,12 +29,13 @@ public:
 
     struct Impl;
 
-private:
+  private:
     std::unique_ptr<Impl> impl_;
 };
 
-// Validates a document for storage as mongod does on insert/replace: _id not an array/regex/
-// undefined, top-level field names may not start with '$' only in the forms mongod rejects.
+// Validates a document for insertion as mongod does, throwing BadValue (2): no top-level field
+// name starting with '$'; _id not an array, regex or undefined. Update::apply checks the
+// documents it produces itself (InvalidIdField 53, DollarPrefixedFieldName 52).
 void validate_for_storage(const Document& doc);
 
 }  // namespace tmd

@@ -356,11 +356,24 @@ TEST(UpdatePipeline, RejectsStagesNotAllowedInUpdates) {
     EXPECT_THROW(Update(pipeline(R"({"p": [{"$match": {"a": 1}}]})")), MongoError);
 }
 
-TEST(ValidateForStorage, RejectsBadIdTypesAndTopLevelDollarFields) {
-    EXPECT_THROW(validate_for_storage(json(R"({"_id": [1]})")), MongoError);
-    EXPECT_THROW(validate_for_storage(json(R"({"_id": {"$undefined": true}})")), MongoError);
-    EXPECT_THROW(validate_for_storage(json(R"({"$a": 1})")), MongoError);
-    EXPECT_NO_THROW(validate_for_storage(json(R"({"_id": {"a": 1}, "b.c": {"$d": 1}})")));
+TEST(ValidateForStorage, RejectsBadIdTypesAndTopLevelDollarFieldsAsInsertDoes) {
+    auto message = [](const char* doc) {
+        try {
+            validate_for_storage(json(doc));
+        } catch (const MongoError& error) {
+            EXPECT_EQ(error.code(), code::BadValue);
+            return error.message();
+        }
+        return std::string();
+    };
+    EXPECT_EQ(message(R"({"_id": [1]})"), "can't use an array for _id");
+    EXPECT_EQ(message(R"({"_id": {"$undefined": true}})"), "can't use a undefined for _id");
+    EXPECT_EQ(message(R"({"a": 1, "$a": 1})"), "Document can't have $ prefixed field names: $a");
+    EXPECT_EQ(message(R"({"_id": {"a": 1}, "b.c": {"$d": 1}})"), "");
+}
+
+TEST(UpdateSet, UpdatedIdMustNotBeAnArray) {
+    EXPECT_EQ(error_code(R"({"$set": {"_id": [1]}})", R"({"a": 1})"), code::InvalidIdField);
 }
 
 }  // namespace
