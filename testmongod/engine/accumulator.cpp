@@ -1,8 +1,9 @@
-// Accumulator implementations with MongoDB's semantics: $sum ignores non-numbers, $avg and
+// Accumulator implementations with MongoDB's semantics: $sum, $avg and $stdDev* use numbers only,
 // $min/$max ignore null and missing, $first/$last turn missing into null, $push and $addToSet skip
-// missing. Also registers $sum $avg $min $max as expressions over an array or an argument list.
+// missing. Also registers $sum $avg $min $max $stdDev* as expressions over an array or arguments.
 #include "engine/accumulator.h"
 
+#include <cmath>
 #include <functional>
 #include <map>
 
@@ -107,6 +108,31 @@ class MergeObjectsAccumulator : public Accumulator {
     Document merged_;
 };
 
+// $stdDevPop / $stdDevSamp over the numeric inputs (Welford's method); null without enough input.
+class StdDevAccumulator : public Accumulator {
+  public:
+    explicit StdDevAccumulator(bool sample) : sample_(sample) {}
+    void add(const Value& v) override {
+        if (!v.is_number()) return;
+        double x = v.as_double();
+        ++count_;
+        double delta = x - mean_;
+        mean_ += delta / double(count_);
+        squares_ += delta * (x - mean_);
+    }
+    Value result() const override {
+        int64_t divisor = sample_ ? count_ - 1 : count_;
+        if (divisor <= 0) return Value::null();
+        return Value::dbl(std::sqrt(squares_ / double(divisor)));
+    }
+
+  private:
+    bool sample_;
+    int64_t count_ = 0;
+    double mean_ = 0;
+    double squares_ = 0;
+};
+
 using Factory = std::function<std::unique_ptr<Accumulator>()>;
 
 const std::map<std::string, Factory, std::less<>>& factories() {
@@ -120,6 +146,8 @@ const std::map<std::string, Factory, std::less<>>& factories() {
         {"$push", [] { return std::make_unique<PushAccumulator>(false); }},
         {"$addToSet", [] { return std::make_unique<PushAccumulator>(true); }},
         {"$mergeObjects", [] { return std::make_unique<MergeObjectsAccumulator>(); }},
+        {"$stdDevPop", [] { return std::make_unique<StdDevAccumulator>(false); }},
+        {"$stdDevSamp", [] { return std::make_unique<StdDevAccumulator>(true); }},
     };
     return table;
 }
@@ -138,7 +166,7 @@ namespace expr {
 
 // {$sum: [a, b]} folds the arguments; {$sum: "$array"} (one argument) folds the array elements.
 void register_accumulator_operators(Registry& registry) {
-    for (std::string name : {"$sum", "$avg", "$min", "$max"}) {
+    for (std::string name : {"$sum", "$avg", "$min", "$max", "$stdDevPop", "$stdDevSamp"}) {
         add_function(registry, name, 1, -1, [name](const std::vector<Value>& args) {
             auto accumulator = make_accumulator(name);
             const bool over_array = args.size() == 1 && args[0].is_array();

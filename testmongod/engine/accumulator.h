@@ -1,5 +1,5 @@
 // Accumulator: the $group accumulators ($sum $avg $min $max $first $last $push $addToSet
-// $mergeObjects $count), also used by $bucket/$bucketAuto and by $sum/$avg/$min/$max expressions.
+// $mergeObjects $stdDevPop $stdDevSamp $count), also used by $bucket/$bucketAuto and expressions.
 #pragma once
 
 #include <memory>

@@ -1,6 +1,6 @@
 // Expression parsing and evaluation core: literals, field paths, $$variables, expression objects
 // and arrays, the operator registry, and the scoping/control-flow operators ($let $map $filter
-// $cond $switch $ifNull $and $or $not $literal). Operator families live in expression_*.cpp.
+// $reduce $cond $switch $ifNull $and $or $not $literal). Other families: expression_*.cpp.
 #include "engine/expression.h"
 
 #include <algorithm>
@@ -662,6 +662,36 @@ NodePtr parse_switch(const Value& args, ParseScope& scope) {
     });
 }
 
+// $reduce {input, initialValue, in}: folds the array with $$value (the running result) and $$this.
+NodePtr parse_reduce(const Value& args, ParseScope& scope) {
+    const Document& spec = object_arg(args, 40075, "$reduce");
+    reject_unknown_args(spec, {"input", "initialValue", "in"}, 40076,
+                        "$reduce found an unknown argument: ");
+    NodePtr input = parse(
+        required_arg(spec, "input", 40077, "$reduce requires 'input' to be specified"), scope);
+    NodePtr initial = parse(required_arg(spec, "initialValue", 40078,
+                                         "$reduce requires 'initialValue' to be specified"),
+                            scope);
+    NodePtr in =
+        parse_with_names(required_arg(spec, "in", 40079, "$reduce requires 'in' to be specified"),
+                         scope, {"value", "this"});
+    return make_lambda([input, initial, in](const Document& root, const Variables& variables) {
+        Value list = input->evaluate(root, variables);
+        if (is_nullish(list)) return Value::null();
+        if (!list.is_array()) {
+            fail(40080, "$reduce requires 'input' to be an array, found: " + type_name(list));
+        }
+        Value accumulated = initial->evaluate(root, variables);
+        Variables inner(&variables);
+        for (const Value& element : list.array()) {
+            inner.define("value", accumulated);
+            inner.define("this", element);
+            accumulated = in->evaluate(root, inner);
+        }
+        return accumulated;
+    });
+}
+
 // $ifNull: the first argument that is not null/missing/undefined, else the last argument.
 NodePtr parse_if_null(const Value& args, ParseScope& scope) {
     NodeList nodes = parse_operands(args, scope);
@@ -702,6 +732,7 @@ Registry build_registry() {
     table["$filter"] = parse_filter;
     table["$cond"] = parse_cond;
     table["$switch"] = parse_switch;
+    table["$reduce"] = parse_reduce;
     table["$ifNull"] = parse_if_null;
     table["$and"] = [](const Value& a, ParseScope& s) { return parse_logical(a, s, true); };
     table["$or"] = [](const Value& a, ParseScope& s) { return parse_logical(a, s, false); };

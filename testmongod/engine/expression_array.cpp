@@ -1,7 +1,8 @@
 // Array and object expression operators: $size $arrayElemAt $first $last $concatArrays $in
-// $isArray $slice $reverseArray $indexOfArray $range $allElementsTrue $anyElementTrue, and
-// $mergeObjects $objectToArray $arrayToObject $getField $setField.
+// $isArray $slice $reverseArray $indexOfArray $range $allElementsTrue $anyElementTrue, the set
+// operators, and $mergeObjects $objectToArray $arrayToObject $getField $setField.
 #include <algorithm>
+#include <optional>
 
 #include "engine/expression_internal.h"
 
@@ -167,6 +168,95 @@ Value element_truth(const std::string& op, const Value& v, bool all) {
     return Value::boolean(all);
 }
 
+// ---- set operators: arrays as sets, duplicates ignored, results in first-seen order -----------
+
+bool contains(const Array& array, const Value& v) {
+    return std::any_of(array.begin(), array.end(),
+                       [&](const Value& e) { return values_equal(e, v); });
+}
+
+Array distinct(const Array& values) {
+    Array out;
+    for (const Value& v : values) {
+        if (!contains(out, v)) out.push_back(v);
+    }
+    return out;
+}
+
+const Array& set_operand(const Value& v, int code, const std::string& message) {
+    if (!v.is_array()) fail(code, message + type_name(v));
+    return v.array();
+}
+
+Value set_union(const std::vector<Value>& a) {
+    Array all;
+    for (const Value& v : a) {
+        if (is_nullish(v)) return Value::null();
+        const Array& set = set_operand(
+            v, 17043, "All operands of $setUnion must be arrays. One argument is of type: ");
+        all.insert(all.end(), set.begin(), set.end());
+    }
+    return Value::array(distinct(all));
+}
+
+Value set_intersection(const std::vector<Value>& a) {
+    std::optional<Array> common;
+    for (const Value& v : a) {
+        if (is_nullish(v)) return Value::null();
+        const Array& set = set_operand(
+            v, 17047, "All operands of $setIntersection must be arrays. One argument is of type: ");
+        if (!common) {
+            common = distinct(set);
+            continue;
+        }
+        Array kept;
+        for (const Value& e : *common) {
+            if (contains(set, e)) kept.push_back(e);
+        }
+        common = std::move(kept);
+    }
+    return Value::array(common ? *common : Array{});
+}
+
+Value set_difference(const std::vector<Value>& a) {
+    if (is_nullish(a[0]) || is_nullish(a[1])) return Value::null();
+    const Array& first = set_operand(
+        a[0], 17048, "both operands of $setDifference must be arrays. First argument is of type: ");
+    const Array& second =
+        set_operand(a[1], 17049,
+                    "both operands of $setDifference must be arrays. Second argument is of type: ");
+    Array out;
+    for (const Value& e : distinct(first)) {
+        if (!contains(second, e)) out.push_back(e);
+    }
+    return Value::array(std::move(out));
+}
+
+bool is_subset(const Array& a, const Array& b) {
+    return std::all_of(a.begin(), a.end(), [&](const Value& e) { return contains(b, e); });
+}
+
+Value set_equals(const std::vector<Value>& a) {
+    for (const Value& v : a) {
+        set_operand(v, 17044,
+                    "All operands of $setEquals must be arrays. One argument is of type: ");
+    }
+    for (size_t i = 1; i < a.size(); ++i) {
+        if (!is_subset(a[0].array(), a[i].array()) || !is_subset(a[i].array(), a[0].array())) {
+            return Value::boolean(false);
+        }
+    }
+    return Value::boolean(true);
+}
+
+Value set_is_subset(const std::vector<Value>& a) {
+    const Array& first = set_operand(
+        a[0], 17046, "both operands of $setIsSubset must be arrays. First argument is of type: ");
+    const Array& second = set_operand(
+        a[1], 17042, "both operands of $setIsSubset must be arrays. Second argument is of type: ");
+    return Value::boolean(is_subset(first, second));
+}
+
 void register_arrays(Registry& registry) {
     add_function(registry, "$size", 1, 1, size);
     add_function(registry, "$arrayElemAt", 2, 2, array_elem_at);
@@ -182,6 +272,11 @@ void register_arrays(Registry& registry) {
     add_function(registry, "$reverseArray", 1, 1, reverse_array);
     add_function(registry, "$indexOfArray", 2, 4, index_of_array);
     add_function(registry, "$range", 2, 3, range);
+    add_function(registry, "$setUnion", 0, -1, set_union);
+    add_function(registry, "$setIntersection", 0, -1, set_intersection);
+    add_function(registry, "$setDifference", 2, 2, set_difference);
+    add_function(registry, "$setEquals", 2, -1, set_equals);
+    add_function(registry, "$setIsSubset", 2, 2, set_is_subset);
     add_function(registry, "$allElementsTrue", 1, 1, [](const std::vector<Value>& a) {
         return element_truth("$allElementsTrue", a[0], true);
     });

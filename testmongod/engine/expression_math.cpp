@@ -318,6 +318,31 @@ Value round_to_place(const std::string& name, const std::vector<Value>& args, bo
     return decimal_from(result);
 }
 
+// $exp $ln $log10: double results (decimal for decimal input); logarithms need positive input.
+Value logarithmic(const std::string& op, const Value& v, long double (*fn)(long double)) {
+    long double x = to_long_double(v);
+    if (fn != expl && !(x > 0)) {
+        fail(op == "$ln" ? 28766 : 28761,
+             op + "'s argument must be a positive number, but is " + show(v));
+    }
+    return v.type() == BSON_TYPE_DECIMAL128 ? decimal_from(fn(x))
+                                            : Value::dbl(static_cast<double>(fn(x)));
+}
+
+Value log_base(const std::vector<Value>& a) {
+    if (is_nullish(a[0]) || is_nullish(a[1])) return Value::null();
+    if (!a[0].is_number()) fail(28756, "$log's argument must be numeric, not " + type_name(a[0]));
+    if (!a[1].is_number()) fail(28757, "$log's base must be numeric, not " + type_name(a[1]));
+    long double x = to_long_double(a[0]), base = to_long_double(a[1]);
+    if (!(x > 0)) fail(28758, "$log's argument must be a positive number, but is " + show(a[0]));
+    if (!(base > 0) || base == 1) {
+        fail(28759, "$log's base must be a positive number not equal to 1, but is " + show(a[1]));
+    }
+    long double result = std::log(x) / std::log(base);
+    return either_decimal(a[0], a[1]) ? decimal_from(result)
+                                      : Value::dbl(static_cast<double>(result));
+}
+
 void register_comparisons(Registry& registry) {
     using Test = bool (*)(int);
     const std::vector<std::pair<std::string, Test>> comparisons = {
@@ -348,6 +373,10 @@ void register_math_operators(Registry& registry) {
     add_unary(registry, "$ceil", [](const Value& v) { return same_type(v, std::ceil); });
     add_unary(registry, "$floor", [](const Value& v) { return same_type(v, std::floor); });
     add_unary(registry, "$sqrt", square_root);
+    add_unary(registry, "$exp", [](const Value& v) { return logarithmic("$exp", v, expl); });
+    add_unary(registry, "$ln", [](const Value& v) { return logarithmic("$ln", v, logl); });
+    add_unary(registry, "$log10", [](const Value& v) { return logarithmic("$log10", v, log10l); });
+    add_function(registry, "$log", 2, 2, log_base);
     add_function(registry, "$round", 1, 2,
                  [](const std::vector<Value>& a) { return round_to_place("$round", a, false); });
     add_function(registry, "$trunc", 1, 2,

@@ -1,9 +1,11 @@
 // String expression operators: $concat $substr/$substrBytes $substrCP $toLower $toUpper
-// $strLenBytes $strLenCP $split $trim/$ltrim/$rtrim $strcasecmp, with mongod's error codes.
+// $strLenBytes $strLenCP $split $trim/$ltrim/$rtrim $strcasecmp $indexOfBytes $indexOfCP
+// $replaceOne $replaceAll $regexMatch, with mongod's error codes.
 #include <algorithm>
 #include <cstdio>
 
 #include "engine/expression_internal.h"
+#include "engine/regex.h"
 
 namespace tmd::expr {
 namespace {
@@ -216,6 +218,119 @@ Value compare_ignoring_case(const std::vector<Value>& args) {
     return Value::int32(c < 0 ? -1 : (c > 0 ? 1 : 0));
 }
 
+// $indexOfBytes / $indexOfCP: [string, substring, start, end], positions in bytes or code points.
+int64_t string_bound(const std::string& op, const Value& v, const std::string& which) {
+    if (!is_integral(v)) {
+        fail(40096, op + " requires an integral " + which +
+                        ", found a value of type: " + type_name(v) + ", with value: " + show(v));
+    }
+    if (v.as_int64() < 0)
+        fail(40097, op + " requires a nonnegative " + which + ", found: " + show(v));
+    return v.as_int64();
+}
+
+Value index_of_string(const std::string& op, const std::vector<Value>& a, bool code_points) {
+    if (is_nullish(a[0])) return Value::null();
+    if (!a[0].is_string()) {
+        fail(code_points ? 40093 : 40091,
+             op + " requires a string as the first argument, found: " + type_name(a[0]));
+    }
+    if (!a[1].is_string()) {
+        fail(code_points ? 40094 : 40092,
+             op + " requires a string as the second argument, found: " + type_name(a[1]));
+    }
+    const std::string& s = a[0].str();
+    auto offsets = code_points ? code_point_offsets(s) : std::vector<size_t>{};
+    size_t units = code_points ? offsets.size() - 1 : s.size();
+    auto to_byte = [&](int64_t unit) { return code_points ? offsets[unit] : size_t(unit); };
+    int64_t start = a.size() > 2 ? string_bound(op, a[2], "starting index") : 0;
+    int64_t end = a.size() > 3 ? string_bound(op, a[3], "ending index") : int64_t(units);
+    end = std::min<int64_t>(end, int64_t(units));
+    for (int64_t unit = start; unit <= end; ++unit) {
+        size_t byte = to_byte(unit);
+        if (byte + a[1].str().size() > to_byte(end)) break;
+        if (s.compare(byte, a[1].str().size(), a[1].str()) == 0) return Value::int32(int32_t(unit));
+    }
+    return Value::int32(-1);
+}
+
+// $replaceOne / $replaceAll {input, find, replacement}: null if any argument is null.
+NodePtr parse_replace(const std::string& op, const Value& args, ParseScope& scope, bool all) {
+    if (!args.is_document()) {
+        fail(51751, op + " requires an object as an argument, found: " + type_name(args));
+    }
+    reject_unknown_args(args.doc(), {"input", "find", "replacement"}, 51750,
+                        op + " found an unknown argument: ");
+    NodeList nodes;
+    for (const char* name : {"input", "find", "replacement"}) {
+        const Value* v = args.doc().get(name);
+        if (!v) fail(51749, op + " requires '" + name + "' to be specified");
+        nodes.push_back(parse(*v, scope));
+    }
+    return make_function(std::move(nodes), [op, all](const std::vector<Value>& a) {
+        static const char* names[] = {"input", "find", "replacement"};
+        for (size_t i = 0; i < 3; ++i) {
+            if (!is_nullish(a[i]) && !a[i].is_string()) {
+                fail(51746 - int(i),
+                     op + " requires that '" + names[i] + "' be a string, found: " + show(a[i]));
+            }
+        }
+        if (is_nullish(a[0]) || is_nullish(a[1]) || is_nullish(a[2])) return Value::null();
+        std::string out = a[0].str();
+        const std::string& find = a[1].str();
+        const std::string& replacement = a[2].str();
+        size_t pos = 0;
+        while ((pos = out.find(find, pos)) != std::string::npos) {
+            out.replace(pos, find.size(), replacement);
+            pos += replacement.size() + (find.empty() ? 1 : 0);
+            if (!all || pos > out.size()) break;
+        }
+        return Value::string(std::move(out));
+    });
+}
+
+// $regexMatch {input, regex, options}: whether the string matches; null input gives false.
+NodePtr parse_regex_match(const Value& args, ParseScope& scope) {
+    if (!args.is_document()) {
+        fail(51103,
+             "$regexMatch expects an object of named arguments but found: " + type_name(args));
+    }
+    reject_unknown_args(args.doc(), {"input", "regex", "options"}, 31024,
+                        "$regexMatch found an unknown argument: ");
+    const Value* input = args.doc().get("input");
+    const Value* regex = args.doc().get("regex");
+    if (!input) fail(31022, "$regexMatch requires 'input' parameter");
+    if (!regex) fail(31023, "$regexMatch requires 'regex' parameter");
+    const Value* options = args.doc().get("options");
+    NodeList nodes{parse(*input, scope), parse(*regex, scope),
+                   options ? parse(*options, scope) : make_constant(missing_value())};
+    return make_function(std::move(nodes), [](const std::vector<Value>& a) {
+        if (is_nullish(a[1])) return Value::boolean(false);
+        std::string pattern, flags;
+        if (a[1].type() == BSON_TYPE_REGEX) {
+            const auto& re = std::get<Regex>(a[1].payload());
+            pattern = re.pattern;
+            flags = re.options;
+        } else if (a[1].is_string()) {
+            pattern = a[1].str();
+        } else {
+            fail(51105, "$regexMatch needs 'regex' to be of type string or regex");
+        }
+        if (!is_nullish(a[2])) {
+            if (!a[2].is_string()) fail(51106, "$regexMatch needs 'options' to be of type string");
+            if (!flags.empty()) {
+                fail(51107,
+                     "$regexMatch found regex option(s) specified in both 'regex' and "
+                     "'option' fields");
+            }
+            flags = a[2].str();
+        }
+        if (is_nullish(a[0])) return Value::boolean(false);
+        if (!a[0].is_string()) fail(51104, "$regexMatch needs 'input' to be of type string");
+        return Value::boolean(QueryRegex(pattern, flags).search(a[0].str()));
+    });
+}
+
 }  // namespace
 
 void register_string_operators(Registry& registry) {
@@ -237,6 +352,19 @@ void register_string_operators(Registry& registry) {
     });
     add_function(registry, "$split", 2, 2, split);
     add_function(registry, "$strcasecmp", 2, 2, compare_ignoring_case);
+    add_function(registry, "$indexOfBytes", 2, 4, [](const std::vector<Value>& a) {
+        return index_of_string("$indexOfBytes", a, false);
+    });
+    add_function(registry, "$indexOfCP", 2, 4, [](const std::vector<Value>& a) {
+        return index_of_string("$indexOfCP", a, true);
+    });
+    registry["$replaceOne"] = [](const Value& a, ParseScope& s) {
+        return parse_replace("$replaceOne", a, s, false);
+    };
+    registry["$replaceAll"] = [](const Value& a, ParseScope& s) {
+        return parse_replace("$replaceAll", a, s, true);
+    };
+    registry["$regexMatch"] = parse_regex_match;
     registry["$trim"] = [](const Value& a, ParseScope& s) {
         return parse_trim("$trim", a, s, true, true);
     };

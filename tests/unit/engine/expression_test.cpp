@@ -430,5 +430,76 @@ TEST(ExpressionAccumulatorForm, SumAvgMinMaxOverArrays) {
     expect_value(eval(R"({"$min": "$nope"})"), "null", BSON_TYPE_NULL);
 }
 
+TEST(ExpressionScoping, ReduceFoldsWithValueAndThis) {
+    expect_value(eval(R"({"$reduce": {"input": [1, 2, 3], "initialValue": 0,
+                                       "in": {"$add": ["$$value", "$$this"]}}})"),
+                 "6", BSON_TYPE_INT32);
+    expect_value(eval(R"({"$reduce": {"input": "$nope", "initialValue": 0, "in": 1}})"), "null",
+                 BSON_TYPE_NULL);
+    EXPECT_EQ(parse_error(R"({"$reduce": {"input": [], "in": 1}})"), 40078);
+}
+
+TEST(ExpressionArray, SetOperatorsTreatArraysAsSets) {
+    EXPECT_EQ(eval(R"({"$size": {"$setUnion": [[1, 2], [2, 3, 3]]}})").as_int32(), 3);
+    expect_value(eval(R"({"$setIntersection": [[1, 2, 3], [3, 2]]})"), "[2, 3]", BSON_TYPE_ARRAY);
+    expect_value(eval(R"({"$setDifference": [[1, 2, 3], [2]]})"), "[1, 3]", BSON_TYPE_ARRAY);
+    expect_value(eval(R"({"$setEquals": [[1, 2, 2], [2, 1]]})"), "true", BSON_TYPE_BOOL);
+    expect_value(eval(R"({"$setIsSubset": [[1], [1, 2]]})"), "true", BSON_TYPE_BOOL);
+    EXPECT_EQ(eval_error(R"({"$setUnion": [[1], 2]})"), 17043);
+}
+
+TEST(ExpressionArithmetic, ExponentsAndLogarithms) {
+    expect_value(eval(R"({"$exp": 0})"), "1.0", BSON_TYPE_DOUBLE);
+    expect_value(eval(R"({"$ln": 1})"), "0.0", BSON_TYPE_DOUBLE);
+    expect_value(eval(R"({"$log10": 1000})"), "3.0", BSON_TYPE_DOUBLE);
+    expect_value(eval(R"({"$log": [8, 2]})"), "3.0", BSON_TYPE_DOUBLE);
+    EXPECT_EQ(eval_error(R"({"$ln": 0})"), 28766);
+    EXPECT_EQ(eval_error(R"({"$log": [8, 1]})"), 28759);
+}
+
+TEST(ExpressionString, IndexOfReplaceAndRegexMatch) {
+    expect_value(eval(R"({"$indexOfBytes": ["banana", "an", 2]})"), "3", BSON_TYPE_INT32);
+    expect_value(eval(R"({"$indexOfCP": ["cafétéria", "t"]})"), "4", BSON_TYPE_INT32);
+    expect_value(eval(R"({"$indexOfBytes": ["abc", "z"]})"), "-1", BSON_TYPE_INT32);
+    expect_value(eval(R"({"$replaceOne": {"input": "a-b-c", "find": "-", "replacement": "+"}})"),
+                 "\"a+b-c\"", BSON_TYPE_UTF8);
+    expect_value(eval(R"({"$replaceAll": {"input": "a-b-c", "find": "-", "replacement": "+"}})"),
+                 "\"a+b+c\"", BSON_TYPE_UTF8);
+    expect_value(eval(R"({"$regexMatch": {"input": "Hello", "regex": "^h", "options": "i"}})"),
+                 "true", BSON_TYPE_BOOL);
+    expect_value(eval(R"({"$regexMatch": {"input": null, "regex": "x"}})"), "false",
+                 BSON_TYPE_BOOL);
+    EXPECT_EQ(parse_error(R"({"$regexMatch": {"regex": "x"}})"), 31022);
+}
+
+TEST(ExpressionDate, DateFromPartsNormalisesOverflowingParts) {
+    expect_value(eval(R"({"$dateFromParts": {"year": 2020, "month": 2, "day": 30}})"),
+                 R"({"$date": "2020-03-01T00:00:00Z"})", BSON_TYPE_DATE_TIME);
+    expect_value(eval(R"({"$dateFromParts": {"year": 2020, "hour": 5, "timezone": "+02:00"}})"),
+                 R"({"$date": "2020-01-01T03:00:00Z"})", BSON_TYPE_DATE_TIME);
+    expect_value(
+        eval(R"({"$dateFromParts": {"isoWeekYear": 2021, "isoWeek": 1, "isoDayOfWeek": 1}})"),
+        R"({"$date": "2021-01-04T00:00:00Z"})", BSON_TYPE_DATE_TIME);
+    EXPECT_EQ(parse_error(R"({"$dateFromParts": {"month": 1}})"), 40516);
+    EXPECT_EQ(eval_error(R"({"$dateFromParts": {"year": 0}})"), 40523);
+}
+
+TEST(ExpressionDate, DateFromStringWithAndWithoutFormat) {
+    expect_value(eval(R"({"$dateFromString": {"dateString": "2017-02-08T12:10:40.787Z"}})"),
+                 R"({"$date": "2017-02-08T12:10:40.787Z"})", BSON_TYPE_DATE_TIME);
+    expect_value(eval(R"({"$dateFromString": {"dateString": "15/06/2018", "format": "%d/%m/%Y"}})"),
+                 R"({"$date": "2018-06-15T00:00:00Z"})", BSON_TYPE_DATE_TIME);
+    expect_value(eval(R"({"$dateFromString": {"dateString": "2017-02-08", "timezone": "+01:00"}})"),
+                 R"({"$date": "2017-02-07T23:00:00Z"})", BSON_TYPE_DATE_TIME);
+    expect_value(eval(R"({"$dateFromString": {"dateString": "nope", "onError": "bad"}})"),
+                 "\"bad\"", BSON_TYPE_UTF8);
+    EXPECT_EQ(eval_error(R"({"$dateFromString": {"dateString": "nope"}})"), 241);
+}
+
+TEST(ExpressionAccumulatorForm, StandardDeviations) {
+    expect_value(eval(R"({"$stdDevPop": [[2, 4, 4, 4, 5, 5, 7, 9]]})"), "2.0", BSON_TYPE_DOUBLE);
+    expect_value(eval(R"({"$stdDevSamp": [[1]]})"), "null", BSON_TYPE_NULL);
+}
+
 }  // namespace
 }  // namespace tmd
