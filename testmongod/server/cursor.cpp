@@ -3,6 +3,7 @@
 #include "server/cursor.h"
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <random>
 
@@ -55,11 +56,13 @@ std::string lsid_of(const bson_t* command) {
 bool append_cursor_reply(Cursor& cursor, const char* batch_field, int64_t batch_size,
                          int64_t await_ms, bool skip_batch, const std::string& ns,
                          const std::function<int64_t(bool)>& id_for, bson_t* reply) {
-    bson_t cursor_doc, batch;
+    // The batch is built apart from the reply so that a cursor throwing MongoError (a change
+    // stream's fatal error) leaves the reply without an open child for the error reply.
+    std::unique_ptr<bson_t, decltype(&bson_destroy)> batch(bson_new(), &bson_destroy);
+    bool exhausted = !skip_batch && cursor.next_batch(batch_size, await_ms, batch.get());
+    bson_t cursor_doc;
     BSON_APPEND_DOCUMENT_BEGIN(reply, "cursor", &cursor_doc);
-    BSON_APPEND_ARRAY_BEGIN(&cursor_doc, batch_field, &batch);
-    bool exhausted = !skip_batch && cursor.next_batch(batch_size, await_ms, &batch);
-    bson_append_array_end(&cursor_doc, &batch);
+    bson_append_array(&cursor_doc, batch_field, -1, batch.get());
     cursor.append_cursor_fields(&cursor_doc);
     BSON_APPEND_INT64(&cursor_doc, "id", id_for(exhausted));
     BSON_APPEND_UTF8(&cursor_doc, "ns", ns.c_str());
