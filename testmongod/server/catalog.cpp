@@ -14,14 +14,17 @@ CollectionUuid random_uuid() {
     CollectionUuid uuid;
     for (size_t i = 0; i < uuid.size(); i += 8) {
         uint64_t bits = rng();
-        for (size_t j = 0; j < 8; ++j) uuid[i + j] = static_cast<uint8_t>(bits >> (8 * j));
+        for (size_t j = 0; j < 8; ++j)
+            uuid[i + j] = static_cast<uint8_t>(bits >> (8 * j));
     }
     uuid[6] = (uuid[6] & 0x0f) | 0x40;  // RFC 4122 version 4
     uuid[8] = (uuid[8] & 0x3f) | 0x80;  // variant
     return uuid;
 }
 
-StoredDoc stored(const Document& doc) { return std::make_shared<const std::string>(doc.to_bytes()); }
+StoredDoc stored(const Document& doc) {
+    return std::make_shared<const std::string>(doc.to_bytes());
+}
 
 [[noreturn]] void invalid_namespace(const std::string& ns) {
     throw MongoError(code::InvalidNamespace, "Invalid namespace specified '" + ns + "'");
@@ -32,7 +35,8 @@ StoredDoc stored(const Document& doc) { return std::make_shared<const std::strin
 // Database names: non-empty, under 64 bytes, none of  /\. "$ or NUL.
 // https://www.mongodb.com/docs/manual/reference/limits/#naming-restrictions
 void validate_db_name(const std::string& db) {
-    if (db.empty() || db.size() >= 64 || db.find_first_of(std::string("/\\. \"$\0", 7)) != std::string::npos) {
+    if (db.empty() || db.size() >= 64 ||
+        db.find_first_of(std::string("/\\. \"$\0", 7)) != std::string::npos) {
         throw MongoError(code::InvalidNamespace, "Invalid database name: '" + db + "'");
     }
 }
@@ -69,8 +73,7 @@ Collection* Catalog::find(const std::string& db, const std::string& coll) {
     return it == database->second.end() ? nullptr : it->second.get();
 }
 
-Collection& Catalog::find_or_create(const std::string& db, const std::string& coll,
-                                    bool* created) {
+Collection& Catalog::find_or_create(const std::string& db, const std::string& coll, bool* created) {
     if (created) *created = false;
     if (Collection* existing = find(db, coll)) {
         if (existing->is_view()) {
@@ -86,7 +89,8 @@ Collection& Catalog::find_or_create(const std::string& db, const std::string& co
 
 Collection& Catalog::create(const std::string& db, const std::string& coll, Document options) {
     if (find(db, coll)) {
-        throw MongoError(code::NamespaceExists, "Collection " + db + "." + coll + " already exists.");
+        throw MongoError(code::NamespaceExists,
+                         "Collection " + db + "." + coll + " already exists.");
     }
     Document details;
     details.push_back("collectionOptions", Value::document(options));
@@ -111,7 +115,8 @@ bool Catalog::drop(const std::string& db, const std::string& coll) {
 bool Catalog::drop_database(const std::string& db) {
     auto database = databases_.find(db);
     if (database == databases_.end()) return false;
-    for (const auto& [name, coll] : database->second) log(ChangeKind::Drop, *coll);
+    for (const auto& [name, coll] : database->second)
+        log(ChangeKind::Drop, *coll);
     OplogEntry entry;
     entry.kind = ChangeKind::DropDatabase;
     entry.db = db;
@@ -142,7 +147,8 @@ void Catalog::rename(const std::string& from_db, const std::string& from_coll,
 
 std::vector<std::string> Catalog::database_names() const {
     std::vector<std::string> names;
-    for (const auto& [name, db] : databases_) names.push_back(name);
+    for (const auto& [name, db] : databases_)
+        names.push_back(name);
     return names;
 }
 
@@ -150,7 +156,8 @@ std::vector<Collection*> Catalog::collections(const std::string& db) {
     std::vector<Collection*> result;
     auto database = databases_.find(db);
     if (database == databases_.end()) return result;
-    for (const auto& [name, coll] : database->second) result.push_back(coll.get());
+    for (const auto& [name, coll] : database->second)
+        result.push_back(coll.get());
     return result;
 }
 

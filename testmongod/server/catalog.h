@@ -21,7 +21,7 @@ void validate_db_name(const std::string& db);
 void validate_collection_name(const std::string& db, const std::string& coll);
 
 class Catalog {
-public:
+  public:
     explicit Catalog(ServerState& server);
     ~Catalog();
 
@@ -59,7 +59,7 @@ public:
     // Appends a catalog change to the oplog (caller holds the unique lock).
     ClusterTime log(ChangeKind kind, const Collection& coll, StoredDoc details = nullptr);
 
-private:
+  private:
     using Database = std::map<std::string, std::unique_ptr<Collection>>;
 
     ServerState& server_;

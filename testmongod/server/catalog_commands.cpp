@@ -15,27 +15,61 @@ namespace tmd {
 namespace {
 
 // Options `create` stores and listCollections reports, in mongod's spelling.
-const std::set<std::string> kCreateOptions = {
-    "capped", "size", "max", "validator", "validationLevel", "validationAction", "collation",
-    "viewOn", "pipeline", "storageEngine", "indexOptionDefaults", "changeStreamPreAndPostImages",
-    "expireAfterSeconds"};
+const std::set<std::string> kCreateOptions = {"capped",
+                                              "size",
+                                              "max",
+                                              "validator",
+                                              "validationLevel",
+                                              "validationAction",
+                                              "collation",
+                                              "viewOn",
+                                              "pipeline",
+                                              "storageEngine",
+                                              "indexOptionDefaults",
+                                              "changeStreamPreAndPostImages",
+                                              "expireAfterSeconds"};
 // Generic command arguments every command accepts (and create does not store).
-const std::set<std::string> kGenericArguments = {
-    "$db", "lsid", "txnNumber", "autocommit", "startTransaction", "$clusterTime", "writeConcern",
-    "readConcern", "$readPreference", "comment", "maxTimeMS", "apiVersion", "apiStrict",
-    "apiDeprecationErrors", "$audit", "$client", "mayBypassWriteBlocking", "$configServerState",
-    "$topologyTime", "$gleStats", "$oplogQueryData", "$replData", "databaseVersion",
-    "shardVersion", "clientOperationKey", "$queryOptions"};
+const std::set<std::string> kGenericArguments = {"$db",
+                                                 "lsid",
+                                                 "txnNumber",
+                                                 "autocommit",
+                                                 "startTransaction",
+                                                 "$clusterTime",
+                                                 "writeConcern",
+                                                 "readConcern",
+                                                 "$readPreference",
+                                                 "comment",
+                                                 "maxTimeMS",
+                                                 "apiVersion",
+                                                 "apiStrict",
+                                                 "apiDeprecationErrors",
+                                                 "$audit",
+                                                 "$client",
+                                                 "mayBypassWriteBlocking",
+                                                 "$configServerState",
+                                                 "$topologyTime",
+                                                 "$gleStats",
+                                                 "$oplogQueryData",
+                                                 "$replData",
+                                                 "databaseVersion",
+                                                 "shardVersion",
+                                                 "clientOperationKey",
+                                                 "$queryOptions"};
 
-bool is_generic(const std::string& field) { return kGenericArguments.count(field) > 0; }
+bool is_generic(const std::string& field) {
+    return kGenericArguments.count(field) > 0;
+}
 
-Catalog& catalog_of(const CommandRequest& request) { return request.server->catalog(); }
+Catalog& catalog_of(const CommandRequest& request) {
+    return request.server->catalog();
+}
 bool profile_before_7(const CommandRequest& request) {
     return request.server->options().version_profile != "7.0";
 }
 
 Value uuid_value(const CollectionUuid& uuid) {
-    return Value(BSON_TYPE_BINARY, Binary{BSON_SUBTYPE_UUID, std::string(uuid.begin(), uuid.end())});
+    return Value(BSON_TYPE_BINARY,
+                 Binary{BSON_SUBTYPE_UUID, std::string(uuid.begin(), uuid.end())});
 }
 
 void validate_view_options(const Document& options) {
@@ -80,8 +114,8 @@ void validate_collection_options(const Document& options) {
         Matcher validated(validator->doc());
     }
     if (const Value* level = options.get("validationLevel")) {
-        if (!level->is_string() || (level->str() != "off" && level->str() != "strict" &&
-                                    level->str() != "moderate")) {
+        if (!level->is_string() ||
+            (level->str() != "off" && level->str() != "strict" && level->str() != "moderate")) {
             throw MongoError(code::BadValue, "Enumeration value '" + level->to_json() +
                                                  "' for field 'validationLevel' is not a valid "
                                                  "value.");
@@ -205,8 +239,8 @@ void cmd_list_collections(const CommandRequest& request, bson_t* reply) {
         }
     }
     request.server->cursors().reply_first_batch(
-        std::make_unique<StoredDocsCursor>(std::move(entries)), request.db + ".$cmd.listCollections",
-        batch_size, false, request.body, reply);
+        std::make_unique<StoredDocsCursor>(std::move(entries)),
+        request.db + ".$cmd.listCollections", batch_size, false, request.body, reply);
 }
 
 std::pair<std::string, std::string> split_namespace(const std::string& ns) {
@@ -260,7 +294,6 @@ void cmd_list_databases(const CommandRequest& request, bson_t* reply) {
     }
 }
 
-
 // https://www.mongodb.com/docs/manual/reference/command/renameCollection/ — an admin command
 // taking full namespaces; works across databases; the collection keeps its UUID.
 void cmd_rename_collection(const CommandRequest& request, bson_t* /*reply*/) {
@@ -268,13 +301,15 @@ void cmd_rename_collection(const CommandRequest& request, bson_t* /*reply*/) {
     Document body = body_of(request);
     std::string from = collection_argument(request);
     auto to = string_argument(body, "renameCollection", "to");
-    if (!to) throw MongoError(40414, "BSON field 'renameCollection.to' is missing but a required field");
+    if (!to)
+        throw MongoError(40414, "BSON field 'renameCollection.to' is missing but a required field");
     bool drop_target = bool_argument(body, "renameCollection", "dropTarget", false);
     auto [from_db, from_coll] = split_namespace(from);
     auto [to_db, to_coll] = split_namespace(*to);
     validate_collection_name(from_db, from_coll);
     validate_collection_name(to_db, to_coll);
-    if (from == *to) throw MongoError(code::IllegalOperation, "Can't rename a collection to itself");
+    if (from == *to)
+        throw MongoError(code::IllegalOperation, "Can't rename a collection to itself");
     Catalog& catalog = catalog_of(request);
     std::unique_lock lock(catalog.mutex());
     Collection* source = catalog.find(from_db, from_coll);
@@ -298,11 +333,13 @@ Index* index_for_coll_mod(Collection& coll, const Document& spec) {
     const Value* key = spec.get("keyPattern");
     for (auto& index : coll.indexes()) {
         if ((name && name->is_string() && index.name() == name->str()) ||
-            (key && key->is_document() && compare_documents(index.key_pattern(), key->doc()) == 0)) {
+            (key && key->is_document() &&
+             compare_documents(index.key_pattern(), key->doc()) == 0)) {
             return &index;
         }
     }
-    throw MongoError(code::IndexNotFound, "cannot find index " + spec.to_json() + " for ns " + coll.ns());
+    throw MongoError(code::IndexNotFound,
+                     "cannot find index " + spec.to_json() + " for ns " + coll.ns());
 }
 
 // collMod's index option: expireAfterSeconds and hidden; replies old and new values.
@@ -345,7 +382,8 @@ void cmd_coll_mod(const CommandRequest& request, bson_t* reply) {
                                  field.name);
         }
         if (field.name == "index") {
-            if (!field.value.is_document()) throw MongoError(code::TypeMismatch, "'index' must be an object");
+            if (!field.value.is_document())
+                throw MongoError(code::TypeMismatch, "'index' must be an object");
             modify_index(*coll, field.value.doc(), reply);
         } else if (view_option || field.name == "validator" || field.name == "validationLevel" ||
                    field.name == "validationAction") {
@@ -362,7 +400,8 @@ void cmd_coll_mod(const CommandRequest& request, bson_t* reply) {
     coll->options() = std::move(options);
     Document details;
     details.push_back("collMod", Value::string(name));
-    for (auto& field : changes.fields()) details.push_back(field.name, field.value);
+    for (auto& field : changes.fields())
+        details.push_back(field.name, field.value);
     catalog.log(ChangeKind::Modify, *coll, to_stored(details));
 }
 
@@ -370,7 +409,9 @@ void cmd_coll_mod(const CommandRequest& request, bson_t* reply) {
 // index sizes are estimates (bytes of key values plus a per-entry overhead).
 int64_t index_size(const Collection& coll, const Index& index) {
     constexpr int64_t kEntryOverhead = 16;
-    int64_t per_entry = kEntryOverhead + (index.is_id_index() ? 12 : 8 * static_cast<int64_t>(index.key_pattern().size()));
+    int64_t per_entry =
+        kEntryOverhead +
+        (index.is_id_index() ? 12 : 8 * static_cast<int64_t>(index.key_pattern().size()));
     return per_entry * static_cast<int64_t>(coll.count());
 }
 
@@ -384,16 +425,19 @@ void cmd_coll_stats(const CommandRequest& request, bson_t* reply) {
     std::shared_lock lock(catalog.mutex());
     Collection* coll = catalog.find(request.db, name);
     if (!coll) {
-        throw MongoError(code::NamespaceNotFound, "Collection [" + request.db + "." + name + "] not found.");
+        throw MongoError(code::NamespaceNotFound,
+                         "Collection [" + request.db + "." + name + "] not found.");
     }
     if (coll->is_view()) {
-        throw MongoError(code::CommandNotSupportedOnView, "Namespace " + coll->ns() + " is a view, not a collection");
+        throw MongoError(code::CommandNotSupportedOnView,
+                         "Namespace " + coll->ns() + " is a view, not a collection");
     }
     int64_t size = static_cast<int64_t>(coll->data_size());
     int64_t count = static_cast<int64_t>(coll->count());
     int64_t total_index = 0;
     bson_t sizes;
-    for (const auto& index : coll->indexes()) total_index += index_size(*coll, index);
+    for (const auto& index : coll->indexes())
+        total_index += index_size(*coll, index);
     BSON_APPEND_UTF8(reply, "ns", coll->ns().c_str());
     BSON_APPEND_INT64(reply, "size", size / scale);
     BSON_APPEND_INT64(reply, "count", count);
@@ -438,7 +482,8 @@ void cmd_db_stats(const CommandRequest& request, bson_t* reply) {
         objects += static_cast<int64_t>(coll->count());
         data += static_cast<int64_t>(coll->data_size());
         indexes += static_cast<int64_t>(coll->indexes().size());
-        for (const auto& index : coll->indexes()) index_bytes += index_size(*coll, index);
+        for (const auto& index : coll->indexes())
+            index_bytes += index_size(*coll, index);
     }
     BSON_APPEND_UTF8(reply, "db", request.db.c_str());
     BSON_APPEND_INT64(reply, "collections", collections);

@@ -120,7 +120,8 @@ void Collection::remove(RecordId rid) {
 void Collection::truncate() {
     records_.clear();
     id_index_.clear();
-    for (auto& index : indexes_) index.clear();
+    for (auto& index : indexes_)
+        index.clear();
     data_size_ = 0;
 }
 
@@ -136,7 +137,8 @@ void Collection::enforce_capped_limits() {
         return max && max->is_number() && max->as_int64() > 0 &&
                records_.size() > static_cast<size_t>(max->as_int64());
     };
-    while (over()) remove(records_.begin()->first);
+    while (over())
+        remove(records_.begin()->first);
 }
 
 void Collection::add_index(Index index) {

@@ -23,7 +23,7 @@ struct Record {
 };
 
 class Collection {
-public:
+  public:
     Collection(std::string db, std::string name, CollectionUuid uuid, Document options);
 
     const std::string& db() const { return db_; }
@@ -65,7 +65,7 @@ public:
     // Whether the collection has an index that needs the parsed document on writes.
     bool needs_parsed_docs() const;
 
-private:
+  private:
     void check_unique(const Document& doc, RecordId self) const;
     void index_add(const Document& doc, RecordId rid);
     void index_remove(const Document& doc, RecordId rid);

@@ -13,7 +13,9 @@ namespace {
 
 constexpr int kMaxViewDepth = 20;  // mongod's maximum view nesting depth
 
-Document parse(const Record& record) { return to_document(record.doc); }
+Document parse(const Record& record) {
+    return to_document(record.doc);
+}
 
 bool is_operator_document(const Value& value) {
     return value.is_document() && !value.doc().empty() &&
@@ -53,10 +55,10 @@ bool range_of(const Document& ops, IdBounds& bounds) {
 
 std::vector<const Record*> id_range(const Collection& coll, const IdBounds& bounds) {
     const auto& index = coll.id_index();
-    auto first = !bounds.lower                ? index.begin()
+    auto first = !bounds.lower            ? index.begin()
                  : bounds.lower_inclusive ? index.lower_bound(*bounds.lower)
                                           : index.upper_bound(*bounds.lower);
-    auto last = !bounds.upper                ? index.end()
+    auto last = !bounds.upper            ? index.end()
                 : bounds.upper_inclusive ? index.upper_bound(*bounds.upper)
                                          : index.lower_bound(*bounds.upper);
     std::vector<const Record*> result;
@@ -94,7 +96,8 @@ std::optional<std::vector<Value>> in_list(const Document& ops) {
 std::vector<const Record*> all_records(const Collection& coll) {
     std::vector<const Record*> result;
     result.reserve(coll.count());
-    for (const auto& [rid, record] : coll.records()) result.push_back(&record);
+    for (const auto& [rid, record] : coll.records())
+        result.push_back(&record);
     return result;
 }
 
@@ -117,10 +120,9 @@ IndexKey key_of(const Document& doc, const Document& pattern) {
 // Compares a key with a min/max bound document field by field, honouring index directions.
 int compare_key(const IndexKey& key, const Document& bound, const Document& pattern) {
     for (size_t i = 0; i < key.size() && i < bound.size(); ++i) {
-        int direction = pattern.fields()[i].value.is_number() &&
-                                pattern.fields()[i].value.as_double() < 0
-                            ? -1
-                            : 1;
+        int direction =
+            pattern.fields()[i].value.is_number() && pattern.fields()[i].value.as_double() < 0 ? -1
+                                                                                               : 1;
         int c = compare_values(key[i], bound.fields()[i].value) * direction;
         if (c != 0) return c;
     }
@@ -136,7 +138,8 @@ std::vector<StoredDoc> find_on_view(Catalog& catalog, const std::string& db,
     ResolvedView view = resolve_view(catalog, db, coll);
     Array stages = view.pipeline;
     if (!query.filter.empty()) stages.push_back(stage("$match", Value::document(query.filter)));
-    if (query.sort && !query.sort->empty()) stages.push_back(stage("$sort", Value::document(*query.sort)));
+    if (query.sort && !query.sort->empty())
+        stages.push_back(stage("$sort", Value::document(*query.sort)));
     if (query.skip > 0) stages.push_back(stage("$skip", Value::int64(query.skip)));
     if (query.limit > 0) stages.push_back(stage("$limit", Value::int64(query.limit)));
     if (query.projection && !query.projection->empty()) {
@@ -145,10 +148,12 @@ std::vector<StoredDoc> find_on_view(Catalog& catalog, const std::string& db,
     Pipeline pipeline(stages, reader_for(catalog, db));
     std::vector<Document> input;
     if (Collection* base = catalog.find(db, view.coll)) {
-        for (const auto& [rid, record] : base->records()) input.push_back(parse(record));
+        for (const auto& [rid, record] : base->records())
+            input.push_back(parse(record));
     }
     std::vector<StoredDoc> result;
-    for (const auto& doc : pipeline.run(std::move(input))) result.push_back(to_stored(doc));
+    for (const auto& doc : pipeline.run(std::move(input)))
+        result.push_back(to_stored(doc));
     return result;
 }
 
@@ -196,7 +201,8 @@ ResolvedView resolve_view(Catalog& catalog, const std::string& db, const std::st
         Collection* c = catalog.find(db, view.coll);
         if (!c || !c->is_view()) return view;
         Array pipeline;
-        if (const Value* p = c->options().get("pipeline"); p && p->is_array()) pipeline = p->array();
+        if (const Value* p = c->options().get("pipeline"); p && p->is_array())
+            pipeline = p->array();
         pipeline.insert(pipeline.end(), view.pipeline.begin(), view.pipeline.end());
         view.pipeline = std::move(pipeline);
         view.coll = c->options().get("viewOn")->str();
@@ -211,7 +217,8 @@ std::vector<Document> read_documents(Catalog& catalog, const std::string& db,
     std::vector<Document> docs;
     if (Collection* base = catalog.find(db, view.coll)) {
         docs.reserve(base->count());
-        for (const auto& [rid, record] : base->records()) docs.push_back(parse(record));
+        for (const auto& [rid, record] : base->records())
+            docs.push_back(parse(record));
     }
     if (view.pipeline.empty()) return docs;
     return Pipeline(view.pipeline, reader_for(catalog, db)).run(std::move(docs));
@@ -221,7 +228,9 @@ CollectionReader reader_for(Catalog& catalog, const std::string& db) {
     return [&catalog, db](const std::string& coll) { return read_documents(catalog, db, coll); };
 }
 
-void check_hint(const Collection* coll, const Value& hint) { hinted_key_pattern(coll, hint); }
+void check_hint(const Collection* coll, const Value& hint) {
+    hinted_key_pattern(coll, hint);
+}
 
 std::vector<StoredDoc> run_find(Catalog& catalog, const std::string& db, const std::string& coll,
                                 const FindQuery& query) {

@@ -15,9 +15,9 @@ namespace {
 // mongod: "object to insert too large. size in bytes: N, max size: 16777216" (BadValue).
 void check_insert_size(size_t size) {
     if (size > kMaxUserDocumentBytes) {
-        throw MongoError(code::BadValue, "object to insert too large. size in bytes: " +
-                                             std::to_string(size) +
-                                             ", max size: " + std::to_string(kMaxUserDocumentBytes));
+        throw MongoError(code::BadValue,
+                         "object to insert too large. size in bytes: " + std::to_string(size) +
+                             ", max size: " + std::to_string(kMaxUserDocumentBytes));
     }
 }
 
@@ -26,8 +26,8 @@ bool id_type_needs_checks(bson_type_t type) {
            type == BSON_TYPE_DOCUMENT;
 }
 
-ClusterTime append_entry(Catalog& catalog, const Collection& coll, ChangeKind kind,
-                         const Value& id, StoredDoc pre, StoredDoc post) {
+ClusterTime append_entry(Catalog& catalog, const Collection& coll, ChangeKind kind, const Value& id,
+                         StoredDoc pre, StoredDoc post) {
     OplogEntry entry;
     entry.kind = kind;
     entry.db = coll.db();
@@ -56,7 +56,8 @@ void ensure_id_first(Document& doc) {
 PreparedDoc prepare_insert(const bson_t& doc) {
     check_insert_size(doc.len);
     bson_iter_t iter;
-    if (!bson_iter_init(&iter, &doc)) throw MongoError(code::InvalidLength, "invalid BSON document");
+    if (!bson_iter_init(&iter, &doc))
+        throw MongoError(code::InvalidLength, "invalid BSON document");
     bool id_first = false, plain = true, first = true;
     std::optional<Value> id;
     while (bson_iter_next(&iter)) {
@@ -134,7 +135,8 @@ ClusterTime update_document(Catalog& catalog, Collection& coll, RecordId rid, Do
     } else if (!values_equal(*new_id, record.id) || new_id->type() != record.id.type()) {
         throw MongoError(code::ImmutableField,
                          "After applying the update, the (immutable) field '_id' was found to "
-                         "have been altered to _id: " + new_id->to_json());
+                         "have been altered to _id: " +
+                             new_id->to_json());
     }
     ensure_id_first(updated);
     validate_for_storage(updated);

@@ -27,14 +27,14 @@ PreparedDoc prepare_insert(Document doc);
 
 // A collection's validator as create/collMod set it.
 class Validator {
-public:
+  public:
     Validator(const Collection& coll, bool bypass);
     // Throws DocumentValidationFailure (121) with errInfo when validation rejects `doc`.
     // `previous`: the document an update replaces (moderate level skips invalid originals).
     void check(const Document& doc, const Value& id, const Document* previous = nullptr) const;
     bool active() const { return matcher_.has_value(); }
 
-private:
+  private:
     std::optional<Matcher> matcher_;
     bool warn_ = false;
     bool moderate_ = false;

@@ -18,7 +18,9 @@ namespace {
 constexpr int64_t kMaxWriteBatchSize = 100000;
 constexpr int64_t kDefaultBatchSize = 101;
 
-Catalog& catalog_of(const CommandRequest& request) { return request.server->catalog(); }
+Catalog& catalog_of(const CommandRequest& request) {
+    return request.server->catalog();
+}
 
 // The namespace a read or write command names, validated as mongod does.
 std::string target_of(const CommandRequest& request) {
@@ -29,14 +31,15 @@ std::string target_of(const CommandRequest& request) {
 
 void check_batch_size(size_t count) {
     if (count == 0 || count > static_cast<size_t>(kMaxWriteBatchSize)) {
-        throw MongoError(code::InvalidLength, "Write batch sizes must be between 1 and 100000. Got " +
-                                                  std::to_string(count) + " operations.");
+        throw MongoError(code::InvalidLength,
+                         "Write batch sizes must be between 1 and 100000. Got " +
+                             std::to_string(count) + " operations.");
     }
 }
 
 // Collects writeErrors entries: {index, code, errmsg} plus keyPattern/keyValue or errInfo.
 class WriteErrors {
-public:
+  public:
     void add(size_t index, const MongoError& error) {
         bson_t entry;
         std::string key = std::to_string(count_++);
@@ -54,7 +57,7 @@ public:
     }
     ~WriteErrors() { bson_destroy(&errors_); }
 
-private:
+  private:
     bson_t errors_ = BSON_INITIALIZER;
     int count_ = 0;
 };
@@ -150,7 +153,8 @@ void cmd_distinct(const CommandRequest& request, bson_t* reply) {
     auto key = string_argument(body, "distinct", "key");
     if (!key) throw MongoError(40414, "BSON field 'distinct.key' is missing but a required field");
     FindQuery query;
-    if (auto filter = document_argument(body, "distinct", "query")) query.filter = std::move(*filter);
+    if (auto filter = document_argument(body, "distinct", "query"))
+        query.filter = std::move(*filter);
     if (const Value* hint = body.get("hint")) query.hint = *hint;
     std::vector<Value> values;
     {
@@ -167,7 +171,6 @@ void cmd_distinct(const CommandRequest& request, bson_t* reply) {
     append_value(reply, "values", Value::array(std::move(values)));
 }
 
-
 // Writes are not allowed on views: CommandNotSupportedOnView (166).
 Collection* writable_collection(Catalog& catalog, const std::string& db, const std::string& name) {
     Collection* coll = catalog.find(db, name);
@@ -182,10 +185,9 @@ std::optional<Array> array_filters_of(const Document& spec, const std::string& c
     const Value* filters = spec.get("arrayFilters");
     if (!filters || filters->is_null()) return std::nullopt;
     if (!filters->is_array()) {
-        throw MongoError(code::TypeMismatch, "BSON field '" + command +
-                                                 ".arrayFilters' is the wrong type '" +
-                                                 type_name(filters->type()) +
-                                                 "', expected type 'array'");
+        throw MongoError(code::TypeMismatch,
+                         "BSON field '" + command + ".arrayFilters' is the wrong type '" +
+                             type_name(filters->type()) + "', expected type 'array'");
     }
     return filters->array();
 }
@@ -193,8 +195,8 @@ std::optional<Array> array_filters_of(const Document& spec, const std::string& c
 const Value& required_field(const Document& spec, const char* field, const std::string& where) {
     const Value* value = spec.get(field);
     if (!value) {
-        throw MongoError(40414, "BSON field '" + where + "." + field +
-                                    "' is missing but a required field");
+        throw MongoError(
+            40414, "BSON field '" + where + "." + field + "' is missing but a required field");
     }
     return *value;
 }
@@ -203,8 +205,7 @@ Document required_document(const Document& spec, const char* field, const std::s
     const Value& value = required_field(spec, field, where);
     if (!value.is_document()) {
         throw MongoError(code::TypeMismatch, "BSON field '" + where + "." + field +
-                                                 "' is the wrong type '" +
-                                                 type_name(value.type()) +
+                                                 "' is the wrong type '" + type_name(value.type()) +
                                                  "', expected type 'object'");
     }
     return value.doc();
@@ -234,9 +235,8 @@ struct UpdateOutcome {
 };
 
 // Applies one update statement ({q, u, upsert, multi, arrayFilters, hint}).
-UpdateOutcome run_update_statement(Catalog& catalog, const std::string& db,
-                                   const std::string& name, const Document& statement,
-                                   bool bypass) {
+UpdateOutcome run_update_statement(Catalog& catalog, const std::string& db, const std::string& name,
+                                   const Document& statement, bool bypass) {
     Document filter = required_document(statement, "q", "update.updates");
     const Value& spec = required_field(statement, "u", "update.updates");
     bool multi = bool_argument(statement, "update.updates", "multi", false);
@@ -249,7 +249,8 @@ UpdateOutcome run_update_statement(Catalog& catalog, const std::string& db,
     }
     Matcher matcher(filter);
     Collection* coll = writable_collection(catalog, db, name);
-    if (const Value* hint = statement.get("hint"); hint && !(hint->is_document() && hint->doc().empty())) {
+    if (const Value* hint = statement.get("hint");
+        hint && !(hint->is_document() && hint->doc().empty())) {
         check_hint(coll, *hint);
     }
     UpdateOutcome outcome;
@@ -322,16 +323,18 @@ int64_t run_delete_statement(Catalog& catalog, const std::string& db, const std:
     Document filter = required_document(statement, "q", "delete.deletes");
     int64_t limit = int_argument(statement, "delete.deletes", "limit", 0);
     if (!statement.get("limit")) {
-        throw MongoError(40414, "BSON field 'delete.deletes.limit' is missing but a required field");
+        throw MongoError(40414,
+                         "BSON field 'delete.deletes.limit' is missing but a required field");
     }
     if (limit != 0 && limit != 1) {
-        throw MongoError(code::FailedToParse,
-                         "The limit field in delete objects must be 0 or 1. Got " +
-                             std::to_string(limit));
+        throw MongoError(
+            code::FailedToParse,
+            "The limit field in delete objects must be 0 or 1. Got " + std::to_string(limit));
     }
     Matcher matcher(filter);
     Collection* coll = writable_collection(catalog, db, name);
-    if (const Value* hint = statement.get("hint"); hint && !(hint->is_document() && hint->doc().empty())) {
+    if (const Value* hint = statement.get("hint");
+        hint && !(hint->is_document() && hint->doc().empty())) {
         check_hint(coll, *hint);
     }
     if (!coll) return 0;
@@ -358,7 +361,8 @@ void cmd_delete(const CommandRequest& request, bson_t* reply) {
     int64_t n = 0;
     for (size_t i = 0; i < statements.size(); ++i) {
         try {
-            n += run_delete_statement(catalog, request.db, name, Document::from_bson(statements[i]));
+            n +=
+                run_delete_statement(catalog, request.db, name, Document::from_bson(statements[i]));
         } catch (const MongoError& error) {
             errors.add(i, error);
             if (ordered) break;
@@ -391,7 +395,8 @@ FindAndModifyArgs find_and_modify_args(const Document& body) {
     args.return_new = bool_argument(body, cmd, "new", false);
     args.upsert = bool_argument(body, cmd, "upsert", false);
     args.bypass = bool_argument(body, cmd, "bypassDocumentValidation", false);
-    if (const Value* update = body.get("update"); update && !update->is_null()) args.update = *update;
+    if (const Value* update = body.get("update"); update && !update->is_null())
+        args.update = *update;
     args.array_filters = array_filters_of(body, cmd);
     if (args.remove && args.update) {
         throw MongoError(code::FailedToParse, "Cannot specify both an update and remove=true");
@@ -427,14 +432,16 @@ void cmd_find_and_modify(const CommandRequest& request, bson_t* reply) {
     Document body = body_of(request);
     FindAndModifyArgs args = find_and_modify_args(body);
     std::optional<Update> update;
-    if (args.update) update.emplace(*args.update, args.array_filters ? &*args.array_filters : nullptr);
+    if (args.update)
+        update.emplace(*args.update, args.array_filters ? &*args.array_filters : nullptr);
     Matcher matcher(args.query);
     if (args.fields && !args.fields->empty()) Projection validated(*args.fields);
 
     Catalog& catalog = catalog_of(request);
     std::unique_lock lock(catalog.mutex());
     Collection* coll = writable_collection(catalog, request.db, name);
-    if (const Value* hint = body.get("hint"); hint && !(hint->is_document() && hint->doc().empty())) {
+    if (const Value* hint = body.get("hint");
+        hint && !(hint->is_document() && hint->doc().empty())) {
         check_hint(coll, *hint);
     }
     std::vector<RecordId> found;

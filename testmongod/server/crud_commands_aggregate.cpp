@@ -27,11 +27,13 @@ struct Namespace {
 Namespace target_of(const Value& spec, const std::string& default_db, const char* coll_field) {
     if (spec.is_string()) return {default_db, spec.str()};
     if (!spec.is_document()) {
-        throw MongoError(code::TypeMismatch, "the target of $out/$merge must be a string or an object");
+        throw MongoError(code::TypeMismatch,
+                         "the target of $out/$merge must be a string or an object");
     }
     Namespace ns{default_db, ""};
     if (const Value* db = spec.doc().get("db"); db && db->is_string()) ns.db = db->str();
-    if (const Value* coll = spec.doc().get(coll_field); coll && coll->is_string()) ns.coll = coll->str();
+    if (const Value* coll = spec.doc().get(coll_field); coll && coll->is_string())
+        ns.coll = coll->str();
     validate_collection_name(ns.db, ns.coll);
     return ns;
 }
@@ -48,8 +50,7 @@ std::string temp_collection_name() {
 void run_out(Catalog& catalog, const Namespace& target, std::vector<Document> docs, bool bypass) {
     Collection* existing = catalog.find(target.db, target.coll);
     if (existing && existing->is_view()) {
-        throw MongoError(code::CommandNotSupportedOnView,
-                         "Cannot write to view " + existing->ns());
+        throw MongoError(code::CommandNotSupportedOnView, "Cannot write to view " + existing->ns());
     }
     std::string temp = temp_collection_name();
     Collection& out = catalog.create(target.db, temp, existing ? existing->options() : Document());
@@ -60,7 +61,8 @@ void run_out(Catalog& catalog, const Namespace& target, std::vector<Document> do
             }
         }
         Validator validator(out, bypass);
-        for (auto& doc : docs) insert_document(catalog, out, prepare_insert(std::move(doc)), validator);
+        for (auto& doc : docs)
+            insert_document(catalog, out, prepare_insert(std::move(doc)), validator);
     } catch (const MongoError&) {
         catalog.drop(target.db, temp);
         throw;
@@ -82,7 +84,8 @@ MergeSpec merge_spec(const Value& spec, const std::string& db) {
         merge.into = target_of(spec, db, "coll");
         return merge;
     }
-    if (!spec.is_document()) throw MongoError(code::TypeMismatch, "$merge requires a string or an object");
+    if (!spec.is_document())
+        throw MongoError(code::TypeMismatch, "$merge requires a string or an object");
     const Value* into = spec.doc().get("into");
     if (!into) throw MongoError(40414, "BSON field '$merge.into' is missing but a required field");
     merge.into = target_of(*into, db, "coll");
@@ -90,7 +93,8 @@ MergeSpec merge_spec(const Value& spec, const std::string& db) {
         merge.on.clear();
         if (on->is_string()) merge.on.push_back(on->str());
         if (on->is_array()) {
-            for (const auto& field : on->array()) merge.on.push_back(field.str());
+            for (const auto& field : on->array())
+                merge.on.push_back(field.str());
         }
     }
     if (const Value* matched = spec.doc().get("whenMatched")) {
@@ -113,7 +117,8 @@ void check_merge_index(const Collection& coll, const std::vector<std::string>& o
     std::set<std::string> wanted(on.begin(), on.end());
     for (const auto& index : coll.indexes()) {
         std::set<std::string> fields;
-        for (const auto& f : index.key_pattern().fields()) fields.insert(f.name);
+        for (const auto& f : index.key_pattern().fields())
+            fields.insert(f.name);
         if (index.unique() && fields == wanted) return;
     }
     throw MongoError(51183, "Cannot find index to verify that join fields will be unique");
@@ -125,8 +130,9 @@ std::optional<RecordId> merge_match(const Collection& coll, const Document& doc,
     for (const auto& field : on) {
         auto values = path_values(doc, field);
         if (values.size() != 1 || values[0].is_null() || values[0].is_array()) {
-            throw MongoError(51132, "$merge write error: 'on' field cannot be missing, null, "
-                                    "undefined or an array");
+            throw MongoError(51132,
+                             "$merge write error: 'on' field cannot be missing, null, "
+                             "undefined or an array");
         }
         filter.push_back(field, values[0]);
     }
@@ -146,7 +152,8 @@ std::optional<Document> merged_document(const MergeSpec& merge, Document existin
     }
     if (merge.when_matched == "replace") return incoming;
     if (merge.when_matched == "merge") {
-        for (const auto& field : incoming.fields()) existing.set(field.name, field.value);
+        for (const auto& field : incoming.fields())
+            existing.set(field.name, field.value);
         return existing;
     }
     Update(*merge.matched_pipeline).apply(existing, false);
@@ -163,9 +170,10 @@ void run_merge(Catalog& catalog, const MergeSpec& merge, std::vector<Document> d
         if (!match) {
             if (merge.when_not_matched == "discard") continue;
             if (merge.when_not_matched == "fail") {
-                throw MongoError(13113, "$merge could not find a matching document in the target "
-                                        "collection for at least one document in the source "
-                                        "collection");
+                throw MongoError(13113,
+                                 "$merge could not find a matching document in the target "
+                                 "collection for at least one document in the source "
+                                 "collection");
             }
             insert_document(catalog, coll, prepare_insert(std::move(doc)), validator);
             continue;
@@ -239,8 +247,9 @@ void cmd_aggregate(const CommandRequest& request, bson_t* reply) {
     const Value& target = body.fields().front().value;
     if (!target.is_string()) {
         // aggregate: 1 serves collection-less stages ($documents, $currentOp), not provided.
-        throw MongoError(code::InvalidNamespace,
-                         "{aggregate: 1} is not valid for this pipeline; a collection is required.");
+        throw MongoError(
+            code::InvalidNamespace,
+            "{aggregate: 1} is not valid for this pipeline; a collection is required.");
     }
     std::string name = target.str();
     validate_collection_name(request.db, name);
@@ -251,7 +260,8 @@ void cmd_aggregate(const CommandRequest& request, bson_t* reply) {
                          "The 'cursor' option is required, except for aggregate with the explain "
                          "argument");
     }
-    int64_t batch_size = cursor ? non_negative_argument(*cursor, "aggregate", "batchSize", 101) : 101;
+    int64_t batch_size =
+        cursor ? non_negative_argument(*cursor, "aggregate", "batchSize", 101) : 101;
     bool bypass = bool_argument(body, "aggregate", "bypassDocumentValidation", false);
     auto variables = let_variables(body);
     const Variables* let = variables ? &*variables : nullptr;
@@ -272,9 +282,9 @@ void cmd_aggregate(const CommandRequest& request, bson_t* reply) {
             results.push_back(to_stored(doc));
         }
     }
-    request.server->cursors().reply_first_batch(std::make_unique<StoredDocsCursor>(std::move(results)),
-                                                request.db + "." + name, batch_size, false,
-                                                request.body, reply);
+    request.server->cursors().reply_first_batch(
+        std::make_unique<StoredDocsCursor>(std::move(results)), request.db + "." + name, batch_size,
+        false, request.body, reply);
 }
 
 }  // namespace

@@ -26,7 +26,8 @@ void collect(const Value& value, const std::vector<std::string>& parts, size_t i
         } else if (value.array().empty()) {
             out.push_back(Value::undefined());  // an empty array indexes as undefined
         } else {
-            for (const auto& element : value.array()) out.push_back(element);
+            for (const auto& element : value.array())
+                out.push_back(element);
         }
         return;
     }
@@ -85,7 +86,9 @@ Index::Index(Document spec) : spec_(std::move(spec)) {
     }
 }
 
-void Index::set_option(const std::string& option, Value value) { spec_.set(option, std::move(value)); }
+void Index::set_option(const std::string& option, Value value) {
+    spec_.set(option, std::move(value));
+}
 
 std::vector<IndexKey> Index::keys_of(const Document& doc) const {
     if (partial_ && !partial_->matches(doc)) return {};
@@ -136,7 +139,8 @@ void Index::check_unique(const std::vector<IndexKey>& keys, RecordId self,
 }
 
 void Index::add(const std::vector<IndexKey>& keys, RecordId id) {
-    for (const auto& key : keys) entries_[key].insert(id);
+    for (const auto& key : keys)
+        entries_[key].insert(id);
 }
 
 void Index::remove(const std::vector<IndexKey>& keys, RecordId id) {

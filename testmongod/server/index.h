@@ -19,12 +19,12 @@ using RecordId = uint64_t;
 // A MongoError that carries extra reply fields: keyPattern/keyValue for duplicate keys, errInfo
 // for validation failures. Write commands copy them into writeErrors.
 class DetailedError : public MongoError {
-public:
+  public:
     DetailedError(int code, std::string message, Document info)
         : MongoError(code, std::move(message)), info_(std::move(info)) {}
     const Document& info() const { return info_; }
 
-private:
+  private:
     Document info_;
 };
 
@@ -39,7 +39,7 @@ struct IndexKeyLess {
 std::vector<Value> path_values(const Document& doc, const std::string& path);
 
 class Index {
-public:
+  public:
     // `spec` is the normalised spec as listIndexes shows it ({v: 2, key, name, ...options}).
     explicit Index(Document spec);
 
@@ -65,7 +65,7 @@ public:
     // The key-pattern document with this key's values, for errors: {a: 1} -> {a: <value>}.
     Document key_value(const IndexKey& key) const;
 
-private:
+  private:
     Document spec_;
     Document key_;
     std::string name_;

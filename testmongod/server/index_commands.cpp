@@ -14,16 +14,33 @@ namespace tmd {
 namespace {
 
 // Index options mongod accepts in a spec (besides key, name, v).
-const std::set<std::string> kIndexOptions = {
-    "unique", "sparse", "partialFilterExpression", "expireAfterSeconds", "hidden", "collation",
-    "background", "weights", "default_language", "language_override", "textIndexVersion",
-    "2dsphereIndexVersion", "bits", "min", "max", "wildcardProjection", "storageEngine",
-    "prepareUnique", "clustered", "bucketSize"};
+const std::set<std::string> kIndexOptions = {"unique",
+                                             "sparse",
+                                             "partialFilterExpression",
+                                             "expireAfterSeconds",
+                                             "hidden",
+                                             "collation",
+                                             "background",
+                                             "weights",
+                                             "default_language",
+                                             "language_override",
+                                             "textIndexVersion",
+                                             "2dsphereIndexVersion",
+                                             "bits",
+                                             "min",
+                                             "max",
+                                             "wildcardProjection",
+                                             "storageEngine",
+                                             "prepareUnique",
+                                             "clustered",
+                                             "bucketSize"};
 const std::set<std::string> kKeyTypes = {"text", "2dsphere", "2d", "hashed", "geoHaystack"};
 // Options that do not make two indexes different.
 const std::set<std::string> kIgnoredForComparison = {"v", "name", "background", "key"};
 
-Catalog& catalog_of(const CommandRequest& request) { return request.server->catalog(); }
+Catalog& catalog_of(const CommandRequest& request) {
+    return request.server->catalog();
+}
 
 StoredDoc indexes_details(const Document& spec) {
     Document details;
@@ -35,7 +52,8 @@ void validate_key_pattern(const Document& key) {
     if (key.empty()) throw MongoError(code::CannotCreateIndex, "Index keys cannot be empty.");
     for (const auto& field : key.fields()) {
         const Value& v = field.value;
-        bool ok = (v.is_number() && v.as_double() != 0) || (v.is_string() && kKeyTypes.count(v.str()));
+        bool ok =
+            (v.is_number() && v.as_double() != 0) || (v.is_string() && kKeyTypes.count(v.str()));
         if (v.is_string() && !kKeyTypes.count(v.str())) {
             throw MongoError(code::CannotCreateIndex, "Unknown index plugin '" + v.str() + "'");
         }
@@ -52,29 +70,33 @@ void validate_key_pattern(const Document& key) {
 Document normalise_spec(const Document& given) {
     const Value* key = given.get("key");
     if (!key || !key->is_document()) {
-        throw MongoError(code::FailedToParse, "The 'key' field is a required property of an index "
-                                              "specification");
+        throw MongoError(code::FailedToParse,
+                         "The 'key' field is a required property of an index "
+                         "specification");
     }
     const Value* name = given.get("name");
     if (!name || !name->is_string()) {
-        throw MongoError(code::FailedToParse, "The 'name' field is a required property of an "
-                                              "index specification");
+        throw MongoError(code::FailedToParse,
+                         "The 'name' field is a required property of an "
+                         "index specification");
     }
-    if (name->str().empty()) throw MongoError(code::CannotCreateIndex, "index name cannot be empty");
+    if (name->str().empty())
+        throw MongoError(code::CannotCreateIndex, "index name cannot be empty");
     validate_key_pattern(key->doc());
     Document spec;
     spec.push_back("v", Value::int32(2));
     spec.push_back("key", *key);
     spec.push_back("name", *name);
     for (const auto& field : given.fields()) {
-        if (field.name == "key" || field.name == "name" || field.name == "v" || field.name == "ns") {
+        if (field.name == "key" || field.name == "name" || field.name == "v" ||
+            field.name == "ns") {
             continue;
         }
         if (!kIndexOptions.count(field.name)) {
-            throw MongoError(code::InvalidIndexSpecificationOption,
-                             "The field '" + field.name +
-                                 "' is not valid for an index specification. Specification: " +
-                                 given.to_json());
+            throw MongoError(
+                code::InvalidIndexSpecificationOption,
+                "The field '" + field.name +
+                    "' is not valid for an index specification. Specification: " + given.to_json());
         }
         spec.push_back(field.name, field.value);
     }
@@ -84,13 +106,16 @@ Document normalise_spec(const Document& given) {
     }
     if (const Value* partial = spec.get("partialFilterExpression")) {
         if (!partial->is_document()) {
-            throw MongoError(code::CannotCreateIndex, "\"partialFilterExpression\" for an index must be a document");
+            throw MongoError(code::CannotCreateIndex,
+                             "\"partialFilterExpression\" for an index must be a document");
         }
         Matcher validated(partial->doc());
     }
-    if (name->str() == "_id_" && compare_documents(key->doc(), Document::from_json(R"({"_id": 1})")) != 0) {
-        throw MongoError(code::BadValue, "The index name '_id_' is reserved for the _id index, "
-                                         "which must have key pattern {_id: 1}");
+    if (name->str() == "_id_" &&
+        compare_documents(key->doc(), Document::from_json(R"({"_id": 1})")) != 0) {
+        throw MongoError(code::BadValue,
+                         "The index name '_id_' is reserved for the _id index, "
+                         "which must have key pattern {_id: 1}");
     }
     return spec;
 }
@@ -126,14 +151,14 @@ bool already_exists(const Collection& coll, const Document& spec) {
                              "An existing index has the same name as the requested index. When "
                              "index names are not specified, they are auto generated and can "
                              "cause conflicts. Please refer to our documentation. Requested "
-                             "index: " + spec.to_json() + ", existing index: " +
-                                 index.spec().to_json());
+                             "index: " +
+                                 spec.to_json() + ", existing index: " + index.spec().to_json());
         }
         if (same_name) {
             throw MongoError(code::IndexOptionsConflict,
                              "An equivalent index already exists with the same name but "
-                             "different options. Requested index: " + spec.to_json() +
-                                 ", existing index: " + index.spec().to_json());
+                             "different options. Requested index: " +
+                                 spec.to_json() + ", existing index: " + index.spec().to_json());
         }
         if (same_key && same_options(index.spec(), spec)) {
             throw MongoError(code::IndexOptionsConflict,
@@ -146,18 +171,21 @@ bool already_exists(const Collection& coll, const Document& spec) {
 std::vector<Document> requested_specs(const Document& body) {
     const Value* indexes = body.get("indexes");
     if (!indexes) {
-        throw MongoError(40414, "BSON field 'createIndexes.indexes' is missing but a required field");
+        throw MongoError(40414,
+                         "BSON field 'createIndexes.indexes' is missing but a required field");
     }
     if (!indexes->is_array()) {
-        throw MongoError(code::TypeMismatch, "BSON field 'createIndexes.indexes' is the wrong type '" +
-                                                 type_name(indexes->type()) +
-                                                 "', expected type 'array'");
+        throw MongoError(code::TypeMismatch,
+                         "BSON field 'createIndexes.indexes' is the wrong type '" +
+                             type_name(indexes->type()) + "', expected type 'array'");
     }
-    if (indexes->array().empty()) throw MongoError(code::BadValue, "Must specify at least one index.");
+    if (indexes->array().empty())
+        throw MongoError(code::BadValue, "Must specify at least one index.");
     std::vector<Document> specs;
     for (const auto& spec : indexes->array()) {
         if (!spec.is_document()) {
-            throw MongoError(code::TypeMismatch, "The elements of the 'indexes' array must be objects");
+            throw MongoError(code::TypeMismatch,
+                             "The elements of the 'indexes' array must be objects");
         }
         specs.push_back(normalise_spec(spec.doc()));
     }
@@ -204,18 +232,20 @@ void cmd_list_indexes(const CommandRequest& request, bson_t* reply) {
     validate_collection_name(request.db, name);
     Document body = body_of(request);
     auto cursor = document_argument(body, "listIndexes", "cursor");
-    int64_t batch_size = cursor ? non_negative_argument(*cursor, "listIndexes", "batchSize", 101) : 101;
+    int64_t batch_size =
+        cursor ? non_negative_argument(*cursor, "listIndexes", "batchSize", 101) : 101;
     std::vector<StoredDoc> specs;
     {
         Catalog& catalog = catalog_of(request);
         std::shared_lock lock(catalog.mutex());
         Collection& coll = existing_collection(catalog, request.db, name,
                                                "ns does not exist: " + request.db + "." + name);
-        for (const auto& index : coll.indexes()) specs.push_back(to_stored(index.spec()));
+        for (const auto& index : coll.indexes())
+            specs.push_back(to_stored(index.spec()));
     }
-    request.server->cursors().reply_first_batch(std::make_unique<StoredDocsCursor>(std::move(specs)),
-                                                request.db + ".$cmd.listIndexes." + name,
-                                                batch_size, false, request.body, reply);
+    request.server->cursors().reply_first_batch(
+        std::make_unique<StoredDocsCursor>(std::move(specs)),
+        request.db + ".$cmd.listIndexes." + name, batch_size, false, request.body, reply);
 }
 
 // The names an `index` argument of dropIndexes designates ("*", a name, a key pattern or a list
@@ -239,7 +269,8 @@ std::vector<std::string> indexes_to_drop(const Collection& coll, const Value& wh
         by_name(which.str());
     } else if (which.is_array()) {
         for (const auto& name : which.array()) {
-            if (!name.is_string()) throw MongoError(code::TypeMismatch, "dropIndexes index names must be strings");
+            if (!name.is_string())
+                throw MongoError(code::TypeMismatch, "dropIndexes index names must be strings");
             by_name(name.str());
         }
     } else if (which.is_document()) {
@@ -263,11 +294,12 @@ void cmd_drop_indexes(const CommandRequest& request, bson_t* reply) {
     validate_collection_name(request.db, name);
     Document body = body_of(request);
     const Value* which = body.get("index");
-    if (!which) throw MongoError(40414, "BSON field 'dropIndexes.index' is missing but a required field");
+    if (!which)
+        throw MongoError(40414, "BSON field 'dropIndexes.index' is missing but a required field");
     Catalog& catalog = catalog_of(request);
     std::unique_lock lock(catalog.mutex());
-    Collection& coll = existing_collection(catalog, request.db, name,
-                                           "ns not found " + request.db + "." + name);
+    Collection& coll =
+        existing_collection(catalog, request.db, name, "ns not found " + request.db + "." + name);
     int32_t before = static_cast<int32_t>(coll.indexes().size());
     for (const auto& index_name : indexes_to_drop(coll, *which)) {
         StoredDoc details = indexes_details(coll.find_index(index_name)->spec());

@@ -17,7 +17,8 @@ constexpr const char* kDataFile = "testmongod.data";
 Document header_of(const Collection& coll) {
     Binary uuid{BSON_SUBTYPE_UUID, std::string(coll.uuid().begin(), coll.uuid().end())};
     Array indexes;
-    for (const auto& index : coll.indexes()) indexes.push_back(Value::document(index.spec()));
+    for (const auto& index : coll.indexes())
+        indexes.push_back(Value::document(index.spec()));
     Document header;
     header.push_back("db", Value::string(coll.db()));
     header.push_back("name", Value::string(coll.name()));
@@ -65,10 +66,12 @@ void Catalog::save() {
         for (const auto& [db_name, db] : databases_) {
             for (const auto& [name, coll] : db) {
                 out << header_of(*coll).to_bytes();
-                for (const auto& [rid, record] : coll->records()) out << *record.doc;
+                for (const auto& [rid, record] : coll->records())
+                    out << *record.doc;
             }
         }
-        if (!out.flush()) throw MongoError(code::InternalError, "cannot write " + temp_path.string());
+        if (!out.flush())
+            throw MongoError(code::InternalError, "cannot write " + temp_path.string());
     }
     // Rename is atomic: a crash during save leaves the previous file intact.
     std::filesystem::rename(temp_path, final_path);

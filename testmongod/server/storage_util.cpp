@@ -16,39 +16,64 @@ namespace {
 
 std::string type_name(bson_type_t type) {
     switch (type) {
-        case BSON_TYPE_DOUBLE: return "double";
-        case BSON_TYPE_UTF8: return "string";
-        case BSON_TYPE_DOCUMENT: return "object";
-        case BSON_TYPE_ARRAY: return "array";
-        case BSON_TYPE_BINARY: return "binData";
-        case BSON_TYPE_UNDEFINED: return "undefined";
-        case BSON_TYPE_OID: return "objectId";
-        case BSON_TYPE_BOOL: return "bool";
-        case BSON_TYPE_DATE_TIME: return "date";
-        case BSON_TYPE_NULL: return "null";
-        case BSON_TYPE_REGEX: return "regex";
-        case BSON_TYPE_DBPOINTER: return "dbPointer";
-        case BSON_TYPE_CODE: return "javascript";
-        case BSON_TYPE_SYMBOL: return "symbol";
-        case BSON_TYPE_CODEWSCOPE: return "javascriptWithScope";
-        case BSON_TYPE_INT32: return "int";
-        case BSON_TYPE_TIMESTAMP: return "timestamp";
-        case BSON_TYPE_INT64: return "long";
-        case BSON_TYPE_DECIMAL128: return "decimal";
-        case BSON_TYPE_MINKEY: return "minKey";
-        case BSON_TYPE_MAXKEY: return "maxKey";
-        default: return "unknown";
+        case BSON_TYPE_DOUBLE:
+            return "double";
+        case BSON_TYPE_UTF8:
+            return "string";
+        case BSON_TYPE_DOCUMENT:
+            return "object";
+        case BSON_TYPE_ARRAY:
+            return "array";
+        case BSON_TYPE_BINARY:
+            return "binData";
+        case BSON_TYPE_UNDEFINED:
+            return "undefined";
+        case BSON_TYPE_OID:
+            return "objectId";
+        case BSON_TYPE_BOOL:
+            return "bool";
+        case BSON_TYPE_DATE_TIME:
+            return "date";
+        case BSON_TYPE_NULL:
+            return "null";
+        case BSON_TYPE_REGEX:
+            return "regex";
+        case BSON_TYPE_DBPOINTER:
+            return "dbPointer";
+        case BSON_TYPE_CODE:
+            return "javascript";
+        case BSON_TYPE_SYMBOL:
+            return "symbol";
+        case BSON_TYPE_CODEWSCOPE:
+            return "javascriptWithScope";
+        case BSON_TYPE_INT32:
+            return "int";
+        case BSON_TYPE_TIMESTAMP:
+            return "timestamp";
+        case BSON_TYPE_INT64:
+            return "long";
+        case BSON_TYPE_DECIMAL128:
+            return "decimal";
+        case BSON_TYPE_MINKEY:
+            return "minKey";
+        case BSON_TYPE_MAXKEY:
+            return "maxKey";
+        default:
+            return "unknown";
     }
 }
 
-Document body_of(const CommandRequest& request) { return Document::from_bson(*request.body); }
+Document body_of(const CommandRequest& request) {
+    return Document::from_bson(*request.body);
+}
 
 Document body_without(const CommandRequest& request, std::string_view skipped) {
     bson_iter_t iter;
     Document doc;
     if (!bson_iter_init(&iter, request.body)) return doc;
     while (bson_iter_next(&iter)) {
-        if (skipped != bson_iter_key(&iter)) doc.push_back(bson_iter_key(&iter), Value::from_iter(iter));
+        if (skipped != bson_iter_key(&iter))
+            doc.push_back(bson_iter_key(&iter), Value::from_iter(iter));
     }
     return doc;
 }
@@ -82,7 +107,9 @@ void append_document(bson_t* out, const char* key, const Document& doc) {
     bson_append_document_end(out, &child);
 }
 
-void append_value(bson_t* out, const char* key, const Value& value) { value.append_to(out, key); }
+void append_value(bson_t* out, const char* key, const Value& value) {
+    value.append_to(out, key);
+}
 
 int64_t int_argument(const Document& body, const std::string& command, const char* field,
                      int64_t fallback) {
@@ -97,8 +124,8 @@ int64_t non_negative_argument(const Document& body, const std::string& command, 
     int64_t value = int_argument(body, command, field, fallback);
     if (value < 0) {
         throw MongoError(51024, "BSON field '" + std::string(field) +
-                                    "' value must be >= 0, actual value '" +
-                                    std::to_string(value) + "'");
+                                    "' value must be >= 0, actual value '" + std::to_string(value) +
+                                    "'");
     }
     return value;
 }

@@ -1,5 +1,6 @@
 // Integration tests of testmongod's catalog commands: create (capped, validator, views),
-// drop, dropDatabase, listCollections, listDatabases, renameCollection, collMod, collStats, dbStats.
+// drop, dropDatabase, listCollections, listDatabases, renameCollection, collMod, collStats,
+// dbStats.
 #include "storage_test_fixture.h"
 
 namespace storagetest {
@@ -15,7 +16,8 @@ TEST_F(CatalogTest, CreateListsCollectionWithOptionsUuidAndIdIndex) {
     EXPECT_EQ(entries[0].string("options.validationAction"), "warn");
     EXPECT_FALSE(entries[0].boolean("info.readOnly"));
     bson_iter_t iter;
-    ASSERT_TRUE(bson_iter_init(&iter, entries[0].get()) && bson_iter_find_descendant(&iter, "info.uuid", &iter));
+    ASSERT_TRUE(bson_iter_init(&iter, entries[0].get()) &&
+                bson_iter_find_descendant(&iter, "info.uuid", &iter));
     bson_subtype_t subtype;
     uint32_t length = 0;
     const uint8_t* data = nullptr;
@@ -69,7 +71,8 @@ TEST_F(CatalogTest, ViewsAreListedAsReadOnlyViews) {
 }
 
 TEST_F(CatalogTest, ListCollectionsNameOnlyAndBatchSize) {
-    for (const char* name : {"a", "b", "c"}) ok(std::string(R"({"create": ")") + name + "\"}");
+    for (const char* name : {"a", "b", "c"})
+        ok(std::string(R"({"create": ")") + name + "\"}");
     Bson reply = ok(R"({"listCollections": 1, "nameOnly": true, "cursor": {"batchSize": 2}})");
     auto entries = first_batch(reply);
     ASSERT_EQ(entries.size(), 2u);
@@ -108,7 +111,8 @@ TEST_F(CatalogTest, DropDatabaseRemovesEveryCollection) {
 TEST_F(CatalogTest, RenameCollectionKeepsDocumentsAndUuid) {
     ok(R"({"insert": "a", "documents": [{"_id": 1}]})");
     auto before = first_batch(ok(R"({"listCollections": 1, "filter": {"name": "a"}})"));
-    CommandResult renamed = run_admin(R"({"renameCollection": ")" + db_ + R"(.a", "to": ")" + db_ + ".b\"}");
+    CommandResult renamed =
+        run_admin(R"({"renameCollection": ")" + db_ + R"(.a", "to": ")" + db_ + ".b\"}");
     ASSERT_TRUE(renamed.ok) << renamed.error;
     auto after = first_batch(ok(R"({"listCollections": 1, "filter": {"name": "b"}})"));
     ASSERT_EQ(after.size(), 1u);
@@ -126,14 +130,16 @@ TEST_F(CatalogTest, RenameOntoExistingTargetNeedsDropTarget) {
     CommandResult forced = run_admin(base + R"(, "dropTarget": true})");
     ASSERT_TRUE(forced.ok) << forced.error;
     EXPECT_EQ(find("b")[0].number("_id"), 1);
-    CommandResult missing = run_admin(R"({"renameCollection": ")" + db_ + R"(.zz", "to": ")" + db_ + ".y\"}");
+    CommandResult missing =
+        run_admin(R"({"renameCollection": ")" + db_ + R"(.zz", "to": ")" + db_ + ".y\"}");
     EXPECT_EQ(missing.code, 26);
 }
 
 TEST_F(CatalogTest, RenameAcrossDatabases) {
     std::string other = db_ + "_other";
     ok(R"({"insert": "a", "documents": [{"_id": 1}]})");
-    CommandResult renamed = run_admin(R"({"renameCollection": ")" + db_ + R"(.a", "to": ")" + other + ".a\"}");
+    CommandResult renamed =
+        run_admin(R"({"renameCollection": ")" + db_ + R"(.a", "to": ")" + other + ".a\"}");
     ASSERT_TRUE(renamed.ok) << renamed.error;
     EXPECT_TRUE(find("a").empty());
     client_->run_command(other, R"({"dropDatabase": 1})");

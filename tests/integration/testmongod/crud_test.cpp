@@ -36,8 +36,9 @@ TEST_F(CrudTest, OrderedInsertStopsAtDuplicateKeyWithKeyPatternAndValue) {
     EXPECT_EQ(reply.number("writeErrors.0.code"), 11000);
     EXPECT_EQ(reply.number("writeErrors.0.keyPattern._id"), 1);
     EXPECT_EQ(reply.number("writeErrors.0.keyValue._id"), 1);
-    EXPECT_NE(reply.string("writeErrors.0.errmsg").find("E11000 duplicate key error collection: " +
-                                                         db_ + ".c index: _id_ dup key: { _id: 1 }"),
+    EXPECT_NE(reply.string("writeErrors.0.errmsg")
+                  .find("E11000 duplicate key error collection: " + db_ +
+                        ".c index: _id_ dup key: { _id: 1 }"),
               std::string::npos)
         << reply.json();
 }
@@ -52,7 +53,8 @@ TEST_F(CrudTest, UnorderedInsertContinuesAfterDuplicateKey) {
 
 TEST_F(CrudTest, InsertBatchBeyondMaxWriteBatchSizeFails) {
     std::string docs;
-    for (int i = 0; i < 100001; ++i) docs += (i ? ",{}" : "{}");
+    for (int i = 0; i < 100001; ++i)
+        docs += (i ? ",{}" : "{}");
     fails(R"({"insert": "c", "documents": [)" + docs + "]}", 16);
 }
 
@@ -63,11 +65,13 @@ TEST_F(CrudTest, InsertIntoViewFails) {
 
 TEST_F(CrudTest, FindByIdRangeReturnsRangeInIdOrder) {
     std::string docs;
-    for (int i = 99; i >= 0; --i) docs += (i == 99 ? "" : ",") + std::string(R"({"_id": )") + std::to_string(i) + "}";
+    for (int i = 99; i >= 0; --i)
+        docs += (i == 99 ? "" : ",") + std::string(R"({"_id": )") + std::to_string(i) + "}";
     ok(R"({"insert": "c", "documents": [)" + docs + "]}");
     auto found = find("c", R"({"_id": {"$gte": 10, "$lt": 20}})", R"({"sort": {"_id": 1}})");
     ASSERT_EQ(found.size(), 10u);
-    for (int i = 0; i < 10; ++i) EXPECT_EQ(found[i].number("_id"), 10 + i);
+    for (int i = 0; i < 10; ++i)
+        EXPECT_EQ(found[i].number("_id"), 10 + i);
 }
 
 TEST_F(CrudTest, FindAppliesFilterSortProjectionSkipAndLimit) {
@@ -83,7 +87,8 @@ TEST_F(CrudTest, FindAppliesFilterSortProjectionSkipAndLimit) {
 
 TEST_F(CrudTest, FindFollowsGetMoreAcrossBatches) {
     std::string docs;
-    for (int i = 0; i < 250; ++i) docs += (i ? "," : "") + std::string(R"({"_id": )") + std::to_string(i) + "}";
+    for (int i = 0; i < 250; ++i)
+        docs += (i ? "," : "") + std::string(R"({"_id": )") + std::to_string(i) + "}";
     ok(R"({"insert": "c", "documents": [)" + docs + "]}");
     Bson first = ok(R"({"find": "c", "batchSize": 100})");
     EXPECT_EQ(first_batch(first).size(), 100u);
@@ -92,7 +97,9 @@ TEST_F(CrudTest, FindFollowsGetMoreAcrossBatches) {
     EXPECT_EQ(find("c", "{}", R"({"batchSize": 7})").size(), 250u);
 }
 
-TEST_F(CrudTest, FindRejectsNegativeLimit) { fails(R"({"find": "c", "limit": -1})", 51024); }
+TEST_F(CrudTest, FindRejectsNegativeLimit) {
+    fails(R"({"find": "c", "limit": -1})", 51024);
+}
 
 TEST_F(CrudTest, FindWithUnknownHintFails) {
     ok(R"({"insert": "c", "documents": [{"_id": 1}]})");
@@ -135,7 +142,8 @@ TEST_F(CrudTest, UpsertSeedsFromQueryAndReportsUpsertedId) {
 }
 
 TEST_F(CrudTest, UpsertWithoutIdGeneratesObjectId) {
-    Bson reply = ok(R"({"update": "c", "updates": [{"q": {"k": 1}, "u": {"k": 1, "v": 2}, "upsert": true}]})");
+    Bson reply = ok(
+        R"({"update": "c", "updates": [{"q": {"k": 1}, "u": {"k": 1, "v": 2}, "upsert": true}]})");
     EXPECT_TRUE(reply.has("upserted.0._id"));
     EXPECT_EQ(find("c", R"({"v": 2})").size(), 1u);
 }
@@ -181,7 +189,8 @@ TEST_F(CrudTest, DeleteLimitMustBeZeroOrOne) {
 
 TEST_F(CrudTest, FindAndModifyReturnsOldOrNewDocument) {
     ok(R"({"insert": "c", "documents": [{"_id": 1, "n": 1}]})");
-    Bson old_doc = ok(R"({"findAndModify": "c", "query": {"_id": 1}, "update": {"$inc": {"n": 1}}})");
+    Bson old_doc =
+        ok(R"({"findAndModify": "c", "query": {"_id": 1}, "update": {"$inc": {"n": 1}}})");
     EXPECT_EQ(old_doc.number("value.n"), 1);
     EXPECT_TRUE(old_doc.boolean("lastErrorObject.updatedExisting"));
     Bson new_doc = ok(R"({"findAndModify": "c", "query": {"_id": 1}, "update": {"$inc": {"n": 1}},
@@ -203,7 +212,8 @@ TEST_F(CrudTest, FindAndModifyUpsertsAndRemoves) {
 }
 
 TEST_F(CrudTest, FindAndModifyRejectsRemoveWithUpdate) {
-    fails(R"({"findAndModify": "c", "query": {}, "remove": true, "update": {"$set": {"a": 1}}})", 9);
+    fails(R"({"findAndModify": "c", "query": {}, "remove": true, "update": {"$set": {"a": 1}}})",
+          9);
     fails(R"({"findAndModify": "c", "query": {}})", 9);
 }
 

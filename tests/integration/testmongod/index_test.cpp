@@ -32,7 +32,9 @@ TEST_F(IndexTest, SameIndexAgainReportsAllIndexesExist) {
 
 TEST_F(IndexTest, ConflictingIndexesAreRejected) {
     ok(R"({"createIndexes": "c", "indexes": [{"key": {"a": 1}, "name": "a_1"}]})");
-    fails(R"({"createIndexes": "c", "indexes": [{"key": {"a": 1}, "name": "a_1", "unique": true}]})", 85);
+    fails(
+        R"({"createIndexes": "c", "indexes": [{"key": {"a": 1}, "name": "a_1", "unique": true}]})",
+        85);
     fails(R"({"createIndexes": "c", "indexes": [{"key": {"b": 1}, "name": "a_1"}]})", 86);
     fails(R"({"createIndexes": "c", "indexes": [{"key": {"a": 1}, "name": "other"}]})", 85);
 }
@@ -43,7 +45,8 @@ TEST_F(IndexTest, UniqueIndexRejectsDuplicateInsert) {
     EXPECT_EQ(reply.number("n"), 1);
     EXPECT_EQ(reply.number("writeErrors.0.code"), 11000);
     EXPECT_EQ(reply.number("writeErrors.0.keyPattern.a"), 1);
-    EXPECT_NE(reply.string("writeErrors.0.errmsg").find("index: a_1 dup key: { a: 1 }"), std::string::npos);
+    EXPECT_NE(reply.string("writeErrors.0.errmsg").find("index: a_1 dup key: { a: 1 }"),
+              std::string::npos);
 }
 
 TEST_F(IndexTest, UniqueIndexTreatsMissingAsNull) {
@@ -74,7 +77,9 @@ TEST_F(IndexTest, SparseAndPartialUniqueIndexesSkipExcludedDocuments) {
 
 TEST_F(IndexTest, BuildingUniqueIndexOverDuplicatesFails) {
     ok(R"({"insert": "c", "documents": [{"a": 1}, {"a": 1}]})");
-    fails(R"({"createIndexes": "c", "indexes": [{"key": {"a": 1}, "name": "a_1", "unique": true}]})", 11000);
+    fails(
+        R"({"createIndexes": "c", "indexes": [{"key": {"a": 1}, "name": "a_1", "unique": true}]})",
+        11000);
     EXPECT_EQ(first_batch(ok(R"({"listIndexes": "c"})")).size(), 1u);
 }
 
@@ -94,12 +99,16 @@ TEST_F(IndexTest, DropIndexesErrors) {
     fails(R"({"dropIndexes": "missing", "index": "*"})", 26);
 }
 
-TEST_F(IndexTest, ListIndexesOfMissingCollectionFails) { fails(R"({"listIndexes": "missing"})", 26); }
+TEST_F(IndexTest, ListIndexesOfMissingCollectionFails) {
+    fails(R"({"listIndexes": "missing"})", 26);
+}
 
 TEST_F(IndexTest, InvalidSpecsAreRejected) {
-    fails(R"({"createIndexes": "c", "indexes": [{"key": {"a": 1}, "name": "a", "bogus": 1}]})", 197);
+    fails(R"({"createIndexes": "c", "indexes": [{"key": {"a": 1}, "name": "a", "bogus": 1}]})",
+          197);
     fails(R"({"createIndexes": "c", "indexes": [{"key": {"a": 1}, "name": "a", "sparse": true,
-                                                  "partialFilterExpression": {"a": 1}}]})", 67);
+                                                  "partialFilterExpression": {"a": 1}}]})",
+          67);
 }
 
 TEST_F(IndexTest, CollModChangesExpireAfterSeconds) {

@@ -18,7 +18,7 @@ using testsupport::Bson;
 using testsupport::CommandResult;
 
 class StorageTest : public ::testing::Test {
-protected:
+  protected:
     static void SetUpTestSuite() {
         server_ = new testsupport::TestServer(testsupport::source_uri_or_start());
     }
