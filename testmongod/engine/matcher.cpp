@@ -348,13 +348,6 @@ bool starts_with_dollar(std::string_view name) {
     return !name.empty() && name[0] == '$';
 }
 
-// {$gt: 1} is an operator document; {$ref: ..., $id: ...} (a DBRef) and {a: 1} are values.
-bool is_operator_document(const Value& value) {
-    if (!value.is_document() || value.doc().empty()) return false;
-    const std::string& first = value.doc().fields().front().name;
-    return starts_with_dollar(first) && first != "$ref" && first != "$id" && first != "$db";
-}
-
 class Parser {
   public:
     explicit Parser(const Variables* variables) : variables_(variables) {}
@@ -611,6 +604,12 @@ class Parser {
 
 NodePtr Parser::parse_expr(const Value& arg) const {
     return std::make_unique<ExprNode>(arg, variables_);
+}
+
+bool is_operator_document(const Value& value) {
+    if (!value.is_document() || value.doc().empty()) return false;
+    const std::string& first = value.doc().fields().front().name;
+    return starts_with_dollar(first) && first != "$ref" && first != "$id" && first != "$db";
 }
 
 Matcher::Matcher(const Document& filter, const Variables* variables)

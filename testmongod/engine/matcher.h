@@ -39,4 +39,7 @@ class Matcher {
     std::unique_ptr<Node> root_;
 };
 
+// {$gt: 1} is an operator document; {a: 1} and a DBRef ({$ref: ..., $id: ...}) are values.
+bool is_operator_document(const Value& value);
+
 }  // namespace tmd

@@ -41,6 +41,12 @@ struct ProjNode {
     }
 };
 
+bool has_computed(const ProjNode& node) {
+    return node.action == Action::kExpression ||
+           std::any_of(node.children.begin(), node.children.end(),
+                       [](const auto& child) { return has_computed(child.second); });
+}
+
 bool is_numeric_or_bool(const Value& v) {
     return v.is_number() || v.type() == BSON_TYPE_BOOL;
 }
@@ -261,7 +267,11 @@ Document Projection::Impl::include(const Document& doc, const ProjNode& node,
     }
     for (const auto& entry : node.children) {
         const ProjNode& child = entry.second;
-        if (child.action == Action::kExpression) {
+        if (child.action == Action::kNone && !doc.get(entry.first) && has_computed(child)) {
+            // {"a.b": <expression>} creates a when the document has none.
+            out.push_back(entry.first,
+                          Value::document(include(Document(), child, root_doc, details, false)));
+        } else if (child.action == Action::kExpression) {
             Value result = child.expression->evaluate(root_doc, Variables());
             if (!is_missing(result)) out.set(entry.first, std::move(result));
         } else if (child.action == Action::kElemMatch) {

@@ -347,10 +347,6 @@ class PullOperator : public FieldOperator {
     Condition condition_;
 };
 
-bool is_operator_document(const Value& v) {
-    return v.is_document() && !v.doc().empty() && v.doc().fields().front().name[0] == '$';
-}
-
 // The manual: a document condition that is not an operator expression is a query on the
 // elements, which must be documents; an operator expression or a regex tests each element as
 // a value; anything else is compared for equality.

@@ -60,6 +60,13 @@ TEST(Projection, IdSubfieldsCanBeProjected) {
               R"({ "_id" : { "x" : 1 } })");
 }
 
+TEST(Projection, ComputedFieldsUseAggregationExpressions) {
+    EXPECT_EQ(projected(R"({"s": {"$add": ["$a", 1]}, "_id": 0})", kDoc), R"({ "s" : 2 })");
+    EXPECT_EQ(projected(R"({"x.y": "$b.c", "_id": 0})", kDoc), R"({ "x" : { "y" : 2 } })");
+    EXPECT_EQ(projected(R"({"a": 1, "n": {"$literal": 0}, "_id": 0})", kDoc),
+              R"({ "a" : 1, "n" : 0 })");
+}
+
 TEST(Projection, MixingInclusionAndExclusionIsAnError) {
     EXPECT_EQ(error_code(R"({"a": 1, "b": 0})"), 31254);
     EXPECT_EQ(error_code(R"({"a": 0, "b": 1})"), 31253);
