@@ -66,14 +66,14 @@ SortOrder::SortOrder(const Document& spec) {
         if (field.name.empty()) {
             throw MongoError(40352, "FieldPath cannot be constructed with empty string");
         }
-        keys_.push_back(Key{field.name, direction_of(field.name, field.value)});
+        keys_.push_back(Key{split_path(field.name), direction_of(field.name, field.value)});
     }
 }
 
 int SortOrder::compare(const Document& a, const Document& b) const {
     for (const auto& key : keys_) {
-        FieldPath path = split_path(key.path);
-        int c = compare_keys(sort_key(a, path, key.direction), sort_key(b, path, key.direction));
+        int c = compare_keys(sort_key(a, key.path, key.direction),
+                             sort_key(b, key.path, key.direction));
         if (c != 0) return c * key.direction;
     }
     return 0;

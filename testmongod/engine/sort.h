@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/path.h"
 #include "engine/value.h"
 
 namespace tmd {
@@ -19,7 +20,7 @@ class SortOrder {
 
   private:
     struct Key {
-        std::string path;
+        FieldPath path;
         int direction;
     };
     std::vector<Key> keys_;
