@@ -14,9 +14,17 @@ namespace tmd {
 
 // ---- Variables ----------------------------------------------------------------------------
 
-Variables::Variables() {
+namespace {
+
+int64_t now_millis() {
     using namespace std::chrono;
-    set_now(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+Variables::Variables() {
+    set_now(now_millis());
 }
 
 Variables::Variables(const Variables& other) {
@@ -270,6 +278,7 @@ class VariableNode : public Expression::Node {
         if (name_ == "REMOVE") return missing_value();
         if (const Value* bound = variables.lookup(name_)) return *bound;
         if (name_ == "ROOT" || name_ == "CURRENT") return Value::document(root);
+        if (name_ == "NOW") return Value::date(now_millis());  // a scope built without NOW
         if (name_ == "CLUSTER_TIME") {
             fail(51144, "Builtin variable '$$CLUSTER_TIME' is not available");
         }
