@@ -13,6 +13,12 @@ size_t OplogEntry::approximate_bytes() const {
            size_of(post_image) + size_of(details);
 }
 
+// The second before startup counts as dropped, so that any time this server has reported (an
+// operationTime, a resume token) is still readable while a time from before it is not.
+Oplog::Oplog(size_t max_bytes)
+    : max_bytes_(max_bytes),
+      dropped_up_to_{static_cast<uint32_t>(std::time(nullptr)) - 1, 0} {}
+
 ClusterTime Oplog::next_time() {
     // Like mongod's logical clock: seconds from the wall clock, an increment within a second.
     auto seconds = static_cast<uint32_t>(std::time(nullptr));

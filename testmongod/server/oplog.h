@@ -53,7 +53,9 @@ struct OplogEntry {
 
 class Oplog {
 public:
-    explicit Oplog(size_t max_bytes) : max_bytes_(max_bytes) {}
+    // History starts when the server does: reading from before that reports history lost, as
+    // mongod does for a point older than its oplog's first entry.
+    explicit Oplog(size_t max_bytes);
 
     // Stamps the entry with the next cluster time and the wall clock, stores it, wakes waiters,
     // and returns its time. Drops the oldest entries beyond max_bytes.
@@ -76,7 +78,7 @@ private:
     size_t bytes_ = 0;
     std::deque<OplogEntry> entries_;
     ClusterTime last_{};
-    ClusterTime dropped_up_to_{};  // newest time of an entry that was dropped
+    ClusterTime dropped_up_to_{};  // newest time of an entry that was dropped (or of server start)
     mutable std::mutex mutex_;
     mutable std::condition_variable grown_;
 };
