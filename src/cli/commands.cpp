@@ -63,7 +63,7 @@ copy::CopyConfig copy_config(const Config& config) {
     result.workers = config.copy_workers;
     result.read_batch_size = config.batch_size;
     result.existing = config.existing;
-    if (config.range_docs > 0) result.min_range_docs = config.range_docs;
+    result.range_docs = config.range_docs;
     return result;
 }
 

@@ -151,8 +151,11 @@ bson::Document InitialCopy::choose_split_points(const catalog::CollectionInfo& i
     mongo::ClientLease client = source_.lease();
     mongo::Collection coll(client.get(), info.db, info.name);
     int64_t count = coll.count_documents();
-    if (count < 2 * config_.min_range_docs) return bson::Document();  // one range
-    SplitPointPicker picker(range_size(count, config_.workers, config_.min_range_docs));
+    int64_t docs_per_range = config_.range_docs > 0
+                                 ? config_.range_docs
+                                 : range_size(count, config_.workers, kMinRangeDocuments);
+    if (count <= docs_per_range) return bson::Document();  // one range
+    SplitPointPicker picker(docs_per_range);
     // _id only, in _id order: the scan reads the _id index, not the documents.
     bson::Document opts(BCON_NEW("projection", "{", "_id", BCON_INT32(1), "}", "sort", "{", "_id",
                                  BCON_INT32(1), "}", "batchSize", BCON_INT32(100000)));

@@ -21,12 +21,14 @@ struct CopyConfig {
     int workers = 4;              // ranges copied at the same time
     int read_batch_size = 10000;  // find batchSize
     ExistingMode existing = ExistingMode::kSkip;
-    int64_t min_range_docs = 100000;  // collections smaller than two ranges are not split
+    int64_t range_docs = 0;  // documents per range; 0: automatic (range_size)
 };
 
 // Write batches: unordered bulk inserts of at most 16 MiB and 100,000 documents.
 inline constexpr size_t kMaxBatchBytes = 16 * 1024 * 1024;
 inline constexpr size_t kMaxBatchDocuments = 100000;
+// Automatic ranges hold at least this many documents: smaller ones cost more than they save.
+inline constexpr int64_t kMinRangeDocuments = 100000;
 
 // Opens a change stream on the source at the run's scope (the database when the run covers one,
 // else the cluster) and returns its resume token and the cluster time read just before it.

@@ -1,0 +1,104 @@
+// Every user-caused failure ends with one line that says what is wrong and what to do, the
+// documented exit code, no stack trace and no password.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "support/mongo_client.h"
+#include "support/server_process.h"
+#include "tributary_process.h"
+
+namespace {
+
+using tributary_test::TributaryProcess;
+
+struct Outcome {
+    int code;
+    std::string output;
+};
+
+Outcome run(std::vector<std::string> args, std::vector<std::string> env = {}) {
+    Outcome outcome;
+    outcome.code = TributaryProcess::run(std::move(args), &outcome.output, std::move(env));
+    return outcome;
+}
+
+void expect_one_line(const Outcome& outcome, int code, const std::string& fragment) {
+    EXPECT_EQ(outcome.code, code) << outcome.output;
+    EXPECT_NE(outcome.output.find(fragment), std::string::npos) << outcome.output;
+    EXPECT_EQ(std::count(outcome.output.begin(), outcome.output.end(), '\n'), 1) << outcome.output;
+    EXPECT_EQ(outcome.output.find("s3cret"), std::string::npos) << outcome.output;
+}
+
+class BadInputTest : public testing::Test {
+  protected:
+    testsupport::TestServer source_ =
+        testsupport::source_uri_or_start({"--version-profile", "4.4"});
+    testsupport::TestServer dest_ = testsupport::dest_uri_or_start({"--version-profile", "7.0"});
+};
+
+TEST_F(BadInputTest, MissingSourceNamesTheFlagAndVariable) {
+    expect_one_line(run({"sync", "--destination", dest_.uri}), 2,
+                    "no source given: pass --source URI or set PRIMARY_MONGO_URI");
+}
+
+TEST_F(BadInputTest, InvalidUriIsAUsageError) {
+    expect_one_line(run({"sync", "--source", "mongodb://alice:s3cret@host:notaport",
+                         "--destination", dest_.uri}),
+                    2, "the source URI is not valid");
+}
+
+TEST_F(BadInputTest, UnreachableHostExitsWithConnectCode) {
+    expect_one_line(run({"sync", "--source", source_.uri, "--destination",
+                         "mongodb://bob:s3cret@127.0.0.1:1/?serverSelectionTimeoutMS=300"}),
+                    3, "cannot connect to the destination (mongodb://bob:***@127.0.0.1:1");
+}
+
+TEST_F(BadInputTest, UnknownFlagIsAUsageError) {
+    Outcome outcome = run({"sync", "--sauce", "x"});
+    EXPECT_EQ(outcome.code, 2) << outcome.output;
+    EXPECT_NE(outcome.output.find("--sauce"), std::string::npos) << outcome.output;
+}
+
+TEST_F(BadInputTest, BadFlagValueNamesTheAcceptedValues) {
+    expect_one_line(
+        run({"sync", "--source", source_.uri, "--destination", dest_.uri, "--existing", "merge"}),
+        2, "--existing must be one of skip|drop|fail, not 'merge'");
+}
+
+TEST_F(BadInputTest, BadLoggingLevelFromTheEnvironment) {
+    expect_one_line(run({"sync"}, {"LOGGING_LEVEL=LOUD"}), 2,
+                    "log level 'LOUD' is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL");
+}
+
+TEST_F(BadInputTest, MissingDatabaseIsNamed) {
+    std::string db = testsupport::unique_name("absent");
+    expect_one_line(run({"sync", "--source", source_.uri, "--destination", dest_.uri, "--db", db}),
+                    2, "database '" + db + "' does not exist on the source");
+}
+
+TEST_F(BadInputTest, ConflictingStateOptions) {
+    expect_one_line(run({"sync", "--source", source_.uri, "--destination", dest_.uri, "--state-db",
+                         "x", "--state-file", "/tmp/y"}),
+                    2, "--state-db and --state-file are mutually exclusive");
+}
+
+TEST_F(BadInputTest, SameDeploymentIsRefused) {
+    expect_one_line(run({"sync", "--source", source_.uri, "--destination", source_.uri}), 2,
+                    "source and destination are the same deployment");
+}
+
+TEST_F(BadInputTest, MissingConfigFile) {
+    expect_one_line(run({"sync", "--config", "/nonexistent/tributary.yaml"}), 2,
+                    "config file '/nonexistent/tributary.yaml' does not exist");
+}
+
+TEST_F(BadInputTest, EnvironmentSuppliesTheUris) {
+    // The original script's variables alone are enough to reach the database check.
+    std::string db = testsupport::unique_name("absent");
+    expect_one_line(run({"sync"}, {"PRIMARY_MONGO_URI=" + source_.uri,
+                                   "SECONDARY_MONGO_URI=" + dest_.uri, "DATABASE_NAME=" + db}),
+                    2, "database '" + db + "' does not exist on the source");
+}
+
+}  // namespace
