@@ -5,6 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "catalog/namespace_filter.h"
+#include "copy/initial_copy.h"
+#include "copy/range_copy.h"
+#include "mongo/client.h"
 #include "support/mongo_client.h"
 #include "support/server_process.h"
 #include "tributary_process.h"
@@ -244,6 +248,36 @@ TEST_F(CopyTest, ExistingFailStopsBeforeCopyingAnything) {
               std::string::npos)
         << log;
     EXPECT_TRUE(raw_documents(dest_client_, db_, "other").empty());
+}
+
+TEST_F(CopyTest, RedoneRangeReplacesDocumentsAlreadyCopied) {
+    // A range interrupted by a crash is copied again: documents it had already inserted are
+    // replaced by _id instead of failing the copy with duplicate keys.
+    ASSERT_TRUE(
+        dest_client_
+            .run_command(db_, R"({"insert": "redo", "documents": [{"_id": 1, "v": "old"}]})")
+            .ok);
+    tributary::mongo::Uri uri(dest_.uri);
+    tributary::mongo::ClientPool pool(uri, "copy_test");
+    tributary::mongo::ClientLease client = pool.lease();
+    std::vector<tributary::bson::Document> batch;
+    batch.push_back(tributary::bson::Document::from_json(R"({"_id": 1, "v": "new"})"));
+    batch.push_back(tributary::bson::Document::from_json(R"({"_id": 2, "v": "new"})"));
+    tributary::copy::insert_batch(tributary::mongo::Collection(client.get(), db_, "redo"), batch);
+    std::vector<std::string> documents = raw_documents(dest_client_, db_, "redo");
+    ASSERT_EQ(documents.size(), 2u);
+    for (size_t i = 0; i < documents.size(); ++i) {
+        EXPECT_EQ(documents[i], std::string(tributary::bson::bytes(batch[i].view())));
+    }
+}
+
+TEST_F(CopyTest, StartPointIsAResumeTokenAndClusterTime) {
+    tributary::mongo::Uri uri(source_.uri);
+    tributary::mongo::ClientPool pool(uri, "copy_test");
+    tributary::catalog::NamespaceFilter filter({db_}, {}, {}, "__tributary");
+    tributary::checkpoint::StartPoint start = tributary::copy::capture_start_point(pool, filter);
+    EXPECT_FALSE(start.resume_token.empty());
+    EXPECT_FALSE(start.operation_time.is_null());
 }
 
 }  // namespace
