@@ -399,7 +399,7 @@ class Parser {
         if (value.type() == BSON_TYPE_REGEX) {
             return leaf(path, std::make_unique<RegexPredicate>(regex_of(value)), expand);
         }
-        if (!is_operator_document(value)) {
+        if (!is_query_operator_document(value)) {
             return leaf(path, std::make_unique<EqualsPredicate>(value), expand);
         }
         std::vector<NodePtr> children;
@@ -457,7 +457,7 @@ class Parser {
         std::vector<EqualsPredicate> equals;
         std::vector<RegexPredicate> regexes;
         for (const auto& element : arg.array()) {
-            if (is_operator_document(element)) bad_value("cannot nest $ under " + op);
+            if (is_query_operator_document(element)) bad_value("cannot nest $ under " + op);
             if (element.type() == BSON_TYPE_REGEX) {
                 regexes.emplace_back(regex_of(element));
             } else {
@@ -551,7 +551,8 @@ class Parser {
     PredicatePtr parse_elem_match(const Value& arg) const {
         if (!arg.is_document()) bad_value("$elemMatch needs an Object");
         const Document& spec = arg.doc();
-        bool value_form = is_operator_document(arg) && !is_logical(spec.fields().front().name);
+        bool value_form =
+            is_query_operator_document(arg) && !is_logical(spec.fields().front().name);
         NodePtr condition = value_form ? parse_condition("", arg, false) : parse_filter(spec);
         return std::make_unique<ElemMatchPredicate>(std::move(condition), value_form);
     }
@@ -567,7 +568,7 @@ class Parser {
         const Array& items = arg.array();
         if (items.empty()) return std::make_unique<ConstantNode>(false);
         auto is_elem_match = [](const Value& v) {
-            return is_operator_document(v) && v.doc().fields().front().name == "$elemMatch";
+            return is_query_operator_document(v) && v.doc().fields().front().name == "$elemMatch";
         };
         bool elem_matches = is_elem_match(items.front());
         std::vector<NodePtr> children;
@@ -577,7 +578,7 @@ class Parser {
             if (elem_matches) {
                 children.push_back(
                     leaf(path, parse_elem_match(item.doc().fields().front().value), expand));
-            } else if (is_operator_document(item)) {
+            } else if (is_query_operator_document(item)) {
                 bad_value("no $ expressions in $all");
             } else {
                 children.push_back(parse_condition(path, item, expand));
@@ -592,7 +593,7 @@ class Parser {
         }
         if (!arg.is_document()) bad_value("$not needs a regex or a document");
         if (arg.doc().empty()) bad_value("$not cannot be empty");
-        if (!is_operator_document(arg))
+        if (!is_query_operator_document(arg))
             bad_value("unknown operator: " + arg.doc().fields().front().name);
         return parse_condition(path, arg, expand);
     }
@@ -606,7 +607,7 @@ NodePtr Parser::parse_expr(const Value& arg) const {
     return std::make_unique<ExprNode>(arg, variables_);
 }
 
-bool is_operator_document(const Value& value) {
+bool is_query_operator_document(const Value& value) {
     if (!value.is_document() || value.doc().empty()) return false;
     const std::string& first = value.doc().fields().front().name;
     return starts_with_dollar(first) && first != "$ref" && first != "$id" && first != "$db";

@@ -40,6 +40,6 @@ class Matcher {
 };
 
 // {$gt: 1} is an operator document; {a: 1} and a DBRef ({$ref: ..., $id: ...}) are values.
-bool is_operator_document(const Value& value);
+bool is_query_operator_document(const Value& value);
 
 }  // namespace tmd

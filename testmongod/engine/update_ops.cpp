@@ -351,7 +351,7 @@ class PullOperator : public FieldOperator {
 // elements, which must be documents; an operator expression or a regex tests each element as
 // a value; anything else is compared for equality.
 PullOperator::Condition pull_condition(const Value& arg) {
-    if (arg.is_document() && !is_operator_document(arg)) {
+    if (arg.is_document() && !is_query_operator_document(arg)) {
         auto matcher = std::make_shared<Matcher>(arg.doc());
         return [matcher](const Value& e) { return e.is_document() && matcher->matches(e.doc()); };
     }
