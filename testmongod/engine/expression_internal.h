@@ -86,7 +86,7 @@ int numeric_width(bson_type_t type);
 class NumericFold {
   public:
     explicit NumericFold(bool multiply);
-    void take(const Value& number);
+    void take(const Value& number, bool negate = false);
     Value result() const;
     bool has_decimal() const { return widest_ == 3; }
     long double real() const { return real_; }

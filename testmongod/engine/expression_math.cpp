@@ -102,14 +102,17 @@ int numeric_width(bson_type_t type) {
 NumericFold::NumericFold(bool multiply)
     : multiply_(multiply), integer_(multiply ? 1 : 0), real_(multiply ? 1 : 0) {}
 
-void NumericFold::take(const Value& v) {
+void NumericFold::take(const Value& v, bool negate) {
     widest_ = std::max(widest_, numeric_width(v.type()));
     if (widest_ <= 1 && !overflow_) {
         int64_t x = v.as_int64();
-        overflow_ = multiply_ ? __builtin_mul_overflow(integer_, x, &integer_)
-                              : __builtin_add_overflow(integer_, x, &integer_);
+        if (negate) overflow_ = __builtin_sub_overflow(int64_t(0), x, &x);
+        if (!overflow_) {
+            overflow_ = multiply_ ? __builtin_mul_overflow(integer_, x, &integer_)
+                                  : __builtin_add_overflow(integer_, x, &integer_);
+        }
     }
-    long double x = to_long_double(v);
+    long double x = negate ? -to_long_double(v) : to_long_double(v);
     real_ = multiply_ ? real_ * x : real_ + x;
 }
 
@@ -173,19 +176,7 @@ Value subtract(const std::vector<Value>& args) {
     }
     NumericFold difference(false);
     difference.take(a);
-    if (b.type() == BSON_TYPE_INT64 && std::get<int64_t>(b.payload()) == INT64_MIN) {
-        difference.take(Value::dbl(-static_cast<double>(INT64_MIN)));
-    } else if (b.type() == BSON_TYPE_INT32 || b.type() == BSON_TYPE_INT64) {
-        Value negated = b.type() == BSON_TYPE_INT32 ? Value::int64(-int64_t(b.as_int32()))
-                                                    : Value::int64(-std::get<int64_t>(b.payload()));
-        // Keep int32 - int32 an int32 when it fits.
-        difference.take(b.type() == BSON_TYPE_INT32 && negated.as_int64() <= INT32_MAX
-                            ? Value::int32(static_cast<int32_t>(negated.as_int64()))
-                            : negated);
-    } else {
-        difference.take(b.type() == BSON_TYPE_DOUBLE ? Value::dbl(-b.as_double())
-                                                     : decimal_from(-to_long_double(b)));
-    }
+    difference.take(b, /*negate=*/true);
     return difference.result();
 }
 

@@ -153,6 +153,13 @@ TEST(ExpressionArithmetic, SubtractDatesGivesMillisecondsAsLong) {
                  BSON_TYPE_INT64);
 }
 
+TEST(ExpressionArithmetic, SubtractKeepsIntegerTypesWhenTheResultFits) {
+    expect_value(eval(R"({"$subtract": [-1, -2147483648]})"), "2147483647", BSON_TYPE_INT32);
+    expect_value(eval(R"({"$subtract": [5, 7]})"), "-2", BSON_TYPE_INT32);
+    expect_value(eval(R"({"$subtract": [-2147483648, 1]})"), "-2147483649", BSON_TYPE_INT64);
+    expect_value(eval(R"({"$subtract": [1.5, 1]})"), "0.5", BSON_TYPE_DOUBLE);
+}
+
 TEST(ExpressionArithmetic, SubtractRejectsStrings) {
     EXPECT_EQ(eval_error(R"({"$subtract": ["a", 1]})"), 16556);
 }
