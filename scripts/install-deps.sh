@@ -10,7 +10,7 @@ packages=(
   libcpp-httplib-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev zlib1g-dev libsnappy-dev libzstd-dev
-  clang clang-format
+  clang clang-format libclang-rt-14-dev
 )
 
 missing=()
