@@ -471,7 +471,7 @@ void Update::Impl::apply_operators(Document& doc, bool inserting,
 void Update::Impl::apply_replacement(Document& doc) const {
     const Value* id = doc.get("_id");
     const Value* new_id = replacement.get("_id");
-    if (id && new_id && compare_values(*id, *new_id) != 0) check_id_unchanged(id, replacement);
+    if (new_id) check_id_unchanged(id, replacement);
     Document result;
     if (id || new_id) result.push_back("_id", id ? *id : *new_id);
     for (const auto& field : replacement.fields()) {
