@@ -44,7 +44,8 @@ public:
     bson_t* get() { return bson_; }
     const bson_t* get() const { return bson_; }
     bool empty() const { return bson_count_keys(bson_) == 0; }
-    bool has(const char* key) const { return bson_has_field(bson_, key); }
+    // Exact key lookups: field names may contain dots (bson_has_field would follow them).
+    bool has(const char* key) const { return find(key).has_value(); }
     std::optional<bson_iter_t> find(const char* key) const;
     bson_iter_t at(const char* key) const;  // throws TestFailure when missing
     std::string json() const;

@@ -43,6 +43,10 @@ struct Event {
 class ClientEntity {
 public:
     ClientEntity(const std::string& base_uri, const Doc& spec);
+    // Detaches the callbacks first: destroying a client sends endSessions.
+    ~ClientEntity() { mongoc_client_set_apm_callbacks(client_.get(), nullptr, nullptr); }
+    ClientEntity(const ClientEntity&) = delete;
+    ClientEntity& operator=(const ClientEntity&) = delete;
     mongoc_client_t* get() { return client_.get(); }
     const std::vector<Event>& events() const { return events_; }
     // Pauses recording, e.g. while the runner configures a fail point through this client.

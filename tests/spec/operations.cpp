@@ -130,12 +130,19 @@ int64_t count_of(const bson_t* reply, const char* key) {
     return bson_iter_init_find(&it, reply, key) ? bson_iter_as_int64(&it) : 0;
 }
 
+// insert_many replies with the CRUD name, bulk operations with the legacy one.
+int64_t inserted_count(const bson_t* reply) {
+    bson_iter_t it;
+    return bson_iter_init_find(&it, reply, "insertedCount") ? bson_iter_as_int64(&it)
+                                                              : count_of(reply, "nInserted");
+}
+
 // libmongoc's bulk reply (nInserted, upserted: [{index, _id}], ...) as a CRUD BulkWriteResult.
 // insertedIds is left out: libmongoc does not report generated ids (tests accept its absence).
 Value bulk_write_result(const bson_t* reply) {
     Doc result;
     bson_append_int64(result.get(), "deletedCount", -1, count_of(reply, "nRemoved"));
-    bson_append_int64(result.get(), "insertedCount", -1, count_of(reply, "nInserted"));
+    bson_append_int64(result.get(), "insertedCount", -1, inserted_count(reply));
     bson_append_int64(result.get(), "matchedCount", -1, count_of(reply, "nMatched"));
     bson_append_int64(result.get(), "modifiedCount", -1, count_of(reply, "nModified"));
     bson_append_int64(result.get(), "upsertedCount", -1, count_of(reply, "nUpserted"));
@@ -173,7 +180,9 @@ OpResult op_find(RunContext&, mongoc_collection_t* coll, Args& args) {
 OpResult op_find_one(RunContext&, mongoc_collection_t* coll, Args& args) {
     Doc filter = args.doc("filter");
     Doc opts = args.opts();
+    // CRUD spec findOne: a find of one document in a single batch.
     BSON_APPEND_INT64(opts.get(), "limit", 1);
+    BSON_APPEND_BOOL(opts.get(), "singleBatch", true);
     auto docs = drain(mongoc_collection_find_with_opts(coll, filter.get(), opts.get(), nullptr));
     if (docs.empty()) return scalar(Value::of_null());
     return document(docs.front().get());

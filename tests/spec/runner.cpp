@@ -149,7 +149,7 @@ void check_error(const Doc& expected, const OperationError& error, Matcher& matc
         Doc holder;
         bson_append_document(holder.get(), "v", 1, source.get());
         bson_iter_t actual = holder.at("v");
-        matcher.match(*response, &actual, Root::kYes, "errorResponse");
+        matcher.match(*response, &actual, Root::kYes, "errorResponse " + source.json());
     }
 }
 
