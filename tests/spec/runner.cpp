@@ -218,7 +218,7 @@ void check_event(const Doc& expected_event, const Event& actual, Matcher& matche
             Doc holder;
             bson_append_document(holder.get(), "v", 1, actual.body.get());
             bson_iter_t body = holder.at("v");
-            matcher.match(value, &body, Root::kYes, what + "." + field);
+            matcher.match(value, &body, Root::kYes, what + "." + field + " " + actual.body.json());
         } else if (field == "commandName" || field == "databaseName") {
             const std::string& got = field == "commandName" ? actual.command_name
                                                             : actual.database_name;
