@@ -349,29 +349,36 @@ private:
     Document ambiguous_;
 };
 
-// ---- Event fields. ----
+// ---- Event fields, written straight to BSON: events are built for every write a stream sees. ----
 
-Value document_value(const StoredDoc& doc) {
-    return doc ? Value::document(Document::from_bytes(reinterpret_cast<const uint8_t*>(doc->data()),
-                                                      doc->size()))
-               : Value::null();
+void append_stored(bson_t* out, const char* key, const StoredDoc& doc) {
+    if (!doc) {
+        BSON_APPEND_NULL(out, key);
+        return;
+    }
+    bson_t view = view_of(doc);
+    BSON_APPEND_DOCUMENT(out, key, &view);
+}
+
+void append_document(bson_t* out, const char* key, const Document& doc) {
+    bson_t child;
+    BSON_APPEND_DOCUMENT_BEGIN(out, key, &child);
+    doc.append_to(&child);
+    bson_append_document_end(out, &child);
 }
 
 Document details_of(const OplogEntry& entry) {
-    Value details = document_value(entry.details);
-    return details.is_document() ? details.doc() : Document();
+    if (!entry.details) return Document();
+    return Document::from_bytes(reinterpret_cast<const uint8_t*>(entry.details->data()),
+                                entry.details->size());
 }
 
-Value uuid_value(const CollectionUuid& uuid) {
-    return Value(BSON_TYPE_BINARY,
-                 Binary{BSON_SUBTYPE_UUID, std::string(uuid.begin(), uuid.end())});
-}
-
-Value namespace_value(const OplogEntry& entry) {
-    Document ns;
-    ns.push_back("db", Value::string(entry.db));
-    if (!entry.coll.empty()) ns.push_back("coll", Value::string(entry.coll));
-    return Value::document(std::move(ns));
+void append_namespace(bson_t* out, const OplogEntry& entry) {
+    bson_t ns;
+    BSON_APPEND_DOCUMENT_BEGIN(out, "ns", &ns);
+    BSON_APPEND_UTF8(&ns, "db", entry.db.c_str());
+    if (!entry.coll.empty()) BSON_APPEND_UTF8(&ns, "coll", entry.coll.c_str());
+    bson_append_document_end(out, &ns);
 }
 
 Value rename_target(const OplogEntry& entry) {
@@ -414,12 +421,23 @@ bool has_operation_description(ChangeKind kind) {
            kind != ChangeKind::DropDatabase;
 }
 
-void append_head(Document& event, const ResumeToken& token, std::string_view type,
-                 const OplogEntry& entry) {
-    event.push_back("_id", Value::document(token.to_document()));
-    event.push_back("operationType", Value::string(std::string(type)));
-    event.push_back("clusterTime", Value::timestamp(entry.time.t, entry.time.i));
+void append_head(bson_t* out, const ResumeToken& token, const char* type,
+                 const OplogEntry& entry, const EventFormat& format) {
+    bson_t id;
+    BSON_APPEND_DOCUMENT_BEGIN(out, "_id", &id);
+    BSON_APPEND_UTF8(&id, "_data", token.to_hex().c_str());
+    bson_append_document_end(out, &id);
+    BSON_APPEND_UTF8(out, "operationType", type);
+    BSON_APPEND_TIMESTAMP(out, "clusterTime", entry.time.t, entry.time.i);
+    bool has_uuid = entry.uuid && entry.kind != ChangeKind::DropDatabase;
+    if (format.show_expanded_events && has_uuid && std::strcmp(type, "invalidate") != 0) {
+        BSON_APPEND_BINARY(out, "collectionUUID", BSON_SUBTYPE_UUID, entry.uuid->data(),
+                           static_cast<uint32_t>(entry.uuid->size()));
+    }
+    if (format.wall_time) BSON_APPEND_DATE_TIME(out, "wallTime", entry.wall_time_ms);
 }
+
+Document to_document(const bson_t* bson) { return Document::from_bson(*bson); }
 
 }  // namespace
 
@@ -454,38 +472,44 @@ ResumeToken event_token(const OplogEntry& entry, const EventFormat& format) {
     return ResumeToken::event(entry.time, format.token_version);
 }
 
-Document make_change_event(const OplogEntry& entry, const EventFormat& format) {
-    Document event;
+void append_change_event(const OplogEntry& entry, const EventFormat& format, bson_t* event) {
     // mongod adds the rename target while decoding the oplog entry, before the _id.
-    if (entry.kind == ChangeKind::Rename) event.push_back("to", rename_target(entry));
-    append_head(event, event_token(entry, format), operation_type(entry.kind), entry);
-    if (format.show_expanded_events && entry.uuid && entry.kind != ChangeKind::DropDatabase) {
-        event.push_back("collectionUUID", uuid_value(*entry.uuid));
-    }
-    if (format.wall_time) event.push_back("wallTime", Value::date(entry.wall_time_ms));
+    if (entry.kind == ChangeKind::Rename) rename_target(entry).append_to(event, "to");
+    append_head(event, event_token(entry, format), std::string(operation_type(entry.kind)).c_str(),
+                entry, format);
     if (entry.kind == ChangeKind::Insert || entry.kind == ChangeKind::Replace) {
-        event.push_back("fullDocument", document_value(entry.post_image));
+        append_stored(event, "fullDocument", entry.post_image);
     }
-    event.push_back("ns", namespace_value(entry));
-    if (is_document_change(entry.kind)) {
-        event.push_back("documentKey", document_value(entry.document_key));
-    }
+    append_namespace(event, entry);
+    if (is_document_change(entry.kind)) append_stored(event, "documentKey", entry.document_key);
     if (format.show_expanded_events && has_operation_description(entry.kind)) {
-        event.push_back("operationDescription", Value::document(operation_description(entry)));
+        append_document(event, "operationDescription", operation_description(entry));
     }
     if (entry.kind == ChangeKind::Update) {
-        event.push_back("updateDescription",
-                        Value::document(describe_update(entry.pre_image, entry.post_image, format)));
+        append_document(event, "updateDescription",
+                        describe_update(entry.pre_image, entry.post_image, format));
     }
-    return event;
+}
+
+void append_invalidate_event(const OplogEntry& cause, const EventFormat& format, bson_t* event) {
+    append_head(event, ResumeToken::event(cause.time, format.token_version, true), "invalidate",
+                cause, format);
+}
+
+Document make_change_event(const OplogEntry& entry, const EventFormat& format) {
+    bson_t event = BSON_INITIALIZER;
+    append_change_event(entry, format, &event);
+    Document document = to_document(&event);
+    bson_destroy(&event);
+    return document;
 }
 
 Document make_invalidate_event(const OplogEntry& cause, const EventFormat& format) {
-    Document event;
-    append_head(event, ResumeToken::event(cause.time, format.token_version, true), "invalidate",
-                cause);
-    if (format.wall_time) event.push_back("wallTime", Value::date(cause.wall_time_ms));
-    return event;
+    bson_t event = BSON_INITIALIZER;
+    append_invalidate_event(cause, format, &event);
+    Document document = to_document(&event);
+    bson_destroy(&event);
+    return document;
 }
 
 Document describe_update(const StoredDoc& pre, const StoredDoc& post, const EventFormat& format) {

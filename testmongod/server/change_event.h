@@ -28,11 +28,14 @@ bool is_document_change(ChangeKind kind);
 
 ResumeToken event_token(const OplogEntry& entry, const EventFormat& format);
 
-// The event for an entry, in mongod's field order: [to] _id operationType clusterTime
-// [collectionUUID] [wallTime] [fullDocument] ns [documentKey] [operationDescription]
-// [updateDescription]. Post-image lookups and pre-images are appended by the stream.
-Document make_change_event(const OplogEntry& entry, const EventFormat& format);
+// Appends the event for an entry to an initialised bson_t, in mongod's field order: [to] _id
+// operationType clusterTime [collectionUUID] [wallTime] [fullDocument] ns [documentKey]
+// [operationDescription] [updateDescription]. The stream appends pre/post images after these.
+void append_change_event(const OplogEntry& entry, const EventFormat& format, bson_t* event);
 // The invalidate event that follows `cause` (drop, rename or dropDatabase) in a stream it ends.
+void append_invalidate_event(const OplogEntry& cause, const EventFormat& format, bson_t* event);
+// The same events as Documents.
+Document make_change_event(const OplogEntry& entry, const EventFormat& format);
 Document make_invalidate_event(const OplogEntry& cause, const EventFormat& format);
 
 // updateDescription {updatedFields, removedFields[, truncatedArrays][, disambiguatedPaths]} of

@@ -292,18 +292,6 @@ bool invalidates(const StreamSpec& spec, ChangeKind kind) {
 
 // ---- The cursor. ----
 
-Value stored_value(const StoredDoc& doc) {
-    if (!doc) return Value::null();
-    return Value::document(
-        Document::from_bytes(reinterpret_cast<const uint8_t*>(doc->data()), doc->size()));
-}
-
-struct StreamEvent {
-    ResumeToken token;
-    std::optional<Document> document;  // empty when the stream's stages filtered it out
-    bool invalidate = false;
-};
-
 class ChangeStreamCursor : public Cursor {
 public:
     ChangeStreamCursor(ServerState& server, StreamSpec spec, EventFormat format,
@@ -319,7 +307,7 @@ public:
     void append_cursor_fields(bson_t* cursor) override {
         bson_t token;
         BSON_APPEND_DOCUMENT_BEGIN(cursor, "postBatchResumeToken", &token);
-        position_.to_document().append_to(&token);
+        BSON_APPEND_UTF8(&token, "_data", position_.to_hex().c_str());
         bson_append_document_end(cursor, &token);
     }
     bool await_data() const override { return true; }
@@ -332,15 +320,23 @@ private:
         int64_t count = 0;
         size_t bytes = 0;
         bool full() const { return (limit > 0 && count >= limit) || bytes >= kMaxBatchBytes; }
+        void append(const bson_t* event) {
+            std::string key = std::to_string(count++);
+            bson_append_document(array, key.c_str(), static_cast<int>(key.size()), event);
+            bytes += event->len;
+        }
     };
+    enum class Scan { Caught, Full, Invalidated };
 
-    // Appends the events of entries after position_ until the batch is full or the oplog is
-    // exhausted. Returns whether the stream was invalidated; sets *scanned to the newest entry
-    // time looked at.
-    bool scan(Batch& batch, ClusterTime* scanned);
-    std::vector<StreamEvent> events_of(const OplogEntry& entry);
-    std::optional<Document> apply_stages(Document event, const ResumeToken& token);
-    void add_images(const OplogEntry& entry, Document& event);
+    // Appends the events of entries after position_ until the batch is full, the oplog is
+    // exhausted or the stream is invalidated. Sets *scanned to the newest entry time looked at.
+    Scan scan(Batch& batch, ClusterTime* scanned);
+    // Returns Full, or whether the entry's events left position_ past it (Caught) or ended the
+    // stream (Invalidated).
+    Scan deliver(const OplogEntry& entry, Batch& batch);
+    // Builds one event, runs the stream's stages and appends it; false when filtered out.
+    bool emit(bson_t* event, const ResumeToken& token, Batch& batch);
+    void add_images(const OplogEntry& entry, bson_t* event);
     bool pre_and_post_images_enabled(const OplogEntry& entry);
     StoredDoc current_document(const OplogEntry& entry);
 
@@ -356,14 +352,16 @@ bool ChangeStreamCursor::next_batch(int64_t batch_size, int64_t await_ms, bson_t
     Batch batch{batch_array, batch_size};
     while (true) {
         ClusterTime scanned = time_before(position_.time);
-        if (scan(batch, &scanned)) return true;
-        if (batch.count > 0 || std::chrono::steady_clock::now() >= deadline) return false;
+        Scan result = scan(batch, &scanned);
+        if (result == Scan::Invalidated) return true;
+        if (batch.count > 0 || result == Scan::Full) return false;
+        if (std::chrono::steady_clock::now() >= deadline) return false;
         server_.oplog().wait_for_newer(scanned, deadline);
     }
 }
 
-bool ChangeStreamCursor::scan(Batch& batch, ClusterTime* scanned) {
-    while (!batch.full()) {
+ChangeStreamCursor::Scan ChangeStreamCursor::scan(Batch& batch, ClusterTime* scanned) {
+    while (true) {
         bool history_lost = false;
         auto entries =
             server_.oplog().read_after(time_before(position_.time), kEntriesPerRead, &history_lost);
@@ -373,61 +371,60 @@ bool ChangeStreamCursor::scan(Batch& batch, ClusterTime* scanned) {
                              "no longer be in the oplog.");
         }
         for (const OplogEntry& entry : entries) {
-            bool delivered = false;
-            for (StreamEvent& event : events_of(entry)) {
-                if (event.token <= position_) continue;
-                if (event.document) {
-                    if (batch.full()) return false;
-                    std::string bytes = event.document->to_bytes();
-                    bson_t view;
-                    bson_init_static(&view, reinterpret_cast<const uint8_t*>(bytes.data()),
-                                     bytes.size());
-                    std::string key = std::to_string(batch.count++);
-                    bson_append_document(batch.array, key.c_str(), -1, &view);
-                    batch.bytes += bytes.size();
-                    delivered = true;
-                }
-                position_ = event.token;
-                if (event.invalidate) return true;
-            }
-            // An entry without a delivered event moves the high-water mark past it.
-            auto past = ResumeToken::high_water_mark_at(time_after(entry.time), format_.token_version);
-            if (!delivered && position_ < past) position_ = past;
+            Scan result = deliver(entry, batch);
+            if (result != Scan::Caught) return result;
             *scanned = entry.time;
         }
-        if (entries.size() < kEntriesPerRead) return false;
+        if (entries.size() < kEntriesPerRead) return Scan::Caught;
     }
-    return false;
 }
 
-std::vector<StreamEvent> ChangeStreamCursor::events_of(const OplogEntry& entry) {
-    std::vector<StreamEvent> events;
-    if (!in_scope(spec_, entry)) return events;
-    if (is_expanded_event(entry.kind) && !spec_.show_expanded_events) return events;
-    Document event = make_change_event(entry, format_);
-    add_images(entry, event);
+ChangeStreamCursor::Scan ChangeStreamCursor::deliver(const OplogEntry& entry, Batch& batch) {
+    bool delivered = false;
+    bool visible = in_scope(spec_, entry) &&
+                   (spec_.show_expanded_events || !is_expanded_event(entry.kind));
     ResumeToken token = event_token(entry, format_);
-    events.push_back({token, apply_stages(std::move(event), token), false});
-    if (invalidates(spec_, entry.kind)) {
-        ResumeToken invalidate_token = ResumeToken::event(entry.time, format_.token_version, true);
-        events.push_back({invalidate_token,
-                          apply_stages(make_invalidate_event(entry, format_), invalidate_token),
-                          true});
+    if (visible && position_ < token) {
+        if (batch.full()) return Scan::Full;
+        bson_t event = BSON_INITIALIZER;
+        append_change_event(entry, format_, &event);
+        add_images(entry, &event);
+        delivered = emit(&event, token, batch);
+        position_ = token;
     }
-    return events;
+    if (visible && invalidates(spec_, entry.kind)) {
+        ResumeToken invalidate = ResumeToken::event(entry.time, format_.token_version, true);
+        if (position_ < invalidate) {
+            if (batch.full()) return Scan::Full;
+            bson_t event = BSON_INITIALIZER;
+            append_invalidate_event(entry, format_, &event);
+            emit(&event, invalidate, batch);
+            position_ = invalidate;
+            return Scan::Invalidated;
+        }
+    }
+    // An entry without a delivered event moves the high-water mark past it.
+    auto past = ResumeToken::high_water_mark_at(time_after(entry.time), format_.token_version);
+    if (!delivered && position_ < past) position_ = past;
+    return Scan::Caught;
 }
 
-// Runs the stream's own stages over one event; the event's _id must come out unchanged, as
-// mongod checks (PlanExecutorPipeline::_validateChangeStreamsResumeToken).
-std::optional<Document> ChangeStreamCursor::apply_stages(Document event, const ResumeToken& token) {
-    if (!stages_) return event;
+// Runs the stream's own stages over one event (taking ownership of it); the event's _id must
+// come out unchanged, as mongod checks (PlanExecutorPipeline::_validateChangeStreamsResumeToken).
+bool ChangeStreamCursor::emit(bson_t* event, const ResumeToken& token, Batch& batch) {
+    if (!stages_) {
+        batch.append(event);
+        bson_destroy(event);
+        return true;
+    }
     std::vector<Document> input;
-    input.push_back(std::move(event));
+    input.push_back(Document::from_bson(*event));
+    bson_destroy(event);
     std::vector<Document> output = stages_->run(std::move(input));
-    if (output.empty()) return std::nullopt;
+    if (output.empty()) return false;
     Value expected = Value::document(token.to_document());
     const Value* id = output.front().get("_id");
-    if (!id || !values_equal(*id, expected) || !id->is_document()) {
+    if (!id || !id->is_document() || !values_equal(*id, expected)) {
         Document found;
         if (id) found.push_back("_id", *id);
         throw MongoError(code::ChangeStreamFatalError,
@@ -438,12 +435,32 @@ std::optional<Document> ChangeStreamCursor::apply_stages(Document event, const R
                          "Expected: { _id: " + expected.to_json() + " } but found: " +
                              (id ? found.to_json() : "{}"));
     }
-    return std::move(output.front());
+    bson_t result = BSON_INITIALIZER;
+    output.front().append_to(&result);
+    batch.append(&result);
+    bson_destroy(&result);
+    return true;
+}
+
+std::string json_of(const bson_t* event) {
+    char* json = bson_as_relaxed_extended_json(event, nullptr);
+    std::string text = json ? json : "";
+    bson_free(json);
+    return text;
+}
+
+void append_image(bson_t* event, const char* field, bool available, const StoredDoc& image) {
+    if (!available || !image) {
+        BSON_APPEND_NULL(event, field);
+        return;
+    }
+    bson_t view = view_of(image);
+    BSON_APPEND_DOCUMENT(event, field, &view);
 }
 
 // fullDocumentBeforeChange, then fullDocument for updates, appended in the order mongod's
 // AddPreImage and AddPostImage stages add them.
-void ChangeStreamCursor::add_images(const OplogEntry& entry, Document& event) {
+void ChangeStreamCursor::add_images(const OplogEntry& entry, bson_t* event) {
     bool has_pre_image = entry.kind == ChangeKind::Update || entry.kind == ChangeKind::Replace ||
                          entry.kind == ChangeKind::Delete;
     if (has_pre_image && spec_.before_change != ImageMode::Off) {
@@ -452,23 +469,23 @@ void ChangeStreamCursor::add_images(const OplogEntry& entry, Document& event) {
             throw MongoError(kNoMatchingDocument,
                              "Change stream was configured to require a pre-image for all "
                              "update, delete and replace events, but the pre-image was not found "
-                             "for event: " + event.to_json());
+                             "for event: " + json_of(event));
         }
-        event.push_back("fullDocumentBeforeChange",
-                        available ? stored_value(entry.pre_image) : Value::null());
+        append_image(event, "fullDocumentBeforeChange", available, entry.pre_image);
     }
     if (entry.kind != ChangeKind::Update || spec_.full_document == ImageMode::Off) return;
     if (spec_.full_document == ImageMode::UpdateLookup) {
-        event.push_back("fullDocument", stored_value(current_document(entry)));
+        StoredDoc current = current_document(entry);
+        append_image(event, "fullDocument", current != nullptr, current);
         return;
     }
     bool available = entry.post_image && pre_and_post_images_enabled(entry);
     if (!available && spec_.full_document == ImageMode::Required) {
         throw MongoError(kNoMatchingDocument,
                          "Change stream was configured to require a post-image for all update "
-                         "events, but the post-image was not found for event: " + event.to_json());
+                         "events, but the post-image was not found for event: " + json_of(event));
     }
-    event.push_back("fullDocument", available ? stored_value(entry.post_image) : Value::null());
+    append_image(event, "fullDocument", available, entry.post_image);
 }
 
 // The collection option changeStreamPreAndPostImages: {enabled: true} (6.0+), read from the
@@ -486,14 +503,15 @@ bool ChangeStreamCursor::pre_and_post_images_enabled(const OplogEntry& entry) {
 // updateLookup: the document with the event's _id as it is now, or none if it is gone.
 StoredDoc ChangeStreamCursor::current_document(const OplogEntry& entry) {
     if (!entry.document_key) return nullptr;
-    Document key = stored_value(entry.document_key).doc();
-    const Value* id = key.get("_id");
-    if (!id) return nullptr;
+    bson_t key = view_of(entry.document_key);
+    bson_iter_t iter;
+    if (!bson_iter_init_find(&iter, &key, "_id")) return nullptr;
+    Value id = Value::from_iter(iter);
     Catalog& catalog = server_.catalog();
     std::shared_lock lock(catalog.mutex());
     Collection* coll = catalog.find(entry.db, entry.coll);
     if (!coll || coll->is_view()) return nullptr;
-    auto found = coll->id_index().find(*id);
+    auto found = coll->id_index().find(id);
     if (found == coll->id_index().end()) return nullptr;
     const Record* record = coll->find_record(found->second);
     return record ? record->doc : nullptr;

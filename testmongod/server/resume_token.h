@@ -5,6 +5,7 @@
 #include <compare>
 #include <cstdint>
 #include <string>
+#include <tuple>
 
 #include "engine/value.h"
 #include "server/oplog.h"
@@ -37,11 +38,18 @@ struct ResumeToken {
     // MongoError as mongod does for a wrong shape (40647) or undecodable data.
     static ResumeToken from_value(const Value& value);
 
+    // The order of to_hex(): time, version, type (high-water mark first), txnOpIndex,
+    // fromInvalidate.
     friend std::strong_ordering operator<=>(const ResumeToken& a, const ResumeToken& b) {
-        return a.to_hex() <=> b.to_hex();
+        return a.sort_key() <=> b.sort_key();
     }
     friend bool operator==(const ResumeToken& a, const ResumeToken& b) {
-        return a.to_hex() == b.to_hex();
+        return a.sort_key() == b.sort_key();
+    }
+
+private:
+    std::tuple<uint64_t, uint8_t, bool, uint32_t, bool> sort_key() const {
+        return {time.packed(), version, !high_water_mark, txn_op_index, from_invalidate};
     }
 };
 
