@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "engine/accumulator.h"
+#include "engine/granularity.h"
 #include "engine/pipeline_internal.h"
 
 namespace tmd::agg {
@@ -139,10 +140,10 @@ Expression parse_group_by(const Value& spec, int code, const std::string& stage,
     bool expression =
         spec.is_document() && !spec.doc().empty() && spec.doc().fields().front().name[0] == '$';
     if (!path && !expression) {
-        fail(code, "The " + stage +
-                       " 'groupBy' field must be defined as a $-prefixed path or an expression, "
-                       "but found: " +
-                       spec.to_json() + ".");
+        // mongod's wording differs slightly between the two stages.
+        std::string what = stage == "$bucketAuto" ? "an expression object" : "an expression";
+        fail(code, "The " + stage + " 'groupBy' field must be defined as a $-prefixed path or " +
+                       what + ", but found: " + spec.to_json() + ".");
     }
     return parse_expression(spec, context);
 }
@@ -270,58 +271,105 @@ StagePtr parse_bucket(const Value& spec, const ParseContext& context) {
 
 // $bucketAuto: sorts by groupBy and cuts into `buckets` groups of about equal size, never
 // splitting equal values; each bucket's max is the next bucket's min (the last: its own max).
+// $bucketAuto, following mongod's DocumentSourceBucketAuto::populateBuckets: documents sorted by
+// groupBy fill buckets of round(n / buckets) documents, a bucket absorbs the following documents
+// with its last value (or, with a granularity, below its rounded-up boundary), the last bucket
+// takes the rest, and each bucket's max is the next bucket's min.
 class BucketAutoStage : public Stage {
   public:
-    BucketAutoStage(Expression group_by, int64_t buckets, std::vector<AccumulatorSpec> output)
-        : group_by_(std::move(group_by)), buckets_(buckets), output_(std::move(output)) {}
+    BucketAutoStage(Expression group_by, int64_t buckets, std::vector<AccumulatorSpec> output,
+                    std::optional<GranularityRounder> rounder)
+        : group_by_(std::move(group_by)),
+          buckets_(buckets),
+          output_(std::move(output)),
+          rounder_(std::move(rounder)) {}
 
     std::vector<Document> apply(std::vector<Document> input,
                                 const RunContext& context) const override {
-        std::vector<std::pair<Value, const Document*>> keyed;
+        Keyed keyed;
         for (const auto& doc : input) {
             keyed.emplace_back(missing_as_null(group_by_.evaluate(doc, context.variables)), &doc);
         }
         std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) {
             return compare_values(a.first, b.first) < 0;
         });
+        std::vector<Bucket> buckets = cut(keyed);
+        if (rounder_ && !buckets.empty()) {
+            buckets.front().min = rounder_->round_down(buckets.front().min);
+            buckets.back().max = rounder_->round_up(buckets.back().max);
+        }
         std::vector<Document> out;
-        if (keyed.empty()) return out;
-        size_t per_bucket = std::max<size_t>(
-            1, static_cast<size_t>(std::llround(double(keyed.size()) / double(buckets_))));
-        size_t begin = 0;
-        while (begin < keyed.size()) {
-            size_t end = next_cut(keyed, begin, per_bucket,
-                                  static_cast<int64_t>(out.size()) + 1 == buckets_);
-            out.push_back(bucket(keyed, begin, end, context.variables));
-            begin = end;
-        }
-        for (size_t i = 0; i + 1 < out.size(); ++i) {
-            Value next_min = *out[i + 1].get("_id")->doc().get("min");
-            out[i].get("_id")->doc().set("max", next_min);
-        }
+        for (const auto& bucket : buckets)
+            out.push_back(summarize(keyed, bucket, context.variables));
         return out;
     }
 
   private:
     using Keyed = std::vector<std::pair<Value, const Document*>>;
+    struct Bucket {
+        Value min, max;
+        size_t begin, end;
+    };
 
-    static size_t next_cut(const Keyed& keyed, size_t begin, size_t per_bucket, bool last) {
-        if (last) return keyed.size();
-        size_t end = std::min(keyed.size(), begin + per_bucket);
-        while (end < keyed.size() && values_equal(keyed[end].first, keyed[end - 1].first))
-            ++end;
-        return end;
+    std::vector<Bucket> cut(const Keyed& keyed) const {
+        std::vector<Bucket> buckets;
+        size_t per_bucket = std::max<size_t>(
+            1, static_cast<size_t>(std::llround(double(keyed.size()) / double(buckets_))));
+        size_t next = 0;
+        for (int64_t i = 0; i < buckets_ && next < keyed.size(); ++i) {
+            Bucket bucket{keyed[next].first, keyed[next].first, next, keyed.size()};
+            if (i + 1 < buckets_) {
+                bucket.end = std::min(keyed.size(), next + per_bucket);
+                absorb_following(keyed, bucket);
+            } else {
+                bucket.max = keyed.back().first;
+            }
+            append(buckets, std::move(bucket));
+            next = buckets.back().end;
+        }
+        return buckets;
     }
 
-    Document bucket(const Keyed& keyed, size_t begin, size_t end,
-                    const Variables& variables) const {
+    void absorb_following(const Keyed& keyed, Bucket& bucket) const {
+        bucket.max = keyed[bucket.end - 1].first;
+        if (!rounder_) {
+            while (bucket.end < keyed.size() && values_equal(keyed[bucket.end].first, bucket.max)) {
+                ++bucket.end;
+            }
+            return;
+        }
+        Value boundary = rounder_->round_up(bucket.max);
+        while (bucket.end < keyed.size() && compare_values(boundary, keyed[bucket.end].first) > 0) {
+            ++bucket.end;
+        }
+        bucket.max = bucket.end < keyed.size() ? boundary : keyed[bucket.end - 1].first;
+    }
+
+    // mongod's addBucket: boundaries chain, so each min is inclusive and each max exclusive.
+    void append(std::vector<Bucket>& buckets, Bucket bucket) const {
+        if (!buckets.empty()) {
+            Bucket& previous = buckets.back();
+            if (!rounder_) {
+                previous.max = bucket.min;
+            } else {
+                if (previous.max.is_number() && previous.max.as_double() == 0) {
+                    previous.max = rounder_->round_down(bucket.min);
+                }
+                bucket.min = previous.max;
+            }
+        }
+        buckets.push_back(std::move(bucket));
+    }
+
+    Document summarize(const Keyed& keyed, const Bucket& bucket, const Variables& variables) const {
         Grouper grouper(output_);
-        for (size_t i = begin; i < end; ++i)
+        for (size_t i = bucket.begin; i < bucket.end; ++i) {
             grouper.add(Value::null(), *keyed[i].second, variables);
+        }
         Document doc = grouper.results().front();
         Document id;
-        id.push_back("min", keyed[begin].first);
-        id.push_back("max", keyed[end - 1].first);
+        id.push_back("min", bucket.min);
+        id.push_back("max", bucket.max);
         doc.set("_id", Value::document(std::move(id)));
         return doc;
     }
@@ -329,6 +377,7 @@ class BucketAutoStage : public Stage {
     Expression group_by_;
     int64_t buckets_;
     std::vector<AccumulatorSpec> output_;
+    std::optional<GranularityRounder> rounder_;
 };
 
 StagePtr parse_bucket_auto(const Value& spec, const ParseContext& context) {
@@ -338,7 +387,8 @@ StagePtr parse_bucket_auto(const Value& spec, const ParseContext& context) {
     }
     const Document& doc = spec.doc();
     for (const auto& field : doc.fields()) {
-        if (field.name != "groupBy" && field.name != "buckets" && field.name != "output") {
+        if (field.name != "groupBy" && field.name != "buckets" && field.name != "output" &&
+            field.name != "granularity") {
             fail(40245, "Unrecognized option to $bucketAuto: " + field.name + ".");
         }
     }
@@ -361,9 +411,17 @@ StagePtr parse_bucket_auto(const Value& spec, const ParseContext& context) {
         fail(40243, "The $bucketAuto 'buckets' field must be greater than 0, but found: " +
                         buckets->to_json());
     }
+    std::optional<GranularityRounder> rounder;
+    if (const Value* granularity = doc.get("granularity")) {
+        if (!granularity->is_string()) {
+            fail(40261, "The $bucketAuto 'granularity' field must be a string, but found type: " +
+                            type_name(*granularity));
+        }
+        rounder.emplace(granularity->str());
+    }
     return std::make_unique<BucketAutoStage>(
         parse_group_by(*group_by, 40239, "$bucketAuto", context), buckets->as_int64(),
-        parse_output(doc.get("output"), 40244, "$bucketAuto", context));
+        parse_output(doc.get("output"), 40244, "$bucketAuto", context), std::move(rounder));
 }
 
 class SortByCountStage : public Stage {

@@ -246,6 +246,25 @@ TEST(PipelineBucketAuto, SplitsIntoEvenBucketsKeepingEqualValuesTogether) {
     EXPECT_EQ(parse_error(R"([{"$bucketAuto": {"groupBy": "$p"}}])"), 40246);
 }
 
+TEST(PipelineBucketAuto, GranularityRoundsBoundariesToTheSeries) {
+    expect_docs(run(R"([{"$bucketAuto": {"groupBy": "$p", "buckets": 2, "granularity": "1-2-5"}}])",
+                    R"([{"p": 1}, {"p": 2}, {"p": 3}, {"p": 4}, {"p": 5}, {"p": 6}, {"p": 7},
+                        {"p": 8}, {"p": 9}, {"p": 10}])"),
+                R"([{"_id": {"min": 0.5, "max": 10.0}, "count": 9},
+                    {"_id": {"min": 10.0, "max": 20.0}, "count": 1}])");
+    expect_docs(
+        run(R"([{"$bucketAuto": {"groupBy": "$p", "buckets": 2, "granularity": "POWERSOF2"}}])",
+            R"([{"p": 1}, {"p": 2}, {"p": 3}, {"p": 4}])"),
+        R"([{"_id": {"min": 0, "max": 4}, "count": 3}, {"_id": {"min": 4, "max": 8}, "count": 1}])");
+    EXPECT_EQ(
+        parse_error(R"([{"$bucketAuto": {"groupBy": "$p", "buckets": 2, "granularity": "X"}}])"),
+        40257);
+    EXPECT_EQ(
+        run_error(R"([{"$bucketAuto": {"groupBy": "$p", "buckets": 1, "granularity": "E6"}}])",
+                  R"([{"p": -1}])"),
+        40268);
+}
+
 TEST(PipelineUnwind, UnwindsArraysWithOptions) {
     const char* input =
         R"([{"_id": 1, "a": [1, 2]}, {"_id": 2, "a": []}, {"_id": 3, "a": null}, {"_id": 4}, {"_id": 5, "a": 7}])";
