@@ -42,7 +42,8 @@ bson_iter_t Doc::at(const char* key) const {
 DocPointers::DocPointers(const std::vector<Doc>& docs)
     : pointers_(static_cast<const bson_t**>(bson_malloc0(sizeof(bson_t*) * (docs.size() + 1)))),
       size_(docs.size()) {
-    for (size_t i = 0; i < docs.size(); ++i) pointers_[i] = docs[i].get();
+    for (size_t i = 0; i < docs.size(); ++i)
+        pointers_[i] = docs[i].get();
 }
 
 std::string Doc::json() const {
@@ -109,14 +110,18 @@ Value Value::of_null() {
     return v;
 }
 
-bson_iter_t Value::iter() const { return *holder_.find("v"); }
+bson_iter_t Value::iter() const {
+    return *holder_.find("v");
+}
 
 bson_type_t Value::type() const {
     bson_iter_t it = iter();
     return bson_iter_type(&it);
 }
 
-std::string Value::json() const { return value_json(iter()); }
+std::string Value::json() const {
+    return value_json(iter());
+}
 
 std::string value_json(const bson_iter_t& it) {
     Doc holder;
@@ -142,9 +147,8 @@ double number_of(const bson_iter_t& it) {
 std::vector<Doc> docs_of_array(const bson_iter_t& array_iter) {
     std::vector<Doc> docs;
     Doc array = Doc::from_iter(array_iter);
-    for_each(array.get(), [&](const char*, const bson_iter_t& it) {
-        docs.push_back(Doc::from_iter(it));
-    });
+    for_each(array.get(),
+             [&](const char*, const bson_iter_t& it) { docs.push_back(Doc::from_iter(it)); });
     return docs;
 }
 

@@ -23,7 +23,7 @@ struct TestSkip : std::runtime_error {
 
 // An owned bson_t.
 class Doc {
-public:
+  public:
     Doc() : bson_(bson_new()) {}
     static Doc adopt(bson_t* owned) { return Doc(owned); }
     static Doc copy_of(const bson_t* other) { return Doc(bson_copy(other)); }
@@ -56,7 +56,7 @@ public:
     std::optional<std::string> opt_str(const char* key) const;
     bool flag(const char* key, bool fallback) const;
 
-private:
+  private:
     explicit Doc(bson_t* owned) : bson_(owned) {}
     bson_t* bson_;
 };
@@ -75,7 +75,7 @@ struct Reply {
 // Pointers to documents in the `const bson_t**` shape libmongoc's insert_many takes (a
 // std::vector<const bson_t*> trips -Wignored-attributes: bson_t is over-aligned).
 class DocPointers {
-public:
+  public:
     explicit DocPointers(const std::vector<Doc>& docs);
     DocPointers(const DocPointers&) = delete;
     DocPointers& operator=(const DocPointers&) = delete;
@@ -83,14 +83,14 @@ public:
     const bson_t** data() { return pointers_; }
     size_t size() const { return size_; }
 
-private:
+  private:
     const bson_t** pointers_;
     size_t size_;
 };
 
 // Any single BSON value (a document, an array, a scalar), held as the field "v" of a document.
 class Value {
-public:
+  public:
     static Value of_iter(const bson_iter_t& it);
     static Value of_doc(const bson_t* doc);
     static Value of_array(const std::vector<Doc>& docs);
@@ -100,7 +100,7 @@ public:
     bson_type_t type() const;
     std::string json() const;
 
-private:
+  private:
     Doc holder_;
 };
 
@@ -109,7 +109,8 @@ template <typename Fn>
 void for_each(const bson_t* doc, Fn&& fn) {
     bson_iter_t it;
     if (!bson_iter_init(&it, doc)) return;
-    while (bson_iter_next(&it)) fn(bson_iter_key(&it), it);
+    while (bson_iter_next(&it))
+        fn(bson_iter_key(&it), it);
 }
 
 std::string value_json(const bson_iter_t& it);

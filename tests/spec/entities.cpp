@@ -10,7 +10,7 @@ namespace {
 // Command Logging and Monitoring spec, "Security": these commands are never observed unless
 // observeSensitiveCommands is set; hello/isMaster only when they carry speculativeAuthenticate.
 const std::set<std::string> kSensitiveCommands = {
-    "authenticate", "saslStart",  "saslContinue", "getnonce",         "createUser",
+    "authenticate", "saslStart",      "saslContinue",    "getnonce", "createUser",
     "updateUser",   "copydbgetnonce", "copydbsaslstart", "copydb"};
 
 const std::set<std::string> kCommandEventTypes = {"commandStartedEvent", "commandSucceededEvent",
@@ -43,7 +43,8 @@ void set_uri_option(mongoc_uri_t* uri, const char* key, const bson_iter_t& it) {
     } else if (BSON_ITER_HOLDS_BOOL(&it)) {
         ok = mongoc_uri_set_option_as_bool(uri, key, bson_iter_bool(&it));
     } else if (BSON_ITER_HOLDS_INT32(&it) || BSON_ITER_HOLDS_INT64(&it)) {
-        ok = mongoc_uri_set_option_as_int32(uri, key, static_cast<int32_t>(bson_iter_as_int64(&it)));
+        ok =
+            mongoc_uri_set_option_as_int32(uri, key, static_cast<int32_t>(bson_iter_as_int64(&it)));
     } else if (BSON_ITER_HOLDS_UTF8(&it)) {
         ok = name == "appname" || name == "appName"
                  ? mongoc_uri_set_appname(uri, bson_iter_utf8(&it, nullptr))
@@ -188,7 +189,9 @@ bool ClientEntity::observes(const std::string& type, const std::string& command_
                           bson_has_field(command, "speculativeAuthenticate")));
 }
 
-void ClientEntity::record(Event event) { events_.push_back(std::move(event)); }
+void ClientEntity::record(Event event) {
+    events_.push_back(std::move(event));
+}
 
 std::string ClientEntity::take_database(int64_t request_id) {
     auto found = database_of_request_.find(request_id);
@@ -206,8 +209,8 @@ void ClientEntity::on_started(const mongoc_apm_command_started_t* event) {
     self->database_of_request_[mongoc_apm_command_started_get_request_id(event)] =
         mongoc_apm_command_started_get_database_name(event);
     if (!self->observes("commandStartedEvent", name, command)) return;
-    self->record({"commandStartedEvent", name,
-                  mongoc_apm_command_started_get_database_name(event), Doc::copy_of(command)});
+    self->record({"commandStartedEvent", name, mongoc_apm_command_started_get_database_name(event),
+                  Doc::copy_of(command)});
 }
 
 void ClientEntity::on_succeeded(const mongoc_apm_command_succeeded_t* event) {
@@ -270,8 +273,8 @@ void EntityMap::create_database(const std::string& id, const Doc& spec) {
     Entity entity;
     entity.kind = "database";
     entity.client_id = spec.str("client");
-    entity.database.reset(
-        mongoc_client_get_database(client(entity.client_id).get(), spec.str("databaseName").c_str()));
+    entity.database.reset(mongoc_client_get_database(client(entity.client_id).get(),
+                                                     spec.str("databaseName").c_str()));
     apply_options(entity.database.get(), spec, "databaseOptions", mongoc_database_set_read_concern,
                   mongoc_database_set_write_concern, mongoc_database_set_read_prefs);
     add(id, std::move(entity));
@@ -282,8 +285,8 @@ void EntityMap::create_collection(const std::string& id, const Doc& spec) {
     entity.kind = "collection";
     std::string database_id = spec.str("database");
     entity.client_id = get(database_id, "database").client_id;
-    entity.collection.reset(mongoc_database_get_collection(database(database_id),
-                                                           spec.str("collectionName").c_str()));
+    entity.collection.reset(
+        mongoc_database_get_collection(database(database_id), spec.str("collectionName").c_str()));
     apply_options(entity.collection.get(), spec, "collectionOptions",
                   mongoc_collection_set_read_concern, mongoc_collection_set_write_concern,
                   mongoc_collection_set_read_prefs);
@@ -305,8 +308,7 @@ void EntityMap::create_session(const std::string& id, const Doc& spec) {
         }
     }
     bson_error_t error;
-    entity.session.reset(
-        mongoc_client_start_session(client(entity.client_id).get(), opts, &error));
+    entity.session.reset(mongoc_client_start_session(client(entity.client_id).get(), opts, &error));
     mongoc_session_opts_destroy(opts);
     if (!entity.session) throw TestFailure(std::string("cannot start session: ") + error.message);
     add(id, std::move(entity));
@@ -332,7 +334,8 @@ void EntityMap::add(const std::string& id, Entity entity) {
 }
 
 void EntityMap::clear() {
-    while (!entities_.empty()) entities_.pop_back();
+    while (!entities_.empty())
+        entities_.pop_back();
 }
 
 EntityMap::Entity* EntityMap::find(const std::string& id) {
@@ -353,7 +356,9 @@ EntityMap::Entity& EntityMap::get(const std::string& id, const char* kind) {
     return *entity;
 }
 
-ClientEntity& EntityMap::client(const std::string& id) { return *get(id, "client").client; }
+ClientEntity& EntityMap::client(const std::string& id) {
+    return *get(id, "client").client;
+}
 mongoc_database_t* EntityMap::database(const std::string& id) {
     return get(id, "database").database.get();
 }
@@ -366,7 +371,9 @@ mongoc_client_session_t* EntityMap::session(const std::string& id) {
 ChangeStreamPtr& EntityMap::change_stream(const std::string& id) {
     return get(id, "changeStream").change_stream;
 }
-const Value& EntityMap::value(const std::string& id) { return *get(id, "value").value; }
+const Value& EntityMap::value(const std::string& id) {
+    return *get(id, "value").value;
+}
 
 std::string EntityMap::kind(const std::string& id) {
     Entity* entity = find(id);

@@ -41,7 +41,7 @@ struct Event {
 
 // A client entity: a libmongoc client whose APM callbacks record the events the test observes.
 class ClientEntity {
-public:
+  public:
     ClientEntity(const std::string& base_uri, const Doc& spec);
     // Detaches the callbacks first: destroying a client sends endSessions.
     ~ClientEntity() { mongoc_client_set_apm_callbacks(client_.get(), nullptr, nullptr); }
@@ -57,7 +57,7 @@ public:
     const std::optional<Doc>& last_failure_reply() const { return last_failure_reply_; }
     void forget_last_failure() { last_failure_reply_.reset(); }
 
-private:
+  private:
     static void on_started(const mongoc_apm_command_started_t* event);
     static void on_succeeded(const mongoc_apm_command_succeeded_t* event);
     static void on_failed(const mongoc_apm_command_failed_t* event);
@@ -79,7 +79,7 @@ private:
 // Named entities of one test; destroyed in reverse creation order (streams and sessions before
 // their clients).
 class EntityMap {
-public:
+  public:
     EntityMap() = default;
     EntityMap(const EntityMap&) = delete;
     EntityMap& operator=(const EntityMap&) = delete;
@@ -104,7 +104,7 @@ public:
     ClientEntity& owning_client(const std::string& id);
     std::vector<ClientEntity*> clients();
 
-private:
+  private:
     struct Entity {
         std::string kind;
         std::string client_id;  // for database, collection and session entities

@@ -65,7 +65,8 @@ std::vector<std::pair<fs::path, std::string>> spec_files(const std::vector<std::
         }
         std::sort(found.begin(), found.end());
         for (const auto& path : found) {
-            files.emplace_back(path, (root.filename() / path.lexically_relative(root)).generic_string());
+            files.emplace_back(path,
+                               (root.filename() / path.lexically_relative(root)).generic_string());
         }
     }
     return files;
@@ -80,8 +81,9 @@ void report_file(const std::string& name, const std::vector<spec::TestReport>& r
     using Status = spec::TestReport::Status;
     Totals file;
     for (const auto& r : reports) {
-        (r.status == Status::kPassed ? file.passed
-                                     : r.status == Status::kFailed ? file.failed : file.skipped)++;
+        (r.status == Status::kPassed   ? file.passed
+         : r.status == Status::kFailed ? file.failed
+                                       : file.skipped)++;
     }
     std::cout << name << ": " << file.passed << " passed, " << file.failed << " failed, "
               << file.skipped << " skipped\n";

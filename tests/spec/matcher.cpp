@@ -55,7 +55,8 @@ std::string hex_of(const uint8_t* data, size_t len) {
 }
 
 std::string lower(std::string text) {
-    for (auto& c : text) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+    for (auto& c : text)
+        c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
     return text;
 }
 
@@ -102,8 +103,7 @@ void Matcher::match(const bson_iter_t& expected, const bson_iter_t* actual, Root
     }
 }
 
-void Matcher::match_exactly(const bson_t* expected, const bson_t* actual,
-                            const std::string& what) {
+void Matcher::match_exactly(const bson_t* expected, const bson_t* actual, const std::string& what) {
     EntityMap no_entities;
     Matcher matcher(no_entities);
     matcher.exact_ = true;
@@ -126,7 +126,8 @@ void Matcher::match_value(const bson_iter_t& expected, const bson_iter_t* actual
             return;
         }
     }
-    if (actual == nullptr) throw TestFailure("expected " + value_json(expected) + where + ", got nothing");
+    if (actual == nullptr)
+        throw TestFailure("expected " + value_json(expected) + where + ", got nothing");
     if (BSON_ITER_HOLDS_DOCUMENT(&expected)) {
         if (!BSON_ITER_HOLDS_DOCUMENT(actual)) {
             throw TestFailure("expected a document" + where + ", got " + value_json(*actual));
@@ -165,8 +166,8 @@ void Matcher::match_array(const bson_iter_t& expected, const bson_iter_t& actual
     Doc e = Doc::from_iter(expected);
     Doc a = Doc::from_iter(actual);
     if (bson_count_keys(e.get()) != bson_count_keys(a.get())) {
-        throw TestFailure("expected " + std::to_string(bson_count_keys(e.get())) +
-                          " elements" + where + ", got " + value_json(actual));
+        throw TestFailure("expected " + std::to_string(bson_count_keys(e.get())) + " elements" +
+                          where + ", got " + value_json(actual));
     }
     for_each(e.get(), [&](const char* key, const bson_iter_t& value) {
         auto found = a.find(key);

@@ -16,7 +16,7 @@ enum class Root {
 };
 
 class Matcher {
-public:
+  public:
     explicit Matcher(EntityMap& entities) : entities_(entities) {}
 
     // Throws TestFailure describing the first difference. `actual` is null when the value is
@@ -28,7 +28,7 @@ public:
     static void match_exactly(const bson_t* expected, const bson_t* actual,
                               const std::string& what);
 
-private:
+  private:
     void match_value(const bson_iter_t& expected, const bson_iter_t* actual, bool root,
                      const std::string& path) const;
     void match_document(const bson_t* expected, const bson_iter_t& actual, bool root,

@@ -13,7 +13,7 @@ namespace {
 // Arguments of one operation: named ones are taken out, the rest become libmongoc "opts" (which
 // libmongoc forwards to the command), with `session` turned into the session's lsid.
 class Args {
-public:
+  public:
     Args(const Doc& args, EntityMap& entities) : args_(args), entities_(entities) {}
 
     bool has(const char* key) const { return args_.has(key); }
@@ -39,7 +39,7 @@ public:
     }
     Doc opts();
 
-private:
+  private:
     const Doc& args_;
     EntityMap& entities_;
     std::set<std::string> taken_;
@@ -80,7 +80,8 @@ Doc Args::opts() {
 std::vector<Doc> drain(mongoc_cursor_t* cursor) {
     std::vector<Doc> docs;
     const bson_t* doc = nullptr;
-    while (mongoc_cursor_next(cursor, &doc)) docs.push_back(Doc::copy_of(doc));
+    while (mongoc_cursor_next(cursor, &doc))
+        docs.push_back(Doc::copy_of(doc));
     bson_error_t error;
     const bson_t* reply = nullptr;
     if (mongoc_cursor_error_document(cursor, &error, &reply)) {
@@ -96,9 +97,13 @@ OpResult documents(mongoc_cursor_t* cursor) {
     return {Value::of_array(drain(cursor)), Root::kElements, nullptr};
 }
 
-OpResult document(const bson_t* doc) { return {Value::of_doc(doc), Root::kYes, nullptr}; }
+OpResult document(const bson_t* doc) {
+    return {Value::of_doc(doc), Root::kYes, nullptr};
+}
 
-OpResult scalar(Value value) { return {std::move(value), Root::kNo, nullptr}; }
+OpResult scalar(Value value) {
+    return {std::move(value), Root::kNo, nullptr};
+}
 
 // listIndexNames, listCollectionNames, listDatabaseNames: the "name" of each listed document.
 OpResult names_of(const OpResult& listing) {
@@ -114,7 +119,9 @@ OpResult names_of(const OpResult& listing) {
     return scalar(Value::of_iter(holder.at("v")));
 }
 
-OpResult none() { return {std::nullopt, Root::kNo, nullptr}; }
+OpResult none() {
+    return {std::nullopt, Root::kNo, nullptr};
+}
 
 OpResult int64_result(int64_t n) {
     Doc holder;
@@ -123,7 +130,9 @@ OpResult int64_result(int64_t n) {
 }
 
 // The update document or pipeline an argument holds, as libmongoc takes it.
-Doc update_of(Args& args, const char* key) { return args.doc(key); }
+Doc update_of(Args& args, const char* key) {
+    return args.doc(key);
+}
 
 int64_t count_of(const bson_t* reply, const char* key) {
     bson_iter_t it;
@@ -134,7 +143,7 @@ int64_t count_of(const bson_t* reply, const char* key) {
 int64_t inserted_count(const bson_t* reply) {
     bson_iter_t it;
     return bson_iter_init_find(&it, reply, "insertedCount") ? bson_iter_as_int64(&it)
-                                                              : count_of(reply, "nInserted");
+                                                            : count_of(reply, "nInserted");
 }
 
 // libmongoc's bulk reply (nInserted, upserted: [{index, _id}], ...) as a CRUD BulkWriteResult.
@@ -240,8 +249,8 @@ OpResult op_count(RunContext&, mongoc_collection_t* coll, Args& args) {
     return int64_result(count_of(reply.get(), "n"));
 }
 
-using WriteFn = bool (*)(mongoc_collection_t*, const bson_t*, const bson_t*, const bson_t*,
-                         bson_t*, bson_error_t*);
+using WriteFn = bool (*)(mongoc_collection_t*, const bson_t*, const bson_t*, const bson_t*, bson_t*,
+                         bson_error_t*);
 using DeleteFn = bool (*)(mongoc_collection_t*, const bson_t*, const bson_t*, bson_t*,
                           bson_error_t*);
 
@@ -320,8 +329,8 @@ bool add_request(mongoc_bulk_operation_t* bulk, const Doc& request, bson_error_t
         }
     });
     if (kind == "insertOne") {
-        return mongoc_bulk_operation_insert_with_opts(bulk, model.doc("document").get(),
-                                                      opts.get(), error);
+        return mongoc_bulk_operation_insert_with_opts(bulk, model.doc("document").get(), opts.get(),
+                                                      error);
     }
     if (kind == "deleteOne" || kind == "deleteMany") {
         auto fn = kind == "deleteOne" ? mongoc_bulk_operation_remove_one_with_opts
@@ -344,8 +353,10 @@ OpResult op_bulk_write(RunContext&, mongoc_collection_t* coll, Args& args) {
     std::vector<Doc> requests = docs_of_array(*args.iter("requests"));
     auto bypass = args.iter("bypassDocumentValidation");
     Doc opts = args.opts();
-    mongoc_bulk_operation_t* bulk = mongoc_collection_create_bulk_operation_with_opts(coll, opts.get());
-    if (bypass) mongoc_bulk_operation_set_bypass_document_validation(bulk, bson_iter_as_bool(&*bypass));
+    mongoc_bulk_operation_t* bulk =
+        mongoc_collection_create_bulk_operation_with_opts(coll, opts.get());
+    if (bypass)
+        mongoc_bulk_operation_set_bypass_document_validation(bulk, bson_iter_as_bool(&*bypass));
     bson_error_t error;
     Reply reply;
     bool ok = true;
@@ -384,7 +395,8 @@ CollectionOp find_and_modify_op(const char* document_key) {
         }
         mongoc_find_and_modify_opts_set_flags(fam,
                                               static_cast<mongoc_find_and_modify_flags_t>(flags));
-        if (auto sort = args.opt_doc("sort")) mongoc_find_and_modify_opts_set_sort(fam, sort->get());
+        if (auto sort = args.opt_doc("sort"))
+            mongoc_find_and_modify_opts_set_sort(fam, sort->get());
         if (auto fields = args.opt_doc("projection")) {
             mongoc_find_and_modify_opts_set_fields(fam, fields->get());
         }
@@ -562,14 +574,14 @@ OpResult op_db_aggregate(RunContext&, mongoc_database_t* db, Args& args) {
 
 OpResult op_run_command(RunContext&, mongoc_database_t* db, Args& args) {
     Doc command = args.doc("command");
-    args.str("commandName");  // only needed by drivers whose commands are unordered maps
+    args.iter("commandName");  // only needed by drivers whose commands are unordered maps
     mongoc_read_prefs_t* prefs = nullptr;
     if (auto rp = args.opt_doc("readPreference")) prefs = make_read_prefs(*rp);
     Doc opts = args.opts();
     Reply reply;
     bson_error_t error;
-    bool ok =
-        mongoc_database_command_with_opts(db, command.get(), prefs, opts.get(), reply.get(), &error);
+    bool ok = mongoc_database_command_with_opts(db, command.get(), prefs, opts.get(), reply.get(),
+                                                &error);
     if (prefs != nullptr) mongoc_read_prefs_destroy(prefs);
     if (!ok) raise(error, reply.get());
     return document(reply.get());
@@ -579,7 +591,8 @@ OpResult op_create_collection(RunContext&, mongoc_database_t* db, Args& args) {
     std::string name = args.str("collection");
     Doc opts = args.opts();
     bson_error_t error;
-    mongoc_collection_t* coll = mongoc_database_create_collection(db, name.c_str(), opts.get(), &error);
+    mongoc_collection_t* coll =
+        mongoc_database_create_collection(db, name.c_str(), opts.get(), &error);
     if (coll == nullptr) raise(error, nullptr);
     mongoc_collection_destroy(coll);
     return none();
@@ -719,8 +732,8 @@ OpResult run_change_stream_op(RunContext& ctx, const std::string& name, const st
 void run_admin(mongoc_client_t* client, const Doc& command) {
     Reply reply;
     bson_error_t error;
-    bool ok = mongoc_client_command_simple(client, "admin", command.get(), nullptr, reply.get(),
-                                           &error);
+    bool ok =
+        mongoc_client_command_simple(client, "admin", command.get(), nullptr, reply.get(), &error);
     if (!ok) raise(error, reply.get());
 }
 
@@ -742,11 +755,13 @@ std::vector<std::string> collection_names(mongoc_client_t* client, const std::st
     bson_error_t error;
     char** names = mongoc_database_get_collection_names_with_opts(db.get(), nullptr, &error);
     if (names == nullptr) raise(error, nullptr);
-    std::vector<std::string> out(names, names + [&] {
-        size_t n = 0;
-        while (names[n] != nullptr) ++n;
-        return n;
-    }());
+    std::vector<std::string> out(
+        names, names + [&] {
+            size_t n = 0;
+            while (names[n] != nullptr)
+                ++n;
+            return n;
+        }());
     bson_strfreev(names);
     return out;
 }
@@ -772,7 +787,8 @@ OpResult run_test_runner_op(RunContext& ctx, const std::string& name, const Doc&
     }
     if (name == "assertCollectionExists" || name == "assertCollectionNotExists") {
         auto names = collection_names(ctx.internal_client, args.str("databaseName"));
-        bool exists = std::find(names.begin(), names.end(), args.str("collectionName")) != names.end();
+        bool exists =
+            std::find(names.begin(), names.end(), args.str("collectionName")) != names.end();
         if (exists != (name == "assertCollectionExists")) {
             throw TestFailure(name + " failed for " + args.str("collectionName"));
         }

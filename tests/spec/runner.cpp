@@ -22,7 +22,8 @@ std::vector<int> version_parts(const std::string& version) {
     std::vector<int> parts;
     std::stringstream in(version);
     std::string part;
-    while (std::getline(in, part, '.')) parts.push_back(std::atoi(part.c_str()));
+    while (std::getline(in, part, '.'))
+        parts.push_back(std::atoi(part.c_str()));
     return parts;
 }
 
@@ -103,12 +104,14 @@ void expect_labels(const Doc& expected, const OperationError& error) {
     };
     if (expected.has("errorLabelsContain")) {
         for (auto& label : strings_of(expected.doc("errorLabelsContain"))) {
-            if (!has(label)) throw TestFailure("error lacks label " + label + ": " + error_summary(error));
+            if (!has(label))
+                throw TestFailure("error lacks label " + label + ": " + error_summary(error));
         }
     }
     if (expected.has("errorLabelsOmit")) {
         for (auto& label : strings_of(expected.doc("errorLabelsOmit"))) {
-            if (has(label)) throw TestFailure("error has label " + label + ": " + error_summary(error));
+            if (has(label))
+                throw TestFailure("error has label " + label + ": " + error_summary(error));
         }
     }
 }
@@ -116,18 +119,18 @@ void expect_labels(const Doc& expected, const OperationError& error) {
 // expectError: each assertion the test states about the error.
 void check_error(const Doc& expected, const OperationError& error, Matcher& matcher) {
     static const std::vector<std::string> kKnown = {
-        "isError",         "isClientError",      "errorContains",   "errorCode",
-        "errorCodeName",   "errorLabelsContain", "errorLabelsOmit", "expectResult",
-        "errorResponse"};
+        "isError",         "isClientError", "errorContains",
+        "errorCode",       "errorCodeName", "errorLabelsContain",
+        "errorLabelsOmit", "expectResult",  "errorResponse"};
     for_each(expected.get(), [&](const char* key, const bson_iter_t&) {
         if (std::find(kKnown.begin(), kKnown.end(), key) == kKnown.end()) {
             throw TestFailure(std::string("unsupported expectError assertion ") + key);
         }
     });
-    if (expected.has("isClientError") && expected.flag("isClientError", false) != error.client_side) {
-        throw TestFailure(std::string("expected a ") +
-                          (error.client_side ? "server" : "client") + " error, got " +
-                          error_summary(error));
+    if (expected.has("isClientError") &&
+        expected.flag("isClientError", false) != error.client_side) {
+        throw TestFailure(std::string("expected a ") + (error.client_side ? "server" : "client") +
+                          " error, got " + error_summary(error));
     }
     if (auto text = expected.opt_str("errorContains");
         text && lower(error.message).find(lower(*text)) == std::string::npos) {
@@ -220,8 +223,8 @@ void check_event(const Doc& expected_event, const Event& actual, Matcher& matche
             bson_iter_t body = holder.at("v");
             matcher.match(value, &body, Root::kYes, what + "." + field + " " + actual.body.json());
         } else if (field == "commandName" || field == "databaseName") {
-            const std::string& got = field == "commandName" ? actual.command_name
-                                                            : actual.database_name;
+            const std::string& got =
+                field == "commandName" ? actual.command_name : actual.database_name;
             if (got != bson_iter_utf8(&value, nullptr)) {
                 throw TestFailure(what + ": expected " + field + " " + value_json(value) +
                                   ", got \"" + got + "\"");
@@ -248,7 +251,8 @@ void check_events(EntityMap& entities, const Doc& expect_events) {
         const auto& actual = entities.client(client_id).events();
         std::vector<Doc> expected = docs_of_array(*expectation.find("events"));
         bool ignore_extra = expectation.flag("ignoreExtraEvents", false);
-        if (actual.size() < expected.size() || (!ignore_extra && actual.size() != expected.size())) {
+        if (actual.size() < expected.size() ||
+            (!ignore_extra && actual.size() != expected.size())) {
             throw TestFailure("expectEvents " + client_id + ": expected " +
                               std::to_string(expected.size()) + " events, got " +
                               std::to_string(actual.size()) + " " + event_list(actual));
@@ -308,8 +312,8 @@ bool FileRunner::satisfied(const Doc& requirement) {
     }
     if (requirement.has("topologies")) {
         auto topologies = strings_of(requirement.doc("topologies"));
-        bool found = std::find(topologies.begin(), topologies.end(), server_.topology) !=
-                     topologies.end();
+        bool found =
+            std::find(topologies.begin(), topologies.end(), server_.topology) != topologies.end();
         if (!found) return false;
     }
     // This runner never targets serverless, so only "require" excludes it.
@@ -327,8 +331,9 @@ bool FileRunner::satisfied(const Doc& requirement) {
             bson_iter_t actual;
             EntityMap none;
             try {
-                all = all && mongoc_client_command_simple(internal_, "admin", command.get(), nullptr,
-                                                          reply.get(), &error) &&
+                all = all &&
+                      mongoc_client_command_simple(internal_, "admin", command.get(), nullptr,
+                                                   reply.get(), &error) &&
                       bson_iter_init_find(&actual, reply.get(), name) &&
                       (Matcher(none).match(value, &actual, Root::kNo, name), true);
             } catch (const TestFailure&) {
@@ -398,7 +403,8 @@ void FileRunner::check_outcome(const Doc& test) {
             mongoc_collection_find_with_opts(coll.get(), filter.get(), opts.get(), nullptr);
         std::vector<Doc> actual;
         const bson_t* doc = nullptr;
-        while (mongoc_cursor_next(cursor, &doc)) actual.push_back(Doc::copy_of(doc));
+        while (mongoc_cursor_next(cursor, &doc))
+            actual.push_back(Doc::copy_of(doc));
         bson_error_t error;
         bool failed = mongoc_cursor_error(cursor, &error);
         mongoc_cursor_destroy(cursor);
@@ -447,8 +453,10 @@ TestReport FileRunner::run_test(const Doc& file, const Doc& test, const std::str
             }
         }
         std::vector<Doc> operations = docs_of_array(*test.find("operations"));
-        for (size_t i = 0; i < operations.size(); ++i) execute(ctx, operations[i], i);
-        for (ClientEntity* client : entities.clients()) client->set_recording(false);
+        for (size_t i = 0; i < operations.size(); ++i)
+            execute(ctx, operations[i], i);
+        for (ClientEntity* client : entities.clients())
+            client->set_recording(false);
         if (auto expected = test.find("expectEvents")) {
             Doc holder;
             bson_append_iter(holder.get(), "v", 1, &*expected);
@@ -477,7 +485,8 @@ std::vector<TestReport> FileRunner::run(const std::string& path, const std::stri
     std::vector<Doc> tests = docs_of_array(*file.find("tests"));
     auto all = [&](Status status, const std::string& reason) {
         std::vector<TestReport> reports;
-        for (const Doc& test : tests) reports.push_back({status, test.str("description"), reason});
+        for (const Doc& test : tests)
+            reports.push_back({status, test.str("description"), reason});
         return reports;
     };
     std::string schema = file.str("schemaVersion");
@@ -486,12 +495,14 @@ std::vector<TestReport> FileRunner::run(const std::string& path, const std::stri
                                          std::to_string(kSupportedSchemaMajor) + "." +
                                          std::to_string(kSupportedSchemaMinor));
     }
-    if (auto reason = skips_.reason(shown_as, "")) return all(Status::kSkipped, "skips.txt: " + *reason);
+    if (auto reason = skips_.reason(shown_as, ""))
+        return all(Status::kSkipped, "skips.txt: " + *reason);
     if (auto reason = unmet_requirements(file, "runOnRequirements")) {
         return all(Status::kSkipped, *reason);
     }
     std::vector<TestReport> reports;
-    for (const Doc& test : tests) reports.push_back(run_test(file, test, shown_as));
+    for (const Doc& test : tests)
+        reports.push_back(run_test(file, test, shown_as));
     return reports;
 }
 

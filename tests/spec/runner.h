@@ -14,7 +14,7 @@ namespace spec {
 
 // What runOnRequirements are evaluated against.
 struct ServerInfo {
-    std::string version;  // e.g. "7.0.16"
+    std::string version;   // e.g. "7.0.16"
     std::string topology;  // single | replicaset | sharded
     bool auth = false;
 };
@@ -29,7 +29,7 @@ struct TestReport {
 };
 
 class FileRunner {
-public:
+  public:
     FileRunner(std::string uri, mongoc_client_t* internal_client, ServerInfo server,
                const Skips& skips)
         : uri_(std::move(uri)),
@@ -40,7 +40,7 @@ public:
     // `shown_as` is the file's name in reports and in skips.txt matching.
     std::vector<TestReport> run(const std::string& path, const std::string& shown_as);
 
-private:
+  private:
     TestReport run_test(const Doc& file, const Doc& test, const std::string& shown_as);
     std::optional<std::string> unmet_requirements(const Doc& holder, const char* key);
     bool satisfied(const Doc& requirement);

@@ -22,7 +22,8 @@ bool ends_with(const std::string& text, const std::string& suffix) {
 // `file` is covered by `entry` when entry names the file itself (matching whole path components
 // at the end) or one of the folders it is in.
 bool covers(std::string entry, const std::string& file) {
-    while (!entry.empty() && entry.back() == '/') entry.pop_back();
+    while (!entry.empty() && entry.back() == '/')
+        entry.pop_back();
     if (file == entry || ends_with(file, "/" + entry)) return true;
     return file.rfind(entry + "/", 0) == 0 || file.find("/" + entry + "/") != std::string::npos;
 }

@@ -9,16 +9,17 @@
 namespace spec {
 
 class Skips {
-public:
+  public:
     // Lines: `<file-or-dir>[#<test description>]  # reason`; blank lines and lines starting
     // with '#' are comments. Throws std::runtime_error for an entry without a reason.
     static Skips load(const std::string& path);
 
     // The reason to skip the test `description` of the file shown as `file` (a path ending with
     // the entry's path), if an entry covers it.
-    std::optional<std::string> reason(const std::string& file, const std::string& description) const;
+    std::optional<std::string> reason(const std::string& file,
+                                      const std::string& description) const;
 
-private:
+  private:
     struct Entry {
         std::string path;
         std::string description;  // empty: the whole file or folder
