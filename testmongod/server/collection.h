@@ -13,8 +13,23 @@
 
 namespace tmd {
 
+// Orders the _id index. Same-type int32/int64/ObjectId keys (the common _id types) compare
+// directly, with the same result compare_values gives; everything else goes through it.
 struct ValueLess {
-    bool operator()(const Value& a, const Value& b) const { return compare_values(a, b) < 0; }
+    bool operator()(const Value& a, const Value& b) const {
+        if (a.type() == b.type()) {
+            switch (a.type()) {
+                case BSON_TYPE_INT32: return a.as_int32() < b.as_int32();
+                case BSON_TYPE_INT64:
+                    return std::get<int64_t>(a.payload()) < std::get<int64_t>(b.payload());
+                case BSON_TYPE_OID:
+                    return bson_oid_compare(&std::get<bson_oid_t>(a.payload()),
+                                            &std::get<bson_oid_t>(b.payload())) < 0;
+                default: break;
+            }
+        }
+        return compare_values(a, b) < 0;
+    }
 };
 
 struct Record {
