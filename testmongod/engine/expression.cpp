@@ -217,10 +217,6 @@ bool ParseScope::has(std::string_view name) const {
     return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-const Value* named_arg(const Document& spec, std::string_view name) {
-    return spec.get(name);
-}
-
 void reject_unknown_args(const Document& spec, const std::vector<std::string_view>& allowed,
                          int code, const std::string& prefix) {
     for (const auto& field : spec.fields()) {

@@ -10,6 +10,19 @@
 #include "engine/expression_internal.h"
 
 namespace tmd::expr {
+
+// The shortest decimal text that reads back as the same double, as mongod prints doubles.
+std::string double_to_string(double d) {
+    if (std::isnan(d)) return "NaN";
+    if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+    char text[40];
+    for (int precision = 1; precision <= 17; ++precision) {
+        std::snprintf(text, sizeof text, "%.*g", precision, d);
+        if (std::strtod(text, nullptr) == d) break;
+    }
+    return text;
+}
+
 namespace {
 
 constexpr int ConversionFailure = 241;
@@ -27,18 +40,6 @@ struct ConversionError {
 [[noreturn]] void overflow(const Value& v) {
     throw ConversionError{
         "Conversion would overflow target type in $convert with no onError value: " + show(v)};
-}
-
-// The shortest decimal text that reads back as the same double, as mongod prints doubles.
-std::string double_to_string(double d) {
-    if (std::isnan(d)) return "NaN";
-    if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
-    char text[40];
-    for (int precision = 1; precision <= 17; ++precision) {
-        std::snprintf(text, sizeof text, "%.*g", precision, d);
-        if (std::strtod(text, nullptr) == d) break;
-    }
-    return text;
 }
 
 std::string oid_to_string(const bson_oid_t& oid) {

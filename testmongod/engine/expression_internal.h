@@ -60,8 +60,7 @@ void register_accumulator_operators(Registry& registry);
 
 // Helpers.
 [[noreturn]] void fail(int code, const std::string& message);
-// A document spec with exactly the fields named; throws `unknown_code` "<prefix><name>" for others.
-const Value* named_arg(const Document& spec, std::string_view name);
+// Throws MongoError(code, "<prefix><name>") for a field of `spec` not in `allowed`.
 void reject_unknown_args(const Document& spec, const std::vector<std::string_view>& allowed,
                          int code, const std::string& prefix);
 
@@ -74,6 +73,8 @@ bool is_integral(const Value& v);  // a number with an integral value that fits 
 bool fits_int32(const Value& v);   // a number with an integral value that fits in int32
 // Smallest of int32/int64 holding an integer result; double when it fits neither.
 Value integer_result(long double value, bool allow_int32);
+// The shortest decimal text that reads back as the same double ("2.5", "1e+20", "NaN").
+std::string double_to_string(double d);
 // Dates: "%Y-%m-%dT%H:%M:%S.%LZ" text of an instant, and parsing of ISO-8601 date strings
 // ("2020-01-02", "2020-01-02T03:04:05.678Z", "...+05:00"); false when the text is not a date.
 std::string date_to_string(int64_t millis);

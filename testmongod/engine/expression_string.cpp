@@ -39,11 +39,10 @@ std::string coerce_to_string(const Value& v, const std::string& op) {
             return std::to_string(v.as_int32());
         case BSON_TYPE_INT64:
             return std::to_string(v.as_int64());
-        case BSON_TYPE_DOUBLE: {
-            char text[32];
-            std::snprintf(text, sizeof text, "%.17g", v.as_double());
-            return text;
-        }
+        case BSON_TYPE_DOUBLE:
+            return double_to_string(v.as_double());
+        case BSON_TYPE_DATE_TIME:
+            return date_to_string(std::get<int64_t>(v.payload()));
         case BSON_TYPE_DECIMAL128:
             return decimal_to_string(std::get<bson_decimal128_t>(v.payload()));
         default:

@@ -277,6 +277,7 @@ TEST(ExpressionString, ConcatAndCase) {
     expect_value(eval(R"({"$toUpper": "abC"})"), "\"ABC\"", BSON_TYPE_UTF8);
     expect_value(eval(R"({"$toLower": "AbC"})"), "\"abc\"", BSON_TYPE_UTF8);
     expect_value(eval(R"({"$toLower": null})"), "\"\"", BSON_TYPE_UTF8);
+    expect_value(eval(R"({"$toUpper": 2.5})"), "\"2.5\"", BSON_TYPE_UTF8);
 }
 
 TEST(ExpressionString, SubstringsByBytesAndCodePoints) {
