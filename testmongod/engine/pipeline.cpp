@@ -142,15 +142,26 @@ bool is_integral_number(const Value& v) {
            v.as_double() == static_cast<double>(v.as_int64());
 }
 
+// mongod 5.0+ parses both counts as non-negative integers (parseIntegerElementToNonNegativeLong):
+// failures are 5107201 for $limit and 5107200 for $skip; a $limit of zero is then 15958.
+std::string count_problem(const std::string& stage, const Value& spec) {
+    std::string element = stage + ": " + spec.to_json();
+    if (!spec.is_number()) return "Expected a number in: " + element;
+    if (!is_integral_number(spec)) return "Expected an integer in: " + element;
+    if (spec.as_int64() < 0) return "Expected a non-negative number in: " + element;
+    return "";
+}
+
 StagePtr parse_limit(const Value& spec, const ParseContext&) {
-    if (!is_integral_number(spec)) fail(15957, "the limit must be specified as a number");
-    if (spec.as_int64() <= 0) fail(15958, "the limit must be positive");
+    std::string problem = count_problem("$limit", spec);
+    if (!problem.empty()) fail(5107201, "invalid argument to $limit stage: " + problem);
+    if (spec.as_int64() == 0) fail(15958, "the limit must be positive");
     return std::make_unique<SliceStage>(0, spec.as_int64());
 }
 
 StagePtr parse_skip(const Value& spec, const ParseContext&) {
-    if (!is_integral_number(spec)) fail(15972, "Argument to $skip must be a number");
-    if (spec.as_int64() < 0) fail(15956, "Argument to $skip cannot be negative");
+    std::string problem = count_problem("$skip", spec);
+    if (!problem.empty()) fail(5107200, "invalid argument to $skip stage: " + problem);
     return std::make_unique<SliceStage>(spec.as_int64(), -1);
 }
 

@@ -450,12 +450,14 @@ StagePtr parse_sort_by_count(const Value& spec, const ParseContext& context) {
     if (spec.is_string()) {
         if (spec.str().empty() || spec.str()[0] != '$') {
             fail(40148,
-                 "the sortByCount field must be defined as a $-prefixed path or an expression");
+                 "the sortByCount field must be defined as a $-prefixed path or an expression "
+                 "inside an object");
         }
     } else if (spec.is_document()) {
         if (spec.doc().empty() || spec.doc().fields().front().name[0] != '$') {
             fail(40147,
-                 "the sortByCount field must be defined as a $-prefixed path or an expression");
+                 "the sortByCount field must be defined as a $-prefixed path or an expression "
+                 "inside an object");
         }
     } else {
         fail(40149, "the sortByCount field must be specified as a string or as an object");

@@ -108,8 +108,11 @@ TEST(PipelineSortLimitSkip, SortsThenPages) {
     EXPECT_EQ(parse_error(R"([{"$sort": {"a": 2}}])"), 15975);
     EXPECT_EQ(parse_error(R"([{"$sort": {}}])"), 15976);
     EXPECT_EQ(parse_error(R"([{"$limit": 0}])"), 15958);
-    EXPECT_EQ(parse_error(R"([{"$limit": "x"}])"), 15957);
-    EXPECT_EQ(parse_error(R"([{"$skip": -1}])"), 15956);
+    EXPECT_EQ(parse_error(R"([{"$limit": -1}])"), 5107201);
+    EXPECT_EQ(parse_error(R"([{"$limit": "x"}])"), 5107201);
+    EXPECT_EQ(parse_error(R"([{"$limit": 1.5}])"), 5107201);
+    EXPECT_EQ(parse_error(R"([{"$skip": -1}])"), 5107200);
+    EXPECT_EQ(parse_error(R"([{"$skip": "x"}])"), 5107200);
 }
 
 TEST(PipelineProject, InclusionKeepsIdAndInputOrderThenComputedFields) {
