@@ -1,0 +1,304 @@
+// sync_throughput: `tributary sync` initial-copy rate between two testmongods, as a ratio to a
+// plain single-threaded find → insert_many copy in the same run, then its replication of a burst.
+#include <fcntl.h>
+#include <mongoc/mongoc.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sample_document.h"
+#include "support/server_process.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+    std::string source_uri;
+    std::string dest_uri;
+    std::string tributary = TRIBUTARY_PATH;
+    int docs = 100000;
+    int burst = 20000;
+    int batch = 1000;
+};
+
+[[noreturn]] void fail(const std::string& what) {
+    std::fprintf(stderr, "sync_throughput: %s\n", what.c_str());
+    std::exit(1);
+}
+
+[[noreturn]] void fail(const char* what, const bson_error_t& error) {
+    fail(std::string(what) + " failed: " + error.message);
+}
+
+double seconds_since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Polls `condition` every 10 ms until it holds; exits the benchmark after `timeout`.
+void wait_until(const char* what, const std::function<bool()>& condition,
+                std::chrono::seconds timeout = std::chrono::seconds(600)) {
+    auto deadline = Clock::now() + timeout;
+    while (!condition()) {
+        if (Clock::now() > deadline) fail(std::string("timed out waiting for ") + what);
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+}
+
+// A tributary child process with its output in a file.
+class Tributary {
+  public:
+    Tributary(const std::string& path, std::vector<std::string> args) {
+        log_path_ = (std::filesystem::temp_directory_path() /
+                     ("sync_throughput_" + std::to_string(::getpid()) + "_" +
+                      std::to_string(counter_++) + ".log"))
+                        .string();
+        int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0) fail("cannot create " + log_path_);
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            ::dup2(fd, STDOUT_FILENO);
+            ::dup2(fd, STDERR_FILENO);
+            std::vector<char*> argv{const_cast<char*>(path.c_str())};
+            for (std::string& arg : args)
+                argv.push_back(arg.data());
+            argv.push_back(nullptr);
+            ::execv(argv[0], argv.data());
+            ::_exit(127);
+        }
+        ::close(fd);
+        if (pid_ < 0) fail("fork failed");
+    }
+    Tributary(const Tributary&) = delete;
+    Tributary& operator=(const Tributary&) = delete;
+    ~Tributary() {
+        if (pid_ > 0) {
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, nullptr, 0);
+        }
+        std::filesystem::remove(log_path_);
+    }
+
+    std::string output() const {
+        std::ifstream in(log_path_);
+        std::stringstream text;
+        text << in.rdbuf();
+        return text.str();
+    }
+    // The exit code once it has exited, or nullopt while it runs.
+    std::optional<int> exit_code() {
+        if (pid_ <= 0) return code_;
+        int status = 0;
+        if (::waitpid(pid_, &status, WNOHANG) != pid_) return std::nullopt;
+        pid_ = -1;
+        code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        return code_;
+    }
+    int wait() {
+        std::optional<int> code;
+        wait_until("tributary to exit", [&] { return (code = exit_code()).has_value(); });
+        return *code;
+    }
+    int terminate() {
+        if (pid_ > 0) ::kill(pid_, SIGTERM);
+        return wait();
+    }
+
+  private:
+    static inline int counter_ = 0;
+    pid_t pid_ = -1;
+    int code_ = -1;
+    std::string log_path_;
+};
+
+// Inserts documents [first, first + count) into db.coll in unordered batches.
+void insert_documents(mongoc_client_t* client, const std::string& db, int first, int count,
+                      int batch) {
+    mongoc_collection_t* coll = mongoc_client_get_collection(client, db.c_str(), "docs");
+    auto** docs = static_cast<bson_t**>(bson_malloc(sizeof(bson_t*) * batch));
+    bson_t* opts = BCON_NEW("ordered", BCON_BOOL(false));
+    for (int start = first; start < first + count; start += batch) {
+        int n = std::min(batch, first + count - start);
+        for (int i = 0; i < n; ++i) {
+            docs[i] = bson_new();
+            bench::append_sample_document(docs[i], start + i);
+        }
+        bson_error_t error;
+        if (!mongoc_collection_insert_many(coll, const_cast<const bson_t**>(docs), n, opts, nullptr,
+                                           &error)) {
+            fail("seeding insert_many", error);
+        }
+        for (int i = 0; i < n; ++i)
+            bson_destroy(docs[i]);
+    }
+    bson_destroy(opts);
+    bson_free(docs);
+    mongoc_collection_destroy(coll);
+}
+
+int64_t count_documents(mongoc_client_t* client, const std::string& db) {
+    mongoc_collection_t* coll = mongoc_client_get_collection(client, db.c_str(), "docs");
+    bson_t filter = BSON_INITIALIZER;
+    bson_error_t error;
+    int64_t count =
+        mongoc_collection_count_documents(coll, &filter, nullptr, nullptr, nullptr, &error);
+    mongoc_collection_destroy(coll);
+    return count;
+}
+
+void drop_database(mongoc_client_t* client, const std::string& db) {
+    bson_t* drop = BCON_NEW("dropDatabase", BCON_INT32(1));
+    bson_error_t error;
+    if (!mongoc_client_command_simple(client, db.c_str(), drop, nullptr, nullptr, &error)) {
+        fail("dropDatabase", error);
+    }
+    bson_destroy(drop);
+}
+
+// The baseline: one thread reading the source collection with large batches and writing each
+// batch with one unordered insert_many. Returns docs/s.
+double baseline_copy_rate(mongoc_client_t* source, mongoc_client_t* dest, const std::string& db,
+                          const std::string& target_db, int batch) {
+    mongoc_collection_t* from = mongoc_client_get_collection(source, db.c_str(), "docs");
+    mongoc_collection_t* to = mongoc_client_get_collection(dest, target_db.c_str(), "docs");
+    bson_t filter = BSON_INITIALIZER;
+    bson_t* find_opts = BCON_NEW("batchSize", BCON_INT32(batch));
+    bson_t* insert_opts = BCON_NEW("ordered", BCON_BOOL(false));
+    std::vector<bson_t*> pending;
+    auto flush = [&] {
+        bson_error_t error;
+        if (!pending.empty() &&
+            !mongoc_collection_insert_many(to, const_cast<const bson_t**>(pending.data()),
+                                           pending.size(), insert_opts, nullptr, &error)) {
+            fail("baseline insert_many", error);
+        }
+        for (bson_t* doc : pending)
+            bson_destroy(doc);
+        pending.clear();
+    };
+    auto start = Clock::now();
+    mongoc_cursor_t* cursor = mongoc_collection_find_with_opts(from, &filter, find_opts, nullptr);
+    const bson_t* doc = nullptr;
+    int64_t copied = 0;
+    while (mongoc_cursor_next(cursor, &doc)) {
+        pending.push_back(bson_copy(doc));
+        ++copied;
+        if (static_cast<int>(pending.size()) == batch) flush();
+    }
+    flush();
+    bson_error_t error;
+    if (mongoc_cursor_error(cursor, &error)) fail("baseline find", error);
+    double seconds = seconds_since(start);
+    mongoc_cursor_destroy(cursor);
+    bson_destroy(insert_opts);
+    bson_destroy(find_opts);
+    mongoc_collection_destroy(to);
+    mongoc_collection_destroy(from);
+    return copied / seconds;
+}
+
+bool verify_passes(const Options& options, const std::string& db) {
+    Tributary verify(options.tributary, {"verify", "--source", options.source_uri, "--destination",
+                                         options.dest_uri, "--db", db});
+    return verify.wait() == 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options options;
+    CLI::App app{"tributary sync: initial copy and replication rates against a plain copy loop"};
+    app.add_option("--source", options.source_uri, "source MongoDB instead of a new testmongod");
+    app.add_option("--destination", options.dest_uri, "destination instead of a new testmongod");
+    app.add_option("--tributary", options.tributary, "tributary binary")->capture_default_str();
+    app.add_option("--docs", options.docs, "documents seeded before the sync")
+        ->capture_default_str();
+    app.add_option("--burst", options.burst, "documents inserted while replicating")
+        ->capture_default_str();
+    app.add_option("--batch", options.batch, "documents per insert_many and find batch")
+        ->capture_default_str();
+    CLI11_PARSE(app, argc, argv);
+
+    mongoc_init();
+    std::optional<testsupport::ServerProcess> source_server, dest_server;
+    if (options.source_uri.empty()) {
+        source_server.emplace(testsupport::ServerProcess::start());
+        options.source_uri = source_server->uri();
+    }
+    if (options.dest_uri.empty()) {
+        dest_server.emplace(testsupport::ServerProcess::start());
+        options.dest_uri = dest_server->uri();
+    }
+    std::string db = testsupport::unique_name("bench_sync");
+    std::string baseline_db = db + "_baseline";
+    mongoc_client_t* source = mongoc_client_new(options.source_uri.c_str());
+    mongoc_client_t* dest = mongoc_client_new(options.dest_uri.c_str());
+    std::printf("sync_throughput: %d docs seeded, burst of %d, %s -> %s\n", options.docs,
+                options.burst, options.source_uri.c_str(), options.dest_uri.c_str());
+    insert_documents(source, db, 0, options.docs, options.batch);
+
+    double baseline = baseline_copy_rate(source, dest, db, baseline_db, options.batch);
+    drop_database(dest, baseline_db);
+    std::printf("baseline find -> insert_many copy: %.0f docs/s\n", baseline);
+    std::fflush(stdout);
+
+    // Initial copy: from the start of `tributary sync` to its "copied successfully" line, and
+    // to the first passing verify after it.
+    auto sync_start = Clock::now();
+    Tributary sync(options.tributary, {"sync", "--source", options.source_uri, "--destination",
+                                       options.dest_uri, "--db", db});
+    wait_until("the initial copy", [&] {
+        if (sync.exit_code()) fail("tributary sync exited:\n" + sync.output());
+        return sync.output().find("Collection 'docs' copied successfully.") != std::string::npos;
+    });
+    double copy_seconds = seconds_since(sync_start);
+    wait_until("verify to pass after the copy", [&] { return verify_passes(options, db); });
+    double copy_verified_seconds = seconds_since(sync_start);
+    double copy_rate = options.docs / copy_seconds;
+    std::printf(
+        "tributary initial copy: %.3f s to 'copied successfully' = %.0f docs/s = %.3f x "
+        "baseline; verify passed at %.3f s\n",
+        copy_seconds, copy_rate, copy_rate / baseline, copy_verified_seconds);
+    std::fflush(stdout);
+
+    // Replication: a burst of inserts on the source, then the time until the destination holds
+    // all of them and verify passes. The burst's own write rate is the in-run reference.
+    auto burst_start = Clock::now();
+    insert_documents(source, db, options.docs, options.burst, options.batch);
+    double burst_seconds = seconds_since(burst_start);
+    auto burst_end = Clock::now();
+    int64_t expected = int64_t{options.docs} + options.burst;
+    wait_until("replication to catch up", [&] { return count_documents(dest, db) == expected; });
+    double caught_up_lag = seconds_since(burst_end);
+    wait_until("verify to pass after the burst", [&] { return verify_passes(options, db); });
+    double verified_lag = seconds_since(burst_end);
+    double source_rate = options.burst / burst_seconds;
+    double replication_rate = options.burst / (burst_seconds + caught_up_lag);
+    std::printf("burst of %d inserts on the source: %.3f s = %.0f docs/s\n", options.burst,
+                burst_seconds, source_rate);
+    std::printf(
+        "replication: destination caught up %.3f s after the burst, verify passed after "
+        "%.3f s; %.0f docs/s = %.3f x the source write rate\n",
+        caught_up_lag, verified_lag, replication_rate, replication_rate / source_rate);
+
+    int code = sync.terminate();
+    if (code != 0) std::printf("note: tributary sync exited with %d on SIGTERM\n", code);
+    drop_database(source, db);
+    drop_database(dest, db);
+    mongoc_client_destroy(dest);
+    mongoc_client_destroy(source);
+    mongoc_cleanup();
+    return 0;
+}
