@@ -83,7 +83,11 @@ void create_indexes(mongoc_client_t* client, const std::string& db, const std::s
     BSON_APPEND_ARRAY_BEGIN(command.get(), "indexes", &array);
     uint32_t count = 0;
     for (const bson::Document& spec : indexes) {
-        if (mongo::get_string(spec.view(), "name").value_or("") == "_id_") continue;
+        // _id_ exists with the collection; a clustered index is part of its create options.
+        if (mongo::get_string(spec.view(), "name").value_or("") == "_id_" ||
+            mongo::get_bool(spec.view(), "clustered").value_or(false)) {
+            continue;
+        }
         bson::Document cleaned = index_spec_for_create(spec.view());
         std::string key = std::to_string(count++);
         BSON_APPEND_DOCUMENT(&array, key.c_str(), cleaned.view());

@@ -35,8 +35,8 @@ std::vector<CollectionInfo> list_all(mongoc_client_t* client, const NamespaceFil
 
 // create {name, ...options}; an existing namespace is left as it is.
 void create_collection(mongoc_client_t* client, const CollectionInfo& info);
-// createIndexes for every index but _id_ (specs stripped of "ns"); existing ones are skipped by
-// the server when identical.
+// createIndexes for every index but _id_ and a clustered one (specs stripped of "ns"); existing
+// ones are skipped by the server when identical.
 void create_indexes(mongoc_client_t* client, const std::string& db, const std::string& coll,
                     const std::vector<bson::Document>& indexes);
 // dropIndexes by name; an index already gone is not an error.

@@ -4,6 +4,7 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <stdexcept>
 #include <thread>
 
@@ -14,6 +15,7 @@ namespace tributary::status {
 struct MetricsServer::Impl {
     httplib::Server server;
     std::thread thread;
+    std::atomic<bool> finished{false};
 };
 
 MetricsServer::MetricsServer(int port) : impl_(std::make_unique<Impl>()) {
@@ -23,7 +25,16 @@ MetricsServer::MetricsServer(int port) : impl_(std::make_unique<Impl>()) {
     if (!impl_->server.bind_to_port("127.0.0.1", port)) {
         throw std::runtime_error("cannot listen on 127.0.0.1:" + std::to_string(port));
     }
-    impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
+    // Without an idle interval the listener blocks in accept(), which stop() does not always
+    // interrupt; with one it re-checks its socket every 100 ms.
+    impl_->server.set_idle_interval(0, 100000);
+    impl_->thread = std::thread([this] {
+        impl_->server.listen_after_bind();
+        impl_->finished = true;
+    });
+    // stop() is a no-op until the listener runs: wait for it, so the destructor cannot miss it.
+    while (!impl_->server.is_running() && !impl_->finished)
+        std::this_thread::yield();
 }
 
 MetricsServer::~MetricsServer() {

@@ -1,6 +1,9 @@
 // The command line end to end: config file and flag precedence, JSON log lines, --help, the
 // status command reading the destination's checkpoint, and a clean stop (SIGTERM) mid-copy.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -137,6 +140,54 @@ TEST_F(CliTest, SigtermDuringCopyExitsZeroAndTheNextRunFinishes) {
     auto count = dest_client_.run_command(db_, R"({"count": "users"})");
     EXPECT_EQ(count.reply.number("n"), 3000);
     std::filesystem::remove(state_file);
+}
+
+// A loopback port free at the time of the call.
+int free_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    socklen_t length = sizeof address;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    ::close(fd);
+    return ntohs(address.sin_port);
+}
+
+// GET http://127.0.0.1:port/path over a plain socket (HTTP/1.0: the server closes when done).
+std::string http_get(int port, const std::string& path) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    std::string response;
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
+        std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+        if (::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size())) {
+            char buffer[4096];
+            ssize_t n = 0;
+            while ((n = ::recv(fd, buffer, sizeof buffer, 0)) > 0)
+                response.append(buffer, n);
+        }
+    }
+    ::close(fd);
+    return response;
+}
+
+TEST_F(CliTest, MetricsEndpointCountsCopiedDocuments) {
+    int port = free_port();
+    TributaryProcess sync({"sync", "--source", source_.uri, "--destination", dest_.uri, "--db", db_,
+                           "--state-db", state_db_, "--metrics-port", std::to_string(port)});
+    ASSERT_TRUE(eventually([&] { return sync.output_contains("copied successfully."); }))
+        << sync.output();
+    std::string body;
+    EXPECT_TRUE(eventually([&] {
+        body = http_get(port, "/metrics");
+        return body.find("tributary_documents_copied_total 3000") != std::string::npos;
+    })) << body;
+    EXPECT_EQ(sync.terminate(), 0) << sync.output();
 }
 
 TEST(Cli, HelpDocumentsFlagsEnvironmentAndExitCodes) {
