@@ -481,15 +481,19 @@ void Update::Impl::apply_replacement(Document& doc) const {
 }
 
 // The manual ("Updates with Aggregation Pipeline"): the pipeline runs on the one document and
-// its output replaces it; _id stays immutable.
+// its output replaces it; _id stays immutable. Like mongod (PipelineExecutor hands the output to
+// ObjectReplaceExecutor::applyReplacementUpdate), an output without _id keeps the original one.
 void Update::Impl::apply_pipeline(Document& doc) const {
     std::vector<Document> output = pipeline->run({doc});
     if (output.size() != 1) {
         throw MongoError(code::InternalError,
                          "an update pipeline must produce exactly one document");
     }
-    check_id_unchanged(doc.get("_id"), output.front());
-    doc = std::move(output.front());
+    Document& result = output.front();
+    const Value* id = doc.get("_id");
+    if (id && !result.get("_id")) result.fields().insert(result.fields().begin(), Field{"_id", *id});
+    check_id_unchanged(id, result);
+    doc = std::move(result);
 }
 
 // ---- Update -----------------------------------------------------------------------------------
@@ -550,27 +554,77 @@ bool Update::apply(Document& doc, bool inserting, const MatchDetails* details) c
     return true;
 }
 
-// mongod's insert path (fixDocumentForInsert): BadValue for a top-level '$' field name and for
-// an _id that is an array, a regex or undefined. MongoDB 5.0+ allows '$' and '.' in embedded
-// field names and '.' at the top level.
-void validate_for_storage(const Document& doc) {
+namespace {
+
+// BSONObj::storageValidEmbedded: no '$'-prefixed name at any depth, except a DBRef's leading
+// $ref (a string) and $id followed by an optional $db (a string). Returns the offending name.
+std::optional<std::string> invalid_embedded_name(const Document& doc);
+
+std::optional<std::string> invalid_embedded_name_in(const Value& value) {
+    if (value.is_document()) return invalid_embedded_name(value.doc());
+    if (!value.is_array()) return std::nullopt;
+    for (const auto& element : value.array()) {
+        if (auto name = invalid_embedded_name_in(element)) return name;
+    }
+    return std::nullopt;
+}
+
+size_t dbref_prefix_length(const std::vector<Field>& fields) {
+    if (fields.size() < 2 || fields[0].name != "$ref" || fields[1].name != "$id" ||
+        fields[0].value.type() != BSON_TYPE_UTF8) {
+        return 0;
+    }
+    bool has_db = fields.size() > 2 && fields[2].name == "$db" &&
+                  fields[2].value.type() == BSON_TYPE_UTF8;
+    return has_db ? 3 : 2;
+}
+
+std::optional<std::string> invalid_embedded_name(const Document& doc) {
+    const auto& fields = doc.fields();
+    for (size_t i = 0; i < fields.size(); ++i) {
+        bool dbref_field = i < dbref_prefix_length(fields);
+        if (!dbref_field && !fields[i].name.empty() && fields[i].name[0] == '$') {
+            return fields[i].name;
+        }
+        if (auto name = invalid_embedded_name_in(fields[i].value)) return name;
+    }
+    return std::nullopt;
+}
+
+void check_id_for_insert(const Value& id) {
+    switch (id.type()) {
+        case BSON_TYPE_ARRAY:
+            bad_value("can't use an array for _id");
+        case BSON_TYPE_REGEX:
+            bad_value("can't use a regex for _id");
+        case BSON_TYPE_UNDEFINED:
+            bad_value("can't use a undefined for _id");
+        case BSON_TYPE_DOCUMENT:
+            if (auto name = invalid_embedded_name(id.doc())) {
+                throw MongoError(code::DollarPrefixedFieldName,
+                                 "_id fields may not contain '$'-prefixed fields: " + *name +
+                                     " is not valid for storage.");
+            }
+            return;
+        default:
+            return;
+    }
+}
+
+}  // namespace
+
+// mongod's insert path (fixDocumentForInsert): BadValue for an _id that is an array, a regex or
+// undefined, DollarPrefixedFieldName (52) for an _id document holding a '$' name at any depth
+// (storageValidIdField). The manual ("Dollar-Prefixed Field Names", 5.0+): "Dollar ($)
+// prefixed fields are permitted as top level and nested field names for inserts"; servers
+// before 5.0 rejected top-level ones (allow_top_level_dollar false).
+void validate_for_storage(const Document& doc, bool allow_top_level_dollar) {
     for (const auto& field : doc.fields()) {
-        if (!field.name.empty() && field.name[0] == '$') {
+        if (!allow_top_level_dollar && !field.name.empty() && field.name[0] == '$') {
             bad_value("Document can't have $ prefixed field names: " + field.name);
         }
     }
-    if (const Value* id = doc.get("_id")) {
-        switch (id->type()) {
-            case BSON_TYPE_ARRAY:
-                bad_value("can't use an array for _id");
-            case BSON_TYPE_REGEX:
-                bad_value("can't use a regex for _id");
-            case BSON_TYPE_UNDEFINED:
-                bad_value("can't use a undefined for _id");
-            default:
-                break;
-        }
-    }
+    if (const Value* id = doc.get("_id")) check_id_for_insert(*id);
 }
 
 }  // namespace tmd

@@ -33,9 +33,10 @@ class Update {
     std::unique_ptr<Impl> impl_;
 };
 
-// Validates a document for insertion as mongod does, throwing BadValue (2): no top-level field
-// name starting with '$'; _id not an array, regex or undefined. Update::apply checks the
-// documents it produces itself (InvalidIdField 53, DollarPrefixedFieldName 52).
-void validate_for_storage(const Document& doc);
+// Validates a document for storage as mongod's insert path does: _id not an array, regex or
+// undefined (BadValue 2) and no '$'-prefixed name inside an _id document (52). Top-level
+// '$' names are allowed from MongoDB 5.0; pass allow_top_level_dollar = false for the 4.4
+// profile (BadValue). Update::apply checks the documents it produces itself (53, 52).
+void validate_for_storage(const Document& doc, bool allow_top_level_dollar = true);
 
 }  // namespace tmd

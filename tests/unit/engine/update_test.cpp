@@ -352,24 +352,58 @@ TEST(UpdatePipeline, IdStaysImmutable) {
     EXPECT_EQ(doc.to_json(), R"({ "_id" : 1, "a" : 1 })");
 }
 
+TEST(UpdatePipeline, OutputWithoutIdKeepsTheOriginalId) {
+    Document doc = json(R"({"_id": 1, "x": 1, "t": {"u": {"v": 1}}})");
+    EXPECT_TRUE(Update(pipeline(R"({"p": [{"$replaceRoot": {"newRoot": "$t"}},
+                                          {"$addFields": {"foo": 1}}]})"))
+                    .apply(doc, false));
+    EXPECT_EQ(doc.to_json(), R"({ "_id" : 1, "u" : { "v" : 1 }, "foo" : 1 })");
+    Document projected = json(R"({"_id": 2, "x": 1, "y": 1})");
+    EXPECT_TRUE(Update(pipeline(R"({"p": [{"$project": {"_id": 0, "y": 1}}]})"))
+                    .apply(projected, false));
+    EXPECT_EQ(projected.to_json(), R"({ "_id" : 2, "y" : 1 })");
+}
+
+TEST(UpdatePipeline, MaySetTopLevelDollarField) {
+    Document doc = json(R"({"_id": 1})");
+    EXPECT_TRUE(Update(pipeline(R"({"p": [{"$replaceWith": {"$setField": {
+        "field": {"$literal": "$a"}, "value": 1, "input": "$$ROOT"}}}]})"))
+                    .apply(doc, false));
+    EXPECT_EQ(doc.to_json(), R"({ "_id" : 1, "$a" : 1 })");
+}
+
 TEST(UpdatePipeline, RejectsStagesNotAllowedInUpdates) {
     EXPECT_THROW(Update(pipeline(R"({"p": [{"$match": {"a": 1}}]})")), MongoError);
 }
 
-TEST(ValidateForStorage, RejectsBadIdTypesAndTopLevelDollarFieldsAsInsertDoes) {
-    auto message = [](const char* doc) {
-        try {
-            validate_for_storage(json(doc));
-        } catch (const MongoError& error) {
-            EXPECT_EQ(error.code(), code::BadValue);
-            return error.message();
-        }
-        return std::string();
-    };
-    EXPECT_EQ(message(R"({"_id": [1]})"), "can't use an array for _id");
-    EXPECT_EQ(message(R"({"_id": {"$undefined": true}})"), "can't use a undefined for _id");
-    EXPECT_EQ(message(R"({"a": 1, "$a": 1})"), "Document can't have $ prefixed field names: $a");
-    EXPECT_EQ(message(R"({"_id": {"a": 1}, "b.c": {"$d": 1}})"), "");
+// Returns "<code> <message>" of the error validate_for_storage throws, or "" when it accepts.
+std::string storage_error(const char* doc, bool allow_top_level_dollar = true) {
+    try {
+        validate_for_storage(json(doc), allow_top_level_dollar);
+    } catch (const MongoError& error) {
+        return std::to_string(error.code()) + " " + error.message();
+    }
+    return "";
+}
+
+TEST(ValidateForStorage, RejectsBadIdTypesAsInsertDoes) {
+    EXPECT_EQ(storage_error(R"({"_id": [1]})"), "2 can't use an array for _id");
+    EXPECT_EQ(storage_error(R"({"_id": {"$undefined": true}})"), "2 can't use a undefined for _id");
+    EXPECT_EQ(storage_error(R"({"_id": {"a": 1}, "b.c": {"$d": 1}})"), "");
+}
+
+TEST(ValidateForStorage, AcceptsTopLevelDollarFieldsFromMongoDB50) {
+    EXPECT_EQ(storage_error(R"({"a": 1, "$a": 1})"), "");
+    EXPECT_EQ(storage_error(R"({"a": 1, "$a": 1})", false),
+              "2 Document can't have $ prefixed field names: $a");
+}
+
+TEST(ValidateForStorage, RejectsDollarFieldsInsideIdDocuments) {
+    EXPECT_EQ(storage_error(R"({"_id": {"$a": 1}})"),
+              "52 _id fields may not contain '$'-prefixed fields: $a is not valid for storage.");
+    EXPECT_EQ(storage_error(R"({"_id": {"a": [{"$b": 1}]}})"),
+              "52 _id fields may not contain '$'-prefixed fields: $b is not valid for storage.");
+    EXPECT_EQ(storage_error(R"({"_id": {"r": {"$ref": "c", "$id": 1, "$db": "d"}}})"), "");
 }
 
 TEST(UpdateSet, UpdatedIdMustNotBeAnArray) {
