@@ -9,7 +9,9 @@
 #include <thread>
 
 #include "engine/error.h"
+#include "server/index.h"
 #include "server/server_state.h"
+#include "server/storage_util.h"
 #include "server/wire.h"
 
 namespace tmd {
@@ -37,6 +39,12 @@ bool is_retryable_code(int code) {
 bool is_resumable_change_stream_code(int code) {
     return is_retryable_code(code) || code == 63 || code == 150 || code == 13388 ||
            code == 234 || code == 133;
+}
+
+// The NonResumableChangeStreamError category of mongod's error_codes.yml; mongod 4.4+ labels
+// these errors on every command (ErrorLabelBuilder::isNonResumableChangeStreamError).
+bool is_non_resumable_change_stream_code(int code) {
+    return code == code::ChangeStreamFatalError || code == code::ChangeStreamHistoryLost;
 }
 
 bool has_field(const bson_t* body, const char* name) {
@@ -187,6 +195,11 @@ void run_command(ServerState& server, const CommandRequest& request, Envelope& o
         int error_code = mongo_error ? mongo_error->code() : code::InternalError;
         bson_reinit(&out.reply);
         append_error(&out.reply, error_code, error.what());
+        // mongod's ErrorExtraInfo (keyPattern/keyValue, errInfo) is part of the error reply.
+        if (const auto* detailed = dynamic_cast<const DetailedError*>(&error)) {
+            for (const auto& field : detailed->info().fields())
+                append_value(&out.reply, field.name.c_str(), field.value);
+        }
         bool fail_point_error = fail && fail->error_code == error_code && fail->error_labels;
         append_labels(&out.reply,
                       fail_point_error ? *fail->error_labels
@@ -286,6 +299,9 @@ std::vector<std::string> server_error_labels(ServerState& server, const std::str
     if (!write_concern && is_resumable_change_stream_code(code) &&
         is_change_stream_command(server, command, body)) {
         labels.emplace_back("ResumableChangeStreamError");
+    }
+    if (is_non_resumable_change_stream_code(code)) {
+        labels.emplace_back("NonResumableChangeStreamError");
     }
     return labels;
 }

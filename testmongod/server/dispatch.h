@@ -22,7 +22,8 @@ DispatchOutcome handle_message(ServerState& server, ClientInfo& client, std::str
 
 // The labels mongod attaches to an error reply (error_labels.cpp): RetryableWriteError for
 // retryable codes on retryable writes (txnNumber without autocommit) and commit/abortTransaction,
-// ResumableChangeStreamError for resumable codes on change-stream aggregate/getMore.
+// ResumableChangeStreamError for resumable codes on change-stream aggregate/getMore,
+// NonResumableChangeStreamError for ChangeStreamFatalError/ChangeStreamHistoryLost on any command.
 std::vector<std::string> server_error_labels(ServerState& server, const std::string& command,
                                              const bson_t* body, int code, bool write_concern);
 
