@@ -32,6 +32,17 @@ Variables::Variables(const Variables& other) {
         bindings_.emplace_back(name, *other.lookup(name));
 }
 
+Variables Variables::from_let(const Document& let, const Value* cluster_time) {
+    Variables variables;
+    if (cluster_time) variables.set_cluster_time(*cluster_time);
+    for (const auto& field : let.fields()) {
+        validate_variable_name(field.name);
+        Value value = Expression(field.value, &variables).evaluate(Document(), variables);
+        variables.define(field.name, std::move(value));
+    }
+    return variables;
+}
+
 void Variables::define(std::string name, Value value) {
     for (auto& binding : bindings_) {
         if (binding.first == name) {

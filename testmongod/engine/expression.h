@@ -41,6 +41,12 @@ class Variables {
     Variables(const Variables& other);  // copies every visible binding into one flat scope
     Variables& operator=(const Variables&) = delete;
 
+    // The variables of a command's `let` option (find, aggregate, update, delete, findAndModify):
+    // $$NOW, $$CLUSTER_TIME when given, then each let expression evaluated once, in order, with
+    // no document (it sees the system variables and the let variables before it). Throws
+    // MongoError for an invalid variable name (16866/16867/16868) or expression.
+    static Variables from_let(const Document& let, const Value* cluster_time = nullptr);
+
     void set_now(int64_t millis) { define("NOW", Value::date(millis)); }
     void set_cluster_time(const Value& timestamp) { define("CLUSTER_TIME", timestamp); }
     // Binds (or rebinds in this scope) a variable.

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <random>
 
 #include "engine/expression_internal.h"
 
@@ -351,9 +352,24 @@ void register_comparisons(Registry& registry) {
     });
 }
 
+// $rand: a double in [0, 1), drawn anew on every evaluation. mongod's ExpressionRandom::parse
+// accepts only an empty argument ({} or []): 10065 for a scalar, 3040501 for arguments.
+NodePtr parse_rand(const Value& args, ParseScope&) {
+    if (!args.is_document() && !args.is_array()) {
+        fail(10065, "invalid parameter: expected an object ($rand)");
+    }
+    bool empty = args.is_document() ? args.doc().empty() : args.array().empty();
+    if (!empty) fail(3040501, "$rand does not currently accept arguments");
+    return make_lambda([](const Document&, const Variables&) {
+        thread_local std::mt19937_64 generator{std::random_device{}()};
+        return Value::dbl(std::uniform_real_distribution<double>(0.0, 1.0)(generator));
+    });
+}
+
 }  // namespace
 
 void register_math_operators(Registry& registry) {
+    registry["$rand"] = parse_rand;
     add_function(registry, "$add", 0, -1, add);
     add_function(registry, "$multiply", 0, -1, multiply);
     add_function(registry, "$subtract", 2, 2, subtract);

@@ -498,14 +498,15 @@ void Update::Impl::apply_pipeline(Document& doc) const {
 
 // ---- Update -----------------------------------------------------------------------------------
 
-Update::Update(const Value& spec, const Array* array_filters) : impl_(std::make_unique<Impl>()) {
+Update::Update(const Value& spec, const Array* array_filters, const Variables* let)
+    : impl_(std::make_unique<Impl>()) {
     if (spec.is_array()) {
         if (array_filters && !array_filters->empty()) {
             throw MongoError(code::FailedToParse,
                              "arrayFilters may not be specified for pipeline-style updates");
         }
         impl_->kind = Impl::Kind::kPipeline;
-        impl_->pipeline = std::make_unique<Pipeline>(Pipeline::for_update(spec.array()));
+        impl_->pipeline = std::make_unique<Pipeline>(Pipeline::for_update(spec.array(), let));
         return;
     }
     if (!spec.is_document())

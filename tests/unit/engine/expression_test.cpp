@@ -509,5 +509,42 @@ TEST(ExpressionAccumulatorForm, StandardDeviations) {
     expect_value(eval(R"({"$stdDevSamp": [[1]]})"), "null", BSON_TYPE_NULL);
 }
 
+TEST(ExpressionRand, DrawsADoubleInTheUnitInterval) {
+    for (int i = 0; i < 100; ++i) {
+        Value value = eval(R"({"$rand": {}})");
+        ASSERT_EQ(value.type(), BSON_TYPE_DOUBLE);
+        EXPECT_GE(value.as_double(), 0.0);
+        EXPECT_LT(value.as_double(), 1.0);
+    }
+    EXPECT_EQ(eval(R"({"$rand": []})").type(), BSON_TYPE_DOUBLE);
+    EXPECT_FALSE(Expression(json_value(R"({"$rand": {}})")).is_constant());
+}
+
+TEST(ExpressionRand, AcceptsNoArguments) {
+    EXPECT_EQ(parse_error(R"({"$rand": {"a": 1}})"), 3040501);
+    EXPECT_EQ(parse_error(R"({"$rand": [1]})"), 3040501);
+    EXPECT_EQ(parse_error(R"({"$rand": 1})"), 10065);
+}
+
+TEST(VariablesFromLet, EvaluatesEachLetExpressionOnceInOrder) {
+    Variables let = Variables::from_let(
+        Document::from_json(R"({"a": {"$add": [1, 2]}, "b": {"$multiply": ["$$a", 2]}})"));
+    expect_value(*let.lookup("a"), "3", BSON_TYPE_INT32);
+    expect_value(*let.lookup("b"), "6", BSON_TYPE_INT32);
+    EXPECT_NE(let.lookup("NOW"), nullptr);
+    EXPECT_EQ(let.lookup("CLUSTER_TIME"), nullptr);
+}
+
+TEST(VariablesFromLet, BindsClusterTimeWhenGiven) {
+    Value time = Value::timestamp(42, 1);
+    Variables let = Variables::from_let(Document::from_json(R"({"t": "$$CLUSTER_TIME"})"), &time);
+    EXPECT_TRUE(values_equal(*let.lookup("t"), time));
+}
+
+TEST(VariablesFromLet, RejectsInvalidVariableNames) {
+    EXPECT_EQ(error_code([] { Variables::from_let(Document::from_json(R"({"Bad": 1})")); }),
+              16867);
+}
+
 }  // namespace
 }  // namespace tmd

@@ -335,6 +335,13 @@ TEST(Matcher, ExprSeesLetVariables) {
     EXPECT_FALSE(matcher.matches(json(R"({"a": 7})")));
 }
 
+TEST(Matcher, ExprSeesCommandLetVariables) {
+    Variables let = Variables::from_let(json(R"({"id": {"$add": [1, 1]}})"));
+    Matcher matcher(json(R"({"$expr": {"$eq": ["$_id", "$$id"]}})"), &let);
+    EXPECT_TRUE(matcher.matches(json(R"({"_id": 2})")));
+    EXPECT_FALSE(matcher.matches(json(R"({"_id": 1})")));
+}
+
 TEST(Matcher, CommentIsIgnored) {
     EXPECT_TRUE(matches(R"({"$comment": "hi", "a": 1})", R"({"a": 1})"));
 }

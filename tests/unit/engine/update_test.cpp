@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/error.h"
+#include "engine/expression.h"
 
 namespace tmd {
 namespace {
@@ -370,6 +371,14 @@ TEST(UpdatePipeline, MaySetTopLevelDollarField) {
         "field": {"$literal": "$a"}, "value": 1, "input": "$$ROOT"}}}]})"))
                     .apply(doc, false));
     EXPECT_EQ(doc.to_json(), R"({ "_id" : 1, "$a" : 1 })");
+}
+
+TEST(UpdatePipeline, SeesCommandLetVariables) {
+    Variables let = Variables::from_let(json(R"({"x": "foo"})"));
+    Document doc = json(R"({"_id": 1})");
+    EXPECT_TRUE(Update(pipeline(R"({"p": [{"$set": {"x": "$$x"}}]})"), nullptr, &let)
+                    .apply(doc, false));
+    EXPECT_EQ(doc.to_json(), R"({ "_id" : 1, "x" : "foo" })");
 }
 
 TEST(UpdatePipeline, RejectsStagesNotAllowedInUpdates) {
