@@ -1,6 +1,7 @@
 // The aggregate command: runs an engine Pipeline over a collection or view and carries out a
 // trailing $out or $merge here, where collections live. $changeStream pipelines are delegated
 // to change_stream.cpp. https://www.mongodb.com/docs/manual/reference/command/aggregate/
+#include <chrono>
 #include <mutex>
 #include <random>
 #include <set>
@@ -111,32 +112,46 @@ MergeSpec merge_spec(const Value& spec, const std::string& db) {
     return merge;
 }
 
-// $merge needs a unique index on its "on" fields (other than _id). Error 51183.
-void check_merge_index(const Collection& coll, const std::vector<std::string>& on) {
-    if (on.size() == 1 && on[0] == "_id") return;
+// The unique index $merge uses to match on its "on" fields: the _id index for the default,
+// otherwise a unique index on exactly those fields (error 51183 without one).
+struct MergeIndex {
+    std::string name;
+    Document key_pattern;
+};
+
+MergeIndex merge_index(const Collection& coll, const std::vector<std::string>& on) {
+    if (on.size() == 1 && on[0] == "_id") {
+        Document id_pattern;
+        id_pattern.push_back("_id", Value::int32(1));
+        return {"_id_", std::move(id_pattern)};
+    }
     std::set<std::string> wanted(on.begin(), on.end());
     for (const auto& index : coll.indexes()) {
         std::set<std::string> fields;
         for (const auto& f : index.key_pattern().fields())
             fields.insert(f.name);
-        if (index.unique() && fields == wanted) return;
+        if (index.unique() && fields == wanted) return {index.name(), index.key_pattern()};
     }
     throw MongoError(51183, "Cannot find index to verify that join fields will be unique");
 }
 
-std::optional<RecordId> merge_match(const Collection& coll, const Document& doc,
-                                    const std::vector<std::string>& on) {
-    Document filter;
-    for (const auto& field : on) {
-        auto values = path_values(doc, field);
+// The "on" field values of a document, in key-pattern order: the filter that finds its match.
+Document merge_key(const Document& doc, const MergeIndex& index) {
+    Document key;
+    for (const auto& field : index.key_pattern.fields()) {
+        auto values = path_values(doc, field.name);
         if (values.size() != 1 || values[0].is_null() || values[0].is_array()) {
             throw MongoError(51132,
                              "$merge write error: 'on' field cannot be missing, null, "
                              "undefined or an array");
         }
-        filter.push_back(field, values[0]);
+        key.push_back(field.name, values[0]);
     }
-    auto found = matching_records(coll, filter, Matcher(filter), std::nullopt, 1);
+    return key;
+}
+
+std::optional<RecordId> merge_match(const Collection& coll, const Document& key) {
+    auto found = matching_records(coll, key, Matcher(key), std::nullopt, 1);
     if (found.empty()) return std::nullopt;
     return found.front();
 }
@@ -145,11 +160,6 @@ std::optional<RecordId> merge_match(const Collection& coll, const Document& doc,
 std::optional<Document> merged_document(const MergeSpec& merge, Document existing,
                                         const Document& incoming) {
     if (merge.when_matched == "keepExisting") return std::nullopt;
-    if (merge.when_matched == "fail") {
-        throw MongoError(code::DuplicateKey,
-                         "$merge with whenMatched: fail found an existing document with the same "
-                         "values for the 'on' fields");
-    }
     if (merge.when_matched == "replace") return incoming;
     if (merge.when_matched == "merge") {
         for (const auto& field : incoming.fields())
@@ -162,11 +172,12 @@ std::optional<Document> merged_document(const MergeSpec& merge, Document existin
 
 void run_merge(Catalog& catalog, const MergeSpec& merge, std::vector<Document> docs, bool bypass) {
     Collection& coll = catalog.find_or_create(merge.into.db, merge.into.coll);
-    check_merge_index(coll, merge.on);
+    MergeIndex index = merge_index(coll, merge.on);
     Validator validator(coll, bypass);
     for (auto& doc : docs) {
         if (merge.on.size() == 1 && merge.on[0] == "_id") ensure_id_first(doc);
-        std::optional<RecordId> match = merge_match(coll, doc, merge.on);
+        Document key = merge_key(doc, index);
+        std::optional<RecordId> match = merge_match(coll, key);
         if (!match) {
             if (merge.when_not_matched == "discard") continue;
             if (merge.when_not_matched == "fail") {
@@ -178,6 +189,9 @@ void run_merge(Catalog& catalog, const MergeSpec& merge, std::vector<Document> d
             insert_document(catalog, coll, prepare_insert(std::move(doc)), validator);
             continue;
         }
+        // whenMatched: fail is an insert in mongod, so it fails as the unique index does.
+        if (merge.when_matched == "fail")
+            throw_duplicate_key(coll.ns(), index.name, index.key_pattern, key);
         auto updated = merged_document(merge, to_document(coll.find_record(*match)->doc), doc);
         if (updated) {
             update_document(catalog, coll, *match, std::move(*updated),
@@ -240,19 +254,117 @@ void reply_explain(const std::string& ns, const Array& stages, bson_t* reply) {
     append_value(reply, "stages", Value::array(stages));
 }
 
+// SHA-256 of the empty user name: the uid mongod gives sessions when auth is disabled.
+Value unauthenticated_session_uid() {
+    static const unsigned char kDigest[32] = {0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14,
+                                              0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
+                                              0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c,
+                                              0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55};
+    return Value(BSON_TYPE_BINARY,
+                 Binary{BSON_SUBTYPE_BINARY, std::string(std::begin(kDigest), std::end(kDigest))});
+}
+
+// $listLocalSessions lists the sessions in mongod's in-memory session cache
+// (https://www.mongodb.com/docs/manual/reference/operator/aggregation/listLocalSessions/). mongod
+// adds a session to that cache when a command uses it; testmongod keeps no cache, so it lists the
+// one session it knows is live: the one the aggregate itself runs under (none without lsid).
+std::vector<Document> local_sessions(const Document& body) {
+    std::vector<Document> sessions;
+    const Value* lsid = body.get("lsid");
+    if (!lsid || !lsid->is_document() || !lsid->doc().get("id")) return sessions;
+    Document id;
+    id.push_back("id", *lsid->doc().get("id"));
+    id.push_back("uid", unauthenticated_session_uid());
+    Document session;
+    session.push_back("_id", Value::document(std::move(id)));
+    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now().time_since_epoch());
+    session.push_back("lastUse", Value::date(now.count()));
+    sessions.push_back(std::move(session));
+    return sessions;
+}
+
+// {$documents: <expression>} desugared exactly as mongod's DocumentSourceDocuments does: one
+// empty document, the expression projected into a temporary field, unwound, and each element
+// made the root (so non-object elements fail as $replaceRoot does).
+Array desugared_documents(const Value& expression) {
+    const std::string field = "_tempDocumentsField";
+    Document project;
+    project.push_back("_id", Value::boolean(false));
+    project.push_back(field, expression);
+    Document new_root;
+    new_root.push_back("newRoot", Value::string("$" + field));
+    Array stages;
+    for (auto [name, spec] : {std::pair{"$project", Value::document(std::move(project))},
+                              std::pair{"$unwind", Value::string("$" + field)},
+                              std::pair{"$replaceRoot", Value::document(std::move(new_root))}}) {
+        Document stage;
+        stage.push_back(name, std::move(spec));
+        stages.push_back(Value::document(std::move(stage)));
+    }
+    return stages;
+}
+
+// Where the pipeline's documents come from: a collection or view, or for {aggregate: 1} a first
+// stage that generates them. https://www.mongodb.com/docs/manual/reference/command/aggregate/
+// ("Use 1 for collection agnostic commands"): $documents, $listLocalSessions, $currentOp and
+// $changeStream (the last handled in change_stream.cpp; $currentOp is not provided).
+struct Source {
+    std::string ns;                   // the cursor's namespace
+    std::optional<std::string> coll;  // nothing for {aggregate: 1}
+    std::vector<Document> generated;  // {aggregate: 1}: the first stage's documents
+};
+
+Source collectionless_source(const CommandRequest& request, const Document& body, Array& stages) {
+    std::string first =
+        stages.empty() || !stages.front().is_document() || stages.front().doc().empty()
+            ? std::string()
+            : stages.front().doc().fields().front().name;
+    Source source{request.db + ".$cmd.aggregate", std::nullopt, {}};
+    if (first == "$documents") {
+        Array rest = desugared_documents(stages.front().doc().fields().front().value);
+        rest.insert(rest.end(), stages.begin() + 1, stages.end());
+        stages = std::move(rest);
+        source.generated.emplace_back();
+    } else if (first == "$listLocalSessions") {
+        stages.erase(stages.begin());
+        source.generated = local_sessions(body);
+    } else {
+        throw MongoError(code::InvalidNamespace, "{aggregate: 1} is not valid for '" + first +
+                                                     "'; a collection is required.");
+    }
+    return source;
+}
+
+Source source_of(const CommandRequest& request, const Document& body, Array& stages) {
+    // Errors of mongod's aggregation_request_helper::parseNs.
+    const Value& target = body.fields().front().value;
+    if (target.is_number()) {
+        if (target.as_double() != 1) {
+            throw MongoError(code::FailedToParse,
+                             "Invalid command format: the 'aggregate' field must specify a "
+                             "collection name or 1");
+        }
+        return collectionless_source(request, body, stages);
+    }
+    if (!target.is_string()) {
+        throw MongoError(code::TypeMismatch,
+                         "collection name has invalid type: " + type_name(target.type()));
+    }
+    validate_collection_name(request.db, target.str());
+    return Source{request.db + "." + target.str(), target.str(), {}};
+}
+
+std::vector<Document> input_of(Catalog& catalog, const std::string& db, Source& source) {
+    if (!source.coll) return std::move(source.generated);
+    return read_documents(catalog, db, *source.coll);
+}
+
 void cmd_aggregate(const CommandRequest& request, bson_t* reply) {
     if (run_change_stream_aggregate(request, reply)) return;
     Document body = body_of(request);
     Array stages = pipeline_argument(body);
-    const Value& target = body.fields().front().value;
-    if (!target.is_string()) {
-        // aggregate: 1 serves collection-less stages ($documents, $currentOp), not provided.
-        throw MongoError(
-            code::InvalidNamespace,
-            "{aggregate: 1} is not valid for this pipeline; a collection is required.");
-    }
-    std::string name = target.str();
-    validate_collection_name(request.db, name);
+    Source source = source_of(request, body, stages);
     bool explain = bool_argument(body, "aggregate", "explain", false);
     auto cursor = document_argument(body, "aggregate", "cursor");
     if (!cursor && !explain) {
@@ -271,20 +383,20 @@ void cmd_aggregate(const CommandRequest& request, bson_t* reply) {
     if (ends_with_write_stage(stages)) {
         std::unique_lock lock(catalog.mutex());
         Pipeline pipeline(stages, reader_for(catalog, request.db), let);
-        if (explain) return reply_explain(request.db + "." + name, stages, reply);
-        auto docs = pipeline.run(read_documents(catalog, request.db, name));
+        if (explain) return reply_explain(source.ns, stages, reply);
+        auto docs = pipeline.run(input_of(catalog, request.db, source));
         run_write_stage(catalog, request.db, *pipeline.write_stage(), std::move(docs), bypass);
     } else {
         std::shared_lock lock(catalog.mutex());
         Pipeline pipeline(stages, reader_for(catalog, request.db), let);
-        if (explain) return reply_explain(request.db + "." + name, stages, reply);
-        for (const auto& doc : pipeline.run(read_documents(catalog, request.db, name))) {
+        if (explain) return reply_explain(source.ns, stages, reply);
+        for (const auto& doc : pipeline.run(input_of(catalog, request.db, source))) {
             results.push_back(to_stored(doc));
         }
     }
     request.server->cursors().reply_first_batch(
-        std::make_unique<StoredDocsCursor>(std::move(results)), request.db + "." + name, batch_size,
-        false, request.body, reply);
+        std::make_unique<StoredDocsCursor>(std::move(results)), source.ns, batch_size, false,
+        request.body, reply);
 }
 
 }  // namespace

@@ -68,5 +68,47 @@ TEST_F(AggregateTest, UnknownStageIsRejected) {
     fails(R"({"aggregate": "c", "cursor": {}, "pipeline": [{"$bogus": {}}]})", 40324);
 }
 
+// {aggregate: 1}: collection-agnostic pipelines
+// (https://www.mongodb.com/docs/manual/reference/command/aggregate/).
+TEST_F(AggregateTest, DatabaseAggregateRunsDocumentsStage) {
+    Bson reply = ok(R"({"aggregate": 1, "cursor": {}, "pipeline": [
+        {"$documents": [{"a": 1}, {"a": 2}, {"a": 3}]}, {"$match": {"a": {"$gte": 2}}}]})");
+    auto docs = first_batch(reply);
+    ASSERT_EQ(docs.size(), 2u);
+    EXPECT_EQ(docs[0].json(), R"({ "a" : 2 })");
+    EXPECT_EQ(reply.string("cursor.ns"), db_ + ".$cmd.aggregate");
+}
+
+TEST_F(AggregateTest, DatabaseAggregateOutWritesDocumentsStage) {
+    ok(R"({"aggregate": 1, "cursor": {}, "pipeline": [
+        {"$documents": [{"_id": 7}, {"_id": 8}]}, {"$out": "generated"}]})");
+    EXPECT_EQ(find("generated").size(), 2u);
+}
+
+TEST_F(AggregateTest, DatabaseAggregateNeedsACollectionlessFirstStage) {
+    fails(R"({"aggregate": 1, "cursor": {}, "pipeline": [{"$match": {}}]})", 73);
+    fails(R"({"aggregate": 2, "cursor": {}, "pipeline": []})", 9);
+}
+
+TEST_F(AggregateTest, ListLocalSessionsIncludesTheCommandsSession) {
+    Bson reply = ok(R"({"aggregate": 1, "cursor": {}, "pipeline": [{"$listLocalSessions": {}},
+        {"$match": {"_id.id": {"$binary": {"base64": "3q2+7wAAQACAAAAAAAAAAQ==", "subType": "04"}}}}],
+        "lsid": {"id": {"$binary": {"base64": "3q2+7wAAQACAAAAAAAAAAQ==", "subType": "04"}}}})");
+    auto docs = first_batch(reply);
+    ASSERT_EQ(docs.size(), 1u);
+    EXPECT_TRUE(docs[0].has("_id.uid"));
+    EXPECT_TRUE(docs[0].has("lastUse"));
+}
+
+TEST_F(AggregateTest, MergeWhenMatchedFailReportsDuplicateKey) {
+    ok(R"({"insert": "m", "documents": [{"_id": 2}]})");
+    CommandResult result = run(R"({"aggregate": 1, "cursor": {}, "pipeline": [
+        {"$documents": [{"_id": 2, "x": 1}]}, {"$merge": {"into": "m", "whenMatched": "fail"}}]})");
+    EXPECT_FALSE(result.ok);
+    EXPECT_EQ(result.code, 11000);
+    EXPECT_EQ(result.reply.number("keyPattern._id"), 1);
+    EXPECT_EQ(result.reply.number("keyValue._id"), 2);
+}
+
 }  // namespace
 }  // namespace storagetest
