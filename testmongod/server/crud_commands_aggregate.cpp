@@ -254,6 +254,19 @@ void reply_explain(const std::string& ns, const Array& stages, bson_t* reply) {
     append_value(reply, "stages", Value::array(stages));
 }
 
+// $out and $merge refuse readConcern "linearizable" when the command is parsed, as mongod's
+// DocumentSourceOut/DocumentSourceMerge LiteParsed::supportsReadConcern do (InvalidOptions).
+void check_write_stage_read_concern(const Document& body, const Array& stages) {
+    if (!ends_with_write_stage(stages)) return;
+    auto read_concern = document_argument(body, "aggregate", "readConcern");
+    if (!read_concern) return;
+    const Value* level = read_concern->get("level");
+    if (!level || !level->is_string() || level->str() != "linearizable") return;
+    const std::string& stage = stages.back().doc().fields().front().name;
+    throw MongoError(code::InvalidOptions,
+                     stage + " cannot be used with a 'linearizable' read concern level");
+}
+
 // SHA-256 of the empty user name: the uid mongod gives sessions when auth is disabled.
 Value unauthenticated_session_uid() {
     static const unsigned char kDigest[32] = {0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14,
@@ -364,6 +377,7 @@ void cmd_aggregate(const CommandRequest& request, bson_t* reply) {
     if (run_change_stream_aggregate(request, reply)) return;
     Document body = body_of(request);
     Array stages = pipeline_argument(body);
+    check_write_stage_read_concern(body, stages);
     Source source = source_of(request, body, stages);
     bool explain = bool_argument(body, "aggregate", "explain", false);
     auto cursor = document_argument(body, "aggregate", "cursor");

@@ -100,6 +100,16 @@ TEST_F(AggregateTest, ListLocalSessionsIncludesTheCommandsSession) {
     EXPECT_TRUE(docs[0].has("lastUse"));
 }
 
+// $out/$merge refuse readConcern linearizable (InvalidOptions), as DocumentSourceOut does.
+TEST_F(AggregateTest, OutRejectsLinearizableReadConcern) {
+    fails(R"({"aggregate": "c", "cursor": {}, "pipeline": [{"$out": "o"}],
+              "readConcern": {"level": "linearizable"}})",
+          72);
+    fails(R"({"aggregate": "c", "cursor": {}, "pipeline": [{"$merge": {"into": "o"}}],
+              "readConcern": {"level": "linearizable"}})",
+          72);
+}
+
 TEST_F(AggregateTest, MergeWhenMatchedFailReportsDuplicateKey) {
     ok(R"({"insert": "m", "documents": [{"_id": 2}]})");
     CommandResult result = run(R"({"aggregate": 1, "cursor": {}, "pipeline": [
