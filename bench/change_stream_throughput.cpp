@@ -1,7 +1,7 @@
 // change_stream_throughput: change-stream delivery rate to one reader while a writer inserts in
 // batches. Starts its own testmongod (or uses --uri) and prints events/s; target ≥ 100,000.
-#include <CLI/CLI.hpp>
 #include <mongoc/mongoc.h>
+#include <CLI/CLI.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -42,7 +42,8 @@ void write_documents(const std::string& uri, const std::string& db, int total, i
                                            nullptr, &error)) {
             fail("insert_many", error);
         }
-        for (size_t i = 0; i < count; ++i) bson_destroy(docs[i]);
+        for (size_t i = 0; i < count; ++i)
+            bson_destroy(docs[i]);
     }
     bson_free(docs);
     mongoc_collection_destroy(coll);

@@ -80,17 +80,34 @@ size_t value_size(const bson_iter_t& it) {
     uint32_t length = 0;
     const uint8_t* data = nullptr;
     switch (bson_iter_type(&it)) {
-        case BSON_TYPE_DOUBLE: case BSON_TYPE_DATE_TIME: case BSON_TYPE_TIMESTAMP:
-        case BSON_TYPE_INT64: return 8;
-        case BSON_TYPE_INT32: return 4;
-        case BSON_TYPE_BOOL: return 1;
-        case BSON_TYPE_OID: return 12;
-        case BSON_TYPE_DECIMAL128: return 16;
-        case BSON_TYPE_UTF8: bson_iter_utf8(&it, &length); return 4 + length + 1;
-        case BSON_TYPE_SYMBOL: bson_iter_symbol(&it, &length); return 4 + length + 1;
-        case BSON_TYPE_CODE: bson_iter_code(&it, &length); return 4 + length + 1;
-        case BSON_TYPE_DOCUMENT: bson_iter_document(&it, &length, &data); return length;
-        case BSON_TYPE_ARRAY: bson_iter_array(&it, &length, &data); return length;
+        case BSON_TYPE_DOUBLE:
+        case BSON_TYPE_DATE_TIME:
+        case BSON_TYPE_TIMESTAMP:
+        case BSON_TYPE_INT64:
+            return 8;
+        case BSON_TYPE_INT32:
+            return 4;
+        case BSON_TYPE_BOOL:
+            return 1;
+        case BSON_TYPE_OID:
+            return 12;
+        case BSON_TYPE_DECIMAL128:
+            return 16;
+        case BSON_TYPE_UTF8:
+            bson_iter_utf8(&it, &length);
+            return 4 + length + 1;
+        case BSON_TYPE_SYMBOL:
+            bson_iter_symbol(&it, &length);
+            return 4 + length + 1;
+        case BSON_TYPE_CODE:
+            bson_iter_code(&it, &length);
+            return 4 + length + 1;
+        case BSON_TYPE_DOCUMENT:
+            bson_iter_document(&it, &length, &data);
+            return length;
+        case BSON_TYPE_ARRAY:
+            bson_iter_array(&it, &length, &data);
+            return length;
         case BSON_TYPE_BINARY: {
             bson_subtype_t subtype;
             bson_iter_binary(&it, &subtype, &length, &data);
@@ -113,7 +130,8 @@ size_t value_size(const bson_iter_t& it) {
             bson_iter_codewscope(&it, &length, &scope_length, &data);
             return 4 + 4 + length + 1 + scope_length;
         }
-        default: return 0;  // null, undefined, minKey, maxKey
+        default:
+            return 0;  // null, undefined, minKey, maxKey
     }
 }
 
@@ -197,12 +215,14 @@ DiffPtr diff_documents(const bson_t& pre, const bson_t& post, bool ignore_size_l
             more_pre = bson_iter_next(&a);
         }
     }
-    for (; more_pre; more_pre = bson_iter_next(&a)) node->add_delete(bson_iter_key(&a));
+    for (; more_pre; more_pre = bson_iter_next(&a))
+        node->add_delete(bson_iter_key(&a));
     for (; more_post; more_post = bson_iter_next(&b)) {
         node->add_insert(bson_iter_key(&b), Value::from_iter(b), value_size(b));
         displaced.erase(bson_iter_key(&b));
     }
-    for (const auto& name : displaced) node->add_delete(name);
+    for (const auto& name : displaced)
+        node->add_delete(name);
     return keep_diff(*node, post, ignore_size_limit) ? std::move(node) : nullptr;
 }
 
@@ -247,7 +267,7 @@ bool is_numeric_name(const std::string& name) {
 }
 
 class DescriptionBuilder {
-public:
+  public:
     explicit DescriptionBuilder(const EventFormat& format) : format_(format) {}
 
     void walk(const Diff& diff) {
@@ -271,7 +291,7 @@ public:
         return description;
     }
 
-private:
+  private:
     void walk_document(const Diff& diff) {
         for (const auto& name : diff.deletes) {
             with_part(name, false, [&] { removed_.push_back(Value::string(report_path())); });
@@ -400,8 +420,9 @@ Document operation_description(const OplogEntry& entry) {
             if (options && options->is_document()) description = options->doc();
             if (!description.get("viewOn")) {
                 // The create oplog entry carries the _id index it built.
-                description.push_back("idIndex", Value::document(Document::from_json(
-                                                     R"({"v": 2, "key": {"_id": 1}, "name": "_id_"})")));
+                description.push_back("idIndex",
+                                      Value::document(Document::from_json(
+                                          R"({"v": 2, "key": {"_id": 1}, "name": "_id_"})")));
             }
             break;
         }
@@ -421,8 +442,8 @@ bool has_operation_description(ChangeKind kind) {
            kind != ChangeKind::DropDatabase;
 }
 
-void append_head(bson_t* out, const ResumeToken& token, const char* type,
-                 const OplogEntry& entry, const EventFormat& format) {
+void append_head(bson_t* out, const ResumeToken& token, const char* type, const OplogEntry& entry,
+                 const EventFormat& format) {
     bson_t id;
     BSON_APPEND_DOCUMENT_BEGIN(out, "_id", &id);
     BSON_APPEND_UTF8(&id, "_data", token.to_hex().c_str());
@@ -437,23 +458,36 @@ void append_head(bson_t* out, const ResumeToken& token, const char* type,
     if (format.wall_time) BSON_APPEND_DATE_TIME(out, "wallTime", entry.wall_time_ms);
 }
 
-Document to_document(const bson_t* bson) { return Document::from_bson(*bson); }
+Document to_document(const bson_t* bson) {
+    return Document::from_bson(*bson);
+}
 
 }  // namespace
 
 std::string_view operation_type(ChangeKind kind) {
     switch (kind) {
-        case ChangeKind::Insert: return "insert";
-        case ChangeKind::Update: return "update";
-        case ChangeKind::Replace: return "replace";
-        case ChangeKind::Delete: return "delete";
-        case ChangeKind::Create: return "create";
-        case ChangeKind::Drop: return "drop";
-        case ChangeKind::Rename: return "rename";
-        case ChangeKind::DropDatabase: return "dropDatabase";
-        case ChangeKind::CreateIndexes: return "createIndexes";
-        case ChangeKind::DropIndexes: return "dropIndexes";
-        case ChangeKind::Modify: return "modify";
+        case ChangeKind::Insert:
+            return "insert";
+        case ChangeKind::Update:
+            return "update";
+        case ChangeKind::Replace:
+            return "replace";
+        case ChangeKind::Delete:
+            return "delete";
+        case ChangeKind::Create:
+            return "create";
+        case ChangeKind::Drop:
+            return "drop";
+        case ChangeKind::Rename:
+            return "rename";
+        case ChangeKind::DropDatabase:
+            return "dropDatabase";
+        case ChangeKind::CreateIndexes:
+            return "createIndexes";
+        case ChangeKind::DropIndexes:
+            return "dropIndexes";
+        case ChangeKind::Modify:
+            return "modify";
     }
     return "unknown";
 }

@@ -46,16 +46,26 @@ struct StreamSpec {
 
 std::string type_name(const Value& value) {
     switch (value.type()) {
-        case BSON_TYPE_BOOL: return "bool";
-        case BSON_TYPE_INT32: return "int";
-        case BSON_TYPE_INT64: return "long";
-        case BSON_TYPE_DOUBLE: return "double";
-        case BSON_TYPE_UTF8: return "string";
-        case BSON_TYPE_DOCUMENT: return "object";
-        case BSON_TYPE_ARRAY: return "array";
-        case BSON_TYPE_NULL: return "null";
-        case BSON_TYPE_TIMESTAMP: return "timestamp";
-        default: return "other";
+        case BSON_TYPE_BOOL:
+            return "bool";
+        case BSON_TYPE_INT32:
+            return "int";
+        case BSON_TYPE_INT64:
+            return "long";
+        case BSON_TYPE_DOUBLE:
+            return "double";
+        case BSON_TYPE_UTF8:
+            return "string";
+        case BSON_TYPE_DOCUMENT:
+            return "object";
+        case BSON_TYPE_ARRAY:
+            return "array";
+        case BSON_TYPE_NULL:
+            return "null";
+        case BSON_TYPE_TIMESTAMP:
+            return "timestamp";
+        default:
+            return "other";
     }
 }
 
@@ -75,9 +85,11 @@ ImageMode parse_full_document(const Value& value, const VersionProfile& profile)
     if (profile.expanded_events && mode == "required") return ImageMode::Required;
     if (!profile.expanded_events) {
         // 4.4 validated the string itself (document_source_change_stream.cpp, 40575).
-        throw MongoError(40575, "unrecognized value for the 'fullDocument' option to the "
-                                "$changeStream stage. Expected \"default\" or \"updateLookup\", "
-                                "got \"" + mode + "\"");
+        throw MongoError(40575,
+                         "unrecognized value for the 'fullDocument' option to the "
+                         "$changeStream stage. Expected \"default\" or \"updateLookup\", "
+                         "got \"" +
+                             mode + "\"");
     }
     throw MongoError(code::BadValue, "Enumeration value '" + mode +
                                          "' for field '$changeStream.fullDocument' is not a "
@@ -135,19 +147,40 @@ void parse_stage_options(const Document& options, const VersionProfile& profile,
 }
 
 // Stages MongoDB allows after $changeStream ("Modify Change Stream Output").
-const std::set<std::string> kAllowedStages = {"$match",       "$project",     "$addFields",
-                                              "$set",         "$unset",       "$replaceRoot",
-                                              "$replaceWith", "$redact"};
+const std::set<std::string> kAllowedStages = {"$match", "$project",     "$addFields",   "$set",
+                                              "$unset", "$replaceRoot", "$replaceWith", "$redact"};
 // Stages mongod knows but refuses in a change stream (IllegalOperation); any other name is an
 // unrecognized stage (40324).
-const std::set<std::string> kOtherKnownStages = {
-    "$group",      "$sort",       "$limit",       "$skip",        "$lookup",
-    "$unwind",     "$out",        "$merge",       "$facet",       "$count",
-    "$sample",     "$bucket",     "$bucketAuto",  "$sortByCount", "$graphLookup",
-    "$unionWith",  "$geoNear",    "$indexStats",  "$collStats",   "$currentOp",
-    "$densify",    "$fill",       "$setWindowFields", "$documents", "$listSessions",
-    "$search",     "$searchMeta", "$planCacheStats", "$listLocalSessions",
-    "$changeStreamSplitLargeEvent"};
+const std::set<std::string> kOtherKnownStages = {"$group",
+                                                 "$sort",
+                                                 "$limit",
+                                                 "$skip",
+                                                 "$lookup",
+                                                 "$unwind",
+                                                 "$out",
+                                                 "$merge",
+                                                 "$facet",
+                                                 "$count",
+                                                 "$sample",
+                                                 "$bucket",
+                                                 "$bucketAuto",
+                                                 "$sortByCount",
+                                                 "$graphLookup",
+                                                 "$unionWith",
+                                                 "$geoNear",
+                                                 "$indexStats",
+                                                 "$collStats",
+                                                 "$currentOp",
+                                                 "$densify",
+                                                 "$fill",
+                                                 "$setWindowFields",
+                                                 "$documents",
+                                                 "$listSessions",
+                                                 "$search",
+                                                 "$searchMeta",
+                                                 "$planCacheStats",
+                                                 "$listLocalSessions",
+                                                 "$changeStreamSplitLargeEvent"};
 
 std::string stage_name(const Value& stage) {
     if (!stage.is_document() || stage.doc().size() != 1) {
@@ -161,7 +194,8 @@ void validate_following_stages(const Array& stages) {
     for (const Value& stage : stages) {
         std::string name = stage_name(stage);
         if (name == "$changeStream") {
-            throw MongoError(40602, "$changeStream is only valid as the first stage in a pipeline.");
+            throw MongoError(40602,
+                             "$changeStream is only valid as the first stage in a pipeline.");
         }
         if (kAllowedStages.count(name)) continue;
         if (kOtherKnownStages.count(name)) {
@@ -179,27 +213,31 @@ void validate_namespace(const StreamSpec& spec, bool collectionless) {
         std::string ns = spec.db + "." + (collectionless ? "$cmd.aggregate" : spec.coll);
         throw MongoError(code::InvalidOptions,
                          "A $changeStream with 'allChangesForCluster:true' may only be opened on "
-                         "the 'admin' database, and with no collection name; found " + ns);
+                         "the 'admin' database, and with no collection name; found " +
+                             ns);
     }
     bool internal_db = spec.db == "local" || spec.db == "config" ||
                        (spec.db == "admin" && !spec.all_changes_for_cluster);
     if (internal_db) {
-        throw MongoError(code::InvalidNamespace,
-                         "$changeStream may not be opened on the internal " + spec.db + " database");
+        throw MongoError(
+            code::InvalidNamespace,
+            "$changeStream may not be opened on the internal " + spec.db + " database");
     }
     if (!collectionless && spec.coll.rfind("system.", 0) == 0) {
-        throw MongoError(code::InvalidNamespace, "$changeStream may not be opened on the internal " +
-                                                     spec.db + "." + spec.coll + " collection");
+        throw MongoError(code::InvalidNamespace,
+                         "$changeStream may not be opened on the internal " + spec.db + "." +
+                             spec.coll + " collection");
     }
 }
 
 void validate_resume_options(const StreamSpec& spec) {
     if (spec.resume_after && spec.start_after) {
-        throw MongoError(50865,
-                         "Do not specify both 'resumeAfter' and 'startAfter' in a $changeStream stage");
+        throw MongoError(
+            50865, "Do not specify both 'resumeAfter' and 'startAfter' in a $changeStream stage");
     }
     if (spec.start_at && (spec.resume_after || spec.start_after)) {
-        throw MongoError(40674, "Only one type of resume option is allowed, but multiple were found");
+        throw MongoError(40674,
+                         "Only one type of resume option is allowed, but multiple were found");
     }
     if (spec.resume_after && spec.resume_after->from_invalidate) {
         throw MongoError(kInvalidResumeToken,
@@ -230,7 +268,7 @@ StreamSpec parse_spec(const CommandRequest& request, const Document& body) {
                          "name or 1");
     }
     if (!collectionless) spec.coll = target.str();
-    spec.scope = !collectionless              ? Scope::Collection
+    spec.scope = !collectionless                ? Scope::Collection
                  : spec.all_changes_for_cluster ? Scope::Cluster
                                                 : Scope::Database;
     validate_namespace(spec, collectionless);
@@ -240,7 +278,9 @@ StreamSpec parse_spec(const CommandRequest& request, const Document& body) {
 
 // ---- Which entries a stream sees. ----
 
-bool is_system_collection(const std::string& coll) { return coll.rfind("system.", 0) == 0; }
+bool is_system_collection(const std::string& coll) {
+    return coll.rfind("system.", 0) == 0;
+}
 
 struct Namespace {
     std::string db;
@@ -293,7 +333,7 @@ bool invalidates(const StreamSpec& spec, ChangeKind kind) {
 // ---- The cursor. ----
 
 class ChangeStreamCursor : public Cursor {
-public:
+  public:
     ChangeStreamCursor(ServerState& server, StreamSpec spec, EventFormat format,
                        ResumeToken position)
         : server_(server),
@@ -313,7 +353,7 @@ public:
     bool await_data() const override { return true; }
     bool is_change_stream() const override { return true; }
 
-private:
+  private:
     struct Batch {
         bson_t* array;
         int64_t limit;
@@ -381,8 +421,8 @@ ChangeStreamCursor::Scan ChangeStreamCursor::scan(Batch& batch, ClusterTime* sca
 
 ChangeStreamCursor::Scan ChangeStreamCursor::deliver(const OplogEntry& entry, Batch& batch) {
     bool delivered = false;
-    bool visible = in_scope(spec_, entry) &&
-                   (spec_.show_expanded_events || !is_expanded_event(entry.kind));
+    bool visible =
+        in_scope(spec_, entry) && (spec_.show_expanded_events || !is_expanded_event(entry.kind));
     ResumeToken token = event_token(entry, format_);
     if (visible && position_ < token) {
         if (batch.full()) return Scan::Full;
@@ -432,8 +472,8 @@ bool ChangeStreamCursor::emit(bson_t* event, const ResumeToken& token, Batch& ba
                          "was modified by the pipeline. Modifying the _id field of an event makes "
                          "it impossible to resume the stream from that point. Only "
                          "transformations that retain the unmodified _id field are allowed. "
-                         "Expected: { _id: " + expected.to_json() + " } but found: " +
-                             (id ? found.to_json() : "{}"));
+                         "Expected: { _id: " +
+                             expected.to_json() + " } but found: " + (id ? found.to_json() : "{}"));
     }
     bson_t result = BSON_INITIALIZER;
     output.front().append_to(&result);
@@ -469,7 +509,8 @@ void ChangeStreamCursor::add_images(const OplogEntry& entry, bson_t* event) {
             throw MongoError(kNoMatchingDocument,
                              "Change stream was configured to require a pre-image for all "
                              "update, delete and replace events, but the pre-image was not found "
-                             "for event: " + json_of(event));
+                             "for event: " +
+                                 json_of(event));
         }
         append_image(event, "fullDocumentBeforeChange", available, entry.pre_image);
     }
@@ -483,7 +524,8 @@ void ChangeStreamCursor::add_images(const OplogEntry& entry, bson_t* event) {
     if (!available && spec_.full_document == ImageMode::Required) {
         throw MongoError(kNoMatchingDocument,
                          "Change stream was configured to require a post-image for all update "
-                         "events, but the post-image was not found for event: " + json_of(event));
+                         "events, but the post-image was not found for event: " +
+                             json_of(event));
     }
     append_image(event, "fullDocument", available, entry.post_image);
 }
@@ -566,7 +608,8 @@ void reject_views(ServerState& server, const StreamSpec& spec) {
     std::shared_lock lock(catalog.mutex());
     Collection* coll = catalog.find(spec.db, spec.coll);
     if (coll && coll->is_view()) {
-        throw MongoError(code::CommandNotSupportedOnView, "$changeStream is not supported on views.");
+        throw MongoError(code::CommandNotSupportedOnView,
+                         "$changeStream is not supported on views.");
     }
 }
 
@@ -605,8 +648,8 @@ bool run_change_stream_aggregate(const CommandRequest& request, bson_t* reply) {
     reject_views(server, spec);
     EventFormat format = format_for(server.profile(), spec);
     ResumeToken start = start_position(server, spec, format.token_version);
-    std::string ns = spec.scope == Scope::Collection ? spec.db + "." + spec.coll
-                                                     : spec.db + ".$cmd.aggregate";
+    std::string ns =
+        spec.scope == Scope::Collection ? spec.db + "." + spec.coll : spec.db + ".$cmd.aggregate";
     auto cursor = std::make_unique<ChangeStreamCursor>(server, std::move(spec), format, start);
     server.cursors().reply_first_batch(std::move(cursor), ns, batch_size_of(body), false,
                                        request.body, reply);

@@ -5,7 +5,9 @@
 
 namespace tmd {
 namespace {
-size_t size_of(const StoredDoc& doc) { return doc ? doc->size() : 0; }
+size_t size_of(const StoredDoc& doc) {
+    return doc ? doc->size() : 0;
+}
 }  // namespace
 
 size_t OplogEntry::approximate_bytes() const {
@@ -16,8 +18,7 @@ size_t OplogEntry::approximate_bytes() const {
 // The second before startup counts as dropped, so that any time this server has reported (an
 // operationTime, a resume token) is still readable while a time from before it is not.
 Oplog::Oplog(size_t max_bytes)
-    : max_bytes_(max_bytes),
-      dropped_up_to_{static_cast<uint32_t>(std::time(nullptr)) - 1, 0} {}
+    : max_bytes_(max_bytes), dropped_up_to_{static_cast<uint32_t>(std::time(nullptr)) - 1, 0} {}
 
 ClusterTime Oplog::next_time() {
     // Like mongod's logical clock: seconds from the wall clock, an increment within a second.
@@ -49,18 +50,21 @@ ClusterTime Oplog::now() const {
     return last_;
 }
 
-std::vector<OplogEntry> Oplog::read_after(ClusterTime after, size_t limit, bool* history_lost) const {
+std::vector<OplogEntry> Oplog::read_after(ClusterTime after, size_t limit,
+                                          bool* history_lost) const {
     std::lock_guard lock(mutex_);
     *history_lost = after < dropped_up_to_;
     std::vector<OplogEntry> result;
     if (*history_lost) return result;
     auto first = std::upper_bound(entries_.begin(), entries_.end(), after,
                                   [](ClusterTime t, const OplogEntry& e) { return t < e.time; });
-    for (auto it = first; it != entries_.end() && result.size() < limit; ++it) result.push_back(*it);
+    for (auto it = first; it != entries_.end() && result.size() < limit; ++it)
+        result.push_back(*it);
     return result;
 }
 
-void Oplog::wait_for_newer(ClusterTime after, std::chrono::steady_clock::time_point deadline) const {
+void Oplog::wait_for_newer(ClusterTime after,
+                           std::chrono::steady_clock::time_point deadline) const {
     std::unique_lock lock(mutex_);
     grown_.wait_until(lock, deadline, [&] { return after < last_; });
 }

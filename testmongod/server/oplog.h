@@ -29,8 +29,17 @@ struct ClusterTime {
 using CollectionUuid = std::array<uint8_t, 16>;
 
 enum class ChangeKind {
-    Insert, Update, Replace, Delete,
-    Create, Drop, Rename, DropDatabase, CreateIndexes, DropIndexes, Modify,
+    Insert,
+    Update,
+    Replace,
+    Delete,
+    Create,
+    Drop,
+    Rename,
+    DropDatabase,
+    CreateIndexes,
+    DropIndexes,
+    Modify,
 };
 
 struct OplogEntry {
@@ -52,7 +61,7 @@ struct OplogEntry {
 };
 
 class Oplog {
-public:
+  public:
     // History starts when the server does: reading from before that reports history lost, as
     // mongod does for a point older than its oplog's first entry.
     explicit Oplog(size_t max_bytes);
@@ -71,7 +80,7 @@ public:
     // The oldest time still held (entries from then on can be read).
     std::optional<ClusterTime> oldest() const;
 
-private:
+  private:
     ClusterTime next_time();
 
     size_t max_bytes_;

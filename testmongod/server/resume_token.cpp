@@ -24,7 +24,8 @@ void put_big_endian(std::string& out, uint64_t value, int bytes) {
 
 uint64_t get_big_endian(const std::string& in, size_t offset, int bytes) {
     uint64_t value = 0;
-    for (int i = 0; i < bytes; ++i) value = (value << 8) | static_cast<uint8_t>(in[offset + i]);
+    for (int i = 0; i < bytes; ++i)
+        value = (value << 8) | static_cast<uint8_t>(in[offset + i]);
     return value;
 }
 
@@ -118,8 +119,10 @@ ResumeToken ResumeToken::from_value(const Value& value) {
     }
     const Value* data = value.doc().get("_data");
     if (!data || !data->is_string()) {
-        throw MongoError(40647, "Bad resume token: _data of missing or of wrong type. Expected "
-                                "string, got " + value.to_json());
+        throw MongoError(40647,
+                         "Bad resume token: _data of missing or of wrong type. Expected "
+                         "string, got " +
+                             value.to_json());
     }
     return from_hex(data->str());
 }

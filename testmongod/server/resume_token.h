@@ -47,7 +47,7 @@ struct ResumeToken {
         return a.sort_key() == b.sort_key();
     }
 
-private:
+  private:
     std::tuple<uint64_t, uint8_t, bool, uint32_t, bool> sort_key() const {
         return {time.packed(), version, !high_water_mark, txn_op_index, from_invalidate};
     }

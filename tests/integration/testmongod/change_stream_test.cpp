@@ -61,12 +61,13 @@ std::vector<std::string> keys_of(const Bson& doc) {
     std::vector<std::string> keys;
     bson_iter_t iter;
     bson_iter_init(&iter, doc.get());
-    while (bson_iter_next(&iter)) keys.emplace_back(bson_iter_key(&iter));
+    while (bson_iter_next(&iter))
+        keys.emplace_back(bson_iter_key(&iter));
     return keys;
 }
 
 class ChangeStreamTestBase : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         client_ = std::make_unique<Client>(server().uri);
         db_ = testsupport::unique_name("cs");
@@ -85,8 +86,8 @@ protected:
     Stream watch(const std::string& coll, std::string_view pipeline = "[]",
                  std::string_view opts = R"({"maxAwaitTimeMS": 100})") {
         mongoc_collection_t* collection = client_->collection(db_, coll);
-        Bson pipeline_doc = Bson::from_json(std::string(R"({"pipeline": )") +
-                                            std::string(pipeline) + "}");
+        Bson pipeline_doc =
+            Bson::from_json(std::string(R"({"pipeline": )") + std::string(pipeline) + "}");
         Bson opts_doc = Bson::from_json(opts);
         Stream stream(mongoc_collection_watch(collection, pipeline_doc.get(), opts_doc.get()));
         mongoc_collection_destroy(collection);
@@ -129,7 +130,7 @@ protected:
 };
 
 class ChangeStreamTest : public ChangeStreamTestBase {
-protected:
+  protected:
     static void SetUpTestSuite() {
         server_ = new testsupport::TestServer(testsupport::source_uri_or_start());
     }
@@ -148,9 +149,9 @@ TEST_F(ChangeStreamTest, InsertEventCarriesFullDocumentNamespaceAndKey) {
     open(stream.get());
     insert("c", R"([{"_id": 1, "a": "x"}])");
     Bson event = expect_event(stream.get(), "insert");
-    EXPECT_EQ(keys_of(event), (std::vector<std::string>{"_id", "operationType", "clusterTime",
-                                                        "wallTime", "fullDocument", "ns",
-                                                        "documentKey"}));
+    EXPECT_EQ(keys_of(event),
+              (std::vector<std::string>{"_id", "operationType", "clusterTime", "wallTime",
+                                        "fullDocument", "ns", "documentKey"}));
     EXPECT_TRUE(event.has("_id._data"));
     EXPECT_EQ(event.string("fullDocument.a"), "x");
     EXPECT_EQ(event.string("ns.db"), db_);
@@ -213,8 +214,8 @@ TEST_F(ChangeStreamTest, DropInvalidatesACollectionStream) {
     Bson drop = expect_event(stream.get(), "drop");
     EXPECT_EQ(drop.string("ns.coll"), "c");
     Bson invalidate = expect_event(stream.get(), "invalidate");
-    EXPECT_EQ(keys_of(invalidate), (std::vector<std::string>{"_id", "operationType",
-                                                             "clusterTime", "wallTime"}));
+    EXPECT_EQ(keys_of(invalidate),
+              (std::vector<std::string>{"_id", "operationType", "clusterTime", "wallTime"}));
 }
 
 TEST_F(ChangeStreamTest, RenameReportsTheTargetAndInvalidates) {
@@ -274,7 +275,8 @@ TEST_F(ChangeStreamTest, ResumeAfterDeliversTheEventsAfterTheToken) {
     insert("c", R"([{"_id": 1}, {"_id": 2}, {"_id": 3}])");
     Bson first = expect_event(stream.get(), "insert");
     Bson token = first.document("_id");
-    Stream resumed = watch("c", "[]", R"({"maxAwaitTimeMS": 100, "resumeAfter": )" + token.json() + "}");
+    Stream resumed =
+        watch("c", "[]", R"({"maxAwaitTimeMS": 100, "resumeAfter": )" + token.json() + "}");
     EXPECT_EQ(expect_event(resumed.get(), "insert").number("documentKey._id"), 2);
     EXPECT_EQ(expect_event(resumed.get(), "insert").number("documentKey._id"), 3);
 }
@@ -291,8 +293,10 @@ TEST_F(ChangeStreamTest, StartAtOperationTimeIncludesThatTime) {
     ASSERT_TRUE(bson_iter_init_find(&iter, second.get(), "clusterTime"));
     uint32_t t, i;
     bson_iter_timestamp(&iter, &t, &i);
-    Stream resumed = watch("c", "[]", R"({"maxAwaitTimeMS": 100, "startAtOperationTime": {"$timestamp": {"t": )" +
-                                          std::to_string(t) + R"(, "i": )" + std::to_string(i) + "}}}");
+    Stream resumed =
+        watch("c", "[]",
+              R"({"maxAwaitTimeMS": 100, "startAtOperationTime": {"$timestamp": {"t": )" +
+                  std::to_string(t) + R"(, "i": )" + std::to_string(i) + "}}}");
     EXPECT_EQ(expect_event(resumed.get(), "insert").number("documentKey._id"), 2);
 }
 
@@ -305,13 +309,15 @@ TEST_F(ChangeStreamTest, StartAfterAnInvalidateContinuesAndResumeAfterItFails) {
     Bson token = expect_event(stream.get(), "invalidate").document("_id");
     insert("c", R"([{"_id": 2}])");
 
-    Stream after = watch("c", "[]", R"({"maxAwaitTimeMS": 100, "startAfter": )" + token.json() + "}");
+    Stream after =
+        watch("c", "[]", R"({"maxAwaitTimeMS": 100, "startAfter": )" + token.json() + "}");
     // The collection is implicitly re-created by the insert (a create event only with
     // showExpandedEvents), then the insert.
     EXPECT_EQ(expect_event(after.get(), "insert").number("documentKey._id"), 2);
 
-    CommandResult resumed = run(R"({"aggregate": "c", "pipeline": [{"$changeStream": {"resumeAfter": )" +
-                                token.json() + R"(}}], "cursor": {}})");
+    CommandResult resumed =
+        run(R"({"aggregate": "c", "pipeline": [{"$changeStream": {"resumeAfter": )" + token.json() +
+            R"(}}], "cursor": {}})");
     EXPECT_FALSE(resumed.ok);
     EXPECT_EQ(resumed.code, 260);
 }
@@ -340,7 +346,8 @@ TEST_F(ChangeStreamTest, EveryBatchCarriesAPostBatchResumeToken) {
 
 TEST_F(ChangeStreamTest, FollowingStagesFilterAndReshapeEvents) {
     ok(R"({"create": "c"})");
-    Stream stream = watch("c", R"([{"$match": {"fullDocument.keep": true}}, {"$project": {"fullDocument": 0}}])");
+    Stream stream = watch(
+        "c", R"([{"$match": {"fullDocument.keep": true}}, {"$project": {"fullDocument": 0}}])");
     open(stream.get());
     insert("c", R"([{"_id": 1, "keep": false}, {"_id": 2, "keep": true}])");
     Bson event = expect_event(stream.get(), "insert");
@@ -350,17 +357,23 @@ TEST_F(ChangeStreamTest, FollowingStagesFilterAndReshapeEvents) {
 
 TEST_F(ChangeStreamTest, ForbiddenStagesAndPositionsAreRejectedAsMongodDoes) {
     ok(R"({"create": "c"})");
-    CommandResult group = run(R"({"aggregate": "c", "pipeline": [{"$changeStream": {}}, {"$group": {"_id": null}}], "cursor": {}})");
+    CommandResult group = run(
+        R"({"aggregate": "c", "pipeline": [{"$changeStream": {}}, {"$group": {"_id": null}}], "cursor": {}})");
     EXPECT_EQ(group.code, 20);
-    CommandResult second = run(R"({"aggregate": "c", "pipeline": [{"$match": {}}, {"$changeStream": {}}], "cursor": {}})");
+    CommandResult second = run(
+        R"({"aggregate": "c", "pipeline": [{"$match": {}}, {"$changeStream": {}}], "cursor": {}})");
     EXPECT_EQ(second.code, 40602);
-    CommandResult unknown = run(R"({"aggregate": "c", "pipeline": [{"$changeStream": {"noSuchOption": 1}}], "cursor": {}})");
+    CommandResult unknown = run(
+        R"({"aggregate": "c", "pipeline": [{"$changeStream": {"noSuchOption": 1}}], "cursor": {}})");
     EXPECT_EQ(unknown.code, 40415);
-    CommandResult both = run(R"({"aggregate": "c", "pipeline": [{"$changeStream": {"startAtOperationTime": {"$timestamp": {"t": 1, "i": 1}}, "resumeAfter": {"_data": "00"}}}], "cursor": {}})");
+    CommandResult both = run(
+        R"({"aggregate": "c", "pipeline": [{"$changeStream": {"startAtOperationTime": {"$timestamp": {"t": 1, "i": 1}}, "resumeAfter": {"_data": "00"}}}], "cursor": {}})");
     EXPECT_FALSE(both.ok);
-    CommandResult admin = client_->run_command("admin", R"({"aggregate": 1, "pipeline": [{"$changeStream": {}}], "cursor": {}})");
+    CommandResult admin = client_->run_command(
+        "admin", R"({"aggregate": 1, "pipeline": [{"$changeStream": {}}], "cursor": {}})");
     EXPECT_EQ(admin.code, 73);
-    CommandResult cluster = run(R"({"aggregate": 1, "pipeline": [{"$changeStream": {"allChangesForCluster": true}}], "cursor": {}})");
+    CommandResult cluster = run(
+        R"({"aggregate": 1, "pipeline": [{"$changeStream": {"allChangesForCluster": true}}], "cursor": {}})");
     EXPECT_EQ(cluster.code, 72);
 }
 
@@ -375,14 +388,16 @@ TEST_F(ChangeStreamTest, RemovingTheIdIsAFatalError) {
 TEST_F(ChangeStreamTest, ChangeStreamOnAViewIsRejected) {
     ok(R"({"create": "c"})");
     ok(R"({"create": "v", "viewOn": "c", "pipeline": []})");
-    CommandResult result = run(R"({"aggregate": "v", "pipeline": [{"$changeStream": {}}], "cursor": {}})");
+    CommandResult result =
+        run(R"({"aggregate": "v", "pipeline": [{"$changeStream": {}}], "cursor": {}})");
     EXPECT_EQ(result.code, 166);
 }
 
 // libmongoc 1.23 does not pass showExpandedEvents to $changeStream, so this test drives the
 // aggregate and getMore commands itself.
 TEST_F(ChangeStreamTest, ExpandedEventsReportCatalogChanges) {
-    Bson reply = ok(R"({"aggregate": 1, "pipeline": [{"$changeStream": {"showExpandedEvents": true}}], "cursor": {}})");
+    Bson reply = ok(
+        R"({"aggregate": 1, "pipeline": [{"$changeStream": {"showExpandedEvents": true}}], "cursor": {}})");
     std::string id = std::to_string(reply.number("cursor.id"));
     ok(R"({"create": "c"})");
     ok(R"({"createIndexes": "c", "indexes": [{"key": {"a": 1}, "name": "a_1"}]})");
@@ -395,7 +410,8 @@ TEST_F(ChangeStreamTest, ExpandedEventsReportCatalogChanges) {
         Bson batch = more.document("cursor.nextBatch");
         bson_iter_t iter;
         bson_iter_init(&iter, batch.get());
-        while (bson_iter_next(&iter)) events.push_back(batch.document(bson_iter_key(&iter)));
+        while (bson_iter_next(&iter))
+            events.push_back(batch.document(bson_iter_key(&iter)));
     }
     ASSERT_EQ(events.size(), 3u);
     EXPECT_EQ(events[0].string("operationType"), "create");
@@ -412,7 +428,9 @@ TEST_F(ChangeStreamTest, ExpandedEventsReportCatalogChanges) {
 TEST_F(ChangeStreamTest, PreAndPostImagesWhenTheCollectionRecordsThem) {
     ok(R"({"create": "c", "changeStreamPreAndPostImages": {"enabled": true}})");
     insert("c", R"([{"_id": 1, "a": 1}])");
-    Stream stream = watch("c", "[]", R"({"maxAwaitTimeMS": 100, "fullDocument": "required", "fullDocumentBeforeChange": "required"})");
+    Stream stream = watch(
+        "c", "[]",
+        R"({"maxAwaitTimeMS": 100, "fullDocument": "required", "fullDocumentBeforeChange": "required"})");
     open(stream.get());
     ok(R"({"update": "c", "updates": [{"q": {"_id": 1}, "u": {"$set": {"a": 2}}}]})");
     Bson event = expect_event(stream.get(), "update");
@@ -422,7 +440,8 @@ TEST_F(ChangeStreamTest, PreAndPostImagesWhenTheCollectionRecordsThem) {
 
 TEST_F(ChangeStreamTest, WhenAvailableImagesAreNullWithoutPreAndPostImages) {
     insert("c", R"([{"_id": 1, "a": 1}])");
-    Stream stream = watch("c", "[]", R"({"maxAwaitTimeMS": 100, "fullDocumentBeforeChange": "whenAvailable"})");
+    Stream stream =
+        watch("c", "[]", R"({"maxAwaitTimeMS": 100, "fullDocumentBeforeChange": "whenAvailable"})");
     open(stream.get());
     ok(R"({"delete": "c", "deletes": [{"q": {"_id": 1}, "limit": 1}]})");
     Bson event = expect_event(stream.get(), "delete");
@@ -435,7 +454,7 @@ TEST_F(ChangeStreamTest, WhenAvailableImagesAreNullWithoutPreAndPostImages) {
 // ---- Servers started with special flags (skipped against an external MongoDB). ----
 
 class FourFourProfileTest : public ChangeStreamTestBase {
-protected:
+  protected:
     static void SetUpTestSuite() {
         server_ = new testsupport::TestServer(
             testsupport::source_uri_or_start({"--version-profile", "4.4"}));
@@ -469,15 +488,16 @@ TEST_F(FourFourProfileTest, EventsHaveNoWallTimeAndNoTruncatedArrays) {
 
 TEST_F(FourFourProfileTest, ShowExpandedEventsIsAnUnknownField) {
     ok(R"({"create": "c"})");
-    CommandResult result = run(R"({"aggregate": "c", "pipeline": [{"$changeStream": {"showExpandedEvents": true}}], "cursor": {}})");
+    CommandResult result = run(
+        R"({"aggregate": "c", "pipeline": [{"$changeStream": {"showExpandedEvents": true}}], "cursor": {}})");
     EXPECT_EQ(result.code, 40415);
 }
 
 class SmallOplogTest : public ChangeStreamTestBase {
-protected:
+  protected:
     static void SetUpTestSuite() {
-        server_ = new testsupport::TestServer(
-            testsupport::source_uri_or_start({"--oplog-size-mb", "1"}));
+        server_ =
+            new testsupport::TestServer(testsupport::source_uri_or_start({"--oplog-size-mb", "1"}));
     }
     static void TearDownTestSuite() {
         delete server_;
@@ -502,16 +522,19 @@ TEST_F(SmallOplogTest, ResumingFromAPointNoLongerHeldIsHistoryLost) {
     for (int i = 0; i < 30; ++i) {
         insert("c", R"([{"_id": )" + std::to_string(i) + R"(, "pad": ")" + filler + R"("}])");
     }
-    CommandResult resumed = run(R"({"aggregate": "c", "pipeline": [{"$changeStream": {"resumeAfter": )" +
-                                token.json() + R"(}}], "cursor": {}})");
+    CommandResult resumed =
+        run(R"({"aggregate": "c", "pipeline": [{"$changeStream": {"resumeAfter": )" + token.json() +
+            R"(}}], "cursor": {}})");
     EXPECT_FALSE(resumed.ok);
     EXPECT_EQ(resumed.code, 286);
-    EXPECT_EQ(resumed.error, "Resume of change stream was not possible, as the resume point may "
-                             "no longer be in the oplog.");
+    EXPECT_EQ(resumed.error,
+              "Resume of change stream was not possible, as the resume point may "
+              "no longer be in the oplog.");
 }
 
 TEST_F(SmallOplogTest, StartingBeforeTheServerStartedIsHistoryLost) {
-    CommandResult result = run(R"({"aggregate": "c", "pipeline": [{"$changeStream": {"startAtOperationTime": {"$timestamp": {"t": 1, "i": 1}}}}], "cursor": {}})");
+    CommandResult result = run(
+        R"({"aggregate": "c", "pipeline": [{"$changeStream": {"startAtOperationTime": {"$timestamp": {"t": 1, "i": 1}}}}], "cursor": {}})");
     EXPECT_EQ(result.code, 286);
 }
 

@@ -14,7 +14,8 @@ StoredDoc stored(const std::string& json) {
 
 std::vector<std::string> field_names(const Document& doc) {
     std::vector<std::string> names;
-    for (const auto& field : doc.fields()) names.push_back(field.name);
+    for (const auto& field : doc.fields())
+        names.push_back(field.name);
     return names;
 }
 
@@ -43,9 +44,9 @@ TEST(ChangeEvent, InsertHasFullDocumentAndDocumentKeyInMongodOrder) {
     entry.document_key = stored(R"({"_id": 1})");
     entry.post_image = stored(R"({"_id": 1, "a": "x"})");
     Document event = make_change_event(entry, kSeven);
-    EXPECT_EQ(field_names(event), (std::vector<std::string>{"_id", "operationType", "clusterTime",
-                                                            "wallTime", "fullDocument", "ns",
-                                                            "documentKey"}));
+    EXPECT_EQ(field_names(event),
+              (std::vector<std::string>{"_id", "operationType", "clusterTime", "wallTime",
+                                        "fullDocument", "ns", "documentKey"}));
     EXPECT_EQ(event.get("operationType")->str(), "insert");
     EXPECT_EQ(event.get("clusterTime")->type(), BSON_TYPE_TIMESTAMP);
     EXPECT_EQ(event.get("wallTime")->type(), BSON_TYPE_DATE_TIME);
@@ -81,18 +82,18 @@ TEST(ChangeEvent, UpdateHasUpdateDescriptionLast) {
     entry.post_image = stored(R"({"_id": 1, "a": 2})");
     Document event = make_change_event(entry, kSeven);
     EXPECT_EQ(field_names(event).back(), "updateDescription");
-    EXPECT_EQ(event.get("updateDescription")->to_json(),
-              R"({ "updatedFields" : { "a" : 2 }, "removedFields" : [  ], "truncatedArrays" : [  ] })");
+    EXPECT_EQ(
+        event.get("updateDescription")->to_json(),
+        R"({ "updatedFields" : { "a" : 2 }, "removedFields" : [  ], "truncatedArrays" : [  ] })");
 }
 
 TEST(ChangeEvent, RenameReportsTargetBeforeIdAndInOperationDescription) {
     OplogEntry entry = entry_of(ChangeKind::Rename);
     entry.details = stored(R"({"to": {"db": "shop", "coll": "archive"}, "dropTarget": false})");
     Document event = make_change_event(entry, kSevenExpanded);
-    EXPECT_EQ(field_names(event),
-              (std::vector<std::string>{"to", "_id", "operationType", "clusterTime",
-                                        "collectionUUID", "wallTime", "ns",
-                                        "operationDescription"}));
+    EXPECT_EQ(field_names(event), (std::vector<std::string>{
+                                      "to", "_id", "operationType", "clusterTime", "collectionUUID",
+                                      "wallTime", "ns", "operationDescription"}));
     EXPECT_EQ(event.get("to")->to_json(), R"({ "db" : "shop", "coll" : "archive" })");
 }
 
@@ -101,8 +102,8 @@ TEST(ChangeEvent, DropDatabaseHasNoCollectionOrUuid) {
     entry.coll.clear();
     entry.uuid.reset();
     Document event = make_change_event(entry, kSevenExpanded);
-    EXPECT_EQ(field_names(event), (std::vector<std::string>{"_id", "operationType", "clusterTime",
-                                                            "wallTime", "ns"}));
+    EXPECT_EQ(field_names(event),
+              (std::vector<std::string>{"_id", "operationType", "clusterTime", "wallTime", "ns"}));
     EXPECT_EQ(event.get("ns")->to_json(), R"({ "db" : "shop" })");
 }
 
@@ -110,8 +111,9 @@ TEST(ChangeEvent, CreateDescribesOptionsAndIdIndex) {
     OplogEntry entry = entry_of(ChangeKind::Create);
     entry.details = stored(R"({"collectionOptions": {"capped": true, "size": 4096}})");
     Document event = make_change_event(entry, kSevenExpanded);
-    EXPECT_EQ(event.get("operationDescription")->to_json(),
-              R"({ "capped" : true, "size" : 4096, "idIndex" : { "v" : 2, "key" : { "_id" : 1 }, "name" : "_id_" } })");
+    EXPECT_EQ(
+        event.get("operationDescription")->to_json(),
+        R"({ "capped" : true, "size" : 4096, "idIndex" : { "v" : 2, "key" : { "_id" : 1 }, "name" : "_id_" } })");
 }
 
 TEST(ChangeEvent, InvalidateCarriesTheCausingTimeWithALaterToken) {
@@ -128,8 +130,9 @@ TEST(ChangeEvent, InvalidateCarriesTheCausingTimeWithALaterToken) {
 }
 
 TEST(UpdateDescription, NestedChangeIsReportedAtSubfieldWhenSmallerThanTheValue) {
-    Document d = update_description(R"({"_id": 1, "a": {"b": 1, "big": "xxxxxxxxxxxxxxxxxxxxxxxx"}})",
-                                    R"({"_id": 1, "a": {"b": 2, "big": "xxxxxxxxxxxxxxxxxxxxxxxx"}})");
+    Document d =
+        update_description(R"({"_id": 1, "a": {"b": 1, "big": "xxxxxxxxxxxxxxxxxxxxxxxx"}})",
+                           R"({"_id": 1, "a": {"b": 2, "big": "xxxxxxxxxxxxxxxxxxxxxxxx"}})");
     EXPECT_EQ(d.get("updatedFields")->to_json(), R"({ "a.b" : 2 })");
 }
 
@@ -140,7 +143,8 @@ TEST(UpdateDescription, SmallSubdocumentIsReplacedWhole) {
 }
 
 TEST(UpdateDescription, RemovedAndAddedFields) {
-    Document d = update_description(R"({"_id": 1, "a": 1, "b": 2})", R"({"_id": 1, "b": 2, "c": 3})");
+    Document d =
+        update_description(R"({"_id": 1, "a": 1, "b": 2})", R"({"_id": 1, "b": 2, "c": 3})");
     EXPECT_EQ(d.get("updatedFields")->to_json(), R"({ "c" : 3 })");
     EXPECT_EQ(d.get("removedFields")->to_json(), R"([ "a" ])");
 }
@@ -161,7 +165,8 @@ TEST(UpdateDescription, AppendedArrayElementIsReportedByIndex) {
 }
 
 TEST(UpdateDescription, ArrayChangedEverywhereIsReplacedWhole) {
-    Document d = update_description(R"({"_id": 1, "arr": [1, 2, 3]})", R"({"_id": 1, "arr": [4, 5, 6]})");
+    Document d =
+        update_description(R"({"_id": 1, "arr": [1, 2, 3]})", R"({"_id": 1, "arr": [4, 5, 6]})");
     EXPECT_EQ(d.get("updatedFields")->to_json(), R"({ "arr" : [ 4, 5, 6 ] })");
 }
 
@@ -174,14 +179,16 @@ TEST(UpdateDescription, FourFourHasNoTruncatedArraysAndSetsTheWholeArray) {
 }
 
 TEST(UpdateDescription, DisambiguatedPathsIsEmptyWithoutAmbiguity) {
-    Document d = update_description(R"({"_id": 1, "a": 1})", R"({"_id": 1, "a": 2})", kSevenExpanded);
+    Document d =
+        update_description(R"({"_id": 1, "a": 1})", R"({"_id": 1, "a": 2})", kSevenExpanded);
     EXPECT_EQ(d.get("disambiguatedPaths")->to_json(), "{  }");
 }
 
 TEST(UpdateDescription, DottedAndNumericFieldNamesAreDisambiguated) {
-    Document d = update_description(R"({"_id": 1, "o": {"0": {"1": "n", "f": "xxxxxxxxxxxxxxxxxxxxxxxxxx"}}})",
-                                    R"({"_id": 1, "o": {"0": {"1": "u", "f": "xxxxxxxxxxxxxxxxxxxxxxxxxx"}}, "new.Field.": 1})",
-                                    kSevenExpanded);
+    Document d = update_description(
+        R"({"_id": 1, "o": {"0": {"1": "n", "f": "xxxxxxxxxxxxxxxxxxxxxxxxxx"}}})",
+        R"({"_id": 1, "o": {"0": {"1": "u", "f": "xxxxxxxxxxxxxxxxxxxxxxxxxx"}}, "new.Field.": 1})",
+        kSevenExpanded);
     EXPECT_EQ(d.get("updatedFields")->to_json(), R"({ "new.Field." : 1, "o.0.1" : "u" })");
     EXPECT_EQ(d.get("disambiguatedPaths")->to_json(),
               R"({ "new.Field." : [ "new.Field." ], "o.0.1" : [ "o", "0", "1" ] })");
@@ -189,12 +196,14 @@ TEST(UpdateDescription, DottedAndNumericFieldNamesAreDisambiguated) {
 
 TEST(UpdateDescription, ArrayIndexesAloneAreNotAmbiguousButAreIntegersInPaths) {
     std::string big = std::string(R"(")") + std::string(64, '*') + R"(")";
-    Document plain = update_description(R"({"_id": 1, "a": [[)" + big + R"(, 1]]})",
-                                        R"({"_id": 1, "a": [[)" + big + R"(, 2]]})", kSevenExpanded);
+    Document plain =
+        update_description(R"({"_id": 1, "a": [[)" + big + R"(, 1]]})",
+                           R"({"_id": 1, "a": [[)" + big + R"(, 2]]})", kSevenExpanded);
     EXPECT_EQ(plain.get("updatedFields")->to_json(), R"({ "a.0.1" : 2 })");
     EXPECT_EQ(plain.get("disambiguatedPaths")->to_json(), "{  }");
-    Document dotted = update_description(R"({"_id": 1, "a.b": [)" + big + R"(, 1]})",
-                                         R"({"_id": 1, "a.b": [)" + big + R"(, 2]})", kSevenExpanded);
+    Document dotted =
+        update_description(R"({"_id": 1, "a.b": [)" + big + R"(, 1]})",
+                           R"({"_id": 1, "a.b": [)" + big + R"(, 2]})", kSevenExpanded);
     EXPECT_EQ(dotted.get("disambiguatedPaths")->to_json(), R"({ "a.b.1" : [ "a.b", 1 ] })");
 }
 

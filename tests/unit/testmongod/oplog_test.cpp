@@ -49,7 +49,8 @@ TEST(Oplog, ReadAfterIsExclusiveAndLimited) {
 TEST(Oplog, DroppedHistoryIsReportedAsLost) {
     Oplog oplog(1000);  // a few entries' worth
     ClusterTime first = oplog.append(insert_of(0));
-    for (int i = 1; i < 50; ++i) oplog.append(insert_of(i));
+    for (int i = 1; i < 50; ++i)
+        oplog.append(insert_of(i));
     ASSERT_TRUE(oplog.oldest().has_value());
     EXPECT_LT(first, *oplog.oldest());
     bool lost = false;
