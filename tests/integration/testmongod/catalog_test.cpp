@@ -176,5 +176,20 @@ TEST_F(CatalogTest, CollStatsAndDbStatsReportCountsAndSizes) {
     EXPECT_GT(db.number("dataSize"), 0);
 }
 
+// Validation failures carry errInfo {failingDocumentId, details} (MongoDB 5.0+), also as a
+// command error (findAndModify).
+TEST_F(CatalogTest, ValidationFailureReplyCarriesErrInfo) {
+    ok(R"({"insert": "c", "documents": [{"_id": 1, "x": "s"}]})");
+    ok(R"({"collMod": "c", "validator": {"x": {"$type": "string"}}})");
+    CommandResult result = run(R"({"findAndModify": "c", "query": {"_id": 1},
+                                   "update": {"$set": {"x": 1}}})");
+    EXPECT_FALSE(result.ok);
+    EXPECT_EQ(result.code, 121);
+    EXPECT_EQ(result.reply.number("errInfo.failingDocumentId"), 1);
+    EXPECT_TRUE(result.reply.has("errInfo.details.operatorName"));
+    Bson insert = ok(R"({"insert": "c", "documents": [{"_id": 2, "x": 2}]})");
+    EXPECT_EQ(insert.number("writeErrors.0.errInfo.failingDocumentId"), 2);
+}
+
 }  // namespace
 }  // namespace storagetest

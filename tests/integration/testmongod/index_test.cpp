@@ -120,5 +120,16 @@ TEST_F(IndexTest, CollModChangesExpireAfterSeconds) {
     EXPECT_EQ(specs[1].number("expireAfterSeconds"), 20);
 }
 
+TEST_F(IndexTest, FindAndModifyDuplicateKeyCarriesKeyPatternAndValue) {
+    ok(R"({"createIndexes": "c", "indexes": [{"key": {"x": 1}, "name": "x_1", "unique": true}]})");
+    ok(R"({"insert": "c", "documents": [{"_id": 1, "x": "foo"}]})");
+    CommandResult result = run(R"({"findAndModify": "c", "query": {"_id": 2},
+                                   "update": {"$set": {"x": "foo"}}, "upsert": true})");
+    EXPECT_FALSE(result.ok);
+    EXPECT_EQ(result.code, 11000);
+    EXPECT_EQ(result.reply.number("keyPattern.x"), 1);
+    EXPECT_EQ(result.reply.string("keyValue.x"), "foo");
+}
+
 }  // namespace
 }  // namespace storagetest
