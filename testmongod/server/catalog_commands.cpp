@@ -67,9 +67,52 @@ bool profile_before_7(const CommandRequest& request) {
     return request.server->options().version_profile != "7.0";
 }
 
+// changeStreamPreAndPostImages exists from 6.0; 4.4 rejects it as an unknown option.
+bool supports_pre_and_post_images(const CommandRequest& request) {
+    return request.server->profile().expanded_events;
+}
+
 Value uuid_value(const CollectionUuid& uuid) {
     return Value(BSON_TYPE_BINARY,
                  Binary{BSON_SUBTYPE_UUID, std::string(uuid.begin(), uuid.end())});
+}
+
+// changeStreamPreAndPostImages: {enabled: <bool>} (6.0+), parsed by mongod's IDL
+// (https://www.mongodb.com/docs/manual/reference/command/collMod/#change-streams-with-document-pre--and-post-images).
+void validate_pre_and_post_images(const Document& options) {
+    const Value* option = options.get("changeStreamPreAndPostImages");
+    if (!option) return;
+    if (!option->is_document()) {
+        throw MongoError(code::TypeMismatch,
+                         "BSON field 'changeStreamPreAndPostImages' is the wrong type '" +
+                             type_name(option->type()) + "', expected type 'object'");
+    }
+    for (const auto& field : option->doc().fields()) {
+        if (field.name != "enabled") {
+            throw MongoError(code::Location40415, "BSON field 'changeStreamPreAndPostImages." +
+                                                      field.name + "' is an unknown field.");
+        }
+    }
+    const Value* enabled = option->doc().get("enabled");
+    if (!enabled) {
+        throw MongoError(40414,
+                         "BSON field 'changeStreamPreAndPostImages.enabled' is missing but a "
+                         "required field");
+    }
+    if (enabled->type() != BSON_TYPE_BOOL) {
+        throw MongoError(code::TypeMismatch,
+                         "BSON field 'changeStreamPreAndPostImages.enabled' is the wrong type '" +
+                             type_name(enabled->type()) + "', expected type 'bool'");
+    }
+}
+
+// mongod keeps the option only while enabled: collection options list it as {enabled: true} and
+// drop it when it is turned off.
+void drop_disabled_pre_and_post_images(Document& options) {
+    const Value* option = options.get("changeStreamPreAndPostImages");
+    if (option && !option->doc().get("enabled")->truthy()) {
+        options.remove("changeStreamPreAndPostImages");
+    }
 }
 
 void validate_view_options(const Document& options) {
@@ -87,6 +130,12 @@ void validate_view_options(const Document& options) {
             throw MongoError(code::InvalidOptions,
                              std::string("option not supported on a view: ") + option);
         }
+    }
+    validate_pre_and_post_images(options);
+    const Value* images = options.get("changeStreamPreAndPostImages");
+    if (images && images->doc().get("enabled")->truthy()) {
+        throw MongoError(code::InvalidOptions,
+                         "option not supported on a view: changeStreamPreAndPostImages");
     }
     const Value* pipeline = options.get("pipeline");
     if (pipeline && !pipeline->is_array()) {
@@ -113,6 +162,7 @@ void validate_collection_options(const Document& options) {
         }
         Matcher validated(validator->doc());
     }
+    validate_pre_and_post_images(options);
     if (const Value* level = options.get("validationLevel")) {
         if (!level->is_string() ||
             (level->str() != "off" && level->str() != "strict" && level->str() != "moderate")) {
@@ -131,11 +181,13 @@ void validate_collection_options(const Document& options) {
 }
 
 // The stored options of a create command, in the order given; rejects unsupported kinds.
-Document create_options(const Document& body) {
+Document create_options(const Document& body, bool allow_pre_and_post_images) {
     Document options;
     for (size_t i = 1; i < body.size(); ++i) {
         const Field& field = body.fields()[i];
-        if (kCreateOptions.count(field.name)) {
+        bool known = kCreateOptions.count(field.name) &&
+                     (field.name != "changeStreamPreAndPostImages" || allow_pre_and_post_images);
+        if (known) {
             options.push_back(field.name, field.value);
         } else if (field.name == "clusteredIndex" || field.name == "timeseries") {
             // Documented limitation (docs/testmongod.md): no clustered or time-series
@@ -153,6 +205,7 @@ Document create_options(const Document& body) {
         if (!options.get("pipeline")) options.push_back("pipeline", Value::array({}));
     } else {
         validate_collection_options(options);
+        drop_disabled_pre_and_post_images(options);
     }
     return options;
 }
@@ -162,7 +215,7 @@ Document create_options(const Document& body) {
 void cmd_create(const CommandRequest& request, bson_t* /*reply*/) {
     std::string name = collection_argument(request);
     validate_collection_name(request.db, name);
-    Document options = create_options(body_of(request));
+    Document options = create_options(body_of(request), supports_pre_and_post_images(request));
     Catalog& catalog = catalog_of(request);
     std::unique_lock lock(catalog.mutex());
     if (Collection* existing = catalog.find(request.db, name)) {
@@ -386,7 +439,9 @@ void cmd_coll_mod(const CommandRequest& request, bson_t* reply) {
                 throw MongoError(code::TypeMismatch, "'index' must be an object");
             modify_index(*coll, field.value.doc(), reply);
         } else if (view_option || field.name == "validator" || field.name == "validationLevel" ||
-                   field.name == "validationAction") {
+                   field.name == "validationAction" ||
+                   (field.name == "changeStreamPreAndPostImages" &&
+                    supports_pre_and_post_images(request))) {
             options.set(field.name, field.value);
         } else {
             throw MongoError(code::InvalidOptions, "Invalid collection option: " + field.name);
@@ -396,6 +451,7 @@ void cmd_coll_mod(const CommandRequest& request, bson_t* reply) {
         validate_view_options(options);
     } else {
         validate_collection_options(options);
+        drop_disabled_pre_and_post_images(options);
     }
     coll->options() = std::move(options);
     Document details;

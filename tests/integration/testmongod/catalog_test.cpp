@@ -191,5 +191,26 @@ TEST_F(CatalogTest, ValidationFailureReplyCarriesErrInfo) {
     EXPECT_EQ(insert.number("writeErrors.0.errInfo.failingDocumentId"), 2);
 }
 
+// changeStreamPreAndPostImages (6.0+): listed while enabled, gone once disabled.
+TEST_F(CatalogTest, CollModSetsChangeStreamPreAndPostImages) {
+    ok(R"({"create": "c"})");
+    ok(R"({"collMod": "c", "changeStreamPreAndPostImages": {"enabled": true}})");
+    auto entries = first_batch(ok(R"({"listCollections": 1, "filter": {"name": "c"}})"));
+    ASSERT_EQ(entries.size(), 1u);
+    EXPECT_TRUE(entries[0].boolean("options.changeStreamPreAndPostImages.enabled"));
+    ok(R"({"collMod": "c", "changeStreamPreAndPostImages": {"enabled": false}})");
+    entries = first_batch(ok(R"({"listCollections": 1, "filter": {"name": "c"}})"));
+    EXPECT_FALSE(entries[0].has("options.changeStreamPreAndPostImages"));
+    fails(R"({"collMod": "c", "changeStreamPreAndPostImages": {"enabled": 1}})", 14);
+}
+
+TEST_F(CatalogTest, CreateStoresChangeStreamPreAndPostImages) {
+    ok(R"({"create": "c", "changeStreamPreAndPostImages": {"enabled": true}})");
+    auto entries = first_batch(ok(R"({"listCollections": 1, "filter": {"name": "c"}})"));
+    ASSERT_EQ(entries.size(), 1u);
+    EXPECT_TRUE(entries[0].boolean("options.changeStreamPreAndPostImages.enabled"));
+    fails(R"({"create": "d", "changeStreamPreAndPostImages": {}})", 40414);
+}
+
 }  // namespace
 }  // namespace storagetest
