@@ -54,8 +54,6 @@ void validate_collection_name(const std::string& db, const std::string& coll) {
 }
 
 Catalog::Catalog(ServerState& server) : server_(server) {}
-Catalog::~Catalog() = default;
-
 ClusterTime Catalog::log(ChangeKind kind, const Collection& coll, StoredDoc details) {
     OplogEntry entry;
     entry.kind = kind;
@@ -63,6 +61,7 @@ ClusterTime Catalog::log(ChangeKind kind, const Collection& coll, StoredDoc deta
     entry.coll = coll.name();
     entry.uuid = coll.uuid();
     entry.details = std::move(details);
+    journal(entry, &coll);
     return server_.oplog().append(std::move(entry));
 }
 
@@ -120,6 +119,7 @@ bool Catalog::drop_database(const std::string& db) {
     OplogEntry entry;
     entry.kind = ChangeKind::DropDatabase;
     entry.db = db;
+    journal(entry, nullptr);
     server_.oplog().append(std::move(entry));
     databases_.erase(database);
     return true;

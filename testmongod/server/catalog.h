@@ -25,9 +25,14 @@ class Catalog {
     explicit Catalog(ServerState& server);
     ~Catalog();
 
-    // --dbpath persistence: load() at startup, save() at clean shutdown. No-ops without dbpath.
+    // --dbpath persistence (persistence.cpp): load() at startup reads the snapshot, replays the
+    // journal and checkpoints; save() at clean shutdown writes a snapshot and starts an empty
+    // journal. No-ops without dbpath.
     void load();
     void save();
+    // Appends a committed change to DIR/journal (written to the OS before it returns, so a
+    // kill -9 after the reply keeps it). `coll`: the collection as it is after a catalog change.
+    void journal(const OplogEntry& entry, const Collection* coll);
 
     // Every accessor below expects the caller to hold mutex(): shared to read, unique to change.
     std::shared_mutex& mutex() { return mutex_; }
@@ -62,9 +67,17 @@ class Catalog {
   private:
     using Database = std::map<std::string, std::unique_ptr<Collection>>;
 
+    void write_snapshot();
+    void replay_journal(const std::string& path, const std::string& generation);
+    void replay(const Document& record);
+    void replay_metadata(const Document& header);
+    void drop_temporary_collections();
+    void start_journal();
+
     ServerState& server_;
     mutable std::shared_mutex mutex_;
     std::map<std::string, Database> databases_;
+    int journal_fd_ = -1;
 };
 
 }  // namespace tmd

@@ -1,17 +1,27 @@
-// --dbpath persistence: at clean shutdown every collection (options, UUID, indexes, documents) is
-// written to DIR/testmongod.data as a stream of BSON documents; startup reads it back.
+// --dbpath persistence: a snapshot (DIR/testmongod.data: every collection's options, UUID, indexes
+// and documents as a stream of BSON documents) plus a journal (DIR/journal: one BSON record per
+// committed change, written before the reply) replayed on top of it at startup.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
+#include <random>
+#include <set>
 
 #include "server/catalog.h"
 #include "server/server_state.h"
+#include "server/storage_util.h"
 
 namespace tmd {
 namespace {
 
 constexpr const char* kDataFile = "testmongod.data";
+constexpr const char* kJournalFile = "journal";
 
 // One collection's header record: {db, name, uuid, options, indexes, count}.
 Document header_of(const Collection& coll) {
@@ -51,18 +61,244 @@ Document parse(const StoredDoc& bytes) {
     return Document::from_bytes(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size());
 }
 
+// A snapshot and the journal written after it share a generation (a random id): the snapshot's
+// first record {generation} and the journal's first record. A journal from another generation
+// predates the snapshot (a crash between writing a snapshot and emptying the journal) and is
+// already part of it.
+std::string new_generation() {
+    std::random_device random;
+    return std::to_string(random()) + std::to_string(random());
+}
+
+Document generation_record(const std::string& generation) {
+    Document record;
+    record.push_back("generation", Value::string(generation));
+    return record;
+}
+
+void write_all(int fd, const std::string& bytes) {
+    size_t written = 0;
+    while (written < bytes.size()) {
+        ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            throw MongoError(code::InternalError,
+                             std::string("cannot write the journal: ") + std::strerror(errno));
+        }
+        written += static_cast<size_t>(n);
+    }
+}
+
+// Collection options and indexes as a journal record carries them.
+Document metadata_of(const Collection& coll) {
+    Document header = header_of(coll);
+    header.remove("count");
+    return header;
+}
+
+CollectionUuid uuid_of(const Document& header) {
+    const auto& bytes = std::get<Binary>(header.get("uuid")->payload()).bytes;
+    CollectionUuid uuid{};
+    std::copy_n(bytes.begin(), std::min(bytes.size(), uuid.size()), uuid.begin());
+    return uuid;
+}
+
+Value id_of(const StoredDoc& doc) {
+    bson_t view = view_of(doc);
+    bson_iter_t iter;
+    return bson_iter_init_find(&iter, &view, "_id") ? Value::from_iter(iter) : Value();
+}
+
+StoredDoc stored_value(const Value& value) {
+    return std::make_shared<const std::string>(value.doc().to_bytes());
+}
+
+// Makes the collection's indexes those of the header (by name), keeping its documents.
+void sync_indexes(Collection& coll, const Array& specs) {
+    std::set<std::string> wanted;
+    for (const auto& spec : specs) {
+        Index index(spec.doc());
+        wanted.insert(index.name());
+        if (!index.is_id_index() && !coll.find_index(index.name()))
+            coll.add_index(std::move(index));
+    }
+    std::vector<std::string> dropped;
+    for (const auto& index : coll.indexes()) {
+        if (!wanted.count(index.name())) dropped.push_back(index.name());
+    }
+    for (const auto& name : dropped)
+        coll.drop_index(name);
+}
+
+// The next complete BSON document, or nothing at the end or before a truncated last record.
+std::optional<Document> next_complete(const std::string& data, size_t& offset) {
+    int32_t length = 0;
+    if (offset + 4 > data.size()) return std::nullopt;
+    std::memcpy(&length, data.data() + offset, 4);
+    if (length < 5 || offset + static_cast<size_t>(length) > data.size()) return std::nullopt;
+    Document doc =
+        Document::from_bytes(reinterpret_cast<const uint8_t*>(data.data() + offset), length);
+    offset += length;
+    return doc;
+}
+
 }  // namespace
 
-void Catalog::save() {
+Catalog::~Catalog() {
+    if (journal_fd_ >= 0) ::close(journal_fd_);
+}
+
+// Journal records: {k: ChangeKind, db, coll} plus, for document changes, the post image ("doc")
+// or the deleted document's key ("key"); for catalog changes, the collection's resulting options
+// and indexes ("meta") and the rename target ("details"). Replaying them in order redoes the
+// changes. Built with libbson so that stored documents are copied, not parsed.
+void Catalog::journal(const OplogEntry& entry, const Collection* coll) {
+    if (journal_fd_ < 0) return;
+    bson_t record = BSON_INITIALIZER;
+    BSON_APPEND_INT32(&record, "k", static_cast<int32_t>(entry.kind));
+    BSON_APPEND_UTF8(&record, "db", entry.db.c_str());
+    BSON_APPEND_UTF8(&record, "coll", entry.coll.c_str());
+    auto append_stored = [&](const char* key, const StoredDoc& doc) {
+        bson_t view = view_of(doc);
+        BSON_APPEND_DOCUMENT(&record, key, &view);
+    };
+    switch (entry.kind) {
+        case ChangeKind::Insert:
+        case ChangeKind::Update:
+        case ChangeKind::Replace:
+            append_stored("doc", entry.post_image);
+            break;
+        case ChangeKind::Delete:
+            append_stored("key", entry.document_key);
+            break;
+        case ChangeKind::Rename:
+            append_stored("details", entry.details);
+            [[fallthrough]];
+        case ChangeKind::Create:
+        case ChangeKind::Modify:
+        case ChangeKind::CreateIndexes:
+        case ChangeKind::DropIndexes:
+            append_document(&record, "meta", metadata_of(*coll));
+            break;
+        case ChangeKind::Drop:
+        case ChangeKind::DropDatabase:
+            break;
+    }
+    std::string bytes(reinterpret_cast<const char*>(bson_get_data(&record)), record.len);
+    bson_destroy(&record);
+    write_all(journal_fd_, bytes);
+}
+
+// Creates the collection the header describes when missing (with its UUID), then gives it the
+// header's options and indexes.
+void Catalog::replay_metadata(const Document& header) {
+    const std::string& db = header.get("db")->str();
+    const std::string& name = header.get("name")->str();
+    auto& slot = databases_[db][name];
+    if (!slot) {
+        slot = std::make_unique<Collection>(db, name, uuid_of(header), Document());
+    }
+    slot->options() = header.get("options")->doc();
+    sync_indexes(*slot, header.get("indexes")->array());
+}
+
+void Catalog::replay(const Document& record) {
+    auto kind = static_cast<ChangeKind>(record.get("k")->as_int32());
+    const std::string& db = record.get("db")->str();
+    const std::string& name = record.get("coll")->str();
+    Collection* coll = find(db, name);
+    bool document_change = kind == ChangeKind::Insert || kind == ChangeKind::Update ||
+                           kind == ChangeKind::Replace || kind == ChangeKind::Delete;
+    if (document_change && !coll) {
+        throw MongoError(code::InternalError, "corrupt journal: no collection " + db + "." + name);
+    }
+    switch (kind) {
+        case ChangeKind::Insert:
+        case ChangeKind::Update:
+        case ChangeKind::Replace: {
+            StoredDoc doc = stored_value(*record.get("doc"));
+            Value id = id_of(doc);
+            auto found = coll->id_index().find(id);
+            if (found == coll->id_index().end()) {
+                coll->insert(std::move(doc), std::move(id));
+                coll->enforce_capped_limits();
+            } else {
+                coll->replace(found->second, std::move(doc));
+            }
+            break;
+        }
+        case ChangeKind::Delete: {
+            auto found = coll->id_index().find(*record.get("key")->doc().get("_id"));
+            if (found != coll->id_index().end()) coll->remove(found->second);
+            break;
+        }
+        case ChangeKind::Rename: {
+            const Document& to = record.get("details")->doc().get("to")->doc();
+            Document meta = record.get("meta")->doc();
+            meta.set("db", *to.get("db"));
+            meta.set("name", *to.get("coll"));
+            auto node = databases_[db].extract(name);
+            if (databases_[db].empty()) databases_.erase(db);
+            node.mapped()->rename(to.get("db")->str(), to.get("coll")->str());
+            databases_[to.get("db")->str()][to.get("coll")->str()] = std::move(node.mapped());
+            replay_metadata(meta);
+            break;
+        }
+        case ChangeKind::Create:
+        case ChangeKind::Modify:
+        case ChangeKind::CreateIndexes:
+        case ChangeKind::DropIndexes:
+            replay_metadata(record.get("meta")->doc());
+            break;
+        case ChangeKind::Drop:
+            databases_[db].erase(name);
+            if (databases_[db].empty()) databases_.erase(db);
+            break;
+        case ChangeKind::DropDatabase:
+            databases_.erase(db);
+            break;
+    }
+}
+
+// Replays the journal written after the snapshot of `generation`. A truncated last record (the
+// process died while writing it, so it was never acknowledged) ends the replay.
+void Catalog::replay_journal(const std::string& path, const std::string& generation) {
+    if (!std::filesystem::exists(path)) return;
+    std::string data = read_file(path);
+    size_t offset = 0;
+    std::optional<Document> first = next_complete(data, offset);
+    const Value* marker = first ? first->get("generation") : nullptr;
+    if (!marker || marker->str() != generation) return;
+    size_t replayed = 0;
+    for (auto record = next_complete(data, offset); record; record = next_complete(data, offset)) {
+        replay(*record);
+        ++replayed;
+    }
+    log_line(LogLevel::Info, "journal: replayed " + std::to_string(replayed) + " changes");
+}
+
+// An $out killed midway leaves its temporary collection; mongod drops temporary collections at
+// startup, so the target is as before the $out.
+void Catalog::drop_temporary_collections() {
+    for (auto db = databases_.begin(); db != databases_.end();) {
+        std::erase_if(db->second,
+                      [](const auto& entry) { return entry.first.rfind("tmp.agg_out.", 0) == 0; });
+        db = db->second.empty() ? databases_.erase(db) : std::next(db);
+    }
+}
+
+// Writes the snapshot (atomically, by rename) under a new generation and empties the journal.
+// The caller keeps writers out (shared or unique lock).
+void Catalog::write_snapshot() {
     const std::string& dir = server_.options().dbpath;
-    if (dir.empty()) return;
-    std::shared_lock lock(mutex_);
     std::filesystem::create_directories(dir);
     auto final_path = std::filesystem::path(dir) / kDataFile;
     auto temp_path = final_path;
     temp_path += ".tmp";
+    std::string generation = new_generation();
     {
         std::ofstream out(temp_path, std::ios::binary | std::ios::trunc);
+        out << generation_record(generation).to_bytes();
         for (const auto& [db_name, db] : databases_) {
             for (const auto& [name, coll] : db) {
                 out << header_of(*coll).to_bytes();
@@ -73,38 +309,53 @@ void Catalog::save() {
         if (!out.flush())
             throw MongoError(code::InternalError, "cannot write " + temp_path.string());
     }
-    // Rename is atomic: a crash during save leaves the previous file intact.
+    // Rename is atomic: a crash during save leaves the previous snapshot and journal intact.
     std::filesystem::rename(temp_path, final_path);
+    if (journal_fd_ >= 0) ::close(journal_fd_);
+    auto journal_path = std::filesystem::path(dir) / kJournalFile;
+    journal_fd_ = ::open(journal_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+    if (journal_fd_ < 0)
+        throw MongoError(code::InternalError, "cannot open " + journal_path.string());
+    write_all(journal_fd_, generation_record(generation).to_bytes());
+}
+
+void Catalog::save() {
+    if (server_.options().dbpath.empty()) return;
+    std::shared_lock lock(mutex_);
+    write_snapshot();
 }
 
 void Catalog::load() {
     const std::string& dir = server_.options().dbpath;
     if (dir.empty()) return;
-    auto path = std::filesystem::path(dir) / kDataFile;
-    if (!std::filesystem::exists(path)) return;
     std::unique_lock lock(mutex_);
-    std::string data = read_file(path);
+    auto path = std::filesystem::path(dir) / kDataFile;
+    std::string data = std::filesystem::exists(path) ? read_file(path) : std::string();
     size_t offset = 0;
+    std::string generation;
     while (offset < data.size()) {
         Document header = parse(next_document(data, offset));
-        const auto& uuid_bytes = std::get<Binary>(header.get("uuid")->payload()).bytes;
-        CollectionUuid uuid{};
-        std::copy_n(uuid_bytes.begin(), std::min(uuid_bytes.size(), uuid.size()), uuid.begin());
+        if (const Value* marker = header.get("generation")) {
+            generation = marker->str();
+            continue;
+        }
         auto coll = std::make_unique<Collection>(header.get("db")->str(), header.get("name")->str(),
-                                                 uuid, header.get("options")->doc());
+                                                 uuid_of(header), header.get("options")->doc());
         for (const auto& spec : header.get("indexes")->array()) {
             Index index(spec.doc());
             if (!index.is_id_index()) coll->add_index(std::move(index));
         }
         for (int64_t i = header.get("count")->as_int64(); i > 0; --i) {
             StoredDoc doc = next_document(data, offset);
-            bson_t view = view_of(doc);
-            bson_iter_t iter;
-            Value id = bson_iter_init_find(&iter, &view, "_id") ? Value::from_iter(iter) : Value();
+            Value id = id_of(doc);
             coll->insert(std::move(doc), std::move(id));
         }
         databases_[coll->db()][coll->name()] = std::move(coll);
     }
+    replay_journal((std::filesystem::path(dir) / kJournalFile).string(), generation);
+    drop_temporary_collections();
+    // Checkpoint: the replayed changes go into a new snapshot and the journal starts empty.
+    write_snapshot();
 }
 
 }  // namespace tmd
