@@ -12,7 +12,6 @@
 #include "catalog/catalog.h"
 #include "mongo/collection.h"
 #include "mongo/error.h"
-#include "mongo/server_info.h"
 #include "replicate/write_model.h"
 
 namespace tributary::replicate {
@@ -82,8 +81,6 @@ int Replicator::run(const checkpoint::StartPoint& from, const std::atomic<bool>&
     StreamPosition position{from.resume_token.copy(), false, from.operation_time};
     while (true) {
         try {
-            source_has_ddl_events_ =
-                mongo::fetch_server_info(source_.lease().get()).has_expanded_events();
             return follow(position, stop);
         } catch (const mongo::Error& error) {
             if (error.is_history_lost()) {
@@ -145,7 +142,10 @@ void Replicator::open_stream(const StreamPosition& position,
     }
     options.batch_size = static_cast<int32_t>(config_.batch_size);
     options.max_await_time_ms = kMaxAwaitTimeMs;
-    options.show_expanded_events = source_has_ddl_events_;
+    // No showExpandedEvents, even from 6.0+ sources: libmongoc 1.23 sends it as a field of the
+    // aggregate command instead of inside $changeStream, where MongoDB reads it. Without it no
+    // create/createIndexes/dropIndexes/modify events arrive, so catalog changes are found by
+    // comparing catalogs (poll_catalog) for every source version.
     mongo::WatchScope scope;
     std::optional<bson::Document> pipeline;
     if (auto db = filter_.single_database()) {
@@ -238,9 +238,9 @@ void Replicator::apply_catalog_event(const ChangeEvent& event) {
     mongo::ClientLease source = source_.lease();
     mongo::ClientLease destination = destination_.lease();
     catalog_.apply_event(source.get(), destination.get(), event);
-    // Sources without DDL events: a drop or rename is also the moment to look for index and
-    // option changes that came with no event.
-    if (!source_has_ddl_events_) catalog_.reconcile(source.get(), destination.get());
+    // Index and option changes come with no event (see open_stream): a barrier is also the moment
+    // to look for them.
+    catalog_.reconcile(source.get(), destination.get());
 }
 
 void Replicator::flush(StreamPosition& position) {
@@ -288,10 +288,7 @@ void Replicator::on_idle(const mongo::ChangeStream& stream, StreamPosition& posi
 }
 
 void Replicator::poll_catalog(StreamPosition& position) {
-    if (source_has_ddl_events_ ||
-        Clock::now() - last_catalog_poll_ < config_.catalog_poll_interval) {
-        return;
-    }
+    if (Clock::now() - last_catalog_poll_ < config_.catalog_poll_interval) return;
     flush(position);
     mongo::ClientLease source = source_.lease();
     mongo::ClientLease destination = destination_.lease();

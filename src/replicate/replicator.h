@@ -36,7 +36,7 @@ struct ReplicateConfig {
     size_t batch_size = 1000;                        // events per applied batch at most
     std::chrono::milliseconds max_batch_delay{100};  // a partial batch waits no longer
     size_t lanes = 4;                                // parallel appliers (documents by _id hash)
-    // Catalog comparison period for sources without DDL events (4.4): --catalog-poll-interval.
+    // Catalog comparison period (index and option changes arrive as no event, see open_stream).
     std::chrono::milliseconds catalog_poll_interval{5000};
     std::chrono::seconds rate_log_interval{10};
     double rate_log_min_events_per_second = 1.0;  // quieter rates are not logged at INFO
@@ -86,7 +86,6 @@ class Replicator {
     ResyncFunction resync_;
     Applier applier_;
     CatalogSync catalog_;
-    bool source_has_ddl_events_ = false;
 
     std::vector<QueuedWrite> batch_;
     bson::Document batch_token_;  // token of the newest event read (all before it are queued)

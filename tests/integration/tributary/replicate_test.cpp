@@ -57,6 +57,7 @@ class ReplicationRun {
         if (thread_.joinable()) thread_.join();
         return exit_code_;
     }
+    bool finished() const { return exit_code_ != -1; }
     checkpoint::State state() const { return checkpoint_.snapshot(); }
 
   private:
@@ -251,6 +252,8 @@ TEST_F(ReplicateTest, LostHistoryStopsWithExitCode4) {
         source_command(R"({"insert": "fill", "documents": [{"pad": ")" + big + R"("}]})");
     }
     start_run(std::move(stale));
+    // The run ends by itself: no stop request.
+    ASSERT_TRUE(eventually([&] { return run_->finished(); }));
     EXPECT_EQ(run_->stop(), kExitHistoryLost);
 }
 

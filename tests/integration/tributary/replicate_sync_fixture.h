@@ -1,0 +1,101 @@
+// Test fixture for end-to-end replication: a source (4.4 or 7.0 profile) and a 7.0 destination,
+// the `tributary sync` binary between them, and `tributary verify` as the judge of equality.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/mongo_client.h"
+#include "support/server_process.h"
+#include "tributary_process.h"
+
+namespace tributary_test {
+
+class ReplicateSyncTest : public testing::Test {
+  protected:
+    void start_servers(const std::string& source_profile, std::vector<std::string> extra = {}) {
+        std::vector<std::string> source_args{"--version-profile", source_profile};
+        source_args.insert(source_args.end(), extra.begin(), extra.end());
+        source_server_ = testsupport::source_uri_or_start(source_args);
+        dest_server_ = testsupport::dest_uri_or_start({"--version-profile", "7.0"});
+        source_ = std::make_unique<testsupport::Client>(source_server_.uri);
+        dest_ = std::make_unique<testsupport::Client>(dest_server_.uri);
+        db_ = testsupport::unique_name("replsync");
+        state_file_ = (std::filesystem::temp_directory_path() / (db_ + ".state")).string();
+    }
+    void TearDown() override {
+        if (source_) source_->run_command(db_, R"({"dropDatabase": 1})");
+        if (dest_) dest_->run_command(db_, R"({"dropDatabase": 1})");
+        std::filesystem::remove(state_file_);
+    }
+
+    std::vector<std::string> sync_args(std::vector<std::string> extra = {}) const {
+        std::vector<std::string> args{
+            "sync", "--source", source_server_.uri, "--destination", dest_server_.uri,
+            "--db", db_,        "--state-file",     state_file_};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return args;
+    }
+    // Starts `tributary sync` and waits until it follows the change stream.
+    std::unique_ptr<TributaryProcess> start_sync(std::vector<std::string> extra = {}) {
+        auto sync = std::make_unique<TributaryProcess>(sync_args(std::move(extra)));
+        EXPECT_TRUE(eventually([&] { return sync->output_contains("change stream started"); },
+                               std::chrono::seconds(30)))
+            << sync->output();
+        return sync;
+    }
+
+    // `tributary verify` (documents, indexes and options) says both sides hold the same.
+    bool verified_equal(std::string* report = nullptr) const {
+        return TributaryProcess::run({"verify", "--source", source_server_.uri, "--destination",
+                                      dest_server_.uri, "--db", db_},
+                                     report) == 0;
+    }
+    // Polls verify until it passes or `timeout` ends; on failure `report` holds the last table.
+    bool converges(std::string* report, std::chrono::seconds timeout = std::chrono::seconds(20)) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (!verified_equal(report)) {
+            if (std::chrono::steady_clock::now() > deadline) return false;
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
+        return true;
+    }
+
+    void source_command(const std::string& json) {
+        auto result = source_->run_command(db_, json);
+        ASSERT_TRUE(result.ok) << json << ": " << result.error;
+    }
+    void admin_command(const std::string& json) {
+        auto result = source_->run_command("admin", json);
+        ASSERT_TRUE(result.ok) << json << ": " << result.error;
+    }
+    // {"insert": coll, "documents": [{_id: first..first+count-1, payload}]}.
+    void insert_range(const std::string& coll, int first, int count) {
+        std::string command = R"({"insert": ")" + coll + R"(", "documents": [)";
+        for (int id = first; id < first + count; ++id) {
+            command += (id > first ? "," : "") + std::string(R"({"_id": )") + std::to_string(id) +
+                       R"(, "payload": "row )" + std::to_string(id) + R"(", "n": 0})";
+        }
+        source_command(command + "]}");
+    }
+    // The collection names of `db_` on `client`, as the listCollections reply's JSON.
+    std::string collections(testsupport::Client& client) {
+        auto reply = client.run_command(db_, R"({"listCollections": 1, "nameOnly": true})");
+        return reply.ok ? reply.reply.document("cursor.firstBatch").json() : reply.error;
+    }
+
+    testsupport::TestServer source_server_;
+    testsupport::TestServer dest_server_;
+    std::unique_ptr<testsupport::Client> source_;
+    std::unique_ptr<testsupport::Client> dest_;
+    std::string db_;
+    std::string state_file_;
+};
+
+}  // namespace tributary_test
