@@ -10,6 +10,7 @@ packages=(
   libcpp-httplib-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev zlib1g-dev libsnappy-dev libzstd-dev
+  libicu-dev
   clang clang-format libclang-rt-14-dev
 )
 

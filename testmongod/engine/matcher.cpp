@@ -53,15 +53,17 @@ using PredicatePtr = std::unique_ptr<Predicate>;
 // Equality; null also matches a missing field (manual: "Query for Null or Missing Fields").
 class EqualsPredicate : public Predicate {
   public:
-    explicit EqualsPredicate(Value rhs) : rhs_(std::move(rhs)) {}
+    EqualsPredicate(Value rhs, const Collator* collator)
+        : rhs_(std::move(rhs)), collator_(collator) {}
     bool test(const Value* value, std::optional<size_t>*) const override {
         if (rhs_.is_null()) return !value || value->is_null();
-        return value && compare_values(*value, rhs_) == 0;
+        return value && compare_values(*value, rhs_, collator_) == 0;
     }
     const Value* equality() const override { return &rhs_; }
 
   private:
     Value rhs_;
+    const Collator* collator_;
 };
 
 enum class Comparison { kLess, kLessEqual, kGreater, kGreaterEqual };
@@ -70,7 +72,8 @@ enum class Comparison { kLess, kLessEqual, kGreater, kGreaterEqual };
 // MinKey/MaxKey; NaN only equals NaN.
 class ComparePredicate : public Predicate {
   public:
-    ComparePredicate(Comparison op, Value rhs) : op_(op), rhs_(std::move(rhs)) {}
+    ComparePredicate(Comparison op, Value rhs, const Collator* collator)
+        : op_(op), rhs_(std::move(rhs)), collator_(collator) {}
     bool test(const Value* value, std::optional<size_t>*) const override {
         bool inclusive = op_ == Comparison::kLessEqual || op_ == Comparison::kGreaterEqual;
         if (!value) return inclusive && rhs_.is_null();
@@ -80,7 +83,7 @@ class ComparePredicate : public Predicate {
             return false;
         }
         if (is_nan(*value) || is_nan(rhs_)) return inclusive && is_nan(*value) && is_nan(rhs_);
-        int c = compare_values(*value, rhs_);
+        int c = compare_values(*value, rhs_, collator_);
         switch (op_) {
             case Comparison::kLess:
                 return c < 0;
@@ -97,6 +100,7 @@ class ComparePredicate : public Predicate {
   private:
     Comparison op_;
     Value rhs_;
+    const Collator* collator_;
 };
 
 class RegexPredicate : public Predicate {
@@ -350,7 +354,8 @@ bool starts_with_dollar(std::string_view name) {
 
 class Parser {
   public:
-    explicit Parser(const Variables* variables) : variables_(variables) {}
+    Parser(const Variables* variables, const Collator* collator)
+        : variables_(variables), collator_(collator) {}
 
     NodePtr parse_filter(const Document& filter, bool expand = true) const {
         std::vector<NodePtr> children;
@@ -400,7 +405,7 @@ class Parser {
             return leaf(path, std::make_unique<RegexPredicate>(regex_of(value)), expand);
         }
         if (!is_query_operator_document(value)) {
-            return leaf(path, std::make_unique<EqualsPredicate>(value), expand);
+            return leaf(path, std::make_unique<EqualsPredicate>(value, collator_), expand);
         }
         std::vector<NodePtr> children;
         const Document& ops = value.doc();
@@ -424,10 +429,10 @@ class Parser {
         auto compare = [&](Comparison c) {
             if (arg.type() == BSON_TYPE_REGEX)
                 bad_value("Can't have RegEx as arg to predicate over field '" + path + "'.");
-            return leaf(path, std::make_unique<ComparePredicate>(c, arg), expand);
+            return leaf(path, std::make_unique<ComparePredicate>(c, arg, collator_), expand);
         };
-        if (op == "$eq") return leaf(path, std::make_unique<EqualsPredicate>(arg), expand);
-        if (op == "$ne") return negate(leaf(path, std::make_unique<EqualsPredicate>(arg), expand));
+        if (op == "$eq") return leaf(path, equals(arg), expand);
+        if (op == "$ne") return negate(leaf(path, equals(arg), expand));
         if (op == "$lt") return compare(Comparison::kLess);
         if (op == "$lte") return compare(Comparison::kLessEqual);
         if (op == "$gt") return compare(Comparison::kGreater);
@@ -452,7 +457,11 @@ class Parser {
         bad_value("unknown operator: " + op);
     }
 
-    static PredicatePtr parse_in(const std::string& op, const Value& arg) {
+    PredicatePtr equals(const Value& arg) const {
+        return std::make_unique<EqualsPredicate>(arg, collator_);
+    }
+
+    PredicatePtr parse_in(const std::string& op, const Value& arg) const {
         if (!arg.is_array()) bad_value(op + " needs an array");
         std::vector<EqualsPredicate> equals;
         std::vector<RegexPredicate> regexes;
@@ -461,7 +470,7 @@ class Parser {
             if (element.type() == BSON_TYPE_REGEX) {
                 regexes.emplace_back(regex_of(element));
             } else {
-                equals.emplace_back(element);
+                equals.emplace_back(element, collator_);
             }
         }
         return std::make_unique<InPredicate>(std::move(equals), std::move(regexes));
@@ -599,6 +608,7 @@ class Parser {
     }
 
     const Variables* variables_;
+    const Collator* collator_;  // string comparisons; nullptr: simple (binary)
 };
 
 }  // namespace
@@ -613,8 +623,10 @@ bool is_query_operator_document(const Value& value) {
     return starts_with_dollar(first) && first != "$ref" && first != "$id" && first != "$db";
 }
 
-Matcher::Matcher(const Document& filter, const Variables* variables)
-    : root_(Parser(variables).parse_filter(filter)) {}
+Matcher::Matcher(const Document& filter, const Variables* variables,
+                 std::shared_ptr<const Collator> collator)
+    : collator_(std::move(collator)),
+      root_(Parser(variables, collator_.get()).parse_filter(filter)) {}
 Matcher::~Matcher() = default;
 Matcher::Matcher(Matcher&&) noexcept = default;
 Matcher& Matcher::operator=(Matcher&&) noexcept = default;

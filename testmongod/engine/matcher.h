@@ -20,7 +20,10 @@ class Matcher {
   public:
     // Compiles a filter; throws MongoError with mongod's code (BadValue 2, e.g. "unknown operator:
     // $foo") when the filter is invalid. `variables` serves $expr ($$NOW, let variables).
-    explicit Matcher(const Document& filter, const Variables* variables = nullptr);
+    // `collator` (engine/collation.h) compares strings in equality, $in and range predicates;
+    // nullptr is the simple collation.
+    explicit Matcher(const Document& filter, const Variables* variables = nullptr,
+                     std::shared_ptr<const Collator> collator = nullptr);
     ~Matcher();
     Matcher(Matcher&&) noexcept;
     Matcher& operator=(Matcher&&) noexcept;
@@ -36,6 +39,7 @@ class Matcher {
     struct Node;
 
   private:
+    std::shared_ptr<const Collator> collator_;  // declared first: root_'s predicates point to it
     std::unique_ptr<Node> root_;
 };
 

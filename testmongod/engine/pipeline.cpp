@@ -72,12 +72,13 @@ namespace {
 
 class MatchStage : public Stage {
   public:
-    MatchStage(Document filter, const ParseContext& context) : filter_(std::move(filter)) {
+    MatchStage(Document filter, const ParseContext& context)
+        : filter_(std::move(filter)), collator_(context.collator) {
         Matcher validate(filter_, context.variables);  // compile errors surface at parse time
     }
     std::vector<Document> apply(std::vector<Document> input,
                                 const RunContext& context) const override {
-        Matcher matcher(filter_, &context.variables);
+        Matcher matcher(filter_, &context.variables, collator_);
         std::vector<Document> out;
         for (auto& doc : input) {
             if (matcher.matches(doc)) out.push_back(std::move(doc));
@@ -87,6 +88,7 @@ class MatchStage : public Stage {
 
   private:
     Document filter_;
+    std::shared_ptr<const Collator> collator_;
 };
 
 StagePtr parse_match(const Value& spec, const ParseContext& context) {
@@ -96,7 +98,8 @@ StagePtr parse_match(const Value& spec, const ParseContext& context) {
 
 class SortStage : public Stage {
   public:
-    explicit SortStage(const Document& spec) : order_(spec) {}
+    SortStage(const Document& spec, std::shared_ptr<const Collator> collator)
+        : order_(spec, std::move(collator)) {}
     std::vector<Document> apply(std::vector<Document> input, const RunContext&) const override {
         std::stable_sort(input.begin(), input.end(), [this](const Document& a, const Document& b) {
             return order_.compare(a, b) < 0;
@@ -108,7 +111,7 @@ class SortStage : public Stage {
     SortOrder order_;
 };
 
-StagePtr parse_sort(const Value& spec, const ParseContext&) {
+StagePtr parse_sort(const Value& spec, const ParseContext& context) {
     if (!spec.is_document()) fail(15973, "the $sort key specification must be an object");
     if (spec.doc().empty()) fail(15976, "$sort stage must have at least one sort key");
     for (const auto& field : spec.doc().fields()) {
@@ -118,7 +121,7 @@ StagePtr parse_sort(const Value& spec, const ParseContext&) {
             fail(15975, "$sort key ordering must be 1 (for ascending) or -1 (for descending)");
         }
     }
-    return std::make_unique<SortStage>(spec.doc());
+    return std::make_unique<SortStage>(spec.doc(), context.collator);
 }
 
 // $limit and $skip: a non-negative integral count.
@@ -424,10 +427,11 @@ struct Pipeline::Impl {
     std::optional<Document> write_stage;
 };
 
-Pipeline::Pipeline(const Array& stages, CollectionReader reader, const Variables* let)
+Pipeline::Pipeline(const Array& stages, CollectionReader reader, const Variables* let,
+                   std::shared_ptr<const Collator> collator)
     : impl_(std::make_unique<Impl>(
           Impl{let ? Variables(*let) : Variables(), std::move(reader), {}, {}})) {
-    agg::ParseContext context{&impl_->variables, impl_->reader, ""};
+    agg::ParseContext context{&impl_->variables, impl_->reader, "", std::move(collator)};
     const Document* write_stage = nullptr;
     impl_->stages = agg::parse_stages(stages, context, &write_stage);
     if (write_stage) impl_->write_stage = *write_stage;

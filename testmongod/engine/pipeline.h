@@ -23,8 +23,10 @@ class Pipeline {
     // Parses and validates every stage; throws MongoError with mongod's codes (40324 unknown
     // stage, 40323 stage spec without exactly one field, 15959 bad $match ...). `let` (copied)
     // provides $$NOW, $$CLUSTER_TIME and the command's let variables; without it $$NOW is the
-    // time of construction. `reader` serves $lookup and $unionWith.
-    Pipeline(const Array& stages, CollectionReader reader = {}, const Variables* let = nullptr);
+    // time of construction. `reader` serves $lookup and $unionWith. `collator` (the command's
+    // collation, engine/collation.h) compares strings in $match and $sort.
+    Pipeline(const Array& stages, CollectionReader reader = {}, const Variables* let = nullptr,
+             std::shared_ptr<const Collator> collator = nullptr);
     // A pipeline given as an update: only $addFields/$set/$project/$unset/$replaceRoot/
     // $replaceWith are allowed (mongod: InvalidOptions "<stage> is not allowed to be used within
     // an update"). run() it on the one document being updated.

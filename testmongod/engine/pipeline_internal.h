@@ -26,6 +26,7 @@ struct ParseContext {
     const Variables* variables;
     CollectionReader reader;
     std::string nested_in;  // "" at top level, "$facet" or "$lookup" in sub-pipelines
+    std::shared_ptr<const Collator> collator;  // the command's collation ($match, $sort)
 };
 
 class Stage {

@@ -146,7 +146,8 @@ StagePtr parse_lookup(const Value& spec, const ParseContext& context) {
                 scope.define(field.name, Value::null());
             }
         }
-        parsed.pipeline.emplace(pipeline->array(), ParseContext{&scope, context.reader, "$lookup"});
+        parsed.pipeline.emplace(pipeline->array(),
+                                ParseContext{&scope, context.reader, "$lookup", context.collator});
     }
     return std::make_unique<LookupStage>(std::move(parsed));
 }
@@ -184,8 +185,8 @@ StagePtr parse_union_with(const Value& spec, const ParseContext& context) {
         } else if (field.name == "pipeline") {
             if (!field.value.is_array())
                 fail(code::TypeMismatch, "BSON field '$unionWith.pipeline' is the wrong type");
-            pipeline.emplace(field.value.array(),
-                             ParseContext{context.variables, context.reader, "$unionWith"});
+            pipeline.emplace(field.value.array(), ParseContext{context.variables, context.reader,
+                                                               "$unionWith", context.collator});
         } else {
             fail(40415, "BSON field '$unionWith." + field.name + "' is an unknown field.");
         }
@@ -231,9 +232,9 @@ StagePtr parse_facet(const Value& spec, const ParseContext& context) {
                 fail(40600, name + " is not allowed to be used within a $facet stage");
             }
         }
-        facets.emplace_back(field.name,
-                            SubPipeline(field.value.array(),
-                                        ParseContext{context.variables, context.reader, "$facet"}));
+        facets.emplace_back(field.name, SubPipeline(field.value.array(),
+                                                    ParseContext{context.variables, context.reader,
+                                                                 "$facet", context.collator}));
     }
     return std::make_unique<FacetStage>(std::move(facets));
 }

@@ -16,15 +16,18 @@ struct SortKey {
     Value value;
 };
 
-int compare_keys(const SortKey& a, const SortKey& b) {
+int compare_keys(const SortKey& a, const SortKey& b, const Collator* collator) {
     if (a.empty_array || b.empty_array) return int(b.empty_array) - int(a.empty_array);
-    return compare_values(a.value, b.value);
+    return compare_values(a.value, b.value, collator);
 }
 
-SortKey sort_key(const Document& doc, const FieldPath& path, int direction) {
+SortKey sort_key(const Document& doc, const FieldPath& path, int direction,
+                 const Collator* collator) {
     std::optional<SortKey> best;
     auto consider = [&](SortKey candidate) {
-        if (!best || compare_keys(candidate, *best) * direction < 0) best = std::move(candidate);
+        if (!best || compare_keys(candidate, *best, collator) * direction < 0) {
+            best = std::move(candidate);
+        }
     };
     visit_path(doc, path, false, [&](const Value* value, std::optional<size_t>) {
         if (!value) {
@@ -61,7 +64,8 @@ int direction_of(const std::string& path, const Value& order) {
 
 }  // namespace
 
-SortOrder::SortOrder(const Document& spec) {
+SortOrder::SortOrder(const Document& spec, std::shared_ptr<const Collator> collator)
+    : collator_(std::move(collator)) {
     for (const auto& field : spec.fields()) {
         if (field.name.empty()) {
             throw MongoError(40352, "FieldPath cannot be constructed with empty string");
@@ -72,8 +76,9 @@ SortOrder::SortOrder(const Document& spec) {
 
 int SortOrder::compare(const Document& a, const Document& b) const {
     for (const auto& key : keys_) {
-        int c = compare_keys(sort_key(a, key.path, key.direction),
-                             sort_key(b, key.path, key.direction));
+        const Collator* collator = collator_.get();
+        int c = compare_keys(sort_key(a, key.path, key.direction, collator),
+                             sort_key(b, key.path, key.direction, collator), collator);
         if (c != 0) return c * key.direction;
     }
     return 0;

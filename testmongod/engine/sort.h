@@ -3,6 +3,7 @@
 // values in BSON comparison order, and {$meta: ...} rejected unless supported.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,7 +14,8 @@ namespace tmd {
 
 class SortOrder {
   public:
-    explicit SortOrder(const Document& spec);  // throws MongoError(BadValue) on a bad spec
+    // Throws MongoError(BadValue) on a bad spec. `collator` orders strings (nullptr: binary).
+    explicit SortOrder(const Document& spec, std::shared_ptr<const Collator> collator = nullptr);
     // <0 when a sorts before b.
     int compare(const Document& a, const Document& b) const;
     bool empty() const { return keys_.empty(); }
@@ -24,6 +26,7 @@ class SortOrder {
         int direction;
     };
     std::vector<Key> keys_;
+    std::shared_ptr<const Collator> collator_;
 };
 
 }  // namespace tmd

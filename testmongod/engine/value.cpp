@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string>
 
+#include "engine/collation.h"
 #include "engine/error.h"
 
 namespace tmd {
@@ -72,9 +73,9 @@ int compare_strings(const std::string& a, const std::string& b) {
     return c < 0 ? -1 : (c > 0 ? 1 : 0);
 }
 
-int compare_arrays(const Array& a, const Array& b) {
+int compare_arrays(const Array& a, const Array& b, const Collator* collator) {
     for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
-        if (int c = compare_values(a[i], b[i])) return c;
+        if (int c = compare_values(a[i], b[i], collator)) return c;
     }
     return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
 }
@@ -87,7 +88,7 @@ int compare_binary(const Binary& a, const Binary& b) {
     return c < 0 ? -1 : (c > 0 ? 1 : 0);
 }
 
-int compare_same_rank(const Value& a, const Value& b) {
+int compare_same_rank(const Value& a, const Value& b, const Collator* collator) {
     const auto& pa = a.payload();
     const auto& pb = b.payload();
     switch (a.type()) {
@@ -96,9 +97,13 @@ int compare_same_rank(const Value& a, const Value& b) {
         case BSON_TYPE_DOUBLE:
         case BSON_TYPE_DECIMAL128: return compare_numbers(a, b);
         case BSON_TYPE_UTF8:
-        case BSON_TYPE_SYMBOL: return compare_strings(std::get<std::string>(pa), std::get<std::string>(pb));
-        case BSON_TYPE_DOCUMENT: return compare_documents(a.doc(), b.doc());
-        case BSON_TYPE_ARRAY: return compare_arrays(a.array(), b.array());
+        case BSON_TYPE_SYMBOL: {
+            const auto& x = std::get<std::string>(pa);
+            const auto& y = std::get<std::string>(pb);
+            return collator ? collator->compare(x, y) : compare_strings(x, y);
+        }
+        case BSON_TYPE_DOCUMENT: return compare_documents(a.doc(), b.doc(), collator);
+        case BSON_TYPE_ARRAY: return compare_arrays(a.array(), b.array(), collator);
         case BSON_TYPE_BINARY: return compare_binary(std::get<Binary>(pa), std::get<Binary>(pb));
         case BSON_TYPE_OID: {
             int c = bson_oid_compare(&std::get<bson_oid_t>(pa), &std::get<bson_oid_t>(pb));
@@ -426,20 +431,20 @@ int canonical_type_rank(bson_type_t type) {
     }
 }
 
-int compare_values(const Value& a, const Value& b) {
+int compare_values(const Value& a, const Value& b, const Collator* collator) {
     int ra = canonical_type_rank(a.type()), rb = canonical_type_rank(b.type());
     if (ra != rb) return ra < rb ? -1 : 1;
-    return compare_same_rank(a, b);
+    return compare_same_rank(a, b, collator);
 }
 
-int compare_documents(const Document& a, const Document& b) {
+int compare_documents(const Document& a, const Document& b, const Collator* collator) {
     const auto& fa = a.fields();
     const auto& fb = b.fields();
     for (size_t i = 0; i < fa.size() && i < fb.size(); ++i) {
         int ra = canonical_type_rank(fa[i].value.type()), rb = canonical_type_rank(fb[i].value.type());
         if (ra != rb) return ra < rb ? -1 : 1;
         if (int c = compare_strings(fa[i].name, fb[i].name)) return c;
-        if (int c = compare_same_rank(fa[i].value, fb[i].value)) return c;
+        if (int c = compare_same_rank(fa[i].value, fb[i].value, collator)) return c;
     }
     return fa.size() < fb.size() ? -1 : (fa.size() > fb.size() ? 1 : 0);
 }

@@ -15,6 +15,7 @@
 namespace tmd {
 
 class Value;
+class Collator;  // engine/collation.h
 struct Field;
 
 // An ordered list of fields; names may repeat only if the input BSON had them.
@@ -141,8 +142,11 @@ int canonical_type_rank(bson_type_t type);
 // <0, 0, >0 as a sorts before, equal to, after b. Numbers compare by value across int32, int64,
 // double and decimal128; NaN sorts below every other number; documents compare field by field
 // (type rank, then name, then value); arrays element by element.
-int compare_values(const Value& a, const Value& b);
-int compare_documents(const Document& a, const Document& b);
+// With a collator (engine/collation.h), strings and symbols compare under its collation, at any
+// depth; field names always compare by bytes. nullptr is the simple (binary) collation.
+int compare_values(const Value& a, const Value& b, const Collator* collator = nullptr);
+int compare_documents(const Document& a, const Document& b, const Collator* collator = nullptr);
+// Binary-collation equality (kept a plain two-argument function: callers pass it to algorithms).
 inline bool values_equal(const Value& a, const Value& b) { return compare_values(a, b) == 0; }
 
 // A document stored by testmongod: immutable BSON bytes shared between storage, cursors and
