@@ -27,8 +27,8 @@ TEST(ErrorLabels, ChangeStreamFatalErrorIsNonResumableOnGetMore) {
 
 TEST(ErrorLabels, ChangeStreamHistoryLostIsNonResumableOnAggregate) {
     ServerState server{ServerOptions{}};
-    bson_t* body = BCON_NEW("aggregate", "c", "pipeline", "[", "{", "$changeStream", "{", "}",
-                            "}", "]");
+    bson_t* body =
+        BCON_NEW("aggregate", "c", "pipeline", "[", "{", "$changeStream", "{", "}", "}", "]");
     auto labels =
         server_error_labels(server, "aggregate", body, code::ChangeStreamHistoryLost, false);
     EXPECT_TRUE(has_label(labels, "NonResumableChangeStreamError"));
