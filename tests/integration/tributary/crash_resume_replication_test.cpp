@@ -115,6 +115,7 @@ TEST_F(CrashResumeReplicationTest, LostHistoryExitsWith4AndSaysHowToRecover) {
     insert_range("users", 10, 5);
     std::string report;
     EXPECT_TRUE(converges(&report)) << report << resync->output();
+    EXPECT_TRUE(resync->output_contains("recopying")) << resync->output();
     EXPECT_EQ(resync->terminate(), 0) << resync->output();
 }
 
