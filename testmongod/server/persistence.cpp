@@ -207,9 +207,10 @@ void Catalog::replay(const Document& record) {
     const std::string& db = record.get("db")->str();
     const std::string& name = record.get("coll")->str();
     Collection* coll = find(db, name);
-    bool document_change = kind == ChangeKind::Insert || kind == ChangeKind::Update ||
-                           kind == ChangeKind::Replace || kind == ChangeKind::Delete;
-    if (document_change && !coll) {
+    bool needs_collection = kind == ChangeKind::Insert || kind == ChangeKind::Update ||
+                            kind == ChangeKind::Replace || kind == ChangeKind::Delete ||
+                            kind == ChangeKind::Rename;
+    if (needs_collection && !coll) {
         throw MongoError(code::InternalError, "corrupt journal: no collection " + db + "." + name);
     }
     switch (kind) {

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "support/mongo_client.h"
 #include "support/server_process.h"
@@ -112,6 +113,31 @@ TEST(PersistenceTest, KillNineKeepsAcknowledgedWrites) {
     EXPECT_EQ(out.reply.number("n"), 2);
     auto out_indexes = client.run_command("j", R"({"listIndexes": "out"})");
     EXPECT_TRUE(out_indexes.ok) << out_indexes.error;
+    server.stop();
+    std::filesystem::remove_all(dir);
+}
+
+// A record cut short by the kill (never acknowledged) is dropped; the ones before it are kept.
+TEST(PersistenceTest, TruncatedJournalRecordIsIgnored) {
+    if (std::getenv("TRIBUTARY_TEST_SOURCE_URI")) GTEST_SKIP() << "kills testmongod itself";
+    auto dir = std::filesystem::temp_directory_path() / testsupport::unique_name("tmd_journal");
+    std::filesystem::create_directories(dir);
+    {
+        ServerProcess server = ServerProcess::start({"--dbpath", dir.string()});
+        Client client(server.uri());
+        ASSERT_TRUE(client.run_command("t", R"({"insert": "c", "documents": [{"_id": 1}]})").ok);
+        server.kill();
+    }
+    {
+        std::ofstream journal(dir / "journal", std::ios::binary | std::ios::app);
+        const char partial[] = {100, 0, 0, 0, 16, 'k', 0};  // declares 100 bytes, holds 7
+        journal.write(partial, sizeof partial);
+    }
+    ServerProcess server = ServerProcess::start({"--dbpath", dir.string()});
+    Client client(server.uri());
+    auto count = client.run_command("t", R"({"count": "c"})");
+    ASSERT_TRUE(count.ok) << count.error;
+    EXPECT_EQ(count.reply.number("n"), 1);
     server.stop();
     std::filesystem::remove_all(dir);
 }
