@@ -13,6 +13,7 @@
 #include "mongo/collection.h"
 #include "mongo/error.h"
 #include "replicate/write_model.h"
+#include "status/progress.h"
 
 namespace tributary::replicate {
 namespace {
@@ -61,6 +62,14 @@ bson::Document database_match(const std::vector<std::string>& databases) {
     bson_append_document_end(&stages, &stage);
     bson_append_array_end(pipeline.get(), &stages);
     return pipeline;
+}
+
+// Seconds between now and the cluster time of the last applied event.
+int64_t lag_seconds(bson::Timestamp applied) {
+    const int64_t wall = std::chrono::duration_cast<std::chrono::seconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+    return std::max<int64_t>(0, wall - int64_t(applied.t));
 }
 
 }  // namespace
@@ -251,6 +260,8 @@ void Replicator::flush(StreamPosition& position) {
     position.start_after = false;
     events_since_rate_log_ += batch_events_;
     last_applied_time_ = batch_time_;
+    status::counters().events_applied += static_cast<int64_t>(batch_events_);
+    status::counters().lag_seconds = lag_seconds(batch_time_);
     batch_.clear();
     batch_events_ = 0;
     unsaved_ = false;
@@ -302,12 +313,8 @@ void Replicator::log_rate() {
     if (elapsed < std::chrono::duration<double>(config_.rate_log_interval).count()) return;
     const double rate = static_cast<double>(events_since_rate_log_) / elapsed;
     if (rate >= config_.rate_log_min_events_per_second) {
-        const int64_t wall = std::chrono::duration_cast<std::chrono::seconds>(
-                                 std::chrono::system_clock::now().time_since_epoch())
-                                 .count();
-        const int64_t lag = std::max<int64_t>(0, wall - int64_t(last_applied_time_.t));
         spdlog::info("Applied {} change events in the last {:.0f}s ({:.0f} events/s), lag {}s.",
-                     events_since_rate_log_, elapsed, rate, lag);
+                     events_since_rate_log_, elapsed, rate, lag_seconds(last_applied_time_));
     }
     events_since_rate_log_ = 0;
     last_rate_log_ = now;
