@@ -2,6 +2,7 @@
 // Behaviour follows mongod's getmore_cmd.cpp and killcursors_common.cpp.
 #include "server/cursor.h"
 
+#include <charconv>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -17,11 +18,12 @@ namespace {
 // mongod waits this long on an awaitData getMore that names no maxTimeMS.
 constexpr int64_t kDefaultAwaitMs = 1000;
 
+// Array keys by std::to_chars: bson_uint32_to_string formats keys from 1000 on with snprintf,
+// which took about a sixth of the server's time in a callgrind profile of large scans.
 void append_indexed(bson_t* array, uint32_t index, const bson_t* doc) {
-    char buffer[16];
-    const char* key;
-    size_t key_length = bson_uint32_to_string(index, &key, buffer, sizeof buffer);
-    bson_append_document(array, key, static_cast<int>(key_length), doc);
+    char key[16];
+    char* end = std::to_chars(key, key + sizeof key, index).ptr;
+    bson_append_document(array, key, static_cast<int>(end - key), doc);
 }
 
 // The batchSize a cursor-opening command names: find's batchSize or aggregate's cursor.batchSize.
@@ -84,28 +86,32 @@ GetMoreArgs parse_get_more(const bson_t* body) {
     bson_iter_init(&iter, body);
     bson_iter_next(&iter);
     if (!BSON_ITER_HOLDS_INT64(&iter)) {
-        throw MongoError(code::TypeMismatch,
-                         "BSON field 'getMore.getMore' is the wrong type '" +
-                             std::string(bson_iter_type(&iter) == BSON_TYPE_INT32 ? "int" : "other") +
-                             "', expected type 'long'");
+        throw MongoError(
+            code::TypeMismatch,
+            "BSON field 'getMore.getMore' is the wrong type '" +
+                std::string(bson_iter_type(&iter) == BSON_TYPE_INT32 ? "int" : "other") +
+                "', expected type 'long'");
     }
     args.id = bson_iter_int64(&iter);
     if (!bson_iter_init_find(&iter, body, "collection")) {
         throw MongoError(40414, "BSON field 'getMore.collection' is missing but a required field");
     }
     if (!BSON_ITER_HOLDS_UTF8(&iter)) {
-        throw MongoError(code::TypeMismatch,
-                         "BSON field 'getMore.collection' is the wrong type, expected type 'string'");
+        throw MongoError(
+            code::TypeMismatch,
+            "BSON field 'getMore.collection' is the wrong type, expected type 'string'");
     }
     args.collection = bson_iter_utf8(&iter, nullptr);
     if (bson_iter_init_find(&iter, body, "batchSize")) {
         if (!BSON_ITER_HOLDS_NUMBER(&iter)) {
-            throw MongoError(code::TypeMismatch, "BSON field 'getMore.batchSize' is the wrong type");
+            throw MongoError(code::TypeMismatch,
+                             "BSON field 'getMore.batchSize' is the wrong type");
         }
         args.batch_size = bson_iter_as_int64(&iter);
         if (args.batch_size <= 0) {
-            throw MongoError(code::BadValue, "Batch size for getMore must be positive, but received: " +
-                                                 std::to_string(args.batch_size));
+            throw MongoError(code::BadValue,
+                             "Batch size for getMore must be positive, but received: " +
+                                 std::to_string(args.batch_size));
         }
     }
     if (bson_iter_init_find(&iter, body, "maxTimeMS")) {
@@ -122,7 +128,8 @@ void get_more(const CommandRequest& request, bson_t* reply) {
     CursorManager& cursors = request.server->cursors();
     auto open = cursors.find(args.id);
     if (!open) {
-        throw MongoError(code::CursorNotFound, "cursor id " + std::to_string(args.id) + " not found");
+        throw MongoError(code::CursorNotFound,
+                         "cursor id " + std::to_string(args.id) + " not found");
     }
     std::string ns = request.db + "." + args.collection;
     if (ns != open->ns) {
@@ -155,8 +162,9 @@ std::vector<int64_t> cursor_ids_of(const bson_t* body) {
         throw MongoError(40414, "BSON field 'killCursors.cursors' is missing but a required field");
     }
     if (!BSON_ITER_HOLDS_ARRAY(&iter)) {
-        throw MongoError(code::TypeMismatch,
-                         "BSON field 'killCursors.cursors' is the wrong type, expected type 'array'");
+        throw MongoError(
+            code::TypeMismatch,
+            "BSON field 'killCursors.cursors' is the wrong type, expected type 'array'");
     }
     std::vector<int64_t> ids;
     bson_iter_t child;
@@ -188,8 +196,9 @@ void kill_cursors(const CommandRequest& request, bson_t* reply) {
     bson_iter_init(&iter, request.body);
     bson_iter_next(&iter);
     if (!BSON_ITER_HOLDS_UTF8(&iter)) {
-        throw MongoError(code::TypeMismatch,
-                         "BSON field 'killCursors.killCursors' is the wrong type, expected type 'string'");
+        throw MongoError(
+            code::TypeMismatch,
+            "BSON field 'killCursors.killCursors' is the wrong type, expected type 'string'");
     }
     std::string ns = request.db + "." + bson_iter_utf8(&iter, nullptr);
     std::vector<int64_t> killed, not_found;
@@ -225,8 +234,8 @@ bool StoredDocsCursor::next_batch(int64_t batch_size, int64_t /*await_ms*/, bson
 }
 
 void CursorManager::reply_first_batch(std::unique_ptr<Cursor> cursor, const std::string& ns,
-                                      int64_t batch_size, bool single_batch,
-                                      const bson_t* command, bson_t* reply) {
+                                      int64_t batch_size, bool single_batch, const bson_t* command,
+                                      bson_t* reply) {
     bool empty_first_batch = requested_batch_size(command) == 0;
     auto open = std::make_shared<OpenCursor>();
     open->cursor = std::move(cursor);
