@@ -228,6 +228,33 @@ CollectionReader reader_for(Catalog& catalog, const std::string& db) {
     return [&catalog, db](const std::string& coll) { return read_documents(catalog, db, coll); };
 }
 
+std::optional<Variables> let_of(const Document& body, const std::string& command) {
+    auto let = document_argument(body, command, "let");
+    if (!let) return std::nullopt;
+    return Variables::from_let(*let);
+}
+
+std::shared_ptr<const Collator> collation_of(const Document& spec, const std::string& where,
+                                             const Collection* coll) {
+    if (auto collation = document_argument(spec, where, "collation")) {
+        return Collator::from_spec(*collation);
+    }
+    const Value* fallback = coll ? coll->options().get("collation") : nullptr;
+    return fallback && fallback->is_document() ? Collator::from_spec(fallback->doc()) : nullptr;
+}
+
+namespace {
+
+// The _id index orders strings by their bytes, so under a non-simple collation a query cannot
+// use it (manual, "Collation and Index Use": an index serves string comparisons only with the
+// same collation); every record is then a candidate.
+std::vector<const Record*> candidates_under(const Collection& coll, const Document& filter,
+                                            const Collator* collator, bool* in_id_order = nullptr) {
+    return candidate_records(coll, collator ? Document() : filter, in_id_order);
+}
+
+}  // namespace
+
 void check_hint(const Collection* coll, const Value& hint) {
     hinted_key_pattern(coll, hint);
 }
@@ -241,15 +268,15 @@ std::vector<StoredDoc> run_find(Catalog& catalog, const std::string& db, const s
         throw MongoError(51173,
                          "When using min()/max() a hint of which index to use must be specified");
     }
-    Matcher matcher(query.filter);
+    Matcher matcher(query.filter, query.let, query.collator);
     std::optional<SortOrder> sort;
-    if (query.sort && !query.sort->empty()) sort.emplace(*query.sort);
+    if (query.sort && !query.sort->empty()) sort.emplace(*query.sort, query.collator);
     std::optional<Projection> projection;
     if (query.projection && !query.projection->empty()) projection.emplace(*query.projection);
     if (!c) return {};
 
     bool id_order = false;
-    auto candidates = candidate_records(*c, query.filter, &id_order);
+    auto candidates = candidates_under(*c, query.filter, query.collator.get(), &id_order);
     size_t skip = static_cast<size_t>(query.skip);
     size_t wanted = query.limit > 0 ? static_cast<size_t>(query.limit) : SIZE_MAX;
     std::vector<StoredDoc> result;
@@ -289,11 +316,12 @@ std::vector<StoredDoc> run_find(Catalog& catalog, const std::string& db, const s
 
 std::vector<RecordId> matching_records(const Collection& coll, const Document& filter,
                                        const Matcher& matcher, const std::optional<Document>& sort,
-                                       size_t limit) {
+                                       size_t limit,
+                                       const std::shared_ptr<const Collator>& collator) {
     std::optional<SortOrder> order;
-    if (sort && !sort->empty()) order.emplace(*sort);
+    if (sort && !sort->empty()) order.emplace(*sort, collator);
     std::vector<std::pair<Document, RecordId>> hits;
-    for (const Record* record : candidate_records(coll, filter)) {
+    for (const Record* record : candidates_under(coll, filter, collator.get())) {
         Document doc = parse(*record);
         if (!matcher.matches(doc)) continue;
         RecordId rid = coll.id_index().at(record->id);

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/collation.h"
+#include "engine/expression.h"
 #include "engine/matcher.h"
 #include "engine/pipeline.h"
 #include "server/catalog.h"
@@ -32,6 +34,15 @@ std::vector<Document> read_documents(Catalog& catalog, const std::string& db,
 // A CollectionReader ($lookup, $unionWith) over the database; the caller holds the catalog lock.
 CollectionReader reader_for(Catalog& catalog, const std::string& db);
 
+// The collation an operation runs under: its own `collation` document, else the collection's
+// default collation, else nullptr (simple). Manual, "Collation": an operation that specifies no
+// collation uses the collection's default.
+std::shared_ptr<const Collator> collation_of(const Document& spec, const std::string& where,
+                                             const Collection* coll);
+
+// The command's `let` variables (Variables::from_let), or nothing when it has none.
+std::optional<Variables> let_of(const Document& body, const std::string& command);
+
 // Throws BadValue (2) when a hint (index name, key pattern or {$natural}) names no index.
 void check_hint(const Collection* coll, const Value& hint);
 
@@ -43,7 +54,9 @@ struct FindQuery {
     std::optional<Document> min;
     std::optional<Document> max;
     int64_t skip = 0;
-    int64_t limit = 0;  // 0: no limit
+    int64_t limit = 0;                         // 0: no limit
+    const Variables* let = nullptr;            // the command's let variables, for $expr
+    std::shared_ptr<const Collator> collator;  // the command's collation; nullptr: simple
 };
 
 // Runs a find over a collection or view. Documents returned unchanged are shared, not copied.
@@ -51,8 +64,10 @@ std::vector<StoredDoc> run_find(Catalog& catalog, const std::string& db, const s
                                 const FindQuery& query);
 
 // Records matching a filter, sorted when sort is given, at most `limit` (0: all). For writes.
+// `collator` is the collation the matcher was built with (it orders the sort too).
 std::vector<RecordId> matching_records(const Collection& coll, const Document& filter,
                                        const Matcher& matcher, const std::optional<Document>& sort,
-                                       size_t limit);
+                                       size_t limit,
+                                       const std::shared_ptr<const Collator>& collator = nullptr);
 
 }  // namespace tmd

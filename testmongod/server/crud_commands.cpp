@@ -109,12 +109,15 @@ void cmd_find(const CommandRequest& request, bson_t* reply) {
     std::string name = target_of(request);
     Document body = body_of(request);
     FindQuery query = find_query(body);
+    auto let = let_of(body, "find");
+    query.let = let ? &*let : nullptr;
     int64_t batch_size = non_negative_argument(body, "find", "batchSize", kDefaultBatchSize);
     bool single_batch = bool_argument(body, "find", "singleBatch", false);
     std::vector<StoredDoc> docs;
     {
         Catalog& catalog = catalog_of(request);
         std::shared_lock lock(catalog.mutex());
+        query.collator = collation_of(body, "find", catalog.find(request.db, name));
         docs = run_find(catalog, request.db, name, query);
     }
     request.server->cursors().reply_first_batch(std::make_unique<StoredDocsCursor>(std::move(docs)),
@@ -135,6 +138,7 @@ void cmd_count(const CommandRequest& request, bson_t* reply) {
     Catalog& catalog = catalog_of(request);
     std::shared_lock lock(catalog.mutex());
     Collection* coll = catalog.find(request.db, name);
+    query.collator = collation_of(body, "count", coll);
     int64_t n = 0;
     if (coll && !coll->is_view() && query.filter.empty() && !query.hint) {
         n = std::max<int64_t>(0, static_cast<int64_t>(coll->count()) - query.skip);
@@ -160,14 +164,22 @@ void cmd_distinct(const CommandRequest& request, bson_t* reply) {
     {
         Catalog& catalog = catalog_of(request);
         std::shared_lock lock(catalog.mutex());
+        query.collator = collation_of(body, "distinct", catalog.find(request.db, name));
         for (const auto& stored : run_find(catalog, request.db, name, query)) {
             for (auto& value : path_values(to_document(stored), *key)) {
                 if (value.type() != BSON_TYPE_UNDEFINED) values.push_back(std::move(value));
             }
         }
     }
-    std::sort(values.begin(), values.end(), ValueLess{});
-    values.erase(std::unique(values.begin(), values.end(), values_equal), values.end());
+    // Values equal under the collation count once (manual, distinct: "Collation").
+    const Collator* collator = query.collator.get();
+    std::stable_sort(values.begin(), values.end(), [collator](const Value& a, const Value& b) {
+        return compare_values(a, b, collator) < 0;
+    });
+    auto same = [collator](const Value& a, const Value& b) {
+        return compare_values(a, b, collator) == 0;
+    };
+    values.erase(std::unique(values.begin(), values.end(), same), values.end());
     append_value(reply, "values", Value::array(std::move(values)));
 }
 
@@ -236,19 +248,20 @@ struct UpdateOutcome {
 
 // Applies one update statement ({q, u, upsert, multi, arrayFilters, hint}).
 UpdateOutcome run_update_statement(Catalog& catalog, const std::string& db, const std::string& name,
-                                   const Document& statement, bool bypass) {
+                                   const Document& statement, bool bypass, const Variables* let) {
     Document filter = required_document(statement, "q", "update.updates");
     const Value& spec = required_field(statement, "u", "update.updates");
     bool multi = bool_argument(statement, "update.updates", "multi", false);
     bool upsert = bool_argument(statement, "update.updates", "upsert", false);
     auto array_filters = array_filters_of(statement, "update.updates");
-    Update update(spec, array_filters ? &*array_filters : nullptr);
+    Update update(spec, array_filters ? &*array_filters : nullptr, let);
     if (multi && update.is_replacement()) {
         throw MongoError(code::FailedToParse,
                          "multi update is not supported for replacement-style update");
     }
-    Matcher matcher(filter);
     Collection* coll = writable_collection(catalog, db, name);
+    auto collator = collation_of(statement, "update.updates", coll);
+    Matcher matcher(filter, let, collator);
     if (const Value* hint = statement.get("hint");
         hint && !(hint->is_document() && hint->doc().empty())) {
         check_hint(coll, *hint);
@@ -256,7 +269,8 @@ UpdateOutcome run_update_statement(Catalog& catalog, const std::string& db, cons
     UpdateOutcome outcome;
     if (coll) {
         Validator validator(*coll, bypass);
-        for (RecordId rid : matching_records(*coll, filter, matcher, std::nullopt, multi ? 0 : 1)) {
+        for (RecordId rid :
+             matching_records(*coll, filter, matcher, std::nullopt, multi ? 0 : 1, collator)) {
             Document doc = to_document(coll->find_record(rid)->doc);
             MatchDetails details;
             matcher.matches(doc, &details);
@@ -284,6 +298,7 @@ void cmd_update(const CommandRequest& request, bson_t* reply) {
     bool bypass = bool_argument(body, "update", "bypassDocumentValidation", false);
     std::vector<BsonDoc> statements = request.documents_of("updates");
     check_batch_size(statements.size());
+    auto let = let_of(body, "update");
 
     Catalog& catalog = catalog_of(request);
     std::unique_lock lock(catalog.mutex());
@@ -294,8 +309,9 @@ void cmd_update(const CommandRequest& request, bson_t* reply) {
     int upserted_count = 0;
     for (size_t i = 0; i < statements.size(); ++i) {
         try {
-            UpdateOutcome outcome = run_update_statement(
-                catalog, request.db, name, Document::from_bson(statements[i]), bypass);
+            UpdateOutcome outcome =
+                run_update_statement(catalog, request.db, name, Document::from_bson(statements[i]),
+                                     bypass, let ? &*let : nullptr);
             n += outcome.matched;
             modified += outcome.modified;
             if (outcome.upserted_id) {
@@ -319,7 +335,7 @@ void cmd_update(const CommandRequest& request, bson_t* reply) {
 
 // One delete statement ({q, limit: 0|1, hint}); returns the number deleted.
 int64_t run_delete_statement(Catalog& catalog, const std::string& db, const std::string& name,
-                             const Document& statement) {
+                             const Document& statement, const Variables* let) {
     Document filter = required_document(statement, "q", "delete.deletes");
     int64_t limit = int_argument(statement, "delete.deletes", "limit", 0);
     if (!statement.get("limit")) {
@@ -331,15 +347,16 @@ int64_t run_delete_statement(Catalog& catalog, const std::string& db, const std:
             code::FailedToParse,
             "The limit field in delete objects must be 0 or 1. Got " + std::to_string(limit));
     }
-    Matcher matcher(filter);
     Collection* coll = writable_collection(catalog, db, name);
+    auto collator = collation_of(statement, "delete.deletes", coll);
+    Matcher matcher(filter, let, collator);
     if (const Value* hint = statement.get("hint");
         hint && !(hint->is_document() && hint->doc().empty())) {
         check_hint(coll, *hint);
     }
     if (!coll) return 0;
     int64_t deleted = 0;
-    for (RecordId rid : matching_records(*coll, filter, matcher, std::nullopt, limit)) {
+    for (RecordId rid : matching_records(*coll, filter, matcher, std::nullopt, limit, collator)) {
         delete_document(catalog, *coll, rid);
         ++deleted;
     }
@@ -353,6 +370,7 @@ void cmd_delete(const CommandRequest& request, bson_t* reply) {
     bool ordered = bool_argument(body, "delete", "ordered", true);
     std::vector<BsonDoc> statements = request.documents_of("deletes");
     check_batch_size(statements.size());
+    auto let = let_of(body, "delete");
 
     Catalog& catalog = catalog_of(request);
     std::unique_lock lock(catalog.mutex());
@@ -361,8 +379,8 @@ void cmd_delete(const CommandRequest& request, bson_t* reply) {
     int64_t n = 0;
     for (size_t i = 0; i < statements.size(); ++i) {
         try {
-            n +=
-                run_delete_statement(catalog, request.db, name, Document::from_bson(statements[i]));
+            n += run_delete_statement(catalog, request.db, name, Document::from_bson(statements[i]),
+                                      let ? &*let : nullptr);
         } catch (const MongoError& error) {
             errors.add(i, error);
             if (ordered) break;
@@ -431,21 +449,25 @@ void cmd_find_and_modify(const CommandRequest& request, bson_t* reply) {
     std::string name = target_of(request);
     Document body = body_of(request);
     FindAndModifyArgs args = find_and_modify_args(body);
+    auto let = let_of(body, "findAndModify");
     std::optional<Update> update;
-    if (args.update)
-        update.emplace(*args.update, args.array_filters ? &*args.array_filters : nullptr);
-    Matcher matcher(args.query);
+    if (args.update) {
+        update.emplace(*args.update, args.array_filters ? &*args.array_filters : nullptr,
+                       let ? &*let : nullptr);
+    }
     if (args.fields && !args.fields->empty()) Projection validated(*args.fields);
 
     Catalog& catalog = catalog_of(request);
     std::unique_lock lock(catalog.mutex());
     Collection* coll = writable_collection(catalog, request.db, name);
+    auto collator = collation_of(body, "findAndModify", coll);
+    Matcher matcher(args.query, let ? &*let : nullptr, collator);
     if (const Value* hint = body.get("hint");
         hint && !(hint->is_document() && hint->doc().empty())) {
         check_hint(coll, *hint);
     }
     std::vector<RecordId> found;
-    if (coll) found = matching_records(*coll, args.query, matcher, args.sort, 1);
+    if (coll) found = matching_records(*coll, args.query, matcher, args.sort, 1, collator);
     Document last_error;
     std::optional<Document> value;
     if (!found.empty()) {

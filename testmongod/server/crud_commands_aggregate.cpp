@@ -218,19 +218,6 @@ bool ends_with_write_stage(const Array& stages) {
     return name == "$out" || name == "$merge";
 }
 
-// let: {name: expression} evaluated once, as mongod binds command-level variables.
-std::optional<Variables> let_variables(const Document& body) {
-    auto let = document_argument(body, "aggregate", "let");
-    if (!let) return std::nullopt;
-    std::optional<Variables> variables(std::in_place);
-    for (const auto& field : let->fields()) {
-        validate_variable_name(field.name);
-        Value value = Expression(field.value, &*variables).evaluate(Document(), *variables);
-        variables->define(field.name, std::move(value));
-    }
-    return variables;
-}
-
 Array pipeline_argument(const Document& body) {
     const Value* pipeline = body.get("pipeline");
     if (!pipeline) {
@@ -389,20 +376,27 @@ void cmd_aggregate(const CommandRequest& request, bson_t* reply) {
     int64_t batch_size =
         cursor ? non_negative_argument(*cursor, "aggregate", "batchSize", 101) : 101;
     bool bypass = bool_argument(body, "aggregate", "bypassDocumentValidation", false);
-    auto variables = let_variables(body);
+    auto variables = let_of(body, "aggregate");
     const Variables* let = variables ? &*variables : nullptr;
 
     Catalog& catalog = request.server->catalog();
     std::vector<StoredDoc> results;
+    // Read under the locks below; the source's default collation applies when the command
+    // has none.
+    auto source_collection = [&] {
+        return source.coll ? catalog.find(request.db, *source.coll) : nullptr;
+    };
     if (ends_with_write_stage(stages)) {
         std::unique_lock lock(catalog.mutex());
-        Pipeline pipeline(stages, reader_for(catalog, request.db), let);
+        Pipeline pipeline(stages, reader_for(catalog, request.db), let,
+                          collation_of(body, "aggregate", source_collection()));
         if (explain) return reply_explain(source.ns, stages, reply);
         auto docs = pipeline.run(input_of(catalog, request.db, source));
         run_write_stage(catalog, request.db, *pipeline.write_stage(), std::move(docs), bypass);
     } else {
         std::shared_lock lock(catalog.mutex());
-        Pipeline pipeline(stages, reader_for(catalog, request.db), let);
+        Pipeline pipeline(stages, reader_for(catalog, request.db), let,
+                          collation_of(body, "aggregate", source_collection()));
         if (explain) return reply_explain(source.ns, stages, reply);
         for (const auto& doc : pipeline.run(input_of(catalog, request.db, source))) {
             results.push_back(to_stored(doc));
