@@ -90,7 +90,5 @@ class Expression {
 // A field path value ("a.b") read from a document with aggregation semantics: arrays along the
 // path are traversed and yield arrays of the values found; missing parts yield missing.
 Value get_path(const Document& doc, std::string_view path);
-// The BSON type name $type returns ("double", "string", "missing", ...).
-std::string type_name(const Value& v);
 
 }  // namespace tmd

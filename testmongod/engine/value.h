@@ -20,7 +20,7 @@ struct Field;
 
 // An ordered list of fields; names may repeat only if the input BSON had them.
 class Document {
-public:
+  public:
     Document() = default;
     static Document from_bson(const bson_t& bson);
     static Document from_bytes(const uint8_t* data, size_t size);
@@ -43,7 +43,7 @@ public:
     std::vector<Field>& fields() { return fields_; }
     const std::vector<Field>& fields() const { return fields_; }
 
-private:
+  private:
     std::vector<Field> fields_;
 };
 
@@ -71,7 +71,7 @@ struct CodeWithScope {
 };
 
 class Value {
-public:
+  public:
     // Payload by type: null/undefined/minkey/maxkey: monostate; bool; int32; int64 (int64 and
     // date-time ms); double; string (utf8, symbol, code); Document; Array; Binary; oid; Regex;
     // Timestamp; decimal128; DBPointer; CodeWithScope.
@@ -92,7 +92,9 @@ public:
     static Value string(std::string v) { return Value(BSON_TYPE_UTF8, std::move(v)); }
     static Value date(int64_t ms) { return Value(BSON_TYPE_DATE_TIME, ms); }
     static Value oid(const bson_oid_t& v) { return Value(BSON_TYPE_OID, v); }
-    static Value timestamp(uint32_t t, uint32_t i) { return Value(BSON_TYPE_TIMESTAMP, Timestamp{t, i}); }
+    static Value timestamp(uint32_t t, uint32_t i) {
+        return Value(BSON_TYPE_TIMESTAMP, Timestamp{t, i});
+    }
     static Value document(Document v) { return Value(BSON_TYPE_DOCUMENT, std::move(v)); }
     static Value array(Array v) { return Value(BSON_TYPE_ARRAY, std::move(v)); }
     static Value decimal(const bson_decimal128_t& v) { return Value(BSON_TYPE_DECIMAL128, v); }
@@ -124,7 +126,7 @@ public:
 
     std::string to_json() const;  // relaxed extended JSON of {"": value}, minus the wrapper
 
-private:
+  private:
     bson_type_t type_;
     Payload payload_;
 };
@@ -147,7 +149,9 @@ int canonical_type_rank(bson_type_t type);
 int compare_values(const Value& a, const Value& b, const Collator* collator = nullptr);
 int compare_documents(const Document& a, const Document& b, const Collator* collator = nullptr);
 // Binary-collation equality (kept a plain two-argument function: callers pass it to algorithms).
-inline bool values_equal(const Value& a, const Value& b) { return compare_values(a, b) == 0; }
+inline bool values_equal(const Value& a, const Value& b) {
+    return compare_values(a, b) == 0;
+}
 
 // A document stored by testmongod: immutable BSON bytes shared between storage, cursors and
 // change events without copying.
@@ -157,5 +161,10 @@ inline bson_t view_of(const StoredDoc& doc) {
     bson_init_static(&view, reinterpret_cast<const uint8_t*>(doc->data()), doc->size());
     return view;
 }
+
+// The BSON type name mongod's typeName() gives: what $type returns and error messages quote
+// ("double", "string", "missing" for an absent value, ...).
+std::string type_name(bson_type_t type);
+std::string type_name(const Value& v);
 
 }  // namespace tmd

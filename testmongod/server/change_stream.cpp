@@ -44,31 +44,6 @@ struct StreamSpec {
 
 // ---- Parsing the command and the $changeStream stage. ----
 
-std::string type_name(const Value& value) {
-    switch (value.type()) {
-        case BSON_TYPE_BOOL:
-            return "bool";
-        case BSON_TYPE_INT32:
-            return "int";
-        case BSON_TYPE_INT64:
-            return "long";
-        case BSON_TYPE_DOUBLE:
-            return "double";
-        case BSON_TYPE_UTF8:
-            return "string";
-        case BSON_TYPE_DOCUMENT:
-            return "object";
-        case BSON_TYPE_ARRAY:
-            return "array";
-        case BSON_TYPE_NULL:
-            return "null";
-        case BSON_TYPE_TIMESTAMP:
-            return "timestamp";
-        default:
-            return "other";
-    }
-}
-
 // IDL's type error for a $changeStream field.
 [[noreturn]] void wrong_type(const std::string& field, const Value& value, const char* expected) {
     throw MongoError(code::TypeMismatch, "BSON field '$changeStream." + field +

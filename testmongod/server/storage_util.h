@@ -50,7 +50,4 @@ void register_index_commands(CommandRegistry& registry);
 // Registers aggregate (crud_commands_aggregate.cpp); called by register_crud_commands.
 void register_aggregate_command(CommandRegistry& registry);
 
-// mongod's type names ("string", "double", ...) for error messages.
-std::string type_name(bson_type_t type);
-
 }  // namespace tmd
