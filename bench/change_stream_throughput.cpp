@@ -10,7 +10,7 @@
 #include <string>
 #include <thread>
 
-#include "support/server_process.h"
+#include "bench_util.h"
 
 namespace {
 
@@ -19,11 +19,6 @@ struct Options {
     int events = 200000;
     int batch = 1000;
 };
-
-[[noreturn]] void fail(const char* what, const bson_error_t& error) {
-    std::fprintf(stderr, "change_stream_throughput: %s failed: %s\n", what, error.message);
-    std::exit(1);
-}
 
 // Inserts `total` small documents in insert_many batches of `batch`.
 void write_documents(const std::string& uri, const std::string& db, int total, int batch) {
@@ -37,13 +32,7 @@ void write_documents(const std::string& uri, const std::string& db, int total, i
             docs[count++] = BCON_NEW("_id", BCON_INT32(i), "name", BCON_UTF8("event"), "n",
                                      BCON_INT64(int64_t{i} * 7));
         }
-        bson_error_t error;
-        if (!mongoc_collection_insert_many(coll, const_cast<const bson_t**>(docs), count, nullptr,
-                                           nullptr, &error)) {
-            fail("insert_many", error);
-        }
-        for (size_t i = 0; i < count; ++i)
-            bson_destroy(docs[i]);
+        bench::insert_and_destroy(coll, docs, count, nullptr, "insert_many");
     }
     bson_free(docs);
     mongoc_collection_destroy(coll);
@@ -61,11 +50,7 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
 
     mongoc_init();
-    std::optional<testsupport::ServerProcess> server;
-    if (options.uri.empty()) {
-        server.emplace(testsupport::ServerProcess::start());
-        options.uri = server->uri();
-    }
+    auto server = bench::start_server_unless_given(options.uri);
     std::string db = testsupport::unique_name("bench_cs");
     mongoc_client_t* client = mongoc_client_new(options.uri.c_str());
     mongoc_collection_t* coll = mongoc_client_get_collection(client, db.c_str(), "events");
@@ -83,11 +68,10 @@ int main(int argc, char** argv) {
         if (mongoc_change_stream_next(stream, &event)) {
             ++received;
         } else if (mongoc_change_stream_error_document(stream, &error, nullptr)) {
-            fail("reading the change stream", error);
+            bench::fail("reading the change stream", error);
         }
     }
-    double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double seconds = bench::seconds_since(start);
     writer.join();
     std::printf("change_stream_throughput: %d events in %.3f s = %.0f events/s (batches of %d)\n",
                 received, seconds, received / seconds, options.batch);

@@ -18,8 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "sample_document.h"
-#include "support/server_process.h"
 
 namespace {
 
@@ -34,18 +34,8 @@ struct Options {
     int batch = 1000;
 };
 
-[[noreturn]] void fail(const std::string& what) {
-    std::fprintf(stderr, "sync_throughput: %s\n", what.c_str());
-    std::exit(1);
-}
-
-[[noreturn]] void fail(const char* what, const bson_error_t& error) {
-    fail(std::string(what) + " failed: " + error.message);
-}
-
-double seconds_since(Clock::time_point start) {
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
+using bench::fail;
+using bench::seconds_since;
 
 // Polls `condition` every 10 ms until it holds; exits the benchmark after `timeout`.
 void wait_until(const char* what, const std::function<bool()>& condition,
@@ -135,13 +125,7 @@ void insert_documents(mongoc_client_t* client, const std::string& db, int first,
             docs[i] = bson_new();
             bench::append_sample_document(docs[i], start + i);
         }
-        bson_error_t error;
-        if (!mongoc_collection_insert_many(coll, const_cast<const bson_t**>(docs), n, opts, nullptr,
-                                           &error)) {
-            fail("seeding insert_many", error);
-        }
-        for (int i = 0; i < n; ++i)
-            bson_destroy(docs[i]);
+        bench::insert_and_destroy(coll, docs, n, opts, "seeding insert_many");
     }
     bson_destroy(opts);
     bson_free(docs);
@@ -180,15 +164,7 @@ double baseline_copy_rate(mongoc_client_t* source, mongoc_client_t* dest, const 
     auto** pending = static_cast<bson_t**>(bson_malloc(sizeof(bson_t*) * batch));
     int pending_count = 0;
     auto flush = [&] {
-        bson_error_t error;
-        if (pending_count > 0 &&
-            !mongoc_collection_insert_many(to, const_cast<const bson_t**>(pending),
-                                           static_cast<size_t>(pending_count), insert_opts, nullptr,
-                                           &error)) {
-            fail("baseline insert_many", error);
-        }
-        for (int i = 0; i < pending_count; ++i)
-            bson_destroy(pending[i]);
+        bench::insert_and_destroy(to, pending, pending_count, insert_opts, "baseline insert_many");
         pending_count = 0;
     };
     auto start = Clock::now();
@@ -236,15 +212,8 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
 
     mongoc_init();
-    std::optional<testsupport::ServerProcess> source_server, dest_server;
-    if (options.source_uri.empty()) {
-        source_server.emplace(testsupport::ServerProcess::start());
-        options.source_uri = source_server->uri();
-    }
-    if (options.dest_uri.empty()) {
-        dest_server.emplace(testsupport::ServerProcess::start());
-        options.dest_uri = dest_server->uri();
-    }
+    auto source_server = bench::start_server_unless_given(options.source_uri);
+    auto dest_server = bench::start_server_unless_given(options.dest_uri);
     std::string db = testsupport::unique_name("bench_sync");
     std::string baseline_db = db + "_baseline";
     mongoc_client_t* source = mongoc_client_new(options.source_uri.c_str());

@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "sample_document.h"
-#include "support/server_process.h"
 
 namespace {
 
@@ -31,14 +31,8 @@ struct Options {
 constexpr double kInsertTarget = 150000;
 constexpr double kScanTarget = 300000;
 
-[[noreturn]] void fail(const char* what, const bson_error_t& error) {
-    std::fprintf(stderr, "testmongod_throughput: %s failed: %s\n", what, error.message);
-    std::exit(1);
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
+using bench::fail;
+using bench::seconds_since;
 
 // Builds one batch of documents [first, first + count) into docs (already allocated).
 void build_batch(bson_t** docs, int first, int count) {
@@ -112,12 +106,7 @@ double insert_rate(mongoc_collection_t* coll, const Options& options) {
     for (int first = 0; first < options.docs; first += options.batch) {
         int count = std::min(options.batch, options.docs - first);
         build_batch(docs, first, count);
-        bson_error_t error;
-        if (!mongoc_collection_insert_many(coll, const_cast<const bson_t**>(docs), count, opts,
-                                           nullptr, &error)) {
-            fail("insert_many", error);
-        }
-        destroy_batch(docs, count);
+        bench::insert_and_destroy(coll, docs, count, opts, "insert_many");
     }
     double seconds = seconds_since(start);
     bson_destroy(opts);
@@ -244,11 +233,7 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
 
     mongoc_init();
-    std::optional<testsupport::ServerProcess> server;
-    if (options.uri.empty()) {
-        server.emplace(testsupport::ServerProcess::start());
-        options.uri = server->uri();
-    }
+    auto server = bench::start_server_unless_given(options.uri);
     bson_t sample = BSON_INITIALIZER;
     bench::append_sample_document(&sample, 123456);
     std::printf("testmongod_throughput: %d docs of %u bytes, batches of %d, %d runs, %s\n",

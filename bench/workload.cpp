@@ -1,12 +1,14 @@
 // workload: writes a sample data set and a stream of changes to a MongoDB deployment, for the
 // demo and the sync benchmarks. `seed` fills collections; `churn` inserts/updates/replaces/deletes.
-#include <CLI/CLI.hpp>
 #include <mongoc/mongoc.h>
+#include <CLI/CLI.hpp>
 
 #include <chrono>
 #include <cstdio>
 #include <random>
 #include <string>
+
+#include "bench_util.h"
 
 namespace {
 
@@ -18,16 +20,14 @@ struct Options {
     unsigned seed = 42;
 };
 
-[[noreturn]] void fail(const char* what, const bson_error_t& error) {
-    std::fprintf(stderr, "workload: %s failed: %s\n", what, error.message);
-    std::exit(1);
-}
+using bench::fail;
 
 void run(mongoc_client_t* client, const Options& options, const char* json) {
     bson_error_t error;
     bson_t* command = bson_new_from_json(reinterpret_cast<const uint8_t*>(json), -1, &error);
     if (!command) fail("parsing a command", error);
-    if (!mongoc_client_command_simple(client, options.db.c_str(), command, nullptr, nullptr, &error)) {
+    if (!mongoc_client_command_simple(client, options.db.c_str(), command, nullptr, nullptr,
+                                      &error)) {
         fail(json, error);
     }
     bson_destroy(command);
@@ -53,7 +53,8 @@ void append_user(bson_t* doc, int i) {
 
 void insert_users(mongoc_client_t* client, const Options& options, int first, int count) {
     mongoc_collection_t* users = mongoc_client_get_collection(client, options.db.c_str(), "users");
-    mongoc_bulk_operation_t* bulk = mongoc_collection_create_bulk_operation_with_opts(users, nullptr);
+    mongoc_bulk_operation_t* bulk =
+        mongoc_collection_create_bulk_operation_with_opts(users, nullptr);
     for (int i = first; i < first + count; ++i) {
         bson_t doc = BSON_INITIALIZER;
         append_user(&doc, i);
@@ -70,8 +71,7 @@ void seed(mongoc_client_t* client, const Options& options) {
     run(client, options, R"({"create": "users"})");
     run(client, options,
         R"({"createIndexes": "users", "indexes": [{"key": {"email": 1}, "name": "email_1", "unique": true}]})");
-    run(client, options,
-        R"({"create": "events", "capped": true, "size": 1048576})");
+    run(client, options, R"({"create": "events", "capped": true, "size": 1048576})");
     for (int done = 0; done < options.docs; done += 1000) {
         insert_users(client, options, done, std::min(1000, options.docs - done));
     }
@@ -83,18 +83,22 @@ void churn(mongoc_client_t* client, const Options& options) {
     std::mt19937 random(options.seed);
     mongoc_collection_t* users = mongoc_client_get_collection(client, options.db.c_str(), "users");
     int next_id = options.docs, writes = 0;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(options.seconds);
+    auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::duration<double>(options.seconds);
     bson_error_t error;
     while (std::chrono::steady_clock::now() < deadline) {
         int target = static_cast<int>(random() % std::max(next_id, 1));
         bson_t* selector = BCON_NEW("_id", BCON_INT32(target));
         bool ok = true;
         switch (random() % 4) {
-            case 0: insert_users(client, options, next_id++, 1); break;
+            case 0:
+                insert_users(client, options, next_id++, 1);
+                break;
             case 1: {
                 bson_t* update = BCON_NEW("$inc", "{", "age", BCON_INT32(1), "}", "$set", "{",
                                           "status", BCON_UTF8("active"), "}");
-                ok = mongoc_collection_update_one(users, selector, update, nullptr, nullptr, &error);
+                ok =
+                    mongoc_collection_update_one(users, selector, update, nullptr, nullptr, &error);
                 bson_destroy(update);
                 break;
             }
@@ -102,11 +106,13 @@ void churn(mongoc_client_t* client, const Options& options) {
                 bson_t replacement = BSON_INITIALIZER;
                 append_user(&replacement, target);
                 BSON_APPEND_BOOL(&replacement, "replaced", true);
-                ok = mongoc_collection_replace_one(users, selector, &replacement, nullptr, nullptr, &error);
+                ok = mongoc_collection_replace_one(users, selector, &replacement, nullptr, nullptr,
+                                                   &error);
                 bson_destroy(&replacement);
                 break;
             }
-            default: ok = mongoc_collection_delete_one(users, selector, nullptr, nullptr, &error);
+            default:
+                ok = mongoc_collection_delete_one(users, selector, nullptr, nullptr, &error);
         }
         bson_destroy(selector);
         if (!ok) fail("churn write", error);
@@ -136,8 +142,10 @@ int main(int argc, char** argv) {
     mongoc_uri_t* uri = mongoc_uri_new_with_error(options.uri.c_str(), &error);
     if (!uri) fail("parsing the URI", error);
     mongoc_client_t* client = mongoc_client_new_from_uri(uri);
-    if (app.got_subcommand("seed")) seed(client, options);
-    else churn(client, options);
+    if (app.got_subcommand("seed"))
+        seed(client, options);
+    else
+        churn(client, options);
     mongoc_client_destroy(client);
     mongoc_uri_destroy(uri);
     mongoc_cleanup();
