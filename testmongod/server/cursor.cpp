@@ -11,6 +11,7 @@
 #include "engine/error.h"
 #include "server/command.h"
 #include "server/server_state.h"
+#include "server/wire.h"
 
 namespace tmd {
 namespace {
@@ -59,8 +60,9 @@ bool append_cursor_reply(Cursor& cursor, const char* batch_field, int64_t batch_
                          int64_t await_ms, bool skip_batch, const std::string& ns,
                          const std::function<int64_t(bool)>& id_for, bson_t* reply) {
     // The batch is built apart from the reply so that a cursor throwing MongoError (a change
-    // stream's fatal error) leaves the reply without an open child for the error reply.
-    std::unique_ptr<bson_t, decltype(&bson_destroy)> batch(bson_new(), &bson_destroy);
+    // stream's fatal error) leaves the reply without an open child for the error reply. It goes
+    // into the thread's reused buffer, not a fresh one grown to 32 MiB for each 16 MiB batch.
+    wire::ThreadBson batch(wire::ThreadBson::kBatch);
     bool exhausted = !skip_batch && cursor.next_batch(batch_size, await_ms, batch.get());
     bson_t cursor_doc;
     BSON_APPEND_DOCUMENT_BEGIN(reply, "cursor", &cursor_doc);

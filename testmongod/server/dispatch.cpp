@@ -148,10 +148,11 @@ void count_op(ServerStats& stats, const std::string& name) {
     }
 }
 
+// The reply is built in the thread's reused buffer (see wire::ThreadBson).
 struct Envelope {
-    bson_t reply = BSON_INITIALIZER;
+    wire::ThreadBson buffer{wire::ThreadBson::kReply};
+    bson_t* reply = buffer.get();
     bool close_connection = false;
-    ~Envelope() { bson_destroy(&reply); }
 };
 
 // Runs failCommand and the handler; fills the reply envelope (except cluster time).
@@ -176,35 +177,35 @@ void run_command(ServerState& server, const CommandRequest& request, Envelope& o
         if (handler == nullptr) {
             throw MongoError(code::CommandNotFound, "no such command: '" + request.name + "'");
         }
-        handler(request, &out.reply);
-        BSON_APPEND_DOUBLE(&out.reply, "ok", 1.0);
+        handler(request, out.reply);
+        BSON_APPEND_DOUBLE(out.reply, "ok", 1.0);
         if (fail && !fail->write_concern_error.empty()) {
             bson_t wce;
             bson_init_static(&wce, reinterpret_cast<const uint8_t*>(fail->write_concern_error.data()),
                              fail->write_concern_error.size());
-            BSON_APPEND_DOCUMENT(&out.reply, "writeConcernError", &wce);
+            BSON_APPEND_DOCUMENT(out.reply, "writeConcernError", &wce);
             bson_iter_t iter;
             int wce_code = bson_iter_init_find(&iter, &wce, "code") && BSON_ITER_HOLDS_NUMBER(&iter)
                                ? static_cast<int>(bson_iter_as_int64(&iter))
                                : 0;
-            append_labels(&out.reply, fail->error_labels.value_or(server_error_labels(
-                                          server, request.name, request.body, wce_code, true)));
+            append_labels(out.reply, fail->error_labels.value_or(server_error_labels(
+                                         server, request.name, request.body, wce_code, true)));
         }
     } catch (const std::exception& error) {
         const auto* mongo_error = dynamic_cast<const MongoError*>(&error);
         int error_code = mongo_error ? mongo_error->code() : code::InternalError;
-        bson_reinit(&out.reply);
-        append_error(&out.reply, error_code, error.what());
+        bson_reinit(out.reply);
+        append_error(out.reply, error_code, error.what());
         // mongod's ErrorExtraInfo (keyPattern/keyValue, errInfo) is part of the error reply.
         if (const auto* detailed = dynamic_cast<const DetailedError*>(&error)) {
             for (const auto& field : detailed->info().fields())
-                append_value(&out.reply, field.name.c_str(), field.value);
+                append_value(out.reply, field.name.c_str(), field.value);
         }
         bool fail_point_error = fail && fail->error_code == error_code && fail->error_labels;
-        append_labels(&out.reply,
-                      fail_point_error ? *fail->error_labels
-                                       : server_error_labels(server, request.name, request.body,
-                                                             error_code, false));
+        append_labels(out.reply, fail_point_error
+                                     ? *fail->error_labels
+                                     : server_error_labels(server, request.name, request.body,
+                                                           error_code, false));
     }
 }
 
@@ -249,12 +250,12 @@ DispatchOutcome reply_to_malformed(ServerState& server, const wire::MessageHeade
                                    const MongoError& error) {
     if (header.op_code != wire::kOpMsg && header.op_code != wire::kOpQuery) return {{}, true};
     Envelope out;
-    append_error(&out.reply, error.code(), error.message());
-    append_cluster_time(server, &out.reply);
+    append_error(out.reply, error.code(), error.message());
+    append_cluster_time(server, out.reply);
     int32_t id = next_request_id.fetch_add(1);
     return {header.op_code == wire::kOpQuery
-                ? wire::build_op_reply(id, header.request_id, &out.reply)
-                : wire::build_op_msg(id, header.request_id, &out.reply),
+                ? wire::build_op_reply(id, header.request_id, out.reply)
+                : wire::build_op_msg(id, header.request_id, out.reply),
             false};
 }
 
@@ -328,12 +329,12 @@ DispatchOutcome handle_message(ServerState& server, ClientInfo& client, std::str
         count_op(server.stats(), request.name);
         run_command(server, request, out);
     } catch (const MongoError& error) {
-        append_error(&out.reply, error.code(), error.message());
+        append_error(out.reply, error.code(), error.message());
     }
     if (out.close_connection) return {{}, true};
     if (wire_request->more_to_come()) return {};
-    append_cluster_time(server, &out.reply);
-    return {encode_reply(*wire_request, &out.reply), false};
+    append_cluster_time(server, out.reply);
+    return {encode_reply(*wire_request, out.reply), false};
 }
 
 }  // namespace tmd

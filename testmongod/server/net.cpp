@@ -53,13 +53,13 @@ std::string peer_address(const sockaddr_in& addr) {
     return std::string(text) + ":" + std::to_string(ntohs(addr.sin_port));
 }
 
-// Every request and reply allocates buffers of up to tens of MiB (a 16 MiB getMore batch is
-// built, copied into the reply, then into the message) and frees them at once. glibc serves such
-// sizes with fresh mmaps by default, so the kernel zeroes and faults in every page again: about
-// a third of the server's time under bench/testmongod_throughput. Keeping them in the heap
-// lets them be reused.
+// Requests and replies allocate buffers of up to tens of MiB (a 48 MB insert message, a 16 MiB
+// reply message) and free them at once. glibc serves such sizes with fresh mmaps by default, so
+// the kernel zeroes and faults in every page again: about a third of the server's time under
+// bench/testmongod_throughput. Keeping them in the heap lets them be reused. 64 MiB holds a
+// maxMessageSizeBytes request; glibc 2.36 honours it (a 40 MiB malloc is not mmapped).
 void keep_large_buffers_in_heap() {
-    constexpr int kMmapThreshold = 32 * 1024 * 1024;  // glibc's maximum
+    constexpr int kMmapThreshold = 64 * 1024 * 1024;
     constexpr int kTrimThreshold = 256 * 1024 * 1024;
     mallopt(M_MMAP_THRESHOLD, kMmapThreshold);
     mallopt(M_TRIM_THRESHOLD, kTrimThreshold);

@@ -268,6 +268,38 @@ std::unique_ptr<Request> parse_request(std::string message) {
     return request;
 }
 
+namespace {
+
+struct ThreadBuffer {
+    uint8_t* data = nullptr;
+    size_t size = 0;
+    bool in_use = false;
+    ~ThreadBuffer() { bson_free(data); }
+};
+
+thread_local ThreadBuffer thread_buffers[ThreadBson::kSlotCount];
+
+}  // namespace
+
+ThreadBson::ThreadBson(Slot slot) {
+    ThreadBuffer& buffer = thread_buffers[slot];
+    if (buffer.in_use) {
+        bson_ = bson_new();
+        return;
+    }
+    // bson_new_from_buffer reads the document length at the start of a non-null buffer.
+    static constexpr uint8_t kEmptyDocument[5] = {5, 0, 0, 0, 0};
+    if (buffer.data != nullptr) std::memcpy(buffer.data, kEmptyDocument, sizeof kEmptyDocument);
+    bson_ = bson_new_from_buffer(&buffer.data, &buffer.size, bson_realloc_ctx, nullptr);
+    buffer.in_use = true;
+    in_use_ = &buffer.in_use;
+}
+
+ThreadBson::~ThreadBson() {
+    bson_destroy(bson_);  // leaves the buffer to the thread (bson_new_from_buffer: no free)
+    if (in_use_ != nullptr) *in_use_ = false;
+}
+
 std::string build_op_msg(int32_t request_id, int32_t response_to, const bson_t* body) {
     std::string out;
     out.reserve(kHeaderSize + 5 + body->len);

@@ -71,6 +71,24 @@ std::string build_op_reply(int32_t request_id, int32_t response_to, const bson_t
 // Wraps a complete message in OP_COMPRESSED (same request id and responseTo).
 std::string build_compressed(const std::string& message, Compressor compressor);
 
+// A bson_t writing into a buffer the calling thread keeps per slot and reuses: a large reply (a
+// 16 MiB getMore batch) then neither regrows by powers of two nor page-faults a fresh 32 MiB
+// mapping on every request. Each connection thread keeps its buffers, at most one reply's size.
+// A slot already in use on the thread (nested use) falls back to an ordinary bson_t.
+class ThreadBson {
+public:
+    enum Slot { kReply, kBatch, kSlotCount };
+    explicit ThreadBson(Slot slot);
+    ~ThreadBson();
+    ThreadBson(const ThreadBson&) = delete;
+    ThreadBson& operator=(const ThreadBson&) = delete;
+    bson_t* get() { return bson_; }
+
+private:
+    bool* in_use_ = nullptr;
+    bson_t* bson_ = nullptr;
+};
+
 // CRC-32C (Castagnoli), the OP_MSG checksum.
 uint32_t crc32c(const uint8_t* data, size_t size);
 
