@@ -7,6 +7,17 @@
 
 namespace tributary::bson {
 
+Document Document::copy_of_subdocument(const bson_iter_t& iter) {
+    uint32_t length = 0;
+    const uint8_t* data = nullptr;
+    if (BSON_ITER_HOLDS_DOCUMENT(&iter)) {
+        bson_iter_document(&iter, &length, &data);
+    } else {
+        bson_iter_array(&iter, &length, &data);
+    }
+    return Document(bson_new_from_data(data, length));
+}
+
 Document Document::from_json(std::string_view json) {
     bson_error_t error;
     bson_t* doc = bson_new_from_json(reinterpret_cast<const uint8_t*>(json.data()),

@@ -137,14 +137,7 @@ std::optional<bson::Document> get_document(const bson_t* doc, const char* dotted
     bson_iter_t iter;
     if (!find(doc, dotted_key, &iter)) return std::nullopt;
     if (!BSON_ITER_HOLDS_DOCUMENT(&iter) && !BSON_ITER_HOLDS_ARRAY(&iter)) return std::nullopt;
-    uint32_t length = 0;
-    const uint8_t* data = nullptr;
-    if (BSON_ITER_HOLDS_DOCUMENT(&iter)) {
-        bson_iter_document(&iter, &length, &data);
-    } else {
-        bson_iter_array(&iter, &length, &data);
-    }
-    return bson::Document(bson_new_from_data(data, length));
+    return bson::Document::copy_of_subdocument(iter);
 }
 
 }  // namespace tributary::mongo
