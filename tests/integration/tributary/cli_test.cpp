@@ -10,8 +10,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "copy_servers_fixture.h"
 #include "support/mongo_client.h"
-#include "support/server_process.h"
 #include "tributary_process.h"
 
 namespace {
@@ -19,11 +19,10 @@ namespace {
 using tributary_test::eventually;
 using tributary_test::TributaryProcess;
 
-class CliTest : public testing::Test {
+class CliTest : public tributary_test::CopyServersTest {
   protected:
+    CliTest() : CopyServersTest("cli") {}
     void SetUp() override {
-        db_ = testsupport::unique_name("cli");
-        state_db_ = testsupport::unique_name("state");
         std::string command = R"({"insert": "users", "documents": [)";
         for (int id = 0; id < 3000; ++id) {
             command += (id ? "," : "") + std::string(R"({"_id": )") + std::to_string(id) + "}";
@@ -31,9 +30,7 @@ class CliTest : public testing::Test {
         ASSERT_TRUE(source_client_.run_command(db_, command + "]}").ok);
     }
     void TearDown() override {
-        source_client_.run_command(db_, R"({"dropDatabase": 1})");
-        dest_client_.run_command(db_, R"({"dropDatabase": 1})");
-        dest_client_.run_command(state_db_, R"({"dropDatabase": 1})");
+        CopyServersTest::TearDown();
         if (!config_path_.empty()) std::filesystem::remove(config_path_);
     }
 
@@ -43,13 +40,6 @@ class CliTest : public testing::Test {
         return config_path_;
     }
 
-    testsupport::TestServer source_ =
-        testsupport::source_uri_or_start({"--version-profile", "4.4"});
-    testsupport::TestServer dest_ = testsupport::dest_uri_or_start({"--version-profile", "7.0"});
-    testsupport::Client source_client_{source_.uri};
-    testsupport::Client dest_client_{dest_.uri};
-    std::string db_;
-    std::string state_db_;
     std::string config_path_;
 };
 

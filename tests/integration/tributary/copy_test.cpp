@@ -8,9 +8,9 @@
 #include "catalog/namespace_filter.h"
 #include "copy/initial_copy.h"
 #include "copy/range_copy.h"
+#include "copy_servers_fixture.h"
 #include "mongo/client.h"
 #include "support/mongo_client.h"
-#include "support/server_process.h"
 #include "tributary_process.h"
 
 namespace {
@@ -19,18 +19,9 @@ using testsupport::Bson;
 using tributary_test::eventually;
 using tributary_test::TributaryProcess;
 
-class CopyTest : public testing::Test {
+class CopyTest : public tributary_test::CopyServersTest {
   protected:
-    void SetUp() override {
-        db_ = testsupport::unique_name("copy");
-        state_db_ = testsupport::unique_name("state");
-    }
-    void TearDown() override {
-        for (testsupport::Client* client : {&source_client_, &dest_client_}) {
-            client->run_command(db_, R"({"dropDatabase": 1})");
-        }
-        dest_client_.run_command(state_db_, R"({"dropDatabase": 1})");
-    }
+    CopyTest() : CopyServersTest("copy") {}
 
     void insert(const std::string& coll, const std::vector<std::string>& documents) {
         std::string command = R"({"insert": ")" + coll + R"(", "documents": [)";
@@ -91,14 +82,6 @@ class CopyTest : public testing::Test {
         EXPECT_TRUE(result.ok) << result.error;
         return result.reply.document("cursor.firstBatch.0");
     }
-
-    testsupport::TestServer source_ =
-        testsupport::source_uri_or_start({"--version-profile", "4.4"});
-    testsupport::TestServer dest_ = testsupport::dest_uri_or_start({"--version-profile", "7.0"});
-    testsupport::Client source_client_{source_.uri};
-    testsupport::Client dest_client_{dest_.uri};
-    std::string db_;
-    std::string state_db_;
 };
 
 TEST_F(CopyTest, CopiesEveryBsonTypeByteEqual) {
