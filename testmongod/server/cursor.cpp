@@ -11,7 +11,6 @@
 #include "engine/error.h"
 #include "server/command.h"
 #include "server/server_state.h"
-#include "server/wire.h"
 
 namespace tmd {
 namespace {
@@ -59,14 +58,22 @@ std::string lsid_of(const bson_t* command) {
 bool append_cursor_reply(Cursor& cursor, const char* batch_field, int64_t batch_size,
                          int64_t await_ms, bool skip_batch, const std::string& ns,
                          const std::function<int64_t(bool)>& id_for, bson_t* reply) {
-    // The batch is built apart from the reply so that a cursor throwing MongoError (a change
-    // stream's fatal error) leaves the reply without an open child for the error reply. It goes
-    // into the thread's reused buffer, not a fresh one grown to 32 MiB for each 16 MiB batch.
-    wire::ThreadBson batch(wire::ThreadBson::kBatch);
-    bool exhausted = !skip_batch && cursor.next_batch(batch_size, await_ms, batch.get());
-    bson_t cursor_doc;
+    // The batch is written straight into the reply: copying a 16 MiB batch built apart cost a
+    // second buffer and a memcpy per getMore (bench/RESULTS.md).
+    bson_t cursor_doc, batch;
     BSON_APPEND_DOCUMENT_BEGIN(reply, "cursor", &cursor_doc);
-    bson_append_array(&cursor_doc, batch_field, -1, batch.get());
+    BSON_APPEND_ARRAY_BEGIN(&cursor_doc, batch_field, &batch);
+    bool exhausted = false;
+    try {
+        exhausted = !skip_batch && cursor.next_batch(batch_size, await_ms, &batch);
+    } catch (...) {
+        // A cursor may throw MongoError (a change stream's fatal error): close the children so
+        // the dispatcher can reset the reply and write the error reply into it.
+        bson_append_array_end(&cursor_doc, &batch);
+        bson_append_document_end(reply, &cursor_doc);
+        throw;
+    }
+    bson_append_array_end(&cursor_doc, &batch);
     cursor.append_cursor_fields(&cursor_doc);
     BSON_APPEND_INT64(&cursor_doc, "id", id_for(exhausted));
     BSON_APPEND_UTF8(&cursor_doc, "ns", ns.c_str());

@@ -77,7 +77,7 @@ std::string build_compressed(const std::string& message, Compressor compressor);
 // A slot already in use on the thread (nested use) falls back to an ordinary bson_t.
 class ThreadBson {
 public:
-    enum Slot { kReply, kBatch, kSlotCount };
+    enum Slot { kReply, kSlotCount };
     explicit ThreadBson(Slot slot);
     ~ThreadBson();
     ThreadBson(const ThreadBson&) = delete;
