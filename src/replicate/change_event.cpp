@@ -25,23 +25,12 @@ constexpr std::array<std::pair<std::string_view, OperationType>, 13> kOperationT
     {"shardCollection", OperationType::kShardCollection},
 }};
 
-bson::Document subdocument(const bson_iter_t& iter) {
-    uint32_t length = 0;
-    const uint8_t* data = nullptr;
-    if (BSON_ITER_HOLDS_DOCUMENT(&iter)) {
-        bson_iter_document(&iter, &length, &data);
-    } else {
-        bson_iter_array(&iter, &length, &data);
-    }
-    return bson::Document(bson_new_from_data(data, length));
-}
-
 std::optional<bson::Document> optional_subdocument(const bson_t* event, const char* key) {
     bson_iter_t iter;
     if (!bson_iter_init_find(&iter, event, key) || !BSON_ITER_HOLDS_DOCUMENT(&iter)) {
         return std::nullopt;
     }
-    return subdocument(iter);
+    return bson::Document::copy_of_subdocument(iter);
 }
 
 std::string utf8_field(const bson_t* doc, const char* key) {
@@ -78,7 +67,7 @@ std::vector<TruncatedArray> truncated_arrays(const bson_t* doc) {
     bson_iter_recurse(&iter, &child);
     while (bson_iter_next(&child)) {
         if (!BSON_ITER_HOLDS_DOCUMENT(&child)) continue;
-        bson::Document entry = subdocument(child);
+        bson::Document entry = bson::Document::copy_of_subdocument(child);
         bson_iter_t size;
         TruncatedArray array{utf8_field(entry.view(), "field"), 0};
         if (bson_iter_init_find(&size, entry.view(), "newSize") && BSON_ITER_HOLDS_NUMBER(&size)) {
@@ -116,7 +105,7 @@ ChangeEvent ChangeEvent::parse(const bson_t* event) {
     if (!bson_iter_init_find(&iter, event, "_id") || !BSON_ITER_HOLDS_DOCUMENT(&iter)) {
         throw std::invalid_argument("change event without a resume token: " + bson::to_json(event));
     }
-    parsed.resume_token_ = subdocument(iter);
+    parsed.resume_token_ = bson::Document::copy_of_subdocument(iter);
     parsed.type_name_ = utf8_field(event, "operationType");
     if (parsed.type_name_.empty()) {
         throw std::invalid_argument("change event without operationType: " + bson::to_json(event));
