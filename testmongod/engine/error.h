@@ -54,13 +54,13 @@ constexpr int UnknownError = 8;
 std::string code_name(int code);
 
 class MongoError : public std::exception {
-public:
+  public:
     MongoError(int code, std::string message) : code_(code), message_(std::move(message)) {}
     int code() const { return code_; }
     const std::string& message() const { return message_; }
     const char* what() const noexcept override { return message_.c_str(); }
 
-private:
+  private:
     int code_;
     std::string message_;
 };

@@ -10,7 +10,7 @@
 namespace tmd {
 
 class Projection {
-public:
+  public:
     // Throws MongoError with mongod's code on an invalid projection (e.g. mixing inclusion and
     // exclusion: code 31254 / 31253).
     explicit Projection(const Document& spec);
@@ -22,7 +22,7 @@ public:
 
     struct Impl;
 
-private:
+  private:
     std::unique_ptr<Impl> impl_;
 };
 

@@ -491,7 +491,8 @@ void Update::Impl::apply_pipeline(Document& doc) const {
     }
     Document& result = output.front();
     const Value* id = doc.get("_id");
-    if (id && !result.get("_id")) result.fields().insert(result.fields().begin(), Field{"_id", *id});
+    if (id && !result.get("_id"))
+        result.fields().insert(result.fields().begin(), Field{"_id", *id});
     check_id_unchanged(id, result);
     doc = std::move(result);
 }
@@ -575,8 +576,8 @@ size_t dbref_prefix_length(const std::vector<Field>& fields) {
         fields[0].value.type() != BSON_TYPE_UTF8) {
         return 0;
     }
-    bool has_db = fields.size() > 2 && fields[2].name == "$db" &&
-                  fields[2].value.type() == BSON_TYPE_UTF8;
+    bool has_db =
+        fields.size() > 2 && fields[2].name == "$db" && fields[2].value.type() == BSON_TYPE_UTF8;
     return has_db ? 3 : 2;
 }
 

@@ -17,7 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     try {
         auto request = tmd::wire::parse_request(std::move(message));
         for (const auto& sequence : request->sequences) {
-            for (const auto& doc : sequence.documents) bson_count_keys(doc.get());
+            for (const auto& doc : sequence.documents)
+                bson_count_keys(doc.get());
         }
     } catch (const tmd::MongoError&) {
     }

@@ -242,7 +242,8 @@ void get_parameter(const CommandRequest& request, bson_t* reply) {
         found = true;
     }
     if (all || bson_iter_init_find(&iter, request.body, "enableTestCommands")) {
-        BSON_APPEND_BOOL(reply, "enableTestCommands", request.server->options().enable_test_commands);
+        BSON_APPEND_BOOL(reply, "enableTestCommands",
+                         request.server->options().enable_test_commands);
         found = true;
     }
     if (!found) throw MongoError(code::InvalidOptions, "no option found to get");
@@ -289,7 +290,8 @@ void host_info(const CommandRequest&, bson_t* reply) {
     BSON_APPEND_DATE_TIME(&system, "currentTime", now_ms());
     BSON_APPEND_UTF8(&system, "hostname", host_name().c_str());
     BSON_APPEND_INT32(&system, "cpuAddrSize", 64);
-    BSON_APPEND_INT32(&system, "numCores", static_cast<int32_t>(std::thread::hardware_concurrency()));
+    BSON_APPEND_INT32(&system, "numCores",
+                      static_cast<int32_t>(std::thread::hardware_concurrency()));
     bson_append_document_end(reply, &system);
     BSON_APPEND_DOCUMENT_BEGIN(reply, "os", &os);
     BSON_APPEND_UTF8(&os, "type", "Linux");

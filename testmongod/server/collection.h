@@ -19,13 +19,15 @@ struct ValueLess {
     bool operator()(const Value& a, const Value& b) const {
         if (a.type() == b.type()) {
             switch (a.type()) {
-                case BSON_TYPE_INT32: return a.as_int32() < b.as_int32();
+                case BSON_TYPE_INT32:
+                    return a.as_int32() < b.as_int32();
                 case BSON_TYPE_INT64:
                     return std::get<int64_t>(a.payload()) < std::get<int64_t>(b.payload());
                 case BSON_TYPE_OID:
                     return bson_oid_compare(&std::get<bson_oid_t>(a.payload()),
                                             &std::get<bson_oid_t>(b.payload())) < 0;
-                default: break;
+                default:
+                    break;
             }
         }
         return compare_values(a, b) < 0;

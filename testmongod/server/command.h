@@ -20,7 +20,7 @@ class ServerState;
 // goes away); this wrapper re-creates the view when copied, so it can live in std::vector.
 // Converts to const bson_t& for libbson calls and Document::from_bson.
 class BsonDoc {
-public:
+  public:
     BsonDoc() { bson_init(&bson_); }  // an empty document
     BsonDoc(const uint8_t* data, size_t length) { bson_init_static(&bson_, data, length); }
     BsonDoc(const BsonDoc& other) : BsonDoc(bson_get_data(&other.bson_), other.bson_.len) {}
@@ -31,7 +31,7 @@ public:
     operator const bson_t&() const { return bson_; }
     const bson_t* get() const { return &bson_; }
 
-private:
+  private:
     bson_t bson_;
 };
 
@@ -71,7 +71,7 @@ struct CommandRequest {
 using CommandHandler = void (*)(const CommandRequest& request, bson_t* reply);
 
 class CommandRegistry {
-public:
+  public:
     void add(std::string name, CommandHandler handler) { handlers_[std::move(name)] = handler; }
     CommandHandler find(std::string_view name) const {
         auto it = handlers_.find(std::string(name));
@@ -79,11 +79,12 @@ public:
     }
     std::vector<std::string> names() const {
         std::vector<std::string> out;
-        for (const auto& entry : handlers_) out.push_back(entry.first);
+        for (const auto& entry : handlers_)
+            out.push_back(entry.first);
         return out;
     }
 
-private:
+  private:
     std::map<std::string, CommandHandler> handlers_;
 };
 

@@ -30,8 +30,8 @@ std::string zlib_compress(const uint8_t* data, size_t size) {
 std::string zlib_decompress(const uint8_t* data, size_t size, size_t expected) {
     std::string out(expected, '\0');
     uLongf length = static_cast<uLongf>(expected);
-    if (uncompress(reinterpret_cast<Bytef*>(out.data()), &length, data,
-                   static_cast<uLong>(size)) != Z_OK ||
+    if (uncompress(reinterpret_cast<Bytef*>(out.data()), &length, data, static_cast<uLong>(size)) !=
+            Z_OK ||
         length != expected) {
         corrupt("zlib");
     }
@@ -87,20 +87,28 @@ std::optional<Compressor> compressor_by_id(uint8_t id) {
 
 const char* compressor_name(Compressor compressor) {
     switch (compressor) {
-        case Compressor::Snappy: return "snappy";
-        case Compressor::Zlib: return "zlib";
-        case Compressor::Zstd: return "zstd";
-        case Compressor::Noop: break;
+        case Compressor::Snappy:
+            return "snappy";
+        case Compressor::Zlib:
+            return "zlib";
+        case Compressor::Zstd:
+            return "zstd";
+        case Compressor::Noop:
+            break;
     }
     return "noop";
 }
 
 std::string compress(Compressor compressor, const uint8_t* data, size_t size) {
     switch (compressor) {
-        case Compressor::Snappy: return snappy_compress(data, size);
-        case Compressor::Zlib: return zlib_compress(data, size);
-        case Compressor::Zstd: return zstd_compress(data, size);
-        case Compressor::Noop: break;
+        case Compressor::Snappy:
+            return snappy_compress(data, size);
+        case Compressor::Zlib:
+            return zlib_compress(data, size);
+        case Compressor::Zstd:
+            return zstd_compress(data, size);
+        case Compressor::Noop:
+            break;
     }
     return std::string(reinterpret_cast<const char*>(data), size);
 }
@@ -108,10 +116,14 @@ std::string compress(Compressor compressor, const uint8_t* data, size_t size) {
 std::string decompress(Compressor compressor, const uint8_t* data, size_t size,
                        size_t expected_size) {
     switch (compressor) {
-        case Compressor::Snappy: return snappy_decompress(data, size, expected_size);
-        case Compressor::Zlib: return zlib_decompress(data, size, expected_size);
-        case Compressor::Zstd: return zstd_decompress(data, size, expected_size);
-        case Compressor::Noop: break;
+        case Compressor::Snappy:
+            return snappy_decompress(data, size, expected_size);
+        case Compressor::Zlib:
+            return zlib_decompress(data, size, expected_size);
+        case Compressor::Zstd:
+            return zstd_decompress(data, size, expected_size);
+        case Compressor::Noop:
+            break;
     }
     if (size != expected_size) corrupt("noop");
     return std::string(reinterpret_cast<const char*>(data), size);

@@ -19,7 +19,7 @@ namespace tmd {
 constexpr size_t kMaxBatchBytes = 16 * 1024 * 1024;
 
 class Cursor {
-public:
+  public:
     virtual ~Cursor() = default;
     // Appends the next batch to `batch` (the firstBatch/nextBatch array being built): at most
     // batch_size documents (0 means no count limit) and at most kMaxBatchBytes of documents, but
@@ -36,11 +36,11 @@ public:
 
 // A cursor over documents materialised when the command ran (find, aggregate, list commands).
 class StoredDocsCursor : public Cursor {
-public:
+  public:
     explicit StoredDocsCursor(std::vector<StoredDoc> docs) : docs_(std::move(docs)) {}
     bool next_batch(int64_t batch_size, int64_t await_ms, bson_t* batch) override;
 
-private:
+  private:
     std::vector<StoredDoc> docs_;
     size_t position_ = 0;
 };
@@ -53,7 +53,7 @@ struct OpenCursor {
 };
 
 class CursorManager {
-public:
+  public:
     // Appends {cursor: {firstBatch: [...], <cursor fields>, id, ns}} to reply (mongod's
     // CursorResponseBuilder order). Keeps the cursor open for getMore unless it is exhausted or
     // single_batch is set. batch_size 0 means no count limit, except that an explicit batchSize: 0
@@ -70,7 +70,7 @@ public:
     void kill_session(const std::string& lsid_bytes);
     size_t open_count();
 
-private:
+  private:
     std::mutex mutex_;
     std::unordered_map<int64_t, std::shared_ptr<OpenCursor>> open_;
     uint64_t id_state_ = 0;  // mongod's cursor ids are random positive int64s

@@ -29,16 +29,16 @@ bool is_hello(std::string_view name) {
 // Retryable codes: the RetriableError category of mongod's error_codes.yml, which the
 // retryable-writes spec lists.
 bool is_retryable_code(int code) {
-    static constexpr int kCodes[] = {6,   7,   89,    91,    189,   262,  9001,
-                                     10107, 11600, 11602, 13435, 13436};
+    static constexpr int kCodes[] = {6,    7,     89,    91,    189,   262,
+                                     9001, 10107, 11600, 11602, 13435, 13436};
     return std::find(std::begin(kCodes), std::end(kCodes), code) != std::end(kCodes);
 }
 
 // Codes a change stream resumes after (change-streams spec, "Resumable Error"): the retryable
 // ones plus the need-retargeting ones, RetryChangeStream and FailedToSatisfyReadPreference.
 bool is_resumable_change_stream_code(int code) {
-    return is_retryable_code(code) || code == 63 || code == 150 || code == 13388 ||
-           code == 234 || code == 133;
+    return is_retryable_code(code) || code == 63 || code == 150 || code == 13388 || code == 234 ||
+           code == 133;
 }
 
 // The NonResumableChangeStreamError category of mongod's error_codes.yml; mongod 4.4+ labels
@@ -59,8 +59,7 @@ bool is_retryable_write(const std::string& command, const bson_t* body) {
     return write && has_field(body, "txnNumber") && !has_field(body, "autocommit");
 }
 
-bool is_change_stream_command(ServerState& server, const std::string& command,
-                              const bson_t* body) {
+bool is_change_stream_command(ServerState& server, const std::string& command, const bson_t* body) {
     bson_iter_t iter;
     if (command == "aggregate") {
         bson_iter_t stage;
@@ -181,7 +180,8 @@ void run_command(ServerState& server, const CommandRequest& request, Envelope& o
         BSON_APPEND_DOUBLE(out.reply, "ok", 1.0);
         if (fail && !fail->write_concern_error.empty()) {
             bson_t wce;
-            bson_init_static(&wce, reinterpret_cast<const uint8_t*>(fail->write_concern_error.data()),
+            bson_init_static(&wce,
+                             reinterpret_cast<const uint8_t*>(fail->write_concern_error.data()),
                              fail->write_concern_error.size());
             BSON_APPEND_DOCUMENT(out.reply, "writeConcernError", &wce);
             bson_iter_t iter;
@@ -308,7 +308,8 @@ std::vector<std::string> server_error_labels(ServerState& server, const std::str
 }
 
 DispatchOutcome handle_message(ServerState& server, ClientInfo& client, std::string message) {
-    wire::MessageHeader header = wire::read_header(reinterpret_cast<const uint8_t*>(message.data()));
+    wire::MessageHeader header =
+        wire::read_header(reinterpret_cast<const uint8_t*>(message.data()));
     std::unique_ptr<wire::Request> wire_request;
     try {
         wire_request = wire::parse_request(std::move(message));

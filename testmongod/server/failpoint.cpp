@@ -72,7 +72,8 @@ FailPoints::Config FailPoints::parse(const bson_t* command) {
 
     bson_iter_t data;
     if (!bson_iter_init_find(&data, command, "data")) return config;
-    if (!BSON_ITER_HOLDS_DOCUMENT(&data)) throw MongoError(code::TypeMismatch, "'data' must be an object");
+    if (!BSON_ITER_HOLDS_DOCUMENT(&data))
+        throw MongoError(code::TypeMismatch, "'data' must be an object");
     bson_iter_t field;
     bson_iter_recurse(&data, &field);
     bool block = false;

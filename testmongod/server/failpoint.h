@@ -26,7 +26,7 @@ struct FailCommandAction {
 };
 
 class FailPoints {
-public:
+  public:
     // Runs {configureFailPoint: "failCommand", mode, data}; appends {count} (times the failpoint
     // was entered so far) to reply. Throws MongoError for unknown failpoints or bad arguments.
     void configure(const bson_t* command, bson_t* reply);
@@ -34,7 +34,7 @@ public:
     // activation against times/skip.
     std::optional<FailCommandAction> check(std::string_view command, std::string_view app_name);
 
-private:
+  private:
     enum class Mode { Off, AlwaysOn, Times, Skip };
     struct Config {
         Mode mode = Mode::Off;

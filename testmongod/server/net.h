@@ -15,7 +15,7 @@ namespace tmd {
 class ServerState;
 
 class Listener {
-public:
+  public:
     explicit Listener(ServerState& server) : server_(server) {}
     ~Listener() { stop(); }
     Listener(const Listener&) = delete;
@@ -29,7 +29,7 @@ public:
     // Stops accepting, shuts every connection down and waits for their threads to finish.
     void stop();
 
-private:
+  private:
     void accept_loop();
     void serve(int fd, uint64_t id, std::string peer);
 

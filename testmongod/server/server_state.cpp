@@ -24,8 +24,10 @@ bson_oid_t first_term_election_id() {
 
 bool parse_log_level(std::string_view name, LogLevel* level) {
     static constexpr std::pair<std::string_view, LogLevel> kLevels[] = {
-        {"error", LogLevel::Error}, {"warning", LogLevel::Warning},
-        {"info", LogLevel::Info},   {"debug", LogLevel::Debug}};
+        {"error", LogLevel::Error},
+        {"warning", LogLevel::Warning},
+        {"info", LogLevel::Info},
+        {"debug", LogLevel::Debug}};
     for (const auto& [text, value] : kLevels) {
         if (name == text) {
             *level = value;
@@ -35,9 +37,13 @@ bool parse_log_level(std::string_view name, LogLevel* level) {
     return false;
 }
 
-void set_log_level(LogLevel level) { current_log_level = static_cast<int>(level); }
+void set_log_level(LogLevel level) {
+    current_log_level = static_cast<int>(level);
+}
 
-bool log_enabled(LogLevel level) { return static_cast<int>(level) <= current_log_level.load(); }
+bool log_enabled(LogLevel level) {
+    return static_cast<int>(level) <= current_log_level.load();
+}
 
 void log_line(LogLevel level, std::string_view message) {
     if (!log_enabled(level)) return;

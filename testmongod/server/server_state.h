@@ -53,15 +53,15 @@ struct ServerStats {
 
 // What a version profile changes in behaviour; see docs/testmongod.md.
 struct VersionProfile {
-    std::string version;    // "4.4.29", "6.0.20", "7.0.16"
-    int max_wire_version;   // 9, 17, 21
-    bool expanded_events;   // showExpandedEvents and wallTime (6.0+)
+    std::string version;       // "4.4.29", "6.0.20", "7.0.16"
+    int max_wire_version;      // 9, 17, 21
+    bool expanded_events;      // showExpandedEvents and wallTime (6.0+)
     bool disambiguated_paths;  // updateDescription.disambiguatedPaths (7.0)
     static VersionProfile of(const std::string& profile);
 };
 
 class ServerState {
-public:
+  public:
     explicit ServerState(ServerOptions options);
     ~ServerState();
 
@@ -89,7 +89,7 @@ public:
     // Sleeps until the deadline or shutdown; returns true if shutdown interrupted it.
     bool wait_until(std::chrono::steady_clock::time_point deadline);
 
-private:
+  private:
     ServerOptions options_;
     VersionProfile profile_;
     int bound_port_ = 0;

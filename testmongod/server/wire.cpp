@@ -81,7 +81,7 @@ bool valid_bson(const uint8_t* data, size_t length, int depth = 0) {
 
 // A bounds-checked cursor over the bytes of a message.
 class Reader {
-public:
+  public:
     Reader(const uint8_t* data, size_t size) : p_(data), end_(data + size) {}
     bool at_end() const { return p_ == end_; }
     size_t left() const { return static_cast<size_t>(end_ - p_); }
@@ -125,7 +125,7 @@ public:
         return sub;
     }
 
-private:
+  private:
     void need(size_t n) const {
         if (left() < n) throw MongoError(kProtocolError, "Message is truncated");
     }
@@ -143,7 +143,8 @@ void parse_sequence(Reader& reader, Request& request) {
             throw MongoError(40431, "Duplicate document sequence: " + sequence.identifier);
         }
     }
-    while (!section.at_end()) sequence.documents.push_back(section.document());
+    while (!section.at_end())
+        sequence.documents.push_back(section.document());
     request.sequences.push_back(std::move(sequence));
 }
 
@@ -183,8 +184,8 @@ void parse_op_msg(Request& request) {
     for (const auto& sequence : request.sequences) {
         bson_iter_t iter;
         if (bson_iter_init_find(&iter, request.body.get(), sequence.identifier.c_str())) {
-            throw MongoError(40433, "Duplicate field between body and document sequence " +
-                                        sequence.identifier);
+            throw MongoError(
+                40433, "Duplicate field between body and document sequence " + sequence.identifier);
         }
     }
 }
@@ -217,8 +218,7 @@ std::string decompress_message(const std::string& message, std::optional<Compres
     uint8_t compressor_id = reader.u8();
     auto compressor = compressor_by_id(compressor_id);
     if (!compressor) {
-        throw MongoError(code::BadValue,
-                         "Unknown compressor id " + std::to_string(compressor_id));
+        throw MongoError(code::BadValue, "Unknown compressor id " + std::to_string(compressor_id));
     }
     if (original_op == kOpCompressed || uncompressed_size < 0 ||
         uncompressed_size > kMaxMessageSizeBytes - static_cast<int32_t>(kHeaderSize)) {
@@ -259,8 +259,12 @@ std::unique_ptr<Request> parse_request(std::string message) {
                          : std::move(message);
     request->header = read_header(reinterpret_cast<const uint8_t*>(request->bytes.data()));
     switch (request->header.op_code) {
-        case kOpMsg: parse_op_msg(*request); break;
-        case kOpQuery: parse_op_query(*request); break;
+        case kOpMsg:
+            parse_op_msg(*request);
+            break;
+        case kOpQuery:
+            parse_op_query(*request);
+            break;
         default:
             throw MongoError(kProtocolError,
                              "Unsupported op code " + std::to_string(request->header.op_code));
@@ -342,13 +346,15 @@ uint32_t crc32c(const uint8_t* data, size_t size) {
         std::array<uint32_t, 256> t{};
         for (uint32_t i = 0; i < 256; ++i) {
             uint32_t c = i;
-            for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+            for (int k = 0; k < 8; ++k)
+                c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
             t[i] = c;
         }
         return t;
     }();
     uint32_t crc = 0xFFFFFFFFu;
-    for (size_t i = 0; i < size; ++i) crc = table[(crc ^ data[i]) & 0xFF] ^ (crc >> 8);
+    for (size_t i = 0; i < size; ++i)
+        crc = table[(crc ^ data[i]) & 0xFF] ^ (crc >> 8);
     return crc ^ 0xFFFFFFFFu;
 }
 

@@ -20,9 +20,9 @@ namespace tmd::wire {
 enum OpCode : int32_t { kOpReply = 1, kOpQuery = 2004, kOpCompressed = 2012, kOpMsg = 2013 };
 
 constexpr size_t kHeaderSize = 16;
-constexpr int32_t kMaxMessageSizeBytes = 48000000;   // hello.maxMessageSizeBytes
+constexpr int32_t kMaxMessageSizeBytes = 48000000;        // hello.maxMessageSizeBytes
 constexpr int32_t kMaxBsonObjectSize = 16 * 1024 * 1024;  // hello.maxBsonObjectSize
-constexpr int32_t kMaxWriteBatchSize = 100000;       // hello.maxWriteBatchSize
+constexpr int32_t kMaxWriteBatchSize = 100000;            // hello.maxWriteBatchSize
 
 // OP_MSG flag bits. Bits 0-15 are "required": a receiver must reject unknown ones.
 constexpr uint32_t kChecksumPresent = 1u << 0;
@@ -49,10 +49,10 @@ struct Request {
     Request(const Request&) = delete;
     Request& operator=(const Request&) = delete;
 
-    std::string bytes;  // the whole (decompressed) message
-    MessageHeader header;  // of the decompressed message
+    std::string bytes;                     // the whole (decompressed) message
+    MessageHeader header;                  // of the decompressed message
     std::optional<Compressor> compressor;  // set when the request came as OP_COMPRESSED
-    uint32_t flags = 0;  // OP_MSG flag bits
+    uint32_t flags = 0;                    // OP_MSG flag bits
     BsonDoc body;
     std::vector<DocumentSequence> sequences;
     std::string query_namespace;  // OP_QUERY's fullCollectionName, e.g. "admin.$cmd"
@@ -76,7 +76,7 @@ std::string build_compressed(const std::string& message, Compressor compressor);
 // mapping on every request. Each connection thread keeps its buffers, at most one reply's size.
 // A slot already in use on the thread (nested use) falls back to an ordinary bson_t.
 class ThreadBson {
-public:
+  public:
     enum Slot { kReply, kSlotCount };
     explicit ThreadBson(Slot slot);
     ~ThreadBson();
@@ -84,7 +84,7 @@ public:
     ThreadBson& operator=(const ThreadBson&) = delete;
     bson_t* get() { return bson_; }
 
-private:
+  private:
     bool* in_use_ = nullptr;
     bson_t* bson_ = nullptr;
 };

@@ -66,19 +66,22 @@ bool Bson::has(const char* dotted_path) const {
 
 int64_t Bson::number(const char* dotted_path) const {
     bson_iter_t iter = find_path(&bson_, dotted_path);
-    if (!BSON_ITER_HOLDS_NUMBER(&iter)) throw std::out_of_range(std::string("not a number: ") + dotted_path);
+    if (!BSON_ITER_HOLDS_NUMBER(&iter))
+        throw std::out_of_range(std::string("not a number: ") + dotted_path);
     return bson_iter_as_int64(&iter);
 }
 
 std::string Bson::string(const char* dotted_path) const {
     bson_iter_t iter = find_path(&bson_, dotted_path);
-    if (!BSON_ITER_HOLDS_UTF8(&iter)) throw std::out_of_range(std::string("not a string: ") + dotted_path);
+    if (!BSON_ITER_HOLDS_UTF8(&iter))
+        throw std::out_of_range(std::string("not a string: ") + dotted_path);
     return bson_iter_utf8(&iter, nullptr);
 }
 
 bool Bson::boolean(const char* dotted_path) const {
     bson_iter_t iter = find_path(&bson_, dotted_path);
-    if (!BSON_ITER_HOLDS_BOOL(&iter)) throw std::out_of_range(std::string("not a bool: ") + dotted_path);
+    if (!BSON_ITER_HOLDS_BOOL(&iter))
+        throw std::out_of_range(std::string("not a bool: ") + dotted_path);
     return bson_iter_bool(&iter);
 }
 
@@ -109,11 +112,14 @@ Client::Client(const std::string& uri) {
     if (parsed == nullptr) throw std::invalid_argument("bad URI " + uri + ": " + error.message);
     client_ = mongoc_client_new_from_uri_with_error(parsed, &error);
     mongoc_uri_destroy(parsed);
-    if (client_ == nullptr) throw std::invalid_argument("cannot create client: " + std::string(error.message));
+    if (client_ == nullptr)
+        throw std::invalid_argument("cannot create client: " + std::string(error.message));
     mongoc_client_set_error_api(client_, MONGOC_ERROR_API_VERSION_2);
 }
 
-Client::~Client() { mongoc_client_destroy(client_); }
+Client::~Client() {
+    mongoc_client_destroy(client_);
+}
 
 mongoc_collection_t* Client::collection(const std::string& db, const std::string& coll) {
     return mongoc_client_get_collection(client_, db.c_str(), coll.c_str());

@@ -11,7 +11,7 @@ namespace testsupport {
 
 // An owned bson_t.
 class Bson {
-public:
+  public:
     Bson() { bson_init(&bson_); }
     // Parses relaxed/canonical extended JSON; throws std::invalid_argument on bad JSON.
     static Bson from_json(std::string_view json);
@@ -31,7 +31,7 @@ public:
     bool boolean(const char* dotted_path) const;
     Bson document(const char* dotted_path) const;  // a document or an array, as a document
 
-private:
+  private:
     bson_t bson_;
 };
 
@@ -43,7 +43,7 @@ struct CommandResult {
 };
 
 class Client {
-public:
+  public:
     // Calls mongoc_init once per process. Throws std::invalid_argument for a bad URI.
     explicit Client(const std::string& uri);
     ~Client();
@@ -55,7 +55,7 @@ public:
     CommandResult run_command(const std::string& db, const bson_t* command);
     CommandResult run_command(const std::string& db, std::string_view command_json);
 
-private:
+  private:
     mongoc_client_t* client_ = nullptr;
 };
 

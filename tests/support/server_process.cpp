@@ -33,7 +33,8 @@ std::string replset_of(const std::vector<std::string>& args) {
 [[noreturn]] void exec_server(const std::vector<std::string>& args, int stdout_fd) {
     dup2(stdout_fd, STDOUT_FILENO);
     std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    for (const auto& a : args)
+        argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     execv(argv[0], argv.data());
     _exit(127);
@@ -110,7 +111,9 @@ ServerProcess& ServerProcess::operator=(ServerProcess&& other) noexcept {
     return *this;
 }
 
-ServerProcess::~ServerProcess() { stop(); }
+ServerProcess::~ServerProcess() {
+    stop();
+}
 
 std::string ServerProcess::uri() const {
     return "mongodb://127.0.0.1:" + std::to_string(port_) + "/?replicaSet=" + replset_;

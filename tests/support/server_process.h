@@ -11,7 +11,7 @@
 namespace testsupport {
 
 class ServerProcess {
-public:
+  public:
     // Spawns TESTMONGOD_PATH with --port 0 plus extra_args and waits (with a deadline) for its
     // "ready port=N" line. Throws std::runtime_error if it does not come.
     static ServerProcess start(std::vector<std::string> extra_args = {});
@@ -33,7 +33,7 @@ public:
     // SIGKILL and wait, as a crash would.
     void kill();
 
-private:
+  private:
     ServerProcess(pid_t pid, int port, std::string replset);
     int wait_for_exit(int timeout_ms);
 

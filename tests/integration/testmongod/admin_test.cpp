@@ -10,7 +10,7 @@ namespace {
 using testsupport::Client;
 
 class AdminTest : public ::testing::Test {
-protected:
+  protected:
     testsupport::TestServer server_ = testsupport::source_uri_or_start();
     Client client_{server_.uri};
 
@@ -21,13 +21,14 @@ protected:
     }
 };
 
-TEST_F(AdminTest, PingReplies) { EXPECT_TRUE(run_ok(R"({"ping": 1})").has("ok")); }
+TEST_F(AdminTest, PingReplies) {
+    EXPECT_TRUE(run_ok(R"({"ping": 1})").has("ok"));
+}
 
 TEST_F(AdminTest, BuildInfoReportsVersionAndVersionArray) {
     auto reply = run_ok(R"({"buildInfo": 1})");
     std::string version = reply.string("version");
-    EXPECT_EQ(std::to_string(reply.number("versionArray.0")),
-              version.substr(0, version.find('.')));
+    EXPECT_EQ(std::to_string(reply.number("versionArray.0")), version.substr(0, version.find('.')));
     EXPECT_TRUE(reply.has("versionArray.3"));
     EXPECT_EQ(reply.number("maxBsonObjectSize"), 16 * 1024 * 1024);
     EXPECT_EQ(reply.number("bits"), 64);
@@ -66,7 +67,8 @@ TEST_F(AdminTest, GetParameterWithoutAKnownParameterFails) {
 }
 
 TEST_F(AdminTest, EndSessionsAcceptsSessionIds) {
-    run_ok(R"({"endSessions": [{"id": {"$binary": {"base64": "AAAAAAAAAAAAAAAAAAAAAA==", "subType": "04"}}}]})");
+    run_ok(
+        R"({"endSessions": [{"id": {"$binary": {"base64": "AAAAAAAAAAAAAAAAAAAAAA==", "subType": "04"}}}]})");
 }
 
 TEST_F(AdminTest, WhatsMyUriReportsTheClientAddress) {

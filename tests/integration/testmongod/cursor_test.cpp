@@ -12,10 +12,11 @@ using testsupport::Bson;
 using testsupport::Client;
 
 class CursorTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         std::string insert = R"({"insert": "items", "documents": [)";
-        for (int i = 0; i < 10; ++i) insert += (i ? "," : "") + std::string(R"({"_id": )") + std::to_string(i) + "}";
+        for (int i = 0; i < 10; ++i)
+            insert += (i ? "," : "") + std::string(R"({"_id": )") + std::to_string(i) + "}";
         auto result = first_.run_command(db_, insert + "]}");
         ASSERT_TRUE(result.ok) << result.error;
     }
@@ -23,7 +24,8 @@ protected:
 
     // Opens a find cursor with batchSize 3 on the first connection; returns its id.
     int64_t open_cursor() {
-        auto result = first_.run_command(db_, R"({"find": "items", "batchSize": 3, "sort": {"_id": 1}})");
+        auto result =
+            first_.run_command(db_, R"({"find": "items", "batchSize": 3, "sort": {"_id": 1}})");
         EXPECT_TRUE(result.ok) << result.error;
         EXPECT_TRUE(result.reply.has("cursor.firstBatch.2"));
         EXPECT_FALSE(result.reply.has("cursor.firstBatch.3"));
@@ -65,7 +67,8 @@ TEST_F(CursorTest, ExhaustedCursorReportsIdZeroAndIsGone) {
 
 TEST_F(CursorTest, KillCursorsReportsKilledAndNotFound) {
     int64_t id = open_cursor();
-    std::string ids = R"([{"$numberLong": ")" + std::to_string(id) + R"("}, {"$numberLong": "12345"}])";
+    std::string ids =
+        R"([{"$numberLong": ")" + std::to_string(id) + R"("}, {"$numberLong": "12345"}])";
     auto result = second_.run_command(db_, R"({"killCursors": "items", "cursors": )" + ids + "}");
     ASSERT_TRUE(result.ok) << result.error;
     EXPECT_EQ(result.reply.number("cursorsKilled.0"), id);

@@ -13,19 +13,22 @@ namespace {
 using testsupport::Client;
 
 class FailPointTest : public ::testing::Test {
-protected:
+  protected:
     void TearDown() override {
         admin_.run_command("admin", R"({"configureFailPoint": "failCommand", "mode": "off"})");
         admin_.run_command(db_, R"({"dropDatabase": 1})");
     }
 
     void configure(const std::string& mode, const std::string& data) {
-        auto result = admin_.run_command(
-            "admin", R"({"configureFailPoint": "failCommand", "mode": )" + mode + R"(, "data": )" + data + "}");
+        auto result =
+            admin_.run_command("admin", R"({"configureFailPoint": "failCommand", "mode": )" + mode +
+                                            R"(, "data": )" + data + "}");
         ASSERT_TRUE(result.ok) << result.error;
     }
 
-    testsupport::CommandResult ping_db(Client& client) { return client.run_command(db_, R"({"count": "c"})"); }
+    testsupport::CommandResult ping_db(Client& client) {
+        return client.run_command(db_, R"({"count": "c"})");
+    }
 
     testsupport::TestServer server_ = testsupport::source_uri_or_start();
     std::string db_ = testsupport::unique_name("failpoint");
@@ -59,8 +62,9 @@ TEST_F(FailPointTest, SkipModeLetsTheFirstCommandsThrough) {
 }
 
 TEST_F(FailPointTest, ErrorLabelsFromDataAreReturned) {
-    configure(R"({"times": 1})",
-              R"({"failCommands": ["count"], "errorCode": 280, "errorLabels": ["ResumableChangeStreamError"]})");
+    configure(
+        R"({"times": 1})",
+        R"({"failCommands": ["count"], "errorCode": 280, "errorLabels": ["ResumableChangeStreamError"]})");
     auto result = ping_db(client_);
     EXPECT_EQ(result.code, 280);
     EXPECT_EQ(result.reply.string("errorLabels.0"), "ResumableChangeStreamError");
@@ -83,8 +87,9 @@ TEST_F(FailPointTest, BlockConnectionDelaysTheCommand) {
 }
 
 TEST_F(FailPointTest, WriteConcernErrorIsAddedToASuccessfulWrite) {
-    configure(R"({"times": 1})",
-              R"({"failCommands": ["insert"], "writeConcernError": {"code": 100, "errmsg": "wc failed"}})");
+    configure(
+        R"({"times": 1})",
+        R"({"failCommands": ["insert"], "writeConcernError": {"code": 100, "errmsg": "wc failed"}})");
     auto result = client_.run_command(db_, R"({"insert": "c", "documents": [{"_id": 1}]})");
     EXPECT_EQ(result.reply.number("writeConcernError.code"), 100);
     EXPECT_EQ(result.reply.number("n"), 1);
@@ -112,12 +117,14 @@ TEST_F(FailPointTest, RetryableWriteErrorLabelLetsTheDriverRetryTheInsert) {
 }
 
 TEST_F(FailPointTest, UnknownFailPointIsRejected) {
-    auto result = admin_.run_command("admin", R"({"configureFailPoint": "noSuchFailPoint", "mode": "off"})");
+    auto result =
+        admin_.run_command("admin", R"({"configureFailPoint": "noSuchFailPoint", "mode": "off"})");
     EXPECT_FALSE(result.ok);
 }
 
 TEST_F(FailPointTest, ConfigureFailPointOnlyRunsOnAdmin) {
-    auto result = admin_.run_command(db_, R"({"configureFailPoint": "failCommand", "mode": "off"})");
+    auto result =
+        admin_.run_command(db_, R"({"configureFailPoint": "failCommand", "mode": "off"})");
     EXPECT_EQ(result.code, 13);
 }
 

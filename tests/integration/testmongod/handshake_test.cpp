@@ -10,7 +10,7 @@ namespace {
 using testsupport::Client;
 
 class HandshakeTest : public ::testing::Test {
-protected:
+  protected:
     testsupport::TestServer server_ = testsupport::source_uri_or_start();
     Client client_{server_.uri};
 };
@@ -82,7 +82,8 @@ TEST(HandshakeProfileTest, AdvertiseOverridesTheReportedAddress) {
     if (std::getenv("TRIBUTARY_TEST_SOURCE_URI")) GTEST_SKIP() << "--advertise is testmongod's";
     // A direct connection, since the advertised name differs from the one dialled.
     auto server = testsupport::ServerProcess::start({"--advertise", "example.invalid:27017"});
-    Client client("mongodb://127.0.0.1:" + std::to_string(server.port()) + "/?directConnection=true");
+    Client client("mongodb://127.0.0.1:" + std::to_string(server.port()) +
+                  "/?directConnection=true");
     auto result = client.run_command("admin", R"({"hello": 1})");
     ASSERT_TRUE(result.ok) << result.error;
     EXPECT_EQ(result.reply.string("me"), "example.invalid:27017");

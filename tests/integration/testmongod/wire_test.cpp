@@ -25,22 +25,25 @@ TEST_P(CompressionTest, CommandsRunOverTheNegotiatedCompressor) {
     Client client(server.uri + "&compressors=" + compressor);
     std::string db = testsupport::unique_name("wire");
     std::string big(20000, 'x');
-    auto insert = client.run_command(db, R"({"insert": "c", "documents": [{"_id": 1, "s": ")" + big + R"("}]})");
+    auto insert = client.run_command(
+        db, R"({"insert": "c", "documents": [{"_id": 1, "s": ")" + big + R"("}]})");
     ASSERT_TRUE(insert.ok) << insert.error;
     auto find = client.run_command(db, R"({"find": "c"})");
     ASSERT_TRUE(find.ok) << find.error;
     EXPECT_EQ(find.reply.string("cursor.firstBatch.0.s"), big);
     // The handshake's hello offered the compressor; a hello offering it again sees it accepted.
-    auto hello = client.run_command("admin", R"({"hello": 1, "compression": [")" + compressor + R"("]})");
+    auto hello =
+        client.run_command("admin", R"({"hello": 1, "compression": [")" + compressor + R"("]})");
     EXPECT_EQ(hello.reply.string("compression.0"), compressor);
     client.run_command(db, R"({"dropDatabase": 1})");
 }
 
-INSTANTIATE_TEST_SUITE_P(EachCompressor, CompressionTest, ::testing::Values("zlib", "snappy", "zstd"));
+INSTANTIATE_TEST_SUITE_P(EachCompressor, CompressionTest,
+                         ::testing::Values("zlib", "snappy", "zstd"));
 
 // A raw loopback connection to the server under test.
 class RawConnection {
-public:
+  public:
     explicit RawConnection(int port) {
         fd_ = socket(AF_INET, SOCK_STREAM, 0);
         sockaddr_in addr{};
@@ -54,7 +57,8 @@ public:
     ~RawConnection() { close(fd_); }
     bool connected() const { return connected_; }
     void send_bytes(const std::string& bytes) {
-        ASSERT_EQ(send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL), static_cast<ssize_t>(bytes.size()));
+        ASSERT_EQ(send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+                  static_cast<ssize_t>(bytes.size()));
     }
     // The next reply's bytes, or empty when the server closed the connection.
     std::string receive() {
@@ -66,7 +70,7 @@ public:
         return reply;
     }
 
-private:
+  private:
     int fd_ = -1;
     bool connected_ = false;
 };
@@ -84,9 +88,10 @@ std::string op_msg_with_body(const bson_t* body) {
 }
 
 class MalformedMessageTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
-        if (std::getenv("TRIBUTARY_TEST_SOURCE_URI")) GTEST_SKIP() << "raw sockets need testmongod's port";
+        if (std::getenv("TRIBUTARY_TEST_SOURCE_URI"))
+            GTEST_SKIP() << "raw sockets need testmongod's port";
         server_.emplace(testsupport::ServerProcess::start());
     }
     void expect_server_still_serves() {
@@ -117,7 +122,8 @@ TEST_F(MalformedMessageTest, GarbageBodyGetsAnErrorReply) {
     std::string reply = raw.receive();
     ASSERT_GT(reply.size(), 21u);
     bson_t body;
-    ASSERT_TRUE(bson_init_static(&body, reinterpret_cast<const uint8_t*>(reply.data()) + 21, reply.size() - 21));
+    ASSERT_TRUE(bson_init_static(&body, reinterpret_cast<const uint8_t*>(reply.data()) + 21,
+                                 reply.size() - 21));
     bson_iter_t iter;
     ASSERT_TRUE(bson_iter_init_find(&iter, &body, "ok"));
     EXPECT_EQ(bson_iter_as_int64(&iter), 0);
@@ -132,7 +138,8 @@ TEST_F(MalformedMessageTest, OpMsgWithoutDollarDbIsRejected) {
     std::string reply = raw.receive();
     ASSERT_GT(reply.size(), 21u);
     bson_t body;
-    ASSERT_TRUE(bson_init_static(&body, reinterpret_cast<const uint8_t*>(reply.data()) + 21, reply.size() - 21));
+    ASSERT_TRUE(bson_init_static(&body, reinterpret_cast<const uint8_t*>(reply.data()) + 21,
+                                 reply.size() - 21));
     bson_iter_t iter;
     ASSERT_TRUE(bson_iter_init_find(&iter, &body, "code"));
     EXPECT_EQ(bson_iter_as_int64(&iter), 40571);

@@ -542,8 +542,7 @@ TEST(VariablesFromLet, BindsClusterTimeWhenGiven) {
 }
 
 TEST(VariablesFromLet, RejectsInvalidVariableNames) {
-    EXPECT_EQ(error_code([] { Variables::from_let(Document::from_json(R"({"Bad": 1})")); }),
-              16867);
+    EXPECT_EQ(error_code([] { Variables::from_let(Document::from_json(R"({"Bad": 1})")); }), 16867);
 }
 
 }  // namespace

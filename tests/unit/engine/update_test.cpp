@@ -360,8 +360,8 @@ TEST(UpdatePipeline, OutputWithoutIdKeepsTheOriginalId) {
                     .apply(doc, false));
     EXPECT_EQ(doc.to_json(), R"({ "_id" : 1, "u" : { "v" : 1 }, "foo" : 1 })");
     Document projected = json(R"({"_id": 2, "x": 1, "y": 1})");
-    EXPECT_TRUE(Update(pipeline(R"({"p": [{"$project": {"_id": 0, "y": 1}}]})"))
-                    .apply(projected, false));
+    EXPECT_TRUE(
+        Update(pipeline(R"({"p": [{"$project": {"_id": 0, "y": 1}}]})")).apply(projected, false));
     EXPECT_EQ(projected.to_json(), R"({ "_id" : 2, "y" : 1 })");
 }
 
@@ -376,8 +376,8 @@ TEST(UpdatePipeline, MaySetTopLevelDollarField) {
 TEST(UpdatePipeline, SeesCommandLetVariables) {
     Variables let = Variables::from_let(json(R"({"x": "foo"})"));
     Document doc = json(R"({"_id": 1})");
-    EXPECT_TRUE(Update(pipeline(R"({"p": [{"$set": {"x": "$$x"}}]})"), nullptr, &let)
-                    .apply(doc, false));
+    EXPECT_TRUE(
+        Update(pipeline(R"({"p": [{"$set": {"x": "$$x"}}]})"), nullptr, &let).apply(doc, false));
     EXPECT_EQ(doc.to_json(), R"({ "_id" : 1, "x" : "foo" })");
 }
 

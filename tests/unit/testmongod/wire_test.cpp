@@ -35,15 +35,20 @@ std::string op_msg(uint32_t flags, const std::string& sections, bool checksum = 
     out += sections;
     int32_t length = static_cast<int32_t>(out.size() + (checksum ? 4 : 0));
     std::memcpy(out.data(), &length, 4);
-    if (checksum) put_i32(out, static_cast<int32_t>(crc32c(reinterpret_cast<const uint8_t*>(out.data()), out.size())));
+    if (checksum)
+        put_i32(out, static_cast<int32_t>(
+                         crc32c(reinterpret_cast<const uint8_t*>(out.data()), out.size())));
     return out;
 }
 
-std::string body_section(const char* json) { return std::string(1, '\0') + bson_bytes(json); }
+std::string body_section(const char* json) {
+    return std::string(1, '\0') + bson_bytes(json);
+}
 
 std::string sequence_section(const std::string& identifier, const std::vector<const char*>& docs) {
     std::string payload = identifier + std::string(1, '\0');
-    for (const char* doc : docs) payload += bson_bytes(doc);
+    for (const char* doc : docs)
+        payload += bson_bytes(doc);
     std::string out(1, '\1');
     put_i32(out, static_cast<int32_t>(payload.size() + 4));
     return out + payload;
@@ -66,8 +71,9 @@ std::string json_of(const bson_t* doc) {
 }
 
 TEST(WireTest, ParsesOpMsgBodyAndDocumentSequence) {
-    auto request = parse_request(op_msg(0, body_section(R"({"insert": "c", "$db": "d"})") +
-                                               sequence_section("documents", {R"({"a": 1})", R"({"a": 2})"})));
+    auto request =
+        parse_request(op_msg(0, body_section(R"({"insert": "c", "$db": "d"})") +
+                                    sequence_section("documents", {R"({"a": 1})", R"({"a": 2})"})));
     EXPECT_EQ(request->header.request_id, 7);
     EXPECT_EQ(json_of(request->body.get()), R"({ "insert" : "c", "$db" : "d" })");
     ASSERT_EQ(request->sequences.size(), 1u);
@@ -87,7 +93,8 @@ TEST(WireTest, UnknownRequiredFlagIsIllegalOpMsgFlag) {
 }
 
 TEST(WireTest, UnknownOptionalFlagIsIgnored) {
-    EXPECT_EQ(error_code_of(op_msg(kExhaustAllowed | (1u << 20), body_section(R"({"ping": 1})"))), 0);
+    EXPECT_EQ(error_code_of(op_msg(kExhaustAllowed | (1u << 20), body_section(R"({"ping": 1})"))),
+              0);
 }
 
 TEST(WireTest, ValidChecksumIsAcceptedAndWrongOneIsChecksumMismatch) {
@@ -149,16 +156,20 @@ TEST(WireTest, OpQueryCommandIsUnwrappedFromDollarQuery) {
 class CompressionTest : public ::testing::TestWithParam<Compressor> {};
 
 TEST_P(CompressionTest, CompressedOpMsgRoundTrips) {
-    std::string plain = op_msg(0, body_section(R"({"ping": 1, "$db": "admin", "pad": "aaaaaaaaaaaaaaaaaaaaaaaa"})"));
+    std::string plain = op_msg(
+        0, body_section(R"({"ping": 1, "$db": "admin", "pad": "aaaaaaaaaaaaaaaaaaaaaaaa"})"));
     auto request = parse_request(build_compressed(plain, GetParam()));
     EXPECT_EQ(request->compressor, GetParam());
     EXPECT_EQ(request->bytes, plain);
-    EXPECT_EQ(json_of(request->body.get()), R"({ "ping" : 1, "$db" : "admin", "pad" : "aaaaaaaaaaaaaaaaaaaaaaaa" })");
+    EXPECT_EQ(json_of(request->body.get()),
+              R"({ "ping" : 1, "$db" : "admin", "pad" : "aaaaaaaaaaaaaaaaaaaaaaaa" })");
 }
 
 TEST_P(CompressionTest, CorruptCompressedPayloadIsAnError) {
-    std::string compressed = build_compressed(op_msg(0, body_section(R"({"ping": 1})")), GetParam());
-    for (size_t i = kHeaderSize + 9; i < compressed.size(); ++i) compressed[i] ^= 0x33;
+    std::string compressed =
+        build_compressed(op_msg(0, body_section(R"({"ping": 1})")), GetParam());
+    for (size_t i = kHeaderSize + 9; i < compressed.size(); ++i)
+        compressed[i] ^= 0x33;
     EXPECT_NE(error_code_of(compressed), 0);
 }
 
