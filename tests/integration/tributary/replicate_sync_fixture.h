@@ -59,12 +59,7 @@ class ReplicateSyncTest : public testing::Test {
     }
     // Polls verify until it passes or `timeout` ends; on failure `report` holds the last table.
     bool converges(std::string* report, std::chrono::seconds timeout = std::chrono::seconds(20)) {
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        while (!verified_equal(report)) {
-            if (std::chrono::steady_clock::now() > deadline) return false;
-            std::this_thread::sleep_for(std::chrono::milliseconds(200));
-        }
-        return true;
+        return tributary_test::eventually([&] { return verified_equal(report); }, timeout);
     }
 
     void source_command(const std::string& json) {
