@@ -51,6 +51,16 @@ tmd::ServerOptions parse_options(int argc, char** argv) {
     app.add_flag("--enable-test-commands", enable_test_commands,
                  "enable configureFailPoint (the default)");
     app.add_option("--setParameter", set_parameters, "name=value; only enableTestCommands");
+    app.add_flag("--auth", options.auth, "enable access control (as mongod --auth)");
+    // testmongod only: seeds users so that tests need no localhost-exception bootstrap.
+    app.add_option("--user", options.users, "NAME:PASSWORD: a root user on admin; repeatable")
+        ->check(CLI::Validator(
+            [](const std::string& value) -> std::string {
+                return value.find(':') == 0 || value.find(':') == std::string::npos
+                           ? "expected NAME:PASSWORD"
+                           : "";
+            },
+            "NAME:PASSWORD"));
     try {
         app.parse(argc, argv);
         for (const auto& assignment : set_parameters) {

@@ -12,6 +12,12 @@ namespace code {
 constexpr int InternalError = 1;
 constexpr int BadValue = 2;
 constexpr int NoSuchKey = 4;
+constexpr int UserNotFound = 11;
+constexpr int Unauthorized = 13;
+constexpr int ProtocolError = 17;
+constexpr int AuthenticationFailed = 18;
+constexpr int RoleNotFound = 31;
+constexpr int MechanismUnavailable = 334;
 constexpr int FailedToParse = 9;
 constexpr int TypeMismatch = 14;
 constexpr int InvalidLength = 16;

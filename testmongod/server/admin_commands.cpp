@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "engine/error.h"
+#include "server/auth.h"
 #include "server/command.h"
 #include "server/server_state.h"
 #include "server/wire.h"
@@ -122,6 +123,7 @@ void hello(const CommandRequest& request, bson_t* reply) {
         append_string_array(reply, "compression", request.client->compression);
     }
     if (body_flag(request.body, "helloOk")) BSON_APPEND_BOOL(reply, "helloOk", true);
+    append_hello_auth_fields(request, reply);
 }
 
 void ping(const CommandRequest&, bson_t*) {}
@@ -274,13 +276,10 @@ void whats_my_uri(const CommandRequest& request, bson_t* reply) {
     BSON_APPEND_UTF8(reply, "you", request.client->remote_address.c_str());
 }
 
-void connection_status(const CommandRequest&, bson_t* reply) {
-    bson_t auth_info, users, roles;
+void connection_status(const CommandRequest& request, bson_t* reply) {
+    bson_t auth_info;
     BSON_APPEND_DOCUMENT_BEGIN(reply, "authInfo", &auth_info);
-    BSON_APPEND_ARRAY_BEGIN(&auth_info, "authenticatedUsers", &users);
-    bson_append_array_end(&auth_info, &users);
-    BSON_APPEND_ARRAY_BEGIN(&auth_info, "authenticatedUserRoles", &roles);
-    bson_append_array_end(&auth_info, &roles);
+    append_auth_info(request, &auth_info);
     bson_append_document_end(reply, &auth_info);
 }
 

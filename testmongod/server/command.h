@@ -5,6 +5,7 @@
 #include <bson/bson.h>
 
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,7 @@
 namespace tmd {
 
 class ServerState;
+struct AuthSession;  // server/auth.h
 
 // A read-only bson_t view of one document inside a received message. A plain bson_t must not
 // be copied (libbson's non-inline bson_t points into itself, so a copy dangles once the original
@@ -50,6 +52,9 @@ struct ClientInfo {
     // supports, in the client's order); hello replies list them in "compression".
     std::vector<std::string> compression;
     std::string remote_address;  // host:port of the peer, for whatsmyuri
+    // Who the connection authenticated as, and a SASL conversation in progress; created by the
+    // dispatcher on the connection's first message.
+    std::shared_ptr<AuthSession> auth;
 };
 
 struct CommandRequest {
@@ -93,5 +98,6 @@ void register_admin_commands(CommandRegistry& registry);    // hello, ping, buil
 void register_cursor_commands(CommandRegistry& registry);   // getMore, killCursors
 void register_crud_commands(CommandRegistry& registry);     // insert, update, find, aggregate, ...
 void register_catalog_commands(CommandRegistry& registry);  // create, drop, listCollections, ...
+void register_auth_commands(CommandRegistry& registry);     // saslStart, createUser, ... (auth.cpp)
 
 }  // namespace tmd

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "engine/error.h"
+#include "server/auth.h"
 #include "server/index.h"
 #include "server/server_state.h"
 #include "server/storage_util.h"
@@ -158,6 +159,7 @@ struct Envelope {
 void run_command(ServerState& server, const CommandRequest& request, Envelope& out) {
     std::optional<FailCommandAction> fail;
     try {
+        authorize_command(request);
         if (server.options().enable_test_commands) {
             fail = server.fail_points().check(request.name, request.client->app_name);
         }
@@ -320,6 +322,7 @@ DispatchOutcome handle_message(ServerState& server, ClientInfo& client, std::str
     request.body = wire_request->body.get();
     request.name = first_key(request.body);
     request.sequences = &wire_request->sequences;
+    if (!client.auth) client.auth = std::make_shared<AuthSession>();
     request.client = &client;
     request.server = &server;
 

@@ -6,6 +6,7 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "server/auth.h"
 #include "server/catalog.h"
 
 namespace tmd {
@@ -78,7 +79,10 @@ ServerState::ServerState(ServerOptions options)
     register_cursor_commands(commands_);
     register_crud_commands(commands_);
     register_catalog_commands(commands_);
+    register_auth_commands(commands_);
     catalog_ = std::make_unique<Catalog>(*this);
+    users_ = std::make_unique<UserStore>();
+    add_root_users(*users_, options_.users);
 }
 
 ServerState::~ServerState() = default;

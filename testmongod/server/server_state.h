@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "server/command.h"
 #include "server/cursor.h"
@@ -18,7 +19,8 @@
 
 namespace tmd {
 
-class Catalog;  // server/catalog.h
+class Catalog;    // server/catalog.h
+class UserStore;  // server/auth.h
 
 struct ServerOptions {
     int port = 27017;  // 0: an ephemeral port, reported in the "ready port=N" line
@@ -32,6 +34,8 @@ struct ServerOptions {
     // configureFailPoint exists only with test commands enabled, as in mongod
     // (--setParameter enableTestCommands=1). testmongod is a test server: on by default.
     bool enable_test_commands = true;
+    bool auth = false;               // --auth: access control, as mongod's --auth
+    std::vector<std::string> users;  // --user NAME:PASSWORD: root users on admin (testmongod only)
 };
 
 enum class LogLevel { Error = 0, Warning = 1, Info = 2, Debug = 3 };
@@ -76,6 +80,7 @@ class ServerState {
     Oplog& oplog() { return oplog_; }
     Catalog& catalog() { return *catalog_; }
     FailPoints& fail_points() { return fail_points_; }
+    UserStore& users() { return *users_; }
     ServerStats& stats() { return stats_; }
 
     // hello.topologyVersion.processId and electionId: fixed for the life of the process.
@@ -97,6 +102,7 @@ class ServerState {
     CursorManager cursors_;
     Oplog oplog_;
     std::unique_ptr<Catalog> catalog_;
+    std::unique_ptr<UserStore> users_;
     FailPoints fail_points_;
     ServerStats stats_;
     bson_oid_t process_id_;
