@@ -1,0 +1,230 @@
+// Integration: testmongod --auth behaves as mongod with access control — SCRAM logins through
+// libmongoc, AuthenticationFailed (18) for a wrong password or unknown user, Unauthorized (13)
+// before login, the commands allowed without it, user management and the localhost exception.
+// These tests need their own --auth server, so they skip when TRIBUTARY_TEST_SOURCE_URI is set.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "support/mongo_client.h"
+#include "support/server_process.h"
+
+namespace {
+
+using testsupport::Bson;
+using testsupport::Client;
+using testsupport::CommandResult;
+using testsupport::ServerProcess;
+
+bool external_server() {
+    const char* uri = std::getenv("TRIBUTARY_TEST_SOURCE_URI");
+    return uri != nullptr && *uri != '\0';
+}
+
+std::string uri_with_credentials(const ServerProcess& server, const std::string& userinfo,
+                                 const std::string& options = "") {
+    return "mongodb://" + userinfo + "@127.0.0.1:" + std::to_string(server.port()) +
+           "/?replicaSet=rs0&serverSelectionTimeoutMS=2000" + options;
+}
+
+std::string plain_uri(const ServerProcess& server) {
+    return "mongodb://127.0.0.1:" + std::to_string(server.port()) + "/?replicaSet=rs0";
+}
+
+// The user a client is logged in as, from connectionStatus ("" when none).
+std::string authenticated_user(Client& client) {
+    CommandResult status = client.run_command("admin", R"({"connectionStatus": 1})");
+    EXPECT_TRUE(status.ok) << status.error;
+    if (!status.reply.has("authInfo.authenticatedUsers.0.user")) return "";
+    return status.reply.string("authInfo.authenticatedUsers.0.user") + "@" +
+           status.reply.string("authInfo.authenticatedUsers.0.db");
+}
+
+// A SASL command with a BinData payload, sent by hand to see the server's own error replies.
+CommandResult sasl_command(Client& client, const char* name, const std::string& payload,
+                           bool continue_conversation) {
+    bson_t command = BSON_INITIALIZER;
+    BSON_APPEND_INT32(&command, name, 1);
+    if (continue_conversation) {
+        BSON_APPEND_INT32(&command, "conversationId", 1);
+    } else {
+        BSON_APPEND_UTF8(&command, "mechanism", "SCRAM-SHA-256");
+    }
+    BSON_APPEND_BINARY(&command, "payload", BSON_SUBTYPE_BINARY,
+                       reinterpret_cast<const uint8_t*>(payload.data()),
+                       static_cast<uint32_t>(payload.size()));
+    CommandResult result = client.run_command("admin", &command);
+    bson_destroy(&command);
+    return result;
+}
+
+std::string payload_of(const Bson& reply) {
+    bson_iter_t iter;
+    if (!bson_iter_init_find(&iter, reply.get(), "payload") || !BSON_ITER_HOLDS_BINARY(&iter)) {
+        return "";
+    }
+    uint32_t length = 0;
+    const uint8_t* data = nullptr;
+    bson_iter_binary(&iter, nullptr, &length, &data);
+    return std::string(reinterpret_cast<const char*>(data), length);
+}
+
+void expect_authentication_failed(const CommandResult& result) {
+    EXPECT_FALSE(result.ok);
+    EXPECT_EQ(result.code, 18) << result.reply.json();
+    EXPECT_EQ(result.error, "Authentication failed.");
+    EXPECT_EQ(result.reply.string("codeName"), "AuthenticationFailed");
+}
+
+class AuthTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        if (external_server()) {
+            GTEST_SKIP() << "needs its own testmongod --auth; TRIBUTARY_TEST_SOURCE_URI is set";
+        }
+        server_.emplace(ServerProcess::start({"--auth", "--user", "admin:secret"}));
+    }
+
+    std::optional<ServerProcess> server_;
+};
+
+TEST_F(AuthTest, CorrectPasswordLogsInWithScramSha256) {
+    Client client(uri_with_credentials(*server_, "admin:secret", "&authMechanism=SCRAM-SHA-256"));
+    EXPECT_EQ(authenticated_user(client), "admin@admin");
+    CommandResult list = client.run_command("admin", R"({"listDatabases": 1})");
+    EXPECT_TRUE(list.ok) << list.error;
+}
+
+TEST_F(AuthTest, CorrectPasswordLogsInWithScramSha1) {
+    Client client(uri_with_credentials(*server_, "admin:secret", "&authMechanism=SCRAM-SHA-1"));
+    EXPECT_EQ(authenticated_user(client), "admin@admin");
+}
+
+TEST_F(AuthTest, NegotiatedDefaultMechanismLogsIn) {
+    Client client(uri_with_credentials(*server_, "admin:secret"));
+    EXPECT_EQ(authenticated_user(client), "admin@admin");
+}
+
+TEST_F(AuthTest, WrongPasswordFailsTheDriversLogin) {
+    Client client(uri_with_credentials(*server_, "admin:wrong"));
+    CommandResult result = client.run_command("admin", R"({"ping": 1})");
+    EXPECT_FALSE(result.ok);
+    EXPECT_NE(result.error.find("Authentication failed"), std::string::npos) << result.error;
+}
+
+TEST_F(AuthTest, WrongProofIsAuthenticationFailed) {
+    Client client(plain_uri(*server_));
+    CommandResult first = sasl_command(client, "saslStart", "n,,n=admin,r=clientNonce123", false);
+    ASSERT_TRUE(first.ok) << first.error;
+    EXPECT_EQ(first.reply.number("conversationId"), 1);
+    EXPECT_FALSE(first.reply.boolean("done"));
+    std::string server_first = payload_of(first.reply);
+    ASSERT_EQ(server_first.rfind("r=clientNonce123", 0), 0u) << server_first;
+    std::string nonce = server_first.substr(2, server_first.find(',') - 2);
+    // A 32-byte proof of zeros: the right shape, computed without the password.
+    std::string zero_proof(43, 'A');
+    expect_authentication_failed(
+        sasl_command(client, "saslContinue", "c=biws,r=" + nonce + ",p=" + zero_proof + "=", true));
+}
+
+TEST_F(AuthTest, UnknownUserIsAuthenticationFailed) {
+    Client client(plain_uri(*server_));
+    expect_authentication_failed(
+        sasl_command(client, "saslStart", "n,,n=nobody,r=clientNonce123", false));
+}
+
+TEST_F(AuthTest, UnknownUserFailsTheDriversLogin) {
+    Client client(uri_with_credentials(*server_, "nobody:secret"));
+    CommandResult result = client.run_command("admin", R"({"ping": 1})");
+    EXPECT_FALSE(result.ok);
+    EXPECT_NE(result.error.find("Authentication failed"), std::string::npos) << result.error;
+}
+
+TEST_F(AuthTest, UnauthenticatedCommandIsUnauthorized) {
+    Client client(plain_uri(*server_));
+    CommandResult result = client.run_command("admin", R"({"listDatabases": 1})");
+    EXPECT_FALSE(result.ok);
+    EXPECT_EQ(result.code, 13);
+    EXPECT_EQ(result.error, "command listDatabases requires authentication");
+    EXPECT_EQ(result.reply.string("codeName"), "Unauthorized");
+    CommandResult find = client.run_command("test", R"({"find": "c"})");
+    EXPECT_EQ(find.code, 13);
+    EXPECT_EQ(find.error, "command find requires authentication");
+}
+
+TEST_F(AuthTest, HandshakeCommandsNeedNoAuthentication) {
+    Client client(plain_uri(*server_));
+    for (const char* command : {R"({"hello": 1})", R"({"isMaster": 1})", R"({"ping": 1})",
+                                R"({"buildInfo": 1})", R"({"connectionStatus": 1})"}) {
+        CommandResult result = client.run_command("admin", command);
+        EXPECT_TRUE(result.ok) << command << ": " << result.error;
+    }
+    EXPECT_EQ(authenticated_user(client), "");
+}
+
+TEST_F(AuthTest, HelloListsTheMechanismsOfAUser) {
+    Client client(plain_uri(*server_));
+    CommandResult known =
+        client.run_command("admin", R"({"hello": 1, "saslSupportedMechs": "admin.admin"})");
+    ASSERT_TRUE(known.ok) << known.error;
+    EXPECT_EQ(known.reply.string("saslSupportedMechs.0"), "SCRAM-SHA-1");
+    EXPECT_EQ(known.reply.string("saslSupportedMechs.1"), "SCRAM-SHA-256");
+    CommandResult unknown =
+        client.run_command("admin", R"({"hello": 1, "saslSupportedMechs": "admin.nobody"})");
+    ASSERT_TRUE(unknown.ok) << unknown.error;
+    EXPECT_FALSE(unknown.reply.has("saslSupportedMechs"));
+}
+
+TEST_F(AuthTest, CreatedUserLogsInOnItsDatabaseUntilDropped) {
+    std::string db = testsupport::unique_name("authdb");
+    Client admin(uri_with_credentials(*server_, "admin:secret"));
+    CommandResult created = admin.run_command(
+        db, R"({"createUser": "app", "pwd": "app-pass", "roles": ["readWrite"]})");
+    ASSERT_TRUE(created.ok) << created.error;
+    CommandResult again =
+        admin.run_command(db, R"({"createUser": "app", "pwd": "other", "roles": ["readWrite"]})");
+    EXPECT_EQ(again.code, 51003);
+
+    CommandResult info = admin.run_command(db, R"({"usersInfo": "app"})");
+    ASSERT_TRUE(info.ok) << info.error;
+    EXPECT_EQ(info.reply.string("users.0._id"), db + ".app");
+    EXPECT_EQ(info.reply.string("users.0.roles.0.role"), "readWrite");
+    EXPECT_EQ(info.reply.string("users.0.roles.0.db"), db);
+
+    {
+        Client app(uri_with_credentials(*server_, "app:app-pass", "&authSource=" + db));
+        EXPECT_EQ(authenticated_user(app), "app@" + db);
+    }
+    ASSERT_TRUE(admin.run_command(db, R"({"dropUser": "app"})").ok);
+    EXPECT_EQ(admin.run_command(db, R"({"dropUser": "app"})").code, 11);
+    Client dropped(uri_with_credentials(*server_, "app:app-pass", "&authSource=" + db));
+    EXPECT_FALSE(dropped.run_command("admin", R"({"ping": 1})").ok);
+}
+
+TEST_F(AuthTest, CreateUserRejectsUnknownRoles) {
+    Client admin(uri_with_credentials(*server_, "admin:secret"));
+    CommandResult result =
+        admin.run_command(testsupport::unique_name("authdb"),
+                          R"({"createUser": "x", "pwd": "y", "roles": ["noSuchRole"]})");
+    EXPECT_EQ(result.code, 31) << result.reply.json();
+}
+
+TEST(AuthLocalhostExceptionTest, LoopbackMayCreateOnlyTheFirstUser) {
+    if (external_server()) {
+        GTEST_SKIP() << "needs its own testmongod --auth; TRIBUTARY_TEST_SOURCE_URI is set";
+    }
+    ServerProcess server = ServerProcess::start({"--auth"});
+    Client client(plain_uri(server));
+    EXPECT_EQ(client.run_command("admin", R"({"listDatabases": 1})").code, 13);
+    CommandResult first =
+        client.run_command("admin", R"({"createUser": "boss", "pwd": "pw", "roles": ["root"]})");
+    ASSERT_TRUE(first.ok) << first.error;
+    CommandResult second =
+        client.run_command("admin", R"({"createUser": "other", "pwd": "pw", "roles": ["root"]})");
+    EXPECT_EQ(second.code, 13);
+    EXPECT_EQ(second.error, "command createUser requires authentication");
+    Client boss(uri_with_credentials(server, "boss:pw"));
+    EXPECT_EQ(authenticated_user(boss), "boss@admin");
+}
+
+}  // namespace
