@@ -17,6 +17,33 @@ std::string lower(std::string text) {
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return text;
 }
+
+// A refused login (libmongoc's MONGOC_ERROR_CLIENT_AUTHENTICATE, or the server's 18
+// AuthenticationFailed), naming the user and the flag to fix; the URI is shown redacted.
+UserError auth_failure(const Deployment& deployment, const mongo::Error& error) {
+    const char* user = mongoc_uri_get_username(deployment.uri.get());
+    std::string reason = error.what();
+    if (reason.ends_with('.')) reason.pop_back();  // "Authentication failed." inside the sentence
+    return UserError(kExitConnect,
+                     "authentication to the " + deployment.role + " failed for user '" +
+                         (user ? user : "") + "' (" + deployment.uri.redacted() + "): " + reason +
+                         "; check the user name, password and authSource in --" + deployment.role);
+}
+
+// Without credentials hello succeeds even where access control is on; listDatabases, which any
+// logged-in user may run (nameOnly lists the databases it can see), fails with 13 Unauthorized.
+void check_login_not_required(const Deployment& deployment, mongoc_client_t* client) {
+    try {
+        mongo::list_database_names(client);
+    } catch (const mongo::Error& error) {
+        if (error.code() != mongo::codes::kUnauthorized) throw;
+        std::string where = "the " + deployment.role + " (" + deployment.uri.redacted() + ")";
+        throw UserError(kExitConnect,
+                        where + " requires authentication: put a user and password in --" +
+                            deployment.role + " (mongodb://user:password@host/?authSource=admin)");
+    }
+}
+
 }  // namespace
 
 Deployment open_deployment(const std::string& role, const std::string& uri, const Config& config) {
@@ -40,13 +67,13 @@ void check_reachable(Deployment& deployment) {
     try {
         mongo::ClientLease client = deployment.pool->lease();
         deployment.info = mongo::fetch_server_info(client.get());
-    } catch (const mongo::Error& error) {
-        std::string where = " " + role + " (" + deployment.uri.redacted() + "): " + error.what();
-        if (error.is_auth_failure()) {
-            throw UserError(kExitConnect, "cannot authenticate to the" + where +
-                                              "; check the user name, password and authSource");
+        if (mongoc_uri_get_username(deployment.uri.get()) == nullptr) {
+            check_login_not_required(deployment, client.get());
         }
-        throw UserError(kExitConnect, "cannot connect to the" + where +
+    } catch (const mongo::Error& error) {
+        if (error.is_auth_failure()) throw auth_failure(deployment, error);
+        throw UserError(kExitConnect, "cannot connect to the " + role + " (" +
+                                          deployment.uri.redacted() + "): " + error.what() +
                                           "; check that the server is running and reachable");
     }
 }
