@@ -63,6 +63,11 @@ struct CatalogDiff {
     };
     std::vector<OptionChange> changed_options;
     bool empty() const;
+    // Collections to create, indexes to create or drop, and option changes, together.
+    size_t size() const {
+        return missing_collections.size() + missing_indexes.size() + extra_indexes.size() +
+               changed_options.size();
+    }
 };
 
 CatalogDiff diff(mongoc_client_t* source, mongoc_client_t* destination,

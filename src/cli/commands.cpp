@@ -103,6 +103,8 @@ int run_sync(const Config& config) {
 
     replicate::ReplicateConfig replicate_config;
     replicate_config.resync_on_history_lost = config.on_history_lost == HistoryLostMode::kResync;
+    replicate_config.expanded_events = source.info.has_expanded_events();
+    replicate_config.catalog_poll_interval = std::chrono::seconds(config.catalog_poll_interval_s);
     replicate::Replicator replicator(replicate_config, *source.pool, *destination.pool, filter,
                                      checkpoint, [&](const std::vector<std::string>& namespaces) {
                                          return initial_copy.resync(namespaces);

@@ -32,7 +32,8 @@ const std::set<std::string> kKnownKeys = {"source",
                                           "metrics-port",
                                           "reset-state",
                                           "server-selection-timeout-ms",
-                                          "range-docs"};
+                                          "range-docs",
+                                          "catalog-poll-interval"};
 
 UserError usage(const std::string& message) {
     return UserError(kExitUsage, message);
@@ -245,6 +246,9 @@ Config to_config(const Settings& settings) {
     if (has("metrics-port")) config.metrics_port = positive_int(settings, "metrics-port", 0);
     if (has("range-docs")) config.range_docs = positive_int(settings, "range-docs", 1);
     if (has("reset-state")) config.reset_state = truthy(single(settings, "reset-state"));
+    if (has("catalog-poll-interval")) {
+        config.catalog_poll_interval_s = positive_int(settings, "catalog-poll-interval", 0);
+    }
     if (has("server-selection-timeout-ms")) {
         config.server_selection_timeout_ms =
             positive_int(settings, "server-selection-timeout-ms", 1);

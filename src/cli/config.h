@@ -36,6 +36,8 @@ struct Config {
     int range_docs = 0;        // documents per copy range; 0: automatic (at least 100,000)
     bool reset_state = false;  // discard the checkpoint and start over
     int server_selection_timeout_ms = 10000;
+    // Sources before 6.0 only: how often index/option changes are looked for (0: at barriers).
+    int catalog_poll_interval_s = 5;
 };
 
 // One layer of raw settings: canonical key (the long flag name without "--") to its values.

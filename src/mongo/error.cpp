@@ -42,8 +42,12 @@ bool Error::is_auth_failure() const {
 }
 
 bool Error::is_transient() const {
+    // A change stream whose cursor the server closed is reopened like after a network error
+    // (client-side errors are resumable in the change streams specification).
+    const bool cursor_closed =
+        domain_ == MONGOC_ERROR_CURSOR && code_ == MONGOC_ERROR_CURSOR_INVALID_CURSOR;
     return has_label("ResumableChangeStreamError") || has_label("RetryableWriteError") ||
-           has_label("TransientTransactionError") || is_connection_failure();
+           has_label("TransientTransactionError") || is_connection_failure() || cursor_closed;
 }
 
 }  // namespace tributary::mongo

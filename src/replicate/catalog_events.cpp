@@ -32,7 +32,10 @@ void CatalogSync::apply_event(mongoc_client_t* source, mongoc_client_t* destinat
         default:
             // create, createIndexes, dropIndexes, modify, and types this version does not know.
             if (!ns.coll.empty() && filter_.matches(ns.db, ns.coll)) {
-                reconcile_namespace(source, destination, ns);
+                const size_t changes = reconcile_namespace(source, destination, ns);
+                spdlog::info(
+                    "Applied '{}' on collection '{}' to secondary database ({} change(s)).",
+                    event.type_name(), ns.full(), changes);
             } else if (ns.coll.empty() && filter_.database_selected(ns.db)) {
                 reconcile(source, destination);
             }
@@ -81,17 +84,18 @@ void CatalogSync::drop_database(mongoc_client_t* destination, const std::string&
     spdlog::info("Dropped database '{}' on secondary database.", db);
 }
 
-void CatalogSync::reconcile_namespace(mongoc_client_t* source, mongoc_client_t* destination,
-                                      const Namespace& ns) const {
+size_t CatalogSync::reconcile_namespace(mongoc_client_t* source, mongoc_client_t* destination,
+                                        const Namespace& ns) const {
     catalog::NamespaceFilter only(std::vector<std::string>{ns.db}, {ns.full()}, {},
                                   filter_.state_db());
-    catalog::apply(destination, catalog::diff(source, destination, only));
+    catalog::CatalogDiff changes = catalog::diff(source, destination, only);
+    catalog::apply(destination, changes);
+    return changes.size();
 }
 
 size_t CatalogSync::reconcile(mongoc_client_t* source, mongoc_client_t* destination) const {
     catalog::CatalogDiff changes = catalog::diff(source, destination, filter_);
-    size_t count = changes.missing_collections.size() + changes.missing_indexes.size() +
-                   changes.extra_indexes.size() + changes.changed_options.size();
+    const size_t count = changes.size();
     if (count > 0) {
         spdlog::info("Catalog of the source changed: applying {} change(s) to secondary database.",
                      count);

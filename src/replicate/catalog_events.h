@@ -26,9 +26,10 @@ class CatalogSync {
   private:
     void apply_rename(mongoc_client_t* destination, const ChangeEvent& event) const;
     void drop_database(mongoc_client_t* destination, const std::string& db) const;
-    // Reconciles one namespace from the source's current catalog (create, indexes, collMod).
-    void reconcile_namespace(mongoc_client_t* source, mongoc_client_t* destination,
-                             const Namespace& ns) const;
+    // Reconciles one namespace from the source's current catalog (create, indexes, collMod);
+    // returns the number of changes made.
+    size_t reconcile_namespace(mongoc_client_t* source, mongoc_client_t* destination,
+                               const Namespace& ns) const;
 
     const catalog::NamespaceFilter& filter_;
 };

@@ -151,10 +151,8 @@ void Replicator::open_stream(const StreamPosition& position,
     }
     options.batch_size = static_cast<int32_t>(config_.batch_size);
     options.max_await_time_ms = kMaxAwaitTimeMs;
-    // No showExpandedEvents, even from 6.0+ sources: libmongoc 1.23 sends it as a field of the
-    // aggregate command instead of inside $changeStream, where MongoDB reads it. Without it no
-    // create/createIndexes/dropIndexes/modify events arrive, so catalog changes are found by
-    // comparing catalogs (poll_catalog) for every source version.
+    // 6.0+ sources report every catalog change as an event; older ones are polled (poll_catalog).
+    options.show_expanded_events = config_.expanded_events;
     mongo::WatchScope scope;
     std::optional<bson::Document> pipeline;
     if (auto db = filter_.single_database()) {
@@ -247,9 +245,9 @@ void Replicator::apply_catalog_event(const ChangeEvent& event) {
     mongo::ClientLease source = source_.lease();
     mongo::ClientLease destination = destination_.lease();
     catalog_.apply_event(source.get(), destination.get(), event);
-    // Index and option changes come with no event (see open_stream): a barrier is also the moment
-    // to look for them.
-    catalog_.reconcile(source.get(), destination.get());
+    // Without expanded events, index and option changes come with no event: a barrier is also
+    // the moment to look for them.
+    if (!config_.expanded_events) catalog_.reconcile(source.get(), destination.get());
 }
 
 void Replicator::flush(StreamPosition& position) {
@@ -299,7 +297,10 @@ void Replicator::on_idle(const mongo::ChangeStream& stream, StreamPosition& posi
 }
 
 void Replicator::poll_catalog(StreamPosition& position) {
-    if (Clock::now() - last_catalog_poll_ < config_.catalog_poll_interval) return;
+    if (config_.expanded_events || config_.catalog_poll_interval.count() == 0 ||
+        Clock::now() - last_catalog_poll_ < config_.catalog_poll_interval) {
+        return;
+    }
     flush(position);
     mongo::ClientLease source = source_.lease();
     mongo::ClientLease destination = destination_.lease();

@@ -36,7 +36,10 @@ struct ReplicateConfig {
     size_t batch_size = 1000;                        // events per applied batch at most
     std::chrono::milliseconds max_batch_delay{100};  // a partial batch waits no longer
     size_t lanes = 4;                                // parallel appliers (documents by _id hash)
-    // Catalog comparison period (index and option changes arrive as no event, see open_stream).
+    // The source reports create/createIndexes/dropIndexes/modify events (6.0+, showExpandedEvents).
+    bool expanded_events = false;
+    // Without those events, index and option changes are found by comparing catalogs at every
+    // barrier and this often (0: only at barriers).
     std::chrono::milliseconds catalog_poll_interval{5000};
     std::chrono::seconds rate_log_interval{10};
     double rate_log_min_events_per_second = 1.0;  // quieter rates are not logged at INFO

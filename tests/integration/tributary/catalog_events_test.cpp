@@ -1,6 +1,7 @@
 // Catalog events end to end through `tributary sync`: create, createIndexes, dropIndexes, collMod,
-// drop, rename, dropDatabase and the invalidate that follows it from a 7.0 source, and the same
-// index and option changes from a 4.4 source, which emits no such events (found by polling).
+// drop, rename, dropDatabase and the invalidate that follows it from a 7.0 source (as events:
+// nothing polls a 6.0+ source), and the same index and option changes from a 4.4 source, which
+// emits no such events (found by polling).
 #include <gtest/gtest.h>
 
 #include "replicate_sync_fixture.h"
@@ -37,6 +38,7 @@ TEST_F(CatalogEventsTest, CreateWithOptionsAndCreateIndexesAreReplicated) {
     insert_range("checked", 0, 10);
     std::string report;
     EXPECT_TRUE(converges(&report)) << report << sync_->output();
+    EXPECT_TRUE(sync_->output_contains("Applied 'createIndexes' on collection")) << sync_->output();
 }
 
 TEST_F(CatalogEventsTest, DropIndexesAndCollModAreReplicated) {
@@ -52,6 +54,8 @@ TEST_F(CatalogEventsTest, DropIndexesAndCollModAreReplicated) {
     insert_range("c", 10, 5);
     std::string report;
     EXPECT_TRUE(converges(&report)) << report << sync_->output();
+    EXPECT_TRUE(sync_->output_contains("Applied 'dropIndexes' on collection")) << sync_->output();
+    EXPECT_TRUE(sync_->output_contains("Applied 'modify' on collection")) << sync_->output();
 }
 
 TEST_F(CatalogEventsTest, DropAndRenameAreApplied) {
@@ -88,7 +92,9 @@ TEST_F(CatalogEventsTest, DropDatabaseInvalidatesTheStreamAndReplicationContinue
 }
 
 TEST_F(CatalogEventsTest, IndexAndOptionChangesOnA44SourceAreFoundByPolling) {
-    start_with_seed("4.4");
+    start_servers("4.4");
+    insert_range("seed", 0, 3);
+    sync_ = start_sync({"--catalog-poll-interval", "1"});
     source_command(R"({"create": "orders"})");
     insert_range("orders", 0, 10);
     source_command(R"({"createIndexes": "orders", "indexes": [

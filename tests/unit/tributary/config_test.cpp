@@ -81,6 +81,7 @@ TEST(Config, DefaultsMatchTheDocumentation) {
     EXPECT_EQ(config.on_history_lost, HistoryLostMode::kFail);
     EXPECT_EQ(config.log_level, spdlog::level::info);
     EXPECT_EQ(config.log_format, LogFormat::kText);
+    EXPECT_EQ(config.catalog_poll_interval_s, 5);
 }
 
 void expect_usage_error(const Settings& settings, const std::string& fragment) {
@@ -98,6 +99,11 @@ TEST(Config, RejectsBadValuesNamingTheSetting) {
     expect_usage_error({{"copy-workers", {"0"}}}, "--copy-workers");
     expect_usage_error({{"batch-size", {"ten"}}}, "--batch-size");
     expect_usage_error({{"log-format", {"xml"}}}, "--log-format");
+}
+
+TEST(Config, CatalogPollIntervalMayBeZeroButNotNegative) {
+    EXPECT_EQ(to_config({{"catalog-poll-interval", {"0"}}}).catalog_poll_interval_s, 0);
+    expect_usage_error({{"catalog-poll-interval", {"-1"}}}, "--catalog-poll-interval");
 }
 
 TEST(Config, StateDbAndStateFileConflict) {
