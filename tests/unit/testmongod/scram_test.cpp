@@ -1,11 +1,15 @@
 // SCRAM in testmongod (server/auth_scram.h) against published conversations: RFC 7677's
 // SCRAM-SHA-256 example and the driver authentication spec's SCRAM-SHA-1 example (MongoDB's
-// hashed-password variant), plus the ways a conversation must fail.
-#include "server/auth_scram.h"
-
+// hashed-password variant), the ways a conversation must fail, and the saslStart/saslContinue
+// commands with and without skipEmptyExchange, driven by a client computed here with OpenSSL.
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "engine/error.h"
+#include "server/auth.h"
+#include "server/auth_scram.h"
+#include "server/server_state.h"
 
 namespace {
 
@@ -174,6 +178,160 @@ TEST(ScramTest, NewCredentialsUseMongodSaltLengthAndIterations) {
     EXPECT_EQ(sha256.salt.size(), 28u);
     EXPECT_EQ(sha256.iterations, 15000);
     EXPECT_NE(tmd::scram::new_credentials(Mechanism::kSha256, "u", "p").salt, sha256.salt);
+}
+
+// The client side of SCRAM-SHA-256 (RFC 5802 section 3), for driving the commands.
+std::string hmac_sha256(const std::string& key, const std::string& data) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+         reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &length);
+    return std::string(reinterpret_cast<char*>(out), length);
+}
+
+std::string client_final(const std::string& client_first_bare, const std::string& server_first,
+                         const std::string& password) {
+    std::string nonce = server_first.substr(2, server_first.find(",s=") - 2);
+    size_t salt_at = server_first.find(",s=") + 3;
+    size_t iterations_at = server_first.find(",i=");
+    std::string salt =
+        *tmd::scram::base64_decode(server_first.substr(salt_at, iterations_at - salt_at));
+    int iterations = std::stoi(server_first.substr(iterations_at + 3));
+    unsigned char salted[32];
+    PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()),
+                      reinterpret_cast<const unsigned char*>(salt.data()),
+                      static_cast<int>(salt.size()), iterations, EVP_sha256(), sizeof salted,
+                      salted);
+    std::string client_key =
+        hmac_sha256(std::string(reinterpret_cast<char*>(salted), sizeof salted), "Client Key");
+    unsigned char stored[32];
+    EVP_Digest(client_key.data(), client_key.size(), stored, nullptr, EVP_sha256(), nullptr);
+    std::string without_proof = "c=biws,r=" + nonce;
+    std::string signature =
+        hmac_sha256(std::string(reinterpret_cast<char*>(stored), sizeof stored),
+                    client_first_bare + "," + server_first + "," + without_proof);
+    std::string proof = client_key;
+    for (size_t i = 0; i < proof.size(); ++i)
+        proof[i] = static_cast<char>(proof[i] ^ signature[i]);
+    return without_proof + ",p=" + tmd::scram::base64_encode(proof);
+}
+
+// saslStart/saslContinue run straight through the command table of a --auth server with the
+// user "user" (password "pencil"), on one connection.
+class SaslCommandsTest : public testing::Test {
+  protected:
+    static tmd::ServerOptions auth_options() {
+        tmd::ServerOptions options;
+        options.auth = true;
+        options.users = {"user:pencil"};
+        return options;
+    }
+
+    // Runs a command given as extended JSON on admin; returns the reply or throws MongoError.
+    bson_t* run(const std::string& json) {
+        bson_error_t error;
+        bson_t* body = bson_new_from_json(reinterpret_cast<const uint8_t*>(json.data()),
+                                          static_cast<ssize_t>(json.size()), &error);
+        EXPECT_NE(body, nullptr) << error.message;
+        tmd::CommandRequest request;
+        request.body = body;
+        request.db = "admin";
+        request.name = json.substr(json.find('"') + 1, json.find('"', 2) - 2);
+        request.client = &client_;
+        request.server = &server_;
+        bson_t* reply = bson_new();
+        try {
+            tmd::authorize_command(request);
+            server_.commands().find(request.name)(request, reply);
+        } catch (...) {
+            bson_destroy(body);
+            bson_destroy(reply);
+            throw;
+        }
+        bson_destroy(body);
+        return reply;
+    }
+
+    static std::string binary_json(const std::string& bytes) {
+        return R"({"$binary": {"base64": ")" + tmd::scram::base64_encode(bytes) +
+               R"(", "subType": "00"}})";
+    }
+
+    static std::string payload_of(const bson_t* reply) {
+        bson_iter_t iter;
+        EXPECT_TRUE(bson_iter_init_find(&iter, reply, "payload"));
+        uint32_t length = 0;
+        const uint8_t* data = nullptr;
+        bson_iter_binary(&iter, nullptr, &length, &data);
+        return std::string(reinterpret_cast<const char*>(data), length);
+    }
+
+    static bool done_of(const bson_t* reply) {
+        bson_iter_t iter;
+        return bson_iter_init_find(&iter, reply, "done") && bson_iter_as_bool(&iter);
+    }
+
+    // saslStart then the proof; returns the reply to the proof.
+    bson_t* send_proof(const std::string& start_options) {
+        bson_t* first = run(R"({"saslStart": 1, "mechanism": "SCRAM-SHA-256", "payload": )" +
+                            binary_json("n,,n=user,r=clientNonce") + start_options + "}");
+        std::string server_first = payload_of(first);
+        bson_destroy(first);
+        return run(R"({"saslContinue": 1, "conversationId": 1, "payload": )" +
+                   binary_json(client_final("n=user,r=clientNonce", server_first, "pencil")) + "}");
+    }
+
+    bool logged_in() const { return client_.auth->user.has_value(); }
+
+    tmd::ServerState server_{auth_options()};
+    tmd::ClientInfo client_ = [] {
+        tmd::ClientInfo client;
+        client.auth = std::make_shared<tmd::AuthSession>();
+        client.remote_address = "127.0.0.1:5000";
+        return client;
+    }();
+};
+
+TEST_F(SaslCommandsTest, SkipEmptyExchangeCompletesWithTheServerSignature) {
+    bson_t* reply = send_proof(R"(, "options": {"skipEmptyExchange": true})");
+    EXPECT_TRUE(done_of(reply));
+    EXPECT_EQ(payload_of(reply).rfind("v=", 0), 0u);
+    EXPECT_TRUE(logged_in());
+    bson_destroy(reply);
+}
+
+TEST_F(SaslCommandsTest, LongExchangeCompletesOnTheEmptyFinalMessage) {
+    bson_t* reply = send_proof("");
+    EXPECT_FALSE(done_of(reply));
+    EXPECT_EQ(payload_of(reply).rfind("v=", 0), 0u);
+    EXPECT_FALSE(logged_in());
+    bson_destroy(reply);
+    reply = run(R"({"saslContinue": 1, "conversationId": 1, "payload": )" + binary_json("") + "}");
+    EXPECT_TRUE(done_of(reply));
+    EXPECT_EQ(payload_of(reply), "");
+    EXPECT_TRUE(logged_in());
+    bson_destroy(reply);
+}
+
+TEST_F(SaslCommandsTest, CommandsNeedALoginFirst) {
+    try {
+        run(R"({"find": "c"})");
+        FAIL() << "find ran without a login";
+    } catch (const MongoError& error) {
+        EXPECT_EQ(error.code(), 13);
+        EXPECT_EQ(error.message(), "command find requires authentication");
+    }
+    bson_destroy(send_proof(R"(, "options": {"skipEmptyExchange": true})"));
+    bson_destroy(run(R"({"find": "c"})"));
+}
+
+TEST_F(SaslCommandsTest, SaslContinueWithoutAConversationIsProtocolError) {
+    try {
+        run(R"({"saslContinue": 1, "conversationId": 1, "payload": )" + binary_json("x") + "}");
+        FAIL() << "saslContinue without saslStart succeeded";
+    } catch (const MongoError& error) {
+        EXPECT_EQ(error.code(), 17);
+    }
 }
 
 }  // namespace
