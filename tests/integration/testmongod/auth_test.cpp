@@ -209,6 +209,18 @@ TEST_F(AuthTest, CreateUserRejectsUnknownRoles) {
     EXPECT_EQ(result.code, 31) << result.reply.json();
 }
 
+TEST(AuthProfileTest, LegacyHandshakeOfThe44ProfileLogsIn) {
+    if (external_server()) {
+        GTEST_SKIP() << "needs its own testmongod --auth; TRIBUTARY_TEST_SOURCE_URI is set";
+    }
+    ServerProcess server =
+        ServerProcess::start({"--auth", "--user", "admin:secret", "--version-profile", "4.4"});
+    for (const char* mechanism : {"", "&authMechanism=SCRAM-SHA-1"}) {
+        Client client(uri_with_credentials(server, "admin:secret", mechanism));
+        EXPECT_EQ(authenticated_user(client), "admin@admin") << mechanism;
+    }
+}
+
 TEST(AuthLocalhostExceptionTest, LoopbackMayCreateOnlyTheFirstUser) {
     if (external_server()) {
         GTEST_SKIP() << "needs its own testmongod --auth; TRIBUTARY_TEST_SOURCE_URI is set";
