@@ -53,14 +53,14 @@ tmd::ServerOptions parse_options(int argc, char** argv) {
     app.add_option("--setParameter", set_parameters, "name=value; only enableTestCommands");
     app.add_flag("--auth", options.auth, "enable access control (as mongod --auth)");
     // testmongod only: seeds users so that tests need no localhost-exception bootstrap.
-    app.add_option("--user", options.users, "NAME:PASSWORD: a root user on admin; repeatable")
+    app.add_option("--user", options.users, "a root user on admin; repeatable")
+        ->type_name("NAME:PASSWORD")
         ->check(CLI::Validator(
             [](const std::string& value) -> std::string {
-                return value.find(':') == 0 || value.find(':') == std::string::npos
-                           ? "expected NAME:PASSWORD"
-                           : "";
+                size_t colon = value.find(':');
+                return colon == 0 || colon == std::string::npos ? "expected NAME:PASSWORD" : "";
             },
-            "NAME:PASSWORD"));
+            ""));
     try {
         app.parse(argc, argv);
         for (const auto& assignment : set_parameters) {
