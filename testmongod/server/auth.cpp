@@ -481,6 +481,12 @@ void authorize_command(const CommandRequest& request) {
 }
 
 void append_hello_auth_fields(const CommandRequest& request, bson_t* reply) {
+    // Most hellos (monitoring, awaitable) ask for neither: skip parsing their body.
+    bson_iter_t iter;
+    if (!bson_iter_init_find(&iter, request.body, "saslSupportedMechs") &&
+        !bson_iter_init_find(&iter, request.body, "speculativeAuthenticate")) {
+        return;
+    }
     Document body = Document::from_bson(*request.body);
     append_supported_mechanisms(request, body, reply);
     append_speculative_reply(request, body, reply);
