@@ -6,8 +6,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <map>
 #include <set>
+#include <type_traits>
+#include <variant>
 
 #include "engine/error.h"
 #include "engine/expression.h"
@@ -96,7 +99,8 @@ struct Update::Impl {
 
     void apply_operators(Document& doc, bool inserting, const MatchDetails* details) const;
     void apply_rename(Document& doc, const Modification& mod) const;
-    void apply_replacement(Document& doc) const;
+    // The document replacing `doc`: the replacement with doc's _id first.
+    Document replacement_of(const Document& doc) const;
     void apply_pipeline(Document& doc) const;
 };
 
@@ -407,6 +411,55 @@ void check_updated_id(const Document& doc) {
     }
 }
 
+bool identical(const Document& a, const Document& b);
+
+bool identical(const Array& a, const Array& b);
+
+// Same BSON type and same payload, bit for bit (doubles by their bytes: 0.0 and -0.0 differ,
+// a NaN equals the same NaN), i.e. the two values encode to the same BSON bytes.
+bool identical(const Value& a, const Value& b) {
+    if (a.type() != b.type() || a.payload().index() != b.payload().index()) return false;
+    return std::visit(
+        [&b](const auto& x) -> bool {
+            using T = std::decay_t<decltype(x)>;
+            const T& y = std::get<T>(b.payload());
+            if constexpr (std::is_same_v<T, Document> || std::is_same_v<T, Array>) {
+                return identical(x, y);
+            } else if constexpr (std::is_same_v<T, std::monostate>) {
+                return true;
+            } else if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, int32_t> ||
+                                 std::is_same_v<T, int64_t> || std::is_same_v<T, std::string>) {
+                return x == y;
+            } else if constexpr (std::is_same_v<T, Binary>) {
+                return x.subtype == y.subtype && x.bytes == y.bytes;
+            } else if constexpr (std::is_same_v<T, Regex>) {
+                return x.pattern == y.pattern && x.options == y.options;
+            } else if constexpr (std::is_same_v<T, Timestamp>) {
+                return x.t == y.t && x.i == y.i;
+            } else if constexpr (std::is_same_v<T, DBPointer>) {
+                return x.collection == y.collection &&
+                       std::memcmp(&x.oid, &y.oid, sizeof x.oid) == 0;
+            } else if constexpr (std::is_same_v<T, CodeWithScope>) {
+                return x.code == y.code && identical(*x.scope, *y.scope);
+            } else {  // double, bson_oid_t, bson_decimal128_t: plain bytes
+                return std::memcmp(&x, &y, sizeof x) == 0;
+            }
+        },
+        a.payload());
+}
+
+bool identical(const Array& a, const Array& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                      [](const Value& x, const Value& y) { return identical(x, y); });
+}
+
+bool identical(const Document& a, const Document& b) {
+    return std::equal(a.fields().begin(), a.fields().end(), b.fields().begin(), b.fields().end(),
+                      [](const Field& x, const Field& y) {
+                          return x.name == y.name && identical(x.value, y.value);
+                      });
+}
+
 void check_replacement_field_names(const Document& replacement) {
     for (const auto& field : replacement.fields()) {
         if (field.name.empty() || field.name[0] != '$') continue;
@@ -468,16 +521,17 @@ void Update::Impl::apply_operators(Document& doc, bool inserting,
 
 // ---- Replacement and pipeline -----------------------------------------------------------------
 
-void Update::Impl::apply_replacement(Document& doc) const {
+Document Update::Impl::replacement_of(const Document& doc) const {
     const Value* id = doc.get("_id");
     const Value* new_id = replacement.get("_id");
     if (new_id) check_id_unchanged(id, replacement);
     Document result;
+    result.fields().reserve(replacement.size() + 1);
     if (id || new_id) result.push_back("_id", id ? *id : *new_id);
     for (const auto& field : replacement.fields()) {
         if (field.name != "_id") result.push_back(field.name, field.value);
     }
-    doc = std::move(result);
+    return result;
 }
 
 // The manual ("Updates with Aggregation Pipeline"): the pipeline runs on the one document and
@@ -499,7 +553,7 @@ void Update::Impl::apply_pipeline(Document& doc) const {
 
 // ---- Update -----------------------------------------------------------------------------------
 
-Update::Update(const Value& spec, const Array* array_filters, const Variables* let)
+Update::Update(Value spec, const Array* array_filters, const Variables* let)
     : impl_(std::make_unique<Impl>()) {
     if (spec.is_array()) {
         if (array_filters && !array_filters->empty()) {
@@ -517,8 +571,8 @@ Update::Update(const Value& spec, const Array* array_filters, const Variables* l
     bool operators = !doc.empty() && doc.fields().front().name[0] == '$';
     if (!operators) {
         impl_->kind = Impl::Kind::kReplacement;
-        impl_->replacement = doc;
         check_replacement_field_names(doc);
+        impl_->replacement = std::move(spec.doc());
         if (array_filters && !array_filters->empty()) {
             throw MongoError(code::FailedToParse,
                              "arrayFilters may not be specified for replacement-style updates");
@@ -537,21 +591,27 @@ bool Update::is_replacement() const {
     return impl_->kind == Impl::Kind::kReplacement;
 }
 
+// Works on a copy so that `doc` is unchanged when the update throws; a replacement builds its
+// result from the replacement and the old _id alone, so it skips copying the old document. The
+// result replaces `doc` only when it differs (nModified counts documents whose bytes changed),
+// compared field by field rather than by encoding both documents.
 bool Update::apply(Document& doc, bool inserting, const MatchDetails* details) const {
-    Document working = doc;
+    Document working;
     switch (impl_->kind) {
         case Impl::Kind::kReplacement:
-            impl_->apply_replacement(working);
+            working = impl_->replacement_of(doc);
             break;
         case Impl::Kind::kOperators:
+            working = doc;
             impl_->apply_operators(working, inserting, details);
             break;
         case Impl::Kind::kPipeline:
+            working = doc;
             impl_->apply_pipeline(working);
             break;
     }
     check_updated_id(working);
-    if (working.to_bytes() == doc.to_bytes()) return false;
+    if (identical(working, doc)) return false;
     doc = std::move(working);
     return true;
 }

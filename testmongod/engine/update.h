@@ -17,7 +17,8 @@ class Update {
     // `spec` is a document (replacement or operators) or an array (pipeline). Validates the spec
     // now, as mongod does before touching any document. Throws MongoError. `let` (the command's
     // let variables, Variables::from_let) is visible to a pipeline's expressions as $$name.
-    Update(const Value& spec, const Array* array_filters = nullptr, const Variables* let = nullptr);
+    // Taken by value so that a caller done with the spec can move a large replacement in.
+    Update(Value spec, const Array* array_filters = nullptr, const Variables* let = nullptr);
     ~Update();
     Update(Update&&) noexcept;
 

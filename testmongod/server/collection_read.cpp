@@ -314,30 +314,36 @@ std::vector<StoredDoc> run_find(Catalog& catalog, const std::string& db, const s
     return result;
 }
 
-std::vector<RecordId> matching_records(const Collection& coll, const Document& filter,
-                                       const Matcher& matcher, const std::optional<Document>& sort,
-                                       size_t limit,
-                                       const std::shared_ptr<const Collator>& collator) {
+std::vector<MatchedRecord> matching_documents(const Collection& coll, const Document& filter,
+                                              const Matcher& matcher,
+                                              const std::optional<Document>& sort, size_t limit,
+                                              const std::shared_ptr<const Collator>& collator) {
     std::optional<SortOrder> order;
     if (sort && !sort->empty()) order.emplace(*sort, collator);
-    std::vector<std::pair<Document, RecordId>> hits;
+    std::vector<MatchedRecord> hits;
     for (const Record* record : candidates_under(coll, filter, collator.get())) {
         Document doc = parse(*record);
         if (!matcher.matches(doc)) continue;
-        RecordId rid = coll.id_index().at(record->id);
-        hits.emplace_back(std::move(doc), rid);
+        hits.push_back(MatchedRecord{coll.id_index().at(record->id), std::move(doc)});
         if (!order && limit && hits.size() >= limit) break;
     }
     if (order) {
         std::stable_sort(hits.begin(), hits.end(), [&](const auto& a, const auto& b) {
-            return order->compare(a.first, b.first) < 0;
+            return order->compare(a.doc, b.doc) < 0;
         });
     }
+    if (limit && hits.size() > limit) hits.resize(limit);
+    return hits;
+}
+
+std::vector<RecordId> matching_records(const Collection& coll, const Document& filter,
+                                       const Matcher& matcher, const std::optional<Document>& sort,
+                                       size_t limit,
+                                       const std::shared_ptr<const Collator>& collator) {
     std::vector<RecordId> result;
-    for (const auto& hit : hits) {
-        if (limit && result.size() >= limit) break;
-        result.push_back(hit.second);
-    }
+    for (const MatchedRecord& hit :
+         matching_documents(coll, filter, matcher, sort, limit, collator))
+        result.push_back(hit.rid);
     return result;
 }
 

@@ -70,4 +70,16 @@ std::vector<RecordId> matching_records(const Collection& coll, const Document& f
                                        size_t limit,
                                        const std::shared_ptr<const Collator>& collator = nullptr);
 
+// A record a write matched, with the document parsed for matching (so an update need not parse
+// it again).
+struct MatchedRecord {
+    RecordId rid;
+    Document doc;
+};
+// matching_records with the parsed documents.
+std::vector<MatchedRecord> matching_documents(
+    const Collection& coll, const Document& filter, const Matcher& matcher,
+    const std::optional<Document>& sort, size_t limit,
+    const std::shared_ptr<const Collator>& collator = nullptr);
+
 }  // namespace tmd

@@ -246,15 +246,16 @@ struct UpdateOutcome {
     std::optional<Value> upserted_id;
 };
 
-// Applies one update statement ({q, u, upsert, multi, arrayFilters, hint}).
+// Applies one update statement ({q, u, upsert, multi, arrayFilters, hint}). The statement is
+// taken by value so that its `u` (a whole document for a replacement) moves into the Update.
 UpdateOutcome run_update_statement(Catalog& catalog, const std::string& db, const std::string& name,
-                                   const Document& statement, bool bypass, const Variables* let) {
+                                   Document statement, bool bypass, const Variables* let) {
     Document filter = required_document(statement, "q", "update.updates");
-    const Value& spec = required_field(statement, "u", "update.updates");
+    required_field(statement, "u", "update.updates");
     bool multi = bool_argument(statement, "update.updates", "multi", false);
     bool upsert = bool_argument(statement, "update.updates", "upsert", false);
     auto array_filters = array_filters_of(statement, "update.updates");
-    Update update(spec, array_filters ? &*array_filters : nullptr, let);
+    Update update(std::move(*statement.get("u")), array_filters ? &*array_filters : nullptr, let);
     if (multi && update.is_replacement()) {
         throw MongoError(code::FailedToParse,
                          "multi update is not supported for replacement-style update");
@@ -269,9 +270,8 @@ UpdateOutcome run_update_statement(Catalog& catalog, const std::string& db, cons
     UpdateOutcome outcome;
     if (coll) {
         Validator validator(*coll, bypass);
-        for (RecordId rid :
-             matching_records(*coll, filter, matcher, std::nullopt, multi ? 0 : 1, collator)) {
-            Document doc = to_document(coll->find_record(rid)->doc);
+        for (auto& [rid, doc] :
+             matching_documents(*coll, filter, matcher, std::nullopt, multi ? 0 : 1, collator)) {
             MatchDetails details;
             matcher.matches(doc, &details);
             ++outcome.matched;
