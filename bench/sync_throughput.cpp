@@ -132,12 +132,15 @@ void insert_documents(mongoc_client_t* client, const std::string& db, int first,
     mongoc_collection_destroy(coll);
 }
 
+// The collection's document count from metadata (the count command), not countDocuments: that is
+// an aggregate testmongod answers by parsing every document under its catalog lock, so polling
+// it every 10 ms kept tributary's writes waiting and made replication look 5-10x slower, more so
+// the larger the collection (bench/RESULTS.md, "upsert-perf").
 int64_t count_documents(mongoc_client_t* client, const std::string& db) {
     mongoc_collection_t* coll = mongoc_client_get_collection(client, db.c_str(), "docs");
-    bson_t filter = BSON_INITIALIZER;
     bson_error_t error;
     int64_t count =
-        mongoc_collection_count_documents(coll, &filter, nullptr, nullptr, nullptr, &error);
+        mongoc_collection_estimated_document_count(coll, nullptr, nullptr, nullptr, &error);
     mongoc_collection_destroy(coll);
     return count;
 }
