@@ -276,7 +276,8 @@ int main(int argc, char** argv) {
     Options options;
     CLI::App app{"testmongod bulk update/delete throughput by _id against insert_many"};
     app.add_option("--uri", options.uri, "MongoDB to use instead of a new testmongod");
-    app.add_option("--sizes", options.sizes, "collection sizes (documents seeded first)");
+    app.add_option("--sizes", options.sizes, "collection sizes (documents seeded first)")
+        ->delimiter(',');
     app.add_option("--ops", options.ops, "statements per measurement");
     app.add_option("--batch", options.batch, "statements per unordered bulk");
     app.add_option("--repeat", options.repeat, "runs of each measurement (medians reported)");

@@ -593,8 +593,9 @@ bool Update::is_replacement() const {
 
 // Works on a copy so that `doc` is unchanged when the update throws; a replacement builds its
 // result from the replacement and the old _id alone, so it skips copying the old document. The
-// result replaces `doc` only when it differs (nModified counts documents whose bytes changed),
-// compared field by field rather than by encoding both documents.
+// result replaces `doc` only when its bytes differ (mongod's no-op check is BSONObj::binaryEqual,
+// e.g. ObjectReplaceExecutor::applyReplacementUpdate), compared field by field here rather than
+// by encoding both documents.
 bool Update::apply(Document& doc, bool inserting, const MatchDetails* details) const {
     Document working;
     switch (impl_->kind) {
