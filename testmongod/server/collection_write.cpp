@@ -147,13 +147,19 @@ ClusterTime update_document(Catalog& catalog, Collection& coll, RecordId rid, Do
                                                   " (0x0) is invalid. Size must be between 0 and "
                                                   "16793600(16MB)");
     }
-    StoredDoc before = record.doc;
     if (validator.active()) {
-        Document previous = to_document(before);
+        Document previous = to_document(record.doc);
         validator.check(updated, record.id, &previous);
     }
+    return store_update(catalog, coll, rid, std::move(bytes), &updated, replacement);
+}
+
+ClusterTime store_update(Catalog& catalog, Collection& coll, RecordId rid, StoredDoc bytes,
+                         const Document* parsed, bool replacement) {
+    const Record& record = *coll.find_record(rid);
+    StoredDoc before = record.doc;
     Value id = record.id;
-    coll.replace(rid, bytes, &updated);
+    coll.replace(rid, bytes, parsed);
     return append_entry(catalog, coll, replacement ? ChangeKind::Replace : ChangeKind::Update, id,
                         std::move(before), std::move(bytes));
 }

@@ -47,6 +47,11 @@ ClusterTime insert_document(Catalog& catalog, Collection& coll, PreparedDoc doc,
 // Throws ImmutableField (66) when _id changed, 10334 when it grew past 16 MiB.
 ClusterTime update_document(Catalog& catalog, Collection& coll, RecordId rid, Document updated,
                             bool replacement, const Validator& validator);
+// Stores already checked new bytes for a record and appends its Update/Replace entry (the last
+// step of update_document). `parsed`: the new document when the caller has it parsed (see
+// Collection::replace). Throws DuplicateKey (11000) for a secondary unique index, unchanged.
+ClusterTime store_update(Catalog& catalog, Collection& coll, RecordId rid, StoredDoc bytes,
+                         const Document* parsed, bool replacement);
 // Removes a document and appends its Delete entry.
 ClusterTime delete_document(Catalog& catalog, Collection& coll, RecordId rid);
 

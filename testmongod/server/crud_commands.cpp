@@ -9,6 +9,7 @@
 #include "engine/update.h"
 #include "server/collection_read.h"
 #include "server/collection_write.h"
+#include "server/replace_by_id.h"
 #include "server/server_state.h"
 #include "server/storage_util.h"
 
@@ -240,12 +241,6 @@ Document upsert_document(const Matcher& matcher, const Update& update) {
     return doc;
 }
 
-struct UpdateOutcome {
-    int64_t matched = 0;
-    int64_t modified = 0;
-    std::optional<Value> upserted_id;
-};
-
 // Applies one update statement ({q, u, upsert, multi, arrayFilters, hint}). The statement is
 // taken by value so that its `u` (a whole document for a replacement) moves into the Update.
 UpdateOutcome run_update_statement(Catalog& catalog, const std::string& db, const std::string& name,
@@ -309,9 +304,12 @@ void cmd_update(const CommandRequest& request, bson_t* reply) {
     int upserted_count = 0;
     for (size_t i = 0; i < statements.size(); ++i) {
         try {
-            UpdateOutcome outcome =
-                run_update_statement(catalog, request.db, name, Document::from_bson(statements[i]),
-                                     bypass, let ? &*let : nullptr);
+            std::optional<UpdateOutcome> fast =
+                replace_by_id(catalog, request.db, name, statements[i], bypass);
+            UpdateOutcome outcome = fast ? std::move(*fast)
+                                         : run_update_statement(catalog, request.db, name,
+                                                                Document::from_bson(statements[i]),
+                                                                bypass, let ? &*let : nullptr);
             n += outcome.matched;
             modified += outcome.modified;
             if (outcome.upserted_id) {
