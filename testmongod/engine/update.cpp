@@ -97,7 +97,9 @@ struct Update::Impl {
     void parse_array_filters(const Array& filters);
     void check_array_filters_used(const Document& spec) const;
 
-    void apply_operators(Document& doc, bool inserting, const MatchDetails* details) const;
+    // Applies the operators to `doc`, a copy of `original` (which operators read from).
+    void apply_operators(Document& doc, const Document& original, bool inserting,
+                         const MatchDetails* details) const;
     void apply_rename(Document& doc, const Modification& mod) const;
     // The document replacing `doc`: the replacement with doc's _id first.
     Document replacement_of(const Document& doc) const;
@@ -504,9 +506,8 @@ void Update::Impl::apply_rename(Document& doc, const Modification& mod) const {
     PathWalker(set, set.parts, doc, array_filters).in_document(doc, 0, "");
 }
 
-void Update::Impl::apply_operators(Document& doc, bool inserting,
+void Update::Impl::apply_operators(Document& doc, const Document& original, bool inserting,
                                    const MatchDetails* details) const {
-    const Document original = doc;
     for (const auto& mod : modifications) {
         if (mod.op == "$setOnInsert" && !inserting) continue;
         if (mod.op == "$rename") {
@@ -604,7 +605,7 @@ bool Update::apply(Document& doc, bool inserting, const MatchDetails* details) c
             break;
         case Impl::Kind::kOperators:
             working = doc;
-            impl_->apply_operators(working, inserting, details);
+            impl_->apply_operators(working, doc, inserting, details);
             break;
         case Impl::Kind::kPipeline:
             working = doc;
