@@ -6,6 +6,10 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
 namespace tributary {
 
 const char* python_level_name(spdlog::level::level_enum level) {
@@ -39,14 +43,29 @@ class LevelNameFlag : public spdlog::custom_flag_formatter {
     }
 };
 
+// The message's time in UTC, ISO 8601 with milliseconds: "2024-09-01T10:00:00.123Z". Computed
+// from the message itself: spdlog fills the `tm` it hands to custom flags only when the pattern
+// also holds one of its own time flags, which the JSON pattern does not.
+std::string utc_timestamp(spdlog::log_clock::time_point when) {
+    const auto since_epoch = when.time_since_epoch();
+    const std::time_t seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(since_epoch).count();
+    const auto millis =
+        std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch).count() % 1000;
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    char stamp[40];
+    const size_t length = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
+    std::snprintf(stamp + length, sizeof stamp - length, ".%03dZ", static_cast<int>(millis));
+    return stamp;
+}
+
 // %J → {"time": "...", "level": "INFO", "message": "..."} with the message JSON-escaped.
 class JsonLineFlag : public spdlog::custom_flag_formatter {
   public:
-    void format(const spdlog::details::log_msg& msg, const std::tm& time,
+    void format(const spdlog::details::log_msg& msg, const std::tm&,
                 spdlog::memory_buf_t& dest) override {
-        char stamp[32];
-        std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &time);
-        nlohmann::json line = {{"time", stamp},
+        nlohmann::json line = {{"time", utc_timestamp(msg.time)},
                                {"level", python_level_name(msg.level)},
                                {"message", std::string(msg.payload.data(), msg.payload.size())}};
         std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -3,7 +3,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+#include <ctime>
+#include <iomanip>
 #include <regex>
+#include <sstream>
 
 #include "cli/logging.h"
 
@@ -39,6 +43,17 @@ TEST(Logging, JsonLinesAreOneObjectEach) {
     EXPECT_EQ(object["level"], "ERROR");
     EXPECT_EQ(object["message"], "quote \" and\nnewline");
     EXPECT_TRUE(object.contains("time"));
+}
+
+TEST(Logging, JsonTimeIsTheCurrentUtcTimeWithMilliseconds) {
+    std::string line = logged_line(LogFormat::kJson, spdlog::level::info, "now");
+    const std::string stamp =
+        nlohmann::json::parse(line.substr(0, line.size() - 1))["time"].get<std::string>();
+    ASSERT_TRUE(std::regex_match(stamp, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")))
+        << stamp;
+    std::tm utc{};
+    std::istringstream(stamp) >> std::get_time(&utc, "%Y-%m-%dT%H:%M:%S");
+    EXPECT_LE(std::abs(std::difftime(timegm(&utc), std::time(nullptr))), 60.0) << stamp;
 }
 
 }  // namespace
