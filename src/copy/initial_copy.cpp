@@ -147,23 +147,55 @@ std::vector<catalog::CollectionInfo> InitialCopy::select(
     return selected;
 }
 
+namespace {
+// {_id: <lowest>} (direction 1) or {_id: <highest>} (-1): one _id index lookup.
+std::optional<bson::Document> extreme_id(const mongo::Collection& coll, int direction) {
+    bson::Document opts(BCON_NEW("projection", "{", "_id", BCON_INT32(1), "}", "sort", "{", "_id",
+                                 BCON_INT32(direction), "}", "limit", BCON_INT64(1)));
+    mongo::Cursor cursor = coll.find(nullptr, opts.view());
+    const bson_t* doc = cursor.next();
+    if (!doc) return std::nullopt;
+    return bson::Document::copy_of(doc);
+}
+
+// A random sample of `size` _ids ({_id: ...}), sorted by the server in _id order (its
+// comparison rules and the collection's collation, the same ones the range filters use).
+std::vector<bson::Document> sorted_id_sample(const mongo::Collection& coll, int64_t size) {
+    bson::Document pipeline =
+        bson::Document::from_json(R"({"pipeline": [{"$sample": {"size": )" + std::to_string(size) +
+                                  R"(}}, {"$project": {"_id": 1}}, {"$sort": {"_id": 1}}]})");
+    // A sample near the collection's size is a scan plus a random sort on MongoDB.
+    bson::Document opts(BCON_NEW("allowDiskUse", BCON_BOOL(true)));
+    mongo::Cursor cursor = coll.aggregate(pipeline.view(), opts.view());
+    std::vector<bson::Document> sample;
+    while (const bson_t* doc = cursor.next())
+        sample.push_back(bson::Document::copy_of(doc));
+    return sample;
+}
+}  // namespace
+
 bson::Document InitialCopy::choose_split_points(const catalog::CollectionInfo& info) {
     mongo::ClientLease client = source_.lease();
     mongo::Collection coll(client.get(), info.db, info.name);
-    int64_t count = coll.count_documents();
-    int64_t docs_per_range = config_.range_docs > 0
-                                 ? config_.range_docs
-                                 : range_size(count, config_.workers, kMinRangeDocuments);
+    // Sizing only: the metadata count is instant where countDocuments reads every document.
+    const int64_t count = coll.estimated_count();
+    const int64_t docs_per_range = config_.range_docs > 0
+                                       ? config_.range_docs
+                                       : range_size(count, config_.workers, kMinRangeDocuments);
     if (count <= docs_per_range) return bson::Document();  // one range
-    SplitPointPicker picker(docs_per_range);
-    // _id only, in _id order: the scan reads the _id index, not the documents.
-    bson::Document opts(BCON_NEW("projection", "{", "_id", BCON_INT32(1), "}", "sort", "{", "_id",
-                                 BCON_INT32(1), "}", "batchSize", BCON_INT32(100000)));
-    mongo::Cursor cursor = coll.find(nullptr, opts.view());
-    while (const bson_t* doc = cursor.next()) {
-        if (!picker.add(doc)) break;
+    auto lowest = extreme_id(coll, 1);
+    auto highest = extreme_id(coll, -1);
+    if (!lowest || !highest || !same_type_bracket(lowest->view(), highest->view())) {
+        spdlog::info("Collection '{}' has _ids of several types; copying it as one range.",
+                     name_of(info));
+        return bson::Document();
     }
-    return picker.finish();
+    // Split points from a sample rather than a scan of every _id: copying starts at once, even
+    // for huge collections. About 32 samples per range keep the ranges within ~20% of each
+    // other, which is all the balancing needs.
+    const int64_t ranges = (count + docs_per_range - 1) / docs_per_range;
+    const int64_t sample_size = std::min<int64_t>(ranges * kSamplesPerRange, kMaxSampleSize);
+    return pick_split_points(sorted_id_sample(coll, sample_size), ranges);
 }
 
 std::vector<size_t> InitialCopy::prepare(const catalog::CollectionInfo& info) {
@@ -183,6 +215,8 @@ std::vector<size_t> InitialCopy::prepare(const catalog::CollectionInfo& info) {
     for (size_t range = 0; range < progress.ranges_done.size(); ++range) {
         if (!progress.ranges_done[range]) remaining.push_back(range);
     }
+    spdlog::debug("Collection '{}': {} _id range(s), {} to copy.", name_of(info),
+                  progress.ranges_done.size(), remaining.size());
     return remaining;
 }
 

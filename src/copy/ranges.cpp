@@ -38,25 +38,29 @@ int64_t range_size(int64_t document_count, int workers, int64_t min_range_docs) 
     return std::max<int64_t>(std::max<int64_t>(min_range_docs, per_range), 1);
 }
 
-bool SplitPointPicker::add(const bson_t* doc) {
-    bson_iter_t iter;
-    if (mixed_ || !id_of(doc, &iter)) return !mixed_;
-    int bracket = type_bracket(bson_iter_type(&iter));
-    if (first_bracket_ == -1) first_bracket_ = bracket;
-    if (bracket != first_bracket_) {
-        mixed_ = true;
-        return false;
-    }
-    if (seen_ > 0 && seen_ % range_docs_ == 0) {
-        std::string key = std::to_string(picked_++);
-        bson_append_iter(points_.get(), key.c_str(), static_cast<int>(key.size()), &iter);
-    }
-    ++seen_;
-    return true;
+bool same_type_bracket(const bson_t* a, const bson_t* b) {
+    bson_iter_t first, second;
+    return id_of(a, &first) && id_of(b, &second) &&
+           type_bracket(bson_iter_type(&first)) == type_bracket(bson_iter_type(&second));
 }
 
-bson::Document SplitPointPicker::finish() {
-    return mixed_ ? bson::Document() : std::move(points_);
+bson::Document pick_split_points(const std::vector<bson::Document>& sorted_sample, int64_t ranges) {
+    bson::Document points;
+    const int64_t size = static_cast<int64_t>(sorted_sample.size());
+    const bson_t* last = nullptr;
+    uint32_t picked = 0;
+    for (int64_t quantile = 1; quantile < ranges; ++quantile) {
+        // The first sample at or past the quantile: index ceil(quantile * size / ranges).
+        const int64_t index = (quantile * size + ranges - 1) / ranges;
+        if (index <= 0 || index >= size) continue;
+        const bson_t* doc = sorted_sample[static_cast<size_t>(index)].view();
+        bson_iter_t iter;
+        if (!id_of(doc, &iter) || (last && bson::byte_equal(doc, last))) continue;
+        const std::string key = std::to_string(picked++);
+        bson_append_iter(points.get(), key.c_str(), static_cast<int>(key.size()), &iter);
+        last = doc;
+    }
+    return points;
 }
 
 size_t range_count(const bson_t* split_points) {

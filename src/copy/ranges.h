@@ -5,6 +5,7 @@
 #include <bson/bson.h>
 
 #include <cstdint>
+#include <vector>
 
 #include "bson/document.h"
 
@@ -14,26 +15,17 @@ namespace tributary::copy {
 // collections so a slow range does not leave the other workers idle at the end.
 int64_t range_size(int64_t document_count, int workers, int64_t min_range_docs);
 
-// Picks every `range_docs`-th _id of documents fed in ascending _id order as split points.
-// Mixed type brackets give no split points (one range): range predicates ($gte/$lt) only match
-// values of their own type bracket, so mixed-type _ids must be copied as one unbounded range.
-class SplitPointPicker {
-  public:
-    explicit SplitPointPicker(int64_t range_docs) : range_docs_(range_docs) {}
-    // Feeds the next document ({_id: ...}); false once the _ids proved to be of mixed types
-    // (feeding more is pointless).
-    bool add(const bson_t* doc);
-    // The split points as a BSON array (empty: one range).
-    bson::Document finish();
+// Whether the _ids of two documents ({_id: ...}) are in the same type bracket of MongoDB's sort
+// order. Range predicates ($gte/$lt) only match values of their own bracket, so a collection
+// whose lowest and highest _id differ in bracket must be copied as one unbounded range; when
+// they agree, every _id between them is in that bracket too.
+bool same_type_bracket(const bson_t* a, const bson_t* b);
 
-  private:
-    int64_t range_docs_;
-    int64_t seen_ = 0;
-    uint32_t picked_ = 0;
-    int first_bracket_ = -1;
-    bool mixed_ = false;
-    bson::Document points_;
-};
+// Picks up to `ranges - 1` split points from a random sample of _ids in ascending _id order
+// (documents {_id: ...}): the sample's quantiles, so each range holds about the same number of
+// documents. Repeated _ids ($sample may return a document twice) are picked once. Returns them
+// as a BSON array (empty: one range).
+bson::Document pick_split_points(const std::vector<bson::Document>& sorted_sample, int64_t ranges);
 
 // The filter of range `index` among the ranges the split points cut:
 // {_id: {$gte: points[index-1], $lt: points[index]}} without the bound that does not exist.

@@ -46,6 +46,18 @@ int64_t Collection::count_documents(const bson_t* filter) const {
     return count;
 }
 
+int64_t Collection::estimated_count() const {
+    bson_error_t error;
+    bson_t reply;
+    int64_t count =
+        mongoc_collection_estimated_document_count(coll_.get(), nullptr, nullptr, &reply, &error);
+    std::optional<Error> failure;
+    if (count < 0) failure = Error::from(error, &reply);
+    bson_destroy(&reply);
+    if (failure) throw *failure;
+    return count;
+}
+
 std::vector<bson::Document> Collection::list_indexes() const {
     std::vector<bson::Document> indexes;
     Cursor cursor(mongoc_collection_find_indexes_with_opts(coll_.get(), nullptr));

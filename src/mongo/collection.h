@@ -41,6 +41,9 @@ class Collection {
     Cursor aggregate(const bson_t* pipeline, const bson_t* opts = nullptr) const;
     // Exact count through the countDocuments aggregation.
     int64_t count_documents(const bson_t* filter = nullptr) const;
+    // The count from collection metadata (the count command without a query): instant, but may
+    // be off after an unclean shutdown. For sizing work, never for correctness.
+    int64_t estimated_count() const;
     // listIndexes as owned documents ({} when the collection does not exist).
     std::vector<bson::Document> list_indexes() const;
     // Drops the collection; dropping a missing collection is not an error.

@@ -2,6 +2,8 @@
 // BSON type byte-equal, options, views and indexes, the --existing modes, and verify.
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include <string>
 #include <vector>
 
@@ -231,6 +233,29 @@ TEST_F(CopyTest, ExistingFailStopsBeforeCopyingAnything) {
               std::string::npos)
         << log;
     EXPECT_TRUE(raw_documents(dest_client_, db_, "other").empty());
+}
+
+TEST_F(CopyTest, SampledRangesCopyEveryDocumentAndMixedTypeIdsStayOneRange) {
+    std::vector<std::string> ints, mixed;
+    for (int id = 0; id < 2000; ++id) {
+        ints.push_back(R"({"_id": )" + std::to_string(id) + "}");
+        mixed.push_back(R"({"_id": )" + std::to_string(id) + "}");
+    }
+    // A few _ids in other type brackets, which $gte/$lt bounds of numbers would never match.
+    mixed.push_back(R"({"_id": "text"})");
+    mixed.push_back(R"({"_id": {"$oid": "64b7f0000000000000000001"}})");
+    mixed.push_back(R"({"_id": {"$date": "2024-09-01T10:00:00Z"}})");
+    insert("ints", ints);
+    insert("mixed", mixed);
+    std::string log;
+    sync_until_copied({"ints", "mixed"}, {"--range-docs", "200", "--log-level", "DEBUG"}, &log);
+    for (const char* coll : {"ints", "mixed"}) {
+        EXPECT_EQ(raw_documents(source_client_, db_, coll), raw_documents(dest_client_, db_, coll))
+            << coll;
+    }
+    EXPECT_TRUE(std::regex_search(log, std::regex("'ints': ([5-9]|10) _id range"))) << log;
+    EXPECT_NE(log.find("'mixed': 1 _id range(s)"), std::string::npos) << log;
+    EXPECT_NE(log.find("'mixed' has _ids of several types"), std::string::npos) << log;
 }
 
 TEST_F(CopyTest, RedoneRangeReplacesDocumentsAlreadyCopied) {

@@ -1,4 +1,4 @@
-// Splitting collections into _id ranges: sizes, split point picking (single type bracket only)
+// Splitting collections into _id ranges: sizes, split points from a sorted sample, type brackets
 // and the $gte/$lt filters of each range.
 #include <gtest/gtest.h>
 
@@ -22,32 +22,39 @@ TEST(RangeSize, LargeCollectionsGetAboutFourRangesPerWorker) {
     EXPECT_EQ(range_size(16000000, 4, 100000), 1000000);
 }
 
-TEST(SplitPointPicker, PicksEveryNthId) {
-    SplitPointPicker picker(3);
-    for (int32_t id = 0; id < 10; ++id)
-        ASSERT_TRUE(picker.add(id_doc(id).view()));
-    bson::Document points = picker.finish();
+std::vector<bson::Document> id_docs(const std::vector<int32_t>& ids) {
+    std::vector<bson::Document> docs;
+    for (int32_t id : ids)
+        docs.push_back(id_doc(id));
+    return docs;
+}
+
+TEST(SplitPoints, AreTheQuantilesOfTheSample) {
+    bson::Document points = pick_split_points(id_docs({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}), 4);
     EXPECT_EQ(points.to_json(), R"({ "0" : 3, "1" : 6, "2" : 9 })");
     EXPECT_EQ(range_count(points.view()), 4u);
 }
 
-TEST(SplitPointPicker, NumericTypesShareOneBracket) {
-    SplitPointPicker picker(1);
-    ASSERT_TRUE(picker.add(id_doc(1).view()));
-    bson::Document as_double(BCON_NEW("_id", BCON_DOUBLE(2.5)));
-    ASSERT_TRUE(picker.add(as_double.view()));
-    EXPECT_EQ(bson_count_keys(picker.finish().view()), 1u);
+TEST(SplitPoints, RepeatedSampledIdsArePickedOnce) {
+    bson::Document points = pick_split_points(id_docs({1, 5, 5, 5, 5, 9}), 3);
+    EXPECT_EQ(points.to_json(), R"({ "0" : 5 })");
 }
 
-TEST(SplitPointPicker, MixedTypeIdsGiveOneRange) {
-    SplitPointPicker picker(1);
-    ASSERT_TRUE(picker.add(id_doc(1).view()));
-    ASSERT_TRUE(picker.add(id_doc(2).view()));
+TEST(SplitPoints, ASampleTooSmallForTheRangesGivesFewerRanges) {
+    EXPECT_EQ(range_count(pick_split_points(id_docs({7}), 4).view()), 1u);
+    EXPECT_EQ(range_count(pick_split_points({}, 4).view()), 1u);
+}
+
+TEST(TypeBracket, NumericTypesShareOneBracket) {
+    bson::Document as_double(BCON_NEW("_id", BCON_DOUBLE(2.5)));
+    bson::Document as_long(BCON_NEW("_id", BCON_INT64(7)));
+    EXPECT_TRUE(same_type_bracket(id_doc(1).view(), as_double.view()));
+    EXPECT_TRUE(same_type_bracket(as_long.view(), as_double.view()));
+}
+
+TEST(TypeBracket, StringsAndNumbersDiffer) {
     bson::Document text(BCON_NEW("_id", BCON_UTF8("x")));
-    EXPECT_FALSE(picker.add(text.view()));
-    bson::Document points = picker.finish();
-    EXPECT_TRUE(points.empty());
-    EXPECT_EQ(range_count(points.view()), 1u);
+    EXPECT_FALSE(same_type_bracket(id_doc(1).view(), text.view()));
 }
 
 TEST(RangeFilter, BoundsEachRangeWithNeighbouringSplitPoints) {
