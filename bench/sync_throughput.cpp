@@ -1,25 +1,19 @@
 // sync_throughput: `tributary sync` initial-copy rate between two testmongods, as a ratio to a
 // plain single-threaded find → insert_many copy in the same run, then its replication of a burst.
-#include <fcntl.h>
 #include <mongoc/mongoc.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <CLI/CLI.hpp>
 
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "bench_util.h"
 #include "sample_document.h"
+#include "support/child_process.h"
 
 namespace {
 
@@ -47,70 +41,20 @@ void wait_until(const char* what, const std::function<bool()>& condition,
     }
 }
 
-// A tributary child process with its output in a file.
-class Tributary {
+// A tributary child process with its output in a file, given the benchmark's patience.
+class Tributary : public testsupport::ChildProcess {
   public:
-    Tributary(const std::string& path, std::vector<std::string> args) {
-        log_path_ = (std::filesystem::temp_directory_path() /
-                     ("sync_throughput_" + std::to_string(::getpid()) + "_" +
-                      std::to_string(counter_++) + ".log"))
-                        .string();
-        int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd < 0) fail("cannot create " + log_path_);
-        pid_ = ::fork();
-        if (pid_ == 0) {
-            ::dup2(fd, STDOUT_FILENO);
-            ::dup2(fd, STDERR_FILENO);
-            std::vector<char*> argv{const_cast<char*>(path.c_str())};
-            for (std::string& arg : args)
-                argv.push_back(arg.data());
-            argv.push_back(nullptr);
-            ::execv(argv[0], argv.data());
-            ::_exit(127);
-        }
-        ::close(fd);
-        if (pid_ < 0) fail("fork failed");
-    }
-    Tributary(const Tributary&) = delete;
-    Tributary& operator=(const Tributary&) = delete;
-    ~Tributary() {
-        if (pid_ > 0) {
-            ::kill(pid_, SIGKILL);
-            ::waitpid(pid_, nullptr, 0);
-        }
-        std::filesystem::remove(log_path_);
-    }
-
-    std::string output() const {
-        std::ifstream in(log_path_);
-        std::stringstream text;
-        text << in.rdbuf();
-        return text.str();
-    }
-    // The exit code once it has exited, or nullopt while it runs.
-    std::optional<int> exit_code() {
-        if (pid_ <= 0) return code_;
-        int status = 0;
-        if (::waitpid(pid_, &status, WNOHANG) != pid_) return std::nullopt;
-        pid_ = -1;
-        code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        return code_;
-    }
-    int wait() {
-        std::optional<int> code;
-        wait_until("tributary to exit", [&] { return (code = exit_code()).has_value(); });
-        return *code;
-    }
-    int terminate() {
-        if (pid_ > 0) ::kill(pid_, SIGTERM);
-        return wait();
-    }
+    Tributary(const std::string& path, std::vector<std::string> args)
+        : ChildProcess(path, std::move(args)) {}
+    int wait() { return exited(ChildProcess::wait(kPatience)); }
+    int terminate() { return exited(ChildProcess::terminate(kPatience)); }
 
   private:
-    static inline int counter_ = 0;
-    pid_t pid_ = -1;
-    int code_ = -1;
-    std::string log_path_;
+    static constexpr std::chrono::seconds kPatience{600};
+    static int exited(int code) {
+        if (code < 0) fail("timed out waiting for tributary to exit");
+        return code;
+    }
 };
 
 // Inserts documents [first, first + count) into db.coll in unordered batches.
