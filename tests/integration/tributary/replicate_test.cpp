@@ -6,7 +6,6 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
-#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -17,6 +16,7 @@
 #include "mongo/client.h"
 #include "mongo/server_info.h"
 #include "replicate/replicator.h"
+#include "support/child_process.h"
 #include "support/mongo_client.h"
 #include "support/server_process.h"
 
@@ -24,17 +24,8 @@ namespace tributary::replicate {
 namespace {
 
 using testsupport::Bson;
-using Clock = std::chrono::steady_clock;
 
-// Polls `condition` until it holds or `seconds` pass.
-bool eventually(const std::function<bool()>& condition, int seconds = 15) {
-    const auto deadline = Clock::now() + std::chrono::seconds(seconds);
-    while (Clock::now() < deadline) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return condition();
-}
+using testsupport::eventually;
 
 // One sync run: the Replicator on its own thread from a start point, stopped like SIGTERM.
 class ReplicationRun {
