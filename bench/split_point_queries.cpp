@@ -24,6 +24,7 @@ struct Options {
     int sample = 512;
     int repeat = 5;
     int writes = 2000;
+    int reads = 3;
 };
 
 using bench::fail;
@@ -77,9 +78,9 @@ int64_t aggregate(mongoc_collection_t* coll, const std::string& pipeline_json) {
     bson_t* pipeline =
         bson_new_from_json(reinterpret_cast<const uint8_t*>(pipeline_json.c_str()), -1, &error);
     if (!pipeline) fail("bad JSON", error);
-    int64_t n = drain(
-        mongoc_collection_aggregate(coll, MONGOC_QUERY_NONE, pipeline, nullptr, nullptr),
-        "aggregate");
+    int64_t n =
+        drain(mongoc_collection_aggregate(coll, MONGOC_QUERY_NONE, pipeline, nullptr, nullptr),
+              "aggregate");
     bson_destroy(pipeline);
     return n;
 }
@@ -108,12 +109,13 @@ struct Latency {
     double median_ms;
     double mean_ms;
     double max_ms;
+    size_t writes;
 };
 
-// insert_one latencies into `coll`.
-Latency insert_latency(mongoc_collection_t* coll, int writes) {
+// insert_one latencies into `coll`: at least `writes` calls, and more while `more()` says so.
+Latency insert_latency(mongoc_collection_t* coll, int writes, const std::function<bool()>& more) {
     std::vector<double> ms;
-    for (int i = 0; i < writes; ++i) {
+    for (int i = 0; i < writes || more(); ++i) {
         bson_t* doc = BCON_NEW("w", BCON_INT32(i));
         bson_error_t error;
         auto start = std::chrono::steady_clock::now();
@@ -126,14 +128,15 @@ Latency insert_latency(mongoc_collection_t* coll, int writes) {
     double total = 0;
     for (double one : ms)
         total += one;
-    return Latency{ms[ms.size() / 2], total / static_cast<double>(ms.size()), ms.back()};
+    return Latency{ms[ms.size() / 2], total / static_cast<double>(ms.size()), ms.back(), ms.size()};
 }
 
 // Write latency while another client runs whole-collection reads that parse every document
-// (a $match on a non-_id field and $count), against the same with no reader.
+// (a $match on a non-_id field and $count), against the same with no reader. The writes go on
+// until `reads` reads completed.
 void write_latency(const Options& options, mongoc_collection_t* writes_coll,
                    const std::string& db) {
-    Latency idle = insert_latency(writes_coll, options.writes);
+    Latency idle = insert_latency(writes_coll, options.writes, [] { return false; });
     std::atomic<bool> stop{false};
     std::atomic<int> reads{0};
     std::thread reader([&] {
@@ -146,12 +149,13 @@ void write_latency(const Options& options, mongoc_collection_t* writes_coll,
         mongoc_collection_destroy(coll);
         mongoc_client_destroy(client);
     });
-    Latency busy = insert_latency(writes_coll, options.writes);
+    Latency busy =
+        insert_latency(writes_coll, options.writes, [&] { return reads.load() < options.reads; });
     stop.store(true);
     reader.join();
     auto print = [](const char* label, const Latency& latency) {
-        std::printf("%-44s median %9.3f ms, mean %8.3f ms, max %8.3f ms\n", label,
-                    latency.median_ms, latency.mean_ms, latency.max_ms);
+        std::printf("%-44s median %9.3f ms, mean %8.3f ms, max %8.3f ms (%zu writes)\n", label,
+                    latency.median_ms, latency.mean_ms, latency.max_ms, latency.writes);
     };
     print("insert_one latency, idle", idle);
     print("insert_one latency, during full reads", busy);
@@ -169,7 +173,9 @@ int main(int argc, char** argv) {
     app.add_option("--payload", options.payload, "filler bytes per document");
     app.add_option("--sample", options.sample, "$sample size");
     app.add_option("--repeat", options.repeat, "runs of each query (the median is reported)");
-    app.add_option("--writes", options.writes, "insert_one calls per latency measurement");
+    app.add_option("--writes", options.writes,
+                   "insert_one calls per latency measurement (at least)");
+    app.add_option("--reads", options.reads, "whole-collection reads the writes run alongside");
     CLI11_PARSE(app, argc, argv);
 
     mongoc_init();
@@ -179,8 +185,7 @@ int main(int argc, char** argv) {
     mongoc_collection_t* coll = mongoc_client_get_collection(client, db.c_str(), "docs");
     mongoc_collection_t* writes = mongoc_client_get_collection(client, db.c_str(), "writes");
     std::printf("split_point_queries: %d docs with %d filler bytes, $sample %d, %d runs, %s\n",
-                options.docs, options.payload, options.sample, options.repeat,
-                options.uri.c_str());
+                options.docs, options.payload, options.sample, options.repeat, options.uri.c_str());
     auto start = std::chrono::steady_clock::now();
     seed(coll, options);
     std::printf("seeded in %.1f s\n", seconds_since(start));
@@ -193,8 +198,7 @@ int main(int argc, char** argv) {
               [&] { return find(coll, "{}", lowest); });
     median_ms(options.repeat, 1, "find highest _id (sort -1, limit 1)",
               [&] { return find(coll, "{}", highest); });
-    std::string sample = R"({"pipeline": [{"$sample": {"size": )" +
-                         std::to_string(options.sample) +
+    std::string sample = R"({"pipeline": [{"$sample": {"size": )" + std::to_string(options.sample) +
                          R"(}}, {"$project": {"_id": 1}}, {"$sort": {"_id": 1}}]})";
     median_ms(options.repeat, options.sample, "aggregate $sample + $project + $sort",
               [&] { return aggregate(coll, sample); });

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "engine/expression_internal.h"
+#include "engine/random.h"
 
 namespace tmd::expr {
 
@@ -361,8 +362,7 @@ NodePtr parse_rand(const Value& args, ParseScope&) {
     bool empty = args.is_document() ? args.doc().empty() : args.array().empty();
     if (!empty) fail(3040501, "$rand does not currently accept arguments");
     return make_lambda([](const Document&, const Variables&) {
-        thread_local std::mt19937_64 generator{std::random_device{}()};
-        return Value::dbl(std::uniform_real_distribution<double>(0.0, 1.0)(generator));
+        return Value::dbl(std::uniform_real_distribution<double>(0.0, 1.0)(thread_random()));
     });
 }
 

@@ -6,10 +6,10 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
-#include <random>
 
 #include "engine/matcher.h"
 #include "engine/pipeline_internal.h"
+#include "engine/random.h"
 #include "engine/sort.h"
 
 namespace tmd {
@@ -172,8 +172,7 @@ class SampleStage : public Stage {
   public:
     explicit SampleStage(int64_t size) : size_(size) {}
     std::vector<Document> apply(std::vector<Document> input, const RunContext&) const override {
-        static thread_local std::mt19937_64 random{std::random_device{}()};
-        std::shuffle(input.begin(), input.end(), random);
+        std::shuffle(input.begin(), input.end(), thread_random());
         if (static_cast<int64_t>(input.size()) > size_) input.resize(static_cast<size_t>(size_));
         return input;
     }

@@ -1,10 +1,16 @@
-// The read path: _id-index candidate selection (tributary copies large collections by _id
-// ranges, which must not scan the collection), views, and find/count execution.
+// The read path: _id-index candidate selection and _id-ordered walks (tributary copies large
+// collections by _id ranges sorted on _id), views, $sample's random cursor, and find execution
+// that copies candidates under the catalog lock and parses them after releasing it.
 #include "server/collection_read.h"
 
 #include <algorithm>
+#include <functional>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_set>
 
 #include "engine/projection.h"
+#include "engine/random.h"
 #include "engine/sort.h"
 #include "server/storage_util.h"
 
@@ -53,19 +59,32 @@ bool range_of(const Document& ops, IdBounds& bounds) {
     return true;
 }
 
-std::vector<const Record*> id_range(const Collection& coll, const IdBounds& bounds) {
-    const auto& index = coll.id_index();
+using IdIndex = std::map<Value, RecordId, ValueLess>;
+
+// A stretch of the _id index: [first, last).
+struct IdSpan {
+    IdIndex::const_iterator first, last;
+};
+
+IdSpan id_span(const Collection& coll, const IdBounds& bounds) {
+    const IdIndex& index = coll.id_index();
     auto first = !bounds.lower            ? index.begin()
                  : bounds.lower_inclusive ? index.lower_bound(*bounds.lower)
                                           : index.upper_bound(*bounds.lower);
     auto last = !bounds.upper            ? index.end()
                 : bounds.upper_inclusive ? index.upper_bound(*bounds.upper)
                                          : index.lower_bound(*bounds.upper);
+    // Bounds that exclude each other ({$gt: 5, $lt: 5}, {$gte: 9, $lte: 1}) select nothing.
+    bool crossed = first == index.end() ||
+                   (last != index.end() && index.key_comp()(last->first, first->first));
+    return crossed ? IdSpan{index.end(), index.end()} : IdSpan{first, last};
+}
+
+std::vector<const Record*> id_range(const Collection& coll, const IdBounds& bounds) {
+    IdSpan span = id_span(coll, bounds);
     std::vector<const Record*> result;
-    for (auto it = first; it != index.end() && it != last; ++it) {
-        if (bounds.lower && bounds.upper && compare_values(it->first, *bounds.upper) > 0) break;
+    for (auto it = span.first; it != span.last; ++it)
         result.push_back(coll.find_record(it->second));
-    }
     return result;
 }
 
@@ -91,6 +110,55 @@ std::optional<std::vector<Value>> in_list(const Document& ops) {
         values.push_back(value);
     }
     return values;
+}
+
+// What a filter's _id condition selects from the _id index: listed values (equality, $in), a
+// range, or nothing usable (no _id condition, or one the index cannot serve).
+struct IdSelection {
+    enum class Kind { kNone, kValues, kRange } kind = Kind::kNone;
+    std::vector<Value> values;
+    IdBounds bounds;
+};
+
+IdSelection id_selection(const Document& filter) {
+    IdSelection selection;
+    const Value* id = filter.get("_id");
+    if (!id) return selection;
+    if (!is_operator_document(*id)) {
+        if (plain_equality(*id)) selection = {IdSelection::Kind::kValues, {*id}, {}};
+        return selection;
+    }
+    if (auto ids = in_list(id->doc())) return {IdSelection::Kind::kValues, std::move(*ids), {}};
+    IdBounds bounds;
+    if (range_of(id->doc(), bounds)) selection = {IdSelection::Kind::kRange, {}, std::move(bounds)};
+    return selection;
+}
+
+// Visits the records the filter's _id condition selects (every record without one) in _id order
+// (direction 1) or its reverse (-1), as an IXSCAN of the _id index does, until `visit` returns
+// false.
+void walk_id_order(const Collection& coll, const Document& filter, int direction,
+                   const std::function<bool(const Record&)>& visit) {
+    IdSelection selection = id_selection(filter);
+    if (selection.kind == IdSelection::Kind::kValues) {
+        auto records = id_lookups(coll, std::move(selection.values));
+        if (direction < 0) std::reverse(records.begin(), records.end());
+        for (const Record* record : records) {
+            if (!visit(*record)) return;
+        }
+        return;
+    }
+    IdSpan span = id_span(coll, selection.bounds);
+    if (direction > 0) {
+        for (auto it = span.first; it != span.last; ++it) {
+            if (!visit(*coll.find_record(it->second))) return;
+        }
+        return;
+    }
+    for (auto it = span.last; it != span.first;) {
+        --it;
+        if (!visit(*coll.find_record(it->second))) return;
+    }
 }
 
 std::vector<const Record*> all_records(const Collection& coll) {
@@ -129,14 +197,11 @@ int compare_key(const IndexKey& key, const Document& bound, const Document& patt
     return 0;
 }
 
-// Documents from a view: the view pipeline followed by stages equivalent to the find options.
-std::vector<StoredDoc> find_on_view(Catalog& catalog, const std::string& db,
-                                    const std::string& coll, const FindQuery& query) {
-    if (query.min || query.max) {
-        throw MongoError(code::OptionNotSupportedOnView, "min/max not supported on a view");
-    }
-    ResolvedView view = resolve_view(catalog, db, coll);
-    Array stages = view.pipeline;
+// Documents from a view (copied under the lock): the view pipeline followed by stages equivalent
+// to the find options, run without the lock.
+std::vector<StoredDoc> find_on_view(Catalog& catalog, const std::string& db, StoredView view,
+                                    const FindQuery& query) {
+    Array& stages = view.pipeline;
     if (!query.filter.empty()) stages.push_back(stage("$match", Value::document(query.filter)));
     if (query.sort && !query.sort->empty())
         stages.push_back(stage("$sort", Value::document(*query.sort)));
@@ -145,14 +210,8 @@ std::vector<StoredDoc> find_on_view(Catalog& catalog, const std::string& db,
     if (query.projection && !query.projection->empty()) {
         stages.push_back(stage("$project", Value::document(*query.projection)));
     }
-    Pipeline pipeline(stages, reader_for(catalog, db));
-    std::vector<Document> input;
-    if (Collection* base = catalog.find(db, view.coll)) {
-        for (const auto& [rid, record] : base->records())
-            input.push_back(parse(record));
-    }
     std::vector<StoredDoc> result;
-    for (const auto& doc : pipeline.run(std::move(input)))
+    for (const auto& doc : run_stored_view(std::move(view), snapshot_reader_for(catalog, db)))
         result.push_back(to_stored(doc));
     return result;
 }
@@ -175,24 +234,17 @@ Document hinted_key_pattern(const Collection* coll, const Value& hint) {
 
 }  // namespace
 
-std::vector<const Record*> candidate_records(const Collection& coll, const Document& filter,
-                                             bool* in_id_order) {
-    if (in_id_order) *in_id_order = false;
-    const Value* id = filter.get("_id");
-    if (!id) return all_records(coll);
-    if (is_operator_document(*id)) {
-        if (auto ids = in_list(id->doc())) {
-            if (in_id_order) *in_id_order = true;
-            return id_lookups(coll, std::move(*ids));
-        }
-        IdBounds bounds;
-        if (!range_of(id->doc(), bounds)) return all_records(coll);
-        if (in_id_order) *in_id_order = true;
-        return id_range(coll, bounds);
+std::vector<const Record*> candidate_records(const Collection& coll, const Document& filter) {
+    IdSelection selection = id_selection(filter);
+    switch (selection.kind) {
+        case IdSelection::Kind::kValues:
+            return id_lookups(coll, std::move(selection.values));
+        case IdSelection::Kind::kRange:
+            return id_range(coll, selection.bounds);
+        case IdSelection::Kind::kNone:
+            break;
     }
-    if (!plain_equality(*id)) return all_records(coll);
-    if (in_id_order) *in_id_order = true;
-    return id_lookups(coll, {*id});
+    return all_records(coll);
 }
 
 ResolvedView resolve_view(Catalog& catalog, const std::string& db, const std::string& coll) {
@@ -211,21 +263,73 @@ ResolvedView resolve_view(Catalog& catalog, const std::string& db, const std::st
                      "View depth too deep or view cycle detected; maximum depth is 20");
 }
 
+StoredView stored_view(Catalog& catalog, const std::string& db, const std::string& coll) {
+    ResolvedView view = resolve_view(catalog, db, coll);
+    StoredView stored{{}, std::move(view.pipeline)};
+    if (Collection* base = catalog.find(db, view.coll)) {
+        stored.docs.reserve(base->count());
+        for (const auto& [rid, record] : base->records())
+            stored.docs.push_back(record.doc);
+    }
+    return stored;
+}
+
+std::vector<Document> run_stored_view(StoredView view, const CollectionReader& reader) {
+    std::vector<Document> docs;
+    docs.reserve(view.docs.size());
+    for (const StoredDoc& stored : view.docs)
+        docs.push_back(to_document(stored));
+    if (view.pipeline.empty()) return docs;
+    return Pipeline(view.pipeline, reader).run(std::move(docs));
+}
+
 std::vector<Document> read_documents(Catalog& catalog, const std::string& db,
                                      const std::string& coll) {
-    ResolvedView view = resolve_view(catalog, db, coll);
-    std::vector<Document> docs;
-    if (Collection* base = catalog.find(db, view.coll)) {
-        docs.reserve(base->count());
-        for (const auto& [rid, record] : base->records())
-            docs.push_back(parse(record));
-    }
-    if (view.pipeline.empty()) return docs;
-    return Pipeline(view.pipeline, reader_for(catalog, db)).run(std::move(docs));
+    return run_stored_view(stored_view(catalog, db, coll), reader_for(catalog, db));
 }
 
 CollectionReader reader_for(Catalog& catalog, const std::string& db) {
     return [&catalog, db](const std::string& coll) { return read_documents(catalog, db, coll); };
+}
+
+CollectionReader snapshot_reader_for(Catalog& catalog, const std::string& db) {
+    return [&catalog, db](const std::string& coll) {
+        StoredView view;
+        {
+            std::shared_lock lock(catalog.mutex());
+            view = stored_view(catalog, db, coll);
+        }
+        return run_stored_view(std::move(view), snapshot_reader_for(catalog, db));
+    };
+}
+
+std::optional<std::vector<StoredDoc>> random_cursor_sample(const Collection& coll, int64_t size) {
+    constexpr size_t kMinDocuments = 100;
+    constexpr double kMaxSampleRatio = 0.05;
+    // Record ids are dense unless many documents were deleted. A drawn id that names no record is
+    // drawn again, which keeps every record equally likely; below this density that would take
+    // too many draws, and the sample comes from the scan instead.
+    constexpr double kMinIdDensity = 0.5;
+    size_t count = coll.count();
+    if (count <= kMinDocuments || size < 0 ||
+        static_cast<double>(size) >= kMaxSampleRatio * static_cast<double>(count)) {
+        return std::nullopt;
+    }
+    RecordId first = coll.records().begin()->first, last = coll.records().rbegin()->first;
+    if (static_cast<double>(count) < kMinIdDensity * static_cast<double>(last - first + 1))
+        return std::nullopt;
+    std::uniform_int_distribution<RecordId> draw(first, last);
+    // mongod's random cursor can return a document twice; $sample skips the repeats (manual 5.3,
+    // "$sample": "WiredTiger or in-memory storage engine, $sample does not return duplicate
+    // documents"; DocumentSourceSampleFromRandomCursor::getNextNonDuplicateDocument).
+    std::unordered_set<RecordId> chosen;
+    std::vector<StoredDoc> sample;
+    while (sample.size() < static_cast<size_t>(size)) {
+        RecordId rid = draw(thread_random());
+        const Record* record = coll.find_record(rid);
+        if (record && chosen.insert(rid).second) sample.push_back(record->doc);
+    }
+    return sample;
 }
 
 std::optional<Variables> let_of(const Document& body, const std::string& command) {
@@ -249,8 +353,8 @@ namespace {
 // use it (manual, "Collation and Index Use": an index serves string comparisons only with the
 // same collation); every record is then a candidate.
 std::vector<const Record*> candidates_under(const Collection& coll, const Document& filter,
-                                            const Collator* collator, bool* in_id_order = nullptr) {
-    return candidate_records(coll, collator ? Document() : filter, in_id_order);
+                                            const Collator* collator) {
+    return candidate_records(coll, collator ? Document() : filter);
 }
 
 }  // namespace
@@ -259,59 +363,160 @@ void check_hint(const Collection* coll, const Value& hint) {
     hinted_key_pattern(coll, hint);
 }
 
+namespace {
+
+// The parsed parts of a find.
+struct FindPlan {
+    FindPlan(const FindQuery& query, Document hinted_pattern)
+        : matcher(query.filter, query.let, query.collator), pattern(std::move(hinted_pattern)) {
+        if (query.sort && !query.sort->empty()) sort.emplace(*query.sort, query.collator);
+        if (query.projection && !query.projection->empty()) projection.emplace(*query.projection);
+    }
+    Matcher matcher;
+    std::optional<SortOrder> sort;
+    std::optional<Projection> projection;
+    Document pattern;  // the hinted index's key pattern, for min/max
+};
+
+// What a find copied from storage under the lock.
+struct FindInput {
+    std::vector<StoredDoc> docs;  // the candidates, in the order read
+    bool matched = false;         // every candidate satisfies the filter (and min/max)
+    bool sorted = false;          // the candidates are in the find's sort order
+};
+
+// The direction of a sort on _id alone ({_id: 1} or {_id: -1}), else 0.
+int id_sort_direction(const FindQuery& query) {
+    if (!query.sort || query.sort->size() != 1) return 0;
+    const Field& key = query.sort->fields().front();
+    if (key.name != "_id" || !key.value.is_number()) return 0;
+    double direction = key.value.as_double();
+    return direction == 1 ? 1 : direction == -1 ? -1 : 0;
+}
+
+// Whether a collation could order the _id index differently from its binary order: it only
+// changes how strings compare (also inside documents), so only when an _id is a string, a symbol
+// or a document. Keys of a type bracket are contiguous in the index (canonical type order).
+bool collation_reorders_ids(const Collection& coll, const Collator* collator) {
+    if (!collator) return false;
+    auto first_string_or_later = coll.id_index().lower_bound(Value::string(""));
+    return first_string_or_later != coll.id_index().end() &&
+           canonical_type_rank(first_string_or_later->first.type()) <=
+               canonical_type_rank(BSON_TYPE_DOCUMENT);
+}
+
+// A sort on _id walks the _id index in its direction (no sort). With a filter on _id alone the
+// filter is matched against the record's _id under the lock (no parsing) and the walk stops once
+// skip + limit documents matched; any other filter is matched after the lock is released.
+FindInput walk_for_id_sort(const Collection& coll, const FindQuery& query, const FindPlan& plan,
+                           int direction) {
+    bool id_only = query.filter.size() == 1 && query.filter.fields().front().name == "_id";
+    FindInput input{{}, plan.matcher.matches_everything() || id_only, true};
+    size_t enough = input.matched && query.limit > 0
+                        ? static_cast<size_t>(query.skip) + static_cast<size_t>(query.limit)
+                        : SIZE_MAX;
+    walk_id_order(coll, query.filter, direction, [&](const Record& record) {
+        if (id_only) {
+            Document id;
+            id.push_back("_id", record.id);
+            if (!plan.matcher.matches(id)) return true;
+        }
+        input.docs.push_back(record.doc);
+        return input.docs.size() < enough;
+    });
+    return input;
+}
+
+// Any other find: the filter's candidates; when every candidate is a result in scan order, only
+// the first skip + limit.
+FindInput scan_for_find(const Collection& coll, const FindQuery& query, const FindPlan& plan) {
+    FindInput input{{}, plan.matcher.matches_everything() && !query.min && !query.max, !plan.sort};
+    size_t enough = input.matched && input.sorted && query.limit > 0
+                        ? static_cast<size_t>(query.skip) + static_cast<size_t>(query.limit)
+                        : SIZE_MAX;
+    for (const Record* record : candidates_under(coll, query.filter, query.collator.get())) {
+        if (input.docs.size() >= enough) break;
+        input.docs.push_back(record->doc);
+    }
+    return input;
+}
+
+// The caller holds the lock.
+FindInput read_for_find(const Collection& coll, const FindQuery& query, const FindPlan& plan) {
+    int direction = id_sort_direction(query);
+    if (direction != 0 && !query.min && !query.max &&
+        !collation_reorders_ids(coll, query.collator.get())) {
+        return walk_for_id_sort(coll, query, plan, direction);
+    }
+    return scan_for_find(coll, query, plan);
+}
+
+// Without the lock: filters, sorts, skips, limits and projects what read_for_find copied,
+// parsing only the documents it has to.
+std::vector<StoredDoc> finish_find(FindInput input, const FindQuery& query, const FindPlan& plan) {
+    size_t skip = static_cast<size_t>(query.skip);
+    size_t wanted = query.limit > 0 ? static_cast<size_t>(query.limit) : SIZE_MAX;
+    std::vector<StoredDoc> result;
+    if (input.matched && input.sorted && !plan.projection) {  // the stored bytes are the reply
+        for (size_t i = skip; i < input.docs.size() && result.size() < wanted; ++i)
+            result.push_back(std::move(input.docs[i]));
+        return result;
+    }
+    struct Hit {
+        StoredDoc stored;
+        Document doc;
+        MatchDetails details;
+    };
+    std::vector<Hit> hits;
+    size_t enough = input.sorted && wanted != SIZE_MAX ? skip + wanted : SIZE_MAX;
+    for (StoredDoc& stored : input.docs) {
+        Hit hit{std::move(stored), {}, {}};
+        hit.doc = to_document(hit.stored);
+        if (!plan.matcher.matches(hit.doc, &hit.details)) continue;
+        if (query.min && compare_key(key_of(hit.doc, plan.pattern), *query.min, plan.pattern) < 0)
+            continue;
+        if (query.max && compare_key(key_of(hit.doc, plan.pattern), *query.max, plan.pattern) >= 0)
+            continue;
+        hits.push_back(std::move(hit));
+        if (hits.size() >= enough) break;
+    }
+    if (!input.sorted) {
+        std::stable_sort(hits.begin(), hits.end(), [&](const Hit& a, const Hit& b) {
+            return plan.sort->compare(a.doc, b.doc) < 0;
+        });
+    }
+    for (size_t i = skip; i < hits.size() && result.size() < wanted; ++i) {
+        result.push_back(plan.projection
+                             ? to_stored(plan.projection->apply(hits[i].doc, &hits[i].details))
+                             : std::move(hits[i].stored));
+    }
+    return result;
+}
+
+}  // namespace
+
 std::vector<StoredDoc> run_find(Catalog& catalog, const std::string& db, const std::string& coll,
                                 const FindQuery& query) {
+    std::shared_lock lock(catalog.mutex());
     Collection* c = catalog.find(db, coll);
-    if (c && c->is_view()) return find_on_view(catalog, db, coll, query);
+    if (c && c->is_view()) {
+        if (query.min || query.max) {
+            throw MongoError(code::OptionNotSupportedOnView, "min/max not supported on a view");
+        }
+        StoredView view = stored_view(catalog, db, coll);
+        lock.unlock();
+        return find_on_view(catalog, db, std::move(view), query);
+    }
     Document pattern = query.hint ? hinted_key_pattern(c, *query.hint) : Document();
     if ((query.min || query.max) && pattern.empty()) {
         throw MongoError(51173,
                          "When using min()/max() a hint of which index to use must be specified");
     }
-    Matcher matcher(query.filter, query.let, query.collator);
-    std::optional<SortOrder> sort;
-    if (query.sort && !query.sort->empty()) sort.emplace(*query.sort, query.collator);
-    std::optional<Projection> projection;
-    if (query.projection && !query.projection->empty()) projection.emplace(*query.projection);
+    FindPlan plan(query, std::move(pattern));
     if (!c) return {};
-
-    bool id_order = false;
-    auto candidates = candidates_under(*c, query.filter, query.collator.get(), &id_order);
-    size_t skip = static_cast<size_t>(query.skip);
-    size_t wanted = query.limit > 0 ? static_cast<size_t>(query.limit) : SIZE_MAX;
-    std::vector<StoredDoc> result;
-    // Fast path: the stored bytes are the reply, no parsing.
-    if (matcher.matches_everything() && !sort && !projection && !query.min && !query.max) {
-        for (size_t i = skip; i < candidates.size() && result.size() < wanted; ++i) {
-            result.push_back(candidates[i]->doc);
-        }
-        return result;
-    }
-    struct Hit {
-        const Record* record;
-        Document doc;
-        MatchDetails details;
-    };
-    std::vector<Hit> hits;
-    size_t enough = sort ? SIZE_MAX : (wanted == SIZE_MAX ? SIZE_MAX : skip + wanted);
-    for (const Record* record : candidates) {
-        Hit hit{record, parse(*record), {}};
-        if (!matcher.matches(hit.doc, &hit.details)) continue;
-        if (query.min && compare_key(key_of(hit.doc, pattern), *query.min, pattern) < 0) continue;
-        if (query.max && compare_key(key_of(hit.doc, pattern), *query.max, pattern) >= 0) continue;
-        hits.push_back(std::move(hit));
-        if (hits.size() >= enough) break;
-    }
-    if (sort) {
-        std::stable_sort(hits.begin(), hits.end(), [&](const Hit& a, const Hit& b) {
-            return sort->compare(a.doc, b.doc) < 0;
-        });
-    }
-    for (size_t i = skip; i < hits.size() && result.size() < wanted; ++i) {
-        result.push_back(projection ? to_stored(projection->apply(hits[i].doc, &hits[i].details))
-                                    : hits[i].record->doc);
-    }
-    return result;
+    FindInput input = read_for_find(*c, query, plan);
+    lock.unlock();
+    return finish_find(std::move(input), query, plan);
 }
 
 std::vector<MatchedRecord> matching_documents(const Collection& coll, const Document& filter,

@@ -3,6 +3,7 @@
 // holding the catalog lock that makes them visible.
 #include <algorithm>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 
 #include "engine/projection.h"
@@ -114,13 +115,12 @@ void cmd_find(const CommandRequest& request, bson_t* reply) {
     query.let = let ? &*let : nullptr;
     int64_t batch_size = non_negative_argument(body, "find", "batchSize", kDefaultBatchSize);
     bool single_batch = bool_argument(body, "find", "singleBatch", false);
-    std::vector<StoredDoc> docs;
+    Catalog& catalog = catalog_of(request);
     {
-        Catalog& catalog = catalog_of(request);
         std::shared_lock lock(catalog.mutex());
         query.collator = collation_of(body, "find", catalog.find(request.db, name));
-        docs = run_find(catalog, request.db, name, query);
     }
+    std::vector<StoredDoc> docs = run_find(catalog, request.db, name, query);
     request.server->cursors().reply_first_batch(std::make_unique<StoredDocsCursor>(std::move(docs)),
                                                 request.db + "." + name, batch_size, single_batch,
                                                 request.body, reply);
@@ -137,17 +137,18 @@ void cmd_count(const CommandRequest& request, bson_t* reply) {
     query.skip = non_negative_argument(body, "count", "skip", 0);
     query.limit = std::abs(int_argument(body, "count", "limit", 0));
     Catalog& catalog = catalog_of(request);
-    std::shared_lock lock(catalog.mutex());
-    Collection* coll = catalog.find(request.db, name);
-    query.collator = collation_of(body, "count", coll);
-    int64_t n = 0;
-    if (coll && !coll->is_view() && query.filter.empty() && !query.hint) {
-        n = std::max<int64_t>(0, static_cast<int64_t>(coll->count()) - query.skip);
-        if (query.limit > 0) n = std::min(n, query.limit);
-    } else {
-        n = static_cast<int64_t>(run_find(catalog, request.db, name, query).size());
+    std::optional<int64_t> n;  // from the collection's count when nothing needs reading
+    {
+        std::shared_lock lock(catalog.mutex());
+        Collection* coll = catalog.find(request.db, name);
+        query.collator = collation_of(body, "count", coll);
+        if (coll && !coll->is_view() && query.filter.empty() && !query.hint) {
+            n = std::max<int64_t>(0, static_cast<int64_t>(coll->count()) - query.skip);
+            if (query.limit > 0) n = std::min(*n, query.limit);
+        }
     }
-    BSON_APPEND_INT64(reply, "n", n);
+    if (!n) n = static_cast<int64_t>(run_find(catalog, request.db, name, query).size());
+    BSON_APPEND_INT64(reply, "n", *n);
 }
 
 // Distinct values of a path: array values contribute their elements (one level), as
@@ -161,15 +162,15 @@ void cmd_distinct(const CommandRequest& request, bson_t* reply) {
     if (auto filter = document_argument(body, "distinct", "query"))
         query.filter = std::move(*filter);
     if (const Value* hint = body.get("hint")) query.hint = *hint;
-    std::vector<Value> values;
+    Catalog& catalog = catalog_of(request);
     {
-        Catalog& catalog = catalog_of(request);
         std::shared_lock lock(catalog.mutex());
         query.collator = collation_of(body, "distinct", catalog.find(request.db, name));
-        for (const auto& stored : run_find(catalog, request.db, name, query)) {
-            for (auto& value : path_values(to_document(stored), *key)) {
-                if (value.type() != BSON_TYPE_UNDEFINED) values.push_back(std::move(value));
-            }
+    }
+    std::vector<Value> values;
+    for (const auto& stored : run_find(catalog, request.db, name, query)) {
+        for (auto& value : path_values(to_document(stored), *key)) {
+            if (value.type() != BSON_TYPE_UNDEFINED) values.push_back(std::move(value));
         }
     }
     // Values equal under the collation count once (manual, distinct: "Collation").

@@ -3,12 +3,12 @@
 // to change_stream.cpp. https://www.mongodb.com/docs/manual/reference/command/aggregate/
 #include <chrono>
 #include <mutex>
-#include <random>
 #include <set>
 #include <shared_mutex>
 
 #include "engine/expression.h"
 #include "engine/pipeline.h"
+#include "engine/random.h"
 #include "engine/update.h"
 #include "server/change_stream.h"
 #include "server/collection_read.h"
@@ -40,9 +40,9 @@ Namespace target_of(const Value& spec, const std::string& default_db, const char
 }
 
 std::string temp_collection_name() {
-    static thread_local std::mt19937_64 rng{std::random_device{}()};
     char suffix[17];
-    std::snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(rng()));
+    std::snprintf(suffix, sizeof suffix, "%016llx",
+                  static_cast<unsigned long long>(thread_random()()));
     return std::string("tmp.agg_out.") + suffix;
 }
 
@@ -355,9 +355,36 @@ Source source_of(const CommandRequest& request, const Document& body, Array& sta
     return Source{request.db + "." + target.str(), target.str(), {}};
 }
 
-std::vector<Document> input_of(Catalog& catalog, const std::string& db, Source& source) {
+// The size of a leading {$sample: {size: N}}, or nothing (another first stage, or a $sample the
+// pipeline parser rejects).
+std::optional<int64_t> leading_sample_size(const Array& stages) {
+    if (stages.empty() || !stages.front().is_document() || stages.front().doc().size() != 1)
+        return std::nullopt;
+    const Field& stage = stages.front().doc().fields().front();
+    if (stage.name != "$sample" || !stage.value.is_document() || stage.value.doc().size() != 1)
+        return std::nullopt;
+    const Value* size = stage.value.doc().get("size");
+    if (!size || !size->is_number() || size->as_double() < 0) return std::nullopt;
+    return size->as_int64();
+}
+
+// What the pipeline reads from a collection or view, copied under the catalog lock (held by the
+// caller). A leading $sample on a collection takes its documents from the random cursor when
+// that applies; the stage still runs, over exactly its sample, which it only reshuffles.
+StoredView stored_input(Catalog& catalog, const std::string& db, const Source& source,
+                        const Array& stages) {
+    if (!source.coll) return {};
+    Collection* coll = catalog.find(db, *source.coll);
+    if (auto size = leading_sample_size(stages); size && coll && !coll->is_view()) {
+        if (auto sample = random_cursor_sample(*coll, *size)) return {std::move(*sample), {}};
+    }
+    return stored_view(catalog, db, *source.coll);
+}
+
+// The pipeline's input documents, parsed from stored_input (needs no lock).
+std::vector<Document> input_of(Source& source, StoredView stored, const CollectionReader& reader) {
     if (!source.coll) return std::move(source.generated);
-    return read_documents(catalog, db, *source.coll);
+    return run_stored_view(std::move(stored), reader);
 }
 
 void cmd_aggregate(const CommandRequest& request, bson_t* reply) {
@@ -387,18 +414,28 @@ void cmd_aggregate(const CommandRequest& request, bson_t* reply) {
         return source.coll ? catalog.find(request.db, *source.coll) : nullptr;
     };
     if (ends_with_write_stage(stages)) {
+        // The write stage needs the unique lock; the read runs under it too.
         std::unique_lock lock(catalog.mutex());
-        Pipeline pipeline(stages, reader_for(catalog, request.db), let,
+        CollectionReader reader = reader_for(catalog, request.db);
+        Pipeline pipeline(stages, reader, let,
                           collation_of(body, "aggregate", source_collection()));
         if (explain) return reply_explain(source.ns, stages, reply);
-        auto docs = pipeline.run(input_of(catalog, request.db, source));
+        auto docs = pipeline.run(
+            input_of(source, stored_input(catalog, request.db, source, stages), reader));
         run_write_stage(catalog, request.db, *pipeline.write_stage(), std::move(docs), bypass);
     } else {
-        std::shared_lock lock(catalog.mutex());
-        Pipeline pipeline(stages, reader_for(catalog, request.db), let,
-                          collation_of(body, "aggregate", source_collection()));
-        if (explain) return reply_explain(source.ns, stages, reply);
-        for (const auto& doc : pipeline.run(input_of(catalog, request.db, source))) {
+        // The shared lock only while the input is copied; the pipeline runs without it.
+        CollectionReader reader = snapshot_reader_for(catalog, request.db);
+        std::optional<Pipeline> pipeline;
+        StoredView stored;
+        {
+            std::shared_lock lock(catalog.mutex());
+            pipeline.emplace(stages, reader, let,
+                             collation_of(body, "aggregate", source_collection()));
+            if (explain) return reply_explain(source.ns, stages, reply);
+            stored = stored_input(catalog, request.db, source, stages);
+        }
+        for (const auto& doc : pipeline->run(input_of(source, std::move(stored), reader))) {
             results.push_back(to_stored(doc));
         }
     }
