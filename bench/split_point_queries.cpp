@@ -108,6 +108,7 @@ double median_ms(int repeat, int64_t expected, const char* label,
 struct Latency {
     double median_ms;
     double mean_ms;
+    double p99_ms;
     double max_ms;
     size_t writes;
 };
@@ -128,7 +129,8 @@ Latency insert_latency(mongoc_collection_t* coll, int writes, const std::functio
     double total = 0;
     for (double one : ms)
         total += one;
-    return Latency{ms[ms.size() / 2], total / static_cast<double>(ms.size()), ms.back(), ms.size()};
+    return Latency{ms[ms.size() / 2], total / static_cast<double>(ms.size()),
+                   ms[ms.size() * 99 / 100], ms.back(), ms.size()};
 }
 
 // Write latency while another client runs whole-collection reads that parse every document
@@ -154,8 +156,10 @@ void write_latency(const Options& options, mongoc_collection_t* writes_coll,
     stop.store(true);
     reader.join();
     auto print = [](const char* label, const Latency& latency) {
-        std::printf("%-44s median %9.3f ms, mean %8.3f ms, max %8.3f ms (%zu writes)\n", label,
-                    latency.median_ms, latency.mean_ms, latency.max_ms, latency.writes);
+        std::printf(
+            "%-44s median %9.3f ms, mean %8.3f ms, p99 %8.3f ms, max %8.3f ms (%zu writes)\n",
+            label, latency.median_ms, latency.mean_ms, latency.p99_ms, latency.max_ms,
+            latency.writes);
     };
     print("insert_one latency, idle", idle);
     print("insert_one latency, during full reads", busy);

@@ -134,30 +134,111 @@ IdSelection id_selection(const Document& filter) {
     return selection;
 }
 
-// Visits the records the filter's _id condition selects (every record without one) in _id order
-// (direction 1) or its reverse (-1), as an IXSCAN of the _id index does, until `visit` returns
-// false.
-void walk_id_order(const Collection& coll, const Document& filter, int direction,
-                   const std::function<bool(const Record&)>& visit) {
+using Visit = std::function<bool(const Record&)>;
+
+// Long copies release the shared lock every kRecordsPerLockHold records and take it again, as
+// mongod's query plans yield their locks periodically (internalQueryExecYieldIterations,
+// internalQueryExecYieldPeriodMS), so a writer waits for one chunk (well under a millisecond)
+// rather than a whole collection. A read may then see writes made while it runs, as MongoDB's
+// may (manual, "Cursor isolation").
+constexpr size_t kRecordsPerLockHold = 4096;
+
+// The collection a long copy reads, and the lock it yields.
+class ReadYield {
+  public:
+    // `lock` nullptr: the caller holds a lock it cannot release, and the copy never yields.
+    ReadYield(Catalog& catalog, SharedLock* lock, const Collection& coll)
+        : catalog_(catalog), lock_(lock), coll_(&coll), uuid_(coll.uuid()) {}
+
+    const Collection& coll() const { return *coll_; }
+    // Counts one record copied; true when it is time to yield (the caller notes its place).
+    bool due() { return lock_ && ++copied_ % kRecordsPerLockHold == 0; }
+    // Lets writers in, then finds the collection again. One dropped or renamed meanwhile ends the
+    // read as it ends mongod's (QueryPlanKilled, 175).
+    void yield() {
+        std::string db = coll_->db(), name = coll_->name();
+        lock_->unlock();
+        lock_->lock();
+        coll_ = catalog_.find(db, name);
+        if (!coll_ || coll_->uuid() != uuid_) {
+            throw MongoError(175, "collection " + db + "." + name +
+                                      " was dropped or renamed while it was being read");
+        }
+    }
+
+  private:
+    Catalog& catalog_;
+    SharedLock* lock_;
+    const Collection* coll_;
+    CollectionUuid uuid_;
+    size_t copied_ = 0;
+};
+
+// Every record in natural order, until `visit` returns false; resumes after a yield at the next
+// record id.
+void walk_natural_order(ReadYield& reader, const Visit& visit) {
+    std::optional<RecordId> resume = 0;
+    while (resume) {
+        const auto& records = reader.coll().records();
+        auto it = records.lower_bound(*resume);
+        resume.reset();
+        for (; it != records.end(); ++it) {
+            if (!visit(it->second)) return;
+            if (reader.due()) {
+                resume = it->first + 1;
+                break;
+            }
+        }
+        if (resume) reader.yield();
+    }
+}
+
+// The records of the _id index between the bounds, in _id order (direction 1) or its reverse
+// (-1), until `visit` returns false; resumes after a yield by narrowing the bounds to the keys
+// not visited yet.
+void walk_id_range(ReadYield& reader, IdBounds bounds, int direction, const Visit& visit) {
+    bool more = true;
+    while (more) {
+        more = false;
+        const Collection& coll = reader.coll();
+        IdSpan span = id_span(coll, bounds);
+        auto step = [&](IdIndex::const_iterator it) {
+            if (!visit(*coll.find_record(it->second))) return false;
+            if (!reader.due()) return true;
+            (direction > 0 ? bounds.lower : bounds.upper) = it->first;
+            (direction > 0 ? bounds.lower_inclusive : bounds.upper_inclusive) = false;
+            more = true;
+            return false;
+        };
+        if (direction > 0) {
+            for (auto it = span.first; it != span.last;) {
+                if (!step(it++)) break;
+            }
+        } else {
+            for (auto it = span.last; it != span.first;) {
+                if (!step(--it)) break;
+            }
+        }
+        if (more) reader.yield();
+    }
+}
+
+// Visits the records the filter's _id condition selects, in _id order (direction 1) or its
+// reverse (-1), as an IXSCAN of the _id index does; without such a condition every record, in
+// natural order for direction 0 (a COLLSCAN), else along the whole _id index. Stops when `visit`
+// returns false.
+void walk_records(ReadYield& reader, const Document& filter, int direction, const Visit& visit) {
     IdSelection selection = id_selection(filter);
-    if (selection.kind == IdSelection::Kind::kValues) {
-        auto records = id_lookups(coll, std::move(selection.values));
+    if (selection.kind == IdSelection::Kind::kValues) {  // a listed few: no yield needed
+        auto records = id_lookups(reader.coll(), std::move(selection.values));
         if (direction < 0) std::reverse(records.begin(), records.end());
         for (const Record* record : records) {
             if (!visit(*record)) return;
         }
-        return;
-    }
-    IdSpan span = id_span(coll, selection.bounds);
-    if (direction > 0) {
-        for (auto it = span.first; it != span.last; ++it) {
-            if (!visit(*coll.find_record(it->second))) return;
-        }
-        return;
-    }
-    for (auto it = span.last; it != span.first;) {
-        --it;
-        if (!visit(*coll.find_record(it->second))) return;
+    } else if (selection.kind == IdSelection::Kind::kNone && direction == 0) {
+        walk_natural_order(reader, visit);
+    } else {
+        walk_id_range(reader, std::move(selection.bounds), direction < 0 ? -1 : 1, visit);
     }
 }
 
@@ -263,13 +344,17 @@ ResolvedView resolve_view(Catalog& catalog, const std::string& db, const std::st
                      "View depth too deep or view cycle detected; maximum depth is 20");
 }
 
-StoredView stored_view(Catalog& catalog, const std::string& db, const std::string& coll) {
+StoredView stored_view(Catalog& catalog, const std::string& db, const std::string& coll,
+                       SharedLock* lock) {
     ResolvedView view = resolve_view(catalog, db, coll);
     StoredView stored{{}, std::move(view.pipeline)};
     if (Collection* base = catalog.find(db, view.coll)) {
         stored.docs.reserve(base->count());
-        for (const auto& [rid, record] : base->records())
+        ReadYield reader(catalog, lock, *base);
+        walk_natural_order(reader, [&](const Record& record) {
             stored.docs.push_back(record.doc);
+            return true;
+        });
     }
     return stored;
 }
@@ -285,7 +370,7 @@ std::vector<Document> run_stored_view(StoredView view, const CollectionReader& r
 
 std::vector<Document> read_documents(Catalog& catalog, const std::string& db,
                                      const std::string& coll) {
-    return run_stored_view(stored_view(catalog, db, coll), reader_for(catalog, db));
+    return run_stored_view(stored_view(catalog, db, coll, nullptr), reader_for(catalog, db));
 }
 
 CollectionReader reader_for(Catalog& catalog, const std::string& db) {
@@ -296,8 +381,8 @@ CollectionReader snapshot_reader_for(Catalog& catalog, const std::string& db) {
     return [&catalog, db](const std::string& coll) {
         StoredView view;
         {
-            std::shared_lock lock(catalog.mutex());
-            view = stored_view(catalog, db, coll);
+            SharedLock lock(catalog.mutex());
+            view = stored_view(catalog, db, coll, &lock);
         }
         return run_stored_view(std::move(view), snapshot_reader_for(catalog, db));
     };
@@ -349,9 +434,8 @@ std::shared_ptr<const Collator> collation_of(const Document& spec, const std::st
 
 namespace {
 
-// The _id index orders strings by their bytes, so under a non-simple collation a query cannot
-// use it (manual, "Collation and Index Use": an index serves string comparisons only with the
-// same collation); every record is then a candidate.
+// Candidates for a write, whose unique lock is held throughout. Under a non-simple collation
+// every record is one (see scan_for_find).
 std::vector<const Record*> candidates_under(const Collection& coll, const Document& filter,
                                             const Collator* collator) {
     return candidate_records(coll, collator ? Document() : filter);
@@ -408,14 +492,14 @@ bool collation_reorders_ids(const Collection& coll, const Collator* collator) {
 // A sort on _id walks the _id index in its direction (no sort). With a filter on _id alone the
 // filter is matched against the record's _id under the lock (no parsing) and the walk stops once
 // skip + limit documents matched; any other filter is matched after the lock is released.
-FindInput walk_for_id_sort(const Collection& coll, const FindQuery& query, const FindPlan& plan,
+FindInput walk_for_id_sort(ReadYield& reader, const FindQuery& query, const FindPlan& plan,
                            int direction) {
     bool id_only = query.filter.size() == 1 && query.filter.fields().front().name == "_id";
     FindInput input{{}, plan.matcher.matches_everything() || id_only, true};
     size_t enough = input.matched && query.limit > 0
                         ? static_cast<size_t>(query.skip) + static_cast<size_t>(query.limit)
                         : SIZE_MAX;
-    walk_id_order(coll, query.filter, direction, [&](const Record& record) {
+    walk_records(reader, query.filter, direction, [&](const Record& record) {
         if (id_only) {
             Document id;
             id.push_back("_id", record.id);
@@ -427,28 +511,30 @@ FindInput walk_for_id_sort(const Collection& coll, const FindQuery& query, const
     return input;
 }
 
-// Any other find: the filter's candidates; when every candidate is a result in scan order, only
-// the first skip + limit.
-FindInput scan_for_find(const Collection& coll, const FindQuery& query, const FindPlan& plan) {
+// Any other find: the filter's candidates in scan order; when every candidate is a result in
+// that order, only the first skip + limit. The _id index orders strings by their bytes, so under
+// a non-simple collation a query cannot use it (manual, "Collation and Index Use": an index
+// serves string comparisons only with the same collation); every record is then a candidate.
+FindInput scan_for_find(ReadYield& reader, const FindQuery& query, const FindPlan& plan) {
     FindInput input{{}, plan.matcher.matches_everything() && !query.min && !query.max, !plan.sort};
     size_t enough = input.matched && input.sorted && query.limit > 0
                         ? static_cast<size_t>(query.skip) + static_cast<size_t>(query.limit)
                         : SIZE_MAX;
-    for (const Record* record : candidates_under(coll, query.filter, query.collator.get())) {
-        if (input.docs.size() >= enough) break;
-        input.docs.push_back(record->doc);
-    }
+    walk_records(reader, query.collator ? Document() : query.filter, 0, [&](const Record& record) {
+        input.docs.push_back(record.doc);
+        return input.docs.size() < enough;
+    });
     return input;
 }
 
-// The caller holds the lock.
-FindInput read_for_find(const Collection& coll, const FindQuery& query, const FindPlan& plan) {
+// The caller holds the shared lock, which `reader` may yield.
+FindInput read_for_find(ReadYield& reader, const FindQuery& query, const FindPlan& plan) {
     int direction = id_sort_direction(query);
     if (direction != 0 && !query.min && !query.max &&
-        !collation_reorders_ids(coll, query.collator.get())) {
-        return walk_for_id_sort(coll, query, plan, direction);
+        !collation_reorders_ids(reader.coll(), query.collator.get())) {
+        return walk_for_id_sort(reader, query, plan, direction);
     }
-    return scan_for_find(coll, query, plan);
+    return scan_for_find(reader, query, plan);
 }
 
 // Without the lock: filters, sorts, skips, limits and projects what read_for_find copied,
@@ -503,7 +589,7 @@ std::vector<StoredDoc> run_find(Catalog& catalog, const std::string& db, const s
         if (query.min || query.max) {
             throw MongoError(code::OptionNotSupportedOnView, "min/max not supported on a view");
         }
-        StoredView view = stored_view(catalog, db, coll);
+        StoredView view = stored_view(catalog, db, coll, &lock);
         lock.unlock();
         return find_on_view(catalog, db, std::move(view), query);
     }
@@ -514,7 +600,8 @@ std::vector<StoredDoc> run_find(Catalog& catalog, const std::string& db, const s
     }
     FindPlan plan(query, std::move(pattern));
     if (!c) return {};
-    FindInput input = read_for_find(*c, query, plan);
+    ReadYield reader(catalog, &lock, *c);
+    FindInput input = read_for_find(reader, query, plan);
     lock.unlock();
     return finish_find(std::move(input), query, plan);
 }

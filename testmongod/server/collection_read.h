@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -33,14 +34,21 @@ ResolvedView resolve_view(Catalog& catalog, const std::string& db, const std::st
 // does not hold up writers. MongoDB's readers do not block writers either (manual, "FAQ:
 // Concurrency": WiredTiger's document-level concurrency; reads see a snapshot).
 
+// Long copies also release the shared lock between chunks of records, as mongod's plans yield
+// (collection_read.cpp); a collection dropped or renamed meanwhile fails the read with
+// QueryPlanKilled (175).
+using SharedLock = std::shared_lock<std::shared_mutex>;
+
 // A collection's or view's documents as copied under the lock: the base collection's stored
 // bytes in natural order and the view pipelines still to run over them.
 struct StoredView {
     std::vector<StoredDoc> docs;
     Array pipeline;
 };
-// The caller holds the catalog lock.
-StoredView stored_view(Catalog& catalog, const std::string& db, const std::string& coll);
+// The caller holds the catalog lock: `lock` when it is a shared lock the copy may yield, else
+// nullptr.
+StoredView stored_view(Catalog& catalog, const std::string& db, const std::string& coll,
+                       SharedLock* lock);
 // Parses the documents and runs the view pipelines; `reader` serves their $lookup/$unionWith.
 std::vector<Document> run_stored_view(StoredView view, const CollectionReader& reader);
 

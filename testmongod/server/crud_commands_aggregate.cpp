@@ -369,16 +369,17 @@ std::optional<int64_t> leading_sample_size(const Array& stages) {
 }
 
 // What the pipeline reads from a collection or view, copied under the catalog lock (held by the
-// caller). A leading $sample on a collection takes its documents from the random cursor when
-// that applies; the stage still runs, over exactly its sample, which it only reshuffles.
+// caller; `lock` when it is a shared lock the copy may yield). A leading $sample on a collection
+// takes its documents from the random cursor when that applies; the stage still runs, over exactly
+// its sample, which it only reshuffles.
 StoredView stored_input(Catalog& catalog, const std::string& db, const Source& source,
-                        const Array& stages) {
+                        const Array& stages, SharedLock* lock) {
     if (!source.coll) return {};
     Collection* coll = catalog.find(db, *source.coll);
     if (auto size = leading_sample_size(stages); size && coll && !coll->is_view()) {
         if (auto sample = random_cursor_sample(*coll, *size)) return {std::move(*sample), {}};
     }
-    return stored_view(catalog, db, *source.coll);
+    return stored_view(catalog, db, *source.coll, lock);
 }
 
 // The pipeline's input documents, parsed from stored_input (needs no lock).
@@ -421,7 +422,7 @@ void cmd_aggregate(const CommandRequest& request, bson_t* reply) {
                           collation_of(body, "aggregate", source_collection()));
         if (explain) return reply_explain(source.ns, stages, reply);
         auto docs = pipeline.run(
-            input_of(source, stored_input(catalog, request.db, source, stages), reader));
+            input_of(source, stored_input(catalog, request.db, source, stages, nullptr), reader));
         run_write_stage(catalog, request.db, *pipeline.write_stage(), std::move(docs), bypass);
     } else {
         // The shared lock only while the input is copied; the pipeline runs without it.
@@ -429,11 +430,11 @@ void cmd_aggregate(const CommandRequest& request, bson_t* reply) {
         std::optional<Pipeline> pipeline;
         StoredView stored;
         {
-            std::shared_lock lock(catalog.mutex());
+            SharedLock lock(catalog.mutex());
             pipeline.emplace(stages, reader, let,
                              collation_of(body, "aggregate", source_collection()));
             if (explain) return reply_explain(source.ns, stages, reply);
-            stored = stored_input(catalog, request.db, source, stages);
+            stored = stored_input(catalog, request.db, source, stages, &lock);
         }
         for (const auto& doc : pipeline->run(input_of(source, std::move(stored), reader))) {
             results.push_back(to_stored(doc));

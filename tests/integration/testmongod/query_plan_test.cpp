@@ -209,6 +209,54 @@ TEST_F(QueryPlanTest, SampleAsFirstStageOfViewAndLaterStage) {
     EXPECT_EQ(later.size(), 10u);
 }
 
+// Reads longer than testmongod's copy chunk (it lets writers in between chunks, as mongod's plans
+// yield) still return every document once, in order.
+TEST_F(QueryPlanTest, LongReadsReturnEveryDocumentOnceInOrder) {
+    insert_numbered(10000);
+    auto ascending = find("c", "{}", R"({"sort": {"_id": 1}, "batchSize": 5000})");
+    ASSERT_EQ(ascending.size(), 10000u);
+    for (size_t i = 0; i < ascending.size(); ++i)
+        ASSERT_EQ(ascending[i].number("_id"), static_cast<int64_t>(i));
+    auto descending = find("c", R"({"_id": {"$gte": 1000}})", R"({"sort": {"_id": -1}})");
+    ASSERT_EQ(descending.size(), 9000u);
+    for (size_t i = 0; i < descending.size(); ++i)
+        ASSERT_EQ(descending[i].number("_id"), 9999 - static_cast<int64_t>(i));
+    auto natural = ids_of(find("c", R"({"v": {"$gte": 0}})"));
+    ASSERT_EQ(natural.size(), 10000u);
+    EXPECT_EQ(std::set<int64_t>(natural.begin(), natural.end()).size(), 10000u);
+    auto counted = aggregate(R"([{"$match": {"v": {"$gte": 50000}}}, {"$count": "n"}])");
+    ASSERT_EQ(counted.size(), 1u);
+    EXPECT_EQ(counted[0].number("n"), 5000);
+}
+
+// Manual, "Cursor isolation": a read may or may not see documents inserted while it runs, but it
+// returns each document at most once (the _id index walk and the natural-order scan both resume
+// where they stopped).
+TEST_F(QueryPlanTest, ReadsDuringConcurrentInsertsReturnEachDocumentOnce) {
+    insert_numbered(10000);
+    std::atomic<bool> stop{false};
+    std::thread writer([&] {
+        testsupport::Client client(server_->uri);
+        for (int id = 100000; !stop.load(); ++id) {
+            auto result = client.run_command(
+                db_, R"({"insert": "c", "documents": [{"_id": )" + std::to_string(id) +
+                         R"(, "v": 0}, {"_id": )" + std::to_string(-id) + R"(, "v": 0}]})");
+            ASSERT_TRUE(result.ok) << result.error;
+        }
+    });
+    for (int read = 0; read < 5; ++read) {
+        auto sorted = ids_of(find("c", "{}", R"({"sort": {"_id": 1}, "batchSize": 100000})"));
+        ASSERT_GE(sorted.size(), 10000u);
+        for (size_t i = 1; i < sorted.size(); ++i)
+            ASSERT_LT(sorted[i - 1], sorted[i]);
+        auto natural = ids_of(find("c", R"({"v": {"$gte": 0}})"));
+        ASSERT_GE(natural.size(), 10000u);
+        EXPECT_EQ(std::set<int64_t>(natural.begin(), natural.end()).size(), natural.size());
+    }
+    stop.store(true);
+    writer.join();
+}
+
 // Reads copy what they return while documents change: every document a read returns is one a
 // write stored (its two fields always written together), never a mix.
 TEST_F(QueryPlanTest, ReadsDuringConcurrentUpdatesSeeWholeDocuments) {
