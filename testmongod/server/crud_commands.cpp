@@ -64,6 +64,22 @@ class WriteErrors {
     int count_ = 0;
 };
 
+// Before 5.0 an inserted document may not have top-level '$' field names (BadValue, "Document
+// can't have $ prefixed field names"); 5.0+ stores them (manual, "Field Names": "Dollar ($)
+// prefixed fields are permitted as top level and nested field names for inserts").
+void check_top_level_names(const CommandRequest& request, const bson_t& doc) {
+    if (request.server->profile().top_level_dollar_fields) return;
+    bson_iter_t iter;
+    if (!bson_iter_init(&iter, &doc)) return;  // prepare_insert reports malformed documents
+    while (bson_iter_next(&iter)) {
+        const char* key = bson_iter_key(&iter);
+        if (key[0] == '$') {
+            throw MongoError(code::BadValue,
+                             std::string("Document can't have $ prefixed field names: ") + key);
+        }
+    }
+}
+
 // https://www.mongodb.com/docs/manual/reference/command/insert/
 void cmd_insert(const CommandRequest& request, bson_t* reply) {
     std::string name = target_of(request);
@@ -81,6 +97,7 @@ void cmd_insert(const CommandRequest& request, bson_t* reply) {
     int32_t inserted = 0;
     for (size_t i = 0; i < documents.size(); ++i) {
         try {
+            check_top_level_names(request, documents[i]);
             insert_document(catalog, coll, prepare_insert(documents[i]), validator);
             ++inserted;
         } catch (const MongoError& error) {

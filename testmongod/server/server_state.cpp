@@ -61,9 +61,9 @@ void log_line(LogLevel level, std::string_view message) {
 VersionProfile VersionProfile::of(const std::string& profile) {
     // maxWireVersion per server release: 4.4 → 9, 6.0 → 17, 7.0 → 21.
     // https://github.com/mongodb/specifications (wire version table in the SDAM spec)
-    if (profile == "4.4") return {"4.4.29", 9, false, false};
-    if (profile == "6.0") return {"6.0.20", 17, true, false};
-    if (profile == "7.0") return {"7.0.16", 21, true, true};
+    if (profile == "4.4") return {"4.4.29", 9, false, false, false};
+    if (profile == "6.0") return {"6.0.20", 17, true, false, true};
+    if (profile == "7.0") return {"7.0.16", 21, true, true, true};
     throw std::invalid_argument("unknown version profile " + profile + " (use 4.4, 6.0 or 7.0)");
 }
 

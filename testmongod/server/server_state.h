@@ -57,10 +57,11 @@ struct ServerStats {
 
 // What a version profile changes in behaviour; see docs/testmongod.md.
 struct VersionProfile {
-    std::string version;       // "4.4.29", "6.0.20", "7.0.16"
-    int max_wire_version;      // 9, 17, 21
-    bool expanded_events;      // showExpandedEvents and wallTime (6.0+)
-    bool disambiguated_paths;  // updateDescription.disambiguatedPaths (7.0)
+    std::string version;           // "4.4.29", "6.0.20", "7.0.16"
+    int max_wire_version;          // 9, 17, 21
+    bool expanded_events;          // showExpandedEvents and wallTime (6.0+)
+    bool disambiguated_paths;      // updateDescription.disambiguatedPaths (7.0)
+    bool top_level_dollar_fields;  // inserts may store top-level '$' field names (5.0+)
     static VersionProfile of(const std::string& profile);
 };
 

@@ -240,5 +240,25 @@ TEST_F(CrudTest, FindOnViewRunsViewPipeline) {
     EXPECT_EQ(ok(R"({"count": "v"})").number("n"), 2);
 }
 
+// Manual, "Field Names": 5.0+ stores top-level '$' field names; 4.4 refused them with BadValue.
+TEST(CrudProfileTest, TopLevelDollarFieldNamesAreRefusedOnlyBefore50) {
+    if (std::getenv("TRIBUTARY_TEST_SOURCE_URI")) GTEST_SKIP() << "profiles are testmongod's";
+    for (auto [profile, accepted] : {std::pair{"4.4", false}, {"7.0", true}}) {
+        auto server = testsupport::ServerProcess::start({"--version-profile", profile});
+        testsupport::Client client(server.uri());
+        auto result = client.run_command(
+            "profiles", R"({"insert": "c", "documents": [{"_id": 1, "$price": 5}]})");
+        ASSERT_TRUE(result.ok) << result.error;
+        EXPECT_EQ(result.reply.number("n"), accepted ? 1 : 0) << profile;
+        if (!accepted) {
+            EXPECT_EQ(result.reply.number("writeErrors.0.code"), 2) << result.reply.json();
+            EXPECT_NE(
+                result.reply.json().find("Document can't have $ prefixed field names: $price"),
+                std::string::npos)
+                << result.reply.json();
+        }
+    }
+}
+
 }  // namespace
 }  // namespace storagetest
