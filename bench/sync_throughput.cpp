@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <functional>
 #include <optional>
 #include <string>
@@ -39,6 +40,16 @@ void wait_until(const char* what, const std::function<bool()>& condition,
         if (Clock::now() > deadline) fail(std::string("timed out waiting for ") + what);
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
+}
+
+// VmHWM of a running process (its peak resident set), in MiB; 0 when unknown.
+double peak_rss_mib(pid_t pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+    }
+    return 0;
 }
 
 // A tributary child process with its output in a file, given the benchmark's patience.
@@ -213,6 +224,7 @@ int main(int argc, char** argv) {
         "%.3f s; %.0f docs/s = %.3f x the source write rate\n",
         caught_up_lag, verified_lag, replication_rate, replication_rate / source_rate);
 
+    std::printf("tributary peak resident memory: %.1f MiB\n", peak_rss_mib(sync.pid()));
     int code = sync.terminate();
     if (code != 0) std::printf("note: tributary sync exited with %d on SIGTERM\n", code);
     drop_database(source, db);

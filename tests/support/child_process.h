@@ -98,6 +98,8 @@ class ChildProcess {
         if (pid_ > 0) ::kill(pid_, SIGTERM);
         return wait(timeout);
     }
+    // The process id while it runs (0 once it has exited).
+    pid_t pid() const { return pid_ > 0 ? pid_ : 0; }
     // kill -9, as a crash.
     void kill_hard() {
         if (pid_ <= 0) return;
