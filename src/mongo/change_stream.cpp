@@ -144,7 +144,9 @@ std::optional<bson::Document> ChangeStream::run(const bson_t* command) {
     BSON_APPEND_INT32(&opts, "serverId", static_cast<int32_t>(server_id_));
     bool ok = mongoc_client_session_append(session_.get(), &opts, &error);
     bson_t reply = BSON_INITIALIZER;
-    ok = ok && mongoc_client_command_with_opts(client_.get(), db_.c_str(), command, nullptr, &opts,
+    // The read preference the server was selected with, so a secondary accepts the commands.
+    ok = ok && mongoc_client_command_with_opts(client_.get(), db_.c_str(), command,
+                                               mongoc_client_get_read_prefs(client_.get()), &opts,
                                                &reply, &error);
     bson_destroy(&opts);
     std::optional<bson::Document> result;
