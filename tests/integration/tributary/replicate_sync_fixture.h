@@ -11,29 +11,14 @@
 #include <thread>
 #include <vector>
 
-#include "support/mongo_client.h"
-#include "support/server_process.h"
 #include "tributary_process.h"
+#include "two_servers_fixture.h"
 
 namespace tributary_test {
 
-class ReplicateSyncTest : public testing::Test {
+class ReplicateSyncTest : public TwoServersTest {
   protected:
-    void start_servers(const std::string& source_profile, std::vector<std::string> extra = {}) {
-        std::vector<std::string> source_args{"--version-profile", source_profile};
-        source_args.insert(source_args.end(), extra.begin(), extra.end());
-        source_server_ = testsupport::source_uri_or_start(source_args);
-        dest_server_ = testsupport::dest_uri_or_start({"--version-profile", "7.0"});
-        source_ = std::make_unique<testsupport::Client>(source_server_.uri);
-        dest_ = std::make_unique<testsupport::Client>(dest_server_.uri);
-        db_ = testsupport::unique_name("replsync");
-        state_file_ = (std::filesystem::temp_directory_path() / (db_ + ".state")).string();
-    }
-    void TearDown() override {
-        if (source_) source_->run_command(db_, R"({"dropDatabase": 1})");
-        if (dest_) dest_->run_command(db_, R"({"dropDatabase": 1})");
-        std::filesystem::remove(state_file_);
-    }
+    ReplicateSyncTest() : TwoServersTest("replsync") {}
 
     std::vector<std::string> sync_args(std::vector<std::string> extra = {}) const {
         std::vector<std::string> args{
@@ -62,10 +47,6 @@ class ReplicateSyncTest : public testing::Test {
         return tributary_test::eventually([&] { return verified_equal(report); }, timeout);
     }
 
-    void source_command(const std::string& json) {
-        auto result = source_->run_command(db_, json);
-        ASSERT_TRUE(result.ok) << json << ": " << result.error;
-    }
     void admin_command(const std::string& json) {
         auto result = source_->run_command("admin", json);
         ASSERT_TRUE(result.ok) << json << ": " << result.error;
@@ -84,13 +65,6 @@ class ReplicateSyncTest : public testing::Test {
         auto reply = client.run_command(db_, R"({"listCollections": 1, "nameOnly": true})");
         return reply.ok ? reply.reply.document("cursor.firstBatch").json() : reply.error;
     }
-
-    testsupport::TestServer source_server_;
-    testsupport::TestServer dest_server_;
-    std::unique_ptr<testsupport::Client> source_;
-    std::unique_ptr<testsupport::Client> dest_;
-    std::string db_;
-    std::string state_file_;
 };
 
 }  // namespace tributary_test

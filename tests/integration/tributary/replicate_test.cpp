@@ -19,6 +19,7 @@
 #include "support/child_process.h"
 #include "support/mongo_client.h"
 #include "support/server_process.h"
+#include "two_servers_fixture.h"
 
 namespace tributary::replicate {
 namespace {
@@ -62,23 +63,12 @@ class ReplicationRun {
     std::thread thread_;
 };
 
-class ReplicateTest : public ::testing::Test {
+class ReplicateTest : public tributary_test::TwoServersTest {
   protected:
-    void start_servers(const std::string& source_profile, std::vector<std::string> extra = {}) {
-        std::vector<std::string> source_args{"--version-profile", source_profile};
-        source_args.insert(source_args.end(), extra.begin(), extra.end());
-        source_server_ = testsupport::source_uri_or_start(source_args);
-        dest_server_ = testsupport::dest_uri_or_start({"--version-profile", "7.0"});
-        source_ = std::make_unique<testsupport::Client>(source_server_.uri);
-        dest_ = std::make_unique<testsupport::Client>(dest_server_.uri);
-        db_ = testsupport::unique_name("replicate");
-        state_file_ = (std::filesystem::temp_directory_path() / (db_ + ".state")).string();
-    }
+    ReplicateTest() : TwoServersTest("replicate") {}
     void TearDown() override {
-        run_.reset();
-        if (source_) source_->run_command(db_, R"({"dropDatabase": 1})");
-        if (dest_) dest_->run_command(db_, R"({"dropDatabase": 1})");
-        std::filesystem::remove(state_file_);
+        run_.reset();  // the replicator stops before its databases are dropped
+        TwoServersTest::TearDown();
     }
     // Skips while the source cannot open change streams (testmongod before they land).
     bool source_has_change_streams() {
@@ -96,14 +86,6 @@ class ReplicateTest : public ::testing::Test {
         run_ = std::make_unique<ReplicationRun>(source_server_.uri, dest_server_.uri, db_,
                                                 std::move(from), config, state_file_);
     }
-    void source_command(const std::string& json) {
-        auto result = source_->run_command(db_, json);
-        ASSERT_TRUE(result.ok) << json << ": " << result.error;
-    }
-    void dest_command(const std::string& json) {
-        auto result = dest_->run_command(db_, json);
-        ASSERT_TRUE(result.ok) << json << ": " << result.error;
-    }
     // The documents of `coll` sorted by _id, as relaxed JSON.
     static std::string contents(testsupport::Client& client, const std::string& db,
                                 const std::string& coll) {
@@ -115,12 +97,6 @@ class ReplicateTest : public ::testing::Test {
         return contents(*source_, db_, coll) == contents(*dest_, db_, coll);
     }
 
-    testsupport::TestServer source_server_;
-    testsupport::TestServer dest_server_;
-    std::unique_ptr<testsupport::Client> source_;
-    std::unique_ptr<testsupport::Client> dest_;
-    std::string db_;
-    std::string state_file_;
     std::unique_ptr<ReplicationRun> run_;
 };
 
