@@ -60,6 +60,13 @@ bson::Document aggregate_command(const WatchScope& scope, const ChangeStreamOpti
     return command;
 }
 
+// The _id of a change event (its resume token); empty when missing.
+bson::Document event_id(const bson_t* event) {
+    bson_iter_t id;
+    if (!bson_iter_init_find(&id, event, "_id") || !BSON_ITER_HOLDS_DOCUMENT(&id)) return {};
+    return bson::Document::copy_of_subdocument(id);
+}
+
 uint32_t select_server(mongoc_client_t* client) {
     bson_error_t error;
     mongoc_server_description_t* server =
@@ -109,16 +116,23 @@ bool ChangeStream::next_in_batch() {
         if (!BSON_ITER_HOLDS_DOCUMENT(&batch_)) continue;
         bson_iter_document(&batch_, &length, &data);
         if (!bson_init_static(&event_, data, length)) continue;
-        bson_iter_t id;
-        if (bson_iter_init_find(&id, &event_, "_id") && BSON_ITER_HOLDS_DOCUMENT(&id)) {
-            resume_token_ = bson::Document::copy_of_subdocument(id);
-        }
+        token_in_event_ = true;
         return true;
     }
-    // Drained: the server's high-water mark is the resume point from here on.
+    // Drained: the server's high-water mark is the resume point from here on (or, from a server
+    // without one, the last event's _id, copied before the next reply replaces the event).
     in_batch_ = false;
-    if (!post_batch_token_.empty()) resume_token_ = post_batch_token_.copy();
+    if (!post_batch_token_.empty()) {
+        resume_token_ = post_batch_token_.copy();
+    } else if (token_in_event_) {
+        resume_token_ = event_id(&event_);
+    }
+    token_in_event_ = false;
     return false;
+}
+
+bson::Document ChangeStream::resume_token() const {
+    return token_in_event_ ? event_id(&event_) : resume_token_.copy();
 }
 
 bool ChangeStream::get_more() {

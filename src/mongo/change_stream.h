@@ -55,7 +55,7 @@ class ChangeStream {
     std::optional<Error> error() const { return error_; }
     // The resume token (the last event's _id, or the postBatchResumeToken of a drained batch),
     // copied; empty document when none is known yet.
-    bson::Document resume_token() const { return resume_token_.copy(); }
+    bson::Document resume_token() const;
 
   private:
     struct FreeSession {
@@ -85,7 +85,8 @@ class ChangeStream {
     bool in_batch_ = false;
     bson::Document post_batch_token_;
     bson_t event_{};
-    bson::Document resume_token_;
+    bson::Document resume_token_;  // when !token_in_event_
+    bool token_in_event_ = false;  // the resume token is the current event's _id
     std::optional<Error> error_;
 };
 

@@ -69,6 +69,8 @@ class ChangeEvent {
     // Destination namespace of a rename event.
     const std::optional<Namespace>& to() const { return to_; }
     const bson_t* resume_token() const { return resume_token_.view(); }
+    // Moves the token out, for a caller that keeps it; resume_token() is empty afterwards.
+    bson::Document take_resume_token() { return std::move(resume_token_); }
     bson::Timestamp cluster_time() const { return cluster_time_; }
     // {_id: ...} (plus shard key fields on sharded sources); empty for catalog events.
     const bson_t* document_key() const { return document_key_.view(); }

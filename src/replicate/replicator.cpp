@@ -209,9 +209,9 @@ void Replicator::handle_event(const bson_t* raw, StreamPosition& position) {
     if (!unsaved_) batch_started_ = Clock::now();
     unsaved_ = true;
     ++batch_events_;
-    batch_token_ = bson::Document::copy_of(event.resume_token());
     batch_time_ = event.cluster_time();
     if (filter_.matches(event.ns().db, event.ns().coll)) queue_data_event(event);
+    batch_token_ = event.take_resume_token();
 }
 
 void Replicator::queue_data_event(const ChangeEvent& event) {
