@@ -185,14 +185,15 @@ bson::Document InitialCopy::choose_split_points(const catalog::CollectionInfo& i
     if (count <= docs_per_range) return bson::Document();  // one range
     auto lowest = extreme_id(coll, 1);
     auto highest = extreme_id(coll, -1);
-    if (!lowest || !highest || !same_type_bracket(lowest->view(), highest->view())) {
+    if (!lowest || !highest) return bson::Document();  // empty after all: the count was stale
+    if (!same_type_bracket(lowest->view(), highest->view())) {
         spdlog::info("Collection '{}' has _ids of several types; copying it as one range.",
                      name_of(info));
         return bson::Document();
     }
     // Split points from a sample rather than a scan of every _id: copying starts at once, even
-    // for huge collections. About 32 samples per range keep the ranges within ~20% of each
-    // other, which is all the balancing needs.
+    // for huge collections. With about 32 samples per range a split point's sampling error is
+    // roughly 1/sqrt(32), under a fifth of a range, which is all the balancing needs.
     const int64_t ranges = (count + docs_per_range - 1) / docs_per_range;
     const int64_t sample_size = std::min<int64_t>(ranges * kSamplesPerRange, kMaxSampleSize);
     return pick_split_points(sorted_id_sample(coll, sample_size), ranges);
