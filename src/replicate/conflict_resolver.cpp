@@ -95,7 +95,12 @@ void ConflictResolver::apply_in_order(const std::vector<const QueuedWrite*>& wri
 void ConflictResolver::apply_pending(size_t index) {
     done_[index] = true;
     const QueuedWrite& write = *writes_[index];
-    if (apply_single(destination_, write.ns, write.op)) return;
+    const WriteOutcome outcome = apply_single(destination_, write.ns, write.op);
+    if (outcome == WriteOutcome::kApplied) return;
+    if (outcome == WriteOutcome::kStaleState) {
+        resolve_from_source(write.ns, write.op.filter.view());
+        return;
+    }
     std::optional<WriteOp> known = with_known_document(write.ns, write.op);
     if (!known) return;  // gone from the source: its delete event is still to come
     bool moved_blockers = false;
@@ -109,7 +114,10 @@ void ConflictResolver::apply_pending(size_t index) {
             }
         }
     }
-    if (moved_blockers && apply_single(destination_, write.ns, write.op)) return;
+    if (moved_blockers &&
+        apply_single(destination_, write.ns, write.op) == WriteOutcome::kApplied) {
+        return;
+    }
     force_write(write.ns, *known, 0);
 }
 
@@ -137,7 +145,7 @@ std::vector<bson::Document> ConflictResolver::find_blockers(const Namespace& ns,
 }
 
 void ConflictResolver::force_write(const Namespace& ns, const WriteOp& op, int depth) {
-    if (apply_single(destination_, ns, op)) return;
+    if (apply_single(destination_, ns, op) == WriteOutcome::kApplied) return;
     if (depth >= kMaxResolutionDepth) {
         throw mongo::Error(MONGOC_ERROR_SERVER, mongo::codes::kDuplicateKey,
                            "unresolvable unique-key conflict in '" + ns.full() + "' for document " +
@@ -152,13 +160,25 @@ void ConflictResolver::force_write(const Namespace& ns, const WriteOp& op, int d
         "source",
         ns.coll, bson::to_json(op.filter.view()), blockers.size());
     for (const auto& blocker : blockers) {
-        apply_single(destination_, ns, WriteOp{WriteKind::kDelete, blocker.copy(), {}, false});
+        apply_single(destination_, ns, delete_by_id(blocker.view()));
     }
     force_write(ns, *known, depth + 1);
     for (const auto& blocker : blockers) {
         if (auto current = fetch_source(ns, blocker.view())) {
             force_write(ns, replace_with_document(current->view()), depth + 1);
         }
+    }
+}
+
+void ConflictResolver::resolve_from_source(const Namespace& ns, const bson_t* id_filter) {
+    spdlog::debug(
+        "Update of {} in '{}' does not fit the destination's state: rewriting it from "
+        "the source",
+        bson::to_json(id_filter), ns.full());
+    if (auto current = fetch_source(ns, id_filter)) {
+        force_write(ns, replace_with_document(current->view()), 0);
+    } else {
+        apply_single(destination_, ns, delete_by_id(id_filter));
     }
 }
 

@@ -23,6 +23,9 @@ class ConflictResolver {
     //     (their later events usually move the value away: the swap case), then retries;
     //  2. otherwise removes the blocking documents, applies the write as the document's current
     //     source state, and writes the blockers back in their current source state.
+    // An update that does not fit the destination's state of its document (WriteOutcome::
+    // kStaleState) makes the document its current source state, or deletes it when the source
+    // no longer has it.
     // Later events of the documents touched re-apply idempotently, so the result converges.
     void apply_in_order(const std::vector<const QueuedWrite*>& writes);
 
@@ -34,6 +37,7 @@ class ConflictResolver {
     // _id filters of destination documents other than `document` holding one of its unique keys.
     std::vector<bson::Document> find_blockers(const Namespace& ns, const bson_t* document);
     void force_write(const Namespace& ns, const WriteOp& op, int depth);
+    void resolve_from_source(const Namespace& ns, const bson_t* id_filter);
     std::optional<bson::Document> fetch_source(const Namespace& ns, const bson_t* id_filter);
 
     mongoc_client_t* source_;

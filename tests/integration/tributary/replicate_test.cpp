@@ -97,6 +97,8 @@ class ReplicateTest : public tributary_test::TwoServersTest {
         return contents(*source_, db_, coll) == contents(*dest_, db_, coll);
     }
 
+    void replays_onto_newer_states_converge(const std::string& source_profile);
+
     std::unique_ptr<ReplicationRun> run_;
 };
 
@@ -172,6 +174,46 @@ TEST_F(ReplicateTest, UniqueValueSwapConverges) {
     EXPECT_TRUE(eventually([&] { return same_contents("people"); }))
         << contents(*source_, db_, "people") << "\n"
         << contents(*dest_, db_, "people");
+}
+
+// Replays onto a destination that already holds a later state of the documents (the copy read
+// a newer version, or a crash came between applying a batch and saving its checkpoint): $set
+// through a field that is now a number, $push/$pop/$inc on fields of another type. Replication
+// resolves those documents from the source and keeps running.
+void ReplicateTest::replays_onto_newer_states_converge(const std::string& source_profile) {
+    start_servers(source_profile);
+    REQUIRE_CHANGE_STREAMS();
+    source_command(R"({"insert": "c", "documents": [
+        {"_id": 1, "a": {"b": 0}, "tags": [1, 2, 3], "n": 1}, {"_id": 2, "a": {"b": 0}}]})");
+    checkpoint::StartPoint start = now();
+    source_command(R"({"update": "c", "updates": [
+        {"q": {"_id": 1}, "u": {"$set": {"a.b": 1}, "$push": {"tags": 4}, "$inc": {"n": 1}}},
+        {"q": {"_id": 1}, "u": {"$pop": {"tags": 1}}},
+        {"q": {"_id": 1}, "u": {"$inc": {"n": 1}}},
+        {"q": {"_id": 1}, "u": {"$set": {"a": 5, "tags": "x", "n": "s"}}},
+        {"q": {"_id": 2}, "u": {"$set": {"a.b": 1}}},
+        {"q": {"_id": 2}, "u": {"$set": {"a": 5}}}]})");
+    source_command(R"({"delete": "c", "deletes": [{"q": {"_id": 2}, "limit": 1}]})");
+    // What the copy read, later than the start point.
+    dest_command(R"({"insert": "c", "documents": [
+        {"_id": 1, "a": 5, "tags": "x", "n": "s"}, {"_id": 2, "a": 5}]})");
+    start_run(std::move(start));
+    source_command(R"({"update": "c", "updates": [
+        {"q": {"_id": 1}, "u": {"$set": {"a": {"c": 1}}, "$unset": {"n": ""}}}]})");
+    source_command(R"({"insert": "c", "documents": [{"_id": 3}]})");
+    EXPECT_TRUE(eventually([&] { return same_contents("c"); }))
+        << contents(*source_, db_, "c") << "\n"
+        << contents(*dest_, db_, "c");
+    EXPECT_FALSE(run_->finished());
+    EXPECT_EQ(run_->stop(), kExitOk);
+}
+
+TEST_F(ReplicateTest, ReplaysOntoNewerStatesConvergeFrom44) {
+    replays_onto_newer_states_converge("4.4");
+}
+
+TEST_F(ReplicateTest, ReplaysOntoNewerStatesConvergeFrom70) {
+    replays_onto_newer_states_converge("7.0");
 }
 
 TEST_F(ReplicateTest, IndexChangesOnA44SourceAreFoundByCatalogPolling) {
