@@ -87,8 +87,12 @@ WriteOutcome apply_single(mongoc_client_t* destination, const Namespace& ns, con
     return result.ok() ? WriteOutcome::kApplied : outcome_of(result.errors.front(), op, ns);
 }
 
-Applier::Applier(mongo::ClientPool& source, mongo::ClientPool& destination, size_t lanes)
-    : source_(source), destination_(destination), lanes_(lanes == 0 ? 1 : lanes) {}
+Applier::Applier(mongo::ClientPool& source, mongo::ClientPool& destination, size_t lanes,
+                 Namespace intents)
+    : source_(source),
+      destination_(destination),
+      lanes_(lanes == 0 ? 1 : lanes),
+      intents_(std::move(intents)) {}
 
 std::vector<size_t> Applier::apply_lane(const std::vector<WriteGroup>& groups) {
     mongo::ClientLease client = destination_.lease();
@@ -104,6 +108,12 @@ std::vector<size_t> Applier::apply_lane(const std::vector<WriteGroup>& groups) {
 }
 
 void Applier::apply(const std::vector<QueuedWrite>& batch) {
+    if (restore_recorded_) {
+        mongo::ClientLease source = source_.lease();
+        mongo::ClientLease destination = destination_.lease();
+        ConflictResolver(source.get(), destination.get(), intents_).restore_recorded();
+        restore_recorded_ = false;
+    }
     if (batch.empty()) return;
     std::vector<std::vector<WriteGroup>> lanes = route(batch, lanes_);
     std::vector<std::vector<size_t>> stopped_at(lanes.size());
@@ -141,7 +151,9 @@ void Applier::apply(const std::vector<QueuedWrite>& batch) {
     if (leftovers.empty()) return;
     mongo::ClientLease source = source_.lease();
     mongo::ClientLease destination = destination_.lease();
-    ConflictResolver(source.get(), destination.get()).apply_in_order(leftovers);
+    restore_recorded_ = true;
+    ConflictResolver(source.get(), destination.get(), intents_).apply_in_order(leftovers);
+    restore_recorded_ = false;
 }
 
 }  // namespace tributary::replicate

@@ -28,8 +28,10 @@ WriteOutcome apply_single(mongoc_client_t* destination, const Namespace& ns, con
 
 class Applier {
   public:
-    // `source` is read only to resolve unique-key conflicts (current documents by _id).
-    Applier(mongo::ClientPool& source, mongo::ClientPool& destination, size_t lanes);
+    // `source` is read only to resolve conflicts (current documents by _id); `intents` is the
+    // destination collection of the ConflictResolver's records.
+    Applier(mongo::ClientPool& source, mongo::ClientPool& destination, size_t lanes,
+            Namespace intents);
 
     // Applies every write of `batch` (given in event order) before returning. Throws
     // mongo::Error for failures other than duplicate keys and stale states (network,
@@ -45,6 +47,10 @@ class Applier {
     mongo::ClientPool& source_;
     mongo::ClientPool& destination_;
     size_t lanes_;
+    Namespace intents_;
+    // Set until the conflict resolver completed: a run that stopped inside it (this process or
+    // an earlier one) may have left blockers recorded, restored before the next batch.
+    bool restore_recorded_ = true;
 };
 
 }  // namespace tributary::replicate

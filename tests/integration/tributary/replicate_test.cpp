@@ -219,6 +219,67 @@ TEST_F(ReplicateTest, ReplaysOntoNewerStatesConvergeFrom70) {
     replays_onto_newer_states_converge("7.0");
 }
 
+// The conflict resolver re-reads a blocking document from the source before it writes
+// anything: when that read fails and replication stops there (the first source find of the run
+// fails with Interrupted, which neither the driver nor tributary retries: like a crash at that
+// point), the blocker is still on the destination, and the next run converges.
+TEST_F(ReplicateTest, UniqueConflictBlockerSurvivesAFailedSourceRead) {
+    start_servers("7.0");
+    REQUIRE_CHANGE_STREAMS();
+    if (source_server_.external()) GTEST_SKIP() << "configures testmongod's failCommand";
+    for (auto* client : {source_.get(), dest_.get()}) {
+        client->run_command(db_, R"({"createIndexes": "people", "indexes": [
+            {"key": {"email": 1}, "name": "email_1", "unique": true}]})");
+    }
+    source_command(R"({"insert": "people", "documents": [{"_id": 2, "email": "x"}]})");
+    source_command(R"({"update": "people", "updates": [
+        {"q": {"_id": 2}, "u": {"$set": {"email": "y"}}}]})");
+    source_command(R"({"insert": "other", "documents": [{"_id": 1}]})");
+    checkpoint::StartPoint start = now();
+    // The destination still holds _id 2's older value, which the replayed insert of _id 1 needs.
+    dest_command(R"({"insert": "people", "documents": [{"_id": 2, "email": "x"}]})");
+    source_command(R"({"insert": "people", "documents": [{"_id": 1, "email": "x"}]})");
+    auto configured = source_->run_command("admin", R"({"configureFailPoint": "failCommand",
+        "mode": {"times": 1}, "data": {"failCommands": ["find"], "errorCode": 11601,
+        "appName": "replicate-test"}})");
+    ASSERT_TRUE(configured.ok) << configured.error;
+    start_run(checkpoint::StartPoint{start.resume_token.copy(), start.operation_time});
+    ASSERT_TRUE(eventually([&] { return run_->finished(); }));
+    EXPECT_EQ(run_->stop(), kExitWriteFailure);
+    EXPECT_NE(contents(*dest_, db_, "people").find(R"("_id" : 2)"), std::string::npos)
+        << contents(*dest_, db_, "people");
+    start_run(std::move(start));
+    std::vector<std::string> differences;
+    EXPECT_TRUE(eventually([&] {
+        differences = testsupport::compare_databases(*source_, *dest_, {db_});
+        return differences.empty();
+    })) << testing::PrintToString(differences);
+    EXPECT_EQ(run_->stop(), kExitOk);
+}
+
+// A run that stopped while a blocking document was moved aside (recorded, deleted, not yet
+// written back) leaves its record in the state database: the next run writes it back first.
+TEST_F(ReplicateTest, BlockerMovedAsideBeforeAStopIsWrittenBackByTheNextRun) {
+    start_servers("7.0");
+    REQUIRE_CHANGE_STREAMS();
+    source_command(R"({"insert": "people", "documents": [{"_id": 2, "email": "y"}]})");
+    checkpoint::StartPoint start = now();
+    auto recorded = dest_->run_command("__tributary", R"({"insert": "resolving", "documents": [
+        {"_id": {"ns": ")" + db_ + R"(.people", "id": 2}}]})");
+    ASSERT_TRUE(recorded.ok) << recorded.error;
+    start_run(std::move(start));
+    source_command(R"({"insert": "people", "documents": [{"_id": 3, "email": "z"}]})");
+    std::vector<std::string> differences;
+    EXPECT_TRUE(eventually([&] {
+        differences = testsupport::compare_databases(*source_, *dest_, {db_});
+        return differences.empty();
+    })) << testing::PrintToString(differences);
+    auto records = dest_->run_command("__tributary", R"({"count": "resolving"})");
+    EXPECT_EQ(records.reply.json().find(R"("n" : 1)"), std::string::npos) << records.reply.json();
+    dest_->run_command("__tributary", R"({"drop": "resolving"})");
+    EXPECT_EQ(run_->stop(), kExitOk);
+}
+
 TEST_F(ReplicateTest, IndexChangesOnA44SourceAreFoundByCatalogPolling) {
     start_servers("4.4");
     REQUIRE_CHANGE_STREAMS();
