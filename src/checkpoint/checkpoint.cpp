@@ -27,6 +27,7 @@ State Checkpoint::snapshot() const {
     }
     copy.copy_complete = state_.copy_complete;
     copy.resume_token = state_.resume_token.copy();
+    copy.resume_start_after = state_.resume_start_after;
     copy.applied_cluster_time = state_.applied_cluster_time;
     return copy;
 }
@@ -77,9 +78,11 @@ void Checkpoint::mark_copy_complete() {
     persist_locked();
 }
 
-void Checkpoint::save_resume_token(const bson_t* token, bson::Timestamp cluster_time) {
+void Checkpoint::save_resume_token(const bson_t* token, bson::Timestamp cluster_time,
+                                   bool start_after) {
     std::lock_guard lock(mutex_);
     state_.resume_token = bson::Document::copy_of(token);
+    state_.resume_start_after = start_after;
     if (!cluster_time.is_null()) state_.applied_cluster_time = cluster_time;
     persist_locked();
 }

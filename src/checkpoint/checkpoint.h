@@ -31,6 +31,9 @@ struct CollectionCopy {
 struct StartPoint {
     bson::Document resume_token;     // postBatchResumeToken of the opening change stream (or {})
     bson::Timestamp operation_time;  // the source's cluster time just before it was opened
+    // resume_token is an invalidate event's: a stream can only continue past it with
+    // startAfter (resumeAfter an invalidate is refused).
+    bool start_after = false;
 };
 
 // What the run was started with; a resume with a different identity is refused.
@@ -50,7 +53,8 @@ struct State {
     StartPoint start;
     std::map<std::string, CollectionCopy> collections;  // by namespace "db.coll"
     bool copy_complete = false;
-    bson::Document resume_token;  // replication position: token of the last applied batch
+    bson::Document resume_token;      // replication position: token of the last applied batch
+    bool resume_start_after = false;  // resume_token is an invalidate's (StartPoint::start_after)
     bson::Timestamp applied_cluster_time;
 
     bson::Document to_bson() const;
@@ -94,8 +98,9 @@ class Checkpoint {
     // Forgets a collection's copy state, so it is recopied (drop + resync of a namespace).
     void forget_collection(const std::string& ns);
     void mark_copy_complete();
-    // Called by the replicator after each applied batch.
-    void save_resume_token(const bson_t* token, bson::Timestamp cluster_time);
+    // Called by the replicator after each applied batch; `start_after` when `token` is an
+    // invalidate event's.
+    void save_resume_token(const bson_t* token, bson::Timestamp cluster_time, bool start_after);
 
   private:
     void persist_locked();

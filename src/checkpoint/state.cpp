@@ -147,6 +147,7 @@ bson::Document State::to_bson() const {
     bson_append_array_end(out, &array);
     BSON_APPEND_BOOL(out, "copyComplete", copy_complete);
     BSON_APPEND_DOCUMENT(out, "resumeToken", resume_token.view());
+    BSON_APPEND_BOOL(out, "resumeStartAfter", resume_start_after);
     BSON_APPEND_TIMESTAMP(out, "appliedClusterTime", applied_cluster_time.t,
                           applied_cluster_time.i);
     return doc;
@@ -172,6 +173,7 @@ State State::from_bson(const bson_t* doc) {
     });
     state.copy_complete = mongo::get_bool(doc, "copyComplete").value_or(false);
     state.resume_token = embedded(doc, "resumeToken");
+    state.resume_start_after = mongo::get_bool(doc, "resumeStartAfter").value_or(false);
     state.applied_cluster_time =
         mongo::get_timestamp(doc, "appliedClusterTime").value_or(bson::Timestamp{});
     return state;
