@@ -33,6 +33,14 @@ void set_uri_option(mongoc_uri_t* uri, const char* key, const bson_iter_t& it) {
         mongoc_uri_set_read_concern(uri, rc);
         mongoc_read_concern_destroy(rc);
         ok = true;
+    } else if (name == "readPreference" && BSON_ITER_HOLDS_UTF8(&it)) {
+        // A read preference is not a plain option: libmongoc keeps it apart in the URI.
+        Doc spec;
+        BSON_APPEND_UTF8(spec.get(), "mode", bson_iter_utf8(&it, nullptr));
+        mongoc_read_prefs_t* rp = make_read_prefs(spec);
+        mongoc_uri_set_read_prefs_t(uri, rp);
+        mongoc_read_prefs_destroy(rp);
+        ok = true;
     } else if (name == "w") {
         Doc spec;
         bson_append_iter(spec.get(), "w", 1, &it);
@@ -147,6 +155,29 @@ mongoc_read_prefs_t* make_read_prefs(const Doc& spec) {
     }
     if (spec.has("tagSets")) mongoc_read_prefs_set_tags(rp, spec.doc("tagSets").get());
     return rp;
+}
+
+mongoc_transaction_opt_t* make_transaction_opts(const Doc& spec) {
+    mongoc_transaction_opt_t* opts = mongoc_transaction_opts_new();
+    if (spec.has("readConcern")) {
+        mongoc_read_concern_t* rc = make_read_concern(spec.doc("readConcern"));
+        mongoc_transaction_opts_set_read_concern(opts, rc);
+        mongoc_read_concern_destroy(rc);
+    }
+    if (spec.has("writeConcern")) {
+        mongoc_write_concern_t* wc = make_write_concern(spec.doc("writeConcern"));
+        mongoc_transaction_opts_set_write_concern(opts, wc);
+        mongoc_write_concern_destroy(wc);
+    }
+    if (spec.has("readPreference")) {
+        mongoc_read_prefs_t* rp = make_read_prefs(spec.doc("readPreference"));
+        mongoc_transaction_opts_set_read_prefs(opts, rp);
+        mongoc_read_prefs_destroy(rp);
+    }
+    if (auto max_commit = spec.find("maxCommitTimeMS")) {
+        mongoc_transaction_opts_set_max_commit_time_ms(opts, bson_iter_as_int64(&*max_commit));
+    }
+    return opts;
 }
 
 ClientEntity::ClientEntity(const std::string& base_uri, const Doc& spec)
@@ -306,11 +337,18 @@ void EntityMap::create_session(const std::string& id, const Doc& spec) {
         if (auto snapshot = options.find("snapshot")) {
             mongoc_session_opts_set_snapshot(opts, bson_iter_as_bool(&*snapshot));
         }
+        if (options.has("defaultTransactionOptions")) {
+            mongoc_transaction_opt_t* txn =
+                make_transaction_opts(options.doc("defaultTransactionOptions"));
+            mongoc_session_opts_set_default_transaction_opts(opts, txn);
+            mongoc_transaction_opts_destroy(txn);
+        }
     }
     bson_error_t error;
     entity.session.reset(mongoc_client_start_session(client(entity.client_id).get(), opts, &error));
     mongoc_session_opts_destroy(opts);
     if (!entity.session) throw TestFailure(std::string("cannot start session: ") + error.message);
+    entity.lsid = Doc::copy_of(mongoc_client_session_get_lsid(entity.session.get()));
     add(id, std::move(entity));
 }
 
@@ -366,7 +404,15 @@ mongoc_collection_t* EntityMap::collection(const std::string& id) {
     return get(id, "collection").collection.get();
 }
 mongoc_client_session_t* EntityMap::session(const std::string& id) {
-    return get(id, "session").session.get();
+    mongoc_client_session_t* session = get(id, "session").session.get();
+    if (session == nullptr) throw TestFailure("session " + id + " has ended");
+    return session;
+}
+const bson_t* EntityMap::session_lsid(const std::string& id) {
+    return get(id, "session").lsid.get();
+}
+void EntityMap::end_session(const std::string& id) {
+    get(id, "session").session.reset();
 }
 ChangeStreamPtr& EntityMap::change_stream(const std::string& id) {
     return get(id, "changeStream").change_stream;

@@ -156,8 +156,9 @@ void check_error(const Doc& expected, const OperationError& error, Matcher& matc
     }
 }
 
-// Runs one operation and checks expectResult / expectError / saveResultAsEntity.
-void execute(RunContext& ctx, const Doc& operation, size_t index) {
+// Runs one operation and checks expectResult / expectError / saveResultAsEntity; returns the
+// error the operation raised (expected or ignored), which withTransaction's callback propagates.
+std::optional<OperationError> execute(RunContext& ctx, const Doc& operation, size_t index) {
     std::string what = "operation " + std::to_string(index) + " (" + operation.str("name") + ")";
     Matcher matcher(ctx.entities);
     std::optional<OpResult> result;
@@ -168,14 +169,14 @@ void execute(RunContext& ctx, const Doc& operation, size_t index) {
         } catch (OperationError& e) {
             error = std::move(e);
         }
-        if (operation.flag("ignoreResultAndError", false)) return;
+        if (operation.flag("ignoreResultAndError", false)) return error;
         if (operation.has("expectError")) {
             if (!error) {
                 std::string got = result && result->value ? result->value->json() : "no result";
                 throw TestFailure("expected an error, got " + got);
             }
             check_error(operation.doc("expectError"), *error, matcher);
-            return;
+            return error;
         }
         if (error) throw TestFailure("unexpected " + error_summary(*error));
         if (auto expected = operation.find("expectResult")) {
@@ -193,6 +194,7 @@ void execute(RunContext& ctx, const Doc& operation, size_t index) {
             ctx.entities.add_value(*id, result->value ? *result->value : Value::of_null());
         }
     }
+    return std::nullopt;
 }
 
 std::string event_list(const std::vector<Event>& events) {
@@ -443,7 +445,10 @@ TestReport FileRunner::run_test(const Doc& file, const Doc& test, const std::str
         return {Status::kSkipped, description, *reason};
     }
     EntityMap entities;
-    RunContext ctx{entities, internal_, {}};
+    RunContext ctx{entities, uri_, internal_, {}, {}};
+    ctx.execute = [&ctx](const Doc& operation, size_t index) {
+        return execute(ctx, operation, index);
+    };
     TestReport report{Status::kPassed, description, ""};
     try {
         load_initial_data(file);
