@@ -82,13 +82,10 @@ ClientPtr new_client(const std::string& base_uri, const Doc& spec) {
     return client;
 }
 
-// Applies {readConcern, writeConcern, readPreference} with the setter of a database or collection.
+// Applies {readConcern, writeConcern, readPreference} with the setters of a database, a
+// collection or transaction options.
 template <typename Handle, typename SetRc, typename SetWc, typename SetRp>
-void apply_options(Handle* handle, const Doc& spec, const char* field, SetRc set_rc, SetWc set_wc,
-                   SetRp set_rp) {
-    auto options_it = spec.find(field);
-    if (!options_it) return;
-    Doc options = Doc::from_iter(*options_it);
+void apply_concerns(Handle* handle, const Doc& options, SetRc set_rc, SetWc set_wc, SetRp set_rp) {
     if (options.has("readConcern")) {
         mongoc_read_concern_t* rc = make_read_concern(options.doc("readConcern"));
         set_rc(handle, rc);
@@ -159,21 +156,9 @@ mongoc_read_prefs_t* make_read_prefs(const Doc& spec) {
 
 mongoc_transaction_opt_t* make_transaction_opts(const Doc& spec) {
     mongoc_transaction_opt_t* opts = mongoc_transaction_opts_new();
-    if (spec.has("readConcern")) {
-        mongoc_read_concern_t* rc = make_read_concern(spec.doc("readConcern"));
-        mongoc_transaction_opts_set_read_concern(opts, rc);
-        mongoc_read_concern_destroy(rc);
-    }
-    if (spec.has("writeConcern")) {
-        mongoc_write_concern_t* wc = make_write_concern(spec.doc("writeConcern"));
-        mongoc_transaction_opts_set_write_concern(opts, wc);
-        mongoc_write_concern_destroy(wc);
-    }
-    if (spec.has("readPreference")) {
-        mongoc_read_prefs_t* rp = make_read_prefs(spec.doc("readPreference"));
-        mongoc_transaction_opts_set_read_prefs(opts, rp);
-        mongoc_read_prefs_destroy(rp);
-    }
+    apply_concerns(opts, spec, mongoc_transaction_opts_set_read_concern,
+                   mongoc_transaction_opts_set_write_concern,
+                   mongoc_transaction_opts_set_read_prefs);
     if (auto max_commit = spec.find("maxCommitTimeMS")) {
         mongoc_transaction_opts_set_max_commit_time_ms(opts, bson_iter_as_int64(&*max_commit));
     }
@@ -306,8 +291,11 @@ void EntityMap::create_database(const std::string& id, const Doc& spec) {
     entity.client_id = spec.str("client");
     entity.database.reset(mongoc_client_get_database(client(entity.client_id).get(),
                                                      spec.str("databaseName").c_str()));
-    apply_options(entity.database.get(), spec, "databaseOptions", mongoc_database_set_read_concern,
-                  mongoc_database_set_write_concern, mongoc_database_set_read_prefs);
+    if (spec.has("databaseOptions")) {
+        apply_concerns(entity.database.get(), spec.doc("databaseOptions"),
+                       mongoc_database_set_read_concern, mongoc_database_set_write_concern,
+                       mongoc_database_set_read_prefs);
+    }
     add(id, std::move(entity));
 }
 
@@ -318,9 +306,11 @@ void EntityMap::create_collection(const std::string& id, const Doc& spec) {
     entity.client_id = get(database_id, "database").client_id;
     entity.collection.reset(
         mongoc_database_get_collection(database(database_id), spec.str("collectionName").c_str()));
-    apply_options(entity.collection.get(), spec, "collectionOptions",
-                  mongoc_collection_set_read_concern, mongoc_collection_set_write_concern,
-                  mongoc_collection_set_read_prefs);
+    if (spec.has("collectionOptions")) {
+        apply_concerns(entity.collection.get(), spec.doc("collectionOptions"),
+                       mongoc_collection_set_read_concern, mongoc_collection_set_write_concern,
+                       mongoc_collection_set_read_prefs);
+    }
     add(id, std::move(entity));
 }
 
