@@ -1,5 +1,5 @@
 // Test fixture for end-to-end replication: a source (4.4 or 7.0 profile) and a 7.0 destination,
-// the `tributary sync` binary between them, and `tributary verify` as the judge of equality.
+// the `tributary sync` binary between them, and the independent comparator as the judge.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/comparator.h"
 #include "tributary_process.h"
 #include "two_servers_fixture.h"
 
@@ -36,15 +37,21 @@ class ReplicateSyncTest : public TwoServersTest {
         return sync;
     }
 
-    // `tributary verify` (documents, indexes and options) says both sides hold the same.
-    bool verified_equal(std::string* report = nullptr) const {
-        return TributaryProcess::run({"verify", "--source", source_server_.uri, "--destination",
-                                      dest_server_.uri, "--db", db_},
-                                     report) == 0;
+    // The independent comparator (tests/support) finds both sides equal; otherwise `report`
+    // holds its differences.
+    bool equal_now(std::string* report = nullptr) const {
+        auto differences = testsupport::compare_databases(*source_, *dest_, {db_});
+        if (report) {
+            report->clear();
+            for (const auto& line : differences)
+                *report += line + "\n";
+        }
+        return differences.empty();
     }
-    // Polls verify until it passes or `timeout` ends; on failure `report` holds the last table.
+    // Polls the comparator until both sides are equal or `timeout` ends; on failure `report`
+    // holds the last differences.
     bool converges(std::string* report, std::chrono::seconds timeout = std::chrono::seconds(20)) {
-        return tributary_test::eventually([&] { return verified_equal(report); }, timeout);
+        return tributary_test::eventually([&] { return equal_now(report); }, timeout);
     }
 
     void admin_command(const std::string& json) {
