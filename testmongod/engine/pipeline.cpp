@@ -342,6 +342,16 @@ StagePtr parse_replace_with(const Value& spec, const ParseContext& context) {
 
 // ---- registry and pipeline parsing --------------------------------------------------------
 
+// The Atlas Search stages, which need mongot: mongod without it (community 6.0.7+, 7.0) rejects
+// them at parse time. mongod: jstests/aggregation/sources/search_stage_error.js.
+void register_atlas_search_stages(StageRegistry& t) {
+    for (std::string name : {"$listSearchIndexes", "$search", "$searchMeta", "$vectorSearch"}) {
+        t[name] = [name](const Value&, const ParseContext&) -> StagePtr {
+            fail(6047401, name + " stage is only allowed on MongoDB Atlas");
+        };
+    }
+}
+
 const StageRegistry& registry() {
     static const StageRegistry table = [] {
         StageRegistry t;
@@ -356,6 +366,7 @@ const StageRegistry& registry() {
         register_document_stages(t);
         register_group_stages(t);
         register_join_stages(t);
+        register_atlas_search_stages(t);
         return t;
     }();
     return table;
