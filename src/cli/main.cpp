@@ -75,6 +75,9 @@ void add_sync_flags(CLI::App& app, FlagLayer& flags) {
     flags.add(app, "catalog-poll-interval",
               "Seconds between catalog comparisons for sources before MongoDB 6.0, which report "
               "no index/option events (default 5; 0: only at drops and renames)");
+    flags.add(app, "write-concern",
+              "Write concern of the destination's data writes: majority (default) or a number of "
+              "members");
     flags.add(app, "metrics-port", "Serve Prometheus metrics on 127.0.0.1:PORT/metrics");
     app.add_flag("--reset-state", flags.reset_state,
                  "Discard the checkpoint (e.g. after changing arguments) and start over");
