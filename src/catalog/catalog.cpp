@@ -27,6 +27,11 @@ bson::Document options_of(const bson_t* entry) {
     return options ? std::move(*options) : bson::Document();
 }
 
+// info.uuid (binary subtype 4) as its 16 bytes; views have none.
+std::string uuid_of(const bson_t* entry) {
+    return mongo::get_binary(entry, "info.uuid").value_or("");
+}
+
 }  // namespace
 
 std::vector<std::string> list_databases(mongoc_client_t* client, const NamespaceFilter& filter) {
@@ -44,8 +49,13 @@ std::vector<CollectionInfo> list_collections(mongoc_client_t* client, const std:
     for (const bson::Document& entry : mongo::list_collections(client, db)) {
         std::string name = mongo::get_string(entry.view(), "name").value_or("");
         if (!filter.matches(db, name)) continue;
-        CollectionInfo info{db, name, type_of(entry.view()), options_of(entry.view()), {}};
+        CollectionInfo info{
+            db, name, type_of(entry.view()), options_of(entry.view()), {}, uuid_of(entry.view())};
         if (!info.is_view()) info.indexes = mongo::Collection(client, db, name).list_indexes();
+        // Every collection has its _id index (a clustered one too); none means it was dropped
+        // or renamed after listCollections named it. It is gone: its drop or rename event
+        // follows, and comparing against its empty index list would drop the destination's.
+        if (info.type == "collection" && info.indexes.empty()) continue;
         collections.push_back(std::move(info));
     }
     std::stable_sort(collections.begin(), collections.end(),
@@ -62,6 +72,13 @@ std::vector<CollectionInfo> list_all(mongoc_client_t* client, const NamespaceFil
             all.push_back(std::move(info));
     }
     return all;
+}
+
+std::string collection_uuid(mongoc_client_t* client, const std::string& db,
+                            const std::string& name) {
+    bson::Document filter(BCON_NEW("name", BCON_UTF8(name.c_str())));
+    std::vector<bson::Document> entries = mongo::list_collections(client, db, filter.view());
+    return entries.empty() ? "" : uuid_of(entries.front().view());
 }
 
 void create_collection(mongoc_client_t* client, const CollectionInfo& info) {
@@ -164,7 +181,7 @@ void diff_indexes(const CollectionInfo& source, const CollectionInfo& destinatio
         out.missing_indexes.push_back({source.db, source.name, spec->copy()});
     }
     for (const auto& [name, spec] : present) {
-        if (!wanted.contains(name)) {
+        if (!wanted.contains(name) && name != "_id_") {  // _id_ goes only with its collection
             out.extra_indexes.push_back({source.db, source.name, spec->copy()});
         }
     }

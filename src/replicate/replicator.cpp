@@ -87,7 +87,7 @@ Replicator::Replicator(ReplicateConfig config, mongo::ClientPool& source,
       catalog_(filter) {}
 
 int Replicator::run(const checkpoint::StartPoint& from, const std::atomic<bool>& stop) {
-    StreamPosition position{from.resume_token.copy(), false, from.operation_time};
+    StreamPosition position{from.resume_token.copy(), from.start_after, from.operation_time};
     while (true) {
         try {
             return follow(position, stop);
@@ -203,7 +203,7 @@ void Replicator::handle_event(const bson_t* raw, StreamPosition& position) {
         apply_catalog_event(event);
         invalidated_ = event.type() == OperationType::kInvalidate;
         position.resume_token = bson::Document::copy_of(event.resume_token());
-        checkpoint_.save_resume_token(event.resume_token(), event.cluster_time());
+        checkpoint_.save_resume_token(event.resume_token(), event.cluster_time(), invalidated_);
         return;
     }
     if (!unsaved_) batch_started_ = Clock::now();
@@ -253,7 +253,7 @@ void Replicator::apply_catalog_event(const ChangeEvent& event) {
 void Replicator::flush(StreamPosition& position) {
     if (!unsaved_) return;
     apply_with_retry();
-    checkpoint_.save_resume_token(batch_token_.view(), batch_time_);
+    checkpoint_.save_resume_token(batch_token_.view(), batch_time_, false);
     position.resume_token = batch_token_.copy();
     position.start_after = false;
     events_since_rate_log_ += batch_events_;
@@ -291,7 +291,7 @@ void Replicator::on_idle(const mongo::ChangeStream& stream, StreamPosition& posi
     last_idle_save_ = Clock::now();
     bson::Document token = stream.resume_token();
     if (token.empty() || bson::byte_equal(token.view(), position.resume_token.view())) return;
-    checkpoint_.save_resume_token(token.view(), last_applied_time_);
+    checkpoint_.save_resume_token(token.view(), last_applied_time_, false);
     position.resume_token = std::move(token);
     position.start_after = false;
 }

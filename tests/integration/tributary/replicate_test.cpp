@@ -317,6 +317,7 @@ TEST_F(ReplicateTest, DropAndRenameAreAppliedAsBarriers) {
 }
 
 TEST_F(ReplicateTest, LostHistoryStopsWithExitCode4) {
+    SKIP_UNLESS_OWN_SERVERS("a 1 MiB oplog");
     start_servers("7.0", {"--oplog-size-mb", "1"});
     REQUIRE_CHANGE_STREAMS();
     checkpoint::StartPoint stale = now();
