@@ -89,14 +89,6 @@ void Checkpoint::forget_collection(const std::string& ns) {
     if (state_.collections.erase(ns) > 0) persist_locked();
 }
 
-void Checkpoint::mark_all_stale() {
-    std::lock_guard lock(mutex_);
-    for (auto& [ns, copy] : state_.collections)
-        copy.phase = CopyPhase::kStale;
-    state_.copy_complete = false;
-    persist_locked();
-}
-
 bool Checkpoint::copied_after(const std::string& ns, bson::Timestamp time) const {
     std::lock_guard lock(mutex_);
     auto found = state_.collections.find(ns);
