@@ -18,20 +18,50 @@ namespace tributary {
 
 namespace {
 
+// The saved checkpoint, or nullopt when there is none.
+std::optional<checkpoint::State> load_saved(checkpoint::Store& store) {
+    try {
+        return store.load();
+    } catch (const std::runtime_error& error) {
+        throw UserError(kExitUsage, std::string(error.what()) +
+                                        "; remove it or pass --reset-state to start over");
+    }
+}
+
+// A new run. After --reset-state it inherits the namespaces the discarded checkpoint had
+// copied, as stale: they are tributary's, so the new copy replaces them (or drops them when the
+// source no longer has them) instead of taking them for the destination's own.
+checkpoint::State fresh_state(const checkpoint::Identity& identity,
+                              std::optional<checkpoint::State> discarded) {
+    checkpoint::State fresh;
+    fresh.run_id = checkpoint::new_run_id();
+    fresh.identity = identity;
+    if (discarded) {
+        for (auto& [ns, copy] : discarded->collections) {
+            copy.phase = checkpoint::CopyPhase::kStale;
+            fresh.collections.emplace(ns, std::move(copy));
+        }
+    }
+    return fresh;
+}
+
 // Loads the checkpoint, refusing one written for other arguments; starts a fresh one if none.
 checkpoint::State load_state(checkpoint::Store& store, const checkpoint::Identity& identity,
                              bool reset) {
     if (reset) {
         spdlog::warn("Discarding the checkpoint in {} (--reset-state)", store.describe());
+        std::optional<checkpoint::State> discarded;
+        try {
+            discarded = store.load();
+        } catch (const std::runtime_error&) {
+            // Unreadable: nothing to inherit.
+        }
         store.clear();
+        checkpoint::State fresh = fresh_state(identity, std::move(discarded));
+        store.save(fresh);
+        return fresh;
     }
-    std::optional<checkpoint::State> saved;
-    try {
-        saved = store.load();
-    } catch (const std::runtime_error& error) {
-        throw UserError(kExitUsage, std::string(error.what()) +
-                                        "; remove it or pass --reset-state to start over");
-    }
+    std::optional<checkpoint::State> saved = load_saved(store);
     if (saved) {
         if (saved->identity != identity) {
             throw UserError(kExitUsage,
@@ -44,9 +74,7 @@ checkpoint::State load_state(checkpoint::Store& store, const checkpoint::Identit
         spdlog::info("Resuming run {} from the checkpoint in {}", saved->run_id, store.describe());
         return std::move(*saved);
     }
-    checkpoint::State fresh;
-    fresh.run_id = checkpoint::new_run_id();
-    fresh.identity = identity;
+    checkpoint::State fresh = fresh_state(identity, std::nullopt);
     store.save(fresh);
     return fresh;
 }
@@ -106,9 +134,7 @@ int run_sync(const Config& config) {
     replicate_config.expanded_events = source.info.has_expanded_events();
     replicate_config.catalog_poll_interval = std::chrono::seconds(config.catalog_poll_interval_s);
     replicate::Replicator replicator(replicate_config, *source.pool, *destination.pool, filter,
-                                     checkpoint, [&](const std::vector<std::string>& namespaces) {
-                                         return initial_copy.resync(namespaces);
-                                     });
+                                     checkpoint, [&] { return initial_copy.resync(); });
     return replicator.run(replication_start(checkpoint.snapshot()), stop_requested());
 }
 

@@ -406,24 +406,10 @@ InitialCopy::Outcome InitialCopy::copy_collections(
     return changed ? Outcome::kCatalogChanged : Outcome::kDone;
 }
 
-checkpoint::StartPoint InitialCopy::resync(const std::vector<std::string>& namespaces) {
-    checkpoint::StartPoint start = capture_start_point(source_, filter_);
-    std::set<std::string> wanted(namespaces.begin(), namespaces.end());
-    std::vector<catalog::CollectionInfo> collections;
-    bson::Timestamp listed_at;
-    {
-        mongo::ClientLease source = source_.lease();
-        mongo::ClientLease destination = destination_.lease();
-        for (catalog::CollectionInfo& info : catalog::list_all(source.get(), filter_)) {
-            if (!wanted.contains(info.ns())) continue;
-            checkpoint_.forget_collection(info.ns());
-            mongo::Collection(destination.get(), info.db, info.name).drop();
-            collections.push_back(std::move(info));
-        }
-        listed_at = mongo::fetch_operation_time(source.get());
-    }
-    copy_collections(collections, listed_at);
-    return start;
+checkpoint::StartPoint InitialCopy::resync() {
+    checkpoint_.begin_recopy(capture_start_point(source_, filter_));
+    if (copy_until_settled()) checkpoint_.mark_copy_complete();
+    return checkpoint_.snapshot().start;
 }
 
 }  // namespace tributary::copy

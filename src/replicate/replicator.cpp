@@ -103,16 +103,11 @@ int Replicator::run(const checkpoint::StartPoint& from, const std::atomic<bool>&
                         error.what());
                     return kExitHistoryLost;
                 }
-                std::vector<std::string> namespaces;
-                for (const auto& info : catalog::list_all(source_.lease().get(), filter_)) {
-                    namespaces.push_back(info.ns());
-                }
                 spdlog::warn(
                     "The source no longer holds the change history needed to resume "
-                    "(error 286); recopying {} synced collection(s) "
-                    "(--on-history-lost resync).",
-                    namespaces.size());
-                checkpoint::StartPoint restart = resync_(namespaces);
+                    "(error 286); recopying every synced collection and dropping tributary's "
+                    "copies of those the source no longer has (--on-history-lost resync).");
+                checkpoint::StartPoint restart = resync_();
                 position =
                     StreamPosition{restart.resume_token.copy(), false, restart.operation_time};
                 continue;
