@@ -89,11 +89,15 @@ void Checkpoint::forget_collection(const std::string& ns) {
     if (state_.collections.erase(ns) > 0) persist_locked();
 }
 
-void Checkpoint::mark_all_stale() {
+void Checkpoint::begin_recopy(StartPoint start) {
     std::lock_guard lock(mutex_);
     for (auto& [ns, copy] : state_.collections)
         copy.phase = CopyPhase::kStale;
+    state_.start = std::move(start);
     state_.copy_complete = false;
+    state_.resume_token = bson::Document();
+    state_.resume_start_after = false;
+    state_.applied_cluster_time = {};
     persist_locked();
 }
 

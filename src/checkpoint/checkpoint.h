@@ -118,8 +118,9 @@ class Checkpoint {
     void mark_collection_complete(const std::string& ns);
     // Forgets a collection's copy state (its destination namespace is gone).
     void forget_collection(const std::string& ns);
-    // Marks every collection kStale and the copy incomplete: the next copy redoes them all.
-    void mark_all_stale();
+    // Starts the copy over from `start` (history lost): every known collection becomes kStale,
+    // the copy incomplete and the replication position is cleared, in one write.
+    void begin_recopy(StartPoint start);
     // True when the destination's `ns` holds a copy listed at or after `time`: an event of that
     // time naming `ns` is older than the copy and must not be applied to it.
     bool copied_after(const std::string& ns, bson::Timestamp time) const;

@@ -18,22 +18,36 @@ namespace tributary {
 
 namespace {
 
-// The saved state of this run (after --reset-state: none), refused when it belongs to a run
-// with other arguments.
-std::optional<checkpoint::State> load_saved_state(checkpoint::Store& store,
-                                                  const checkpoint::Identity& identity,
-                                                  bool reset) {
-    if (reset) {
-        spdlog::warn("Discarding the checkpoint in {} (--reset-state)", store.describe());
-        store.clear();
-    }
-    std::optional<checkpoint::State> saved;
+// The saved checkpoint, or nullopt when there is none.
+std::optional<checkpoint::State> load_saved(checkpoint::Store& store) {
     try {
-        saved = store.load();
+        return store.load();
     } catch (const std::runtime_error& error) {
         throw UserError(kExitUsage, std::string(error.what()) +
                                         "; remove it or pass --reset-state to start over");
     }
+}
+
+// What a run starts from: the checkpoint it resumes (refused when it was written for other
+// arguments), or none, with the one --reset-state discards.
+struct SavedRun {
+    std::optional<checkpoint::State> resumed;
+    std::optional<checkpoint::State> discarded;
+};
+
+SavedRun load_saved_run(checkpoint::Store& store, const checkpoint::Identity& identity,
+                        bool reset) {
+    if (reset) {
+        spdlog::warn("Discarding the checkpoint in {} (--reset-state)", store.describe());
+        SavedRun run;
+        try {
+            run.discarded = store.load();
+        } catch (const std::runtime_error&) {
+            // Unreadable: nothing to inherit.
+        }
+        return run;
+    }
+    std::optional<checkpoint::State> saved = load_saved(store);
     if (saved && saved->identity != identity) {
         throw UserError(kExitUsage, "the checkpoint in " + store.describe() +
                                         " belongs to a run with other arguments (" +
@@ -41,14 +55,36 @@ std::optional<checkpoint::State> load_saved_state(checkpoint::Store& store,
                                         "); rerun with those arguments, or pass --reset-state to "
                                         "discard it and start over");
     }
-    return saved;
+    return {std::move(saved), std::nullopt};
 }
 
-// A new run: a fresh state, saved before anything is copied.
-checkpoint::State new_state(checkpoint::Store& store, const checkpoint::Identity& identity) {
+// A new run. After --reset-state it inherits the namespaces the discarded checkpoint had
+// copied, as stale: they are tributary's, so the new copy replaces them (or drops them when the
+// source no longer has them) instead of taking them for the destination's own.
+checkpoint::State fresh_state(const checkpoint::Identity& identity,
+                              std::optional<checkpoint::State> discarded) {
     checkpoint::State fresh;
     fresh.run_id = checkpoint::new_run_id();
     fresh.identity = identity;
+    if (discarded) {
+        for (auto& [ns, copy] : discarded->collections) {
+            copy.phase = checkpoint::CopyPhase::kStale;
+            fresh.collections.emplace(ns, std::move(copy));
+        }
+    }
+    return fresh;
+}
+
+// The state the run continues from, or a new one saved before anything is copied.
+checkpoint::State start_state(checkpoint::Store& store, SavedRun saved,
+                              const checkpoint::Identity& identity) {
+    if (saved.resumed) {
+        spdlog::info("Resuming run {} from the checkpoint in {}", saved.resumed->run_id,
+                     store.describe());
+        return std::move(*saved.resumed);
+    }
+    checkpoint::State fresh = fresh_state(identity, std::move(saved.discarded));
+    store.clear();
     store.save(fresh);
     return fresh;
 }
@@ -87,17 +123,14 @@ int run_sync(const Config& config) {
     }
     std::unique_ptr<checkpoint::Store> store = open_store(config, destination);
     const checkpoint::Identity identity = make_identity(config, source, destination);
-    std::optional<checkpoint::State> saved = load_saved_state(*store, identity, config.reset_state);
+    SavedRun saved = load_saved_run(*store, identity, config.reset_state);
     // A database that is missing is an error only before the run starts: a started run follows
     // its drop (and its return) like any other change.
-    if (!saved) require_databases(source, config);
+    if (!saved.resumed) require_databases(source, config);
     spdlog::info("Syncing {} (MongoDB {}) into {} (MongoDB {})", source.uri.redacted(),
                  source.info.version_family(), destination.uri.redacted(),
                  destination.info.version_family());
-    if (saved) {
-        spdlog::info("Resuming run {} from the checkpoint in {}", saved->run_id, store->describe());
-    }
-    checkpoint::State state = saved ? std::move(*saved) : new_state(*store, identity);
+    checkpoint::State state = start_state(*store, std::move(saved), identity);
     checkpoint::Checkpoint checkpoint(std::move(store), std::move(state));
     status::ProgressReporter progress(std::chrono::seconds(10));
 
@@ -113,9 +146,7 @@ int run_sync(const Config& config) {
     replicate_config.expanded_events = source.info.has_expanded_events();
     replicate_config.catalog_poll_interval = std::chrono::seconds(config.catalog_poll_interval_s);
     replicate::Replicator replicator(replicate_config, *source.pool, *destination.pool, filter,
-                                     checkpoint, [&](const std::vector<std::string>& namespaces) {
-                                         return initial_copy.resync(namespaces);
-                                     });
+                                     checkpoint, [&] { return initial_copy.resync(); });
     return replicator.run(replication_start(checkpoint.snapshot()), stop_requested());
 }
 

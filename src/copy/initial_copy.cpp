@@ -61,6 +61,19 @@ bool has_start_point(const checkpoint::State& state) {
     return !state.start.resume_token.empty() || !state.start.operation_time.is_null();
 }
 
+// The checkpoint's copy of a namespace is of the collection the source now holds there (a
+// checkpoint without uuids, from an older version, is trusted).
+bool same_incarnation(const checkpoint::CollectionCopy& copy, const catalog::CollectionInfo& info) {
+    return copy.phase != checkpoint::CopyPhase::kStale &&
+           (copy.uuid.empty() || copy.uuid == info.uuid);
+}
+
+// A read ended because its collection was dropped or renamed under it.
+bool left_its_name(const mongo::Error& error) {
+    return error.code() == mongo::codes::kQueryPlanKilled ||
+           error.code() == mongo::codes::kNamespaceNotFound;
+}
+
 std::set<std::string> destination_names(mongoc_client_t* client, const std::string& db) {
     std::set<std::string> names;
     for (const bson::Document& entry : mongo::list_collections(client, db)) {
@@ -90,9 +103,38 @@ InitialCopy::Listing InitialCopy::list_source() {
 }
 
 bool InitialCopy::copy_until_settled() {
-    Listing listing = list_source();
-    return copy_collections(select(std::move(listing.collections)), listing.listed_at) ==
-           Outcome::kDone;
+    while (true) {
+        Listing listing = list_source();
+        drop_vanished(listing);
+        switch (copy_collections(select(std::move(listing.collections)), listing.listed_at)) {
+            case Outcome::kDone:
+                return true;
+            case Outcome::kStopped:
+                return false;
+            case Outcome::kCatalogChanged:
+                spdlog::info("Listing the source's collections again.");
+        }
+    }
+}
+
+void InitialCopy::drop_vanished(const Listing& listing) {
+    std::set<std::string> listed;
+    for (const catalog::CollectionInfo& info : listing.collections)
+        listed.insert(info.ns());
+    mongo::ClientLease destination = destination_.lease();
+    for (const auto& [ns, copy] : checkpoint_.snapshot().collections) {
+        // A complete copy is left to replication: the drop or rename events after its listing
+        // say what became of it.
+        if (copy.phase == checkpoint::CopyPhase::kComplete || listed.contains(ns)) continue;
+        const size_t dot = ns.find('.');
+        const std::string db = ns.substr(0, dot), coll = ns.substr(dot + 1);
+        if (filter_.matches(db, coll)) {
+            spdlog::info("Collection '{}' is no longer on the source; dropping tributary's copy.",
+                         display_name(filter_, db, coll));
+            mongo::Collection(destination.get(), db, coll).drop();
+        }
+        checkpoint_.forget_collection(ns);
+    }
 }
 
 std::vector<catalog::CollectionInfo> InitialCopy::select(
@@ -106,10 +148,23 @@ std::vector<catalog::CollectionInfo> InitialCopy::select(
     for (catalog::CollectionInfo& info : collections) {
         auto known = state.collections.find(info.ns());
         if (known != state.collections.end()) {
-            // Started by tributary: resume it, or nothing to do when complete.
-            if (known->second.phase != checkpoint::CopyPhase::kComplete) {
-                selected.push_back(std::move(info));
+            if (same_incarnation(known->second, info)) {
+                // Started by tributary: resume it, or nothing to do when complete.
+                if (known->second.phase != checkpoint::CopyPhase::kComplete) {
+                    selected.push_back(std::move(info));
+                }
+                continue;
             }
+            // tributary's copy of what the name held before (renamed, dropped or recreated
+            // since, or stale): replaced by a copy of the collection it holds now. Dropped
+            // before it is forgotten, so a crash in between leaves it known.
+            spdlog::info(
+                "Collection '{}' is not the one tributary copied under that name; "
+                "copying it again.",
+                name_of(info));
+            mongo::Collection(destination.get(), info.db, info.name).drop();
+            checkpoint_.forget_collection(info.ns());
+            selected.push_back(std::move(info));
             continue;
         }
         if (!existing.contains(info.db))
@@ -237,6 +292,12 @@ std::vector<size_t> InitialCopy::prepare(const catalog::CollectionInfo& info,
 
 bool InitialCopy::finish(const catalog::CollectionInfo& info) {
     if (!info.is_view()) {
+        // Ranges read after a rename or drop read nothing: the copy is of a name, not of the
+        // collection, unless the collection is still there.
+        if (catalog::collection_uuid(source_.lease().get(), info.db, info.name) != info.uuid) {
+            spdlog::info("Collection '{}' was renamed or dropped during its copy.", name_of(info));
+            return false;
+        }
         mongo::ClientLease client = destination_.lease();
         try {
             catalog::create_indexes(client.get(), info.db, info.name, info.indexes);
@@ -264,7 +325,8 @@ InitialCopy::Outcome InitialCopy::copy_collections(
     std::deque<Task> tasks;
     std::map<std::string, size_t> ranges_left;
     std::map<std::string, bson::Document> split_points;
-    bool changed = false;  // a collection left its name during its copy
+    bool changed = false;        // a collection left its name during its copy
+    std::set<std::string> left;  // namespaces whose collection left during their copy
     for (const catalog::CollectionInfo& info : collections) {
         if (stop_.load()) return Outcome::kStopped;
         std::vector<size_t> remaining = prepare(info, listed_at);
@@ -287,9 +349,11 @@ InitialCopy::Outcome InitialCopy::copy_collections(
             Task task;
             {
                 std::lock_guard lock(mutex);
-                if (tasks.empty() || abort.load()) return;
-                task = tasks.front();
-                tasks.pop_front();
+                do {
+                    if (tasks.empty() || abort.load()) return;
+                    task = tasks.front();
+                    tasks.pop_front();
+                } while (left.contains(task.info->ns()));
             }
             try {
                 const std::string ns = task.info->ns();
@@ -312,6 +376,18 @@ InitialCopy::Outcome InitialCopy::copy_collections(
                     std::lock_guard lock(mutex);
                     changed = true;
                 }
+            } catch (const mongo::Error& error) {
+                std::lock_guard lock(mutex);
+                if (left_its_name(error)) {
+                    spdlog::info("Collection '{}' was renamed or dropped during its copy ({}).",
+                                 name_of(*task.info), error.what());
+                    left.insert(task.info->ns());  // its other ranges are not read
+                    changed = true;
+                    continue;
+                }
+                if (!failure) failure = std::current_exception();
+                abort = true;
+                return;
             } catch (...) {
                 std::lock_guard lock(mutex);
                 if (!failure) failure = std::current_exception();
@@ -330,24 +406,10 @@ InitialCopy::Outcome InitialCopy::copy_collections(
     return changed ? Outcome::kCatalogChanged : Outcome::kDone;
 }
 
-checkpoint::StartPoint InitialCopy::resync(const std::vector<std::string>& namespaces) {
-    checkpoint::StartPoint start = capture_start_point(source_, filter_);
-    std::set<std::string> wanted(namespaces.begin(), namespaces.end());
-    std::vector<catalog::CollectionInfo> collections;
-    bson::Timestamp listed_at;
-    {
-        mongo::ClientLease source = source_.lease();
-        mongo::ClientLease destination = destination_.lease();
-        for (catalog::CollectionInfo& info : catalog::list_all(source.get(), filter_)) {
-            if (!wanted.contains(info.ns())) continue;
-            checkpoint_.forget_collection(info.ns());
-            mongo::Collection(destination.get(), info.db, info.name).drop();
-            collections.push_back(std::move(info));
-        }
-        listed_at = mongo::fetch_operation_time(source.get());
-    }
-    copy_collections(collections, listed_at);
-    return start;
+checkpoint::StartPoint InitialCopy::resync() {
+    checkpoint_.begin_recopy(capture_start_point(source_, filter_));
+    if (copy_until_settled()) checkpoint_.mark_copy_complete();
+    return checkpoint_.snapshot().start;
 }
 
 }  // namespace tributary::copy

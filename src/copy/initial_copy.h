@@ -54,9 +54,10 @@ class InitialCopy {
     // Throws UserError for --existing fail conflicts and rejected writes, mongo::Error otherwise.
     bool run();
 
-    // Recopies `namespaces` ("db.coll") from scratch (dropped on the destination first) and
-    // returns the start point captured before that copy (after history loss on the source).
-    checkpoint::StartPoint resync(const std::vector<std::string>& namespaces);
+    // Recopies every synced namespace after history loss on the source: tributary's copies are
+    // marked stale, copied again when the source has them, dropped otherwise. Returns the start
+    // point captured before that copy; false-y (stopped) copies resume on the next run.
+    checkpoint::StartPoint resync();
 
   private:
     // The source's selected collections and its operation time read right after listing them.

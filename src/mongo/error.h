@@ -25,6 +25,7 @@ inline constexpr uint32_t kTypeMismatch = 14;
 inline constexpr uint32_t kPathNotViable = 28;
 inline constexpr uint32_t kBSONObjectTooLarge = 10334;
 inline constexpr uint32_t kUpdatedDocumentTooLarge = 17419;  // before 7.0: BSONObjectTooLarge
+inline constexpr uint32_t kQueryPlanKilled = 175;
 }  // namespace codes
 
 class Error : public std::runtime_error {

@@ -17,7 +17,7 @@ void CatalogSync::apply_event(mongoc_client_t* source, mongoc_client_t* destinat
     const Namespace& ns = event.ns();
     switch (event.type()) {
         case OperationType::kDrop:
-            if (!filter_.matches(ns.db, ns.coll)) return;
+            if (!applies(ns, event.cluster_time())) return;
             spdlog::info("Dropped collection '{}' on secondary database.", ns.full());
             mongo::Collection(destination, ns.db, ns.coll).drop();
             return;
@@ -25,7 +25,8 @@ void CatalogSync::apply_event(mongoc_client_t* source, mongoc_client_t* destinat
             apply_rename(destination, event);
             return;
         case OperationType::kDropDatabase:
-            if (filter_.database_selected(ns.db)) drop_database(destination, ns.db);
+            if (filter_.database_selected(ns.db))
+                drop_database(destination, ns.db, event.cluster_time());
             return;
         case OperationType::kInvalidate:
             return;  // the caller reopens the stream after the invalidating event
@@ -45,9 +46,9 @@ void CatalogSync::apply_event(mongoc_client_t* source, mongoc_client_t* destinat
 void CatalogSync::apply_rename(mongoc_client_t* destination, const ChangeEvent& event) const {
     const Namespace& from = event.ns();
     const Namespace to = event.to().value_or(Namespace{});
-    const bool from_selected = filter_.matches(from.db, from.coll);
-    const bool to_selected = filter_.matches(to.db, to.coll);
-    if (from_selected && to_selected) {
+    const bool from_applies = applies(from, event.cluster_time());
+    const bool to_applies = applies(to, event.cluster_time());
+    if (from_applies && to_applies) {
         bson::Document command;
         BSON_APPEND_UTF8(command.get(), "renameCollection", from.full().c_str());
         BSON_APPEND_UTF8(command.get(), "to", to.full().c_str());
@@ -61,26 +62,40 @@ void CatalogSync::apply_rename(mongoc_client_t* destination, const ChangeEvent& 
         }
         spdlog::info("Renamed collection '{}' to '{}' on secondary database.", from.full(),
                      to.full());
-    } else if (from_selected) {
+    } else if (from_applies) {
+        // The target is not synced, or its copy was made after the rename and already holds
+        // what was renamed: only the source name goes away.
         mongo::Collection(destination, from.db, from.coll).drop();
-        spdlog::info(
-            "Collection '{}' renamed out of the synced namespaces to '{}': dropped it on "
-            "secondary database.",
-            from.full(), to.full());
-    } else if (to_selected) {
+        spdlog::info("Collection '{}' renamed to '{}': dropped '{}' on secondary database.",
+                     from.full(), to.full(), from.full());
+    } else if (to_applies && !filter_.matches(from.db, from.coll)) {
         spdlog::warn(
             "Collection '{}' was renamed into the synced namespaces as '{}'; its "
             "documents were never copied: run sync with --reset-state --existing drop to copy "
             "them.",
             from.full(), to.full());
+    } else if (to_applies) {
+        // The source name's copy was made after the rename: what was renamed is not on the
+        // destination, and the target's former content is gone from the source.
+        mongo::Collection(destination, to.db, to.coll).drop();
+        spdlog::info(
+            "Collection '{}' renamed to '{}' before its copy: dropped '{}' on secondary "
+            "database.",
+            from.full(), to.full(), to.full());
     }
 }
 
-void CatalogSync::drop_database(mongoc_client_t* destination, const std::string& db) const {
-    // Only the synced collections: the destination database may hold collections of its own.
+bool CatalogSync::applies(const Namespace& ns, bson::Timestamp time) const {
+    return filter_.matches(ns.db, ns.coll) && !checkpoint_.copied_after(ns.full(), time);
+}
+
+void CatalogSync::drop_database(mongoc_client_t* destination, const std::string& db,
+                                bson::Timestamp time) const {
+    // Only the synced collections (the destination database may hold collections of its own)
+    // copied before the drop.
     for (const auto& entry : mongo::list_collections(destination, db)) {
         std::string name = mongo::get_string(entry.view(), "name").value_or("");
-        if (filter_.matches(db, name)) mongo::Collection(destination, db, name).drop();
+        if (applies(Namespace{db, name}, time)) mongo::Collection(destination, db, name).drop();
     }
     spdlog::info("Dropped database '{}' on secondary database.", db);
 }

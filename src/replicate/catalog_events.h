@@ -6,16 +6,21 @@
 #include <mongoc/mongoc.h>
 
 #include "catalog/namespace_filter.h"
+#include "checkpoint/checkpoint.h"
 #include "replicate/change_event.h"
 
 namespace tributary::replicate {
 
 class CatalogSync {
   public:
-    explicit CatalogSync(const catalog::NamespaceFilter& filter) : filter_(filter) {}
+    // `checkpoint` says which destination namespaces hold copies newer than an event.
+    CatalogSync(const catalog::NamespaceFilter& filter, const checkpoint::Checkpoint& checkpoint)
+        : filter_(filter), checkpoint_(checkpoint) {}
 
     // Applies one catalog event to the destination. All writes before it must already be
-    // applied (the caller drains its batch first). Events on unselected namespaces are ignored.
+    // applied (the caller drains its batch first). Events on unselected namespaces are ignored,
+    // and so is every part of a drop or rename naming a namespace whose copy was listed after
+    // the event (the copy is of a later incarnation, or already reflects the event).
     void apply_event(mongoc_client_t* source, mongoc_client_t* destination,
                      const ChangeEvent& event) const;
 
@@ -25,13 +30,18 @@ class CatalogSync {
 
   private:
     void apply_rename(mongoc_client_t* destination, const ChangeEvent& event) const;
-    void drop_database(mongoc_client_t* destination, const std::string& db) const;
+    void drop_database(mongoc_client_t* destination, const std::string& db,
+                       bson::Timestamp time) const;
     // Reconciles one namespace from the source's current catalog (create, indexes, collMod);
     // returns the number of changes made.
     size_t reconcile_namespace(mongoc_client_t* source, mongoc_client_t* destination,
                                const Namespace& ns) const;
 
+    // `ns` is synced and its destination copy is older than `time` (the event may touch it).
+    bool applies(const Namespace& ns, bson::Timestamp time) const;
+
     const catalog::NamespaceFilter& filter_;
+    const checkpoint::Checkpoint& checkpoint_;
 };
 
 }  // namespace tributary::replicate

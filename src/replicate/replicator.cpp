@@ -84,7 +84,7 @@ Replicator::Replicator(ReplicateConfig config, mongo::ClientPool& source,
       checkpoint_(checkpoint),
       resync_(std::move(resync)),
       applier_(source, destination, config.lanes, Namespace{filter.state_db(), "resolving"}),
-      catalog_(filter) {}
+      catalog_(filter, checkpoint) {}
 
 int Replicator::run(const checkpoint::StartPoint& from, const std::atomic<bool>& stop) {
     StreamPosition position{from.resume_token.copy(), from.start_after, from.operation_time};
@@ -103,16 +103,11 @@ int Replicator::run(const checkpoint::StartPoint& from, const std::atomic<bool>&
                         error.what());
                     return kExitHistoryLost;
                 }
-                std::vector<std::string> namespaces;
-                for (const auto& info : catalog::list_all(source_.lease().get(), filter_)) {
-                    namespaces.push_back(info.ns());
-                }
                 spdlog::warn(
                     "The source no longer holds the change history needed to resume "
-                    "(error 286); recopying {} synced collection(s) "
-                    "(--on-history-lost resync).",
-                    namespaces.size());
-                checkpoint::StartPoint restart = resync_(namespaces);
+                    "(error 286); recopying every synced collection and dropping tributary's "
+                    "copies of those the source no longer has (--on-history-lost resync).");
+                checkpoint::StartPoint restart = resync_();
                 position =
                     StreamPosition{restart.resume_token.copy(), false, restart.operation_time};
                 continue;
@@ -210,7 +205,12 @@ void Replicator::handle_event(const bson_t* raw, StreamPosition& position) {
     unsaved_ = true;
     ++batch_events_;
     batch_time_ = event.cluster_time();
-    if (filter_.matches(event.ns().db, event.ns().coll)) queue_data_event(event);
+    // An event older than the copy of its namespace is in that copy already, or concerns an
+    // earlier collection of that name: applying it could only undo the copy.
+    if (filter_.matches(event.ns().db, event.ns().coll) &&
+        !checkpoint_.copied_after(event.ns().full(), event.cluster_time())) {
+        queue_data_event(event);
+    }
     batch_token_ = event.take_resume_token();
 }
 

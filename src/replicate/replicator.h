@@ -46,10 +46,9 @@ struct ReplicateConfig {
     bool resync_on_history_lost = false;          // --on-history-lost resync
 };
 
-// Recopies the given namespaces ("db.coll") after the source lost the stream's history and
-// returns the new start point, captured before that copy (tributary-core's copy).
-using ResyncFunction =
-    std::function<checkpoint::StartPoint(const std::vector<std::string>& namespaces)>;
+// Recopies the synced namespaces after the source lost the stream's history and returns the new
+// start point, captured before that copy (tributary-core's copy).
+using ResyncFunction = std::function<checkpoint::StartPoint()>;
 
 class Replicator {
   public:
