@@ -149,6 +149,9 @@ bson::Document State::to_bson() const {
     BSON_APPEND_DOCUMENT(out, "resumeToken", resume_token.view());
     BSON_APPEND_TIMESTAMP(out, "appliedClusterTime", applied_cluster_time.t,
                           applied_cluster_time.i);
+    BSON_APPEND_TIMESTAMP(out, "uniqueConversionAt", unique_conversion_at.t,
+                          unique_conversion_at.i);
+    BSON_APPEND_BOOL(out, "finalized", finalized);
     return doc;
 }
 
@@ -174,6 +177,9 @@ State State::from_bson(const bson_t* doc) {
     state.resume_token = embedded(doc, "resumeToken");
     state.applied_cluster_time =
         mongo::get_timestamp(doc, "appliedClusterTime").value_or(bson::Timestamp{});
+    state.unique_conversion_at =
+        mongo::get_timestamp(doc, "uniqueConversionAt").value_or(bson::Timestamp{});
+    state.finalized = mongo::get_bool(doc, "finalized").value_or(false);
     return state;
 }
 

@@ -20,6 +20,7 @@ inline constexpr uint32_t kChangeStreamHistoryLost = 286;
 inline constexpr uint32_t kNamespaceExists = 48;
 inline constexpr uint32_t kIndexNotFound = 27;
 inline constexpr uint32_t kCommandNotFound = 59;
+inline constexpr uint32_t kCannotConvertIndexToUnique = 359;
 }  // namespace codes
 
 class Error : public std::runtime_error {
