@@ -144,6 +144,10 @@ int run_sync(const Config& config) {
     spdlog::info("Syncing {} (MongoDB {}) into {} (MongoDB {})", run->source.uri.redacted(),
                  run->source.info.version_family(), run->destination.uri.redacted(),
                  run->destination.info.version_family());
+    {
+        mongo::ClientLease client = run->source.pool->lease();
+        refuse_time_series(catalog::list_all(client.get(), run->filter));
+    }
     open_checkpoint(config, *run, config.reset_state);
     refuse_finalized(*run->checkpoint);
     status::ProgressReporter progress(std::chrono::seconds(10));
