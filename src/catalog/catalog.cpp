@@ -28,6 +28,11 @@ bson::Document options_of(const bson_t* entry) {
     return options ? std::move(*options) : bson::Document();
 }
 
+// info.uuid (binary subtype 4) as its 16 bytes; views have none.
+std::string uuid_of(const bson_t* entry) {
+    return mongo::get_binary(entry, "info.uuid").value_or("");
+}
+
 }  // namespace
 
 std::vector<std::string> list_databases(mongoc_client_t* client, const NamespaceFilter& filter) {
@@ -45,7 +50,8 @@ std::vector<CollectionInfo> list_collections(mongoc_client_t* client, const std:
     for (const bson::Document& entry : mongo::list_collections(client, db)) {
         std::string name = mongo::get_string(entry.view(), "name").value_or("");
         if (!filter.matches(db, name)) continue;
-        CollectionInfo info{db, name, type_of(entry.view()), options_of(entry.view()), {}};
+        CollectionInfo info{
+            db, name, type_of(entry.view()), options_of(entry.view()), {}, uuid_of(entry.view())};
         if (!info.is_view()) info.indexes = mongo::Collection(client, db, name).list_indexes();
         // Every collection has its _id index (a clustered one too); none means it was dropped
         // or renamed after listCollections named it. It is gone: its drop or rename event
@@ -67,6 +73,13 @@ std::vector<CollectionInfo> list_all(mongoc_client_t* client, const NamespaceFil
             all.push_back(std::move(info));
     }
     return all;
+}
+
+std::string collection_uuid(mongoc_client_t* client, const std::string& db,
+                            const std::string& name) {
+    bson::Document filter(BCON_NEW("name", BCON_UTF8(name.c_str())));
+    std::vector<bson::Document> entries = mongo::list_collections(client, db, filter.view());
+    return entries.empty() ? "" : uuid_of(entries.front().view());
 }
 
 void create_collection(mongoc_client_t* client, const CollectionInfo& info) {

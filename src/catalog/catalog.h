@@ -19,6 +19,7 @@ struct CollectionInfo {
     std::string type;        // "collection", "view" or "timeseries"
     bson::Document options;  // listCollections "options" (capped, validator, viewOn, ...)
     std::vector<bson::Document> indexes;  // listIndexes specs (empty for views)
+    std::string uuid;  // listCollections info.uuid, 16 bytes: the incarnation (empty for views)
 
     std::string ns() const { return db + "." + name; }
     bool is_view() const { return type == "view"; }
@@ -32,6 +33,10 @@ std::vector<CollectionInfo> list_collections(mongoc_client_t* client, const std:
                                              const NamespaceFilter& filter);
 // Every selected collection of every selected database.
 std::vector<CollectionInfo> list_all(mongoc_client_t* client, const NamespaceFilter& filter);
+
+// The uuid of collection `db.name` (CollectionInfo::uuid), empty when it does not exist.
+std::string collection_uuid(mongoc_client_t* client, const std::string& db,
+                            const std::string& name);
 
 // create {name, ...options}; an existing namespace is left as it is.
 void create_collection(mongoc_client_t* client, const CollectionInfo& info);

@@ -18,19 +18,26 @@ State Checkpoint::snapshot() const {
     copy.identity = state_.identity;
     copy.start.resume_token = state_.start.resume_token.copy();
     copy.start.operation_time = state_.start.operation_time;
-    for (const auto& [ns, collection] : state_.collections) {
-        CollectionCopy& target = copy.collections[ns];
-        target.phase = collection.phase;
-        target.split_points = collection.split_points.copy();
-        target.ranges_done = collection.ranges_done;
-        target.documents_copied = collection.documents_copied;
-    }
+    for (const auto& [ns, collection] : state_.collections)
+        copy.collections.emplace(ns, collection.copy());
     copy.copy_complete = state_.copy_complete;
     copy.resume_token = state_.resume_token.copy();
+    copy.resume_start_after = state_.resume_start_after;
     copy.applied_cluster_time = state_.applied_cluster_time;
     copy.unique_conversion_at = state_.unique_conversion_at;
     copy.finalized = state_.finalized;
     return copy;
+}
+
+CollectionCopy Checkpoint::collection(const std::string& ns) const {
+    std::lock_guard lock(mutex_);
+    auto found = state_.collections.find(ns);
+    return found == state_.collections.end() ? CollectionCopy{} : found->second.copy();
+}
+
+bool Checkpoint::knows(const std::string& ns) const {
+    std::lock_guard lock(mutex_);
+    return state_.collections.contains(ns);
 }
 
 void Checkpoint::persist_locked() {
@@ -43,10 +50,21 @@ void Checkpoint::set_start_point(StartPoint start) {
     persist_locked();
 }
 
+void Checkpoint::intend_collection(const std::string& ns, std::string uuid,
+                                   bson::Timestamp listed_at) {
+    std::lock_guard lock(mutex_);
+    CollectionCopy& copy = state_.collections[ns];
+    copy = CollectionCopy{};
+    copy.phase = CopyPhase::kCreating;
+    copy.uuid = std::move(uuid);
+    copy.listed_at = listed_at;
+    persist_locked();
+}
+
 void Checkpoint::begin_collection(const std::string& ns, bson::Document split_points) {
     std::lock_guard lock(mutex_);
     CollectionCopy& copy = state_.collections[ns];
-    if (copy.phase != CopyPhase::kNotStarted) return;  // resuming: keep the stored ranges
+    if (!copy.starting()) return;  // resuming: keep the stored ranges
     copy.phase = CopyPhase::kInProgress;
     copy.ranges_done.assign(bson_count_keys(split_points.view()) + 1, false);
     copy.split_points = std::move(split_points);
@@ -73,15 +91,32 @@ void Checkpoint::forget_collection(const std::string& ns) {
     if (state_.collections.erase(ns) > 0) persist_locked();
 }
 
+void Checkpoint::mark_all_stale() {
+    std::lock_guard lock(mutex_);
+    for (auto& [ns, copy] : state_.collections)
+        copy.phase = CopyPhase::kStale;
+    state_.copy_complete = false;
+    persist_locked();
+}
+
+bool Checkpoint::copied_after(const std::string& ns, bson::Timestamp time) const {
+    std::lock_guard lock(mutex_);
+    auto found = state_.collections.find(ns);
+    if (found == state_.collections.end() || found->second.phase == CopyPhase::kStale) return false;
+    return !found->second.listed_at.is_null() && time <= found->second.listed_at;
+}
+
 void Checkpoint::mark_copy_complete() {
     std::lock_guard lock(mutex_);
     state_.copy_complete = true;
     persist_locked();
 }
 
-void Checkpoint::save_resume_token(const bson_t* token, bson::Timestamp cluster_time) {
+void Checkpoint::save_resume_token(const bson_t* token, bson::Timestamp cluster_time,
+                                   bool start_after) {
     std::lock_guard lock(mutex_);
     state_.resume_token = bson::Document::copy_of(token);
+    state_.resume_start_after = start_after;
     if (!cluster_time.is_null()) state_.applied_cluster_time = cluster_time;
     persist_locked();
 }

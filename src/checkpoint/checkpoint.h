@@ -14,23 +14,41 @@
 
 namespace tributary::checkpoint {
 
-enum class CopyPhase { kNotStarted, kInProgress, kComplete };
+// kCreating: recorded before the collection is created on the destination (write-ahead), so a
+// crash after the create leaves a collection the restart knows as tributary's own. kStale: the
+// destination holds tributary's copy of a namespace whose source content must be copied again
+// (history lost, --reset-state): recopied if the source has it, dropped otherwise.
+enum class CopyPhase { kNotStarted, kInProgress, kComplete, kCreating, kStale };
 const char* to_string(CopyPhase phase);
 
 // One collection's copy progress. Its _id split points are fixed when its copy begins and stored,
 // so a restart redoes exactly the ranges not yet done (a new sample would cut different ranges).
 struct CollectionCopy {
     CopyPhase phase = CopyPhase::kNotStarted;
+    // The incarnation copied (listCollections info.uuid, 16 bytes; empty for views) and the
+    // source's operation time read right after the listing that found it under this name: the
+    // copy reads everything written before that time, so no event older than it may touch the
+    // destination's namespace (it concerns an older incarnation, or is already in the copy).
+    std::string uuid;
+    bson::Timestamp listed_at;
     bson::Document split_points;  // BSON array of _id values; n points cut n + 1 ranges
     std::vector<bool> ranges_done;
     int64_t documents_copied = 0;
     size_t ranges_remaining() const;
+    CollectionCopy copy() const;
+    // Known to tributary but its ranges are not fixed yet.
+    bool starting() const {
+        return phase == CopyPhase::kNotStarted || phase == CopyPhase::kCreating;
+    }
 };
 
 // Where replication starts: captured on the source BEFORE the copy begins.
 struct StartPoint {
     bson::Document resume_token;     // postBatchResumeToken of the opening change stream (or {})
     bson::Timestamp operation_time;  // the source's cluster time just before it was opened
+    // resume_token is an invalidate event's: a stream can only continue past it with
+    // startAfter (resumeAfter an invalidate is refused).
+    bool start_after = false;
 };
 
 // What the run was started with; a resume with a different identity is refused.
@@ -50,7 +68,8 @@ struct State {
     StartPoint start;
     std::map<std::string, CollectionCopy> collections;  // by namespace "db.coll"
     bool copy_complete = false;
-    bson::Document resume_token;  // replication position: token of the last applied batch
+    bson::Document resume_token;      // replication position: token of the last applied batch
+    bool resume_start_after = false;  // resume_token is an invalidate's (StartPoint::start_after)
     bson::Timestamp applied_cluster_time;
     // Source time from which the destination's non-unique copies of unique indexes can be made
     // unique (catalog/neutralized_indexes.h), once replication has applied it; null: none due.
@@ -92,18 +111,30 @@ class Checkpoint {
     Checkpoint(std::unique_ptr<Store> store, State state);
 
     State snapshot() const;
+    // One collection's progress; a default (kNotStarted) one when unknown.
+    CollectionCopy collection(const std::string& ns) const;
+    bool knows(const std::string& ns) const;
     std::string describe_store() const { return store_->describe(); }
 
     void set_start_point(StartPoint start);
+    // Write-ahead: records that the copy of incarnation `uuid` under `ns` starts (phase
+    // kCreating), replacing what was known of `ns`, before the collection is created.
+    void intend_collection(const std::string& ns, std::string uuid, bson::Timestamp listed_at);
     // Records the ranges of a collection whose copy begins; keeps existing progress if known.
     void begin_collection(const std::string& ns, bson::Document split_points);
     void mark_range_done(const std::string& ns, size_t range, int64_t documents);
     void mark_collection_complete(const std::string& ns);
-    // Forgets a collection's copy state, so it is recopied (drop + resync of a namespace).
+    // Forgets a collection's copy state (its destination namespace is gone).
     void forget_collection(const std::string& ns);
+    // Marks every collection kStale and the copy incomplete: the next copy redoes them all.
+    void mark_all_stale();
+    // True when the destination's `ns` holds a copy listed at or after `time`: an event of that
+    // time naming `ns` is older than the copy and must not be applied to it.
+    bool copied_after(const std::string& ns, bson::Timestamp time) const;
     void mark_copy_complete();
-    // Called by the replicator after each applied batch.
-    void save_resume_token(const bson_t* token, bson::Timestamp cluster_time);
+    // Called by the replicator after each applied batch; `start_after` when `token` is an
+    // invalidate event's.
+    void save_resume_token(const bson_t* token, bson::Timestamp cluster_time, bool start_after);
     // Unique conversions are due once replication has applied the source's time `at` (the
     // later of the scheduled times is kept); cleared when done for the time scheduled.
     void schedule_unique_conversion(bson::Timestamp at);

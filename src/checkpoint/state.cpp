@@ -11,10 +11,10 @@ namespace {
 
 constexpr int32_t kFormatVersion = 1;
 
-const char* kPhaseNames[] = {"notStarted", "inProgress", "complete"};
+const char* kPhaseNames[] = {"notStarted", "inProgress", "complete", "creating", "stale"};
 
 CopyPhase parse_phase(const std::string& name) {
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < 5; ++i) {
         if (name == kPhaseNames[i]) return static_cast<CopyPhase>(i);
     }
     throw std::runtime_error("unknown copy phase '" + name + "' in checkpoint");
@@ -74,6 +74,12 @@ void append_collection(bson_t* array, size_t index, const std::string& ns,
     BSON_APPEND_DOCUMENT_BEGIN(array, std::to_string(index).c_str(), &child);
     BSON_APPEND_UTF8(&child, "ns", ns.c_str());
     BSON_APPEND_UTF8(&child, "phase", to_string(copy.phase));
+    if (!copy.uuid.empty()) {
+        BSON_APPEND_BINARY(&child, "uuid", BSON_SUBTYPE_UUID,
+                           reinterpret_cast<const uint8_t*>(copy.uuid.data()),
+                           static_cast<uint32_t>(copy.uuid.size()));
+    }
+    BSON_APPEND_TIMESTAMP(&child, "listedAt", copy.listed_at.t, copy.listed_at.i);
     BSON_APPEND_ARRAY(&child, "splitPoints", copy.split_points.view());
     bson_t done;
     BSON_APPEND_ARRAY_BEGIN(&child, "rangesDone", &done);
@@ -88,6 +94,8 @@ void append_collection(bson_t* array, size_t index, const std::string& ns,
 CollectionCopy read_collection(const bson_t* doc) {
     CollectionCopy copy;
     copy.phase = parse_phase(mongo::get_string(doc, "phase").value_or("notStarted"));
+    copy.uuid = mongo::get_binary(doc, "uuid").value_or("");
+    copy.listed_at = mongo::get_timestamp(doc, "listedAt").value_or(bson::Timestamp{});
     if (auto points = mongo::get_document(doc, "splitPoints"))
         copy.split_points = std::move(*points);
     for_each_element(doc, "rangesDone", [&](const bson_iter_t& item) {
@@ -106,6 +114,17 @@ bson::Document embedded(const bson_t* doc, const char* key) {
 
 const char* to_string(CopyPhase phase) {
     return kPhaseNames[static_cast<int>(phase)];
+}
+
+CollectionCopy CollectionCopy::copy() const {
+    CollectionCopy result;
+    result.phase = phase;
+    result.uuid = uuid;
+    result.listed_at = listed_at;
+    result.split_points = split_points.copy();
+    result.ranges_done = ranges_done;
+    result.documents_copied = documents_copied;
+    return result;
 }
 
 size_t CollectionCopy::ranges_remaining() const {
@@ -147,6 +166,7 @@ bson::Document State::to_bson() const {
     bson_append_array_end(out, &array);
     BSON_APPEND_BOOL(out, "copyComplete", copy_complete);
     BSON_APPEND_DOCUMENT(out, "resumeToken", resume_token.view());
+    BSON_APPEND_BOOL(out, "resumeStartAfter", resume_start_after);
     BSON_APPEND_TIMESTAMP(out, "appliedClusterTime", applied_cluster_time.t,
                           applied_cluster_time.i);
     BSON_APPEND_TIMESTAMP(out, "uniqueConversionAt", unique_conversion_at.t,
@@ -175,6 +195,7 @@ State State::from_bson(const bson_t* doc) {
     });
     state.copy_complete = mongo::get_bool(doc, "copyComplete").value_or(false);
     state.resume_token = embedded(doc, "resumeToken");
+    state.resume_start_after = mongo::get_bool(doc, "resumeStartAfter").value_or(false);
     state.applied_cluster_time =
         mongo::get_timestamp(doc, "appliedClusterTime").value_or(bson::Timestamp{});
     state.unique_conversion_at =

@@ -59,7 +59,7 @@ checkpoint::StartPoint replication_start(const checkpoint::State& state) {
     if (state.resume_token.empty()) {
         return {state.start.resume_token.copy(), state.start.operation_time};
     }
-    return {state.resume_token.copy(), state.applied_cluster_time};
+    return {state.resume_token.copy(), state.applied_cluster_time, state.resume_start_after};
 }
 
 copy::CopyConfig copy_config(const Config& config) {

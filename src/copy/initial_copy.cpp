@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "checkpoint/crash_point.h"
 #include "cli/exit_codes.h"
 #include "copy/range_copy.h"
 #include "copy/ranges.h"
@@ -74,14 +75,24 @@ bool InitialCopy::run() {
     if (!has_start_point(checkpoint_.snapshot())) {
         checkpoint_.set_start_point(capture_start_point(source_, filter_));
     }
-    std::vector<catalog::CollectionInfo> all;
-    {
-        mongo::ClientLease client = source_.lease();
-        all = catalog::list_all(client.get(), filter_);
-    }
-    if (!copy_collections(select(std::move(all)))) return false;
+    if (!copy_until_settled()) return false;
     checkpoint_.mark_copy_complete();
     return true;
+}
+
+InitialCopy::Listing InitialCopy::list_source() {
+    mongo::ClientLease client = source_.lease();
+    Listing listing;
+    listing.collections = catalog::list_all(client.get(), filter_);
+    // Read after the listing: the copy reads every write before this time (see listed_at).
+    listing.listed_at = mongo::fetch_operation_time(client.get());
+    return listing;
+}
+
+bool InitialCopy::copy_until_settled() {
+    Listing listing = list_source();
+    return copy_collections(select(std::move(listing.collections)), listing.listed_at) ==
+           Outcome::kDone;
 }
 
 std::vector<catalog::CollectionInfo> InitialCopy::select(
@@ -120,7 +131,7 @@ std::vector<catalog::CollectionInfo> InitialCopy::select(
                 spdlog::warn(
                     "Collection '{}' already exists in secondary database; not copying it "
                     "(source: {} documents, destination: {} documents). Use --existing drop to "
-                    "recopy it.",
+                    "recopy it (with --reset-state once the copy is complete).",
                     name_of(info), source_count, destination_count);
                 break;
             }
@@ -199,19 +210,22 @@ bson::Document InitialCopy::choose_split_points(const catalog::CollectionInfo& i
     return pick_split_points(sorted_id_sample(coll, sample_size), ranges);
 }
 
-std::vector<size_t> InitialCopy::prepare(const catalog::CollectionInfo& info) {
+std::vector<size_t> InitialCopy::prepare(const catalog::CollectionInfo& info,
+                                         bson::Timestamp listed_at) {
     spdlog::info("Copying collection '{}' to secondary database...", name_of(info));
+    // Write-ahead: a crash after the create leaves a collection the checkpoint calls tributary's.
+    if (!checkpoint_.knows(info.ns()))
+        checkpoint_.intend_collection(info.ns(), info.uuid, listed_at);
     {
         mongo::ClientLease client = destination_.lease();
         catalog::create_collection(client.get(), info);
     }
+    checkpoint::crash_point("collection-created");
     if (info.is_view()) return {};
-    checkpoint::State state = checkpoint_.snapshot();
-    if (!state.collections.contains(info.ns())) {
+    if (checkpoint_.collection(info.ns()).starting()) {
         checkpoint_.begin_collection(info.ns(), choose_split_points(info));
-        state = checkpoint_.snapshot();
     }
-    const checkpoint::CollectionCopy& progress = state.collections.at(info.ns());
+    const checkpoint::CollectionCopy progress = checkpoint_.collection(info.ns());
     std::vector<size_t> remaining;
     for (size_t range = 0; range < progress.ranges_done.size(); ++range) {
         if (!progress.ranges_done[range]) remaining.push_back(range);
@@ -221,7 +235,7 @@ std::vector<size_t> InitialCopy::prepare(const catalog::CollectionInfo& info) {
     return remaining;
 }
 
-void InitialCopy::finish(const catalog::CollectionInfo& info) {
+bool InitialCopy::finish(const catalog::CollectionInfo& info) {
     if (!info.is_view()) {
         // Neutralized (catalog/neutralized_indexes.h): a copy that is not a snapshot can hold
         // transient duplicates; uniqueness is restored once replication has caught up.
@@ -231,9 +245,11 @@ void InitialCopy::finish(const catalog::CollectionInfo& info) {
     checkpoint_.mark_collection_complete(info.ns());
     status::counters().collections_copied += 1;
     spdlog::info("Collection '{}' copied successfully.", name_of(info));
+    return true;
 }
 
-bool InitialCopy::copy_collections(const std::vector<catalog::CollectionInfo>& collections) {
+InitialCopy::Outcome InitialCopy::copy_collections(
+    const std::vector<catalog::CollectionInfo>& collections, bson::Timestamp listed_at) {
     struct Task {
         const catalog::CollectionInfo* info;
         size_t range;
@@ -241,16 +257,16 @@ bool InitialCopy::copy_collections(const std::vector<catalog::CollectionInfo>& c
     std::deque<Task> tasks;
     std::map<std::string, size_t> ranges_left;
     std::map<std::string, bson::Document> split_points;
+    bool changed = false;  // a collection left its name during its copy
     for (const catalog::CollectionInfo& info : collections) {
-        if (stop_.load()) return false;
-        std::vector<size_t> remaining = prepare(info);
+        if (stop_.load()) return Outcome::kStopped;
+        std::vector<size_t> remaining = prepare(info, listed_at);
         if (remaining.empty()) {
-            finish(info);
+            changed |= !finish(info);
             continue;
         }
         ranges_left[info.ns()] = remaining.size();
-        split_points[info.ns()] =
-            checkpoint_.snapshot().collections.at(info.ns()).split_points.copy();
+        split_points[info.ns()] = checkpoint_.collection(info.ns()).split_points.copy();
         for (size_t range : remaining)
             tasks.push_back({&info, range});
     }
@@ -285,7 +301,10 @@ bool InitialCopy::copy_collections(const std::vector<catalog::CollectionInfo>& c
                     std::lock_guard lock(mutex);
                     last = --ranges_left[ns] == 0;
                 }
-                if (last) finish(*task.info);
+                if (last && !finish(*task.info)) {
+                    std::lock_guard lock(mutex);
+                    changed = true;
+                }
             } catch (...) {
                 std::lock_guard lock(mutex);
                 if (!failure) failure = std::current_exception();
@@ -300,13 +319,15 @@ bool InitialCopy::copy_collections(const std::vector<catalog::CollectionInfo>& c
     for (std::thread& worker : workers)
         worker.join();
     if (failure) std::rethrow_exception(failure);
-    return !stopped && !stop_.load();
+    if (stopped || stop_.load()) return Outcome::kStopped;
+    return changed ? Outcome::kCatalogChanged : Outcome::kDone;
 }
 
 checkpoint::StartPoint InitialCopy::resync(const std::vector<std::string>& namespaces) {
     checkpoint::StartPoint start = capture_start_point(source_, filter_);
     std::set<std::string> wanted(namespaces.begin(), namespaces.end());
     std::vector<catalog::CollectionInfo> collections;
+    bson::Timestamp listed_at;
     {
         mongo::ClientLease source = source_.lease();
         mongo::ClientLease destination = destination_.lease();
@@ -316,8 +337,9 @@ checkpoint::StartPoint InitialCopy::resync(const std::vector<std::string>& names
             mongo::Collection(destination.get(), info.db, info.name).drop();
             collections.push_back(std::move(info));
         }
+        listed_at = mongo::fetch_operation_time(source.get());
     }
-    copy_collections(collections);
+    copy_collections(collections, listed_at);
     return start;
 }
 

@@ -49,7 +49,8 @@ class InitialCopy {
                 const std::atomic<bool>& stop);
 
     // Captures the start point unless the checkpoint holds one, then copies every selected
-    // collection whose copy is not complete. Returns false when stopped before the end.
+    // collection whose copy is not complete, listing the source again whenever a collection was
+    // renamed or dropped under its copy. Returns false when stopped before the end.
     // Throws UserError for --existing fail conflicts and rejected writes, mongo::Error otherwise.
     bool run();
 
@@ -58,13 +59,30 @@ class InitialCopy {
     checkpoint::StartPoint resync(const std::vector<std::string>& namespaces);
 
   private:
+    // The source's selected collections and its operation time read right after listing them.
+    struct Listing {
+        std::vector<catalog::CollectionInfo> collections;
+        bson::Timestamp listed_at;
+    };
+    enum class Outcome { kDone, kStopped, kCatalogChanged };
+
+    // Copies until a pass finds no collection renamed or dropped during its copy.
+    bool copy_until_settled();
+    Listing list_source();
+    // Drops the destination's copies that are unfinished or stale and whose source collection
+    // is gone, and forgets them.
+    void drop_vanished(const Listing& listing);
     // Decides what to do with each collection (copy, resume, skip) per checkpoint and --existing.
     std::vector<catalog::CollectionInfo> select(std::vector<catalog::CollectionInfo> collections);
-    bool copy_collections(const std::vector<catalog::CollectionInfo>& collections);
-    // Creates the collection and fixes its ranges; returns the ranges still to copy.
-    std::vector<size_t> prepare(const catalog::CollectionInfo& info);
+    Outcome copy_collections(const std::vector<catalog::CollectionInfo>& collections,
+                             bson::Timestamp listed_at);
+    // Records (write-ahead) and creates the collection and fixes its ranges; returns the ranges
+    // still to copy.
+    std::vector<size_t> prepare(const catalog::CollectionInfo& info, bson::Timestamp listed_at);
     bson::Document choose_split_points(const catalog::CollectionInfo& info);
-    void finish(const catalog::CollectionInfo& info);
+    // Builds the indexes and marks the copy complete; false (nothing done) when the collection
+    // is no longer the incarnation copied (renamed or dropped meanwhile).
+    bool finish(const catalog::CollectionInfo& info);
     std::string name_of(const catalog::CollectionInfo& info) const;
 
     CopyConfig config_;

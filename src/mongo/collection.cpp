@@ -89,10 +89,13 @@ bson::Document run_command(mongoc_client_t* client, const std::string& db, const
     return result;
 }
 
-std::vector<bson::Document> list_collections(mongoc_client_t* client, const std::string& db) {
+std::vector<bson::Document> list_collections(mongoc_client_t* client, const std::string& db,
+                                             const bson_t* filter) {
     std::unique_ptr<mongoc_database_t, decltype(&mongoc_database_destroy)> database(
         mongoc_client_get_database(client, db.c_str()), &mongoc_database_destroy);
-    Cursor cursor(mongoc_database_find_collections_with_opts(database.get(), nullptr));
+    bson::Document opts;
+    if (filter) BSON_APPEND_DOCUMENT(opts.get(), "filter", filter);
+    Cursor cursor(mongoc_database_find_collections_with_opts(database.get(), opts.view()));
     std::vector<bson::Document> result;
     while (const bson_t* info = cursor.next())
         result.push_back(bson::Document::copy_of(info));
@@ -143,6 +146,16 @@ std::optional<bson::Timestamp> get_timestamp(const bson_t* doc, const char* dott
     bson::Timestamp ts;
     bson_iter_timestamp(&iter, &ts.t, &ts.i);
     return ts;
+}
+
+std::optional<std::string> get_binary(const bson_t* doc, const char* dotted_key) {
+    bson_iter_t iter;
+    if (!find(doc, dotted_key, &iter) || !BSON_ITER_HOLDS_BINARY(&iter)) return std::nullopt;
+    bson_subtype_t subtype;
+    uint32_t length = 0;
+    const uint8_t* data = nullptr;
+    bson_iter_binary(&iter, &subtype, &length, &data);
+    return std::string(reinterpret_cast<const char*>(data), length);
 }
 
 std::optional<bson::Document> get_document(const bson_t* doc, const char* dotted_key) {

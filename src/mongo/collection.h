@@ -62,8 +62,10 @@ class Collection {
 // the command fails (ok: 0) or the server cannot be reached.
 bson::Document run_command(mongoc_client_t* client, const std::string& db, const bson_t* command);
 
-// listCollections documents of `db` (name, type, options, info), in server order.
-std::vector<bson::Document> list_collections(mongoc_client_t* client, const std::string& db);
+// listCollections documents of `db` (name, type, options, info), in server order; only those
+// matching `filter` when given ({name: ...}).
+std::vector<bson::Document> list_collections(mongoc_client_t* client, const std::string& db,
+                                             const bson_t* filter = nullptr);
 // Names of every database (listDatabases nameOnly).
 std::vector<std::string> list_database_names(mongoc_client_t* client);
 
@@ -73,6 +75,8 @@ std::optional<std::string> get_string(const bson_t* doc, const char* dotted_key)
 std::optional<int64_t> get_int(const bson_t* doc, const char* dotted_key);
 std::optional<bool> get_bool(const bson_t* doc, const char* dotted_key);
 std::optional<bson::Timestamp> get_timestamp(const bson_t* doc, const char* dotted_key);
+// The bytes of a binary field (any subtype).
+std::optional<std::string> get_binary(const bson_t* doc, const char* dotted_key);
 // An embedded document or array, copied.
 std::optional<bson::Document> get_document(const bson_t* doc, const char* dotted_key);
 

@@ -70,7 +70,8 @@ void CatalogSync::apply_rename(mongoc_client_t* destination, const ChangeEvent& 
     } else if (to_selected) {
         spdlog::warn(
             "Collection '{}' was renamed into the synced namespaces as '{}'; its "
-            "documents were never copied: run sync with --existing drop to copy them.",
+            "documents were never copied: run sync with --reset-state --existing drop to copy "
+            "them.",
             from.full(), to.full());
     }
 }

@@ -83,11 +83,11 @@ Replicator::Replicator(ReplicateConfig config, mongo::ClientPool& source,
       filter_(filter),
       checkpoint_(checkpoint),
       resync_(std::move(resync)),
-      applier_(source, destination, config.lanes),
+      applier_(source, destination, config.lanes, Namespace{filter.state_db(), "resolving"}),
       catalog_(filter) {}
 
 int Replicator::run(const checkpoint::StartPoint& from, const std::atomic<bool>& stop) {
-    StreamPosition position{from.resume_token.copy(), false, from.operation_time};
+    StreamPosition position{from.resume_token.copy(), from.start_after, from.operation_time};
     while (true) {
         try {
             return follow(position, stop);
@@ -205,7 +205,7 @@ void Replicator::handle_event(const bson_t* raw, StreamPosition& position) {
         apply_catalog_event(event);
         invalidated_ = event.type() == OperationType::kInvalidate;
         position.resume_token = bson::Document::copy_of(event.resume_token());
-        checkpoint_.save_resume_token(event.resume_token(), event.cluster_time());
+        checkpoint_.save_resume_token(event.resume_token(), event.cluster_time(), invalidated_);
         advance(event.resume_token());
         return;
     }
@@ -257,7 +257,7 @@ void Replicator::apply_catalog_event(const ChangeEvent& event) {
 void Replicator::flush(StreamPosition& position) {
     if (!unsaved_) return;
     apply_with_retry();
-    checkpoint_.save_resume_token(batch_token_.view(), batch_time_);
+    checkpoint_.save_resume_token(batch_token_.view(), batch_time_, false);
     advance(batch_token_.view());
     position.resume_token = batch_token_.copy();
     position.start_after = false;
@@ -296,7 +296,7 @@ void Replicator::on_idle(const mongo::ChangeStream& stream, StreamPosition& posi
     last_idle_save_ = Clock::now();
     bson::Document token = stream.resume_token();
     if (token.empty() || bson::byte_equal(token.view(), position.resume_token.view())) return;
-    checkpoint_.save_resume_token(token.view(), last_applied_time_);
+    checkpoint_.save_resume_token(token.view(), last_applied_time_, false);
     advance(token.view());
     position.resume_token = std::move(token);
     position.start_after = false;

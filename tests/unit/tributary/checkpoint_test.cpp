@@ -23,6 +23,7 @@ State sample_state() {
     copy.documents_copied = 42;
     state.collections.emplace("shop.orders", std::move(copy));
     state.resume_token = bson::Document::from_json(R"({"_data": "8263B0"})");
+    state.resume_start_after = true;
     state.applied_cluster_time = {1700000100, 1};
     return state;
 }
@@ -95,11 +96,12 @@ TEST_F(FileStoreTest, CheckpointPersistsEveryRangeAndCompletion) {
     checkpoint.mark_collection_complete("db.c");
     checkpoint.mark_copy_complete();
     bson::Document token = bson::Document::from_json(R"({"_data": "82"})");
-    checkpoint.save_resume_token(token.view(), {5, 6});
+    checkpoint.save_resume_token(token.view(), {5, 6}, true);
     State saved = *open_file_store(path_)->load();
     EXPECT_EQ(saved.collections.at("db.c").phase, CopyPhase::kComplete);
     EXPECT_TRUE(saved.copy_complete);
     EXPECT_EQ(saved.resume_token.to_json(), token.to_json());
+    EXPECT_TRUE(saved.resume_start_after);
     EXPECT_EQ(saved.applied_cluster_time, (bson::Timestamp{5, 6}));
 }
 

@@ -10,7 +10,11 @@ namespace {
 using tributary::catalog::CollectionInfo;
 
 CollectionInfo entry(const std::string& name, const std::string& type) {
-    return CollectionInfo{"shop", name, type, {}, {}};
+    CollectionInfo info;
+    info.db = "shop";
+    info.name = name;
+    info.type = type;
+    return info;
 }
 
 TEST(TimeSeriesRefusal, ACatalogWithoutTimeSeriesIsAccepted) {
