@@ -17,16 +17,21 @@ class FinalizeSyncTest : public ReplicateSyncTest {
         if (sync_) sync_->terminate();
         ReplicateSyncTest::TearDown();
     }
-    void create_ttl_collection() {
+    // A 7.0 source with a TTL-indexed collection, and a sync that has copied it.
+    void start_synced() {
+        start_servers("7.0");
         source_command(R"({"createIndexes": "sessions", "indexes": [
             {"key": {"at": 1}, "name": "at_1", "expireAfterSeconds": 3600}]})");
         insert_sessions(1, 20);
+        sync_ = start_sync();
+        std::string report;
+        ASSERT_TRUE(equal_ignoring_ttl(&report)) << report << sync_->output();
     }
     void insert_sessions(int first, int count) {
         std::string documents;
         for (int id = first; id < first + count; ++id) {
-            documents += (id > first ? "," : "") + std::string(R"({"_id": )") +
-                         std::to_string(id) + R"(, "at": {"$date": "2020-01-01T00:00:00Z"}})";
+            documents += (id > first ? "," : "") + std::string(R"({"_id": )") + std::to_string(id) +
+                         R"(, "at": {"$date": "2020-01-01T00:00:00Z"}})";
         }
         source_command(R"({"insert": "sessions", "documents": [)" + documents + "]}");
     }
@@ -57,11 +62,8 @@ class FinalizeSyncTest : public ReplicateSyncTest {
 };
 
 TEST_F(FinalizeSyncTest, TtlIsInactiveDuringSyncAndRestoredByFinalizeThroughTheRunningSync) {
-    start_servers("7.0");
-    create_ttl_collection();
-    sync_ = start_sync();
+    ASSERT_NO_FATAL_FAILURE(start_synced());
     std::string report;
-    ASSERT_TRUE(equal_ignoring_ttl(&report)) << report << sync_->output();
     // Documents dated 2020 under a one-hour TTL: an active index would delete every one.
     EXPECT_EQ(destination_indexes("sessions").find("expireAfterSeconds"), std::string::npos)
         << destination_indexes("sessions");
@@ -80,11 +82,8 @@ TEST_F(FinalizeSyncTest, TtlIsInactiveDuringSyncAndRestoredByFinalizeThroughTheR
 }
 
 TEST_F(FinalizeSyncTest, FinalizeWithoutARunningSyncCatchesUpItself) {
-    start_servers("7.0");
-    create_ttl_collection();
-    sync_ = start_sync();
+    ASSERT_NO_FATAL_FAILURE(start_synced());
     std::string report;
-    ASSERT_TRUE(equal_ignoring_ttl(&report)) << report << sync_->output();
     ASSERT_EQ(sync_->terminate(), 0) << sync_->output();
     sync_.reset();
     insert_sessions(100, 5);

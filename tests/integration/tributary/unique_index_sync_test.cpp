@@ -2,13 +2,15 @@
 // builds after removing duplicates is created on the destination while it still holds them (a
 // barrier reconciles the namespace with the source's current catalog, ahead of the writes that
 // remove the duplicates). tributary builds it non-unique, converts it once replication has
-// caught up, and keeps running; on 4.4 and on 7.0 sources.
+// caught up, and keeps running; one that cannot become unique is named in a WARNING. On 4.4 and
+// on 7.0 sources.
 #include <gtest/gtest.h>
 
 #include "replicate_sync_fixture.h"
 
 namespace {
 
+using tributary_test::eventually;
 using tributary_test::ReplicateSyncTest;
 
 class UniqueIndexSyncTest : public ReplicateSyncTest,
@@ -29,16 +31,25 @@ class UniqueIndexSyncTest : public ReplicateSyncTest,
         }
         return "";
     }
+    // Servers of the test's source version, two people, and a sync that has copied them.
+    void start_synced() {
+        start_servers(GetParam());
+        source_command(R"({"insert": "people", "documents": [
+            {"_id": 1, "email": "a@x"}, {"_id": 2, "email": "b@x"}]})");
+        sync_ = start_sync();
+        std::string report;
+        ASSERT_TRUE(converges(&report)) << report << sync_->output();
+    }
+    int64_t destination_count(const std::string& coll) {
+        auto reply = dest_->run_command(db_, R"({"count": ")" + coll + R"("})");
+        return reply.ok ? reply.reply.number("n") : -1;
+    }
     std::unique_ptr<tributary_test::TributaryProcess> sync_;
 };
 
 TEST_P(UniqueIndexSyncTest, UniqueIndexBuiltWhileDuplicatesAreInFlightConvergesUnique) {
-    start_servers(GetParam());
-    source_command(R"({"insert": "people", "documents": [
-        {"_id": 1, "email": "a@x"}, {"_id": 2, "email": "b@x"}]})");
-    sync_ = start_sync();
+    ASSERT_NO_FATAL_FAILURE(start_synced());
     std::string report;
-    ASSERT_TRUE(converges(&report)) << report << sync_->output();
     ASSERT_EQ(sync_->terminate(), 0) << sync_->output();
 
     // While tributary is stopped: a duplicate appears, a catalog barrier follows (a collMod of
@@ -59,6 +70,30 @@ TEST_P(UniqueIndexSyncTest, UniqueIndexBuiltWhileDuplicatesAreInFlightConvergesU
     // Still replicating.
     source_command(R"({"insert": "people", "documents": [{"_id": 4, "email": "d@x"}]})");
     EXPECT_TRUE(converges(&report)) << report << sync_->output();
+    EXPECT_FALSE(sync_->output_contains("ERROR")) << sync_->output();
+}
+
+TEST_P(UniqueIndexSyncTest, AnIndexThatCannotBecomeUniqueIsNamedInAWarningAndReplicationGoesOn) {
+    ASSERT_NO_FATAL_FAILURE(start_synced());
+    std::string report;
+    // A document written to the destination outside tributary duplicates a source value, then
+    // the source builds a unique index (a barrier on 4.4: a dropped collection).
+    dest_command(R"({"insert": "people", "documents": [{"_id": 99, "email": "a@x"}]})");
+    source_command(R"({"createIndexes": "people", "indexes": [
+        {"key": {"email": 1}, "name": "email_1", "unique": true}]})");
+    source_command(R"({"insert": "other", "documents": [{"_id": 1}]})");
+    source_command(R"({"drop": "other"})");
+
+    EXPECT_TRUE(eventually(
+        [&] { return sync_->output_contains("Index 'email_1' on '" + db_ + ".people' cannot"); },
+        std::chrono::seconds(30)))
+        << sync_->output();
+    EXPECT_EQ(destination_index("people", "email_1").find("\"unique\" : true"), std::string::npos)
+        << destination_index("people", "email_1");
+    source_command(R"({"insert": "people", "documents": [{"_id": 3, "email": "d@x"}]})");
+    EXPECT_TRUE(
+        eventually([&] { return destination_count("people") == 4; }, std::chrono::seconds(20)))
+        << sync_->output();
     EXPECT_FALSE(sync_->output_contains("ERROR")) << sync_->output();
 }
 
