@@ -293,7 +293,10 @@ int run_status(const Config& config) {
     }
     std::cout << "resume token:   " << state->resume_token.to_json() << "\n"
               << "applied up to:  " << state->applied_cluster_time.t << "."
-              << state->applied_cluster_time.i << "\n";
+              << state->applied_cluster_time.i << "\n"
+              << "unique due at:  " << state->unique_conversion_at.t << "."
+              << state->unique_conversion_at.i << "\n"
+              << "finalized:      " << (state->finalized ? "yes" : "no") << "\n";
     return kExitOk;
 }
 
