@@ -22,9 +22,11 @@ namespace tributary {
 
 namespace {
 
-// Loads the checkpoint, refusing one written for other arguments; starts a fresh one if none.
-checkpoint::State load_state(checkpoint::Store& store, const checkpoint::Identity& identity,
-                             bool reset) {
+// The saved state of this run (after --reset-state: none), refused when it belongs to a run
+// with other arguments.
+std::optional<checkpoint::State> load_saved_state(checkpoint::Store& store,
+                                                  const checkpoint::Identity& identity,
+                                                  bool reset) {
     if (reset) {
         spdlog::warn("Discarding the checkpoint in {} (--reset-state)", store.describe());
         store.clear();
@@ -36,18 +38,18 @@ checkpoint::State load_state(checkpoint::Store& store, const checkpoint::Identit
         throw UserError(kExitUsage, std::string(error.what()) +
                                         "; remove it or pass --reset-state to start over");
     }
-    if (saved) {
-        if (saved->identity != identity) {
-            throw UserError(kExitUsage,
-                            "the checkpoint in " + store.describe() +
-                                " belongs to a run with other arguments (" +
-                                saved->identity.describe() +
-                                "); rerun with those arguments, or pass --reset-state to discard "
-                                "it and start over");
-        }
-        spdlog::info("Resuming run {} from the checkpoint in {}", saved->run_id, store.describe());
-        return std::move(*saved);
+    if (saved && saved->identity != identity) {
+        throw UserError(kExitUsage, "the checkpoint in " + store.describe() +
+                                        " belongs to a run with other arguments (" +
+                                        saved->identity.describe() +
+                                        "); rerun with those arguments, or pass --reset-state to "
+                                        "discard it and start over");
     }
+    return saved;
+}
+
+// A new run: a fresh state, saved before anything is copied.
+checkpoint::State new_state(checkpoint::Store& store, const checkpoint::Identity& identity) {
     checkpoint::State fresh;
     fresh.run_id = checkpoint::new_run_id();
     fresh.identity = identity;
@@ -97,14 +99,28 @@ std::unique_ptr<Run> open_run(const Config& config) {
                                         ") is a standalone server without change streams; "
                                         "tributary needs a replica set or sharded cluster source");
     }
-    require_databases(run->source, config);
     return run;
 }
 
-void open_checkpoint(const Config& config, Run& run, bool reset) {
+// Loads the run's checkpoint (or, with `create`, starts a new one) and logs what it syncs.
+void open_checkpoint(const Config& config, Run& run, bool reset, bool create) {
     std::unique_ptr<checkpoint::Store> store = open_store(config, run.destination);
-    checkpoint::State state =
-        load_state(*store, make_identity(config, run.source, run.destination), reset);
+    const checkpoint::Identity identity = make_identity(config, run.source, run.destination);
+    std::optional<checkpoint::State> saved = load_saved_state(*store, identity, reset);
+    if (!saved && !create) {
+        throw UserError(kExitUsage, "no checkpoint of a sync with these arguments in " +
+                                        store->describe() + ": run tributary sync first");
+    }
+    // A database that is missing is an error only before the run starts: a started run follows
+    // its drop (and its return) like any other change.
+    if (!saved) require_databases(run.source, config);
+    spdlog::info("Syncing {} (MongoDB {}) into {} (MongoDB {})", run.source.uri.redacted(),
+                 run.source.info.version_family(), run.destination.uri.redacted(),
+                 run.destination.info.version_family());
+    if (saved) {
+        spdlog::info("Resuming run {} from the checkpoint in {}", saved->run_id, store->describe());
+    }
+    checkpoint::State state = saved ? std::move(*saved) : new_state(*store, identity);
     run.checkpoint = std::make_unique<checkpoint::Checkpoint>(std::move(store), std::move(state));
 }
 
@@ -141,14 +157,11 @@ void refuse_finalized(const checkpoint::Checkpoint& checkpoint) {
 
 int run_sync(const Config& config) {
     std::unique_ptr<Run> run = open_run(config);
-    spdlog::info("Syncing {} (MongoDB {}) into {} (MongoDB {})", run->source.uri.redacted(),
-                 run->source.info.version_family(), run->destination.uri.redacted(),
-                 run->destination.info.version_family());
     {
         mongo::ClientLease client = run->source.pool->lease();
         refuse_time_series(catalog::list_all(client.get(), run->filter));
     }
-    open_checkpoint(config, *run, config.reset_state);
+    open_checkpoint(config, *run, config.reset_state, true);
     refuse_finalized(*run->checkpoint);
     status::ProgressReporter progress(std::chrono::seconds(10));
 
@@ -203,7 +216,7 @@ int finalize_exit(bool equal, const std::string& summary) {
 
 int run_finalize(const Config& config) {
     std::unique_ptr<Run> run = open_run(config);
-    open_checkpoint(config, *run, false);
+    open_checkpoint(config, *run, false, false);
     const checkpoint::State state = run->checkpoint->snapshot();
     if (state.finalized) {
         std::cout << "Already finalized (" << run->checkpoint->describe_store() << ")\n";
