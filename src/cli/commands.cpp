@@ -1,14 +1,18 @@
-// sync, verify and status: connect and check inputs (session.h), then hand over to the copy,
-// the replicator, the verifier or the checkpoint. Nothing here moves documents itself.
+// sync, finalize, verify and status: connect and check inputs (session.h), then hand over to the
+// copy, the replicator, the verifier or the checkpoint. Nothing here moves documents itself.
 #include "cli/commands.h"
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <iostream>
+#include <thread>
 
 #include "cli/exit_codes.h"
 #include "cli/session.h"
 #include "copy/initial_copy.h"
+#include "cutover/cutover.h"
+#include "mongo/server_info.h"
 #include "replicate/replicator.h"
 #include "status/progress.h"
 #include "status/stop.h"
@@ -107,47 +111,187 @@ copy::CopyConfig copy_config(const Config& config) {
 
 }  // namespace
 
-int run_sync(const Config& config) {
+namespace {
+
+// What sync and finalize work on: both deployments, checked, and the run's checkpoint.
+struct Run {
+    catalog::NamespaceFilter filter;
+    Deployment source;
+    Deployment destination;
+    std::unique_ptr<checkpoint::Checkpoint> checkpoint;
+};
+
+std::unique_ptr<Run> open_run(const Config& config) {
     require_endpoints(config);
-    catalog::NamespaceFilter filter = make_filter(config);
-    Deployment source = open_deployment("source", config.source, config);
-    Deployment destination = open_deployment("destination", config.destination, config);
-    refuse_same_deployment(source, destination);  // by hosts, before any connection attempt
-    check_reachable(source);
-    check_reachable(destination);
-    refuse_same_deployment(source, destination);  // by replica set member, now known
-    if (!source.info.supports_change_streams()) {
-        throw UserError(kExitUsage, "the source (" + source.uri.redacted() +
+    auto run = std::make_unique<Run>(
+        Run{make_filter(config), open_deployment("source", config.source, config),
+            open_deployment("destination", config.destination, config), nullptr});
+    refuse_same_deployment(run->source, run->destination);  // by hosts, before connecting
+    check_reachable(run->source);
+    check_reachable(run->destination);
+    refuse_same_deployment(run->source, run->destination);  // by replica set member, now known
+    if (!run->source.info.supports_change_streams()) {
+        throw UserError(kExitUsage, "the source (" + run->source.uri.redacted() +
                                         ") is a standalone server without change streams; "
                                         "tributary needs a replica set or sharded cluster source");
     }
-    std::unique_ptr<checkpoint::Store> store = open_store(config, destination);
-    const checkpoint::Identity identity = make_identity(config, source, destination);
-    SavedRun saved = load_saved_run(*store, identity, config.reset_state);
+    return run;
+}
+
+// Loads the run's checkpoint (or, with `create`, starts a new one) and logs what it syncs.
+void open_checkpoint(const Config& config, Run& run, bool reset, bool create) {
+    std::unique_ptr<checkpoint::Store> store = open_store(config, run.destination);
+    const checkpoint::Identity identity = make_identity(config, run.source, run.destination);
+    SavedRun saved = load_saved_run(*store, identity, reset);
+    if (!saved.resumed && !create) {
+        throw UserError(kExitUsage, "no checkpoint of a sync with these arguments in " +
+                                        store->describe() + ": run tributary sync first");
+    }
     // A database that is missing is an error only before the run starts: a started run follows
     // its drop (and its return) like any other change.
-    if (!saved.resumed) require_databases(source, config);
-    spdlog::info("Syncing {} (MongoDB {}) into {} (MongoDB {})", source.uri.redacted(),
-                 source.info.version_family(), destination.uri.redacted(),
-                 destination.info.version_family());
+    if (!saved.resumed) require_databases(run.source, config);
+    spdlog::info("Syncing {} (MongoDB {}) into {} (MongoDB {})", run.source.uri.redacted(),
+                 run.source.info.version_family(), run.destination.uri.redacted(),
+                 run.destination.info.version_family());
     checkpoint::State state = start_state(*store, std::move(saved), identity);
-    checkpoint::Checkpoint checkpoint(std::move(store), std::move(state));
+    run.checkpoint = std::make_unique<checkpoint::Checkpoint>(std::move(store), std::move(state));
+}
+
+cutover::Cutover make_cutover(Run& run) {
+    return cutover::Cutover(*run.source.pool, *run.destination.pool,
+                            run.destination.info.max_wire_version, run.filter, *run.checkpoint);
+}
+
+// Replicates from the checkpoint until stopped, or until `cutover` reports its target reached.
+int run_replication(const Config& config, Run& run, cutover::Cutover& cutover,
+                    replicate::ResyncFunction resync) {
+    replicate::ReplicateConfig replicate_config;
+    replicate_config.resync_on_history_lost = config.on_history_lost == HistoryLostMode::kResync;
+    replicate_config.expanded_events = run.source.info.has_expanded_events();
+    replicate_config.catalog_poll_interval = std::chrono::seconds(config.catalog_poll_interval_s);
+    replicate_config.on_progress = [&](bson::Timestamp through) {
+        return cutover.on_progress(through);
+    };
+    replicate_config.on_catalog_change = [&] { cutover.schedule_unique_conversion(); };
+    replicate::Replicator replicator(replicate_config, *run.source.pool, *run.destination.pool,
+                                     run.filter, *run.checkpoint, std::move(resync));
+    return replicator.run(replication_start(run.checkpoint->snapshot()), stop_requested());
+}
+
+void refuse_finalized(const checkpoint::Checkpoint& checkpoint) {
+    if (!checkpoint.snapshot().finalized) return;
+    throw UserError(kExitUsage,
+                    "the destination was finalized (tributary finalize): its indexes "
+                    "are restored and it no longer follows the source; pass "
+                    "--reset-state to start a new sync");
+}
+
+}  // namespace
+
+int run_sync(const Config& config) {
+    std::unique_ptr<Run> run = open_run(config);
+    {
+        mongo::ClientLease client = run->source.pool->lease();
+        refuse_time_series(catalog::list_all(client.get(), run->filter));
+    }
+    open_checkpoint(config, *run, config.reset_state, true);
+    refuse_finalized(*run->checkpoint);
     status::ProgressReporter progress(std::chrono::seconds(10));
 
-    copy::InitialCopy initial_copy(copy_config(config), *source.pool, *destination.pool, filter,
-                                   checkpoint, stop_requested());
-    if (!checkpoint.snapshot().copy_complete && !initial_copy.run()) {
+    copy::InitialCopy initial_copy(copy_config(config), *run->source.pool, *run->destination.pool,
+                                   run->filter, *run->checkpoint, stop_requested());
+    if (!run->checkpoint->snapshot().copy_complete && !initial_copy.run()) {
         spdlog::info("Stopped during the initial copy; the next run resumes it");
         return kExitOk;
     }
+    cutover::Cutover cutover = make_cutover(*run);
+    cutover.answer_requests();
+    // After the copy (or on a restart), the indexes it created are due for conversion once
+    // replication reaches the source's present time.
+    cutover.schedule_unique_conversion();
+    int code = run_replication(config, *run, cutover, [&] {
+        checkpoint::StartPoint start = initial_copy.resync();
+        cutover.schedule_unique_conversion();
+        return start;
+    });
+    if (code != kExitOk || !cutover.target_reached()) return code;
+    spdlog::info("{}", cutover.finalize().summary);
+    return kExitOk;
+}
 
-    replicate::ReplicateConfig replicate_config;
-    replicate_config.resync_on_history_lost = config.on_history_lost == HistoryLostMode::kResync;
-    replicate_config.expanded_events = source.info.has_expanded_events();
-    replicate_config.catalog_poll_interval = std::chrono::seconds(config.catalog_poll_interval_s);
-    replicate::Replicator replicator(replicate_config, *source.pool, *destination.pool, filter,
-                                     checkpoint, [&] { return initial_copy.resync(); });
-    return replicator.run(replication_start(checkpoint.snapshot()), stop_requested());
+namespace {
+
+// Polls the request until its state is one of `states` or `timeout` passes.
+std::optional<bson::Document> await_request(checkpoint::Checkpoint& checkpoint,
+                                            const std::vector<std::string>& states,
+                                            std::chrono::seconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline && !stop_requested()) {
+        std::optional<bson::Document> request = checkpoint.load_request();
+        std::string state = request ? mongo::get_string(request->view(), "state").value_or("") : "";
+        if (std::find(states.begin(), states.end(), state) != states.end()) return request;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return std::nullopt;
+}
+
+// A running sync answers within about a second (its progress callback polls the request).
+constexpr auto kAcceptTimeout = std::chrono::seconds(10);
+constexpr auto kCutoverTimeout = std::chrono::seconds(600);
+
+int finalize_exit(bool equal, const std::string& summary) {
+    std::cout << summary << "\n" << std::flush;
+    return equal ? kExitOk : kExitVerifyDiffers;
+}
+
+}  // namespace
+
+int run_finalize(const Config& config) {
+    std::unique_ptr<Run> run = open_run(config);
+    open_checkpoint(config, *run, false, false);
+    const checkpoint::State state = run->checkpoint->snapshot();
+    if (state.finalized) {
+        std::cout << "Already finalized (" << run->checkpoint->describe_store() << ")\n";
+        return kExitOk;
+    }
+    if (!state.copy_complete) {
+        throw UserError(kExitUsage,
+                        "the initial copy is not complete: run tributary sync until "
+                        "it replicates, then finalize");
+    }
+    bson::Timestamp target;
+    {
+        mongo::ClientLease client = run->source.pool->lease();
+        target = mongo::fetch_operation_time(client.get());
+    }
+    bson::Document request(BCON_NEW("state", BCON_UTF8(cutover::kRequested), "target",
+                                    BCON_TIMESTAMP(target.t, target.i)));
+    run->checkpoint->save_request(request.view());
+    if (await_request(*run->checkpoint, {cutover::kAccepted, cutover::kDone}, kAcceptTimeout)) {
+        spdlog::info("The running sync took the request; waiting for it to finish the cutover");
+        auto done = await_request(*run->checkpoint, {cutover::kDone}, kCutoverTimeout);
+        if (!done) {
+            throw std::runtime_error(
+                "the running sync did not finish the cutover in time; see "
+                "its log, then run finalize again");
+        }
+        return finalize_exit(mongo::get_bool(done->view(), "equal").value_or(false),
+                             mongo::get_string(done->view(), "summary").value_or(""));
+    }
+    spdlog::info("No sync answered; catching up to the source's present time here");
+    bson::Document taken(
+        BCON_NEW("state", BCON_UTF8("catchingUp"), "target", BCON_TIMESTAMP(target.t, target.i)));
+    run->checkpoint->save_request(taken.view());
+    cutover::Cutover cutover = make_cutover(*run);
+    cutover.set_target(target);
+    int code = run_replication(config, *run, cutover, {});
+    if (code != kExitOk) return code;
+    if (!cutover.target_reached()) {
+        spdlog::info("Stopped before catching up; the destination is not finalized");
+        return kExitOk;
+    }
+    cutover::Outcome outcome = cutover.finalize();
+    return finalize_exit(outcome.equal, outcome.summary);
 }
 
 int run_verify(const Config& config) {
@@ -194,7 +338,10 @@ int run_status(const Config& config) {
     }
     std::cout << "resume token:   " << state->resume_token.to_json() << "\n"
               << "applied up to:  " << state->applied_cluster_time.t << "."
-              << state->applied_cluster_time.i << "\n";
+              << state->applied_cluster_time.i << "\n"
+              << "unique due at:  " << state->unique_conversion_at.t << "."
+              << state->unique_conversion_at.i << "\n"
+              << "finalized:      " << (state->finalized ? "yes" : "no") << "\n";
     return kExitOk;
 }
 

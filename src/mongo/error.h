@@ -26,6 +26,7 @@ inline constexpr uint32_t kPathNotViable = 28;
 inline constexpr uint32_t kBSONObjectTooLarge = 10334;
 inline constexpr uint32_t kUpdatedDocumentTooLarge = 17419;  // before 7.0: BSONObjectTooLarge
 inline constexpr uint32_t kQueryPlanKilled = 175;
+inline constexpr uint32_t kCannotConvertIndexToUnique = 359;
 }  // namespace codes
 
 class Error : public std::runtime_error {
