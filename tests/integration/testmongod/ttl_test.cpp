@@ -8,9 +8,8 @@
 #include <chrono>
 #include <string>
 
+#include "storage_test_fixture.h"
 #include "support/child_process.h"
-#include "support/mongo_client.h"
-#include "support/server_process.h"
 
 namespace {
 
@@ -21,31 +20,19 @@ using testsupport::Client;
 constexpr const char* kPast = R"({"$date": {"$numberLong": "1000000000000"}})";    // 2001
 constexpr const char* kFuture = R"({"$date": {"$numberLong": "4102444800000"}})";  // 2100
 
-class TtlTest : public ::testing::Test {
+class TtlTest : public storagetest::StorageTest {
   protected:
-    static void SetUpTestSuite() {
-        server_ = new testsupport::TestServer(testsupport::source_uri_or_start());
-    }
-    static void TearDownTestSuite() {
-        delete server_;
-        server_ = nullptr;
-    }
     void SetUp() override {
-        client_ = std::make_unique<Client>(server_->uri);
-        db_ = testsupport::unique_name("ttl");
+        StorageTest::SetUp();
         admin(R"({"setParameter": 1, "ttlMonitorSleepSecs": 1})");
         admin(R"({"setParameter": 1, "ttlMonitorEnabled": true})");
     }
     void TearDown() override {
         admin(R"({"setParameter": 1, "ttlMonitorSleepSecs": 60})");
-        client_->run_command(db_, R"({"dropDatabase": 1})");
+        StorageTest::TearDown();
     }
 
-    Bson ok(const std::string& json) {
-        auto result = client_->run_command(db_, json);
-        EXPECT_TRUE(result.ok) << json << ": " << result.error;
-        return result.reply;
-    }
+    Bson ok(const std::string& json) { return StorageTest::ok(json); }
     Bson admin(const std::string& json) {
         auto result = client_->run_command("admin", json);
         EXPECT_TRUE(result.ok) << json << ": " << result.error;
@@ -69,12 +56,7 @@ class TtlTest : public ::testing::Test {
         int64_t start = passes();
         EXPECT_TRUE(testsupport::eventually([&] { return passes() >= start + 2; }, 30s));
     }
-
-    static testsupport::TestServer* server_;
-    std::unique_ptr<Client> client_;
-    std::string db_;
 };
-testsupport::TestServer* TtlTest::server_ = nullptr;
 
 TEST_F(TtlTest, ExpiredDatesAreDeletedAndOtherValuesKept) {
     ttl_index("at", 0);
