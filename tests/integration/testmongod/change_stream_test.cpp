@@ -286,6 +286,21 @@ TEST_F(ChangeStreamTest, RawUpdateDescriptionAppliesToACopy) {
         Bson::from_json(R"({"_id": 8, "a": 3, "b": {"c": 1, "d": 2}, "arr": [1, 2, 3]})").json());
 }
 
+// $merge whenMatched "merge" is mongod's {$set: <incoming document>}: an operator update.
+TEST_F(ChangeStreamTest, MergeIntoAMatchedDocumentIsAnOperatorUpdate) {
+    insert("u", R"([{"_id": 1, "a": 1}])");
+    insert("src", R"([{"_id": 1, "a": 2}])");
+    std::string cursor = open_raw(R"("u")", "{}");
+    ok(R"({"aggregate": "src", "pipeline": [{"$merge": {"into": "u", "whenMatched": "merge"}}],
+           "cursor": {}})");
+    std::vector<Bson> events = raw_events(cursor, "u", 1);
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].string("operationType"), "update");
+    EXPECT_EQ(events[0].document("updateDescription.updatedFields").json(),
+              Bson::from_json(R"({"a": 2})").json());
+    ok(R"({"killCursors": "u", "cursors": [{"$numberLong": ")" + cursor + R"("}]})");
+}
+
 TEST_F(ChangeStreamTest, MultiUpdateYieldsOneEventPerDocumentInOrder) {
     insert("c", R"([{"_id": 1, "n": 0}, {"_id": 2, "n": 0}, {"_id": 3, "n": 0}])");
     Stream stream = watch("c");
