@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 
 #include "server/catalog.h"
@@ -15,11 +16,21 @@ namespace {
 
 constexpr int kUsageError = 2;
 
-// --setParameter name=value: testmongod knows only enableTestCommands.
+// --setParameter name=value: testmongod knows enableTestCommands and
+// transactionLifetimeLimitSeconds (>= 1).
 bool apply_set_parameter(const std::string& assignment, tmd::ServerOptions& options) {
     auto eq = assignment.find('=');
-    if (eq == std::string::npos || assignment.substr(0, eq) != "enableTestCommands") return false;
+    if (eq == std::string::npos) return false;
+    std::string name = assignment.substr(0, eq);
     std::string value = assignment.substr(eq + 1);
+    if (name == "transactionLifetimeLimitSeconds") {
+        char* end = nullptr;
+        long seconds = std::strtol(value.c_str(), &end, 10);
+        if (value.empty() || *end != '\0' || seconds < 1 || seconds > INT32_MAX) return false;
+        options.transaction_lifetime_limit_seconds = static_cast<int>(seconds);
+        return true;
+    }
+    if (name != "enableTestCommands") return false;
     if (value == "1" || value == "true") {
         options.enable_test_commands = true;
     } else if (value == "0" || value == "false") {
@@ -50,7 +61,8 @@ tmd::ServerOptions parse_options(int argc, char** argv) {
         ->check(CLI::PositiveNumber);
     app.add_flag("--enable-test-commands", enable_test_commands,
                  "enable configureFailPoint (the default)");
-    app.add_option("--setParameter", set_parameters, "name=value; only enableTestCommands");
+    app.add_option("--setParameter", set_parameters,
+                   "name=value: enableTestCommands, transactionLifetimeLimitSeconds");
     app.add_flag("--auth", options.auth, "enable access control (as mongod --auth)");
     // testmongod only: seeds users so that tests need no localhost-exception bootstrap.
     app.add_option("--user", options.users, "a root user on admin; repeatable")

@@ -251,27 +251,6 @@ void get_parameter(const CommandRequest& request, bson_t* reply) {
     if (!found) throw MongoError(code::InvalidOptions, "no option found to get");
 }
 
-// endSessions: testmongod keeps no session state beyond the cursors' lsids.
-void end_sessions(const CommandRequest&, bson_t*) {}
-
-void kill_sessions(const CommandRequest& request, bson_t*) {
-    bson_iter_t iter, child;
-    bson_iter_init(&iter, request.body);
-    bson_iter_next(&iter);
-    if (!BSON_ITER_HOLDS_ARRAY(&iter)) {
-        throw MongoError(code::TypeMismatch, "killSessions takes an array of session ids");
-    }
-    bson_iter_recurse(&iter, &child);
-    while (bson_iter_next(&child)) {
-        if (!BSON_ITER_HOLDS_DOCUMENT(&child)) continue;
-        uint32_t length;
-        const uint8_t* data;
-        bson_iter_document(&child, &length, &data);
-        request.server->cursors().kill_session(
-            std::string(reinterpret_cast<const char*>(data), length));
-    }
-}
-
 void whats_my_uri(const CommandRequest& request, bson_t* reply) {
     BSON_APPEND_UTF8(reply, "you", request.client->remote_address.c_str());
 }
@@ -333,8 +312,6 @@ void register_admin_commands(CommandRegistry& registry) {
     registry.add("serverStatus", server_status);
     registry.add("replSetGetStatus", repl_set_get_status);
     registry.add("getParameter", get_parameter);
-    registry.add("endSessions", end_sessions);
-    registry.add("killSessions", kill_sessions);
     registry.add("whatsmyuri", whats_my_uri);
     registry.add("connectionStatus", connection_status);
     registry.add("hostInfo", host_info);

@@ -418,8 +418,12 @@ ChangeStreamCursor::Scan ChangeStreamCursor::deliver(const OplogEntry& entry, Ba
             return Scan::Invalidated;
         }
     }
-    // An entry without a delivered event moves the high-water mark past it.
-    auto past = ResumeToken::high_water_mark_at(time_after(entry.time), format_.token_version);
+    // An entry without a delivered event moves the high-water mark past it; within a
+    // transaction only past its own operation, as the transaction's later operations share its
+    // cluster time.
+    auto past =
+        entry.lsid ? token
+                   : ResumeToken::high_water_mark_at(time_after(entry.time), format_.token_version);
     if (!delivered && position_ < past) position_ = past;
     return Scan::Caught;
 }

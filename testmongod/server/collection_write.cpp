@@ -36,8 +36,7 @@ ClusterTime append_entry(Catalog& catalog, const Collection& coll, ChangeKind ki
     entry.document_key = document_key_of(id);
     entry.pre_image = std::move(pre);
     entry.post_image = std::move(post);
-    catalog.journal(entry, &coll);
-    return catalog.server().oplog().append(std::move(entry));
+    return catalog.record(std::move(entry), &coll);
 }
 
 }  // namespace

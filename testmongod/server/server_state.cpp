@@ -71,6 +71,7 @@ ServerState::ServerState(ServerOptions options)
     : options_(std::move(options)),
       profile_(VersionProfile::of(options_.version_profile)),
       oplog_(static_cast<size_t>(options_.oplog_size_mb) * 1024 * 1024),
+      transaction_lifetime_limit_(options_.transaction_lifetime_limit_seconds),
       election_id_(first_term_election_id()),
       start_time_(std::chrono::steady_clock::now()) {
     bson_oid_init(&process_id_, nullptr);
@@ -79,6 +80,7 @@ ServerState::ServerState(ServerOptions options)
     register_cursor_commands(commands_);
     register_crud_commands(commands_);
     register_catalog_commands(commands_);
+    register_session_commands(commands_);
     register_auth_commands(commands_);
     catalog_ = std::make_unique<Catalog>(*this);
     users_ = std::make_unique<UserStore>();

@@ -16,6 +16,7 @@
 #include "server/cursor.h"
 #include "server/failpoint.h"
 #include "server/oplog.h"
+#include "server/session.h"
 
 namespace tmd {
 
@@ -34,7 +35,8 @@ struct ServerOptions {
     // configureFailPoint exists only with test commands enabled, as in mongod
     // (--setParameter enableTestCommands=1). testmongod is a test server: on by default.
     bool enable_test_commands = true;
-    bool auth = false;               // --auth: access control, as mongod's --auth
+    int transaction_lifetime_limit_seconds = 60;  // --setParameter, as mongod's default
+    bool auth = false;                            // --auth: access control, as mongod's --auth
     std::vector<std::string> users;  // --user NAME:PASSWORD: root users on admin (testmongod only)
 };
 
@@ -83,6 +85,12 @@ class ServerState {
     FailPoints& fail_points() { return fail_points_; }
     UserStore& users() { return *users_; }
     ServerStats& stats() { return stats_; }
+    SessionCatalog& sessions() { return sessions_; }
+    // transactionLifetimeLimitSeconds (mongod's default 60; setParameter and --setParameter).
+    int transaction_lifetime_limit_seconds() const { return transaction_lifetime_limit_.load(); }
+    void set_transaction_lifetime_limit_seconds(int seconds) {
+        transaction_lifetime_limit_.store(seconds);
+    }
 
     // hello.topologyVersion.processId and electionId: fixed for the life of the process.
     const bson_oid_t& process_id() const { return process_id_; }
@@ -106,6 +114,8 @@ class ServerState {
     std::unique_ptr<UserStore> users_;
     FailPoints fail_points_;
     ServerStats stats_;
+    SessionCatalog sessions_;
+    std::atomic<int> transaction_lifetime_limit_;
     bson_oid_t process_id_;
     bson_oid_t election_id_;
     std::chrono::steady_clock::time_point start_time_;
