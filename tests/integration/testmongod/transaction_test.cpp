@@ -38,6 +38,22 @@ class TransactionTest : public StorageTest {
         return false;
     }
 
+    // The events a change stream (the aggregate's reply) returns, polled until `count` arrive.
+    std::vector<Bson> next_events(const Bson& stream, size_t count) {
+        std::vector<Bson> events = first_batch(stream);
+        std::string cursor_id = std::to_string(stream.number("cursor.id"));
+        testsupport::eventually(
+            [&] {
+                Bson more = ok(R"({"getMore": {"$numberLong": ")" + cursor_id +
+                               R"("}, "collection": "c", "maxTimeMS": 200})");
+                for (auto& event : first_batch(more, "cursor.nextBatch"))
+                    events.push_back(std::move(event));
+                return events.size() >= count;
+            },
+            std::chrono::seconds(10));
+        return events;
+    }
+
     std::string lsid_ = random_lsid_field();
 };
 
@@ -182,22 +198,12 @@ TEST_F(TransactionTest, LibmongocSessionTransactionCommits) {
 TEST_F(TransactionTest, CommittedTransactionEmitsEventsWithLsidAndOneClusterTime) {
     ok(R"({"create": "c"})");
     Bson stream = ok(R"({"aggregate": "c", "pipeline": [{"$changeStream": {}}], "cursor": {}})");
-    int64_t cursor_id = stream.number("cursor.id");
     ok(in_txn(R"({"insert": "c", "documents": [{"_id": 9}])", 1, true));
     ASSERT_TRUE(abort_txn(1).ok);
     ok(in_txn(R"({"insert": "c", "documents": [{"_id": 1}, {"_id": 2}])", 2, true));
     ok(in_txn(R"({"delete": "c", "deletes": [{"q": {"_id": 1}, "limit": 1}])", 2));
     ASSERT_TRUE(commit(2).ok);
-    std::vector<Bson> events;
-    testsupport::eventually(
-        [&] {
-            Bson more = ok(R"({"getMore": {"$numberLong": ")" + std::to_string(cursor_id) +
-                           R"("}, "collection": "c", "maxTimeMS": 200})");
-            for (auto& event : first_batch(more, "cursor.nextBatch"))
-                events.push_back(std::move(event));
-            return events.size() >= 3;
-        },
-        std::chrono::seconds(10));
+    std::vector<Bson> events = next_events(stream, 3);
     ASSERT_EQ(events.size(), 3u) << (events.empty() ? "" : events[0].json());
     const char* types[] = {"insert", "insert", "delete"};
     int ids[] = {1, 2, 1};
@@ -210,6 +216,25 @@ TEST_F(TransactionTest, CommittedTransactionEmitsEventsWithLsidAndOneClusterTime
     }
     EXPECT_LT(events[0].string("_id._data"), events[1].string("_id._data"));
     EXPECT_LT(events[1].string("_id._data"), events[2].string("_id._data"));
+}
+
+// A stream resumes after any event of a transaction, also when the transaction's first
+// operation is on another collection (its events differ by txnOpIndex in their tokens).
+TEST_F(TransactionTest, StreamResumesAfterAnEventInTheMiddleOfATransaction) {
+    ok(R"({"create": "c"})");
+    ok(R"({"create": "d"})");
+    Bson stream = ok(R"({"aggregate": "c", "pipeline": [{"$changeStream": {}}], "cursor": {}})");
+    ok(in_txn(R"({"insert": "d", "documents": [{"_id": 0}])", 1, true));
+    ok(in_txn(R"({"insert": "c", "documents": [{"_id": 1}, {"_id": 2}, {"_id": 3}])", 1));
+    ASSERT_TRUE(commit(1).ok);
+    std::vector<Bson> events = next_events(stream, 3);
+    ASSERT_EQ(events.size(), 3u);
+    Bson resumed = ok(R"({"aggregate": "c", "pipeline": [{"$changeStream": {"resumeAfter": )" +
+                      events[0].document("_id").json() + R"(}}], "cursor": {}})");
+    std::vector<Bson> rest = next_events(resumed, 2);
+    ASSERT_EQ(rest.size(), 2u);
+    EXPECT_EQ(rest[0].number("documentKey._id"), 2);
+    EXPECT_EQ(rest[1].number("documentKey._id"), 3);
 }
 
 }  // namespace
