@@ -67,9 +67,10 @@ struct CommandRequest {
     const ClientInfo* client = nullptr;
     ServerState* server = nullptr;
     OperationSession* session = nullptr;  // set when the command carries an lsid
+    Catalog* snapshot = nullptr;          // a readConcern "snapshot" read's catalog
 
     // The catalog the command reads and writes: its transaction's private catalog inside a
-    // transaction, else the server's.
+    // transaction, a snapshot's for a readConcern "snapshot" read, else the server's.
     Catalog& catalog() const;
 
     // The documents of an array argument ("documents", "updates", "deletes"), whether sent in the

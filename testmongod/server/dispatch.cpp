@@ -182,6 +182,8 @@ void run_in_session(const CommandRequest& command, CommandHandler handler,
     CommandRequest request = command;
     session = OperationSession::begin(request);
     request.session = session.get();
+    std::unique_ptr<Transaction> snapshot = snapshot_read(request);
+    if (snapshot) request.snapshot = &snapshot->catalog();
     handler(request, out.reply);
     if (!session) return;
     Transaction* transaction = session->transaction();

@@ -103,7 +103,8 @@ void SessionCatalog::release(const Transaction* owner) {
 
 Catalog& CommandRequest::catalog() const {
     Transaction* transaction = session ? session->transaction() : nullptr;
-    return transaction ? transaction->catalog() : server->catalog();
+    if (transaction) return transaction->catalog();
+    return snapshot ? *snapshot : server->catalog();
 }
 
 std::unique_ptr<OperationSession> OperationSession::begin(const CommandRequest& request) {

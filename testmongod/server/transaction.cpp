@@ -65,6 +65,38 @@ void undo(Collection& copy, const OplogEntry& entry) {
 
 }  // namespace
 
+std::unique_ptr<Transaction> snapshot_read(const CommandRequest& request) {
+    bool reads =
+        request.name == "find" || request.name == "aggregate" || request.name == "distinct";
+    bson_iter_t iter, level;
+    if (!reads || (request.session && request.session->transaction()) ||
+        !bson_iter_init_find(&iter, request.body, "readConcern") ||
+        !BSON_ITER_HOLDS_DOCUMENT(&iter) || !bson_iter_recurse(&iter, &level) ||
+        !bson_iter_find(&level, "level") || !BSON_ITER_HOLDS_UTF8(&level) ||
+        std::string(bson_iter_utf8(&level, nullptr)) != "snapshot") {
+        return nullptr;
+    }
+    if (request.server->profile().max_wire_version < 13) {
+        throw MongoError(code::InvalidOptions,
+                         "readConcern level snapshot is only valid in multi-statement "
+                         "transactions");
+    }
+    ClusterTime now = request.server->oplog().now();
+    ClusterTime at = now;
+    bson_iter_t time;
+    if (bson_iter_recurse(&iter, &time) && bson_iter_find(&time, "atClusterTime") &&
+        BSON_ITER_HOLDS_TIMESTAMP(&time)) {
+        bson_iter_timestamp(&time, &at.t, &at.i);
+    }
+    if (now < at) {
+        throw MongoError(code::InvalidOptions,
+                         "readConcern atClusterTime value must not be greater than the current "
+                         "clusterTime. Requested clusterTime: " +
+                             describe(at) + "; current clusterTime: " + describe(now));
+    }
+    return std::make_unique<Transaction>(*request.server, at);
+}
+
 std::string document_claim_key(const OplogEntry& entry) {
     return entry.db + "." + entry.coll + '\0' + *entry.document_key;
 }

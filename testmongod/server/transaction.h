@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -18,6 +19,7 @@
 namespace tmd {
 
 class ServerState;
+struct CommandRequest;
 
 class Transaction : public CatalogView {
   public:
@@ -61,6 +63,12 @@ class Transaction : public CatalogView {
     std::set<std::string> absent_;    // namespaces that did not exist at the snapshot
     std::optional<MongoError> failure_;
 };
+
+// A find, aggregate or distinct outside a transaction with readConcern {level: "snapshot",
+// atClusterTime?} (5.0+; manual, "Read Concern \"snapshot\""): a read-only transaction at
+// atClusterTime (default: the current cluster time) whose catalog the command reads. nullptr
+// for any other command. Throws InvalidOptions (72) on 4.4 and for a time in the future.
+std::unique_ptr<Transaction> snapshot_read(const CommandRequest& request);
 
 // The key a written document is claimed under: namespace and _id.
 std::string document_claim_key(const OplogEntry& entry);

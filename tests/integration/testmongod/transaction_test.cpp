@@ -237,5 +237,24 @@ TEST_F(TransactionTest, StreamResumesAfterAnEventInTheMiddleOfATransaction) {
     EXPECT_EQ(rest[1].number("documentKey._id"), 3);
 }
 
+// Manual, "Read Concern \"snapshot\"" (5.0+): outside a transaction a find reads the data as of
+// atClusterTime, or as of now without it.
+TEST_F(TransactionTest, SnapshotReadAtClusterTimeSeesTheDataOfThatTime) {
+    Bson inserted = ok(R"({"insert": "c", "documents": [{"_id": 1, "x": 1}]})");
+    bson_iter_t iter;
+    uint32_t t = 0, i = 0;
+    ASSERT_TRUE(bson_iter_init_find(&iter, inserted.get(), "operationTime"));
+    bson_iter_timestamp(&iter, &t, &i);
+    ok(R"({"update": "c", "updates": [{"q": {"_id": 1}, "u": {"$set": {"x": 2}}}]})");
+    std::string at =
+        R"({"$timestamp": {"t": )" + std::to_string(t) + R"(, "i": )" + std::to_string(i) + "}}";
+    Bson then =
+        ok(R"({"find": "c", "readConcern": {"level": "snapshot", "atClusterTime": )" + at + "}}");
+    ASSERT_EQ(first_batch(then).size(), 1u) << then.json();
+    EXPECT_EQ(first_batch(then)[0].number("x"), 1);
+    Bson now = ok(R"({"find": "c", "readConcern": {"level": "snapshot"}})");
+    EXPECT_EQ(first_batch(now)[0].number("x"), 2);
+}
+
 }  // namespace
 }  // namespace storagetest
