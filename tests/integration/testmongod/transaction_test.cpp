@@ -170,6 +170,18 @@ TEST_F(TransactionTest, TransactionOlderThanTheLifetimeLimitIsAborted) {
     EXPECT_EQ(find("c").size(), 1u);
 }
 
+// Manual, "Create Collections and Indexes in a Transaction" (4.4+): the collection exists for
+// others only after the commit.
+TEST_F(TransactionTest, CollectionCreatedInATransactionAppearsAtCommit) {
+    ok(R"({"create": "other"})");
+    ok(in_txn(R"({"create": "c")", 1, true));
+    ok(in_txn(R"({"insert": "c", "documents": [{"_id": 1}])", 1));
+    Bson before = ok(R"({"listCollections": 1, "filter": {"name": "c"}})");
+    EXPECT_EQ(first_batch(before).size(), 0u) << before.json();
+    ASSERT_TRUE(commit(1).ok);
+    EXPECT_EQ(find("c").size(), 1u);
+}
+
 TEST_F(TransactionTest, LibmongocSessionTransactionCommits) {
     ok(R"({"create": "c"})");
     bson_error_t error;
