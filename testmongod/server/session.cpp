@@ -112,16 +112,16 @@ std::unique_ptr<OperationSession> OperationSession::begin(const CommandRequest& 
     if (!bson_iter_init_find(&iter, request.body, "lsid") || !BSON_ITER_HOLDS_DOCUMENT(&iter)) {
         return nullptr;
     }
-    Document body = Document::from_bson(*request.body);
     auto op = std::unique_ptr<OperationSession>(new OperationSession());
     op->server_ = request.server;
-    op->lsid_doc_ = body.get("lsid")->doc();
+    op->lsid_doc_ = Value::from_iter(iter).doc();
     op->session_ = request.server->sessions().get(op->lsid_doc_.to_bytes());
-    const Value* txn_number = body.get("txnNumber");
     // Only commands of a retryable write or transaction check the session out, as mongod does
     // (a plain command with an lsid, such as endSessions, runs alongside).
-    if (!txn_number) return op;
+    if (!bson_iter_init_find(&iter, request.body, "txnNumber")) return op;
     op->checkout_ = std::unique_lock(op->session_->in_use);
+    Document body = Document::from_bson(*request.body);
+    const Value* txn_number = body.get("txnNumber");
     if (!txn_number->is_number()) {
         throw MongoError(code::TypeMismatch,
                          "BSON field 'txnNumber' is the wrong type, expected type 'long'");
