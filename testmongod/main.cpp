@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <string>
 
@@ -24,7 +25,8 @@ bool parse_bool_parameter(const std::string& value, bool* out) {
 }
 
 // --setParameter name=value for the parameters testmongod has: enableTestCommands,
-// ttlMonitorEnabled and ttlMonitorSleepSecs (an integer >= 1, as mongod's ttl.idl).
+// ttlMonitorEnabled, and ttlMonitorSleepSecs and transactionLifetimeLimitSeconds (integers >= 1,
+// as mongod's ttl.idl and transaction_participant.idl).
 bool apply_set_parameter(const std::string& assignment, tmd::ServerOptions& options) {
     auto eq = assignment.find('=');
     if (eq == std::string::npos) return false;
@@ -33,12 +35,16 @@ bool apply_set_parameter(const std::string& assignment, tmd::ServerOptions& opti
         return parse_bool_parameter(value, &options.enable_test_commands);
     if (name == "ttlMonitorEnabled")
         return parse_bool_parameter(value, &options.ttl_monitor_enabled);
-    if (name != "ttlMonitorSleepSecs") return false;
+    int* seconds_parameter = name == "ttlMonitorSleepSecs" ? &options.ttl_monitor_sleep_secs
+                             : name == "transactionLifetimeLimitSeconds"
+                                 ? &options.transaction_lifetime_limit_seconds
+                                 : nullptr;
+    if (!seconds_parameter) return false;
     try {
         size_t used = 0;
         int seconds = std::stoi(value, &used);
         if (used != value.size() || seconds < 1) return false;
-        options.ttl_monitor_sleep_secs = seconds;
+        *seconds_parameter = seconds;
         return true;
     } catch (const std::exception&) {
         return false;
@@ -66,7 +72,8 @@ tmd::ServerOptions parse_options(int argc, char** argv) {
     app.add_flag("--enable-test-commands", enable_test_commands,
                  "enable configureFailPoint (the default)");
     app.add_option("--setParameter", set_parameters,
-                   "name=value: enableTestCommands, ttlMonitorEnabled, ttlMonitorSleepSecs");
+                   "name=value: enableTestCommands, ttlMonitorEnabled, ttlMonitorSleepSecs, "
+                   "transactionLifetimeLimitSeconds");
     app.add_flag("--auth", options.auth, "enable access control (as mongod --auth)");
     // testmongod only: seeds users so that tests need no localhost-exception bootstrap.
     app.add_option("--user", options.users, "a root user on admin; repeatable")

@@ -50,6 +50,14 @@ std::string code_name(int value) {
         {code::DuplicateKey, "DuplicateKey"},
         {code::DocumentValidationFailure, "DocumentValidationFailure"},
         {code::UnknownError, "UnknownError"},
+        {code::WriteConflict, "WriteConflict"},
+        {code::ConflictingOperationInProgress, "ConflictingOperationInProgress"},
+        {code::TransactionTooOld, "TransactionTooOld"},
+        {code::SnapshotTooOld, "SnapshotTooOld"},
+        {code::SnapshotUnavailable, "SnapshotUnavailable"},
+        {code::NoSuchTransaction, "NoSuchTransaction"},
+        {code::TransactionCommitted, "TransactionCommitted"},
+        {code::OperationNotSupportedInTransaction, "OperationNotSupportedInTransaction"},
     };
     auto it = names.find(value);
     return it != names.end() ? it->second : "Location" + std::to_string(value);

@@ -56,6 +56,14 @@ constexpr int DocumentValidationFailure = 121;
 constexpr int Location40324 = 40324;  // Unrecognized pipeline stage name
 constexpr int Location40415 = 40415;  // unknown field in an IDL-parsed command
 constexpr int UnknownError = 8;
+constexpr int WriteConflict = 112;
+constexpr int ConflictingOperationInProgress = 117;
+constexpr int TransactionTooOld = 225;
+constexpr int SnapshotTooOld = 239;
+constexpr int SnapshotUnavailable = 246;
+constexpr int NoSuchTransaction = 251;
+constexpr int TransactionCommitted = 256;
+constexpr int OperationNotSupportedInTransaction = 263;
 }  // namespace code
 
 // The codeName mongod sends for a code; "Location<code>" for codes without a name.

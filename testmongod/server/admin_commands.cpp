@@ -268,8 +268,9 @@ void get_parameter(const CommandRequest& request, bson_t* reply) {
     if (!found) throw MongoError(code::InvalidOptions, "no option found to get");
 }
 
-// setParameter for the runtime parameters testmongod has (ttlMonitorEnabled, ttlMonitorSleepSecs,
-// with ttl.idl's validator gte: 1); replies the previous value as "was", as mongod does.
+// setParameter for the runtime parameters testmongod has (ttlMonitorEnabled, ttlMonitorSleepSecs
+// and transactionLifetimeLimitSeconds, with the IDL validator gte: 1); replies the previous value
+// as "was", as mongod does.
 void set_parameter(const CommandRequest& request, bson_t* reply) {
     if (request.db != "admin") {
         throw MongoError(code::Unauthorized,
@@ -285,7 +286,7 @@ void set_parameter(const CommandRequest& request, bson_t* reply) {
         if (name == "ttlMonitorEnabled" && (value.type() == BSON_TYPE_BOOL || value.is_number())) {
             if (!found) BSON_APPEND_BOOL(reply, "was", parameters.ttl_monitor_enabled);
             parameters.ttl_monitor_enabled = value.truthy();
-        } else if (name == "ttlMonitorSleepSecs") {
+        } else if (name == "ttlMonitorSleepSecs" || name == "transactionLifetimeLimitSeconds") {
             if (!value.is_number() || value.as_double() != static_cast<double>(value.as_int64())) {
                 throw MongoError(code::BadValue,
                                  "Invalid value for parameter " + name + ": " + value.to_json());
@@ -295,8 +296,11 @@ void set_parameter(const CommandRequest& request, bson_t* reply) {
                                                      value.to_json() +
                                                      " is not greater than or equal to 1");
             }
-            if (!found) BSON_APPEND_INT32(reply, "was", parameters.ttl_monitor_sleep_secs);
-            parameters.ttl_monitor_sleep_secs = static_cast<int>(value.as_int64());
+            std::atomic<int>& parameter = name == "ttlMonitorSleepSecs"
+                                              ? parameters.ttl_monitor_sleep_secs
+                                              : parameters.transaction_lifetime_limit_seconds;
+            if (!found) BSON_APPEND_INT32(reply, "was", parameter);
+            parameter = static_cast<int>(value.as_int64());
         } else if (name == "ttlMonitorEnabled") {
             throw MongoError(code::BadValue,
                              "Invalid value for parameter " + name + ": " + value.to_json());
@@ -309,27 +313,6 @@ void set_parameter(const CommandRequest& request, bson_t* reply) {
     if (!found) {
         throw MongoError(code::InvalidOptions,
                          "no option found to set, use help:true to see options ");
-    }
-}
-
-// endSessions: testmongod keeps no session state beyond the cursors' lsids.
-void end_sessions(const CommandRequest&, bson_t*) {}
-
-void kill_sessions(const CommandRequest& request, bson_t*) {
-    bson_iter_t iter, child;
-    bson_iter_init(&iter, request.body);
-    bson_iter_next(&iter);
-    if (!BSON_ITER_HOLDS_ARRAY(&iter)) {
-        throw MongoError(code::TypeMismatch, "killSessions takes an array of session ids");
-    }
-    bson_iter_recurse(&iter, &child);
-    while (bson_iter_next(&child)) {
-        if (!BSON_ITER_HOLDS_DOCUMENT(&child)) continue;
-        uint32_t length;
-        const uint8_t* data;
-        bson_iter_document(&child, &length, &data);
-        request.server->cursors().kill_session(
-            std::string(reinterpret_cast<const char*>(data), length));
     }
 }
 
@@ -395,8 +378,6 @@ void register_admin_commands(CommandRegistry& registry) {
     registry.add("replSetGetStatus", repl_set_get_status);
     registry.add("getParameter", get_parameter);
     registry.add("setParameter", set_parameter);
-    registry.add("endSessions", end_sessions);
-    registry.add("killSessions", kill_sessions);
     registry.add("whatsmyuri", whats_my_uri);
     registry.add("connectionStatus", connection_status);
     registry.add("hostInfo", host_info);

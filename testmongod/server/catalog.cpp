@@ -53,7 +53,8 @@ void validate_collection_name(const std::string& db, const std::string& coll) {
     }
 }
 
-Catalog::Catalog(ServerState& server) : server_(server) {}
+Catalog::Catalog(ServerState& server, CatalogView* view) : server_(server), view_(view) {}
+
 ClusterTime Catalog::log(ChangeKind kind, const Collection& coll, StoredDoc details) {
     OplogEntry entry;
     entry.kind = kind;
@@ -61,15 +62,28 @@ ClusterTime Catalog::log(ChangeKind kind, const Collection& coll, StoredDoc deta
     entry.coll = coll.name();
     entry.uuid = coll.uuid();
     entry.details = std::move(details);
-    journal(entry, &coll);
+    return record(std::move(entry), &coll);
+}
+
+ClusterTime Catalog::record(OplogEntry entry, const Collection* coll) {
+    if (view_) {
+        view_->capture(std::move(entry));
+        return ClusterTime{};
+    }
+    journal(entry, coll);
     return server_.oplog().append(std::move(entry));
 }
 
 Collection* Catalog::find(const std::string& db, const std::string& coll) {
-    auto database = databases_.find(db);
-    if (database == databases_.end()) return nullptr;
-    auto it = database->second.find(coll);
-    return it == database->second.end() ? nullptr : it->second.get();
+    if (auto database = databases_.find(db); database != databases_.end()) {
+        if (auto it = database->second.find(coll); it != database->second.end()) {
+            return it->second.get();
+        }
+    }
+    if (!view_) return nullptr;
+    auto loaded = view_->load(db, coll);
+    if (!loaded) return nullptr;
+    return (databases_[db][coll] = std::move(loaded)).get();
 }
 
 Collection& Catalog::find_or_create(const std::string& db, const std::string& coll, bool* created) {
@@ -119,8 +133,7 @@ bool Catalog::drop_database(const std::string& db) {
     OplogEntry entry;
     entry.kind = ChangeKind::DropDatabase;
     entry.db = db;
-    journal(entry, nullptr);
-    server_.oplog().append(std::move(entry));
+    record(std::move(entry), nullptr);
     databases_.erase(database);
     return true;
 }

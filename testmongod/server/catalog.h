@@ -15,6 +15,16 @@ namespace tmd {
 
 class ServerState;
 
+// The private catalog of a transaction (server/transaction.h) loads collections as of its
+// snapshot and captures changes instead of logging them.
+class CatalogView {
+  public:
+    virtual ~CatalogView() = default;
+    // The collection as the view sees it, or nullptr when it does not exist there.
+    virtual std::unique_ptr<Collection> load(const std::string& db, const std::string& coll) = 0;
+    virtual void capture(OplogEntry entry) = 0;
+};
+
 // Validates a database name as mongod does; throws InvalidNamespace (73).
 void validate_db_name(const std::string& db);
 // Validates a collection name as mongod does; throws InvalidNamespace (73).
@@ -22,7 +32,8 @@ void validate_collection_name(const std::string& db, const std::string& coll);
 
 class Catalog {
   public:
-    explicit Catalog(ServerState& server);
+    // `view`: set for a transaction's private catalog.
+    explicit Catalog(ServerState& server, CatalogView* view = nullptr);
     ~Catalog();
 
     // --dbpath persistence (persistence.cpp): load() at startup reads the snapshot, replays the
@@ -38,7 +49,7 @@ class Catalog {
     std::shared_mutex& mutex() { return mutex_; }
     ServerState& server() { return server_; }
 
-    // The collection or view, or nullptr.
+    // The collection or view, or nullptr. A private catalog loads it from its view first.
     Collection* find(const std::string& db, const std::string& coll);
     // Like find(), but creates a plain collection (oplog Create) when missing, as an insert or
     // createIndexes does. Throws CommandNotSupportedOnView (166) for a view.
@@ -63,6 +74,9 @@ class Catalog {
 
     // Appends a catalog change to the oplog (caller holds the unique lock).
     ClusterTime log(ChangeKind kind, const Collection& coll, StoredDoc details = nullptr);
+    // Journals and appends an entry (`coll`: as for journal()); a private catalog hands it to its
+    // view instead and returns a zero time.
+    ClusterTime record(OplogEntry entry, const Collection* coll);
 
   private:
     using Database = std::map<std::string, std::unique_ptr<Collection>>;
@@ -75,6 +89,7 @@ class Catalog {
     void start_journal();
 
     ServerState& server_;
+    CatalogView* view_ = nullptr;
     mutable std::shared_mutex mutex_;
     std::map<std::string, Database> databases_;
     int journal_fd_ = -1;

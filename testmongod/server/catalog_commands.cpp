@@ -61,8 +61,9 @@ bool is_generic(const std::string& field) {
     return kGenericArguments.count(field) > 0;
 }
 
+// Inside a transaction (where only create reaches here) the transaction's catalog.
 Catalog& catalog_of(const CommandRequest& request) {
-    return request.server->catalog();
+    return request.catalog();
 }
 bool profile_before_7(const CommandRequest& request) {
     return request.server->options().version_profile != "7.0";

@@ -297,8 +297,12 @@ bool is_document_change(ChangeKind kind) {
            kind == ChangeKind::Replace || kind == ChangeKind::Delete;
 }
 
+// A transaction's events share the commit's cluster time; txnOpIndex orders them (mongod:
+// ResumeTokenData::txnOpIndex, the operation's position in the applyOps entry).
 ResumeToken event_token(const OplogEntry& entry, const EventFormat& format) {
-    return ResumeToken::event(entry.time, format.token_version);
+    ResumeToken token = ResumeToken::event(entry.time, format.token_version);
+    token.txn_op_index = entry.txn_op_index;
+    return token;
 }
 
 void append_change_event(const OplogEntry& entry, const EventFormat& format, bson_t* event) {
@@ -306,6 +310,11 @@ void append_change_event(const OplogEntry& entry, const EventFormat& format, bso
     if (entry.kind == ChangeKind::Rename) rename_target(entry).append_to(event, "to");
     append_head(event, event_token(entry, format), std::string(operation_type(entry.kind)).c_str(),
                 entry, format);
+    // Events of a committed transaction carry its txnNumber and lsid (manual, "Change Events").
+    if (entry.lsid) {
+        BSON_APPEND_INT64(event, "txnNumber", entry.txn_number);
+        append_stored(event, "lsid", entry.lsid);
+    }
     if (entry.kind == ChangeKind::Insert || entry.kind == ChangeKind::Replace) {
         append_stored(event, "fullDocument", entry.post_image);
     }

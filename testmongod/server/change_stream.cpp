@@ -422,8 +422,12 @@ ChangeStreamCursor::Scan ChangeStreamCursor::deliver(const OplogEntry& entry, Ba
             return Scan::Invalidated;
         }
     }
-    // An entry without a delivered event moves the high-water mark past it.
-    auto past = ResumeToken::high_water_mark_at(time_after(entry.time), format_.token_version);
+    // An entry without a delivered event moves the high-water mark past it; within a
+    // transaction only past its own operation, as the transaction's later operations share its
+    // cluster time.
+    auto past =
+        entry.lsid ? token
+                   : ResumeToken::high_water_mark_at(time_after(entry.time), format_.token_version);
     if (!delivered && position_ < past) position_ = past;
     return Scan::Caught;
 }
@@ -555,14 +559,17 @@ EventFormat format_for(const VersionProfile& profile, const StreamSpec& spec) {
 // stream (DocumentSourceChangeStreamEnsureResumeTokenPresent).
 void check_resume_point(ServerState& server, const StreamSpec& spec, const ResumeToken& token) {
     bool history_lost = false;
-    auto entries = server.oplog().read_after(time_before(token.time), 1, &history_lost);
+    // The entries of one cluster time are a transaction's operations in txnOpIndex order.
+    auto entries =
+        server.oplog().read_after(time_before(token.time), token.txn_op_index + 1, &history_lost);
     if (history_lost) {
         throw MongoError(code::ChangeStreamHistoryLost,
                          "Resume of change stream was not possible, as the resume point may no "
                          "longer be in the oplog.");
     }
     if (token.high_water_mark) return;
-    if (entries.empty() || entries.front().time != token.time || !in_scope(spec, entries.front())) {
+    if (entries.size() != token.txn_op_index + 1 || entries.back().time != token.time ||
+        !in_scope(spec, entries.back())) {
         throw MongoError(code::ChangeStreamFatalError,
                          "cannot resume stream; the resume token was not found. " +
                              token.to_document().to_json());

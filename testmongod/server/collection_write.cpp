@@ -38,8 +38,7 @@ ClusterTime append_entry(Catalog& catalog, const Collection& coll, ChangeKind ki
     entry.pre_image = std::move(pre);
     entry.post_image = std::move(post);
     entry.delta = std::move(delta);
-    catalog.journal(entry, &coll);
-    return catalog.server().oplog().append(std::move(entry));
+    return catalog.record(std::move(entry), &coll);
 }
 
 // The delta an update's oplog entry carries: the operator update's own log (UpdateTreeExecutor),

@@ -15,7 +15,9 @@
 namespace tmd {
 
 class ServerState;
-struct AuthSession;  // server/auth.h
+class Catalog;           // server/catalog.h
+class OperationSession;  // server/session.h
+struct AuthSession;      // server/auth.h
 
 // A read-only bson_t view of one document inside a received message. A plain bson_t must not
 // be copied (libbson's non-inline bson_t points into itself, so a copy dangles once the original
@@ -64,6 +66,12 @@ struct CommandRequest {
     const std::vector<DocumentSequence>* sequences = nullptr;
     const ClientInfo* client = nullptr;
     ServerState* server = nullptr;
+    OperationSession* session = nullptr;  // set when the command carries an lsid
+    Catalog* snapshot = nullptr;          // a readConcern "snapshot" read's catalog
+
+    // The catalog the command reads and writes: its transaction's private catalog inside a
+    // transaction, a snapshot's for a readConcern "snapshot" read, else the server's.
+    Catalog& catalog() const;
 
     // The documents of an array argument ("documents", "updates", "deletes"), whether sent in the
     // body or as a kind-1 document sequence, as mongod accepts both.
@@ -99,5 +107,6 @@ void register_cursor_commands(CommandRegistry& registry);   // getMore, killCurs
 void register_crud_commands(CommandRegistry& registry);     // insert, update, find, aggregate, ...
 void register_catalog_commands(CommandRegistry& registry);  // create, drop, listCollections, ...
 void register_auth_commands(CommandRegistry& registry);     // saslStart, createUser, ... (auth.cpp)
+void register_session_commands(CommandRegistry& registry);  // endSessions, commitTransaction, ...
 
 }  // namespace tmd

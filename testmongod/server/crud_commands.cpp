@@ -13,6 +13,7 @@
 #include "server/collection_write.h"
 #include "server/replace_by_id.h"
 #include "server/server_state.h"
+#include "server/session.h"
 #include "server/storage_util.h"
 
 namespace tmd {
@@ -22,7 +23,42 @@ constexpr int64_t kMaxWriteBatchSize = 100000;
 constexpr int64_t kDefaultBatchSize = 101;
 
 Catalog& catalog_of(const CommandRequest& request) {
-    return request.server->catalog();
+    return request.catalog();
+}
+
+// Retryable writes (manual, "Retryable Writes"; mongod: write_ops_exec.cpp): a statement whose
+// stmtId the session already executed for this txnNumber is answered from the record, not run.
+const StatementResult* already_executed(const CommandRequest& request, size_t index) {
+    return request.session ? request.session->executed(index) : nullptr;
+}
+
+void record_statement(const CommandRequest& request, size_t index, StatementResult result) {
+    if (request.session) request.session->record(index, std::move(result));
+}
+
+void before_statement(const CommandRequest& request) {
+    if (request.session) request.session->before_write();
+}
+
+// mongod: "Cannot use (or request) retryable writes with multi=true" (InvalidOptions), per
+// statement; limit: 0 deletes likewise.
+void check_retryable(const CommandRequest& request, bool multi, const char* what) {
+    if (multi && request.session && request.session->retryable_write()) {
+        throw MongoError(code::InvalidOptions,
+                         std::string("Cannot use (or request) retryable writes with ") + what);
+    }
+}
+
+// 6.0+ replies list the statements a retry answered from the record (retriedStmtIds).
+void append_retried(const CommandRequest& request, bson_t* reply) {
+    if (!request.session || request.session->retried().empty() ||
+        request.server->profile().max_wire_version < 17) {
+        return;
+    }
+    Array ids;
+    for (int32_t id : request.session->retried())
+        ids.push_back(Value::int32(id));
+    append_value(reply, "retriedStmtIds", Value::array(std::move(ids)));
 }
 
 // The namespace a read or write command names, validated as mongod does.
@@ -97,10 +133,16 @@ void cmd_insert(const CommandRequest& request, bson_t* reply) {
     WriteErrors errors;
     int32_t inserted = 0;
     for (size_t i = 0; i < documents.size(); ++i) {
+        if (const StatementResult* done = already_executed(request, i)) {
+            inserted += static_cast<int32_t>(done->n);
+            continue;
+        }
         try {
             check_top_level_names(request, documents[i]);
+            before_statement(request);
             insert_document(catalog, coll, prepare_insert(documents[i]), validator);
             ++inserted;
+            record_statement(request, i, StatementResult{1, 0, std::nullopt, {}});
         } catch (const MongoError& error) {
             errors.add(i, error);
             if (ordered) break;
@@ -108,6 +150,7 @@ void cmd_insert(const CommandRequest& request, bson_t* reply) {
     }
     BSON_APPEND_INT32(reply, "n", inserted);
     errors.append_to(reply);
+    append_retried(request, reply);
 }
 
 FindQuery find_query(const Document& body) {
@@ -322,8 +365,27 @@ void cmd_update(const CommandRequest& request, bson_t* reply) {
     int64_t n = 0, modified = 0;
     bson_t upserted = BSON_INITIALIZER;
     int upserted_count = 0;
+    auto count_upsert = [&](size_t i, const Value& id) {
+        ++n;
+        Document entry;
+        entry.push_back("index", Value::int32(static_cast<int32_t>(i)));
+        entry.push_back("_id", id);
+        append_document(&upserted, std::to_string(upserted_count++).c_str(), entry);
+    };
     for (size_t i = 0; i < statements.size(); ++i) {
+        if (const StatementResult* done = already_executed(request, i)) {
+            n += done->n;
+            modified += done->modified;
+            if (done->upserted_id) count_upsert(i, *done->upserted_id);
+            continue;
+        }
         try {
+            bson_iter_t multi;
+            check_retryable(request,
+                            bson_iter_init_find(&multi, statements[i].get(), "multi") &&
+                                bson_iter_as_bool(&multi),
+                            "multi=true");
+            before_statement(request);
             std::optional<UpdateOutcome> fast =
                 replace_by_id(catalog, request.db, name, statements[i], bypass);
             UpdateOutcome outcome = fast ? std::move(*fast)
@@ -332,13 +394,10 @@ void cmd_update(const CommandRequest& request, bson_t* reply) {
                                                                 bypass, let ? &*let : nullptr);
             n += outcome.matched;
             modified += outcome.modified;
-            if (outcome.upserted_id) {
-                ++n;
-                Document entry;
-                entry.push_back("index", Value::int32(static_cast<int32_t>(i)));
-                entry.push_back("_id", *outcome.upserted_id);
-                append_document(&upserted, std::to_string(upserted_count++).c_str(), entry);
-            }
+            if (outcome.upserted_id) count_upsert(i, *outcome.upserted_id);
+            record_statement(
+                request, i,
+                StatementResult{outcome.matched, outcome.modified, outcome.upserted_id, {}});
         } catch (const MongoError& error) {
             errors.add(i, error);
             if (ordered) break;
@@ -349,6 +408,7 @@ void cmd_update(const CommandRequest& request, bson_t* reply) {
     if (upserted_count > 0) BSON_APPEND_ARRAY(reply, "upserted", &upserted);
     bson_destroy(&upserted);
     errors.append_to(reply);
+    append_retried(request, reply);
 }
 
 // One delete statement ({q, limit: 0|1, hint}); returns the number deleted.
@@ -396,9 +456,19 @@ void cmd_delete(const CommandRequest& request, bson_t* reply) {
     WriteErrors errors;
     int64_t n = 0;
     for (size_t i = 0; i < statements.size(); ++i) {
+        if (const StatementResult* done = already_executed(request, i)) {
+            n += done->n;
+            continue;
+        }
         try {
-            n += run_delete_statement(catalog, request.db, name, Document::from_bson(statements[i]),
-                                      let ? &*let : nullptr);
+            Document statement = Document::from_bson(statements[i]);
+            check_retryable(request, int_argument(statement, "delete.deletes", "limit", 1) == 0,
+                            "limit=0");
+            before_statement(request);
+            int64_t deleted =
+                run_delete_statement(catalog, request.db, name, statement, let ? &*let : nullptr);
+            n += deleted;
+            record_statement(request, i, StatementResult{deleted, 0, std::nullopt, {}});
         } catch (const MongoError& error) {
             errors.add(i, error);
             if (ordered) break;
@@ -406,6 +476,7 @@ void cmd_delete(const CommandRequest& request, bson_t* reply) {
     }
     BSON_APPEND_INT32(reply, "n", static_cast<int32_t>(n));
     errors.append_to(reply);
+    append_retried(request, reply);
 }
 
 struct FindAndModifyArgs {
@@ -474,6 +545,12 @@ void cmd_find_and_modify(const CommandRequest& request, bson_t* reply) {
                        let ? &*let : nullptr);
     }
     if (args.fields && !args.fields->empty()) Projection validated(*args.fields);
+    if (const StatementResult* done = already_executed(request, 0)) {
+        for (const auto& field : done->reply.fields())
+            append_value(reply, field.name.c_str(), field.value);
+        return;
+    }
+    before_statement(request);
 
     Catalog& catalog = catalog_of(request);
     std::unique_lock lock(catalog.mutex());
@@ -521,8 +598,13 @@ void cmd_find_and_modify(const CommandRequest& request, bson_t* reply) {
         last_error.push_back("n", Value::int32(0));
         if (!args.remove) last_error.push_back("updatedExisting", Value::boolean(false));
     }
-    append_document(reply, "lastErrorObject", last_error);
-    append_value_field(reply, value, args.fields);
+    bson_t answer = BSON_INITIALIZER;
+    append_document(&answer, "lastErrorObject", last_error);
+    append_value_field(&answer, value, args.fields);
+    Document recorded = Document::from_bson(answer);
+    bson_concat(reply, &answer);
+    bson_destroy(&answer);
+    record_statement(request, 0, StatementResult{0, 0, std::nullopt, std::move(recorded)});
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "server/collection_read.h"
 #include "server/collection_write.h"
 #include "server/server_state.h"
+#include "server/session.h"
 #include "server/storage_util.h"
 
 namespace tmd {
@@ -421,13 +422,18 @@ void cmd_aggregate(const CommandRequest& request, bson_t* reply) {
     auto variables = let_of(body, "aggregate");
     const Variables* let = variables ? &*variables : nullptr;
 
-    Catalog& catalog = request.server->catalog();
+    Catalog& catalog = request.catalog();
     std::vector<StoredDoc> results;
     // Read under the locks below; the source's default collation applies when the command
     // has none.
     auto source_collection = [&] {
         return source.coll ? catalog.find(request.db, *source.coll) : nullptr;
     };
+    if (ends_with_write_stage(stages) && request.session && request.session->transaction()) {
+        // Manual, "Transactions and Operations": $out and $merge are not allowed.
+        throw MongoError(code::OperationNotSupportedInTransaction,
+                         "$out and $merge cannot be used in a transaction");
+    }
     if (ends_with_write_stage(stages)) {
         // The write stage needs the unique lock; the read runs under it too.
         std::unique_lock lock(catalog.mutex());

@@ -12,7 +12,9 @@
 #include "server/auth.h"
 #include "server/index.h"
 #include "server/server_state.h"
+#include "server/session.h"
 #include "server/storage_util.h"
+#include "server/transaction.h"
 #include "server/wire.h"
 
 namespace tmd {
@@ -58,6 +60,24 @@ bool is_retryable_write(const std::string& command, const bson_t* body) {
     bool write = command == "insert" || command == "update" || command == "delete" ||
                  command == "findAndModify" || command == "findandmodify";
     return write && has_field(body, "txnNumber") && !has_field(body, "autocommit");
+}
+
+bool is_commit_or_abort(const std::string& command) {
+    return command == "commitTransaction" || command == "abortTransaction";
+}
+
+// mongod: isTransientTransactionError (error_labels.cpp), for commands with txnNumber and
+// autocommit: write conflicts, lock timeouts, snapshot errors; NoSuchTransaction (on commit or
+// abort only without a write concern error); retryable errors on statements other than commit
+// and abort.
+bool is_transient_transaction_error(int code, bool write_concern, bool commit_or_abort) {
+    constexpr int kLockTimeout = 24;
+    if (code == code::WriteConflict || code == kLockTimeout || code == code::SnapshotTooOld ||
+        code == code::SnapshotUnavailable) {
+        return true;
+    }
+    if (commit_or_abort) return code == code::NoSuchTransaction && !write_concern;
+    return is_retryable_code(code) || code == code::NoSuchTransaction;
 }
 
 bool is_change_stream_command(ServerState& server, const std::string& command, const bson_t* body) {
@@ -155,9 +175,27 @@ struct Envelope {
     bool close_connection = false;
 };
 
+// Runs the handler with the command's session checked out. Inside a transaction, a write
+// conflict fails the whole command, and any failure aborts the transaction.
+void run_in_session(const CommandRequest& command, CommandHandler handler,
+                    std::unique_ptr<OperationSession>& session, Envelope& out) {
+    CommandRequest request = command;
+    session = OperationSession::begin(request);
+    request.session = session.get();
+    std::unique_ptr<Transaction> snapshot = snapshot_read(request);
+    if (snapshot) request.snapshot = &snapshot->catalog();
+    handler(request, out.reply);
+    if (!session) return;
+    Transaction* transaction = session->transaction();
+    if (transaction && transaction->failure()) throw *transaction->failure();
+    session->finish(has_field(out.reply, "writeErrors"));
+    out.close_connection = session->close_connection();
+}
+
 // Runs failCommand and the handler; fills the reply envelope (except cluster time).
 void run_command(ServerState& server, const CommandRequest& request, Envelope& out) {
     std::optional<FailCommandAction> fail;
+    std::unique_ptr<OperationSession> session;
     try {
         authorize_command(request);
         if (server.options().enable_test_commands) {
@@ -178,7 +216,8 @@ void run_command(ServerState& server, const CommandRequest& request, Envelope& o
         if (handler == nullptr) {
             throw MongoError(code::CommandNotFound, "no such command: '" + request.name + "'");
         }
-        handler(request, out.reply);
+        run_in_session(request, handler, session, out);
+        if (out.close_connection) return;
         BSON_APPEND_DOUBLE(out.reply, "ok", 1.0);
         if (fail && !fail->write_concern_error.empty()) {
             bson_t wce;
@@ -194,6 +233,7 @@ void run_command(ServerState& server, const CommandRequest& request, Envelope& o
                                          server, request.name, request.body, wce_code, true)));
         }
     } catch (const std::exception& error) {
+        if (session) session->finish(true);
         const auto* mongo_error = dynamic_cast<const MongoError*>(&error);
         int error_code = mongo_error ? mongo_error->code() : code::InternalError;
         bson_reinit(out.reply);
@@ -295,6 +335,12 @@ std::vector<BsonDoc> CommandRequest::documents_of(std::string_view field) const 
 std::vector<std::string> server_error_labels(ServerState& server, const std::string& command,
                                              const bson_t* body, int code, bool write_concern) {
     std::vector<std::string> labels;
+    bool in_transaction = has_field(body, "txnNumber") && has_field(body, "autocommit");
+    if (in_transaction &&
+        is_transient_transaction_error(code, write_concern, is_commit_or_abort(command))) {
+        labels.emplace_back("TransientTransactionError");
+        return labels;
+    }
     if (is_retryable_code(code) && is_retryable_write(command, body)) {
         labels.emplace_back("RetryableWriteError");
     }

@@ -96,6 +96,9 @@ FailPoints::Config FailPoints::parse(const bson_t* command) {
             const uint8_t* bytes;
             bson_iter_document(&field, &length, &bytes);
             config.action.write_concern_error.assign(reinterpret_cast<const char*>(bytes), length);
+        } else if (key == "failBeforeCommitExceptionCode") {
+            config.fail_before_commit_code =
+                static_cast<int>(number_of(field, "failBeforeCommitExceptionCode"));
         } else if (key == "appName" && BSON_ITER_HOLDS_UTF8(&field)) {
             config.app_name = bson_iter_utf8(&field, nullptr);
         }
@@ -114,11 +117,40 @@ void FailPoints::configure(const bson_t* command, bson_t* reply) {
         throw MongoError(code::TypeMismatch, "configureFailPoint must name a failpoint");
     }
     std::string name = bson_iter_utf8(&iter, nullptr);
-    if (name != "failCommand") throw MongoError(kFailPointSetFailed, name + " not found");
+    if (name != "failCommand" && name != "onPrimaryTransactionalWrite") {
+        throw MongoError(kFailPointSetFailed, name + " not found");
+    }
     Config config = parse(command);
     std::lock_guard lock(mutex_);
     BSON_APPEND_INT64(reply, "count", times_entered_);
-    config_ = std::move(config);
+    if (name == "failCommand") {
+        config_ = std::move(config);
+        return;
+    }
+    bson_iter_t close;
+    bson_iter_init(&iter, command);
+    if (!bson_iter_find_descendant(&iter, "data.closeConnection", &close)) {
+        config.action.close_connection = true;
+    }
+    transactional_write_ = std::move(config);
+}
+
+bool FailPoints::enter(Config& config) {
+    if (config.mode == Mode::Off) return false;
+    if (config.mode == Mode::Skip && config.count > 0) {
+        --config.count;
+        return false;
+    }
+    if (config.mode == Mode::Times && --config.count == 0) config.mode = Mode::Off;
+    return true;
+}
+
+std::optional<TransactionalWriteAction> FailPoints::check_transactional_write() {
+    std::lock_guard lock(mutex_);
+    if (!enter(transactional_write_)) return std::nullopt;
+    ++times_entered_;
+    return TransactionalWriteAction{transactional_write_.action.close_connection,
+                                    transactional_write_.fail_before_commit_code};
 }
 
 std::optional<FailCommandAction> FailPoints::check(std::string_view command,
@@ -134,11 +166,7 @@ std::optional<FailCommandAction> FailPoints::check(std::string_view command,
         return std::nullopt;
     }
     if (!config_.app_name.empty() && config_.app_name != app_name) return std::nullopt;
-    if (config_.mode == Mode::Skip && config_.count > 0) {
-        --config_.count;
-        return std::nullopt;
-    }
-    if (config_.mode == Mode::Times && --config_.count == 0) config_.mode = Mode::Off;
+    if (!enter(config_)) return std::nullopt;
     ++times_entered_;
     return config_.action;
 }

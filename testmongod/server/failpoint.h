@@ -25,6 +25,15 @@ struct FailCommandAction {
     std::string write_concern_error;  // BSON bytes of writeConcernError; empty when none
 };
 
+// What an activated onPrimaryTransactionalWrite (mongod: transaction_participant.cpp, entered as
+// a retryable write's statement is written) does: closeConnection (default true) drops the
+// connection without a reply after the write; failBeforeCommitExceptionCode fails the statement
+// before its write is kept.
+struct TransactionalWriteAction {
+    bool close_connection = true;
+    std::optional<int> error_code;
+};
+
 class FailPoints {
   public:
     // Runs {configureFailPoint: "failCommand", mode, data}; appends {count} (times the failpoint
@@ -33,6 +42,8 @@ class FailPoints {
     // Whether failCommand fires for this command on a connection with this appName; counts the
     // activation against times/skip.
     std::optional<FailCommandAction> check(std::string_view command, std::string_view app_name);
+    // Whether onPrimaryTransactionalWrite fires for this statement; counts the activation.
+    std::optional<TransactionalWriteAction> check_transactional_write();
 
   private:
     enum class Mode { Off, AlwaysOn, Times, Skip };
@@ -42,12 +53,16 @@ class FailPoints {
         std::vector<std::string> commands;
         std::string app_name;  // empty: any
         FailCommandAction action;
+        std::optional<int> fail_before_commit_code;  // onPrimaryTransactionalWrite only
     };
     static Config parse(const bson_t* command);
+    // Counts one entry of an active failpoint against its mode; false when it does not fire.
+    static bool enter(Config& config);
 
     std::mutex mutex_;
     Config config_;
     int64_t times_entered_ = 0;
+    Config transactional_write_;
 };
 
 }  // namespace tmd

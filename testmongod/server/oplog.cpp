@@ -12,7 +12,7 @@ size_t size_of(const StoredDoc& doc) {
 
 size_t OplogEntry::approximate_bytes() const {
     return 64 + db.size() + coll.size() + size_of(document_key) + size_of(pre_image) +
-           size_of(post_image) + size_of(delta) + size_of(details);
+           size_of(post_image) + size_of(delta) + size_of(details) + size_of(lsid);
 }
 
 // The second before startup counts as dropped, so that any time this server has reported (an
@@ -28,11 +28,27 @@ ClusterTime Oplog::next_time() {
 }
 
 ClusterTime Oplog::append(OplogEntry entry) {
+    std::vector<OplogEntry> one;
+    one.push_back(std::move(entry));
+    return append_transaction(std::move(one));
+}
+
+ClusterTime Oplog::append_transaction(std::vector<OplogEntry> entries) {
     std::lock_guard lock(mutex_);
-    entry.time = next_time();
-    entry.wall_time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
+    ClusterTime time = next_time();
+    int64_t wall_time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    for (auto& entry : entries) {
+        entry.time = time;
+        entry.wall_time_ms = wall_time_ms;
+        store(std::move(entry));
+    }
+    grown_.notify_all();
+    return time;
+}
+
+void Oplog::store(OplogEntry entry) {
     bytes_ += entry.approximate_bytes();
     entries_.push_back(std::move(entry));
     while (bytes_ > max_bytes_ && entries_.size() > 1) {
@@ -40,8 +56,6 @@ ClusterTime Oplog::append(OplogEntry entry) {
         dropped_up_to_ = entries_.front().time;
         entries_.pop_front();
     }
-    grown_.notify_all();
-    return last_;
 }
 
 ClusterTime Oplog::now() const {

@@ -59,6 +59,12 @@ struct OplogEntry {
     // Catalog changes: what the event reports. Rename: {to: {db, coll}, dropTarget?}; Create:
     // {collectionOptions}; CreateIndexes/DropIndexes: {indexes: [specs]}; Modify: {collMod args}.
     StoredDoc details;
+    // A committed transaction's entries: its lsid document, txnNumber and the entry's position
+    // among the transaction's operations (mongod's txnOpIndex in resume tokens). lsid is null
+    // for every other entry.
+    StoredDoc lsid;
+    int64_t txn_number = 0;
+    uint32_t txn_op_index = 0;
     size_t approximate_bytes() const;
 };
 
@@ -71,6 +77,8 @@ class Oplog {
     // Stamps the entry with the next cluster time and the wall clock, stores it, wakes waiters,
     // and returns its time. Drops the oldest entries beyond max_bytes.
     ClusterTime append(OplogEntry entry);
+    // Appends a committed transaction's entries, all stamped with one cluster time.
+    ClusterTime append_transaction(std::vector<OplogEntry> entries);
     // Advances and returns the cluster time without an entry (reads, no-op writes).
     ClusterTime now() const;
 
@@ -84,6 +92,7 @@ class Oplog {
 
   private:
     ClusterTime next_time();
+    void store(OplogEntry entry);  // caller holds mutex_
 
     size_t max_bytes_;
     size_t bytes_ = 0;

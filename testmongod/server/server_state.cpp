@@ -76,11 +76,13 @@ ServerState::ServerState(ServerOptions options)
     bson_oid_init(&process_id_, nullptr);
     parameters_.ttl_monitor_sleep_secs = options_.ttl_monitor_sleep_secs;
     parameters_.ttl_monitor_enabled = options_.ttl_monitor_enabled;
+    parameters_.transaction_lifetime_limit_seconds = options_.transaction_lifetime_limit_seconds;
     // Every command family registers here. Change streams run inside aggregate (crud).
     register_admin_commands(commands_);
     register_cursor_commands(commands_);
     register_crud_commands(commands_);
     register_catalog_commands(commands_);
+    register_session_commands(commands_);
     register_auth_commands(commands_);
     catalog_ = std::make_unique<Catalog>(*this);
     users_ = std::make_unique<UserStore>();

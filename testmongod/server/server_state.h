@@ -16,6 +16,7 @@
 #include "server/cursor.h"
 #include "server/failpoint.h"
 #include "server/oplog.h"
+#include "server/session.h"
 
 namespace tmd {
 
@@ -38,7 +39,8 @@ struct ServerOptions {
     // values (RuntimeParameters holds the current ones).
     int ttl_monitor_sleep_secs = 60;
     bool ttl_monitor_enabled = true;
-    bool auth = false;               // --auth: access control, as mongod's --auth
+    int transaction_lifetime_limit_seconds = 60;  // --setParameter, as mongod's default
+    bool auth = false;                            // --auth: access control, as mongod's --auth
     std::vector<std::string> users;  // --user NAME:PASSWORD: root users on admin (testmongod only)
 };
 
@@ -63,8 +65,9 @@ struct ServerStats {
 
 // Server parameters that setParameter changes at run time.
 struct RuntimeParameters {
-    std::atomic<int> ttl_monitor_sleep_secs{60};  // ttlMonitorSleepSecs
-    std::atomic<bool> ttl_monitor_enabled{true};  // ttlMonitorEnabled
+    std::atomic<int> ttl_monitor_sleep_secs{60};              // ttlMonitorSleepSecs
+    std::atomic<bool> ttl_monitor_enabled{true};              // ttlMonitorEnabled
+    std::atomic<int> transaction_lifetime_limit_seconds{60};  // transactionLifetimeLimitSeconds
 };
 
 // What a version profile changes in behaviour; see docs/testmongod.md.
@@ -96,6 +99,11 @@ class ServerState {
     UserStore& users() { return *users_; }
     ServerStats& stats() { return stats_; }
     RuntimeParameters& parameters() { return parameters_; }
+    SessionCatalog& sessions() { return sessions_; }
+    // transactionLifetimeLimitSeconds (mongod's default 60; setParameter and --setParameter).
+    int transaction_lifetime_limit_seconds() const {
+        return parameters_.transaction_lifetime_limit_seconds.load();
+    }
 
     // hello.topologyVersion.processId and electionId: fixed for the life of the process.
     const bson_oid_t& process_id() const { return process_id_; }
@@ -120,6 +128,7 @@ class ServerState {
     FailPoints fail_points_;
     ServerStats stats_;
     RuntimeParameters parameters_;
+    SessionCatalog sessions_;
     bson_oid_t process_id_;
     bson_oid_t election_id_;
     std::chrono::steady_clock::time_point start_time_;

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -70,9 +71,11 @@ class StorageTest : public ::testing::Test {
         return docs;
     }
 
-    // The firstBatch of a cursor-returning command reply, as documents.
-    static std::vector<Bson> first_batch(const Bson& reply) {
-        Bson batch = reply.document("cursor.firstBatch");
+    // The firstBatch (or, for a getMore reply, the nextBatch at `path`) of a cursor-returning
+    // command reply, as documents.
+    static std::vector<Bson> first_batch(const Bson& reply,
+                                         const char* path = "cursor.firstBatch") {
+        Bson batch = reply.document(path);
         std::vector<Bson> docs;
         bson_iter_t iter;
         bson_iter_init(&iter, batch.get());
@@ -87,6 +90,26 @@ class StorageTest : public ::testing::Test {
             docs.push_back(Bson::adopt(&copy));
         }
         return docs;
+    }
+
+    // `"lsid": {"id": <random UUID>}`: a client-generated session id, as drivers send it
+    // (manual, "Server Sessions").
+    static std::string random_lsid_field() {
+        bson_oid_t oid;
+        bson_oid_init(&oid, nullptr);
+        uint8_t bytes[16] = {};
+        std::memcpy(bytes, oid.bytes, sizeof oid.bytes);
+        bytes[6] = (bytes[6] & 0x0f) | 0x40;
+        bytes[8] = (bytes[8] & 0x3f) | 0x80;
+        bson_t doc = BSON_INITIALIZER, id;
+        BSON_APPEND_DOCUMENT_BEGIN(&doc, "lsid", &id);
+        BSON_APPEND_BINARY(&id, "id", BSON_SUBTYPE_UUID, bytes, sizeof bytes);
+        bson_append_document_end(&doc, &id);
+        char* json = bson_as_canonical_extended_json(&doc, nullptr);
+        std::string text = json;
+        bson_free(json);
+        bson_destroy(&doc);
+        return text.substr(1, text.size() - 2);  // without the outer braces
     }
 
     static testsupport::TestServer* server_;

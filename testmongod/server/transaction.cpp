@@ -1,0 +1,259 @@
+// Transactions: snapshot copies, first-writer-wins conflicts and the commit; see transaction.h.
+#include "server/transaction.h"
+
+#include <limits>
+#include <mutex>
+#include <shared_mutex>
+
+#include "server/server_state.h"
+#include "server/session.h"
+#include "server/storage_util.h"
+
+namespace tmd {
+namespace {
+
+bool is_document_write(ChangeKind kind) {
+    return kind == ChangeKind::Insert || kind == ChangeKind::Update ||
+           kind == ChangeKind::Replace || kind == ChangeKind::Delete;
+}
+
+Value id_of(const OplogEntry& entry) {
+    return *to_document(entry.document_key).get("_id");
+}
+
+[[noreturn]] void write_conflict() {
+    // mongod: WriteConflictException's message.
+    throw MongoError(code::WriteConflict,
+                     "Caused by :: Write conflict during plan execution and yielding is disabled. "
+                     ":: Please retry your operation or multi-document transaction.");
+}
+
+std::string describe(ClusterTime time) {
+    return "Timestamp(" + std::to_string(time.t) + ", " + std::to_string(time.i) + ")";
+}
+
+// The entries appended after `snapshot`; SnapshotTooOld (239) when the oplog no longer holds
+// them (mongod: the snapshot is older than the storage engine's history window).
+std::vector<OplogEntry> entries_since(const Oplog& oplog, ClusterTime snapshot) {
+    bool lost = false;
+    auto entries = oplog.read_after(snapshot, std::numeric_limits<size_t>::max(), &lost);
+    if (lost) {
+        throw MongoError(code::SnapshotTooOld,
+                         "Read timestamp " + describe(snapshot) +
+                             " is older than the oldest available timestamp.");
+    }
+    return entries;
+}
+
+// Undoes one document change on a snapshot copy.
+void undo(Collection& copy, const OplogEntry& entry) {
+    Value id = id_of(entry);
+    auto found = copy.id_index().find(id);
+    if (entry.kind == ChangeKind::Delete) {
+        Document doc = to_document(entry.pre_image);
+        copy.insert(entry.pre_image, id, &doc);
+        return;
+    }
+    if (found == copy.id_index().end()) return;
+    if (entry.kind == ChangeKind::Insert) {
+        copy.remove(found->second);
+    } else {
+        Document doc = to_document(entry.pre_image);
+        copy.replace(found->second, entry.pre_image, &doc);
+    }
+}
+
+}  // namespace
+
+std::unique_ptr<Transaction> snapshot_read(const CommandRequest& request) {
+    bool reads =
+        request.name == "find" || request.name == "aggregate" || request.name == "distinct";
+    bson_iter_t iter, level;
+    if (!reads || (request.session && request.session->transaction()) ||
+        !bson_iter_init_find(&iter, request.body, "readConcern") ||
+        !BSON_ITER_HOLDS_DOCUMENT(&iter) || !bson_iter_recurse(&iter, &level) ||
+        !bson_iter_find(&level, "level") || !BSON_ITER_HOLDS_UTF8(&level) ||
+        std::string(bson_iter_utf8(&level, nullptr)) != "snapshot") {
+        return nullptr;
+    }
+    if (request.server->profile().max_wire_version < 13) {
+        throw MongoError(code::InvalidOptions,
+                         "readConcern level snapshot is only valid in multi-statement "
+                         "transactions");
+    }
+    ClusterTime now = request.server->oplog().now();
+    ClusterTime at = now;
+    bson_iter_t time;
+    if (bson_iter_recurse(&iter, &time) && bson_iter_find(&time, "atClusterTime") &&
+        BSON_ITER_HOLDS_TIMESTAMP(&time)) {
+        bson_iter_timestamp(&time, &at.t, &at.i);
+    }
+    if (now < at) {
+        throw MongoError(code::InvalidOptions,
+                         "readConcern atClusterTime value must not be greater than the current "
+                         "clusterTime. Requested clusterTime: " +
+                             describe(at) + "; current clusterTime: " + describe(now));
+    }
+    return std::make_unique<Transaction>(*request.server, at);
+}
+
+std::string document_claim_key(const OplogEntry& entry) {
+    return entry.db + "." + entry.coll + '\0' + *entry.document_key;
+}
+
+Transaction::Transaction(ServerState& server, ClusterTime snapshot)
+    : server_(server),
+      snapshot_(snapshot),
+      started_(std::chrono::steady_clock::now()),
+      catalog_(server, this) {}
+
+Transaction::~Transaction() {
+    release_claims();
+}
+
+bool Transaction::expired() const {
+    auto limit = std::chrono::seconds(server_.transaction_lifetime_limit_seconds());
+    return std::chrono::steady_clock::now() - started_ > limit;
+}
+
+void Transaction::release_claims() {
+    server_.sessions().release(this);
+}
+
+void Transaction::abort() {
+    if (state_ != State::InProgress) return;
+    state_ = State::Aborted;
+    writes_.clear();
+    release_claims();
+}
+
+// The collection as of the snapshot. A collection created, dropped, renamed or changed in its
+// catalog entry since then cannot be read at the snapshot: SnapshotUnavailable (246), as mongod
+// answers ("pending collection catalog changes").
+std::unique_ptr<Collection> Transaction::load(const std::string& db, const std::string& coll) {
+    std::string ns = db + "." + coll;
+    if (absent_.count(ns)) return nullptr;
+    Catalog& catalog = server_.catalog();
+    std::shared_lock lock(catalog.mutex());
+    std::vector<OplogEntry> later = entries_since(server_.oplog(), snapshot_);
+    for (const OplogEntry& entry : later) {
+        bool same = (entry.db == db && entry.coll == coll) ||
+                    (entry.kind == ChangeKind::DropDatabase && entry.db == db);
+        if (same && !is_document_write(entry.kind)) {
+            throw MongoError(code::SnapshotUnavailable,
+                             "Unable to read from a snapshot due to pending collection catalog "
+                             "changes; please retry the operation. Snapshot timestamp is " +
+                                 describe(snapshot_) + ". Collection minimum is " +
+                                 describe(entry.time));
+        }
+    }
+    Collection* current = catalog.find(db, coll);
+    if (!current) {
+        absent_.insert(ns);
+        return nullptr;
+    }
+    auto copy = std::make_unique<Collection>(*current);
+    for (auto it = later.rbegin(); it != later.rend(); ++it) {
+        if (it->db == db && it->coll == coll) undo(*copy, *it);
+    }
+    return copy;
+}
+
+bool Transaction::changed_since_snapshot(const OplogEntry& write) const {
+    std::string key = document_claim_key(write);
+    for (const OplogEntry& entry : entries_since(server_.oplog(), snapshot_)) {
+        if (is_document_write(entry.kind) && document_claim_key(entry) == key) return true;
+    }
+    return false;
+}
+
+// First writer wins (manual, "Transactions and Operations: In-progress Transactions and Write
+// Conflicts"): a document another transaction has written, or that was changed after this
+// transaction's snapshot, fails the statement with WriteConflict and aborts the transaction.
+void Transaction::capture(OplogEntry entry) {
+    if (is_document_write(entry.kind)) {
+        if (Collection* coll = catalog_.find(entry.db, entry.coll); coll && coll->is_capped()) {
+            throw MongoError(code::OperationNotSupportedInTransaction,
+                             "Collection '" + entry.db + "." + entry.coll +
+                                 "' is a capped collection. Writes in transactions are not "
+                                 "allowed on capped collections.");
+        }
+        if (!server_.sessions().claim(document_claim_key(entry), this) ||
+            changed_since_snapshot(entry)) {
+            failure_ = MongoError(code::WriteConflict,
+                                  "Caused by :: Write conflict during plan execution and yielding "
+                                  "is disabled. :: Please retry your operation or "
+                                  "multi-document transaction.");
+            write_conflict();
+        }
+    } else if (entry.kind != ChangeKind::Create) {
+        throw MongoError(code::OperationNotSupportedInTransaction,
+                         "Cannot run this catalog change in a multi-document transaction.");
+    }
+    writes_.push_back(std::move(entry));
+}
+
+void Transaction::check_commit_preconditions(Catalog& catalog) const {
+    for (const OplogEntry& write : writes_) {
+        if (write.kind == ChangeKind::Create ? catalog.find(write.db, write.coll) != nullptr
+                                             : changed_since_snapshot(write)) {
+            write_conflict();
+        }
+    }
+}
+
+// One captured change applied to the server's catalog; returns the entry to log.
+OplogEntry Transaction::apply(Catalog& catalog, OplogEntry write) const {
+    Collection* coll = catalog.find(write.db, write.coll);
+    if (!coll) coll = &catalog.find_or_create(write.db, write.coll);
+    write.uuid = coll->uuid();
+    Value id = id_of(write);
+    auto found = coll->id_index().find(id);
+    if (write.kind == ChangeKind::Insert) {
+        Document doc = to_document(write.post_image);
+        coll->insert(write.post_image, id, &doc);
+    } else if (found != coll->id_index().end()) {
+        write.pre_image = coll->find_record(found->second)->doc;
+        if (write.kind == ChangeKind::Delete) {
+            coll->remove(found->second);
+        } else {
+            Document doc = to_document(write.post_image);
+            coll->replace(found->second, write.post_image, &doc);
+        }
+    }
+    catalog.journal(write, coll);
+    return write;
+}
+
+void Transaction::commit(const Document& lsid, int64_t txn_number) {
+    if (state_ == State::Committed) return;
+    if (state_ == State::Aborted || expired()) {
+        abort();
+        throw MongoError(
+            code::NoSuchTransaction,
+            "Transaction with { txnNumber: " + std::to_string(txn_number) + " } has been aborted.");
+    }
+    Catalog& catalog = server_.catalog();
+    std::unique_lock lock(catalog.mutex());
+    check_commit_preconditions(catalog);
+    StoredDoc lsid_bytes = to_stored(lsid);
+    std::vector<OplogEntry> entries;
+    for (OplogEntry& write : writes_) {
+        if (write.kind == ChangeKind::Create) {
+            const Value* options = to_document(write.details).get("collectionOptions");
+            catalog.create(write.db, write.coll, options ? options->doc() : Document());
+            continue;
+        }
+        OplogEntry entry = apply(catalog, std::move(write));
+        entry.lsid = lsid_bytes;
+        entry.txn_number = txn_number;
+        entry.txn_op_index = static_cast<uint32_t>(entries.size());
+        entries.push_back(std::move(entry));
+    }
+    if (!entries.empty()) server_.oplog().append_transaction(std::move(entries));
+    writes_.clear();
+    state_ = State::Committed;
+    release_claims();
+}
+
+}  // namespace tmd

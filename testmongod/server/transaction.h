@@ -1,0 +1,76 @@
+// Multi-document transactions (manual, "Transactions"; mongod: transaction_participant.cpp).
+// A transaction reads and writes a private catalog: each collection it touches is copied from
+// the server's catalog as of the transaction's snapshot (the current collection with the oplog
+// entries written since the snapshot undone), and its writes change only that copy while the
+// matching oplog entries are captured. Commit applies the captured changes to the server's
+// catalog under its unique lock and appends them to the oplog with one cluster time.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine/error.h"
+#include "server/catalog.h"
+
+namespace tmd {
+
+class ServerState;
+struct CommandRequest;
+
+class Transaction : public CatalogView {
+  public:
+    enum class State { InProgress, Committed, Aborted };
+
+    // `snapshot`: the cluster time whose data the transaction reads.
+    Transaction(ServerState& server, ClusterTime snapshot);
+    ~Transaction() override;
+
+    Catalog& catalog() { return catalog_; }
+    State state() const { return state_; }
+    ClusterTime snapshot() const { return snapshot_; }
+    // Older than transactionLifetimeLimitSeconds: mongod's reaper aborts such a transaction.
+    bool expired() const;
+    // The error that fails the statement as a whole (a WriteConflict found while writing), which
+    // write commands would otherwise report as a writeError.
+    const std::optional<MongoError>& failure() const { return failure_; }
+
+    void abort();
+    // Applies the transaction's writes; their oplog entries carry lsid and txnNumber and share
+    // one cluster time. Throws WriteConflict (112) when a written document changed since the
+    // snapshot, NoSuchTransaction (251) when the transaction expired.
+    void commit(const Document& lsid, int64_t txn_number);
+
+    // CatalogView
+    std::unique_ptr<Collection> load(const std::string& db, const std::string& coll) override;
+    void capture(OplogEntry entry) override;
+
+  private:
+    bool changed_since_snapshot(const OplogEntry& write) const;
+    void check_commit_preconditions(Catalog& catalog) const;
+    OplogEntry apply(Catalog& catalog, OplogEntry write) const;
+    void release_claims();
+
+    ServerState& server_;
+    ClusterTime snapshot_;
+    std::chrono::steady_clock::time_point started_;
+    Catalog catalog_;
+    State state_ = State::InProgress;
+    std::vector<OplogEntry> writes_;  // in statement order
+    std::set<std::string> absent_;    // namespaces that did not exist at the snapshot
+    std::optional<MongoError> failure_;
+};
+
+// A find, aggregate or distinct outside a transaction with readConcern {level: "snapshot",
+// atClusterTime?} (5.0+; manual, "Read Concern \"snapshot\""): a read-only transaction at
+// atClusterTime (default: the current cluster time) whose catalog the command reads. nullptr
+// for any other command. Throws InvalidOptions (72) on 4.4 and for a time in the future.
+std::unique_ptr<Transaction> snapshot_read(const CommandRequest& request);
+
+// The key a written document is claimed under: namespace and _id.
+std::string document_claim_key(const OplogEntry& entry);
+
+}  // namespace tmd
