@@ -448,8 +448,13 @@ Pipeline::Pipeline(const Array& stages, CollectionReader reader, const Variables
 }
 
 Pipeline Pipeline::for_update(const Array& stages, const Variables* let) {
-    static const std::vector<std::string_view> allowed = {
-        "$addFields", "$set", "$project", "$unset", "$replaceRoot", "$replaceWith"};
+    static const std::vector<std::string_view> allowed = {"$addFields",
+                                                          "$set",
+                                                          "$project",
+                                                          "$unset",
+                                                          "$replaceRoot",
+                                                          "$replaceWith",
+                                                          "$_internalApplyOplogUpdate"};
     for (const Value& stage : stages) {
         if (!stage.is_document() || stage.doc().size() != 1) continue;  // the parser reports these
         const std::string& name = stage.doc().fields().front().name;
