@@ -52,6 +52,10 @@ std::vector<CollectionInfo> list_collections(mongoc_client_t* client, const std:
         CollectionInfo info{
             db, name, type_of(entry.view()), options_of(entry.view()), {}, uuid_of(entry.view())};
         if (!info.is_view()) info.indexes = mongo::Collection(client, db, name).list_indexes();
+        // Every collection has its _id index (a clustered one too); none means it was dropped
+        // or renamed after listCollections named it. It is gone: its drop or rename event
+        // follows, and comparing against its empty index list would drop the destination's.
+        if (info.type == "collection" && info.indexes.empty()) continue;
         collections.push_back(std::move(info));
     }
     std::stable_sort(collections.begin(), collections.end(),
@@ -177,7 +181,7 @@ void diff_indexes(const CollectionInfo& source, const CollectionInfo& destinatio
         out.missing_indexes.push_back({source.db, source.name, spec->copy()});
     }
     for (const auto& [name, spec] : present) {
-        if (!wanted.contains(name)) {
+        if (!wanted.contains(name) && name != "_id_") {  // _id_ goes only with its collection
             out.extra_indexes.push_back({source.db, source.name, spec->copy()});
         }
     }

@@ -18,63 +18,54 @@ namespace tributary {
 
 namespace {
 
-// The saved checkpoint, or nullopt when there is none.
-std::optional<checkpoint::State> load_saved(checkpoint::Store& store) {
+// --reset-state: clears the checkpoint and returns the collections it had copied, as stale. They
+// are tributary's, so the new run copies them again (or drops them when the source no longer
+// has them) instead of taking them for the destination's own.
+std::map<std::string, checkpoint::CollectionCopy> discard_state(checkpoint::Store& store) {
+    spdlog::warn("Discarding the checkpoint in {} (--reset-state)", store.describe());
+    std::optional<checkpoint::State> discarded;
     try {
-        return store.load();
+        discarded = store.load();
+    } catch (const std::runtime_error&) {
+        // Unreadable: nothing to inherit.
+    }
+    store.clear();
+    if (!discarded) return {};
+    for (auto& [ns, copy] : discarded->collections)
+        copy.phase = checkpoint::CopyPhase::kStale;
+    return std::move(discarded->collections);
+}
+
+// The saved state of this run, refused when it belongs to a run with other arguments.
+std::optional<checkpoint::State> load_saved_state(checkpoint::Store& store,
+                                                  const checkpoint::Identity& identity) {
+    std::optional<checkpoint::State> saved;
+    try {
+        saved = store.load();
     } catch (const std::runtime_error& error) {
         throw UserError(kExitUsage, std::string(error.what()) +
                                         "; remove it or pass --reset-state to start over");
     }
+    if (saved && saved->identity != identity) {
+        throw UserError(kExitUsage, "the checkpoint in " + store.describe() +
+                                        " belongs to a run with other arguments (" +
+                                        saved->identity.describe() +
+                                        "); rerun with those arguments, or pass --reset-state to "
+                                        "discard it and start over");
+    }
+    if (saved) {
+        spdlog::info("Resuming run {} from the checkpoint in {}", saved->run_id, store.describe());
+    }
+    return saved;
 }
 
-// A new run. After --reset-state it inherits the namespaces the discarded checkpoint had
-// copied, as stale: they are tributary's, so the new copy replaces them (or drops them when the
-// source no longer has them) instead of taking them for the destination's own.
-checkpoint::State fresh_state(const checkpoint::Identity& identity,
-                              std::optional<checkpoint::State> discarded) {
+// A new run: a fresh state, saved before anything is copied.
+checkpoint::State new_state(checkpoint::Store& store, const checkpoint::Identity& identity,
+                            std::map<std::string, checkpoint::CollectionCopy> inherited) {
     checkpoint::State fresh;
     fresh.run_id = checkpoint::new_run_id();
     fresh.identity = identity;
-    if (discarded) {
-        for (auto& [ns, copy] : discarded->collections) {
-            copy.phase = checkpoint::CopyPhase::kStale;
-            fresh.collections.emplace(ns, std::move(copy));
-        }
-    }
-    return fresh;
-}
-
-// Loads the checkpoint, refusing one written for other arguments; starts a fresh one if none.
-checkpoint::State load_state(checkpoint::Store& store, const checkpoint::Identity& identity,
-                             bool reset) {
-    if (reset) {
-        spdlog::warn("Discarding the checkpoint in {} (--reset-state)", store.describe());
-        std::optional<checkpoint::State> discarded;
-        try {
-            discarded = store.load();
-        } catch (const std::runtime_error&) {
-            // Unreadable: nothing to inherit.
-        }
-        store.clear();
-        checkpoint::State fresh = fresh_state(identity, std::move(discarded));
-        store.save(fresh);
-        return fresh;
-    }
-    std::optional<checkpoint::State> saved = load_saved(store);
-    if (saved) {
-        if (saved->identity != identity) {
-            throw UserError(kExitUsage,
-                            "the checkpoint in " + store.describe() +
-                                " belongs to a run with other arguments (" +
-                                saved->identity.describe() +
-                                "); rerun with those arguments, or pass --reset-state to discard "
-                                "it and start over");
-        }
-        spdlog::info("Resuming run {} from the checkpoint in {}", saved->run_id, store.describe());
-        return std::move(*saved);
-    }
-    checkpoint::State fresh = fresh_state(identity, std::nullopt);
+    fresh.collections = std::move(inherited);
     store.save(fresh);
     return fresh;
 }
@@ -111,14 +102,20 @@ int run_sync(const Config& config) {
                                         ") is a standalone server without change streams; "
                                         "tributary needs a replica set or sharded cluster source");
     }
-    require_databases(source, config);
     spdlog::info("Syncing {} (MongoDB {}) into {} (MongoDB {})", source.uri.redacted(),
                  source.info.version_family(), destination.uri.redacted(),
                  destination.info.version_family());
 
     std::unique_ptr<checkpoint::Store> store = open_store(config, destination);
+    const checkpoint::Identity identity = make_identity(config, source, destination);
+    std::map<std::string, checkpoint::CollectionCopy> inherited;
+    if (config.reset_state) inherited = discard_state(*store);
+    std::optional<checkpoint::State> saved = load_saved_state(*store, identity);
+    // A database that is missing is an error only before the run starts: a started run follows
+    // its drop (and its return) like any other change.
+    if (!saved) require_databases(source, config);
     checkpoint::State state =
-        load_state(*store, make_identity(config, source, destination), config.reset_state);
+        saved ? std::move(*saved) : new_state(*store, identity, std::move(inherited));
     checkpoint::Checkpoint checkpoint(std::move(store), std::move(state));
     status::ProgressReporter progress(std::chrono::seconds(10));
 

@@ -31,7 +31,7 @@ UserError rejected(const mongo::Collection& coll, const mongo::WriteError& error
     return UserError(kExitWriteFailure, "the destination rejected a document of '" + coll.ns() +
                                             "' (error " + std::to_string(error.code) + ": " +
                                             error.message +
-                                            "); check the destination's validators and disk");
+                                            "); check the destination's disk and indexes");
 }
 
 void writer_loop(BoundedQueue<Batch>& queue, mongo::ClientPool& destination, const std::string& db,

@@ -9,6 +9,10 @@ BulkWrite::BulkWrite(const Collection& collection, bool ordered) {
     BSON_APPEND_BOOL(&opts, "ordered", ordered);
     bulk_.reset(mongoc_collection_create_bulk_operation_with_opts(collection.get(), &opts));
     bson_destroy(&opts);
+    // Every document tributary writes is one the source accepted: documents that predate the
+    // source's validator, or that validationLevel moderate leaves unchecked, must not be refused
+    // by the same validator on the destination (bypassDocumentValidation on insert and update).
+    mongoc_bulk_operation_set_bypass_document_validation(bulk_.get(), true);
 }
 
 void BulkWrite::added(bool ok, bson_error_t& error) {

@@ -1,5 +1,6 @@
-// Unordered (by default) bulk writes over mongoc_bulk_operation_t. Per-document write errors
-// (e.g. duplicate key) are returned as values so callers can repair them; anything else throws.
+// Unordered (by default) bulk writes over mongoc_bulk_operation_t, bypassing document
+// validation. Per-document write errors (e.g. duplicate key) are returned as values so callers
+// can repair them; anything else throws.
 #pragma once
 
 #include <mongoc/mongoc.h>

@@ -13,15 +13,53 @@
 namespace tributary::replicate {
 namespace {
 
-// Index of the first write not applied: the failing one on a duplicate key. Any other write
-// error is not a transient catch-up state and stops replication.
-size_t first_unapplied(const mongo::BulkResult& result, const Namespace& ns, size_t size) {
-    if (result.ok()) return size;
-    const mongo::WriteError& error = result.errors.front();
-    if (error.code != mongo::codes::kDuplicateKey) {
-        throw mongo::Error(MONGOC_ERROR_SERVER, error.code,
-                           "write to '" + ns.full() + "' failed: " + error.message);
+// Update errors that mean "the destination holds another state of this document than the one
+// this event was made for": the copy read a later version, or the batch is replayed after a
+// crash before its checkpoint. Such a document is resolved from the source (its current state,
+// or a delete when it is gone), which is always correct, so a code is included whenever a
+// document's contents can cause it; a wrong inclusion costs one source lookup, a wrong
+// exclusion stops replication. tributary's updates are $set/$unset of the event's paths and
+// {$push: {$each: [], $slice}} for truncated arrays:
+//  28 PathNotViable: $set "a.b" where a is now a scalar or an array (mongod: pathsupport::
+//     createPathAt in src/mongo/db/update/path_support.cpp, raised in modifier_node.cpp, where
+//     oplog application itself ignores it for idempotency);
+//   2 BadValue: $push onto a field that is not an array (push_node.cpp, "The field 'a' must be
+//     an array but is of type int"; for updates only: replaces and deletes never get it here);
+//  14 TypeMismatch: an operator meeting a field of another type (arithmetic_node.cpp,
+//     pop_node.cpp): unreachable by today's updates, state-caused wherever it occurs;
+//  10334 BSONObjectTooLarge, 17419 before it: an old $set on a later, larger document exceeds
+//     16 MB (src/mongo/db/exec/update_stage.cpp).
+// Left out: 16837 (these paths became PathNotViable in 3.6, older than any supported server),
+// 40 ConflictingUpdateOperators (depends on the update alone: a translation bug must stop),
+// 121 DocumentValidationFailure (writes bypass validation), 66 ImmutableField (no update sets
+// _id).
+bool is_stale_state(uint32_t code, const WriteOp& op) {
+    if (op.kind != WriteKind::kUpdate) return false;
+    switch (code) {
+        case mongo::codes::kPathNotViable:
+        case mongo::codes::kTypeMismatch:
+        case mongo::codes::kBadValue:
+        case mongo::codes::kBSONObjectTooLarge:
+        case mongo::codes::kUpdatedDocumentTooLarge:
+            return true;
+        default:
+            return false;
     }
+}
+
+WriteOutcome outcome_of(const mongo::WriteError& error, const WriteOp& op, const Namespace& ns) {
+    if (error.code == mongo::codes::kDuplicateKey) return WriteOutcome::kDuplicateKey;
+    if (is_stale_state(error.code, op)) return WriteOutcome::kStaleState;
+    throw mongo::Error(MONGOC_ERROR_SERVER, error.code,
+                       "write to '" + ns.full() + "' failed: " + error.message);
+}
+
+// Index of the first write not applied: the failing one on a duplicate key or a stale state,
+// which the conflict resolver repairs. Any other write error stops replication.
+size_t first_unapplied(const mongo::BulkResult& result, const WriteGroup& group) {
+    if (result.ok()) return group.writes.size();
+    const mongo::WriteError& error = result.errors.front();
+    outcome_of(error, group.writes.at(error.index)->op, group.ns);
     return error.index;
 }
 
@@ -41,15 +79,20 @@ void add_write(mongo::BulkWrite& bulk, const WriteOp& op) {
     }
 }
 
-bool apply_single(mongoc_client_t* destination, const Namespace& ns, const WriteOp& op) {
+WriteOutcome apply_single(mongoc_client_t* destination, const Namespace& ns, const WriteOp& op) {
     mongo::Collection collection(destination, ns.db, ns.coll);
     mongo::BulkWrite bulk(collection, true);
     add_write(bulk, op);
-    return first_unapplied(bulk.execute(), ns, 1) == 1;
+    mongo::BulkResult result = bulk.execute();
+    return result.ok() ? WriteOutcome::kApplied : outcome_of(result.errors.front(), op, ns);
 }
 
-Applier::Applier(mongo::ClientPool& source, mongo::ClientPool& destination, size_t lanes)
-    : source_(source), destination_(destination), lanes_(lanes == 0 ? 1 : lanes) {}
+Applier::Applier(mongo::ClientPool& source, mongo::ClientPool& destination, size_t lanes,
+                 Namespace intents)
+    : source_(source),
+      destination_(destination),
+      lanes_(lanes == 0 ? 1 : lanes),
+      intents_(std::move(intents)) {}
 
 std::vector<size_t> Applier::apply_lane(const std::vector<WriteGroup>& groups) {
     mongo::ClientLease client = destination_.lease();
@@ -59,12 +102,18 @@ std::vector<size_t> Applier::apply_lane(const std::vector<WriteGroup>& groups) {
         mongo::BulkWrite bulk(collection, true);
         for (const auto* write : group.writes)
             add_write(bulk, write->op);
-        stopped_at.push_back(first_unapplied(bulk.execute(), group.ns, group.writes.size()));
+        stopped_at.push_back(first_unapplied(bulk.execute(), group));
     }
     return stopped_at;
 }
 
 void Applier::apply(const std::vector<QueuedWrite>& batch) {
+    if (restore_recorded_) {
+        mongo::ClientLease source = source_.lease();
+        mongo::ClientLease destination = destination_.lease();
+        ConflictResolver(source.get(), destination.get(), intents_).restore_recorded();
+        restore_recorded_ = false;
+    }
     if (batch.empty()) return;
     std::vector<std::vector<WriteGroup>> lanes = route(batch, lanes_);
     std::vector<std::vector<size_t>> stopped_at(lanes.size());
@@ -102,7 +151,9 @@ void Applier::apply(const std::vector<QueuedWrite>& batch) {
     if (leftovers.empty()) return;
     mongo::ClientLease source = source_.lease();
     mongo::ClientLease destination = destination_.lease();
-    ConflictResolver(source.get(), destination.get()).apply_in_order(leftovers);
+    restore_recorded_ = true;
+    ConflictResolver(source.get(), destination.get(), intents_).apply_in_order(leftovers);
+    restore_recorded_ = false;
 }
 
 }  // namespace tributary::replicate

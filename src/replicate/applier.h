@@ -1,6 +1,7 @@
 // Applies a batch of writes to the destination: lanes in parallel, each lane's writes to one
-// namespace as one ordered bulk write; writes left over by a unique-key conflict are handed, in
-// event order, to the ConflictResolver.
+// namespace as one ordered bulk write; writes left over by a unique-key conflict or by an update
+// that does not fit the destination's (later) state of the document are handed, in event order,
+// to the ConflictResolver.
 #pragma once
 
 #include <cstddef>
@@ -14,28 +15,42 @@ namespace tributary::replicate {
 
 // Adds `op` to `bulk` as replaceOne / updateOne / deleteOne.
 void add_write(mongo::BulkWrite& bulk, const WriteOp& op);
-// Applies one write on its own: true when done, false on a duplicate-key error; other write
-// errors throw mongo::Error.
-bool apply_single(mongoc_client_t* destination, const Namespace& ns, const WriteOp& op);
+enum class WriteOutcome {
+    kApplied,
+    kDuplicateKey,
+    // An update failed because the destination holds another state of the document than the
+    // one its event was made for (see is_stale_state in applier.cpp).
+    kStaleState,
+};
+
+// Applies one write on its own; write errors other than the two outcomes throw mongo::Error.
+WriteOutcome apply_single(mongoc_client_t* destination, const Namespace& ns, const WriteOp& op);
 
 class Applier {
   public:
-    // `source` is read only to resolve unique-key conflicts (current documents by _id).
-    Applier(mongo::ClientPool& source, mongo::ClientPool& destination, size_t lanes);
+    // `source` is read only to resolve conflicts (current documents by _id); `intents` is the
+    // destination collection of the ConflictResolver's records.
+    Applier(mongo::ClientPool& source, mongo::ClientPool& destination, size_t lanes,
+            Namespace intents);
 
     // Applies every write of `batch` (given in event order) before returning. Throws
-    // mongo::Error for failures other than duplicate keys (network, validation, ...); all writes
-    // are idempotent, so the caller may simply apply the same batch again.
+    // mongo::Error for failures other than duplicate keys and stale states (network,
+    // validation, ...); all writes are idempotent, so the caller may simply apply the same
+    // batch again.
     void apply(const std::vector<QueuedWrite>& batch);
 
   private:
     // Applies the lane's groups; returns, per group, the index where its ordered bulk stopped on
-    // a duplicate key (the group's size when it completed).
+    // a duplicate key or a stale state (the group's size when it completed).
     std::vector<size_t> apply_lane(const std::vector<WriteGroup>& groups);
 
     mongo::ClientPool& source_;
     mongo::ClientPool& destination_;
     size_t lanes_;
+    Namespace intents_;
+    // Set until the conflict resolver completed: a run that stopped inside it (this process or
+    // an earlier one) may have left blockers recorded, restored before the next batch.
+    bool restore_recorded_ = true;
 };
 
 }  // namespace tributary::replicate

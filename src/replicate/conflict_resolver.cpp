@@ -1,6 +1,12 @@
 // Unique-conflict resolution: sequential replay in event order, pending writes of the blocking
 // documents first, and as a last resort "make both documents their current source state",
 // which is what the later events would converge to anyway.
+//
+// Crash safety (also in docs/replication.md): every destination write here either sets a
+// document to its current source state, deletes a blocker the source no longer has, or moves a
+// blocker aside under a record in the intents collection that is written before the delete and
+// removed after the write-back; restore_recorded() finishes an interrupted one. Blockers are
+// re-read before any write, so a failed read changes nothing. No crash point loses a document.
 #include "replicate/conflict_resolver.h"
 
 #include <spdlog/spdlog.h>
@@ -77,6 +83,27 @@ bson::Document collision_filter(const bson_t* index, const bson_t* document) {
     return filter;
 }
 
+// The record of a blocker moved aside: {_id: {ns: "db.coll", id: <its _id>}}, written as a
+// replace with upsert so that recording twice is harmless.
+WriteOp intent_record(const Namespace& ns, const bson_t* id_filter) {
+    bson::Document record;
+    bson_t key;
+    bson_append_document_begin(record.get(), "_id", 3, &key);
+    bson_append_utf8(&key, "ns", 2, ns.full().c_str(), -1);
+    bson_iter_t id;
+    if (bson_iter_init_find(&id, id_filter, "_id")) bson_append_iter(&key, "id", 2, &id);
+    bson_append_document_end(record.get(), &key);
+    return replace_with_document(record.view());
+}
+
+// {_id: <id>} from a record's {ns, id} key.
+bson::Document id_of_record(const bson_t* key) {
+    bson::Document filter;
+    bson_iter_t id;
+    if (bson_iter_init_find(&id, key, "id")) bson_append_iter(filter.get(), "_id", 3, &id);
+    return filter;
+}
+
 bool is_unique_secondary_index(const bson_t* index) {
     return mongo::get_bool(index, "unique").value_or(false) &&
            mongo::get_string(index, "name").value_or("") != "_id_";
@@ -95,7 +122,12 @@ void ConflictResolver::apply_in_order(const std::vector<const QueuedWrite*>& wri
 void ConflictResolver::apply_pending(size_t index) {
     done_[index] = true;
     const QueuedWrite& write = *writes_[index];
-    if (apply_single(destination_, write.ns, write.op)) return;
+    const WriteOutcome outcome = apply_single(destination_, write.ns, write.op);
+    if (outcome == WriteOutcome::kApplied) return;
+    if (outcome == WriteOutcome::kStaleState) {
+        resolve_from_source(write.ns, write.op.filter.view());
+        return;
+    }
     std::optional<WriteOp> known = with_known_document(write.ns, write.op);
     if (!known) return;  // gone from the source: its delete event is still to come
     bool moved_blockers = false;
@@ -109,7 +141,10 @@ void ConflictResolver::apply_pending(size_t index) {
             }
         }
     }
-    if (moved_blockers && apply_single(destination_, write.ns, write.op)) return;
+    if (moved_blockers &&
+        apply_single(destination_, write.ns, write.op) == WriteOutcome::kApplied) {
+        return;
+    }
     force_write(write.ns, *known, 0);
 }
 
@@ -137,28 +172,86 @@ std::vector<bson::Document> ConflictResolver::find_blockers(const Namespace& ns,
 }
 
 void ConflictResolver::force_write(const Namespace& ns, const WriteOp& op, int depth) {
-    if (apply_single(destination_, ns, op)) return;
+    if (apply_single(destination_, ns, op) == WriteOutcome::kApplied) return;
     if (depth >= kMaxResolutionDepth) {
         throw mongo::Error(MONGOC_ERROR_SERVER, mongo::codes::kDuplicateKey,
                            "unresolvable unique-key conflict in '" + ns.full() + "' for document " +
                                bson::to_json(op.filter.view()) +
                                ": the destination enforces a unique index the source does not");
     }
-    std::optional<WriteOp> known = with_known_document(ns, op);
-    if (!known) return;
-    std::vector<bson::Document> blockers = find_blockers(ns, known->body.view());
+    // The document's current source state, read again at every level: while the source keeps
+    // moving values, an earlier read may want a value that the source has since given away.
+    std::optional<bson::Document> current = fetch_source(ns, op.filter.view());
+    if (!current) return;  // gone from the source: its delete event is still to come
+    const WriteOp known = replace_with_document(current->view());
+    // Every blocker is re-read before anything is written: a failed read changes nothing.
+    std::vector<Blocker> blockers;
+    for (auto& id : find_blockers(ns, known.body.view())) {
+        std::optional<bson::Document> state = fetch_source(ns, id.view());
+        blockers.push_back(Blocker{std::move(id), std::move(state)});
+    }
     spdlog::debug(
         "Unique-key conflict in '{}' for {}: rewriting {} blocking document(s) from the "
         "source",
         ns.coll, bson::to_json(op.filter.view()), blockers.size());
+    // A blocker the source no longer has is deleted (so is it on the source); one the source
+    // has becomes its current state, which usually frees the value. Neither loses a document.
+    std::vector<const Blocker*> cyclic;
     for (const auto& blocker : blockers) {
-        apply_single(destination_, ns, WriteOp{WriteKind::kDelete, blocker.copy(), {}, false});
-    }
-    force_write(ns, *known, depth + 1);
-    for (const auto& blocker : blockers) {
-        if (auto current = fetch_source(ns, blocker.view())) {
-            force_write(ns, replace_with_document(current->view()), depth + 1);
+        const WriteOp rewrite = blocker.current ? replace_with_document(blocker.current->view())
+                                                : delete_by_id(blocker.id.view());
+        if (apply_single(destination_, ns, rewrite) != WriteOutcome::kApplied) {
+            cyclic.push_back(&blocker);
         }
+    }
+    // The blocker's current state needs a value that this document (or another) still holds:
+    // a cycle such as a swap. It is moved aside: recorded, deleted, written back after the
+    // document; a crash in between leaves the record, and restore_recorded() writes it back.
+    for (const Blocker* blocker : cyclic) {
+        apply_single(destination_, intents_, intent_record(ns, blocker->id.view()));
+        apply_single(destination_, ns, delete_by_id(blocker->id.view()));
+    }
+    force_write(ns, known, depth + 1);
+    for (const Blocker* blocker : cyclic)
+        restore(ns, blocker->id.view(), depth + 1);
+}
+
+void ConflictResolver::restore(const Namespace& ns, const bson_t* id_filter, int depth) {
+    if (auto current = fetch_source(ns, id_filter)) {
+        force_write(ns, replace_with_document(current->view()), depth);
+    }
+    apply_single(destination_, intents_, delete_by_id(intent_record(ns, id_filter).filter.view()));
+}
+
+void ConflictResolver::restore_recorded() {
+    mongo::Collection collection(destination_, intents_.db, intents_.coll);
+    std::vector<bson::Document> records;
+    mongo::Cursor cursor = collection.find(nullptr);
+    while (const bson_t* record = cursor.next())
+        records.push_back(bson::Document::copy_of(record));
+    for (const auto& record : records) {
+        const std::string full = mongo::get_string(record.view(), "_id.ns").value_or("");
+        const size_t dot = full.find('.');
+        std::optional<bson::Document> key = mongo::get_document(record.view(), "_id");
+        if (dot == std::string::npos || !key) continue;
+        const bson::Document id = id_of_record(key->view());
+        spdlog::warn(
+            "Restoring {} in '{}' from the source: moved aside by a unique-key conflict when "
+            "the previous run stopped",
+            bson::to_json(id.view()), full);
+        restore(Namespace{full.substr(0, dot), full.substr(dot + 1)}, id.view(), 0);
+    }
+}
+
+void ConflictResolver::resolve_from_source(const Namespace& ns, const bson_t* id_filter) {
+    spdlog::debug(
+        "Update of {} in '{}' does not fit the destination's state: rewriting it from "
+        "the source",
+        bson::to_json(id_filter), ns.full());
+    if (auto current = fetch_source(ns, id_filter)) {
+        force_write(ns, replace_with_document(current->view()), 0);
+    } else {
+        apply_single(destination_, ns, delete_by_id(id_filter));
     }
 }
 

@@ -15,16 +15,25 @@ namespace tributary::replicate {
 
 class ConflictResolver {
   public:
-    ConflictResolver(mongoc_client_t* source, mongoc_client_t* destination)
-        : source_(source), destination_(destination) {}
+    // `intents` is the destination collection where blockers moved aside are recorded.
+    ConflictResolver(mongoc_client_t* source, mongoc_client_t* destination, Namespace intents)
+        : source_(source), destination_(destination), intents_(std::move(intents)) {}
 
     // Applies `writes` (event order) one at a time. A write that hits a duplicate key:
     //  1. first applies the pending writes of the documents holding the conflicting values
     //     (their later events usually move the value away: the swap case), then retries;
-    //  2. otherwise removes the blocking documents, applies the write as the document's current
-    //     source state, and writes the blockers back in their current source state.
+    //  2. otherwise re-reads every blocking document from the source, then rewrites each as its
+    //     current source state (or deletes it when the source no longer has it); a blocker that
+    //     cannot take its state yet (a cycle: a swap) is recorded in `intents`, deleted, and
+    //     written back after the write, applied as the document's current source state.
+    // An update that does not fit the destination's state of its document (WriteOutcome::
+    // kStaleState) makes the document its current source state, or deletes it when the source
+    // no longer has it.
     // Later events of the documents touched re-apply idempotently, so the result converges.
     void apply_in_order(const std::vector<const QueuedWrite*>& writes);
+    // Writes back, as their current source state, the blockers recorded in `intents` by a run
+    // that stopped before writing them back, and removes their records.
+    void restore_recorded();
 
   private:
     void apply_pending(size_t index);
@@ -34,10 +43,19 @@ class ConflictResolver {
     // _id filters of destination documents other than `document` holding one of its unique keys.
     std::vector<bson::Document> find_blockers(const Namespace& ns, const bson_t* document);
     void force_write(const Namespace& ns, const WriteOp& op, int depth);
+    void resolve_from_source(const Namespace& ns, const bson_t* id_filter);
+    // Writes the document back as its current source state and removes its intent record.
+    void restore(const Namespace& ns, const bson_t* id_filter, int depth);
     std::optional<bson::Document> fetch_source(const Namespace& ns, const bson_t* id_filter);
+
+    struct Blocker {
+        bson::Document id;                      // {_id: ...}
+        std::optional<bson::Document> current;  // its source state; nullopt: gone from the source
+    };
 
     mongoc_client_t* source_;
     mongoc_client_t* destination_;
+    Namespace intents_;
     std::vector<const QueuedWrite*> writes_;
     std::vector<bool> done_;
 };

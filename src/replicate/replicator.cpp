@@ -83,7 +83,7 @@ Replicator::Replicator(ReplicateConfig config, mongo::ClientPool& source,
       filter_(filter),
       checkpoint_(checkpoint),
       resync_(std::move(resync)),
-      applier_(source, destination, config.lanes),
+      applier_(source, destination, config.lanes, Namespace{filter.state_db(), "resolving"}),
       catalog_(filter, checkpoint) {}
 
 int Replicator::run(const checkpoint::StartPoint& from, const std::atomic<bool>& stop) {

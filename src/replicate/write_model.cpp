@@ -124,6 +124,10 @@ WriteOp replace_with_document(const bson_t* document) {
                    true};
 }
 
+WriteOp delete_by_id(const bson_t* document) {
+    return WriteOp{WriteKind::kDelete, id_filter(document), bson::Document(), false};
+}
+
 Translation translate(const ChangeEvent& event) {
     Translation result;
     switch (event.type()) {
@@ -139,8 +143,7 @@ Translation translate(const ChangeEvent& event) {
             result = translate_update(event);
             break;
         case OperationType::kDelete:
-            result.ops.push_back(WriteOp{WriteKind::kDelete, id_filter(event.document_key()),
-                                         bson::Document(), false});
+            result.ops.push_back(delete_by_id(event.document_key()));
             break;
         default:
             break;

@@ -36,6 +36,8 @@ Translation translate(const ChangeEvent& event);
 
 // Replace-with-upsert by _id of `document` (a source document read by the caller).
 WriteOp replace_with_document(const bson_t* document);
+// deleteOne by the _id of `document` (a document or an {_id: ...} filter).
+WriteOp delete_by_id(const bson_t* document);
 
 // True when applying updatedFields/removedFields as $set/$unset could write a different document
 // than the source's: a path component starting with '$', a field name inside a value that

@@ -8,6 +8,7 @@
 #include "engine/matcher.h"
 #include "engine/pipeline.h"
 #include "server/catalog.h"
+#include "server/coll_mod_index.h"
 #include "server/server_state.h"
 #include "server/storage_util.h"
 
@@ -381,71 +382,82 @@ void cmd_rename_collection(const CommandRequest& request, bson_t* /*reply*/) {
     catalog.rename(from_db, from_coll, to_db, to_coll, drop_target);
 }
 
-Index* index_for_coll_mod(Collection& coll, const Document& spec) {
-    const Value* name = spec.get("name");
-    const Value* key = spec.get("keyPattern");
-    for (auto& index : coll.indexes()) {
-        if ((name && name->is_string() && index.name() == name->str()) ||
-            (key && key->is_document() &&
-             compare_documents(index.key_pattern(), key->doc()) == 0)) {
-            return &index;
-        }
-    }
-    throw MongoError(code::IndexNotFound,
-                     "cannot find index " + spec.to_json() + " for ns " + coll.ns());
+// The unique conversion of collMod's index option (prepareUnique, unique, forceNonUnique) and
+// dryRun exist from 6.0 (mongod 5.3+).
+bool supports_unique_conversion(const CommandRequest& request) {
+    return request.server->profile().max_wire_version >= 17;
 }
 
-// collMod's index option: expireAfterSeconds and hidden; replies old and new values.
-void modify_index(Collection& coll, const Document& spec, bson_t* reply) {
-    Index* index = index_for_coll_mod(coll, spec);
-    for (const char* option : {"expireAfterSeconds", "hidden"}) {
-        const Value* wanted = spec.get(option);
-        if (!wanted) continue;
-        if (index->is_id_index() && std::string(option) == "hidden") {
-            throw MongoError(code::BadValue, "can't hide _id index");
-        }
-        const Value* old = index->spec().get(option);
-        std::string prefix = option;
-        if (old) append_value(reply, (prefix + "_old").c_str(), *old);
-        append_value(reply, (prefix + "_new").c_str(), *wanted);
-        index->set_option(option, *wanted);
+// collMod's options with dryRun: only `index: {unique: true}` may be checked, nothing changes.
+// mongod: coll_mod.cpp _processCollModDryRunMode.
+void dry_run_coll_mod(const Collection& coll, const std::optional<CollModIndexRequest>& index,
+                      int modifications) {
+    if (!index) {
+        throw MongoError(code::InvalidOptions,
+                         "dry run mode requires an valid index modification.");
     }
+    if (!index->unique) {
+        throw MongoError(code::InvalidOptions,
+                         "dry run mode requires an index modification with unique: true.");
+    }
+    if (modifications > 1) {
+        throw MongoError(code::InvalidOptions,
+                         "unique: true cannot be combined with any other modification in dry run "
+                         "mode.");
+    }
+    check_convertible_to_unique(coll, *index->index);
 }
 
-// https://www.mongodb.com/docs/manual/reference/command/collMod/
+// https://www.mongodb.com/docs/manual/reference/command/collMod/ — every option is validated
+// before any is applied, so a failing collMod changes nothing.
 void cmd_coll_mod(const CommandRequest& request, bson_t* reply) {
     std::string name = collection_argument(request);
     validate_collection_name(request.db, name);
     Document body = body_of(request);
+    bool unique_conversion = supports_unique_conversion(request);
     Catalog& catalog = catalog_of(request);
     std::unique_lock lock(catalog.mutex());
     Collection* coll = catalog.find(request.db, name);
     if (!coll) throw MongoError(code::NamespaceNotFound, "ns does not exist");
     Document changes;
     Document options = coll->options();
+    std::optional<CollModIndexRequest> index;
+    int modifications = 0;
+    bool dry_run = false;
     for (size_t i = 1; i < body.size(); ++i) {
         const Field& field = body.fields()[i];
         if (is_generic(field.name)) continue;
+        if (field.name == "dryRun" && unique_conversion) {
+            dry_run = bool_argument(body, "collMod", "dryRun", false);
+            continue;
+        }
         changes.push_back(field.name, field.value);
         bool view_option = field.name == "viewOn" || field.name == "pipeline";
-        if (view_option != coll->is_view() && field.name != "index") {
+        if (view_option != coll->is_view()) {
             throw MongoError(code::InvalidOptions,
                              "option not supported on a " +
                                  std::string(coll->is_view() ? "view" : "collection") + ": " +
                                  field.name);
         }
         if (field.name == "index") {
-            if (!field.value.is_document())
-                throw MongoError(code::TypeMismatch, "'index' must be an object");
-            modify_index(*coll, field.value.doc(), reply);
-        } else if (view_option || field.name == "validator" || field.name == "validationLevel" ||
-                   field.name == "validationAction" ||
-                   (field.name == "changeStreamPreAndPostImages" &&
-                    supports_pre_and_post_images(request))) {
+            index = parse_coll_mod_index(*coll, field.value, unique_conversion);
+            modifications += index->modifications;
+            continue;
+        }
+        ++modifications;
+        if (view_option || field.name == "validator" || field.name == "validationLevel" ||
+            field.name == "validationAction" ||
+            (field.name == "changeStreamPreAndPostImages" &&
+             supports_pre_and_post_images(request))) {
             options.set(field.name, field.value);
         } else {
             throw MongoError(code::InvalidOptions, "Invalid collection option: " + field.name);
         }
+    }
+    if (dry_run) return dry_run_coll_mod(*coll, index, modifications);
+    if (index && index->prepare_unique && modifications > 1) {
+        throw MongoError(code::InvalidOptions,
+                         "prepareUnique cannot be combined with any other modification.");
     }
     if (coll->is_view()) {
         validate_view_options(options);
@@ -453,6 +465,7 @@ void cmd_coll_mod(const CommandRequest& request, bson_t* reply) {
         validate_collection_options(options);
         drop_disabled_pre_and_post_images(options);
     }
+    if (index) apply_coll_mod_index(*coll, *index, reply);
     coll->options() = std::move(options);
     Document details;
     details.push_back("collMod", Value::string(name));

@@ -1,4 +1,5 @@
-// Collection storage: natural-order records, the _id index and unique secondary indexes.
+// Collection storage: natural-order records, the _id index and the key tables of unique and
+// prepareUnique secondary indexes.
 // Capped collections drop their oldest documents as MongoDB's do (no oplog entries for those).
 #include "server/collection.h"
 
@@ -50,26 +51,26 @@ const Index* Collection::find_index(const std::string& name) const {
 
 bool Collection::needs_parsed_docs() const {
     for (const auto& index : indexes_) {
-        if (index.unique()) return true;
+        if (index.rejects_new_duplicates()) return true;
     }
     return false;
 }
 
 void Collection::check_unique(const Document& doc, RecordId self) const {
     for (const auto& index : indexes_) {
-        if (index.unique()) index.check_unique(index.keys_of(doc), self, ns());
+        if (index.rejects_new_duplicates()) index.check_unique(index.keys_of(doc), self, ns());
     }
 }
 
 void Collection::index_add(const Document& doc, RecordId rid) {
     for (auto& index : indexes_) {
-        if (index.unique()) index.add(index.keys_of(doc), rid);
+        if (index.rejects_new_duplicates()) index.add(index.keys_of(doc), rid);
     }
 }
 
 void Collection::index_remove(const Document& doc, RecordId rid) {
     for (auto& index : indexes_) {
-        if (index.unique()) index.remove(index.keys_of(doc), rid);
+        if (index.rejects_new_duplicates()) index.remove(index.keys_of(doc), rid);
     }
 }
 
@@ -142,14 +143,28 @@ void Collection::enforce_capped_limits() {
 }
 
 void Collection::add_index(Index index) {
-    if (index.unique()) {
-        for (const auto& [rid, record] : records_) {
-            auto keys = index.keys_of(parse(record.doc));
-            index.check_unique(keys, rid, ns());
-            index.add(keys, rid);
-        }
-    }
+    fill_key_table(index);
     indexes_.push_back(std::move(index));
+}
+
+void Collection::fill_key_table(Index& index) {
+    index.clear();
+    if (!index.rejects_new_duplicates()) return;
+    for (const auto& [rid, record] : records_) {
+        auto keys = index.keys_of(parse(record.doc));
+        if (index.unique()) index.check_unique(keys, rid, ns());
+        index.add(keys, rid);
+    }
+}
+
+std::vector<std::vector<Value>> Collection::duplicate_ids(const Index& index) const {
+    std::vector<std::vector<Value>> groups;
+    for (const auto& records : index.duplicate_groups()) {
+        auto& ids = groups.emplace_back();
+        for (RecordId rid : records)
+            ids.push_back(records_.at(rid).id);
+    }
+    return groups;
 }
 
 void Collection::drop_index(const std::string& name) {

@@ -76,8 +76,13 @@ class Collection {
     // Capped collections: removes the oldest documents beyond size/max.
     void enforce_capped_limits();
 
-    // Builds and adds an index over the current documents; throws 11000 on duplicates.
+    // Builds and adds an index over the current documents; throws 11000 on duplicates (unique
+    // indexes; prepareUnique ones keep them).
     void add_index(Index index);
+    // Rebuilds an index's key table after its uniqueness options changed (collMod).
+    void fill_key_table(Index& index);
+    // The _id values of the documents sharing a key of `index`, one group per key.
+    std::vector<std::vector<Value>> duplicate_ids(const Index& index) const;
     void drop_index(const std::string& name);
     // Whether the collection has an index that needs the parsed document on writes.
     bool needs_parsed_docs() const;

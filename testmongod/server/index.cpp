@@ -78,8 +78,17 @@ std::vector<Value> path_values(const Document& doc, const std::string& path) {
 Index::Index(Document spec) : spec_(std::move(spec)) {
     if (const Value* key = spec_.get("key"); key && key->is_document()) key_ = key->doc();
     if (const Value* name = spec_.get("name"); name && name->is_string()) name_ = name->str();
-    if (const Value* unique = spec_.get("unique")) unique_ = unique->truthy();
-    if (const Value* sparse = spec_.get("sparse")) sparse_ = sparse->truthy();
+    read_options();
+}
+
+void Index::read_options() {
+    const Value* unique = spec_.get("unique");
+    unique_ = unique && unique->truthy();
+    const Value* prepare_unique = spec_.get("prepareUnique");
+    prepare_unique_ = prepare_unique && prepare_unique->truthy();
+    const Value* sparse = spec_.get("sparse");
+    sparse_ = sparse && sparse->truthy();
+    partial_.reset();
     if (const Value* partial = spec_.get("partialFilterExpression");
         partial && partial->is_document()) {
         partial_ = std::make_shared<Matcher>(partial->doc());
@@ -88,6 +97,12 @@ Index::Index(Document spec) : spec_(std::move(spec)) {
 
 void Index::set_option(const std::string& option, Value value) {
     spec_.set(option, std::move(value));
+    read_options();
+}
+
+void Index::remove_option(const std::string& option) {
+    spec_.remove(option);
+    read_options();
 }
 
 std::vector<IndexKey> Index::keys_of(const Document& doc) const {
@@ -130,10 +145,9 @@ void Index::check_unique(const std::vector<IndexKey>& keys, RecordId self,
                          const std::string& ns) const {
     for (const auto& key : keys) {
         auto it = entries_.find(key);
-        if (it == entries_.end()) continue;
-        bool other = std::any_of(it->second.begin(), it->second.end(),
-                                 [&](RecordId rid) { return rid != self; });
-        if (!other) continue;
+        // A key the record already holds is not a new entry: prepareUnique keeps the duplicates
+        // that existed before it was set (mongod: only inserted keys are checked).
+        if (it == entries_.end() || it->second.count(self)) continue;
         throw_duplicate_key(ns, name_, key_, key_value(key));
     }
 }
@@ -150,6 +164,14 @@ void Index::remove(const std::vector<IndexKey>& keys, RecordId id) {
         it->second.erase(id);
         if (it->second.empty()) entries_.erase(it);
     }
+}
+
+std::vector<std::vector<RecordId>> Index::duplicate_groups() const {
+    std::vector<std::vector<RecordId>> groups;
+    for (const auto& [key, records] : entries_) {
+        if (records.size() > 1) groups.emplace_back(records.begin(), records.end());
+    }
+    return groups;
 }
 
 void throw_duplicate_key(const std::string& ns, const std::string& index_name,

@@ -1,5 +1,6 @@
 // Index: one index of a collection — its listed spec (createIndexes options), key extraction with
-// MongoDB's multikey/sparse/partial rules, and the key table that enforces unique indexes.
+// MongoDB's multikey/sparse/partial rules, and the key table that enforces unique and
+// prepareUnique indexes.
 #pragma once
 
 #include <map>
@@ -47,32 +48,46 @@ class Index {
     const Document& key_pattern() const { return key_; }
     const Document& spec() const { return spec_; }
     bool unique() const { return unique_; }
+    bool prepare_unique() const { return prepare_unique_; }
+    // Unique and prepareUnique indexes refuse writes that add a key another record holds; only
+    // unique ones refuse to be built over duplicates (prepareUnique keeps existing ones).
+    bool rejects_new_duplicates() const { return unique_ || prepare_unique_; }
     bool is_id_index() const { return name_ == "_id_"; }
-    // Replaces one option in the spec (collMod: expireAfterSeconds, hidden).
+    // Replaces or removes one option in the spec (collMod: expireAfterSeconds, hidden, unique,
+    // prepareUnique). The caller rebuilds the key table when uniqueness changes.
     void set_option(const std::string& option, Value value);
+    void remove_option(const std::string& option);
 
     // The keys this document contributes (none when sparse/partial exclude it).
     std::vector<IndexKey> keys_of(const Document& doc) const;
 
-    // Unique indexes only: throws DuplicateKey (11000) if a key belongs to another record.
+    // Indexes that reject new duplicates: throws DuplicateKey (11000) if a key this record does
+    // not hold yet belongs to another record.
     void check_unique(const std::vector<IndexKey>& keys, RecordId self,
                       const std::string& ns) const;
     void add(const std::vector<IndexKey>& keys, RecordId id);
     void remove(const std::vector<IndexKey>& keys, RecordId id);
     void clear() { entries_.clear(); }
     size_t entry_count() const { return entries_.size(); }
+    // The records sharing a key, one group per key in key order (records in insertion order):
+    // what converting the index to unique would violate.
+    std::vector<std::vector<RecordId>> duplicate_groups() const;
 
     // The key-pattern document with this key's values, for errors: {a: 1} -> {a: <value>}.
     Document key_value(const IndexKey& key) const;
 
   private:
+    void read_options();
+
     Document spec_;
     Document key_;
     std::string name_;
     bool unique_ = false;
+    bool prepare_unique_ = false;
     bool sparse_ = false;
     std::shared_ptr<Matcher> partial_;
-    std::map<IndexKey, std::set<RecordId>, IndexKeyLess> entries_;  // unique indexes only
+    // Only for indexes that reject new duplicates.
+    std::map<IndexKey, std::set<RecordId>, IndexKeyLess> entries_;
 };
 
 // Throws DuplicateKey (11000) with mongod's message and keyPattern/keyValue.

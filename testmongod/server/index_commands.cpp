@@ -67,7 +67,8 @@ void validate_key_pattern(const Document& key) {
 }
 
 // The spec as listIndexes shows it: {v: 2, key, name, ...options in the order given}.
-Document normalise_spec(const Document& given) {
+// `prepare_unique`: the option exists (6.0+; 4.4 refuses it as any unknown option).
+Document normalise_spec(const Document& given, bool prepare_unique) {
     const Value* key = given.get("key");
     if (!key || !key->is_document()) {
         throw MongoError(code::FailedToParse,
@@ -92,7 +93,8 @@ Document normalise_spec(const Document& given) {
             field.name == "ns") {
             continue;
         }
-        if (!kIndexOptions.count(field.name)) {
+        if (!kIndexOptions.count(field.name) ||
+            (field.name == "prepareUnique" && !prepare_unique)) {
             throw MongoError(
                 code::InvalidIndexSpecificationOption,
                 "The field '" + field.name +
@@ -168,7 +170,7 @@ bool already_exists(const Collection& coll, const Document& spec) {
     return false;
 }
 
-std::vector<Document> requested_specs(const Document& body) {
+std::vector<Document> requested_specs(const Document& body, bool prepare_unique) {
     const Value* indexes = body.get("indexes");
     if (!indexes) {
         throw MongoError(40414,
@@ -187,7 +189,7 @@ std::vector<Document> requested_specs(const Document& body) {
             throw MongoError(code::TypeMismatch,
                              "The elements of the 'indexes' array must be objects");
         }
-        specs.push_back(normalise_spec(spec.doc()));
+        specs.push_back(normalise_spec(spec.doc(), prepare_unique));
     }
     return specs;
 }
@@ -195,7 +197,9 @@ std::vector<Document> requested_specs(const Document& body) {
 void cmd_create_indexes(const CommandRequest& request, bson_t* reply) {
     std::string name = collection_argument(request);
     validate_collection_name(request.db, name);
-    std::vector<Document> specs = requested_specs(body_of(request));
+    // prepareUnique (6.0+): https://www.mongodb.com/docs/manual/reference/command/createIndexes/
+    bool prepare_unique = request.server->profile().max_wire_version >= 17;
+    std::vector<Document> specs = requested_specs(body_of(request), prepare_unique);
     Catalog& catalog = catalog_of(request);
     std::unique_lock lock(catalog.mutex());
     bool created = false;

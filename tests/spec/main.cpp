@@ -46,57 +46,99 @@ std::optional<Options> parse(int argc, char** argv) {
     return options;
 }
 
-// Every .json file of the inputs, each with the name it is reported (and skipped) by: the
+// An input as given, without a trailing '/': "crud/" is the folder "crud".
+fs::path input_path(const std::string& input) {
+    fs::path path = fs::path(input).lexically_normal();
+    return path.filename().empty() ? path.parent_path() : path;
+}
+
+// Every .json file of an input, each with the name it is reported (and skipped) by: the
 // folder's own name followed by the path inside it, e.g. "crud/find.json".
-std::vector<std::pair<fs::path, std::string>> spec_files(const std::vector<std::string>& inputs) {
+std::vector<std::pair<fs::path, std::string>> spec_files(const std::string& input) {
+    fs::path root = input_path(input);
+    if (!fs::is_directory(root)) return {{root, root.generic_string()}};
+    std::vector<fs::path> found;
+    for (const auto& entry : fs::recursive_directory_iterator(root)) {
+        if (entry.is_regular_file() && entry.path().extension() == ".json") {
+            found.push_back(entry.path());
+        }
+    }
+    std::sort(found.begin(), found.end());
     std::vector<std::pair<fs::path, std::string>> files;
-    for (const auto& input : inputs) {
-        fs::path root = fs::path(input).lexically_normal();
-        if (!fs::is_directory(root)) {
-            files.emplace_back(root, root.generic_string());
-            continue;
-        }
-        if (root.filename().empty()) root = root.parent_path();
-        std::vector<fs::path> found;
-        for (const auto& entry : fs::recursive_directory_iterator(root)) {
-            if (entry.is_regular_file() && entry.path().extension() == ".json") {
-                found.push_back(entry.path());
-            }
-        }
-        std::sort(found.begin(), found.end());
-        for (const auto& path : found) {
-            files.emplace_back(path,
-                               (root.filename() / path.lexically_relative(root)).generic_string());
-        }
+    for (const auto& path : found) {
+        files.emplace_back(path,
+                           (root.filename() / path.lexically_relative(root)).generic_string());
     }
     return files;
 }
 
 struct Totals {
-    int passed = 0, failed = 0, skipped = 0;
+    int passed = 0, failed = 0, skipped = 0, listed = 0, pending = 0;
+
+    void count(const spec::TestReport& report) {
+        using Status = spec::TestReport::Status;
+        switch (report.status) {
+            case Status::kPassed:
+                ++passed;
+                break;
+            case Status::kFailed:
+                ++failed;
+                break;
+            case Status::kSkipped:
+                ++skipped;
+                break;
+            case Status::kListed:
+                ++listed;
+                if (report.reason.rfind("skips.txt: pending:", 0) == 0) ++pending;
+                break;
+        }
+    }
+
+    void add(const Totals& other) {
+        passed += other.passed;
+        failed += other.failed;
+        skipped += other.skipped;
+        listed += other.listed;
+        pending += other.pending;
+    }
 };
 
-void report_file(const std::string& name, const std::vector<spec::TestReport>& reports,
-                 bool verbose, Totals& totals) {
+std::ostream& operator<<(std::ostream& out, const Totals& totals) {
+    return out << totals.passed << " passed, " << totals.failed << " failed, " << totals.skipped
+               << " skipped by requirements or the runner, " << totals.listed
+               << " skipped by skips.txt (" << totals.pending << " pending)";
+}
+
+Totals report_file(const std::string& name, const std::vector<spec::TestReport>& reports,
+                   bool verbose) {
     using Status = spec::TestReport::Status;
     Totals file;
-    for (const auto& r : reports) {
-        (r.status == Status::kPassed   ? file.passed
-         : r.status == Status::kFailed ? file.failed
-                                       : file.skipped)++;
-    }
-    std::cout << name << ": " << file.passed << " passed, " << file.failed << " failed, "
-              << file.skipped << " skipped\n";
+    for (const auto& r : reports)
+        file.count(r);
+    std::cout << name << ": " << file << "\n";
     for (const auto& r : reports) {
         if (r.status == Status::kFailed) {
             std::cout << "  FAILED " << r.description << ": " << r.reason << "\n";
-        } else if (r.status == Status::kSkipped && verbose) {
+        } else if (r.status != Status::kPassed && verbose) {
             std::cout << "  skipped " << r.description << ": " << r.reason << "\n";
         }
     }
-    totals.passed += file.passed;
-    totals.failed += file.failed;
-    totals.skipped += file.skipped;
+    return file;
+}
+
+// Runs the files of one input (a spec folder or file) and prints its summary line.
+Totals run_input(spec::FileRunner& runner, const std::string& input, bool verbose) {
+    Totals totals;
+    for (const auto& [path, name] : spec_files(input)) {
+        try {
+            totals.add(report_file(name, runner.run(path.string(), name), verbose));
+        } catch (const std::exception& error) {
+            std::cout << name << ": cannot run: " << error.what() << "\n";
+            totals.failed++;
+        }
+    }
+    std::cout << "== " << input_path(input).filename().generic_string() << ": " << totals << "\n";
+    return totals;
 }
 
 int run(const Options& options) {
@@ -113,16 +155,9 @@ int run(const Options& options) {
     spec::FileRunner runner(uri, internal.get(), spec::describe_server(internal.get()), skips);
 
     Totals totals;
-    for (const auto& [path, name] : spec_files(options.inputs)) {
-        try {
-            report_file(name, runner.run(path.string(), name), options.verbose, totals);
-        } catch (const std::exception& error) {
-            std::cout << name << ": cannot run: " << error.what() << "\n";
-            totals.failed++;
-        }
-    }
-    std::cout << totals.passed << " passed, " << totals.failed << " failed, " << totals.skipped
-              << " skipped\n";
+    for (const auto& input : options.inputs)
+        totals.add(run_input(runner, input, options.verbose));
+    if (options.inputs.size() > 1) std::cout << "== all: " << totals << "\n";
     return totals.failed == 0 ? 0 : 1;
 }
 

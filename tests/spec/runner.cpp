@@ -436,7 +436,7 @@ TestReport FileRunner::run_test(const Doc& file, const Doc& test, const std::str
     using Status = TestReport::Status;
     std::string description = test.str("description");
     if (auto reason = skips_.reason(shown_as, description)) {
-        return {Status::kSkipped, description, "skips.txt: " + *reason};
+        return {Status::kListed, description, "skips.txt: " + *reason};
     }
     if (auto reason = test.opt_str("skipReason")) return {Status::kSkipped, description, *reason};
     if (auto reason = unmet_requirements(test, "runOnRequirements")) {
@@ -496,7 +496,7 @@ std::vector<TestReport> FileRunner::run(const std::string& path, const std::stri
                                          std::to_string(kSupportedSchemaMinor));
     }
     if (auto reason = skips_.reason(shown_as, ""))
-        return all(Status::kSkipped, "skips.txt: " + *reason);
+        return all(Status::kListed, "skips.txt: " + *reason);
     if (auto reason = unmet_requirements(file, "runOnRequirements")) {
         return all(Status::kSkipped, *reason);
     }

@@ -22,7 +22,9 @@ struct ServerInfo {
 ServerInfo describe_server(mongoc_client_t* client);
 
 struct TestReport {
-    enum class Status { kPassed, kFailed, kSkipped };
+    // kSkipped: the test's own runOnRequirements or skipReason, or a runner limitation found while
+    // running it; kListed: an entry of skips.txt (reason "pending: ..." for missing behaviour).
+    enum class Status { kPassed, kFailed, kSkipped, kListed };
     Status status;
     std::string description;
     std::string reason;  // why it failed or was skipped

@@ -1,5 +1,6 @@
 // Integration tests of testmongod's index commands: createIndexes (unique, compound, sparse,
-// partial, TTL option), listIndexes, dropIndexes, and unique enforcement on writes.
+// partial, TTL, prepareUnique), listIndexes, dropIndexes, collMod's index conversions, and
+// unique enforcement on writes.
 #include "storage_test_fixture.h"
 
 namespace storagetest {
@@ -129,6 +130,122 @@ TEST_F(IndexTest, FindAndModifyDuplicateKeyCarriesKeyPatternAndValue) {
     EXPECT_EQ(result.code, 11000);
     EXPECT_EQ(result.reply.number("keyPattern.x"), 1);
     EXPECT_EQ(result.reply.string("keyValue.x"), "foo");
+}
+
+// Manual, "Convert an Existing Index to a Unique Index" and jstests
+// core/ddl/index_prepareUnique.js: a prepareUnique index refuses writes that add a duplicate key
+// but keeps the existing duplicates.
+TEST_F(IndexTest, PrepareUniqueIndexRefusesNewDuplicatesAndKeepsExistingOnes) {
+    ok(R"({"insert": "c", "documents": [{"_id": 1, "a": 1}, {"_id": 2, "a": 1}]})");
+    ok(R"({"createIndexes": "c", "indexes": [{"key": {"a": 1}, "name": "a_1", "prepareUnique": true}]})");
+    EXPECT_TRUE(first_batch(ok(R"({"listIndexes": "c"})"))[1].boolean("prepareUnique"));
+    fails(
+        R"({"createIndexes": "c", "indexes": [{"key": {"a": 1}, "name": "a_1", "prepareUnique": false}]})",
+        85);
+    Bson dup = ok(R"({"insert": "c", "documents": [{"_id": 3, "a": 1}, {"_id": 4, "a": 2}]})");
+    EXPECT_EQ(dup.number("n"), 0);
+    EXPECT_EQ(dup.number("writeErrors.0.code"), 11000);
+    ok(R"({"insert": "c", "documents": [{"_id": 4, "a": 2}]})");
+    // An existing duplicate may be updated as long as its key stays the same...
+    EXPECT_EQ(ok(R"({"update": "c", "updates": [{"q": {"_id": 1}, "u": {"$set": {"b": 1}}}]})")
+                  .number("nModified"),
+              1);
+    // ...but not moved onto another existing key.
+    Bson moved = ok(R"({"update": "c", "updates": [{"q": {"_id": 2}, "u": {"$set": {"a": 2}}}]})");
+    EXPECT_EQ(moved.number("writeErrors.0.code"), 11000);
+}
+
+// Manual, collMod "Convert an Existing Index to a Unique Index" (6.0+): prepareUnique first, then
+// unique: true, which fails with CannotConvertIndexToUnique while documents share a key.
+TEST_F(IndexTest, CollModConvertsAPreparedIndexToUnique) {
+    ok(R"({"insert": "c", "documents": [{"_id": 1, "a": 1}, {"_id": 2, "a": 1}, {"_id": 3, "a": 2}]})");
+    ok(R"({"createIndexes": "c", "indexes": [{"key": {"a": 1}, "name": "a_1"}]})");
+    fails(R"({"collMod": "c", "index": {"keyPattern": {"a": 1}, "unique": true}})", 72);
+    Bson prepared =
+        ok(R"({"collMod": "c", "index": {"keyPattern": {"a": 1}, "prepareUnique": true}})");
+    EXPECT_FALSE(prepared.boolean("prepareUnique_old"));
+    EXPECT_TRUE(prepared.boolean("prepareUnique_new"));
+    EXPECT_EQ(
+        ok(R"({"insert": "c", "documents": [{"_id": 4, "a": 1}]})").number("writeErrors.0.code"),
+        11000);
+
+    CommandResult refused =
+        run(R"({"collMod": "c", "index": {"keyPattern": {"a": 1}, "unique": true}})");
+    EXPECT_FALSE(refused.ok);
+    EXPECT_EQ(refused.code, 359);
+    EXPECT_EQ(refused.reply.string("codeName"), "CannotConvertIndexToUnique");
+    EXPECT_EQ(refused.reply.document("violations").json(), R"({ "0" : { "ids" : [ 1, 2 ] } })");
+    CommandResult dry_run = run(
+        R"({"collMod": "c", "index": {"keyPattern": {"a": 1}, "unique": true}, "dryRun": true})");
+    EXPECT_EQ(dry_run.code, 359);
+
+    ok(R"({"delete": "c", "deletes": [{"q": {"_id": 2}, "limit": 1}]})");
+    ok(R"({"collMod": "c", "index": {"keyPattern": {"a": 1}, "unique": true}, "dryRun": true})");
+    EXPECT_FALSE(first_batch(ok(R"({"listIndexes": "c"})"))[1].has("unique"));
+    Bson converted = ok(R"({"collMod": "c", "index": {"keyPattern": {"a": 1}, "unique": true}})");
+    EXPECT_TRUE(converted.boolean("unique_new"));
+    Bson spec = first_batch(ok(R"({"listIndexes": "c"})"))[1];
+    EXPECT_TRUE(spec.boolean("unique"));
+    EXPECT_FALSE(spec.has("prepareUnique"));
+    Bson dup = ok(R"({"insert": "c", "documents": [{"_id": 5, "a": 2}]})");
+    EXPECT_EQ(dup.number("writeErrors.0.code"), 11000);
+}
+
+// jstests core/ddl/collmod_convert_to_unique_violations.js: one group of _ids per shared key.
+TEST_F(IndexTest, CannotConvertIndexToUniqueListsEachGroupOfDuplicates) {
+    ok(R"({"insert": "c", "documents": [{"_id": 1, "a": 100, "b": 1}, {"_id": 2, "a": 100, "b": 2},
+        {"_id": 3, "a": 101, "b": 1}, {"_id": 4, "a": 105, "b": 5}, {"_id": "x", "a": 105, "b": 5}]})");
+    ok(R"({"createIndexes": "c", "indexes": [{"key": {"a": 1, "b": 1}, "name": "ab"}]})");
+    ok(R"({"collMod": "c", "index": {"name": "ab", "prepareUnique": true}})");
+    ok(R"({"createIndexes": "c", "indexes": [{"key": {"a": 1}, "name": "a_1"}]})");
+    ok(R"({"collMod": "c", "index": {"name": "a_1", "prepareUnique": true}})");
+    CommandResult single = run(R"({"collMod": "c", "index": {"name": "a_1", "unique": true}})");
+    EXPECT_EQ(single.reply.document("violations").json(),
+              R"({ "0" : { "ids" : [ 1, 2 ] }, "1" : { "ids" : [ 4, "x" ] } })");
+    CommandResult compound = run(R"({"collMod": "c", "index": {"name": "ab", "unique": true}})");
+    EXPECT_EQ(compound.reply.document("violations").json(), R"({ "0" : { "ids" : [ 4, "x" ] } })");
+}
+
+// mongod: coll_mod.cpp parseCollModRequest and jstests
+// core/ddl/collmod_convert_index_uniqueness.js.
+TEST_F(IndexTest, CollModUniqueConversionOptionsAreValidated) {
+    ok(R"({"createIndexes": "c", "indexes": [{"key": {"a": 1}, "name": "a_1"}]})");
+    fails(R"({"collMod": "c", "index": {"keyPattern": {"a": 1}, "unique": "100"}})", 14);
+    fails(R"({"collMod": "c", "index": {"keyPattern": {"a": 1}, "unique": false}})", 2);
+    fails(
+        R"({"collMod": "c", "index": {"keyPattern": {"a": 1}, "prepareUnique": true, "hidden": true}})",
+        72);
+    fails(R"({"collMod": "c", "index": {"keyPattern": {"a": 1}, "hidden": true}, "dryRun": true})",
+          72);
+    fails(R"({"collMod": "c", "index": {"keyPattern": {"a": 1}, "bogus": 1}})", 40415);
+    fails(R"({"collMod": "missing", "index": {"keyPattern": {"a": 1}, "unique": true}})", 26);
+    fails(R"({"collMod": "c", "index": {"keyPattern": {"a": 1}, "forceNonUnique": false}})", 2);
+    ok(R"({"collMod": "c", "index": {"keyPattern": {"a": 1}, "prepareUnique": true}})");
+    ok(R"({"collMod": "c", "index": {"keyPattern": {"a": 1}, "unique": true}})");
+    Bson back =
+        ok(R"({"collMod": "c", "index": {"keyPattern": {"a": 1}, "forceNonUnique": true}})");
+    EXPECT_TRUE(back.boolean("forceNonUnique_new"));
+    ok(R"({"insert": "c", "documents": [{"_id": 1, "a": 1}, {"_id": 2, "a": 1}]})");
+    EXPECT_FALSE(first_batch(ok(R"({"listIndexes": "c"})"))[1].has("unique"));
+}
+
+// 4.4 had no unique conversion: prepareUnique is an unknown index option there.
+TEST(IndexProfileTest, PrepareUniqueIsUnknownBefore60) {
+    if (std::getenv("TRIBUTARY_TEST_SOURCE_URI")) GTEST_SKIP() << "profiles are testmongod's";
+    auto server = testsupport::ServerProcess::start({"--version-profile", "4.4"});
+    testsupport::Client client(server.uri());
+    auto created = client.run_command(
+        "profiles",
+        R"({"createIndexes": "c", "indexes": [{"key": {"a": 1}, "name": "a_1", "prepareUnique": true}]})");
+    EXPECT_EQ(created.code, 197) << created.error;
+    ASSERT_TRUE(
+        client
+            .run_command("profiles",
+                         R"({"createIndexes": "c", "indexes": [{"key": {"a": 1}, "name": "a_1"}]})")
+            .ok);
+    auto modified = client.run_command(
+        "profiles", R"({"collMod": "c", "index": {"name": "a_1", "prepareUnique": true}})");
+    EXPECT_EQ(modified.code, 72) << modified.error;
 }
 
 }  // namespace

@@ -93,6 +93,7 @@ TEST_F(CrashResumeReplicationTest, SigtermSavesTheCheckpointAndExitsZero) {
 }
 
 TEST_F(CrashResumeReplicationTest, LostHistoryExitsWith4AndSaysHowToRecover) {
+    SKIP_UNLESS_OWN_SERVERS("a 1 MiB oplog");
     start_servers("4.4", {"--oplog-size-mb", "1"});
     insert_range("users", 0, 10);
     {

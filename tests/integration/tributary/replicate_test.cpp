@@ -17,6 +17,7 @@
 #include "mongo/server_info.h"
 #include "replicate/replicator.h"
 #include "support/child_process.h"
+#include "support/comparator.h"
 #include "support/mongo_client.h"
 #include "support/server_process.h"
 #include "two_servers_fixture.h"
@@ -97,6 +98,8 @@ class ReplicateTest : public tributary_test::TwoServersTest {
         return contents(*source_, db_, coll) == contents(*dest_, db_, coll);
     }
 
+    void replays_onto_newer_states_converge(const std::string& source_profile);
+
     std::unique_ptr<ReplicationRun> run_;
 };
 
@@ -174,6 +177,109 @@ TEST_F(ReplicateTest, UniqueValueSwapConverges) {
         << contents(*dest_, db_, "people");
 }
 
+// Replays onto a destination that already holds a later state of the documents (the copy read
+// a newer version, or a crash came between applying a batch and saving its checkpoint): $set
+// through a field that is now a number, $push/$pop/$inc on fields of another type. Replication
+// resolves those documents from the source and keeps running.
+void ReplicateTest::replays_onto_newer_states_converge(const std::string& source_profile) {
+    start_servers(source_profile);
+    REQUIRE_CHANGE_STREAMS();
+    source_command(R"({"insert": "c", "documents": [
+        {"_id": 1, "a": {"b": 0}, "tags": [1, 2, 3], "n": 1}, {"_id": 2, "a": {"b": 0}}]})");
+    checkpoint::StartPoint start = now();
+    source_command(R"({"update": "c", "updates": [
+        {"q": {"_id": 1}, "u": {"$set": {"a.b": 1}, "$push": {"tags": 4}, "$inc": {"n": 1}}},
+        {"q": {"_id": 1}, "u": {"$pop": {"tags": 1}}},
+        {"q": {"_id": 1}, "u": {"$inc": {"n": 1}}},
+        {"q": {"_id": 1}, "u": {"$set": {"a": 5, "tags": "x", "n": "s"}}},
+        {"q": {"_id": 2}, "u": {"$set": {"a.b": 1}}},
+        {"q": {"_id": 2}, "u": {"$set": {"a": 5}}}]})");
+    source_command(R"({"delete": "c", "deletes": [{"q": {"_id": 2}, "limit": 1}]})");
+    // What the copy read, later than the start point.
+    dest_command(R"({"insert": "c", "documents": [
+        {"_id": 1, "a": 5, "tags": "x", "n": "s"}, {"_id": 2, "a": 5}]})");
+    start_run(std::move(start));
+    source_command(R"({"update": "c", "updates": [
+        {"q": {"_id": 1}, "u": {"$set": {"a": {"c": 1}}, "$unset": {"n": ""}}}]})");
+    source_command(R"({"insert": "c", "documents": [{"_id": 3}]})");
+    std::vector<std::string> differences;
+    EXPECT_TRUE(eventually([&] {
+        differences = testsupport::compare_databases(*source_, *dest_, {db_});
+        return differences.empty();
+    })) << testing::PrintToString(differences);
+    EXPECT_FALSE(run_->finished());
+    EXPECT_EQ(run_->stop(), kExitOk);
+}
+
+TEST_F(ReplicateTest, ReplaysOntoNewerStatesConvergeFrom44) {
+    replays_onto_newer_states_converge("4.4");
+}
+
+TEST_F(ReplicateTest, ReplaysOntoNewerStatesConvergeFrom70) {
+    replays_onto_newer_states_converge("7.0");
+}
+
+// The conflict resolver re-reads a blocking document from the source before it writes
+// anything: when that read fails and replication stops there (the first source find of the run
+// fails with Interrupted, which neither the driver nor tributary retries: like a crash at that
+// point), the blocker is still on the destination, and the next run converges.
+TEST_F(ReplicateTest, UniqueConflictBlockerSurvivesAFailedSourceRead) {
+    start_servers("7.0");
+    REQUIRE_CHANGE_STREAMS();
+    if (source_server_.external()) GTEST_SKIP() << "configures testmongod's failCommand";
+    for (auto* client : {source_.get(), dest_.get()}) {
+        client->run_command(db_, R"({"createIndexes": "people", "indexes": [
+            {"key": {"email": 1}, "name": "email_1", "unique": true}]})");
+    }
+    source_command(R"({"insert": "people", "documents": [{"_id": 2, "email": "x"}]})");
+    source_command(R"({"update": "people", "updates": [
+        {"q": {"_id": 2}, "u": {"$set": {"email": "y"}}}]})");
+    source_command(R"({"insert": "other", "documents": [{"_id": 1}]})");
+    checkpoint::StartPoint start = now();
+    // The destination still holds _id 2's older value, which the replayed insert of _id 1 needs.
+    dest_command(R"({"insert": "people", "documents": [{"_id": 2, "email": "x"}]})");
+    source_command(R"({"insert": "people", "documents": [{"_id": 1, "email": "x"}]})");
+    auto configured = source_->run_command("admin", R"({"configureFailPoint": "failCommand",
+        "mode": {"times": 1}, "data": {"failCommands": ["find"], "errorCode": 11601,
+        "appName": "replicate-test"}})");
+    ASSERT_TRUE(configured.ok) << configured.error;
+    start_run(checkpoint::StartPoint{start.resume_token.copy(), start.operation_time});
+    ASSERT_TRUE(eventually([&] { return run_->finished(); }));
+    EXPECT_EQ(run_->stop(), kExitWriteFailure);
+    EXPECT_NE(contents(*dest_, db_, "people").find(R"("_id" : 2)"), std::string::npos)
+        << contents(*dest_, db_, "people");
+    start_run(std::move(start));
+    std::vector<std::string> differences;
+    EXPECT_TRUE(eventually([&] {
+        differences = testsupport::compare_databases(*source_, *dest_, {db_});
+        return differences.empty();
+    })) << testing::PrintToString(differences);
+    EXPECT_EQ(run_->stop(), kExitOk);
+}
+
+// A run that stopped while a blocking document was moved aside (recorded, deleted, not yet
+// written back) leaves its record in the state database: the next run writes it back first.
+TEST_F(ReplicateTest, BlockerMovedAsideBeforeAStopIsWrittenBackByTheNextRun) {
+    start_servers("7.0");
+    REQUIRE_CHANGE_STREAMS();
+    source_command(R"({"insert": "people", "documents": [{"_id": 2, "email": "y"}]})");
+    checkpoint::StartPoint start = now();
+    auto recorded = dest_->run_command("__tributary", R"({"insert": "resolving", "documents": [
+        {"_id": {"ns": ")" + db_ + R"(.people", "id": 2}}]})");
+    ASSERT_TRUE(recorded.ok) << recorded.error;
+    start_run(std::move(start));
+    source_command(R"({"insert": "people", "documents": [{"_id": 3, "email": "z"}]})");
+    std::vector<std::string> differences;
+    EXPECT_TRUE(eventually([&] {
+        differences = testsupport::compare_databases(*source_, *dest_, {db_});
+        return differences.empty();
+    })) << testing::PrintToString(differences);
+    auto records = dest_->run_command("__tributary", R"({"count": "resolving"})");
+    EXPECT_EQ(records.reply.json().find(R"("n" : 1)"), std::string::npos) << records.reply.json();
+    dest_->run_command("__tributary", R"({"drop": "resolving"})");
+    EXPECT_EQ(run_->stop(), kExitOk);
+}
+
 TEST_F(ReplicateTest, IndexChangesOnA44SourceAreFoundByCatalogPolling) {
     start_servers("4.4");
     REQUIRE_CHANGE_STREAMS();
@@ -211,6 +317,7 @@ TEST_F(ReplicateTest, DropAndRenameAreAppliedAsBarriers) {
 }
 
 TEST_F(ReplicateTest, LostHistoryStopsWithExitCode4) {
+    SKIP_UNLESS_OWN_SERVERS("a 1 MiB oplog");
     start_servers("7.0", {"--oplog-size-mb", "1"});
     REQUIRE_CHANGE_STREAMS();
     checkpoint::StartPoint stale = now();

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -12,6 +13,12 @@
 
 #include "support/mongo_client.h"
 #include "support/server_process.h"
+
+// Skips the test when the servers come from TRIBUTARY_TEST_SOURCE_URI / TRIBUTARY_TEST_DEST_URI:
+// it needs a testmongod started with particular flags, or one it restarts.
+#define SKIP_UNLESS_OWN_SERVERS(why)              \
+    if (std::getenv("TRIBUTARY_TEST_SOURCE_URI")) \
+    GTEST_SKIP() << "needs its own testmongod (" << why << "); TRIBUTARY_TEST_SOURCE_URI is set"
 
 namespace tributary_test {
 
