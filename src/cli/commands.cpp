@@ -53,9 +53,6 @@ std::optional<checkpoint::State> load_saved_state(checkpoint::Store& store,
                                         "); rerun with those arguments, or pass --reset-state to "
                                         "discard it and start over");
     }
-    if (saved) {
-        spdlog::info("Resuming run {} from the checkpoint in {}", saved->run_id, store.describe());
-    }
     return saved;
 }
 
@@ -102,10 +99,6 @@ int run_sync(const Config& config) {
                                         ") is a standalone server without change streams; "
                                         "tributary needs a replica set or sharded cluster source");
     }
-    spdlog::info("Syncing {} (MongoDB {}) into {} (MongoDB {})", source.uri.redacted(),
-                 source.info.version_family(), destination.uri.redacted(),
-                 destination.info.version_family());
-
     std::unique_ptr<checkpoint::Store> store = open_store(config, destination);
     const checkpoint::Identity identity = make_identity(config, source, destination);
     std::map<std::string, checkpoint::CollectionCopy> inherited;
@@ -114,6 +107,12 @@ int run_sync(const Config& config) {
     // A database that is missing is an error only before the run starts: a started run follows
     // its drop (and its return) like any other change.
     if (!saved) require_databases(source, config);
+    spdlog::info("Syncing {} (MongoDB {}) into {} (MongoDB {})", source.uri.redacted(),
+                 source.info.version_family(), destination.uri.redacted(),
+                 destination.info.version_family());
+    if (saved) {
+        spdlog::info("Resuming run {} from the checkpoint in {}", saved->run_id, store->describe());
+    }
     checkpoint::State state =
         saved ? std::move(*saved) : new_state(*store, identity, std::move(inherited));
     checkpoint::Checkpoint checkpoint(std::move(store), std::move(state));

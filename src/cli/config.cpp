@@ -33,7 +33,8 @@ const std::set<std::string> kKnownKeys = {"source",
                                           "reset-state",
                                           "server-selection-timeout-ms",
                                           "range-docs",
-                                          "catalog-poll-interval"};
+                                          "catalog-poll-interval",
+                                          "write-concern"};
 
 UserError usage(const std::string& message) {
     return UserError(kExitUsage, message);
@@ -127,6 +128,19 @@ int positive_int(const Settings& settings, const std::string& key, int minimum) 
     }
     throw usage("--" + key + " must be a whole number of at least " + std::to_string(minimum) +
                 ", not '" + text + "'");
+}
+
+// "majority" or a number of members (at least 1: w 0 would hide the write errors that the copy and
+// replication repair).
+std::string write_concern(const Settings& settings) {
+    const std::string text = lower(single(settings, "write-concern"));
+    if (text == "majority") return text;
+    try {
+        return std::to_string(positive_int(settings, "write-concern", 1));
+    } catch (const UserError&) {
+        throw usage("--write-concern must be majority or a number of members of at least 1, not '" +
+                    single(settings, "write-concern") + "'");
+    }
 }
 
 template <typename Enum>
@@ -249,6 +263,7 @@ Config to_config(const Settings& settings) {
     if (has("catalog-poll-interval")) {
         config.catalog_poll_interval_s = positive_int(settings, "catalog-poll-interval", 0);
     }
+    if (has("write-concern")) config.write_concern = write_concern(settings);
     if (has("server-selection-timeout-ms")) {
         config.server_selection_timeout_ms =
             positive_int(settings, "server-selection-timeout-ms", 1);

@@ -38,6 +38,8 @@ struct Config {
     int server_selection_timeout_ms = 10000;
     // Sources before 6.0 only: how often index/option changes are looked for (0: at barriers).
     int catalog_poll_interval_s = 5;
+    // Write concern of the destination's data writes: "majority" or a number of members.
+    std::string write_concern = "majority";
 };
 
 // One layer of raw settings: canonical key (the long flag name without "--") to its values.

@@ -75,6 +75,9 @@ void add_sync_flags(CLI::App& app, FlagLayer& flags) {
     flags.add(app, "catalog-poll-interval",
               "Seconds between catalog comparisons for sources before MongoDB 6.0, which report "
               "no index/option events (default 5; 0: only at drops and renames)");
+    flags.add(app, "write-concern",
+              "Write concern of the destination's data writes: majority (default) or a number of "
+              "members");
     flags.add(app, "metrics-port", "Serve Prometheus metrics on 127.0.0.1:PORT/metrics");
     app.add_flag("--reset-state", flags.reset_state,
                  "Discard the checkpoint (e.g. after changing arguments) and start over");
@@ -121,7 +124,17 @@ int run(int argc, char** argv) {
     tributary::Config config = load_config(flags, config_file);
     tributary::setup_logging(config.log_level, config.log_format);
     std::optional<tributary::status::MetricsServer> metrics;
-    if (config.metrics_port > 0) metrics.emplace(config.metrics_port);
+    if (config.metrics_port > 0) {
+        try {
+            metrics.emplace(config.metrics_port);
+        } catch (const std::runtime_error& error) {
+            // A port in use (or not ours to bind) is the user's setting to change.
+            throw tributary::UserError(tributary::kExitUsage,
+                                       "--metrics-port " + std::to_string(config.metrics_port) +
+                                           ": " + error.what() +
+                                           " (in use by another process?); choose another port");
+        }
+    }
     tributary::install_stop_signal_handlers();
     if (sync->parsed()) return tributary::run_sync(config);
     if (verify->parsed()) return tributary::run_verify(config);

@@ -56,6 +56,15 @@ Deployment open_deployment(const std::string& role, const std::string& uri, cons
                             "; expected mongodb://[user:password@]host[:port][/?options]");
     }
     parsed->default_server_selection_timeout(config.server_selection_timeout_ms);
+    // Durability across failovers: the source is read at majority (what the copy and the source
+    // lookups write cannot be rolled back on the source), the destination written at
+    // --write-concern (majority by default, as the checkpoint), so a destination failover cannot
+    // roll back writes that a saved checkpoint already covers.
+    if (role == "source") {
+        parsed->default_read_concern(MONGOC_READ_CONCERN_LEVEL_MAJORITY);
+    } else {
+        parsed->set_write_concern(config.write_concern);
+    }
     Deployment deployment{role, std::move(*parsed), nullptr, {}};
     deployment.pool = std::make_unique<mongo::ClientPool>(
         deployment.uri, "tributary", static_cast<uint32_t>(config.copy_workers * 2 + 8));

@@ -2,7 +2,12 @@
 // the queue is full, and the writer never waits for a getMore unless the queue is empty.
 #include "copy/range_copy.h"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
 #include <exception>
+#include <random>
 #include <thread>
 
 #include "cli/exit_codes.h"
@@ -19,6 +24,12 @@ using Batch = std::vector<bson::Document>;
 
 // Up to two batches wait while a third is being written: 3 x 16 MiB per range in flight.
 constexpr size_t kQueuedBatches = 2;
+
+// A range failing transiently is copied again up to this many times in all, the delays growing
+// from kBaseRetryDelayMs to at most kMaxRetryDelayMs (about a minute of outage in all).
+constexpr int kMaxRangeAttempts = 8;
+constexpr int64_t kBaseRetryDelayMs = 100;
+constexpr int64_t kMaxRetryDelayMs = 15000;
 
 bson::Document by_id(const bson_t* doc) {
     bson::Document filter;
@@ -68,9 +79,11 @@ void insert_batch(const mongo::Collection& destination, const std::vector<bson::
     if (!repaired.ok()) throw rejected(destination, repaired.errors.front());
 }
 
-RangeResult copy_range(mongo::ClientPool& source, mongo::ClientPool& destination,
-                       const std::string& db, const std::string& coll, const bson_t* filter,
-                       int read_batch_size, const std::atomic<bool>& stop) {
+namespace {
+
+RangeResult copy_range_once(mongo::ClientPool& source, mongo::ClientPool& destination,
+                            const std::string& db, const std::string& coll, const bson_t* filter,
+                            int read_batch_size, const std::atomic<bool>& stop) {
     BoundedQueue<Batch> queue(kQueuedBatches);
     std::exception_ptr writer_failure;
     std::thread writer([&] { writer_loop(queue, destination, db, coll, writer_failure); });
@@ -114,6 +127,47 @@ RangeResult copy_range(mongo::ClientPool& source, mongo::ClientPool& destination
     writer.join();
     if (writer_failure) std::rethrow_exception(writer_failure);
     return result;
+}
+
+// Capped exponential backoff with full jitter: uniform in [0, min(cap, base * 2^attempt)], so
+// ranges that failed together (one blip) do not all retry at the same moment.
+std::chrono::milliseconds retry_delay(int attempt) {
+    const int64_t ceiling = std::min<int64_t>(kMaxRetryDelayMs, kBaseRetryDelayMs << attempt);
+    thread_local std::mt19937_64 random(std::random_device{}());
+    return std::chrono::milliseconds(std::uniform_int_distribution<int64_t>(0, ceiling)(random));
+}
+
+// Sleeps `delay`, waking early when `stop` is set; false when stopped.
+bool sleep_unless_stopped(std::chrono::milliseconds delay, const std::atomic<bool>& stop) {
+    const auto until = std::chrono::steady_clock::now() + delay;
+    while (std::chrono::steady_clock::now() < until) {
+        if (stop.load()) return false;
+        std::this_thread::sleep_for(
+            std::min<std::chrono::milliseconds>(delay, std::chrono::milliseconds(50)));
+    }
+    return !stop.load();
+}
+
+}  // namespace
+
+RangeResult copy_range(mongo::ClientPool& source, mongo::ClientPool& destination,
+                       const std::string& db, const std::string& coll, const bson_t* filter,
+                       int read_batch_size, const std::atomic<bool>& stop) {
+    for (int attempt = 1;; ++attempt) {
+        try {
+            return copy_range_once(source, destination, db, coll, filter, read_batch_size, stop);
+        } catch (const mongo::Error& error) {
+            // Copying a range again is safe: documents already written are replaced by _id.
+            const bool transient = error.is_transient() || error.is_connection_failure();
+            if (!transient || attempt >= kMaxRangeAttempts) throw;
+            const std::chrono::milliseconds delay = retry_delay(attempt);
+            spdlog::warn(
+                "Copying a range of '{}.{}' failed ({}); retrying the range in {} ms "
+                "(attempt {} of {}).",
+                db, coll, error.what(), delay.count(), attempt + 1, kMaxRangeAttempts);
+            if (!sleep_unless_stopped(delay, stop)) return RangeResult{};
+        }
+    }
 }
 
 }  // namespace tributary::copy

@@ -18,6 +18,8 @@ struct RangeResult {
     int64_t documents = 0;
 };
 
+// Copies one range; a transient failure (network, RetryableWriteError, ...) on either side copies
+// the range again after a capped, jittered exponential backoff, a few times before it throws.
 RangeResult copy_range(mongo::ClientPool& source, mongo::ClientPool& destination,
                        const std::string& db, const std::string& coll, const bson_t* filter,
                        int read_batch_size, const std::atomic<bool>& stop);

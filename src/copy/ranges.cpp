@@ -77,8 +77,19 @@ bson::Document range_filter(const bson_t* split_points, size_t index) {
     if (!has_lower && !has_upper) return filter;
     bson_t bounds;
     BSON_APPEND_DOCUMENT_BEGIN(filter.get(), "_id", &bounds);
-    if (has_lower) bson_append_iter(&bounds, "$gte", 4, &lower);
-    if (has_upper) bson_append_iter(&bounds, "$lt", 3, &upper);
+    if (has_lower) {
+        bson_append_iter(&bounds, "$gte", 4, &lower);
+        if (has_upper) bson_append_iter(&bounds, "$lt", 3, &upper);
+    } else {
+        // The complement of "at or above the first split point" rather than $lt: a NaN _id
+        // sorts below every number but matches neither $lt nor $gte, and an _id of another
+        // bracket matches no bound of this one. A document the later ranges cannot match (they
+        // all lie at or above points[0]) is matched here: the ranges cover the collection.
+        bson_t negated;
+        BSON_APPEND_DOCUMENT_BEGIN(&bounds, "$not", &negated);
+        bson_append_iter(&negated, "$gte", 4, &upper);
+        bson_append_document_end(&bounds, &negated);
+    }
     bson_append_document_end(filter.get(), &bounds);
     return filter;
 }

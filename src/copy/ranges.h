@@ -28,7 +28,10 @@ bool same_type_bracket(const bson_t* a, const bson_t* b);
 bson::Document pick_split_points(const std::vector<bson::Document>& sorted_sample, int64_t ranges);
 
 // The filter of range `index` among the ranges the split points cut:
-// {_id: {$gte: points[index-1], $lt: points[index]}} without the bound that does not exist.
+// {_id: {$gte: points[index-1], $lt: points[index]}}, the last range without $lt, and the first
+// {_id: {$not: {$gte: points[0]}}}: every document that no later range can match, so _ids that
+// range predicates cannot place (NaN, other type brackets) are never skipped.
+bson::Document range_filter(const bson_t* split_points, size_t index);
 bson::Document range_filter(const bson_t* split_points, size_t index);
 // Number of ranges the split points cut (points + 1).
 size_t range_count(const bson_t* split_points);

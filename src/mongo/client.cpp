@@ -57,6 +57,25 @@ void Uri::default_server_selection_timeout(int32_t millis) {
     }
 }
 
+void Uri::set_write_concern(const std::string& w) {
+    mongoc_write_concern_t* concern = mongoc_write_concern_new();
+    if (w == "majority") {
+        mongoc_write_concern_set_wmajority(concern, 0);
+    } else {
+        mongoc_write_concern_set_w(concern, std::stoi(w));
+    }
+    mongoc_uri_set_write_concern(uri_.get(), concern);
+    mongoc_write_concern_destroy(concern);
+}
+
+void Uri::default_read_concern(const char* level) {
+    if (mongoc_read_concern_get_level(mongoc_uri_get_read_concern(uri_.get()))) return;
+    mongoc_read_concern_t* concern = mongoc_read_concern_new();
+    mongoc_read_concern_set_level(concern, level);
+    mongoc_uri_set_read_concern(uri_.get(), concern);
+    mongoc_read_concern_destroy(concern);
+}
+
 ClientLease::~ClientLease() {
     if (client_) mongoc_client_pool_push(pool_, client_);
 }

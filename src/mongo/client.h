@@ -40,6 +40,10 @@ class Uri {
     std::string database() const;
     // Sets serverSelectionTimeoutMS unless the URI already sets it.
     void default_server_selection_timeout(int32_t millis);
+    // Write concern of every write through this URI's clients: "majority" or a number of members.
+    void set_write_concern(const std::string& w);
+    // Read concern level of every read through this URI's clients, unless the URI sets one.
+    void default_read_concern(const char* level);
 
   private:
     struct Free {

@@ -2,6 +2,11 @@
 // documented exit code, no stack trace and no password.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "support/mongo_client.h"
@@ -52,6 +57,36 @@ TEST_F(BadInputTest, UnreachableHostExitsWithConnectCode) {
     expect_one_line(run({"sync", "--source", source_.uri, "--destination",
                          "mongodb://bob:s3cret@127.0.0.1:1/?serverSelectionTimeoutMS=300"}),
                     3, "cannot connect to the destination (mongodb://bob:***@127.0.0.1:1");
+}
+
+// A listening socket on 127.0.0.1 (an ephemeral port), closed when the test ends.
+class BusyPort {
+  public:
+    BusyPort() : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t length = sizeof address;
+        if (bind(fd_, reinterpret_cast<sockaddr*>(&address), length) == 0 && listen(fd_, 1) == 0 &&
+            getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+            port_ = ntohs(address.sin_port);
+        }
+    }
+    ~BusyPort() { close(fd_); }
+    int port() const { return port_; }
+
+  private:
+    int fd_;
+    int port_ = 0;
+};
+
+TEST_F(BadInputTest, BusyMetricsPortIsAUsageError) {
+    BusyPort busy;
+    ASSERT_NE(busy.port(), 0);
+    const std::string port = std::to_string(busy.port());
+    expect_one_line(run({"sync", "--source", source_.uri, "--destination", dest_.uri, "--db", "x",
+                         "--metrics-port", port}),
+                    2, "--metrics-port " + port + ": cannot listen on 127.0.0.1:" + port);
 }
 
 TEST_F(BadInputTest, UnknownFlagIsAUsageError) {

@@ -106,6 +106,15 @@ TEST(Config, CatalogPollIntervalMayBeZeroButNotNegative) {
     expect_usage_error({{"catalog-poll-interval", {"-1"}}}, "--catalog-poll-interval");
 }
 
+TEST(Config, WriteConcernIsMajorityUnlessANumberOfMembersIsGiven) {
+    EXPECT_EQ(to_config({}).write_concern, "majority");
+    EXPECT_EQ(to_config({{"write-concern", {"2"}}}).write_concern, "2");
+    EXPECT_EQ(to_config({{"write-concern", {"MAJORITY"}}}).write_concern, "majority");
+    // w: 0 would hide the write errors that replication repairs.
+    expect_usage_error({{"write-concern", {"0"}}}, "--write-concern");
+    expect_usage_error({{"write-concern", {"all"}}}, "--write-concern");
+}
+
 TEST(Config, StateDbAndStateFileConflict) {
     expect_usage_error({{"state-db", {"x"}}, {"state-file", {"/tmp/y"}}}, "mutually exclusive");
 }

@@ -59,7 +59,8 @@ TEST(TypeBracket, StringsAndNumbersDiffer) {
 
 TEST(RangeFilter, BoundsEachRangeWithNeighbouringSplitPoints) {
     bson::Document points = bson::Document::from_json(R"({"0": 10, "1": 20})");
-    EXPECT_EQ(range_filter(points.view(), 0).to_json(), R"({ "_id" : { "$lt" : 10 } })");
+    EXPECT_EQ(range_filter(points.view(), 0).to_json(),
+              R"({ "_id" : { "$not" : { "$gte" : 10 } } })");
     EXPECT_EQ(range_filter(points.view(), 1).to_json(),
               R"({ "_id" : { "$gte" : 10, "$lt" : 20 } })");
     EXPECT_EQ(range_filter(points.view(), 2).to_json(), R"({ "_id" : { "$gte" : 20 } })");

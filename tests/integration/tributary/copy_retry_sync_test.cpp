@@ -1,0 +1,40 @@
+// End to end through `tributary sync`: the initial copy survives transient source failures (a
+// connection closed under a getMore, which the driver does not retry), each range being retried
+// with backoff instead of the whole copy aborting.
+#include <gtest/gtest.h>
+
+#include "replicate_sync_fixture.h"
+
+namespace {
+
+using tributary_test::ReplicateSyncTest;
+
+class CopyRetrySyncTest : public ReplicateSyncTest {
+  protected:
+    void TearDown() override {
+        if (source_) {
+            source_->run_command("admin",
+                                 R"({"configureFailPoint": "failCommand", "mode": "off"})");
+        }
+        if (sync_) {
+            EXPECT_EQ(sync_->terminate(), 0) << sync_->output();
+        }
+        ReplicateSyncTest::TearDown();
+    }
+    std::unique_ptr<tributary_test::TributaryProcess> sync_;
+};
+
+TEST_F(CopyRetrySyncTest, ClosedConnectionsDuringTheCopyAreRetriedPerRange) {
+    start_servers("7.0");
+    if (source_server_.external()) GTEST_SKIP() << "configures testmongod's failCommand";
+    insert_range("c", 0, 300);
+    admin_command(R"({"configureFailPoint": "failCommand", "mode": {"times": 3},
+        "data": {"failCommands": ["getMore"], "closeConnection": true, "appName": "tributary"}})");
+    sync_ = start_sync({"--batch-size", "10", "--range-docs", "100"});
+    std::string report;
+    EXPECT_TRUE(converges(&report)) << report << sync_->output();
+    EXPECT_FALSE(sync_->exit_code()) << sync_->output();
+    EXPECT_TRUE(sync_->output_contains("retrying the range")) << sync_->output();
+}
+
+}  // namespace
