@@ -1,5 +1,6 @@
 // Checkpoint in the destination deployment: one document {_id: "sync"} in
 // <state_db>.checkpoints, replaced with majority write concern so it survives a failover.
+#include <chrono>
 #include <stdexcept>
 
 #include "checkpoint/checkpoint.h"
@@ -8,6 +9,16 @@
 namespace tributary::checkpoint {
 
 namespace {
+
+bson::Document majority() {
+    return bson::Document(BCON_NEW("writeConcern", "{", "w", BCON_UTF8("majority"), "}"));
+}
+
+int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
 
 class DestinationStore : public Store {
   public:
@@ -28,8 +39,8 @@ class DestinationStore : public Store {
         mongo::ClientLease client = pool_.lease();
         mongo::Collection coll(client.get(), state_db_, kCheckpointCollection);
         bson::Document filter(BCON_NEW("_id", BCON_UTF8("sync")));
-        bson::Document opts(BCON_NEW("upsert", BCON_BOOL(true), "writeConcern", "{", "w",
-                                     BCON_UTF8("majority"), "}"));
+        bson::Document opts = majority();
+        BSON_APPEND_BOOL(opts.get(), "upsert", true);
         bson::Document replacement = state.to_bson();
         bson_error_t error;
         bson_t reply;
@@ -42,7 +53,56 @@ class DestinationStore : public Store {
 
     void clear() override {
         mongo::ClientLease client = pool_.lease();
-        mongo::Collection(client.get(), state_db_, kCheckpointCollection).drop();
+        mongo::Collection coll(client.get(), state_db_, kCheckpointCollection);
+        bson::Document filter(BCON_NEW("_id", BCON_UTF8("sync")));
+        bson_error_t error;
+        if (!mongoc_collection_delete_one(coll.get(), filter.view(), majority().view(), nullptr,
+                                          &error)) {
+            throw mongo::Error::from(error);
+        }
+    }
+
+    // {_id: "lease", host, pid, since, expiresAt}: taken by an upsert that matches only an
+    // expired lease or this holder's own, so a live holder's document makes it fail with a
+    // duplicate _id.
+    std::optional<LeaseHolder> take_lease(const LeaseHolder& me,
+                                          std::chrono::seconds duration) override {
+        mongo::ClientLease client = pool_.lease();
+        mongo::Collection coll(client.get(), state_db_, kCheckpointCollection);
+        const int64_t now = now_ms();
+        bson::Document filter(BCON_NEW("_id", BCON_UTF8("lease"), "$or", "[", "{", "expiresAt", "{",
+                                       "$lt", BCON_DATE_TIME(now), "}", "}", "{", "host",
+                                       BCON_UTF8(me.host.c_str()), "pid", BCON_INT64(me.pid),
+                                       "since", BCON_UTF8(me.since.c_str()), "}", "]"));
+        bson::Document update(BCON_NEW("$set", "{", "host", BCON_UTF8(me.host.c_str()), "pid",
+                                       BCON_INT64(me.pid), "since", BCON_UTF8(me.since.c_str()),
+                                       "expiresAt", BCON_DATE_TIME(now + duration.count() * 1000),
+                                       "}"));
+        bson::Document opts = majority();
+        BSON_APPEND_BOOL(opts.get(), "upsert", true);
+        bson_error_t error;
+        if (mongoc_collection_update_one(coll.get(), filter.view(), update.view(), opts.view(),
+                                         nullptr, &error)) {
+            return std::nullopt;
+        }
+        if (error.code != mongo::codes::kDuplicateKey) throw mongo::Error::from(error);
+        bson::Document lease_filter(BCON_NEW("_id", BCON_UTF8("lease")));
+        mongo::Cursor cursor = coll.find(lease_filter.view());
+        const bson_t* doc = cursor.next();
+        if (!doc) return take_lease(me, duration);  // released meanwhile
+        return LeaseHolder{mongo::get_string(doc, "host").value_or(""),
+                           mongo::get_int(doc, "pid").value_or(0),
+                           mongo::get_string(doc, "since").value_or("")};
+    }
+
+    void release_lease(const LeaseHolder& me) override {
+        mongo::ClientLease client = pool_.lease();
+        mongo::Collection coll(client.get(), state_db_, kCheckpointCollection);
+        bson::Document filter(BCON_NEW("_id", BCON_UTF8("lease"), "host",
+                                       BCON_UTF8(me.host.c_str()), "pid", BCON_INT64(me.pid),
+                                       "since", BCON_UTF8(me.since.c_str())));
+        bson_error_t error;
+        mongoc_collection_delete_one(coll.get(), filter.view(), majority().view(), nullptr, &error);
     }
 
     std::string describe() const override {

@@ -6,6 +6,7 @@
 
 #include <iostream>
 
+#include "checkpoint/lease.h"
 #include "cli/exit_codes.h"
 #include "cli/session.h"
 #include "copy/initial_copy.h"
@@ -34,6 +35,19 @@ std::map<std::string, checkpoint::CollectionCopy> discard_state(checkpoint::Stor
     for (auto& [ns, copy] : discarded->collections)
         copy.phase = checkpoint::CopyPhase::kStale;
     return std::move(discarded->collections);
+}
+
+// Refuses a checkpoint another sync is using (exit 2); else keeps its lease while sync runs.
+std::unique_ptr<checkpoint::LeaseKeeper> hold_lease(std::unique_ptr<checkpoint::Store> store) {
+    checkpoint::LeaseHolder me = checkpoint::this_process();
+    if (auto other = store->take_lease(me, checkpoint::kLeaseDuration)) {
+        throw UserError(
+            kExitUsage,
+            "the checkpoint in " + store->describe() + " is in use by another tributary sync (" +
+                other->describe() + "); stop it first (the lease of one that crashed expires " +
+                std::to_string(checkpoint::kLeaseDuration.count()) + " s after its last renewal)");
+    }
+    return std::make_unique<checkpoint::LeaseKeeper>(std::move(store), me, stop_requested());
 }
 
 // The saved state of this run, refused when it belongs to a run with other arguments.
@@ -100,6 +114,7 @@ int run_sync(const Config& config) {
                                         "tributary needs a replica set or sharded cluster source");
     }
     std::unique_ptr<checkpoint::Store> store = open_store(config, destination);
+    std::unique_ptr<checkpoint::LeaseKeeper> lease = hold_lease(open_store(config, destination));
     const checkpoint::Identity identity = make_identity(config, source, destination);
     std::map<std::string, checkpoint::CollectionCopy> inherited;
     if (config.reset_state) inherited = discard_state(*store);
