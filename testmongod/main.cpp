@@ -6,28 +6,43 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include "server/catalog.h"
 #include "server/net.h"
 #include "server/server_state.h"
+#include "server/ttl_monitor.h"
 
 namespace {
 
 constexpr int kUsageError = 2;
 
-// --setParameter name=value: testmongod knows only enableTestCommands.
+bool parse_bool_parameter(const std::string& value, bool* out) {
+    if (value != "1" && value != "true" && value != "0" && value != "false") return false;
+    *out = value == "1" || value == "true";
+    return true;
+}
+
+// --setParameter name=value for the parameters testmongod has: enableTestCommands,
+// ttlMonitorEnabled and ttlMonitorSleepSecs (an integer >= 1, as mongod's ttl.idl).
 bool apply_set_parameter(const std::string& assignment, tmd::ServerOptions& options) {
     auto eq = assignment.find('=');
-    if (eq == std::string::npos || assignment.substr(0, eq) != "enableTestCommands") return false;
-    std::string value = assignment.substr(eq + 1);
-    if (value == "1" || value == "true") {
-        options.enable_test_commands = true;
-    } else if (value == "0" || value == "false") {
-        options.enable_test_commands = false;
-    } else {
+    if (eq == std::string::npos) return false;
+    std::string name = assignment.substr(0, eq), value = assignment.substr(eq + 1);
+    if (name == "enableTestCommands")
+        return parse_bool_parameter(value, &options.enable_test_commands);
+    if (name == "ttlMonitorEnabled")
+        return parse_bool_parameter(value, &options.ttl_monitor_enabled);
+    if (name != "ttlMonitorSleepSecs") return false;
+    try {
+        size_t used = 0;
+        int seconds = std::stoi(value, &used);
+        if (used != value.size() || seconds < 1) return false;
+        options.ttl_monitor_sleep_secs = seconds;
+        return true;
+    } catch (const std::exception&) {
         return false;
     }
-    return true;
 }
 
 // Returns the parsed options, or exits (0 for --help, 2 for bad flags).
@@ -50,7 +65,8 @@ tmd::ServerOptions parse_options(int argc, char** argv) {
         ->check(CLI::PositiveNumber);
     app.add_flag("--enable-test-commands", enable_test_commands,
                  "enable configureFailPoint (the default)");
-    app.add_option("--setParameter", set_parameters, "name=value; only enableTestCommands");
+    app.add_option("--setParameter", set_parameters,
+                   "name=value: enableTestCommands, ttlMonitorEnabled, ttlMonitorSleepSecs");
     app.add_flag("--auth", options.auth, "enable access control (as mongod --auth)");
     // testmongod only: seeds users so that tests need no localhost-exception bootstrap.
     app.add_option("--user", options.users, "a root user on admin; repeatable")
@@ -111,6 +127,7 @@ int main(int argc, char** argv) {
         tmd::Listener listener(server);
         server.set_bound_port(listener.listen());
         listener.start();
+        tmd::TtlMonitor ttl_monitor(server);
         std::printf("ready port=%d\n", server.bound_port());
         std::fflush(stdout);
         tmd::log_line(tmd::LogLevel::Info, "listening on " + options.bind_ip + ":" +

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 
+#include "catalog/neutralized_indexes.h"
 #include "mongo/collection.h"
 
 namespace tributary::catalog {
@@ -93,7 +94,7 @@ void create_collection(mongoc_client_t* client, const CollectionInfo& info) {
 }
 
 void create_indexes(mongoc_client_t* client, const std::string& db, const std::string& coll,
-                    const std::vector<bson::Document>& indexes) {
+                    const std::vector<bson::Document>& indexes, IndexForm form) {
     bson::Document command;
     BSON_APPEND_UTF8(command.get(), "createIndexes", coll.c_str());
     bson_t array;
@@ -105,7 +106,8 @@ void create_indexes(mongoc_client_t* client, const std::string& db, const std::s
             mongo::get_bool(spec.view(), "clustered").value_or(false)) {
             continue;
         }
-        bson::Document cleaned = index_spec_for_create(spec.view());
+        bson::Document cleaned = index_spec_for_create(
+            form == IndexForm::kNeutralized ? neutralized_spec(spec.view()).view() : spec.view());
         std::string key = std::to_string(count++);
         BSON_APPEND_DOCUMENT(&array, key.c_str(), cleaned.view());
     }
@@ -172,8 +174,10 @@ void diff_indexes(const CollectionInfo& source, const CollectionInfo& destinatio
     auto present = by_name(destination.indexes);
     for (const auto& [name, spec] : wanted) {
         auto found = present.find(name);
-        bool same = found != present.end() &&
-                    comparable_fields(spec->view()) == comparable_fields(found->second->view());
+        bool same =
+            found != present.end() &&
+            comparable_fields(expected_during_sync(spec->view(), found->second->view()).view()) ==
+                comparable_fields(found->second->view());
         if (same) continue;
         if (found != present.end()) {
             out.extra_indexes.push_back({source.db, source.name, found->second->copy()});

@@ -40,10 +40,14 @@ std::string collection_uuid(mongoc_client_t* client, const std::string& db,
 
 // create {name, ...options}; an existing namespace is left as it is.
 void create_collection(mongoc_client_t* client, const CollectionInfo& info);
+// How create_indexes builds a spec: as a sync needs it, without the options that fail or delete
+// documents (catalog/neutralized_indexes.h), or exactly as the source has it.
+enum class IndexForm { kNeutralized, kAsSource };
 // createIndexes for every index but _id_ and a clustered one (specs stripped of "ns"); existing
 // ones are skipped by the server when identical.
 void create_indexes(mongoc_client_t* client, const std::string& db, const std::string& coll,
-                    const std::vector<bson::Document>& indexes);
+                    const std::vector<bson::Document>& indexes,
+                    IndexForm form = IndexForm::kNeutralized);
 // dropIndexes by name; an index already gone is not an error.
 void drop_index(mongoc_client_t* client, const std::string& db, const std::string& coll,
                 const std::string& name);
@@ -52,6 +56,8 @@ void coll_mod(mongoc_client_t* client, const std::string& db, const std::string&
               const bson_t* options);
 
 // Differences that make the destination's catalog unlike the source's, for selected namespaces.
+// An index the destination holds neutralized (without options the source's has, see
+// catalog/neutralized_indexes.h) is in line with the source.
 struct CatalogDiff {
     std::vector<CollectionInfo> missing_collections;  // created with options and indexes
     struct IndexChange {

@@ -24,6 +24,8 @@ State Checkpoint::snapshot() const {
     copy.resume_token = state_.resume_token.copy();
     copy.resume_start_after = state_.resume_start_after;
     copy.applied_cluster_time = state_.applied_cluster_time;
+    copy.unique_conversion_at = state_.unique_conversion_at;
+    copy.finalized = state_.finalized;
     return copy;
 }
 
@@ -121,6 +123,36 @@ void Checkpoint::save_resume_token(const bson_t* token, bson::Timestamp cluster_
     state_.resume_start_after = start_after;
     if (!cluster_time.is_null()) state_.applied_cluster_time = cluster_time;
     persist_locked();
+}
+
+void Checkpoint::schedule_unique_conversion(bson::Timestamp at) {
+    std::lock_guard lock(mutex_);
+    if (at <= state_.unique_conversion_at) return;
+    state_.unique_conversion_at = at;
+    persist_locked();
+}
+
+void Checkpoint::clear_unique_conversion(bson::Timestamp done_for) {
+    std::lock_guard lock(mutex_);
+    if (state_.unique_conversion_at != done_for) return;  // scheduled again meanwhile
+    state_.unique_conversion_at = bson::Timestamp{};
+    persist_locked();
+}
+
+void Checkpoint::mark_finalized() {
+    std::lock_guard lock(mutex_);
+    state_.finalized = true;
+    persist_locked();
+}
+
+std::optional<bson::Document> Checkpoint::load_request() {
+    std::lock_guard lock(mutex_);
+    return store_->load_request();
+}
+
+void Checkpoint::save_request(const bson_t* request) {
+    std::lock_guard lock(mutex_);
+    store_->save_request(request);
 }
 
 std::string new_run_id() {

@@ -72,6 +72,10 @@ struct State {
     bson::Document resume_token;      // replication position: token of the last applied batch
     bool resume_start_after = false;  // resume_token is an invalidate's (StartPoint::start_after)
     bson::Timestamp applied_cluster_time;
+    // Source time from which the destination's non-unique copies of unique indexes can be made
+    // unique (catalog/neutralized_indexes.h), once replication has applied it; null: none due.
+    bson::Timestamp unique_conversion_at;
+    bool finalized = false;  // `tributary finalize` restored the indexes; sync refuses to resume
 
     bson::Document to_bson() const;
     // Throws std::runtime_error when the document is not a tributary checkpoint.
@@ -101,6 +105,10 @@ class Store {
     virtual void clear() = 0;
     // "file /path" or "mongodb://host/__tributary.checkpoints", for messages.
     virtual std::string describe() const = 0;
+    // The cutover request beside the state (`tributary finalize` writes it, the running sync
+    // answers in it): kept apart from the State, which the sync rewrites at every save.
+    virtual std::optional<bson::Document> load_request() = 0;
+    virtual void save_request(const bson_t* request) = 0;
 };
 
 // A local file written atomically (temporary file, fsync, rename).
@@ -143,6 +151,14 @@ class Checkpoint {
     // Called by the replicator after each applied batch; `start_after` when `token` is an
     // invalidate event's.
     void save_resume_token(const bson_t* token, bson::Timestamp cluster_time, bool start_after);
+    // Unique conversions are due once replication has applied the source's time `at` (the
+    // later of the scheduled times is kept); cleared when done for the time scheduled.
+    void schedule_unique_conversion(bson::Timestamp at);
+    void clear_unique_conversion(bson::Timestamp done_for);
+    void mark_finalized();
+    // The cutover request of the store (Store::load_request / save_request).
+    std::optional<bson::Document> load_request();
+    void save_request(const bson_t* request);
 
   private:
     void persist_locked();

@@ -1,5 +1,6 @@
 // Checkpoint in the destination deployment: one document {_id: "sync"} in
-// <state_db>.checkpoints, replaced with majority write concern so it survives a failover.
+// <state_db>.checkpoints, replaced with majority write concern so it survives a failover; the
+// cutover request beside it as {_id: "finalize"} and the lease as {_id: "lease"}.
 #include <chrono>
 #include <stdexcept>
 
@@ -26,38 +27,25 @@ class DestinationStore : public Store {
         : pool_(pool), state_db_(std::move(state_db)) {}
 
     std::optional<State> load() override {
-        mongo::ClientLease client = pool_.lease();
-        mongo::Collection coll(client.get(), state_db_, kCheckpointCollection);
-        bson::Document filter(BCON_NEW("_id", BCON_UTF8("sync")));
-        mongo::Cursor cursor = coll.find(filter.view());
-        const bson_t* doc = cursor.next();
+        std::optional<bson::Document> doc = find("sync");
         if (!doc) return std::nullopt;
-        return State::from_bson(doc);
+        return State::from_bson(doc->view());
     }
 
-    void save(const State& state) override {
-        mongo::ClientLease client = pool_.lease();
-        mongo::Collection coll(client.get(), state_db_, kCheckpointCollection);
-        bson::Document filter(BCON_NEW("_id", BCON_UTF8("sync")));
-        bson::Document opts = majority();
-        BSON_APPEND_BOOL(opts.get(), "upsert", true);
-        bson::Document replacement = state.to_bson();
-        bson_error_t error;
-        bson_t reply;
-        bool ok = mongoc_collection_replace_one(coll.get(), filter.view(), replacement.view(),
-                                                opts.view(), &reply, &error);
-        bson::Document reply_doc(bson_copy(&reply));
-        bson_destroy(&reply);
-        if (!ok) throw mongo::Error::from(error, reply_doc.view());
-    }
+    void save(const State& state) override { replace("sync", state.to_bson().view()); }
 
+    std::optional<bson::Document> load_request() override { return find("finalize"); }
+
+    void save_request(const bson_t* request) override { replace("finalize", request); }
+
+    // Everything but the lease, which the running sync keeps.
     void clear() override {
         mongo::ClientLease client = pool_.lease();
         mongo::Collection coll(client.get(), state_db_, kCheckpointCollection);
-        bson::Document filter(BCON_NEW("_id", BCON_UTF8("sync")));
+        bson::Document filter(BCON_NEW("_id", "{", "$ne", BCON_UTF8("lease"), "}"));
         bson_error_t error;
-        if (!mongoc_collection_delete_one(coll.get(), filter.view(), majority().view(), nullptr,
-                                          &error)) {
+        if (!mongoc_collection_delete_many(coll.get(), filter.view(), majority().view(), nullptr,
+                                           &error)) {
             throw mongo::Error::from(error);
         }
     }
@@ -86,13 +74,11 @@ class DestinationStore : public Store {
             return std::nullopt;
         }
         if (error.code != mongo::codes::kDuplicateKey) throw mongo::Error::from(error);
-        bson::Document lease_filter(BCON_NEW("_id", BCON_UTF8("lease")));
-        mongo::Cursor cursor = coll.find(lease_filter.view());
-        const bson_t* doc = cursor.next();
-        if (!doc) return take_lease(me, duration);  // released meanwhile
-        return LeaseHolder{mongo::get_string(doc, "host").value_or(""),
-                           mongo::get_int(doc, "pid").value_or(0),
-                           mongo::get_string(doc, "since").value_or("")};
+        std::optional<bson::Document> lease = find("lease");
+        if (!lease) return take_lease(me, duration);  // released meanwhile
+        return LeaseHolder{mongo::get_string(lease->view(), "host").value_or(""),
+                           mongo::get_int(lease->view(), "pid").value_or(0),
+                           mongo::get_string(lease->view(), "since").value_or("")};
     }
 
     void release_lease(const LeaseHolder& me) override {
@@ -110,6 +96,35 @@ class DestinationStore : public Store {
     }
 
   private:
+    std::optional<bson::Document> find(const char* id) {
+        mongo::ClientLease client = pool_.lease();
+        mongo::Collection coll(client.get(), state_db_, kCheckpointCollection);
+        bson::Document filter(BCON_NEW("_id", BCON_UTF8(id)));
+        mongo::Cursor cursor = coll.find(filter.view());
+        const bson_t* doc = cursor.next();
+        if (!doc) return std::nullopt;
+        return bson::Document::copy_of(doc);
+    }
+
+    // Replaces (or inserts) document {_id: id, ...body} with majority write concern.
+    void replace(const char* id, const bson_t* body) {
+        mongo::ClientLease client = pool_.lease();
+        mongo::Collection coll(client.get(), state_db_, kCheckpointCollection);
+        bson::Document filter(BCON_NEW("_id", BCON_UTF8(id)));
+        bson::Document opts = majority();
+        BSON_APPEND_BOOL(opts.get(), "upsert", true);
+        bson::Document replacement;
+        BSON_APPEND_UTF8(replacement.get(), "_id", id);
+        bson_copy_to_excluding_noinit(body, replacement.get(), "_id", nullptr);
+        bson_error_t error;
+        bson_t reply;
+        bool ok = mongoc_collection_replace_one(coll.get(), filter.view(), replacement.view(),
+                                                opts.view(), &reply, &error);
+        bson::Document reply_doc(bson_copy(&reply));
+        bson_destroy(&reply);
+        if (!ok) throw mongo::Error::from(error, reply_doc.view());
+    }
+
     mongo::ClientPool& pool_;
     std::string state_db_;
 };

@@ -41,51 +41,69 @@ void sync_directory(const std::filesystem::path& file) {
     ::close(fd);
 }
 
+// The document in `path` (canonical extended JSON); nullopt when the file does not exist.
+std::optional<bson::Document> read_json(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) {
+        if (errno == ENOENT) return std::nullopt;
+        throw io_error("read", path);
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    try {
+        return bson::Document::from_json(text.str());
+    } catch (const std::exception& error) {
+        throw std::runtime_error("state file '" + path + "' is not valid JSON: " + error.what());
+    }
+}
+
+// Writes `doc` to a temporary file, fsyncs it and renames it over `path`.
+void write_json(const std::string& path, const bson_t* doc) {
+    size_t length = 0;
+    char* json = bson_as_canonical_extended_json(doc, &length);
+    std::string text(json, length);
+    bson_free(json);
+    text += "\n";
+    std::string temporary = path + ".tmp";
+    int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) throw io_error("create", temporary);
+    try {
+        write_all(fd, text, temporary);
+        if (::fsync(fd) != 0) throw io_error("fsync", temporary);
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+    ::close(fd);
+    if (std::rename(temporary.c_str(), path.c_str()) != 0) throw io_error("replace", path);
+    sync_directory(path);
+}
+
 class FileStore : public Store {
   public:
     explicit FileStore(std::string path) : path_(std::move(path)) {}
 
     std::optional<State> load() override {
-        std::ifstream in(path_);
-        if (!in) {
-            if (errno == ENOENT) return std::nullopt;
-            throw io_error("read", path_);
-        }
-        std::stringstream text;
-        text << in.rdbuf();
+        std::optional<bson::Document> doc = read_json(path_);
+        if (!doc) return std::nullopt;
         try {
-            bson::Document doc = bson::Document::from_json(text.str());
-            return State::from_bson(doc.view());
+            return State::from_bson(doc->view());
         } catch (const std::exception& error) {
             throw std::runtime_error("state file '" + path_ +
                                      "' is not a tributary checkpoint: " + error.what());
         }
     }
 
-    void save(const State& state) override {
-        bson::Document doc = state.to_bson();
-        size_t length = 0;
-        char* json = bson_as_canonical_extended_json(doc.view(), &length);
-        std::string text(json, length);
-        bson_free(json);
-        text += "\n";
-        std::string temporary = path_ + ".tmp";
-        int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd < 0) throw io_error("create", temporary);
-        try {
-            write_all(fd, text, temporary);
-            if (::fsync(fd) != 0) throw io_error("fsync", temporary);
-        } catch (...) {
-            ::close(fd);
-            throw;
-        }
-        ::close(fd);
-        if (std::rename(temporary.c_str(), path_.c_str()) != 0) throw io_error("replace", path_);
-        sync_directory(path_);
-    }
+    void save(const State& state) override { write_json(path_, state.to_bson().view()); }
+
+    std::optional<bson::Document> load_request() override { return read_json(request_path()); }
+
+    void save_request(const bson_t* request) override { write_json(request_path(), request); }
 
     void clear() override {
-        if (std::remove(path_.c_str()) != 0 && errno != ENOENT) throw io_error("remove", path_);
+        for (const std::string& path : {path_, request_path()}) {
+            if (std::remove(path.c_str()) != 0 && errno != ENOENT) throw io_error("remove", path);
+        }
     }
 
     // PATH.lease, locked (flock) while this process runs and naming it: the system releases
@@ -120,6 +138,7 @@ class FileStore : public Store {
     std::string describe() const override { return "file " + path_; }
 
   private:
+    std::string request_path() const { return path_ + ".finalize"; }
     std::string path_;
     int lease_fd_ = -1;
 };

@@ -169,6 +169,9 @@ bson::Document State::to_bson() const {
     BSON_APPEND_BOOL(out, "resumeStartAfter", resume_start_after);
     BSON_APPEND_TIMESTAMP(out, "appliedClusterTime", applied_cluster_time.t,
                           applied_cluster_time.i);
+    BSON_APPEND_TIMESTAMP(out, "uniqueConversionAt", unique_conversion_at.t,
+                          unique_conversion_at.i);
+    BSON_APPEND_BOOL(out, "finalized", finalized);
     return doc;
 }
 
@@ -195,6 +198,9 @@ State State::from_bson(const bson_t* doc) {
     state.resume_start_after = mongo::get_bool(doc, "resumeStartAfter").value_or(false);
     state.applied_cluster_time =
         mongo::get_timestamp(doc, "appliedClusterTime").value_or(bson::Timestamp{});
+    state.unique_conversion_at =
+        mongo::get_timestamp(doc, "uniqueConversionAt").value_or(bson::Timestamp{});
+    state.finalized = mongo::get_bool(doc, "finalized").value_or(false);
     return state;
 }
 

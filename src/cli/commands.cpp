@@ -1,15 +1,19 @@
-// sync, verify and status: connect and check inputs (session.h), then hand over to the copy,
-// the replicator, the verifier or the checkpoint. Nothing here moves documents itself.
+// sync, finalize, verify and status: connect and check inputs (session.h), then hand over to the
+// copy, the replicator, the verifier or the checkpoint. Nothing here moves documents itself.
 #include "cli/commands.h"
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <iostream>
+#include <thread>
 
 #include "checkpoint/lease.h"
 #include "cli/exit_codes.h"
 #include "cli/session.h"
 #include "copy/initial_copy.h"
+#include "cutover/cutover.h"
+#include "mongo/server_info.h"
 #include "replicate/replicator.h"
 #include "status/progress.h"
 #include "status/stop.h"
@@ -19,47 +23,36 @@ namespace tributary {
 
 namespace {
 
-// --reset-state: clears the checkpoint and returns the collections it had copied, as stale. They
-// are tributary's, so the new run copies them again (or drops them when the source no longer
-// has them) instead of taking them for the destination's own.
-std::map<std::string, checkpoint::CollectionCopy> discard_state(checkpoint::Store& store) {
-    spdlog::warn("Discarding the checkpoint in {} (--reset-state)", store.describe());
-    std::optional<checkpoint::State> discarded;
+// The saved checkpoint, or nullopt when there is none.
+std::optional<checkpoint::State> load_saved(checkpoint::Store& store) {
     try {
-        discarded = store.load();
-    } catch (const std::runtime_error&) {
-        // Unreadable: nothing to inherit.
-    }
-    store.clear();
-    if (!discarded) return {};
-    for (auto& [ns, copy] : discarded->collections)
-        copy.phase = checkpoint::CopyPhase::kStale;
-    return std::move(discarded->collections);
-}
-
-// Refuses a checkpoint another sync is using (exit 2); else keeps its lease while sync runs.
-std::unique_ptr<checkpoint::LeaseKeeper> hold_lease(std::unique_ptr<checkpoint::Store> store) {
-    checkpoint::LeaseHolder me = checkpoint::this_process();
-    if (auto other = store->take_lease(me, checkpoint::kLeaseDuration)) {
-        throw UserError(
-            kExitUsage,
-            "the checkpoint in " + store->describe() + " is in use by another tributary sync (" +
-                other->describe() + "); stop it first (the lease of one that crashed expires " +
-                std::to_string(checkpoint::kLeaseDuration.count()) + " s after its last renewal)");
-    }
-    return std::make_unique<checkpoint::LeaseKeeper>(std::move(store), me, stop_requested());
-}
-
-// The saved state of this run, refused when it belongs to a run with other arguments.
-std::optional<checkpoint::State> load_saved_state(checkpoint::Store& store,
-                                                  const checkpoint::Identity& identity) {
-    std::optional<checkpoint::State> saved;
-    try {
-        saved = store.load();
+        return store.load();
     } catch (const std::runtime_error& error) {
         throw UserError(kExitUsage, std::string(error.what()) +
                                         "; remove it or pass --reset-state to start over");
     }
+}
+
+// What a run starts from: the checkpoint it resumes (refused when it was written for other
+// arguments), or none, with the one --reset-state discards.
+struct SavedRun {
+    std::optional<checkpoint::State> resumed;
+    std::optional<checkpoint::State> discarded;
+};
+
+SavedRun load_saved_run(checkpoint::Store& store, const checkpoint::Identity& identity,
+                        bool reset) {
+    if (reset) {
+        spdlog::warn("Discarding the checkpoint in {} (--reset-state)", store.describe());
+        SavedRun run;
+        try {
+            run.discarded = store.load();
+        } catch (const std::runtime_error&) {
+            // Unreadable: nothing to inherit.
+        }
+        return run;
+    }
+    std::optional<checkpoint::State> saved = load_saved(store);
     if (saved && saved->identity != identity) {
         throw UserError(kExitUsage, "the checkpoint in " + store.describe() +
                                         " belongs to a run with other arguments (" +
@@ -67,16 +60,36 @@ std::optional<checkpoint::State> load_saved_state(checkpoint::Store& store,
                                         "); rerun with those arguments, or pass --reset-state to "
                                         "discard it and start over");
     }
-    return saved;
+    return {std::move(saved), std::nullopt};
 }
 
-// A new run: a fresh state, saved before anything is copied.
-checkpoint::State new_state(checkpoint::Store& store, const checkpoint::Identity& identity,
-                            std::map<std::string, checkpoint::CollectionCopy> inherited) {
+// A new run. After --reset-state it inherits the namespaces the discarded checkpoint had
+// copied, as stale: they are tributary's, so the new copy replaces them (or drops them when the
+// source no longer has them) instead of taking them for the destination's own.
+checkpoint::State fresh_state(const checkpoint::Identity& identity,
+                              std::optional<checkpoint::State> discarded) {
     checkpoint::State fresh;
     fresh.run_id = checkpoint::new_run_id();
     fresh.identity = identity;
-    fresh.collections = std::move(inherited);
+    if (discarded) {
+        for (auto& [ns, copy] : discarded->collections) {
+            copy.phase = checkpoint::CopyPhase::kStale;
+            fresh.collections.emplace(ns, std::move(copy));
+        }
+    }
+    return fresh;
+}
+
+// The state the run continues from, or a new one saved before anything is copied.
+checkpoint::State start_state(checkpoint::Store& store, SavedRun saved,
+                              const checkpoint::Identity& identity) {
+    if (saved.resumed) {
+        spdlog::info("Resuming run {} from the checkpoint in {}", saved.resumed->run_id,
+                     store.describe());
+        return std::move(*saved.resumed);
+    }
+    checkpoint::State fresh = fresh_state(identity, std::move(saved.discarded));
+    store.clear();
     store.save(fresh);
     return fresh;
 }
@@ -99,54 +112,202 @@ copy::CopyConfig copy_config(const Config& config) {
 
 }  // namespace
 
-int run_sync(const Config& config) {
+namespace {
+
+// What sync and finalize work on: both deployments, checked, and the run's checkpoint.
+struct Run {
+    catalog::NamespaceFilter filter;
+    Deployment source;
+    Deployment destination;
+    std::unique_ptr<checkpoint::Checkpoint> checkpoint;
+    std::unique_ptr<checkpoint::LeaseKeeper> lease;  // sync only: one sync per checkpoint
+};
+
+// Refuses a checkpoint another sync is using (exit 2); else keeps its lease while sync runs.
+std::unique_ptr<checkpoint::LeaseKeeper> hold_lease(std::unique_ptr<checkpoint::Store> store) {
+    checkpoint::LeaseHolder me = checkpoint::this_process();
+    if (auto other = store->take_lease(me, checkpoint::kLeaseDuration)) {
+        throw UserError(
+            kExitUsage,
+            "the checkpoint in " + store->describe() + " is in use by another tributary sync (" +
+                other->describe() + "); stop it first (the lease of one that crashed expires " +
+                std::to_string(checkpoint::kLeaseDuration.count()) + " s after its last renewal)");
+    }
+    return std::make_unique<checkpoint::LeaseKeeper>(std::move(store), me, stop_requested());
+}
+
+std::unique_ptr<Run> open_run(const Config& config) {
     require_endpoints(config);
-    catalog::NamespaceFilter filter = make_filter(config);
-    Deployment source = open_deployment("source", config.source, config);
-    Deployment destination = open_deployment("destination", config.destination, config);
-    refuse_same_deployment(source, destination);  // by hosts, before any connection attempt
-    check_reachable(source);
-    check_reachable(destination);
-    refuse_same_deployment(source, destination);  // by replica set member, now known
-    if (!source.info.supports_change_streams()) {
-        throw UserError(kExitUsage, "the source (" + source.uri.redacted() +
+    auto run = std::make_unique<Run>(
+        Run{make_filter(config), open_deployment("source", config.source, config),
+            open_deployment("destination", config.destination, config), nullptr, nullptr});
+    refuse_same_deployment(run->source, run->destination);  // by hosts, before connecting
+    check_reachable(run->source);
+    check_reachable(run->destination);
+    refuse_same_deployment(run->source, run->destination);  // by replica set member, now known
+    if (!run->source.info.supports_change_streams()) {
+        throw UserError(kExitUsage, "the source (" + run->source.uri.redacted() +
                                         ") is a standalone server without change streams; "
                                         "tributary needs a replica set or sharded cluster source");
     }
-    std::unique_ptr<checkpoint::Store> store = open_store(config, destination);
-    std::unique_ptr<checkpoint::LeaseKeeper> lease = hold_lease(open_store(config, destination));
-    const checkpoint::Identity identity = make_identity(config, source, destination);
-    std::map<std::string, checkpoint::CollectionCopy> inherited;
-    if (config.reset_state) inherited = discard_state(*store);
-    std::optional<checkpoint::State> saved = load_saved_state(*store, identity);
+    return run;
+}
+
+// Loads the run's checkpoint (or, with `create`, starts a new one) and logs what it syncs.
+void open_checkpoint(const Config& config, Run& run, bool reset, bool create) {
+    std::unique_ptr<checkpoint::Store> store = open_store(config, run.destination);
+    const checkpoint::Identity identity = make_identity(config, run.source, run.destination);
+    SavedRun saved = load_saved_run(*store, identity, reset);
+    if (!saved.resumed && !create) {
+        throw UserError(kExitUsage, "no checkpoint of a sync with these arguments in " +
+                                        store->describe() + ": run tributary sync first");
+    }
     // A database that is missing is an error only before the run starts: a started run follows
     // its drop (and its return) like any other change.
-    if (!saved) require_databases(source, config);
-    spdlog::info("Syncing {} (MongoDB {}) into {} (MongoDB {})", source.uri.redacted(),
-                 source.info.version_family(), destination.uri.redacted(),
-                 destination.info.version_family());
-    if (saved) {
-        spdlog::info("Resuming run {} from the checkpoint in {}", saved->run_id, store->describe());
+    if (!saved.resumed) require_databases(run.source, config);
+    spdlog::info("Syncing {} (MongoDB {}) into {} (MongoDB {})", run.source.uri.redacted(),
+                 run.source.info.version_family(), run.destination.uri.redacted(),
+                 run.destination.info.version_family());
+    checkpoint::State state = start_state(*store, std::move(saved), identity);
+    run.checkpoint = std::make_unique<checkpoint::Checkpoint>(std::move(store), std::move(state));
+}
+
+cutover::Cutover make_cutover(Run& run) {
+    return cutover::Cutover(*run.source.pool, *run.destination.pool,
+                            run.destination.info.max_wire_version, run.filter, *run.checkpoint);
+}
+
+// Replicates from the checkpoint until stopped, or until `cutover` reports its target reached.
+int run_replication(const Config& config, Run& run, cutover::Cutover& cutover,
+                    replicate::ResyncFunction resync) {
+    replicate::ReplicateConfig replicate_config;
+    replicate_config.resync_on_history_lost = config.on_history_lost == HistoryLostMode::kResync;
+    replicate_config.expanded_events = run.source.info.has_expanded_events();
+    replicate_config.catalog_poll_interval = std::chrono::seconds(config.catalog_poll_interval_s);
+    replicate_config.on_progress = [&](bson::Timestamp through) {
+        return cutover.on_progress(through);
+    };
+    replicate_config.on_catalog_change = [&] { cutover.schedule_unique_conversion(); };
+    replicate::Replicator replicator(replicate_config, *run.source.pool, *run.destination.pool,
+                                     run.filter, *run.checkpoint, std::move(resync));
+    return replicator.run(replication_start(run.checkpoint->snapshot()), stop_requested());
+}
+
+void refuse_finalized(const checkpoint::Checkpoint& checkpoint) {
+    if (!checkpoint.snapshot().finalized) return;
+    throw UserError(kExitUsage,
+                    "the destination was finalized (tributary finalize): its indexes "
+                    "are restored and it no longer follows the source; pass "
+                    "--reset-state to start a new sync");
+}
+
+}  // namespace
+
+int run_sync(const Config& config) {
+    std::unique_ptr<Run> run = open_run(config);
+    {
+        mongo::ClientLease client = run->source.pool->lease();
+        refuse_time_series(catalog::list_all(client.get(), run->filter));
     }
-    checkpoint::State state =
-        saved ? std::move(*saved) : new_state(*store, identity, std::move(inherited));
-    checkpoint::Checkpoint checkpoint(std::move(store), std::move(state));
+    run->lease = hold_lease(open_store(config, run->destination));
+    open_checkpoint(config, *run, config.reset_state, true);
+    refuse_finalized(*run->checkpoint);
     status::ProgressReporter progress(std::chrono::seconds(10));
 
-    copy::InitialCopy initial_copy(copy_config(config), *source.pool, *destination.pool, filter,
-                                   checkpoint, stop_requested());
-    if (!checkpoint.snapshot().copy_complete && !initial_copy.run()) {
+    copy::InitialCopy initial_copy(copy_config(config), *run->source.pool, *run->destination.pool,
+                                   run->filter, *run->checkpoint, stop_requested());
+    if (!run->checkpoint->snapshot().copy_complete && !initial_copy.run()) {
         spdlog::info("Stopped during the initial copy; the next run resumes it");
         return kExitOk;
     }
+    cutover::Cutover cutover = make_cutover(*run);
+    cutover.answer_requests();
+    // After the copy (or on a restart), the indexes it created are due for conversion once
+    // replication reaches the source's present time.
+    cutover.schedule_unique_conversion();
+    int code = run_replication(config, *run, cutover, [&] {
+        checkpoint::StartPoint start = initial_copy.resync();
+        cutover.schedule_unique_conversion();
+        return start;
+    });
+    if (code != kExitOk || !cutover.target_reached()) return code;
+    spdlog::info("{}", cutover.finalize().summary);
+    return kExitOk;
+}
 
-    replicate::ReplicateConfig replicate_config;
-    replicate_config.resync_on_history_lost = config.on_history_lost == HistoryLostMode::kResync;
-    replicate_config.expanded_events = source.info.has_expanded_events();
-    replicate_config.catalog_poll_interval = std::chrono::seconds(config.catalog_poll_interval_s);
-    replicate::Replicator replicator(replicate_config, *source.pool, *destination.pool, filter,
-                                     checkpoint, [&] { return initial_copy.resync(); });
-    return replicator.run(replication_start(checkpoint.snapshot()), stop_requested());
+namespace {
+
+// Polls the request until its state is one of `states` or `timeout` passes.
+std::optional<bson::Document> await_request(checkpoint::Checkpoint& checkpoint,
+                                            const std::vector<std::string>& states,
+                                            std::chrono::seconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline && !stop_requested()) {
+        std::optional<bson::Document> request = checkpoint.load_request();
+        std::string state = request ? mongo::get_string(request->view(), "state").value_or("") : "";
+        if (std::find(states.begin(), states.end(), state) != states.end()) return request;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return std::nullopt;
+}
+
+// A running sync answers within about a second (its progress callback polls the request).
+constexpr auto kAcceptTimeout = std::chrono::seconds(10);
+constexpr auto kCutoverTimeout = std::chrono::seconds(600);
+
+int finalize_exit(bool equal, const std::string& summary) {
+    std::cout << summary << "\n" << std::flush;
+    return equal ? kExitOk : kExitVerifyDiffers;
+}
+
+}  // namespace
+
+int run_finalize(const Config& config) {
+    std::unique_ptr<Run> run = open_run(config);
+    open_checkpoint(config, *run, false, false);
+    const checkpoint::State state = run->checkpoint->snapshot();
+    if (state.finalized) {
+        std::cout << "Already finalized (" << run->checkpoint->describe_store() << ")\n";
+        return kExitOk;
+    }
+    if (!state.copy_complete) {
+        throw UserError(kExitUsage,
+                        "the initial copy is not complete: run tributary sync until "
+                        "it replicates, then finalize");
+    }
+    bson::Timestamp target;
+    {
+        mongo::ClientLease client = run->source.pool->lease();
+        target = mongo::fetch_operation_time(client.get());
+    }
+    bson::Document request(BCON_NEW("state", BCON_UTF8(cutover::kRequested), "target",
+                                    BCON_TIMESTAMP(target.t, target.i)));
+    run->checkpoint->save_request(request.view());
+    if (await_request(*run->checkpoint, {cutover::kAccepted, cutover::kDone}, kAcceptTimeout)) {
+        spdlog::info("The running sync took the request; waiting for it to finish the cutover");
+        auto done = await_request(*run->checkpoint, {cutover::kDone}, kCutoverTimeout);
+        if (!done) {
+            throw std::runtime_error(
+                "the running sync did not finish the cutover in time; see "
+                "its log, then run finalize again");
+        }
+        return finalize_exit(mongo::get_bool(done->view(), "equal").value_or(false),
+                             mongo::get_string(done->view(), "summary").value_or(""));
+    }
+    spdlog::info("No sync answered; catching up to the source's present time here");
+    bson::Document taken(
+        BCON_NEW("state", BCON_UTF8("catchingUp"), "target", BCON_TIMESTAMP(target.t, target.i)));
+    run->checkpoint->save_request(taken.view());
+    cutover::Cutover cutover = make_cutover(*run);
+    cutover.set_target(target);
+    int code = run_replication(config, *run, cutover, {});
+    if (code != kExitOk) return code;
+    if (!cutover.target_reached()) {
+        spdlog::info("Stopped before catching up; the destination is not finalized");
+        return kExitOk;
+    }
+    cutover::Outcome outcome = cutover.finalize();
+    return finalize_exit(outcome.equal, outcome.summary);
 }
 
 int run_verify(const Config& config) {
@@ -193,7 +354,10 @@ int run_status(const Config& config) {
     }
     std::cout << "resume token:   " << state->resume_token.to_json() << "\n"
               << "applied up to:  " << state->applied_cluster_time.t << "."
-              << state->applied_cluster_time.i << "\n";
+              << state->applied_cluster_time.i << "\n"
+              << "unique due at:  " << state->unique_conversion_at.t << "."
+              << state->unique_conversion_at.i << "\n"
+              << "finalized:      " << (state->finalized ? "yes" : "no") << "\n";
     return kExitOk;
 }
 

@@ -1,4 +1,4 @@
-// tributary's command line: `tributary sync|verify|status [flags]`. Flags become the top
+// tributary's command line: `tributary sync|finalize|verify|status [flags]`. Flags become the top
 // settings layer over the environment and the config file; failures end in one line + exit code.
 #include <mongoc/mongoc.h>
 #include <spdlog/spdlog.h>
@@ -104,16 +104,22 @@ int run(int argc, char** argv) {
     std::string config_file;
     FlagLayer flags;
     CLI::App* sync = app.add_subcommand("sync", "Copy the source, then replicate its changes");
+    CLI::App* finalize = app.add_subcommand(
+        "finalize",
+        "Cutover: apply the source's changes up to now (through the running sync, if any), "
+        "restore the indexes a sync neutralizes (unique, TTL), verify, and mark the destination "
+        "finalized");
     CLI::App* verify =
         app.add_subcommand("verify", "Compare destination and source (exit 6 if different)");
     CLI::App* status = app.add_subcommand("status", "Show the checkpoint of a sync");
-    for (CLI::App* command : {sync, verify, status}) {
+    for (CLI::App* command : {sync, finalize, verify, status}) {
         command->add_option("--config", config_file,
                             "YAML or TOML file with the same keys as the flags");
         add_connection_flags(*command, flags);
         command->footer(kEnvironmentHelp);
     }
     add_sync_flags(*sync, flags);
+    add_sync_flags(*finalize, flags);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
@@ -137,6 +143,7 @@ int run(int argc, char** argv) {
     }
     tributary::install_stop_signal_handlers();
     if (sync->parsed()) return tributary::run_sync(config);
+    if (finalize->parsed()) return tributary::run_finalize(config);
     if (verify->parsed()) return tributary::run_verify(config);
     return tributary::run_status(config);
 }

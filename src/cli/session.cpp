@@ -128,6 +128,17 @@ void require_databases(Deployment& source, const Config& config) {
     }
 }
 
+void refuse_time_series(const std::vector<catalog::CollectionInfo>& collections) {
+    for (const catalog::CollectionInfo& info : collections) {
+        if (info.type != "timeseries") continue;
+        throw UserError(kExitUsage,
+                        "collection '" + info.ns() +
+                            "' is a time-series collection, which tributary cannot sync (its "
+                            "measurements are stored in system.buckets." +
+                            info.name + "); leave it out with --exclude " + info.ns());
+    }
+}
+
 catalog::NamespaceFilter make_filter(const Config& config) {
     try {
         return catalog::NamespaceFilter(config.databases, config.include, config.exclude,

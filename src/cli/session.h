@@ -4,7 +4,9 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "catalog/catalog.h"
 #include "catalog/namespace_filter.h"
 #include "checkpoint/checkpoint.h"
 #include "cli/config.h"
@@ -34,6 +36,10 @@ void require_endpoints(const Config& config);
 void refuse_same_deployment(const Deployment& source, const Deployment& destination);
 // UserError (exit 2) for a --db naming a database the source does not have.
 void require_databases(Deployment& source, const Config& config);
+
+// UserError (exit 2) naming the first time-series collection of `collections` and --exclude:
+// their writes land in system.buckets.*, which a sync does not replicate, so they would diverge.
+void refuse_time_series(const std::vector<catalog::CollectionInfo>& collections);
 
 catalog::NamespaceFilter make_filter(const Config& config);
 checkpoint::Identity make_identity(const Config& config, const Deployment& source,

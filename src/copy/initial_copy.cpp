@@ -298,17 +298,10 @@ bool InitialCopy::finish(const catalog::CollectionInfo& info) {
             spdlog::info("Collection '{}' was renamed or dropped during its copy.", name_of(info));
             return false;
         }
+        // Neutralized (catalog/neutralized_indexes.h): a copy that is not a snapshot can hold
+        // transient duplicates; uniqueness is restored once replication has caught up.
         mongo::ClientLease client = destination_.lease();
-        try {
-            catalog::create_indexes(client.get(), info.db, info.name, info.indexes);
-        } catch (const mongo::Error& error) {
-            // A unique index can fail on a copy that is not a snapshot (two documents swapped a
-            // unique value while being read); the replicator's catalog reconciliation builds
-            // it once replication has caught up. Other failures are real.
-            if (error.code() != mongo::codes::kDuplicateKey) throw;
-            spdlog::warn("Index build on '{}' deferred until replication catches up: {}",
-                         name_of(info), error.what());
-        }
+        catalog::create_indexes(client.get(), info.db, info.name, info.indexes);
     }
     checkpoint_.mark_collection_complete(info.ns());
     status::counters().collections_copied += 1;

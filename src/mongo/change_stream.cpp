@@ -2,6 +2,9 @@
 // $changeStream, then getMore with maxTimeMS = maxAwaitTimeMS, pinned to one server and session.
 #include "mongo/change_stream.h"
 
+#include <stdexcept>
+#include <string>
+
 #include "mongo/collection.h"
 
 namespace tributary::mongo {
@@ -99,6 +102,18 @@ ChangeStream::ChangeStream(ClientLease client, const WatchScope& scope,
 
 ChangeStream::~ChangeStream() {
     kill_cursor();
+}
+
+std::optional<bson::Timestamp> resume_token_time(const bson_t* token) {
+    std::optional<std::string> data = get_string(token, "_data");
+    if (!data || data->size() < 18 || data->compare(0, 2, "82") != 0) return std::nullopt;
+    try {
+        uint64_t packed = std::stoull(data->substr(2, 16), nullptr, 16);
+        return bson::Timestamp{static_cast<uint32_t>(packed >> 32),
+                               static_cast<uint32_t>(packed & 0xffffffff)};
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
 }
 
 const bson_t* ChangeStream::next() {

@@ -38,6 +38,11 @@ struct WatchScope {
 // describes: the aggregate and every getMore go to the same server in the same session, and the
 // resume token is the last returned event's _id or, once a batch is drained, its
 // postBatchResumeToken. It does not resume by itself: the caller reopens from resume_token().
+// The cluster time a resume token stands for: its _data hex string begins with that time as a
+// KeyString Timestamp (type byte 0x82, then t and i big-endian; mongod:
+// src/mongo/db/pipeline/resume_token.cpp). nullopt for a token of another shape.
+std::optional<bson::Timestamp> resume_token_time(const bson_t* token);
+
 class ChangeStream {
   public:
     // Opens the stream (runs the $changeStream aggregate). Throws Error when it fails, e.g.

@@ -20,12 +20,13 @@ inline constexpr uint32_t kChangeStreamHistoryLost = 286;
 inline constexpr uint32_t kNamespaceExists = 48;
 inline constexpr uint32_t kIndexNotFound = 27;
 inline constexpr uint32_t kCommandNotFound = 59;
-inline constexpr uint32_t kQueryPlanKilled = 175;
 inline constexpr uint32_t kBadValue = 2;
 inline constexpr uint32_t kTypeMismatch = 14;
 inline constexpr uint32_t kPathNotViable = 28;
 inline constexpr uint32_t kBSONObjectTooLarge = 10334;
 inline constexpr uint32_t kUpdatedDocumentTooLarge = 17419;  // before 7.0: BSONObjectTooLarge
+inline constexpr uint32_t kQueryPlanKilled = 175;
+inline constexpr uint32_t kCannotConvertIndexToUnique = 359;
 }  // namespace codes
 
 class Error : public std::runtime_error {

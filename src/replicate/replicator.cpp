@@ -166,6 +166,7 @@ int Replicator::follow(StreamPosition& position, const std::atomic<bool>& stop) 
     unsaved_ = false;
     std::optional<mongo::ChangeStream> stream;
     open_stream(position, stream);
+    advance(position.resume_token.view());
     while (!stop) {
         if (const bson_t* raw = stream->next()) {
             handle_event(raw, position);
@@ -185,6 +186,7 @@ int Replicator::follow(StreamPosition& position, const std::atomic<bool>& stop) 
         }
         poll_catalog(position);
         log_rate();
+        if (progress_says_stop()) break;
     }
     flush(position);
     spdlog::info("Replication stopped; checkpoint saved to {}.", checkpoint_.describe_store());
@@ -199,6 +201,7 @@ void Replicator::handle_event(const bson_t* raw, StreamPosition& position) {
         invalidated_ = event.type() == OperationType::kInvalidate;
         position.resume_token = bson::Document::copy_of(event.resume_token());
         checkpoint_.save_resume_token(event.resume_token(), event.cluster_time(), invalidated_);
+        advance(event.resume_token());
         return;
     }
     if (!unsaved_) batch_started_ = Clock::now();
@@ -248,12 +251,14 @@ void Replicator::apply_catalog_event(const ChangeEvent& event) {
     // Without expanded events, index and option changes come with no event: a barrier is also
     // the moment to look for them.
     if (!config_.expanded_events) catalog_.reconcile(source.get(), destination.get());
+    if (config_.on_catalog_change) config_.on_catalog_change();
 }
 
 void Replicator::flush(StreamPosition& position) {
     if (!unsaved_) return;
     apply_with_retry();
     checkpoint_.save_resume_token(batch_token_.view(), batch_time_, false);
+    advance(batch_token_.view());
     position.resume_token = batch_token_.copy();
     position.start_after = false;
     events_since_rate_log_ += batch_events_;
@@ -292,6 +297,7 @@ void Replicator::on_idle(const mongo::ChangeStream& stream, StreamPosition& posi
     bson::Document token = stream.resume_token();
     if (token.empty() || bson::byte_equal(token.view(), position.resume_token.view())) return;
     checkpoint_.save_resume_token(token.view(), last_applied_time_, false);
+    advance(token.view());
     position.resume_token = std::move(token);
     position.start_after = false;
 }
@@ -304,8 +310,22 @@ void Replicator::poll_catalog(StreamPosition& position) {
     flush(position);
     mongo::ClientLease source = source_.lease();
     mongo::ClientLease destination = destination_.lease();
-    catalog_.reconcile(source.get(), destination.get());
+    if (catalog_.reconcile(source.get(), destination.get()) > 0 && config_.on_catalog_change) {
+        config_.on_catalog_change();
+    }
     last_catalog_poll_ = Clock::now();
+}
+
+void Replicator::advance(const bson_t* token) {
+    if (auto time = mongo::resume_token_time(token)) applied_through_ = *time;
+}
+
+bool Replicator::progress_says_stop() {
+    if (!config_.on_progress || Clock::now() - last_progress_call_ < std::chrono::seconds(1)) {
+        return false;
+    }
+    last_progress_call_ = Clock::now();
+    return config_.on_progress(applied_through_);
 }
 
 void Replicator::log_rate() {

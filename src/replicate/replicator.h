@@ -44,6 +44,12 @@ struct ReplicateConfig {
     std::chrono::seconds rate_log_interval{10};
     double rate_log_min_events_per_second = 1.0;  // quieter rates are not logged at INFO
     bool resync_on_history_lost = false;          // --on-history-lost resync
+    // Called about once a second with the source time up to which every change is applied
+    // (from the last checkpointed resume token; null until known). Returning true ends run()
+    // with 0 after saving the checkpoint: the caller's catch-up target is reached.
+    std::function<bool(bson::Timestamp applied_through)> on_progress;
+    // Called after each catalog change applied to the destination (DDL event or comparison).
+    std::function<void()> on_catalog_change;
 };
 
 // Recopies the synced namespaces after the source lost the stream's history and returns the new
@@ -76,6 +82,10 @@ class Replicator {
     void apply_with_retry();
     void on_idle(const mongo::ChangeStream& stream, StreamPosition& position);
     void log_rate();
+    // Records the source time the checkpointed `token` stands for (applied_through_).
+    void advance(const bson_t* token);
+    // Calls on_progress at most once a second; true when it asks to stop.
+    bool progress_says_stop();
     std::string display_name(const Namespace& ns) const;
     void log_write(const ChangeEvent& event, const Translation& translation) const;
     std::optional<bson::Document> current_source_document(const ChangeEvent& event);
@@ -104,6 +114,8 @@ class Replicator {
     std::chrono::steady_clock::time_point last_rate_log_ = std::chrono::steady_clock::now();
     std::chrono::steady_clock::time_point last_catalog_poll_ = std::chrono::steady_clock::now();
     std::chrono::steady_clock::time_point last_idle_save_ = std::chrono::steady_clock::now();
+    bson::Timestamp applied_through_;
+    std::chrono::steady_clock::time_point last_progress_call_;
 };
 
 }  // namespace tributary::replicate

@@ -11,6 +11,7 @@
 
 #include "engine/error.h"
 #include "engine/expression.h"
+#include "engine/json_schema.h"
 #include "engine/path.h"
 #include "engine/regex.h"
 
@@ -22,6 +23,33 @@ struct Matcher::Node {
     // Adds the (path, value) equalities an upsert seeds its document with.
     virtual void collect_equalities(std::vector<std::pair<std::string, Value>>&) const {}
 };
+
+const std::map<std::string, bson_type_t>& type_aliases() {
+    static const std::map<std::string, bson_type_t> aliases = {
+        {"double", BSON_TYPE_DOUBLE},
+        {"string", BSON_TYPE_UTF8},
+        {"object", BSON_TYPE_DOCUMENT},
+        {"array", BSON_TYPE_ARRAY},
+        {"binData", BSON_TYPE_BINARY},
+        {"undefined", BSON_TYPE_UNDEFINED},
+        {"objectId", BSON_TYPE_OID},
+        {"bool", BSON_TYPE_BOOL},
+        {"date", BSON_TYPE_DATE_TIME},
+        {"null", BSON_TYPE_NULL},
+        {"regex", BSON_TYPE_REGEX},
+        {"dbPointer", BSON_TYPE_DBPOINTER},
+        {"javascript", BSON_TYPE_CODE},
+        {"symbol", BSON_TYPE_SYMBOL},
+        {"javascriptWithScope", BSON_TYPE_CODEWSCOPE},
+        {"int", BSON_TYPE_INT32},
+        {"timestamp", BSON_TYPE_TIMESTAMP},
+        {"long", BSON_TYPE_INT64},
+        {"decimal", BSON_TYPE_DECIMAL128},
+        {"minKey", BSON_TYPE_MINKEY},
+        {"maxKey", BSON_TYPE_MAXKEY},
+    };
+    return aliases;
+}
 
 namespace {
 
@@ -301,6 +329,16 @@ class ConstantNode : public Node {
     bool result_;
 };
 
+// $jsonSchema: the whole document against a JSON Schema (engine/json_schema.h).
+class JsonSchemaNode : public Node {
+  public:
+    explicit JsonSchemaNode(const Value& spec) : schema_(spec) {}
+    bool matches(const Document& doc, MatchDetails*) const override { return schema_.matches(doc); }
+
+  private:
+    JsonSchema schema_;
+};
+
 // $expr: an aggregation expression evaluated against the whole document, true when truthy.
 class ExprNode : public Node {
   public:
@@ -320,33 +358,6 @@ class ExprNode : public Node {
 };
 
 // ---- Parsing ----------------------------------------------------------------------------------
-
-const std::map<std::string, bson_type_t>& type_aliases() {
-    static const std::map<std::string, bson_type_t> aliases = {
-        {"double", BSON_TYPE_DOUBLE},
-        {"string", BSON_TYPE_UTF8},
-        {"object", BSON_TYPE_DOCUMENT},
-        {"array", BSON_TYPE_ARRAY},
-        {"binData", BSON_TYPE_BINARY},
-        {"undefined", BSON_TYPE_UNDEFINED},
-        {"objectId", BSON_TYPE_OID},
-        {"bool", BSON_TYPE_BOOL},
-        {"date", BSON_TYPE_DATE_TIME},
-        {"null", BSON_TYPE_NULL},
-        {"regex", BSON_TYPE_REGEX},
-        {"dbPointer", BSON_TYPE_DBPOINTER},
-        {"javascript", BSON_TYPE_CODE},
-        {"symbol", BSON_TYPE_SYMBOL},
-        {"javascriptWithScope", BSON_TYPE_CODEWSCOPE},
-        {"int", BSON_TYPE_INT32},
-        {"timestamp", BSON_TYPE_TIMESTAMP},
-        {"long", BSON_TYPE_INT64},
-        {"decimal", BSON_TYPE_DECIMAL128},
-        {"minKey", BSON_TYPE_MINKEY},
-        {"maxKey", BSON_TYPE_MAXKEY},
-    };
-    return aliases;
-}
 
 bool starts_with_dollar(std::string_view name) {
     return !name.empty() && name[0] == '$';
@@ -376,6 +387,7 @@ class Parser {
         if (name == "$alwaysTrue") return std::make_unique<ConstantNode>(true);
         if (name == "$alwaysFalse") return std::make_unique<ConstantNode>(false);
         if (name == "$expr") return parse_expr(arg);
+        if (name == "$jsonSchema") return std::make_unique<JsonSchemaNode>(arg);
         if (name == "$not") {
             bad_value(
                 "unknown top level operator: $not. If you are trying to negate an entire "
@@ -568,7 +580,7 @@ class Parser {
 
     static bool is_logical(const std::string& name) {
         return name == "$and" || name == "$or" || name == "$nor" || name == "$expr" ||
-               name == "$where" || name == "$comment";
+               name == "$where" || name == "$comment" || name == "$jsonSchema";
     }
 
     // $all: every listed value is present (an $and of equalities), or every $elemMatch holds.

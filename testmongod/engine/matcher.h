@@ -2,8 +2,10 @@
 // with MongoDB's semantics for dotted paths, arrays, type order and every query operator.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "engine/value.h"
 
@@ -42,6 +44,10 @@ class Matcher {
     std::shared_ptr<const Collator> collator_;  // declared first: root_'s predicates point to it
     std::unique_ptr<Node> root_;
 };
+
+// $type's string aliases ("double", "string", "object", ...; "number" is not one: it is any
+// numeric type) with their BSON types.
+const std::map<std::string, bson_type_t>& type_aliases();
 
 // {$gt: 1} is an operator document; {a: 1} and a DBRef ({$ref: ..., $id: ...}) are values.
 bool is_query_operator_document(const Value& value);

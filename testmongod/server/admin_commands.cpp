@@ -197,6 +197,14 @@ void server_status(const CommandRequest& request, bson_t* reply) {
     BSON_APPEND_INT64(&opcounters, "getmore", stats.op_getmore);
     BSON_APPEND_INT64(&opcounters, "command", stats.op_command);
     bson_append_document_end(reply, &opcounters);
+    // metrics.ttl, as mongod's TTL monitor counts (ttl.cpp: ttlDeletedDocuments, ttlPasses).
+    bson_t metrics, ttl;
+    BSON_APPEND_DOCUMENT_BEGIN(reply, "metrics", &metrics);
+    BSON_APPEND_DOCUMENT_BEGIN(&metrics, "ttl", &ttl);
+    BSON_APPEND_INT64(&ttl, "deletedDocuments", stats.ttl_deleted_documents);
+    BSON_APPEND_INT64(&ttl, "passes", stats.ttl_passes);
+    bson_append_document_end(&metrics, &ttl);
+    bson_append_document_end(reply, &metrics);
 }
 
 void repl_set_get_status(const CommandRequest& request, bson_t* reply) {
@@ -248,7 +256,60 @@ void get_parameter(const CommandRequest& request, bson_t* reply) {
                          request.server->options().enable_test_commands);
         found = true;
     }
+    RuntimeParameters& parameters = request.server->parameters();
+    if (all || bson_iter_init_find(&iter, request.body, "ttlMonitorEnabled")) {
+        BSON_APPEND_BOOL(reply, "ttlMonitorEnabled", parameters.ttl_monitor_enabled);
+        found = true;
+    }
+    if (all || bson_iter_init_find(&iter, request.body, "ttlMonitorSleepSecs")) {
+        BSON_APPEND_INT32(reply, "ttlMonitorSleepSecs", parameters.ttl_monitor_sleep_secs);
+        found = true;
+    }
     if (!found) throw MongoError(code::InvalidOptions, "no option found to get");
+}
+
+// setParameter for the runtime parameters testmongod has (ttlMonitorEnabled, ttlMonitorSleepSecs,
+// with ttl.idl's validator gte: 1); replies the previous value as "was", as mongod does.
+void set_parameter(const CommandRequest& request, bson_t* reply) {
+    if (request.db != "admin") {
+        throw MongoError(code::Unauthorized,
+                         "setParameter may only be run against the admin database.");
+    }
+    RuntimeParameters& parameters = request.server->parameters();
+    Document body = Document::from_bson(*request.body);
+    bool found = false;
+    const auto& fields = body.fields();
+    for (size_t i = 1; i < fields.size(); ++i) {  // fields[0] is {setParameter: 1}
+        const auto& [name, value] = fields[i];
+        if (name[0] == '$' || name == "lsid" || name == "comment") continue;  // generic fields
+        if (name == "ttlMonitorEnabled" && (value.type() == BSON_TYPE_BOOL || value.is_number())) {
+            if (!found) BSON_APPEND_BOOL(reply, "was", parameters.ttl_monitor_enabled);
+            parameters.ttl_monitor_enabled = value.truthy();
+        } else if (name == "ttlMonitorSleepSecs") {
+            if (!value.is_number() || value.as_double() != static_cast<double>(value.as_int64())) {
+                throw MongoError(code::BadValue,
+                                 "Invalid value for parameter " + name + ": " + value.to_json());
+            }
+            if (value.as_int64() < 1) {
+                throw MongoError(code::BadValue, "Invalid value for parameter " + name + ": " +
+                                                     value.to_json() +
+                                                     " is not greater than or equal to 1");
+            }
+            if (!found) BSON_APPEND_INT32(reply, "was", parameters.ttl_monitor_sleep_secs);
+            parameters.ttl_monitor_sleep_secs = static_cast<int>(value.as_int64());
+        } else if (name == "ttlMonitorEnabled") {
+            throw MongoError(code::BadValue,
+                             "Invalid value for parameter " + name + ": " + value.to_json());
+        } else {
+            throw MongoError(code::InvalidOptions, "attempted to set unrecognized parameter [" +
+                                                       name + "], use help:true to see options ");
+        }
+        found = true;
+    }
+    if (!found) {
+        throw MongoError(code::InvalidOptions,
+                         "no option found to set, use help:true to see options ");
+    }
 }
 
 // endSessions: testmongod keeps no session state beyond the cursors' lsids.
@@ -333,6 +394,7 @@ void register_admin_commands(CommandRegistry& registry) {
     registry.add("serverStatus", server_status);
     registry.add("replSetGetStatus", repl_set_get_status);
     registry.add("getParameter", get_parameter);
+    registry.add("setParameter", set_parameter);
     registry.add("endSessions", end_sessions);
     registry.add("killSessions", kill_sessions);
     registry.add("whatsmyuri", whats_my_uri);

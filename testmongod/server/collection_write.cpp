@@ -106,19 +106,42 @@ Validator::Validator(const Collection& coll, bool bypass) {
     warn_ = action && action->is_string() && action->str() == "warn";
     moderate_ = level && level->is_string() && level->str() == "moderate";
     matcher_.emplace(validator->doc());
+    const Document& spec = validator->doc();
+    if (spec.size() == 1 && spec.fields().front().name == "$jsonSchema")
+        schema_.emplace(spec.fields().front().value);
 }
+
+namespace {
+
+// errInfo.details (mongod's doc_validation_error.cpp): for a $jsonSchema validator the schema
+// rules the document breaks; for other validators a summary.
+Document validation_details(const std::optional<JsonSchema>& schema, const Document& doc) {
+    Document details;
+    if (!schema) {
+        details.push_back("operatorName", Value::string("$and"));
+        details.push_back("reason", Value::string("validator did not match the document"));
+        return details;
+    }
+    details.push_back("operatorName", Value::string("$jsonSchema"));
+    if (const Value* title = schema->schema().get("title")) details.push_back("title", *title);
+    details.push_back("schemaRulesNotSatisfied", Value::array(schema->unsatisfied_rules(doc)));
+    return details;
+}
+
+}  // namespace
 
 // https://www.mongodb.com/docs/manual/core/schema-validation/handle-invalid-documents/ —
 // "warn" only logs; "moderate" does not check updates to documents that were already invalid.
 void Validator::check(const Document& doc, const Value& id, const Document* previous) const {
-    if (!matcher_ || warn_ || matcher_->matches(doc)) return;
+    if (!matcher_ || matcher_->matches(doc)) return;
     if (moderate_ && previous && !matcher_->matches(*previous)) return;
+    if (warn_) {  // mongod logs "Document would fail validation" and accepts the write
+        log_line(LogLevel::Warning, "Document would fail validation: _id " + id.to_json());
+        return;
+    }
     Document err_info;
     err_info.push_back("failingDocumentId", id);
-    Document details;
-    details.push_back("operatorName", Value::string("$and"));
-    details.push_back("reason", Value::string("validator did not match the document"));
-    err_info.push_back("details", Value::document(std::move(details)));
+    err_info.push_back("details", Value::document(validation_details(schema_, doc)));
     Document info;
     info.push_back("errInfo", Value::document(std::move(err_info)));
     throw DetailedError(code::DocumentValidationFailure, "Document failed validation",

@@ -5,6 +5,7 @@
 
 #include <optional>
 
+#include "engine/json_schema.h"
 #include "engine/matcher.h"
 #include "server/catalog.h"
 
@@ -38,6 +39,7 @@ class Validator {
 
   private:
     std::optional<Matcher> matcher_;
+    std::optional<JsonSchema> schema_;  // the validator is {$jsonSchema: ...}: errInfo details
     bool warn_ = false;
     bool moderate_ = false;
 };

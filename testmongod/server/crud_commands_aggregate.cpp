@@ -10,6 +10,7 @@
 #include "engine/pipeline.h"
 #include "engine/random.h"
 #include "engine/update.h"
+#include "engine/update_delta.h"
 #include "server/change_stream.h"
 #include "server/collection_read.h"
 #include "server/collection_write.h"
@@ -157,13 +158,25 @@ std::optional<RecordId> merge_match(const Collection& coll, const Document& key)
 }
 
 // Applies whenMatched to the existing document; returns the new document or nothing to keep it.
+// "merge" is mongod's {$set: <incoming>}: its fields are logged in `log` as that $set logs them
+// (a changed field updated, a new one created) and nothing changes when none differs.
 std::optional<Document> merged_document(const MergeSpec& merge, Document existing,
-                                        const Document& incoming) {
+                                        const Document& incoming, DeltaLog& log) {
     if (merge.when_matched == "keepExisting") return std::nullopt;
     if (merge.when_matched == "replace") return incoming;
     if (merge.when_matched == "merge") {
-        for (const auto& field : incoming.fields())
+        for (const auto& field : incoming.fields()) {
+            const Value* current = existing.get(field.name);
+            DeltaPath path{{field.name, false}};
+            if (!current) {
+                log.created(path, 0, field.value);
+            } else if (current->type() != field.value.type() ||
+                       !values_equal(*current, field.value)) {
+                log.updated(path, field.value);
+            }
             existing.set(field.name, field.value);
+        }
+        if (log.empty()) return std::nullopt;
         return existing;
     }
     Update(*merge.matched_pipeline).apply(existing, false);
@@ -192,10 +205,11 @@ void run_merge(Catalog& catalog, const MergeSpec& merge, std::vector<Document> d
         // whenMatched: fail is an insert in mongod, so it fails as the unique index does.
         if (merge.when_matched == "fail")
             throw_duplicate_key(coll.ns(), index.name, index.key_pattern, key);
-        auto updated = merged_document(merge, to_document(coll.find_record(*match)->doc), doc);
+        DeltaLog log;
+        auto updated = merged_document(merge, to_document(coll.find_record(*match)->doc), doc, log);
         if (updated) {
             update_document(catalog, coll, *match, std::move(*updated),
-                            merge.when_matched == "replace", validator);
+                            merge.when_matched == "replace", validator, &log);
         }
     }
 }

@@ -74,6 +74,8 @@ ServerState::ServerState(ServerOptions options)
       election_id_(first_term_election_id()),
       start_time_(std::chrono::steady_clock::now()) {
     bson_oid_init(&process_id_, nullptr);
+    parameters_.ttl_monitor_sleep_secs = options_.ttl_monitor_sleep_secs;
+    parameters_.ttl_monitor_enabled = options_.ttl_monitor_enabled;
     // Every command family registers here. Change streams run inside aggregate (crud).
     register_admin_commands(commands_);
     register_cursor_commands(commands_);

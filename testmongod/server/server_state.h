@@ -34,6 +34,10 @@ struct ServerOptions {
     // configureFailPoint exists only with test commands enabled, as in mongod
     // (--setParameter enableTestCommands=1). testmongod is a test server: on by default.
     bool enable_test_commands = true;
+    // --setParameter ttlMonitorSleepSecs=N / ttlMonitorEnabled=BOOL: the TTL monitor's start-up
+    // values (RuntimeParameters holds the current ones).
+    int ttl_monitor_sleep_secs = 60;
+    bool ttl_monitor_enabled = true;
     bool auth = false;               // --auth: access control, as mongod's --auth
     std::vector<std::string> users;  // --user NAME:PASSWORD: root users on admin (testmongod only)
 };
@@ -53,6 +57,14 @@ struct ServerStats {
     // opcounters, counted per command as received (mongod counts inserts per document).
     std::atomic<int64_t> op_insert{0}, op_query{0}, op_update{0}, op_delete{0}, op_getmore{0},
         op_command{0};
+    // metrics.ttl: documents the TTL monitor deleted, passes it made.
+    std::atomic<int64_t> ttl_deleted_documents{0}, ttl_passes{0};
+};
+
+// Server parameters that setParameter changes at run time.
+struct RuntimeParameters {
+    std::atomic<int> ttl_monitor_sleep_secs{60};  // ttlMonitorSleepSecs
+    std::atomic<bool> ttl_monitor_enabled{true};  // ttlMonitorEnabled
 };
 
 // What a version profile changes in behaviour; see docs/testmongod.md.
@@ -83,6 +95,7 @@ class ServerState {
     FailPoints& fail_points() { return fail_points_; }
     UserStore& users() { return *users_; }
     ServerStats& stats() { return stats_; }
+    RuntimeParameters& parameters() { return parameters_; }
 
     // hello.topologyVersion.processId and electionId: fixed for the life of the process.
     const bson_oid_t& process_id() const { return process_id_; }
@@ -106,6 +119,7 @@ class ServerState {
     std::unique_ptr<UserStore> users_;
     FailPoints fail_points_;
     ServerStats stats_;
+    RuntimeParameters parameters_;
     bson_oid_t process_id_;
     bson_oid_t election_id_;
     std::chrono::steady_clock::time_point start_time_;

@@ -288,6 +288,21 @@ TEST_F(ChangeStreamTest, RawUpdateDescriptionAppliesToACopy) {
         Bson::from_json(R"({"_id": 8, "a": 3, "b": {"c": 1, "d": 2}, "arr": [1, 2, 3]})").json());
 }
 
+// $merge whenMatched "merge" is mongod's {$set: <incoming document>}: an operator update.
+TEST_F(ChangeStreamTest, MergeIntoAMatchedDocumentIsAnOperatorUpdate) {
+    insert("u", R"([{"_id": 1, "a": 1}])");
+    insert("src", R"([{"_id": 1, "a": 2}])");
+    std::string cursor = open_raw(R"("u")", "{}");
+    ok(R"({"aggregate": "src", "pipeline": [{"$merge": {"into": "u", "whenMatched": "merge"}}],
+           "cursor": {}})");
+    std::vector<Bson> events = raw_events(cursor, "u", 1);
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].string("operationType"), "update");
+    EXPECT_EQ(events[0].document("updateDescription.updatedFields").json(),
+              Bson::from_json(R"({"a": 2})").json());
+    ok(R"({"killCursors": "u", "cursors": [{"$numberLong": ")" + cursor + R"("}]})");
+}
+
 TEST_F(ChangeStreamTest, MultiUpdateYieldsOneEventPerDocumentInOrder) {
     insert("c", R"([{"_id": 1, "n": 0}, {"_id": 2, "n": 0}, {"_id": 3, "n": 0}])");
     Stream stream = watch("c");
@@ -557,24 +572,46 @@ TEST_F(ChangeStreamTest, WhenAvailableImagesAreNullWithoutPreAndPostImages) {
 
 // ---- Servers started with special flags (skipped against an external MongoDB). ----
 
-class FourFourProfileTest : public ChangeStreamTestBase {
+// A testmongod started with another version profile.
+template <const char* kProfile>
+class ProfileTest : public ChangeStreamTestBase {
   protected:
     static void SetUpTestSuite() {
         server_ = new testsupport::TestServer(
-            testsupport::source_uri_or_start({"--version-profile", "4.4"}));
+            testsupport::source_uri_or_start({"--version-profile", kProfile}));
     }
     static void TearDownTestSuite() {
         delete server_;
         server_ = nullptr;
     }
     void SetUp() override {
-        if (server_->external()) GTEST_SKIP() << "needs a testmongod started with 4.4 profile";
+        if (server_->external()) GTEST_SKIP() << "needs a testmongod started with a profile";
         ChangeStreamTestBase::SetUp();
     }
     testsupport::TestServer& server() override { return *server_; }
     static testsupport::TestServer* server_;
 };
-testsupport::TestServer* FourFourProfileTest::server_ = nullptr;
+template <const char* kProfile>
+testsupport::TestServer* ProfileTest<kProfile>::server_ = nullptr;
+
+constexpr char kFourFour[] = "4.4";
+constexpr char kSix[] = "6.0";
+using FourFourProfileTest = ProfileTest<kFourFour>;
+using SixProfileTest = ProfileTest<kSix>;
+
+// 6.0 has rawUpdateDescription but not disambiguatedPaths (7.0).
+TEST_F(SixProfileTest, RawUpdateDescriptionButNoDisambiguatedPaths) {
+    Bson event = update_event(R"({"_id": 1, "a": {"1": 1}})", R"({"$set": {"a.1": 2}})",
+                              R"({"showExpandedEvents": true})");
+    EXPECT_EQ(event.document("updateDescription").json(),
+              Bson::from_json(
+                  R"({"updatedFields": {"a.1": 2}, "removedFields": [], "truncatedArrays": []})")
+                  .json());
+    Bson raw = update_event(R"({"_id": 1, "a": {"1": 1}})", R"({"$set": {"a.1": 2}})",
+                            R"({"showRawUpdateDescription": true})");
+    EXPECT_EQ(raw.document("rawUpdateDescription").json(),
+              Bson::from_json(R"({"$v": 2, "diff": {"sa": {"u": {"1": 2}}}})").json());
+}
 
 TEST_F(FourFourProfileTest, EventsHaveNoWallTimeAndNoTruncatedArrays) {
     insert("c", R"([{"_id": 1, "a": 1}])");

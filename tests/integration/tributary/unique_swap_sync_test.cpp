@@ -29,6 +29,10 @@ class UniqueSwapSyncTest : public ReplicateSyncTest {
                        std::to_string(a) + R"(}, "u": {"$set": {"email": ")" + email_b +
                        R"("}}}]})");
     }
+    bool destination_index_is_unique() {
+        auto reply = dest_->run_command(db_, R"({"listIndexes": "people"})");
+        return reply.ok && reply.reply.json().find(R"("unique" : true)") != std::string::npos;
+    }
     std::unique_ptr<tributary_test::TributaryProcess> sync_;
 };
 
@@ -43,6 +47,10 @@ TEST_F(UniqueSwapSyncTest, SwappedUniqueValuesConvergeAndReplicationContinues) {
     }
     source_command(R"({"insert": "people", "documents": [)" + documents + "]}");
     sync_ = start_sync({"--log-level", "DEBUG"});
+    // During catch-up the destination's index is not yet unique (tributary converts it once
+    // caught up): the swaps below must meet the unique index to conflict.
+    ASSERT_TRUE(tributary_test::eventually([&] { return destination_index_is_unique(); }))
+        << sync_->output();
     // Pairs (i, i+10) swap back and forth; with 4 lanes, a pair's writes land in different
     // lanes, and a lane's write of a value can reach the destination before the other lane
     // frees it.

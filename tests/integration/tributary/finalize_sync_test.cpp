@@ -1,0 +1,102 @@
+// End to end (issue 8, scenario 5 and the cutover): while `tributary sync` runs, the
+// destination's TTL indexes carry no expireAfterSeconds, so they cannot delete documents the
+// source still holds; `tributary finalize` catches up (through the running sync, or by itself),
+// restores them, verifies and marks the destination finalized, after which sync refuses.
+#include <gtest/gtest.h>
+
+#include "replicate_sync_fixture.h"
+
+namespace {
+
+using tributary_test::ReplicateSyncTest;
+using tributary_test::TributaryProcess;
+
+class FinalizeSyncTest : public ReplicateSyncTest {
+  protected:
+    void TearDown() override {
+        if (sync_) sync_->terminate();
+        ReplicateSyncTest::TearDown();
+    }
+    // A 7.0 source with a TTL-indexed collection, and a sync that has copied it.
+    void start_synced() {
+        start_servers("7.0");
+        source_command(R"({"createIndexes": "sessions", "indexes": [
+            {"key": {"at": 1}, "name": "at_1", "expireAfterSeconds": 3600}]})");
+        insert_sessions(1, 20);
+        sync_ = start_sync();
+        std::string report;
+        ASSERT_TRUE(equal_ignoring_ttl(&report)) << report << sync_->output();
+    }
+    void insert_sessions(int first, int count) {
+        std::string documents;
+        for (int id = first; id < first + count; ++id) {
+            documents += (id > first ? "," : "") + std::string(R"({"_id": )") + std::to_string(id) +
+                         R"(, "at": {"$date": "2020-01-01T00:00:00Z"}})";
+        }
+        source_command(R"({"insert": "sessions", "documents": [)" + documents + "]}");
+    }
+    std::vector<std::string> finalize_args() const {
+        std::vector<std::string> args = sync_args();
+        args[0] = "finalize";
+        return args;
+    }
+    // The destination's listIndexes reply for `coll`, as JSON.
+    std::string destination_indexes(const std::string& coll) {
+        auto reply = dest_->run_command(db_, R"({"listIndexes": ")" + coll + R"("})");
+        return reply.ok ? reply.reply.document("cursor.firstBatch").json() : reply.error;
+    }
+    bool equal_ignoring_ttl(std::string* report) {
+        testsupport::CompareOptions options;
+        options.ignored_index_fields = {"expireAfterSeconds"};
+        return tributary_test::eventually(
+            [&] {
+                auto differences = testsupport::compare_databases(*source_, *dest_, {db_}, options);
+                report->clear();
+                for (const auto& line : differences)
+                    *report += line + "\n";
+                return differences.empty();
+            },
+            std::chrono::seconds(20));
+    }
+    std::unique_ptr<TributaryProcess> sync_;
+};
+
+TEST_F(FinalizeSyncTest, TtlIsInactiveDuringSyncAndRestoredByFinalizeThroughTheRunningSync) {
+    ASSERT_NO_FATAL_FAILURE(start_synced());
+    std::string report;
+    // Documents dated 2020 under a one-hour TTL: an active index would delete every one.
+    EXPECT_EQ(destination_indexes("sessions").find("expireAfterSeconds"), std::string::npos)
+        << destination_indexes("sessions");
+    insert_sessions(100, 5);
+
+    std::string output;
+    EXPECT_EQ(TributaryProcess::run(finalize_args(), &output), 0) << output << sync_->output();
+    EXPECT_NE(output.find("Finalized"), std::string::npos) << output;
+    EXPECT_NE(output.find("verify equal"), std::string::npos) << output;
+    EXPECT_TRUE(sync_->output_contains("Finalize requested")) << sync_->output();
+    EXPECT_EQ(sync_->wait(std::chrono::seconds(30)), 0) << sync_->output();
+    EXPECT_TRUE(equal_now(&report)) << report;
+
+    EXPECT_EQ(TributaryProcess::run(sync_args(), &output), 2) << output;
+    EXPECT_NE(output.find("finalized"), std::string::npos) << output;
+}
+
+TEST_F(FinalizeSyncTest, FinalizeWithoutARunningSyncCatchesUpItself) {
+    ASSERT_NO_FATAL_FAILURE(start_synced());
+    std::string report;
+    ASSERT_EQ(sync_->terminate(), 0) << sync_->output();
+    sync_.reset();
+    insert_sessions(100, 5);
+    source_command(R"({"delete": "sessions", "deletes": [{"q": {"_id": 1}, "limit": 1}]})");
+
+    std::string output;
+    EXPECT_EQ(TributaryProcess::run(finalize_args(), &output), 0) << output;
+    EXPECT_NE(output.find("No sync answered"), std::string::npos) << output;
+    EXPECT_NE(output.find("verify equal"), std::string::npos) << output;
+    EXPECT_TRUE(equal_now(&report)) << report;
+    // Finalizing again is a no-op.
+    EXPECT_EQ(TributaryProcess::run(finalize_args(), &output), 0) << output;
+    EXPECT_NE(output.find("Already finalized"), std::string::npos) << output;
+}
+
+}  // namespace
