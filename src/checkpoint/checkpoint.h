@@ -2,6 +2,7 @@
 // the replication resume token. One State document, persisted by a Store (destination or file).
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -81,10 +82,24 @@ struct State {
     static State from_bson(const bson_t* doc);
 };
 
+// A process running a sync on a checkpoint.
+struct LeaseHolder {
+    std::string host;
+    int64_t pid = 0;
+    std::string since;  // UTC, ISO 8601
+    bool operator==(const LeaseHolder&) const = default;
+    std::string describe() const;
+};
+
 // Persistence of one State. save() is durable when it returns.
 class Store {
   public:
     virtual ~Store() = default;
+    // Takes (or renews) the lease for `me` until `duration` from now; when another holder's
+    // lease has not expired, leaves it and returns that holder.
+    virtual std::optional<LeaseHolder> take_lease(const LeaseHolder& me,
+                                                  std::chrono::seconds duration) = 0;
+    virtual void release_lease(const LeaseHolder& me) = 0;
     virtual std::optional<State> load() = 0;
     virtual void save(const State& state) = 0;
     virtual void clear() = 0;

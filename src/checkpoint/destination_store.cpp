@@ -1,6 +1,7 @@
 // Checkpoint in the destination deployment: one document {_id: "sync"} in
 // <state_db>.checkpoints, replaced with majority write concern so it survives a failover; the
-// cutover request beside it as {_id: "finalize"}.
+// cutover request beside it as {_id: "finalize"} and the lease as {_id: "lease"}.
+#include <chrono>
 #include <stdexcept>
 
 #include "checkpoint/checkpoint.h"
@@ -9,6 +10,16 @@
 namespace tributary::checkpoint {
 
 namespace {
+
+bson::Document majority() {
+    return bson::Document(BCON_NEW("writeConcern", "{", "w", BCON_UTF8("majority"), "}"));
+}
+
+int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
 
 class DestinationStore : public Store {
   public:
@@ -27,9 +38,57 @@ class DestinationStore : public Store {
 
     void save_request(const bson_t* request) override { replace("finalize", request); }
 
+    // Everything but the lease, which the running sync keeps.
     void clear() override {
         mongo::ClientLease client = pool_.lease();
-        mongo::Collection(client.get(), state_db_, kCheckpointCollection).drop();
+        mongo::Collection coll(client.get(), state_db_, kCheckpointCollection);
+        bson::Document filter(BCON_NEW("_id", "{", "$ne", BCON_UTF8("lease"), "}"));
+        bson_error_t error;
+        if (!mongoc_collection_delete_many(coll.get(), filter.view(), majority().view(), nullptr,
+                                           &error)) {
+            throw mongo::Error::from(error);
+        }
+    }
+
+    // {_id: "lease", host, pid, since, expiresAt}: taken by an upsert that matches only an
+    // expired lease or this holder's own, so a live holder's document makes it fail with a
+    // duplicate _id.
+    std::optional<LeaseHolder> take_lease(const LeaseHolder& me,
+                                          std::chrono::seconds duration) override {
+        mongo::ClientLease client = pool_.lease();
+        mongo::Collection coll(client.get(), state_db_, kCheckpointCollection);
+        const int64_t now = now_ms();
+        bson::Document filter(BCON_NEW("_id", BCON_UTF8("lease"), "$or", "[", "{", "expiresAt", "{",
+                                       "$lt", BCON_DATE_TIME(now), "}", "}", "{", "host",
+                                       BCON_UTF8(me.host.c_str()), "pid", BCON_INT64(me.pid),
+                                       "since", BCON_UTF8(me.since.c_str()), "}", "]"));
+        bson::Document update(BCON_NEW("$set", "{", "host", BCON_UTF8(me.host.c_str()), "pid",
+                                       BCON_INT64(me.pid), "since", BCON_UTF8(me.since.c_str()),
+                                       "expiresAt", BCON_DATE_TIME(now + duration.count() * 1000),
+                                       "}"));
+        bson::Document opts = majority();
+        BSON_APPEND_BOOL(opts.get(), "upsert", true);
+        bson_error_t error;
+        if (mongoc_collection_update_one(coll.get(), filter.view(), update.view(), opts.view(),
+                                         nullptr, &error)) {
+            return std::nullopt;
+        }
+        if (error.code != mongo::codes::kDuplicateKey) throw mongo::Error::from(error);
+        std::optional<bson::Document> lease = find("lease");
+        if (!lease) return take_lease(me, duration);  // released meanwhile
+        return LeaseHolder{mongo::get_string(lease->view(), "host").value_or(""),
+                           mongo::get_int(lease->view(), "pid").value_or(0),
+                           mongo::get_string(lease->view(), "since").value_or("")};
+    }
+
+    void release_lease(const LeaseHolder& me) override {
+        mongo::ClientLease client = pool_.lease();
+        mongo::Collection coll(client.get(), state_db_, kCheckpointCollection);
+        bson::Document filter(BCON_NEW("_id", BCON_UTF8("lease"), "host",
+                                       BCON_UTF8(me.host.c_str()), "pid", BCON_INT64(me.pid),
+                                       "since", BCON_UTF8(me.since.c_str())));
+        bson_error_t error;
+        mongoc_collection_delete_one(coll.get(), filter.view(), majority().view(), nullptr, &error);
     }
 
     std::string describe() const override {
@@ -52,8 +111,8 @@ class DestinationStore : public Store {
         mongo::ClientLease client = pool_.lease();
         mongo::Collection coll(client.get(), state_db_, kCheckpointCollection);
         bson::Document filter(BCON_NEW("_id", BCON_UTF8(id)));
-        bson::Document opts(BCON_NEW("upsert", BCON_BOOL(true), "writeConcern", "{", "w",
-                                     BCON_UTF8("majority"), "}"));
+        bson::Document opts = majority();
+        BSON_APPEND_BOOL(opts.get(), "upsert", true);
         bson::Document replacement;
         BSON_APPEND_UTF8(replacement.get(), "_id", id);
         bson_copy_to_excluding_noinit(body, replacement.get(), "_id", nullptr);

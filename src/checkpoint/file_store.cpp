@@ -1,6 +1,7 @@
 // Checkpoint in a local file (--state-file): canonical extended JSON so every BSON type of a
 // resume token or split point survives, written to a temporary file, fsynced, then renamed.
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -105,11 +106,41 @@ class FileStore : public Store {
         }
     }
 
+    // PATH.lease, locked (flock) while this process runs and naming it: the system releases
+    // the lock of a process that died, so a crashed holder's lease is taken over at once.
+    std::optional<LeaseHolder> take_lease(const LeaseHolder& me, std::chrono::seconds) override {
+        if (lease_fd_ >= 0) return std::nullopt;  // held: the lock lasts as long as the process
+        const std::string path = path_ + ".lease";
+        int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0) throw io_error("create", path);
+        if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            std::ifstream in(path);
+            LeaseHolder other;
+            in >> other.host >> other.pid >> other.since;
+            ::close(fd);
+            return other;
+        }
+        std::string text = me.host + " " + std::to_string(me.pid) + " " + me.since + "\n";
+        if (::ftruncate(fd, 0) != 0) throw io_error("write", path);
+        write_all(fd, text, path);
+        lease_fd_ = fd;
+        return std::nullopt;
+    }
+
+    void release_lease(const LeaseHolder&) override {
+        if (lease_fd_ < 0) return;
+        ::close(lease_fd_);  // releases the lock
+        lease_fd_ = -1;
+    }
+
+    ~FileStore() override { release_lease({}); }
+
     std::string describe() const override { return "file " + path_; }
 
   private:
     std::string request_path() const { return path_ + ".finalize"; }
     std::string path_;
+    int lease_fd_ = -1;
 };
 
 }  // namespace

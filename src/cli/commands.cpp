@@ -8,6 +8,7 @@
 #include <iostream>
 #include <thread>
 
+#include "checkpoint/lease.h"
 #include "cli/exit_codes.h"
 #include "cli/session.h"
 #include "copy/initial_copy.h"
@@ -119,13 +120,27 @@ struct Run {
     Deployment source;
     Deployment destination;
     std::unique_ptr<checkpoint::Checkpoint> checkpoint;
+    std::unique_ptr<checkpoint::LeaseKeeper> lease;  // sync only: one sync per checkpoint
 };
+
+// Refuses a checkpoint another sync is using (exit 2); else keeps its lease while sync runs.
+std::unique_ptr<checkpoint::LeaseKeeper> hold_lease(std::unique_ptr<checkpoint::Store> store) {
+    checkpoint::LeaseHolder me = checkpoint::this_process();
+    if (auto other = store->take_lease(me, checkpoint::kLeaseDuration)) {
+        throw UserError(
+            kExitUsage,
+            "the checkpoint in " + store->describe() + " is in use by another tributary sync (" +
+                other->describe() + "); stop it first (the lease of one that crashed expires " +
+                std::to_string(checkpoint::kLeaseDuration.count()) + " s after its last renewal)");
+    }
+    return std::make_unique<checkpoint::LeaseKeeper>(std::move(store), me, stop_requested());
+}
 
 std::unique_ptr<Run> open_run(const Config& config) {
     require_endpoints(config);
     auto run = std::make_unique<Run>(
         Run{make_filter(config), open_deployment("source", config.source, config),
-            open_deployment("destination", config.destination, config), nullptr});
+            open_deployment("destination", config.destination, config), nullptr, nullptr});
     refuse_same_deployment(run->source, run->destination);  // by hosts, before connecting
     check_reachable(run->source);
     check_reachable(run->destination);
@@ -194,6 +209,7 @@ int run_sync(const Config& config) {
         mongo::ClientLease client = run->source.pool->lease();
         refuse_time_series(catalog::list_all(client.get(), run->filter));
     }
+    run->lease = hold_lease(open_store(config, run->destination));
     open_checkpoint(config, *run, config.reset_state, true);
     refuse_finalized(*run->checkpoint);
     status::ProgressReporter progress(std::chrono::seconds(10));
