@@ -1,5 +1,6 @@
-// The failCommand failpoint; see failpoint.h. Modes and data fields follow mongod's
-// src/mongo/util/fail_point.cpp and CommandHelpers::evaluateFailCommandFailPoint.
+// The failCommand and failGetMoreAfterCursorCheckout failpoints; see failpoint.h. Modes and data
+// fields follow mongod's src/mongo/util/fail_point.cpp and
+// CommandHelpers::evaluateFailCommandFailPoint.
 #include "server/failpoint.h"
 
 #include <algorithm>
@@ -114,33 +115,53 @@ void FailPoints::configure(const bson_t* command, bson_t* reply) {
         throw MongoError(code::TypeMismatch, "configureFailPoint must name a failpoint");
     }
     std::string name = bson_iter_utf8(&iter, nullptr);
-    if (name != "failCommand") throw MongoError(kFailPointSetFailed, name + " not found");
+    if (name != "failCommand" && name != "failGetMoreAfterCursorCheckout") {
+        throw MongoError(kFailPointSetFailed, name + " not found");
+    }
     Config config = parse(command);
     std::lock_guard lock(mutex_);
-    BSON_APPEND_INT64(reply, "count", times_entered_);
-    config_ = std::move(config);
+    State& state = name == "failCommand" ? fail_command_ : fail_get_more_;
+    BSON_APPEND_INT64(reply, "count", state.times_entered);
+    state.config = std::move(config);
+}
+
+bool FailPoints::fire(State& state) {
+    Config& config = state.config;
+    if (config.mode == Mode::Skip && config.count > 0) {
+        --config.count;
+        return false;
+    }
+    if (config.mode == Mode::Times && --config.count == 0) config.mode = Mode::Off;
+    ++state.times_entered;
+    return true;
 }
 
 std::optional<FailCommandAction> FailPoints::check(std::string_view command,
                                                    std::string_view app_name) {
     std::lock_guard lock(mutex_);
-    const FailCommandAction& action = config_.action;
+    const Config& config = fail_command_.config;
+    const FailCommandAction& action = config.action;
     // mongod activates failCommand only when its data asks for something to happen.
     bool acts = action.close_connection || action.block_ms > 0 || action.error_code ||
                 !action.write_concern_error.empty();
-    if (config_.mode == Mode::Off || !acts) return std::nullopt;
-    if (std::find(config_.commands.begin(), config_.commands.end(), command) ==
-        config_.commands.end()) {
+    if (config.mode == Mode::Off || !acts) return std::nullopt;
+    if (std::find(config.commands.begin(), config.commands.end(), command) ==
+        config.commands.end()) {
         return std::nullopt;
     }
-    if (!config_.app_name.empty() && config_.app_name != app_name) return std::nullopt;
-    if (config_.mode == Mode::Skip && config_.count > 0) {
-        --config_.count;
-        return std::nullopt;
-    }
-    if (config_.mode == Mode::Times && --config_.count == 0) config_.mode = Mode::Off;
-    ++times_entered_;
-    return config_.action;
+    if (!config.app_name.empty() && config.app_name != app_name) return std::nullopt;
+    if (!fire(fail_command_)) return std::nullopt;
+    return config.action;
+}
+
+// mongod: getmore_cmd.cpp, uasserted(data.errorCode, "Hit the 'failGetMoreAfterCursorCheckout'
+// failpoint") once the cursor is pinned.
+std::optional<int> FailPoints::get_more_error_after_checkout() {
+    std::lock_guard lock(mutex_);
+    const Config& config = fail_get_more_.config;
+    if (config.mode == Mode::Off || !config.action.error_code) return std::nullopt;
+    if (!fire(fail_get_more_)) return std::nullopt;
+    return config.action.error_code;
 }
 
 }  // namespace tmd
