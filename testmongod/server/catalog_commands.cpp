@@ -9,6 +9,7 @@
 #include "engine/pipeline.h"
 #include "server/catalog.h"
 #include "server/coll_mod_index.h"
+#include "server/command_fields.h"
 #include "server/server_state.h"
 #include "server/storage_util.h"
 
@@ -29,37 +30,7 @@ const std::set<std::string> kCreateOptions = {"capped",
                                               "indexOptionDefaults",
                                               "changeStreamPreAndPostImages",
                                               "expireAfterSeconds"};
-// Generic command arguments every command accepts (and create does not store).
-const std::set<std::string> kGenericArguments = {"$db",
-                                                 "lsid",
-                                                 "txnNumber",
-                                                 "autocommit",
-                                                 "startTransaction",
-                                                 "$clusterTime",
-                                                 "writeConcern",
-                                                 "readConcern",
-                                                 "$readPreference",
-                                                 "comment",
-                                                 "maxTimeMS",
-                                                 "apiVersion",
-                                                 "apiStrict",
-                                                 "apiDeprecationErrors",
-                                                 "$audit",
-                                                 "$client",
-                                                 "mayBypassWriteBlocking",
-                                                 "$configServerState",
-                                                 "$topologyTime",
-                                                 "$gleStats",
-                                                 "$oplogQueryData",
-                                                 "$replData",
-                                                 "databaseVersion",
-                                                 "shardVersion",
-                                                 "clientOperationKey",
-                                                 "$queryOptions"};
-
-bool is_generic(const std::string& field) {
-    return kGenericArguments.count(field) > 0;
-}
+// clusteredIndex is stored too, normalised by clustered_index_option.
 
 // Inside a transaction (where only create reaches here) the transaction's catalog.
 Catalog& catalog_of(const CommandRequest& request) {
@@ -182,7 +153,55 @@ void validate_collection_options(const Document& options) {
     }
 }
 
-// The stored options of a create command, in the order given; rejects unsupported kinds.
+// create's clusteredIndex (5.3+; the field table refuses it on 4.4), as listCollections shows it:
+// {v: 2, key: {_id: 1}, name (default "_id_"), unique: true}. mongod: clustered_util.cpp and
+// clustered_collection_options.idl; manual, "Clustered Collections".
+Document clustered_index_option(const Value& given) {
+    if (!given.is_document()) {
+        throw MongoError(code::TypeMismatch,
+                         "BSON field 'create.clusteredIndex' is the wrong type '" +
+                             type_name(given.type()) + "', expected types '[bool, object]'");
+    }
+    const Document& spec = given.doc();
+    for (const auto& field : spec.fields()) {
+        if (field.name != "key" && field.name != "unique" && field.name != "name" &&
+            field.name != "v") {
+            throw MongoError(code::Location40415, "BSON field 'ClusteredIndexSpec." + field.name +
+                                                      "' is an unknown field.");
+        }
+    }
+    const Value* key = spec.get("key");
+    const Value* unique = spec.get("unique");
+    if (!key) {
+        throw MongoError(40414,
+                         "BSON field 'ClusteredIndexSpec.key' is missing but a required field");
+    }
+    if (!unique) {
+        throw MongoError(40414,
+                         "BSON field 'ClusteredIndexSpec.unique' is missing but a required field");
+    }
+    // mongod: clustered_util.cpp, checks in its order, with its codes.
+    if (!unique->truthy()) {
+        throw MongoError(5979700,
+                         "The clusteredIndex option requires unique: true to be specified");
+    }
+    if (!key->is_document() ||
+        compare_documents(key->doc(), Document::from_json(R"({"_id": 1})")) != 0) {
+        throw MongoError(code::InvalidIndexSpecificationOption,
+                         "The clusteredIndex option is only supported for key: {_id: 1}");
+    }
+    const Value* name = spec.get("name");
+    Document option;
+    option.push_back("v", Value::int32(2));
+    option.push_back("key", *key);
+    option.push_back("name", name && name->is_string() ? *name : Value::string("_id_"));
+    option.push_back("unique", Value::boolean(true));
+    return option;
+}
+
+// The stored options of a create command, in the order given; rejects unsupported kinds. The
+// fields were checked against create's declared list (command_fields.cpp): the others (idIndex,
+// autoIndexId, flags, temp, ...) are accepted and not stored.
 Document create_options(const Document& body, bool allow_pre_and_post_images) {
     Document options;
     for (size_t i = 1; i < body.size(); ++i) {
@@ -191,15 +210,12 @@ Document create_options(const Document& body, bool allow_pre_and_post_images) {
                      (field.name != "changeStreamPreAndPostImages" || allow_pre_and_post_images);
         if (known) {
             options.push_back(field.name, field.value);
-        } else if (field.name == "clusteredIndex" || field.name == "timeseries") {
-            // Documented limitation (docs/testmongod.md): no clustered or time-series
-            // collections.
+        } else if (field.name == "clusteredIndex") {
+            options.push_back(field.name, Value::document(clustered_index_option(field.value)));
+        } else if (field.name == "timeseries") {
+            // Documented limitation (docs/testmongod.md): no time-series collections.
             throw MongoError(code::InvalidOptions,
                              "testmongod does not support " + field.name + " collections");
-        } else if (!is_generic(field.name) && field.name != "autoIndexId" &&
-                   field.name != "flags") {
-            throw MongoError(code::Location40415,
-                             "BSON field 'create." + field.name + "' is an unknown field.");
         }
     }
     if (options.get("viewOn")) {
@@ -264,7 +280,10 @@ Document list_collections_entry(const Collection& coll) {
     entry.push_back("type", Value::string(coll.is_view() ? "view" : "collection"));
     entry.push_back("options", Value::document(coll.options()));
     entry.push_back("info", Value::document(std::move(info)));
-    if (!coll.is_view()) entry.push_back("idIndex", Value::document(coll.indexes().front().spec()));
+    // A clustered collection has no separate _id index to list (mongod omits idIndex).
+    if (!coll.is_view() && !coll.is_clustered()) {
+        entry.push_back("idIndex", Value::document(coll.indexes().front().spec()));
+    }
     return entry;
 }
 
@@ -427,7 +446,7 @@ void cmd_coll_mod(const CommandRequest& request, bson_t* reply) {
     bool dry_run = false;
     for (size_t i = 1; i < body.size(); ++i) {
         const Field& field = body.fields()[i];
-        if (is_generic(field.name)) continue;
+        if (is_generic_argument(field.name)) continue;
         if (field.name == "dryRun" && unique_conversion) {
             dry_run = bool_argument(body, "collMod", "dryRun", false);
             continue;
@@ -583,6 +602,7 @@ void register_catalog_commands(CommandRegistry& registry) {
     registry.add("collStats", cmd_coll_stats);
     registry.add("dbStats", cmd_db_stats);
     register_index_commands(registry);
+    register_search_index_commands(registry);
 }
 
 }  // namespace tmd

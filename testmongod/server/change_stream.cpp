@@ -364,11 +364,13 @@ class ChangeStreamCursor : public Cursor {
     EventFormat format_;
     ResumeToken position_;  // everything up to here was delivered: the postBatchResumeToken
     std::optional<Pipeline> stages_;
+    int batches_ = 0;  // batches served; all but the first are getMores
 };
 
 bool ChangeStreamCursor::next_batch(int64_t batch_size, int64_t await_ms, bson_t* batch_array) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(await_ms);
     Batch batch{batch_array, batch_size};
+    ++batches_;
     while (true) {
         ClusterTime scanned = time_before(position_.time);
         Scan result = scan(batch, &scanned);
@@ -384,6 +386,14 @@ ChangeStreamCursor::Scan ChangeStreamCursor::scan(Batch& batch, ClusterTime* sca
         bool history_lost = false;
         auto entries =
             server_.oplog().read_after(time_before(position_.time), kEntriesPerRead, &history_lost);
+        if (history_lost && batches_ > 1) {
+            // A getMore whose stream fell behind: mongod's oplog scan loses its position in the
+            // capped oplog (CollectionScan, CappedPositionLost); resuming from there is 286.
+            throw MongoError(code::CappedPositionLost,
+                             "CollectionScan died due to failure to restore tailable cursor "
+                             "position. Last seen record id: RecordId(" +
+                                 std::to_string(position_.time.t) + ")");
+        }
         if (history_lost) {
             throw MongoError(code::ChangeStreamHistoryLost,
                              "Resume of change stream was not possible, as the resume point may "

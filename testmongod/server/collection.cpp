@@ -10,7 +10,15 @@ Document parse(const StoredDoc& bytes) {
     return Document::from_bytes(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size());
 }
 
-Document id_index_spec() {
+// The _id index as listIndexes shows it; a clustered collection's is its clusteredIndex option
+// plus `clustered: true` (mongod: clustered_util.cpp formatClusterKeyForListIndexes).
+Document id_index_spec(const Document& options) {
+    const Value* clustered = options.get("clusteredIndex");
+    if (clustered && clustered->is_document()) {
+        Document spec = clustered->doc();
+        spec.push_back("clustered", Value::boolean(true));
+        return spec;
+    }
     Document key;
     key.push_back("_id", Value::int32(1));
     Document spec;
@@ -24,12 +32,16 @@ Document id_index_spec() {
 
 Collection::Collection(std::string db, std::string name, CollectionUuid uuid, Document options)
     : db_(std::move(db)), name_(std::move(name)), uuid_(uuid), options_(std::move(options)) {
-    if (!is_view()) indexes_.emplace_back(id_index_spec());
+    if (!is_view()) indexes_.emplace_back(id_index_spec(options_));
 }
 
 void Collection::rename(std::string db, std::string name) {
     db_ = std::move(db);
     name_ = std::move(name);
+}
+
+bool Collection::is_clustered() const {
+    return options_.get("clusteredIndex") != nullptr;
 }
 
 bool Collection::is_capped() const {

@@ -53,6 +53,8 @@ class Collection {
 
     bool is_view() const { return options_.get("viewOn") != nullptr; }
     bool is_capped() const;
+    // Clustered by _id (create's clusteredIndex, 5.3+): the _id index is the clustered index.
+    bool is_clustered() const;
 
     // Documents in natural order.
     const std::map<RecordId, Record>& records() const { return records_; }

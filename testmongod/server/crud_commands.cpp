@@ -166,6 +166,48 @@ FindQuery find_query(const Document& body) {
     return query;
 }
 
+// find with tailable/awaitData (manual, "Tailable Cursors"): only on capped collections, with
+// mongod's refusals (query_request_helper.cpp validateFindCommandRequest, the planner's
+// "tailable cursor requested on non capped collection"). A missing collection gives an empty,
+// closed cursor.
+void find_tailable(const CommandRequest& request, const std::string& name, const Document& body,
+                   const FindQuery& query, int64_t batch_size, bson_t* reply) {
+    bool tailable = bool_argument(body, "find", "tailable", false);
+    bool await_data = bool_argument(body, "find", "awaitData", false);
+    if (!tailable) {
+        throw MongoError(code::FailedToParse,
+                         "Cannot set 'awaitData' without also setting 'tailable'");
+    }
+    if (bool_argument(body, "find", "singleBatch", false)) {
+        throw MongoError(code::BadValue,
+                         "cannot use tailable option with the 'singleBatch' option");
+    }
+    if (query.sort && compare_documents(*query.sort, Document::from_json(R"({"$natural": 1})"))) {
+        throw MongoError(code::BadValue,
+                         "cannot use tailable option with a sort other than {$natural: 1}");
+    }
+    Catalog& catalog = catalog_of(request);
+    {
+        std::shared_lock lock(catalog.mutex());
+        const Collection* coll = catalog.find(request.db, name);
+        if (!coll) {
+            return request.server->cursors().reply_first_batch(
+                std::make_unique<StoredDocsCursor>(std::vector<StoredDoc>{}),
+                request.db + "." + name, batch_size, true, request.body, reply);
+        }
+        if (!coll->is_capped()) {
+            throw MongoError(code::BadValue,
+                             "error processing query: ns=" + coll->ns() +
+                                 " planner returned error :: caused by :: tailable cursor "
+                                 "requested on non capped collection");
+        }
+    }
+    request.server->cursors().reply_first_batch(
+        std::make_unique<TailableCursor>(*request.server, request.db, name, query.filter,
+                                         await_data),
+        request.db + "." + name, batch_size, false, request.body, reply);
+}
+
 // https://www.mongodb.com/docs/manual/reference/command/find/ — the first batch holds at most
 // batchSize (default 101) documents; limit caps the whole result.
 void cmd_find(const CommandRequest& request, bson_t* reply) {
@@ -175,6 +217,10 @@ void cmd_find(const CommandRequest& request, bson_t* reply) {
     auto let = let_of(body, "find");
     query.let = let ? &*let : nullptr;
     int64_t batch_size = non_negative_argument(body, "find", "batchSize", kDefaultBatchSize);
+    if (bool_argument(body, "find", "tailable", false) ||
+        bool_argument(body, "find", "awaitData", false)) {
+        return find_tailable(request, name, body, query, batch_size, reply);
+    }
     bool single_batch = bool_argument(body, "find", "singleBatch", false);
     Catalog& catalog = catalog_of(request);
     {

@@ -407,6 +407,7 @@ void cmd_aggregate(const CommandRequest& request, bson_t* reply) {
     if (run_change_stream_aggregate(request, reply)) return;
     Document body = body_of(request);
     Array stages = pipeline_argument(body);
+    check_search_stages(request, stages);
     check_write_stage_read_concern(body, stages);
     Source source = source_of(request, body, stages);
     bool explain = bool_argument(body, "aggregate", "explain", false);

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "engine/error.h"
+#include "server/catalog.h"
 #include "server/command.h"
 #include "server/server_state.h"
 
@@ -154,6 +155,9 @@ void get_more(const CommandRequest& request, bson_t* reply) {
     }
     int64_t await_ms = open->cursor->await_data() ? args.max_time_ms.value_or(kDefaultAwaitMs) : 0;
     try {
+        if (auto error_code = request.server->fail_points().get_more_error_after_checkout()) {
+            throw MongoError(*error_code, "Hit the 'failGetMoreAfterCursorCheckout' failpoint");
+        }
         bool exhausted = append_cursor_reply(
             *open->cursor, "nextBatch", args.batch_size, await_ms, false, open->ns,
             [&](bool done) { return done ? 0 : args.id; }, reply);
@@ -240,6 +244,60 @@ bool StoredDocsCursor::next_batch(int64_t batch_size, int64_t /*await_ms*/, bson
         docs_[position_++].reset();  // the batch holds a copy; free memory as we go
     }
     return position_ == docs_.size();
+}
+
+TailableCursor::TailableCursor(ServerState& server, std::string db, std::string coll,
+                               const Document& filter, bool await_data)
+    : server_(server),
+      db_(std::move(db)),
+      coll_(std::move(coll)),
+      matcher_(filter),
+      await_data_(await_data) {}
+
+int64_t TailableCursor::read_new(int64_t batch_size, bson_t* batch) {
+    Catalog& catalog = server_.catalog();
+    std::shared_lock lock(catalog.mutex());
+    const Collection* coll = catalog.find(db_, coll_);
+    if (!coll || coll->is_view()) return -1;
+    const auto& records = coll->records();
+    if (last_seen_ != 0 && !records.count(last_seen_) &&
+        (records.empty() || records.begin()->first > last_seen_ + 1)) {
+        throw MongoError(code::CappedPositionLost,
+                         "CollectionScan died due to position in capped collection being "
+                         "deleted. Last seen record id: RecordId(" +
+                             std::to_string(last_seen_) + ")");
+    }
+    uint32_t index = bson_count_keys(batch);
+    size_t bytes = 0;
+    int64_t count = 0;
+    for (auto it = records.upper_bound(last_seen_);
+         it != records.end() && (batch_size <= 0 || count < batch_size); ++it) {
+        const StoredDoc& doc = it->second.doc;
+        if (count > 0 && bytes + doc->size() > kMaxBatchBytes) break;
+        last_seen_ = it->first;
+        if (!matcher_.matches(
+                Document::from_bytes(reinterpret_cast<const uint8_t*>(doc->data()), doc->size()))) {
+            continue;
+        }
+        bson_t view = view_of(doc);
+        append_indexed(batch, index++, &view);
+        bytes += doc->size();
+        ++count;
+    }
+    return count;
+}
+
+bool TailableCursor::next_batch(int64_t batch_size, int64_t await_ms, bson_t* batch) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(await_ms);
+    while (true) {
+        ClusterTime seen = server_.oplog().now();
+        int64_t count = read_new(batch_size, batch);
+        if (count < 0) return true;
+        if (count > 0 || !await_data_ || std::chrono::steady_clock::now() >= deadline) {
+            return false;
+        }
+        server_.oplog().wait_for_newer(seen, deadline);
+    }
 }
 
 void CursorManager::reply_first_batch(std::unique_ptr<Cursor> cursor, const std::string& ns,

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/matcher.h"
 #include "engine/value.h"
 
 namespace tmd {
@@ -43,6 +44,32 @@ class StoredDocsCursor : public Cursor {
   private:
     std::vector<StoredDoc> docs_;
     size_t position_ = 0;
+};
+
+class ServerState;
+
+// A tailable cursor on a capped collection (find with tailable, manual "Tailable Cursors"): it
+// returns the documents after the last one it returned, in insertion order, and stays open when
+// it runs out; with awaitData a getMore waits up to its maxTimeMS for new inserts. When the
+// capped collection dropped the next document it would have read, it fails with 136
+// CappedPositionLost, as mongod's collection scan; a dropped collection ends it.
+class TailableCursor : public Cursor {
+  public:
+    TailableCursor(ServerState& server, std::string db, std::string coll, const Document& filter,
+                   bool await_data);
+    bool next_batch(int64_t batch_size, int64_t await_ms, bson_t* batch) override;
+    bool await_data() const override { return await_data_; }
+
+  private:
+    // Appends the documents after last_seen_; returns how many, or -1 when the collection is gone.
+    int64_t read_new(int64_t batch_size, bson_t* batch);
+
+    ServerState& server_;
+    std::string db_;
+    std::string coll_;
+    Matcher matcher_;
+    bool await_data_;
+    uint64_t last_seen_ = 0;  // record id of the last document returned (0: none yet)
 };
 
 struct OpenCursor {

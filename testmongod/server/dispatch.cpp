@@ -10,12 +10,14 @@
 
 #include "engine/error.h"
 #include "server/auth.h"
+#include "server/command_fields.h"
 #include "server/index.h"
 #include "server/server_state.h"
 #include "server/session.h"
 #include "server/storage_util.h"
 #include "server/transaction.h"
 #include "server/wire.h"
+#include "server/write_concern.h"
 
 namespace tmd {
 namespace {
@@ -62,6 +64,21 @@ bool is_retryable_write(const std::string& command, const bson_t* body) {
     return write && has_field(body, "txnNumber") && !has_field(body, "autocommit");
 }
 
+bool is_change_stream_command(ServerState& server, const std::string& command, const bson_t* body) {
+    bson_iter_t iter;
+    if (command == "aggregate") {
+        bson_iter_t stage;
+        return bson_iter_init(&iter, body) &&
+               bson_iter_find_descendant(&iter, "pipeline.0.$changeStream", &stage);
+    }
+    if (command != "getMore" || !bson_iter_init(&iter, body) || !bson_iter_next(&iter) ||
+        !BSON_ITER_HOLDS_INT64(&iter)) {
+        return false;
+    }
+    auto open = server.cursors().find(bson_iter_int64(&iter));
+    return open && open->cursor->is_change_stream();
+}
+
 bool is_commit_or_abort(const std::string& command) {
     return command == "commitTransaction" || command == "abortTransaction";
 }
@@ -80,19 +97,27 @@ bool is_transient_transaction_error(int code, bool write_concern, bool commit_or
     return is_retryable_code(code) || code == code::NoSuchTransaction;
 }
 
-bool is_change_stream_command(ServerState& server, const std::string& command, const bson_t* body) {
-    bson_iter_t iter;
-    if (command == "aggregate") {
-        bson_iter_t stage;
-        return bson_iter_init(&iter, body) &&
-               bson_iter_find_descendant(&iter, "pipeline.0.$changeStream", &stage);
+// server_error_labels with `change_stream`: the command is a change stream's aggregate or getMore.
+std::vector<std::string> error_labels(const std::string& command, const bson_t* body, int code,
+                                      bool write_concern, bool change_stream) {
+    std::vector<std::string> labels;
+    bool in_transaction = has_field(body, "txnNumber") && has_field(body, "autocommit");
+    if (in_transaction &&
+        is_transient_transaction_error(code, write_concern, is_commit_or_abort(command))) {
+        labels.emplace_back("TransientTransactionError");
+        return labels;
     }
-    if (command != "getMore" || !bson_iter_init(&iter, body) || !bson_iter_next(&iter) ||
-        !BSON_ITER_HOLDS_INT64(&iter)) {
-        return false;
+    if (is_retryable_code(code) && is_retryable_write(command, body)) {
+        labels.emplace_back("RetryableWriteError");
     }
-    auto open = server.cursors().find(bson_iter_int64(&iter));
-    return open && open->cursor->is_change_stream();
+    // Servers of wire version 9 (4.4) and later attach ResumableChangeStreamError themselves.
+    if (!write_concern && is_resumable_change_stream_code(code) && change_stream) {
+        labels.emplace_back("ResumableChangeStreamError");
+    }
+    if (is_non_resumable_change_stream_code(code)) {
+        labels.emplace_back("NonResumableChangeStreamError");
+    }
+    return labels;
 }
 
 void append_labels(bson_t* reply, const std::vector<std::string>& labels) {
@@ -196,8 +221,11 @@ void run_in_session(const CommandRequest& command, CommandHandler handler,
 void run_command(ServerState& server, const CommandRequest& request, Envelope& out) {
     std::optional<FailCommandAction> fail;
     std::unique_ptr<OperationSession> session;
+    // Known before the command runs: a failing getMore frees its cursor.
+    bool change_stream = is_change_stream_command(server, request.name, request.body);
     try {
         authorize_command(request);
+        check_command_fields(request);
         if (server.options().enable_test_commands) {
             fail = server.fail_points().check(request.name, request.client->app_name);
         }
@@ -216,10 +244,13 @@ void run_command(ServerState& server, const CommandRequest& request, Envelope& o
         if (handler == nullptr) {
             throw MongoError(code::CommandNotFound, "no such command: '" + request.name + "'");
         }
+        check_write_concern(request);
         run_in_session(request, handler, session, out);
         if (out.close_connection) return;
         BSON_APPEND_DOUBLE(out.reply, "ok", 1.0);
-        if (fail && !fail->write_concern_error.empty()) {
+        if (!fail || fail->write_concern_error.empty()) {
+            append_write_concern_error(request, out.reply);
+        } else {
             bson_t wce;
             bson_init_static(&wce,
                              reinterpret_cast<const uint8_t*>(fail->write_concern_error.data()),
@@ -243,11 +274,14 @@ void run_command(ServerState& server, const CommandRequest& request, Envelope& o
             for (const auto& field : detailed->info().fields())
                 append_value(out.reply, field.name.c_str(), field.value);
         }
-        bool fail_point_error = fail && fail->error_code == error_code && fail->error_labels;
-        append_labels(out.reply, fail_point_error
+        // failCommand's errorCode is raised before the command runs: on a getMore, before the
+        // cursor is checked out.
+        bool injected = fail && fail->error_code == error_code;
+        bool labelled_stream = change_stream && !(injected && request.name == "getMore");
+        append_labels(out.reply, injected && fail->error_labels
                                      ? *fail->error_labels
-                                     : server_error_labels(server, request.name, request.body,
-                                                           error_code, false));
+                                     : error_labels(request.name, request.body, error_code, false,
+                                                    labelled_stream));
     }
 }
 
@@ -334,25 +368,8 @@ std::vector<BsonDoc> CommandRequest::documents_of(std::string_view field) const 
 
 std::vector<std::string> server_error_labels(ServerState& server, const std::string& command,
                                              const bson_t* body, int code, bool write_concern) {
-    std::vector<std::string> labels;
-    bool in_transaction = has_field(body, "txnNumber") && has_field(body, "autocommit");
-    if (in_transaction &&
-        is_transient_transaction_error(code, write_concern, is_commit_or_abort(command))) {
-        labels.emplace_back("TransientTransactionError");
-        return labels;
-    }
-    if (is_retryable_code(code) && is_retryable_write(command, body)) {
-        labels.emplace_back("RetryableWriteError");
-    }
-    // Servers of wire version 9 (4.4) and later attach ResumableChangeStreamError themselves.
-    if (!write_concern && is_resumable_change_stream_code(code) &&
-        is_change_stream_command(server, command, body)) {
-        labels.emplace_back("ResumableChangeStreamError");
-    }
-    if (is_non_resumable_change_stream_code(code)) {
-        labels.emplace_back("NonResumableChangeStreamError");
-    }
-    return labels;
+    return error_labels(command, body, code, write_concern,
+                        is_change_stream_command(server, command, body));
 }
 
 DispatchOutcome handle_message(ServerState& server, ClientInfo& client, std::string message) {

@@ -22,7 +22,9 @@ DispatchOutcome handle_message(ServerState& server, ClientInfo& client, std::str
 
 // The labels mongod attaches to an error reply (error_labels.cpp): RetryableWriteError for
 // retryable codes on retryable writes (txnNumber without autocommit) and commit/abortTransaction,
-// ResumableChangeStreamError for resumable codes on change-stream aggregate/getMore,
+// ResumableChangeStreamError for resumable codes on change-stream aggregate/getMore (the
+// dispatcher leaves it off failCommand's errors on getMore: mongod reads the originating command
+// from the checked-out cursor, which such an error never reached),
 // NonResumableChangeStreamError for ChangeStreamFatalError/ChangeStreamHistoryLost on any command.
 std::vector<std::string> server_error_labels(ServerState& server, const std::string& command,
                                              const bson_t* body, int code, bool write_concern);

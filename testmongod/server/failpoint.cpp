@@ -1,5 +1,6 @@
-// The failCommand failpoint; see failpoint.h. Modes and data fields follow mongod's
-// src/mongo/util/fail_point.cpp and CommandHelpers::evaluateFailCommandFailPoint.
+// The failCommand and failGetMoreAfterCursorCheckout failpoints; see failpoint.h. Modes and data
+// fields follow mongod's src/mongo/util/fail_point.cpp and
+// CommandHelpers::evaluateFailCommandFailPoint.
 #include "server/failpoint.h"
 
 #include <algorithm>
@@ -117,58 +118,71 @@ void FailPoints::configure(const bson_t* command, bson_t* reply) {
         throw MongoError(code::TypeMismatch, "configureFailPoint must name a failpoint");
     }
     std::string name = bson_iter_utf8(&iter, nullptr);
-    if (name != "failCommand" && name != "onPrimaryTransactionalWrite") {
+    if (name != "failCommand" && name != "failGetMoreAfterCursorCheckout" &&
+        name != "onPrimaryTransactionalWrite") {
         throw MongoError(kFailPointSetFailed, name + " not found");
     }
     Config config = parse(command);
     std::lock_guard lock(mutex_);
-    BSON_APPEND_INT64(reply, "count", times_entered_);
-    if (name == "failCommand") {
-        config_ = std::move(config);
-        return;
+    if (name == "onPrimaryTransactionalWrite") {
+        // Its closeConnection defaults to true (mongod: transaction_participant.cpp).
+        bson_iter_t close;
+        bson_iter_init(&iter, command);
+        if (!bson_iter_find_descendant(&iter, "data.closeConnection", &close)) {
+            config.action.close_connection = true;
+        }
     }
-    bson_iter_t close;
-    bson_iter_init(&iter, command);
-    if (!bson_iter_find_descendant(&iter, "data.closeConnection", &close)) {
-        config.action.close_connection = true;
-    }
-    transactional_write_ = std::move(config);
+    State& state = name == "failCommand"                      ? fail_command_
+                   : name == "failGetMoreAfterCursorCheckout" ? fail_get_more_
+                                                              : transactional_write_;
+    BSON_APPEND_INT64(reply, "count", state.times_entered);
+    state.config = std::move(config);
 }
 
-bool FailPoints::enter(Config& config) {
-    if (config.mode == Mode::Off) return false;
+bool FailPoints::fire(State& state) {
+    Config& config = state.config;
     if (config.mode == Mode::Skip && config.count > 0) {
         --config.count;
         return false;
     }
     if (config.mode == Mode::Times && --config.count == 0) config.mode = Mode::Off;
+    ++state.times_entered;
     return true;
 }
 
 std::optional<TransactionalWriteAction> FailPoints::check_transactional_write() {
     std::lock_guard lock(mutex_);
-    if (!enter(transactional_write_)) return std::nullopt;
-    ++times_entered_;
-    return TransactionalWriteAction{transactional_write_.action.close_connection,
-                                    transactional_write_.fail_before_commit_code};
+    const Config& config = transactional_write_.config;
+    if (config.mode == Mode::Off || !fire(transactional_write_)) return std::nullopt;
+    return TransactionalWriteAction{config.action.close_connection, config.fail_before_commit_code};
 }
 
 std::optional<FailCommandAction> FailPoints::check(std::string_view command,
                                                    std::string_view app_name) {
     std::lock_guard lock(mutex_);
-    const FailCommandAction& action = config_.action;
+    const Config& config = fail_command_.config;
+    const FailCommandAction& action = config.action;
     // mongod activates failCommand only when its data asks for something to happen.
     bool acts = action.close_connection || action.block_ms > 0 || action.error_code ||
                 !action.write_concern_error.empty();
-    if (config_.mode == Mode::Off || !acts) return std::nullopt;
-    if (std::find(config_.commands.begin(), config_.commands.end(), command) ==
-        config_.commands.end()) {
+    if (config.mode == Mode::Off || !acts) return std::nullopt;
+    if (std::find(config.commands.begin(), config.commands.end(), command) ==
+        config.commands.end()) {
         return std::nullopt;
     }
-    if (!config_.app_name.empty() && config_.app_name != app_name) return std::nullopt;
-    if (!enter(config_)) return std::nullopt;
-    ++times_entered_;
-    return config_.action;
+    if (!config.app_name.empty() && config.app_name != app_name) return std::nullopt;
+    if (!fire(fail_command_)) return std::nullopt;
+    return config.action;
+}
+
+// mongod: getmore_cmd.cpp, uasserted(data.errorCode, "Hit the 'failGetMoreAfterCursorCheckout'
+// failpoint") once the cursor is pinned.
+std::optional<int> FailPoints::get_more_error_after_checkout() {
+    std::lock_guard lock(mutex_);
+    const Config& config = fail_get_more_.config;
+    if (config.mode == Mode::Off || !config.action.error_code) return std::nullopt;
+    if (!fire(fail_get_more_)) return std::nullopt;
+    return config.action.error_code;
 }
 
 }  // namespace tmd

@@ -1,5 +1,6 @@
 // Fault injection as mongod does it: the `failCommand` failpoint, configured with
-// configureFailPoint and consulted by the dispatcher before each command.
+// configureFailPoint and consulted by the dispatcher before each command, and
+// `failGetMoreAfterCursorCheckout`, consulted by getMore once it holds its cursor.
 // https://github.com/mongodb/mongo/wiki/The-%22failCommand%22-fail-point
 #pragma once
 
@@ -36,14 +37,16 @@ struct TransactionalWriteAction {
 
 class FailPoints {
   public:
-    // Runs {configureFailPoint: "failCommand", mode, data}; appends {count} (times the failpoint
-    // was entered so far) to reply. Throws MongoError for unknown failpoints or bad arguments.
+    // Runs {configureFailPoint: <name>, mode, data}; appends {count} (times that failpoint was
+    // entered so far) to reply. Throws MongoError for unknown failpoints or bad arguments.
     void configure(const bson_t* command, bson_t* reply);
     // Whether failCommand fires for this command on a connection with this appName; counts the
     // activation against times/skip.
     std::optional<FailCommandAction> check(std::string_view command, std::string_view app_name);
     // Whether onPrimaryTransactionalWrite fires for this statement; counts the activation.
     std::optional<TransactionalWriteAction> check_transactional_write();
+    // The errorCode of failGetMoreAfterCursorCheckout when it fires for this getMore.
+    std::optional<int> get_more_error_after_checkout();
 
   private:
     enum class Mode { Off, AlwaysOn, Times, Skip };
@@ -55,14 +58,18 @@ class FailPoints {
         FailCommandAction action;
         std::optional<int> fail_before_commit_code;  // onPrimaryTransactionalWrite only
     };
+    struct State {
+        Config config;
+        int64_t times_entered = 0;
+    };
     static Config parse(const bson_t* command);
-    // Counts one entry of an active failpoint against its mode; false when it does not fire.
-    static bool enter(Config& config);
+    // Counts one match against the mode (skip/times); whether the failpoint fires for it.
+    static bool fire(State& state);
 
     std::mutex mutex_;
-    Config config_;
-    int64_t times_entered_ = 0;
-    Config transactional_write_;
+    State fail_command_;
+    State fail_get_more_;
+    State transactional_write_;
 };
 
 }  // namespace tmd

@@ -82,8 +82,11 @@ Index::Index(Document spec) : spec_(std::move(spec)) {
 }
 
 void Index::read_options() {
+    const Value* clustered = spec_.get("clustered");
+    clustered_ = clustered && clustered->truthy();
+    // The clustered index's uniqueness is the collection's _id index.
     const Value* unique = spec_.get("unique");
-    unique_ = unique && unique->truthy();
+    unique_ = unique && unique->truthy() && !clustered_;
     const Value* prepare_unique = spec_.get("prepareUnique");
     prepare_unique_ = prepare_unique && prepare_unique->truthy();
     const Value* sparse = spec_.get("sparse");

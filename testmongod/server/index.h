@@ -52,7 +52,8 @@ class Index {
     // Unique and prepareUnique indexes refuse writes that add a key another record holds; only
     // unique ones refuse to be built over duplicates (prepareUnique keeps existing ones).
     bool rejects_new_duplicates() const { return unique_ || prepare_unique_; }
-    bool is_id_index() const { return name_ == "_id_"; }
+    // The _id index, or a clustered collection's clustered index (named as its option says).
+    bool is_id_index() const { return name_ == "_id_" || clustered_; }
     // Replaces or removes one option in the spec (collMod: expireAfterSeconds, hidden, unique,
     // prepareUnique). The caller rebuilds the key table when uniqueness changes.
     void set_option(const std::string& option, Value value);
@@ -84,6 +85,7 @@ class Index {
     std::string name_;
     bool unique_ = false;
     bool prepare_unique_ = false;
+    bool clustered_ = false;
     bool sparse_ = false;
     std::shared_ptr<Matcher> partial_;
     // Only for indexes that reject new duplicates.

@@ -102,7 +102,9 @@ Document normalise_spec(const Document& given, bool prepare_unique) {
         }
         spec.push_back(field.name, field.value);
     }
-    if (spec.get("sparse") && spec.get("partialFilterExpression")) {
+    // mongod refuses only sparse: true beside a partial filter (index_key_validate.cpp).
+    const Value* sparse = spec.get("sparse");
+    if (sparse && sparse->truthy() && spec.get("partialFilterExpression")) {
         throw MongoError(code::CannotCreateIndex,
                          "cannot mix \"partialFilterExpression\" and \"sparse\" options");
     }
@@ -263,8 +265,11 @@ std::vector<std::string> indexes_to_drop(const Collection& coll, const Value& wh
         return names;
     }
     auto by_name = [&](const std::string& name) {
-        if (name == "_id_") throw MongoError(code::InvalidOptions, "cannot drop _id index");
-        if (!coll.find_index(name)) {
+        const Index* index = coll.find_index(name);
+        if (name == "_id_" || (index && index->is_id_index())) {
+            throw MongoError(code::InvalidOptions, "cannot drop _id index");
+        }
+        if (!index) {
             throw MongoError(code::IndexNotFound, "index not found with name [" + name + "]");
         }
         names.push_back(name);

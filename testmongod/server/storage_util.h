@@ -50,4 +50,9 @@ void register_index_commands(CommandRegistry& registry);
 // Registers aggregate (crud_commands_aggregate.cpp); called by register_crud_commands.
 void register_aggregate_command(CommandRegistry& registry);
 
+// Registers createSearchIndexes/dropSearchIndex/updateSearchIndex (search_index_commands.cpp);
+// called by register_catalog_commands. check_search_stages refuses $listSearchIndexes as they do.
+void register_search_index_commands(CommandRegistry& registry);
+void check_search_stages(const CommandRequest& request, const Array& stages);
+
 }  // namespace tmd

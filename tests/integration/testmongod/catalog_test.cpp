@@ -212,5 +212,32 @@ TEST_F(CatalogTest, CreateStoresChangeStreamPreAndPostImages) {
     fails(R"({"create": "d", "changeStreamPreAndPostImages": {}})", 40414);
 }
 
+// Manual, "Clustered Collections" (5.3+): listCollections shows the clusteredIndex option (and no
+// idIndex), listIndexes the clustered index; mongod: clustered_util.cpp for the refusals.
+TEST_F(CatalogTest, ClusteredCollectionListsItsClusteredIndex) {
+    ok(R"({"create": "c", "clusteredIndex": {"key": {"_id": 1}, "unique": true, "name": "by id"}})");
+    auto entries = first_batch(ok(R"({"listCollections": 1, "filter": {"name": "c"}})"));
+    ASSERT_EQ(entries.size(), 1u);
+    EXPECT_EQ(entries[0].number("options.clusteredIndex.v"), 2);
+    EXPECT_EQ(entries[0].string("options.clusteredIndex.name"), "by id");
+    EXPECT_TRUE(entries[0].boolean("options.clusteredIndex.unique"));
+    EXPECT_FALSE(entries[0].has("idIndex"));
+    auto specs = first_batch(ok(R"({"listIndexes": "c"})"));
+    ASSERT_EQ(specs.size(), 1u);
+    EXPECT_EQ(specs[0].string("name"), "by id");
+    EXPECT_TRUE(specs[0].boolean("clustered"));
+    EXPECT_TRUE(specs[0].boolean("unique"));
+    Bson dup = ok(R"({"insert": "c", "documents": [{"_id": 1}, {"_id": 1}]})");
+    EXPECT_EQ(dup.number("writeErrors.0.code"), 11000);
+    fails(R"({"dropIndexes": "c", "index": "by id"})", 72);
+}
+
+TEST_F(CatalogTest, ClusteredIndexMustBeUniqueOnId) {
+    fails(R"({"create": "c", "clusteredIndex": {"key": {"_id": 1}, "unique": false}})", 5979700);
+    fails(R"({"create": "c", "clusteredIndex": {"key": {"a": 1}, "unique": true}})", 197);
+    ok(R"({"create": "d", "clusteredIndex": {"key": {"_id": 1}, "unique": true}})");
+    EXPECT_EQ(first_batch(ok(R"({"listIndexes": "d"})"))[0].string("name"), "_id_");
+}
+
 }  // namespace
 }  // namespace storagetest

@@ -686,6 +686,26 @@ TEST_F(SmallOplogTest, ResumingFromAPointNoLongerHeldIsHistoryLost) {
               "no longer be in the oplog.");
 }
 
+// mongod: a getMore whose change stream fell off the oplog fails in its oplog scan with 136
+// CappedPositionLost; resuming from the last token the stream returned is then 286.
+TEST_F(SmallOplogTest, GetMoreOfAStreamThatFellBehindIsCappedPositionLost) {
+    ok(R"({"create": "c"})");
+    Bson opened = ok(R"({"aggregate": "c", "pipeline": [{"$changeStream": {}}], "cursor": {}})");
+    std::string id = std::to_string(opened.number("cursor.id"));
+    Bson token = opened.document("cursor.postBatchResumeToken");
+    std::string filler(100 * 1024, 'x');
+    for (int i = 0; i < 30; ++i) {
+        insert("c", R"([{"_id": )" + std::to_string(i) + R"(, "pad": ")" + filler + R"("}])");
+    }
+    CommandResult more = run(R"({"getMore": {"$numberLong": ")" + id + R"("}, "collection": "c"})");
+    EXPECT_EQ(more.code, 136) << more.error;
+    EXPECT_EQ(more.reply.string("codeName"), "CappedPositionLost");
+    CommandResult resumed =
+        run(R"({"aggregate": "c", "pipeline": [{"$changeStream": {"resumeAfter": )" + token.json() +
+            R"(}}], "cursor": {}})");
+    EXPECT_EQ(resumed.code, 286);
+}
+
 TEST_F(SmallOplogTest, StartingBeforeTheServerStartedIsHistoryLost) {
     CommandResult result = run(
         R"({"aggregate": "c", "pipeline": [{"$changeStream": {"startAtOperationTime": {"$timestamp": {"t": 1, "i": 1}}}}], "cursor": {}})");

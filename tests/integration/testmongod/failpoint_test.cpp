@@ -1,6 +1,7 @@
 // Integration: the failCommand failpoint in mongod's shape — modes alwaysOn/off/times/skip and
-// data errorCode, errorLabels, closeConnection, blockConnection, writeConcernError, appName — and
-// the RetryableWriteError label the server attaches. Needs enableTestCommands on a real mongod.
+// data errorCode, errorLabels, closeConnection, blockConnection, writeConcernError, appName — the
+// RetryableWriteError and ResumableChangeStreamError labels the server attaches, and
+// failGetMoreAfterCursorCheckout. Needs enableTestCommands on a real mongod.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -16,6 +17,8 @@ class FailPointTest : public ::testing::Test {
   protected:
     void TearDown() override {
         admin_.run_command("admin", R"({"configureFailPoint": "failCommand", "mode": "off"})");
+        admin_.run_command(
+            "admin", R"({"configureFailPoint": "failGetMoreAfterCursorCheckout", "mode": "off"})");
         admin_.run_command(db_, R"({"dropDatabase": 1})");
     }
 
@@ -24,6 +27,20 @@ class FailPointTest : public ::testing::Test {
             admin_.run_command("admin", R"({"configureFailPoint": "failCommand", "mode": )" + mode +
                                             R"(, "data": )" + data + "}");
         ASSERT_TRUE(result.ok) << result.error;
+    }
+
+    // Opens a change stream on db_.c and returns its cursor id, as extended JSON.
+    std::string open_change_stream() {
+        auto opened = client_.run_command(
+            db_, R"({"aggregate": "c", "pipeline": [{"$changeStream": {}}], "cursor": {}})");
+        EXPECT_TRUE(opened.ok) << opened.error;
+        return R"({"$numberLong": ")" + std::to_string(opened.reply.number("cursor.id")) + R"("})";
+    }
+    testsupport::CommandResult get_more(const std::string& id) {
+        return client_.run_command(db_, R"({"getMore": )" + id + R"(, "collection": "c"})");
+    }
+    static bool labelled_resumable(const testsupport::CommandResult& result) {
+        return result.reply.json().find("ResumableChangeStreamError") != std::string::npos;
     }
 
     testsupport::CommandResult ping_db(Client& client) {
@@ -126,6 +143,38 @@ TEST_F(FailPointTest, ConfigureFailPointOnlyRunsOnAdmin) {
     auto result =
         admin_.run_command(db_, R"({"configureFailPoint": "failCommand", "mode": "off"})");
     EXPECT_EQ(result.code, 13);
+}
+
+// mongod labels a change stream's getMore error ResumableChangeStreamError from the cursor's
+// originating command, which failCommand's errors (raised before the cursor is checked out) never
+// see; the change streams spec tests use failGetMoreAfterCursorCheckout for that reason.
+TEST_F(FailPointTest, FailCommandOnAChangeStreamGetMoreCarriesNoResumableLabel) {
+    ASSERT_TRUE(client_.run_command(db_, R"({"create": "c"})").ok);
+    std::string id = open_change_stream();
+    configure(R"({"times": 1})", R"({"failCommands": ["getMore"], "errorCode": 6})");
+    auto result = get_more(id);
+    EXPECT_EQ(result.code, 6);
+    EXPECT_FALSE(labelled_resumable(result)) << result.reply.json();
+    configure(R"({"times": 1})", R"({"failCommands": ["aggregate"], "errorCode": 6})");
+    auto aggregate = client_.run_command(
+        db_, R"({"aggregate": "c", "pipeline": [{"$changeStream": {}}], "cursor": {}})");
+    EXPECT_EQ(aggregate.code, 6);
+    EXPECT_TRUE(labelled_resumable(aggregate)) << aggregate.reply.json();
+}
+
+TEST_F(FailPointTest, FailGetMoreAfterCursorCheckoutFailsWithTheResumableLabel) {
+    ASSERT_TRUE(client_.run_command(db_, R"({"create": "c"})").ok);
+    std::string id = open_change_stream();
+    auto armed =
+        admin_.run_command("admin", R"({"configureFailPoint": "failGetMoreAfterCursorCheckout",
+                                                 "mode": {"times": 1}, "data": {"errorCode": 6}})");
+    ASSERT_TRUE(armed.ok) << armed.error;
+    auto result = get_more(id);
+    EXPECT_EQ(result.code, 6);
+    EXPECT_NE(result.error.find("failGetMoreAfterCursorCheckout"), std::string::npos)
+        << result.error;
+    EXPECT_TRUE(labelled_resumable(result)) << result.reply.json();
+    EXPECT_EQ(get_more(id).code, 43);  // a getMore that fails frees its cursor
 }
 
 }  // namespace

@@ -112,6 +112,13 @@ TEST_F(IndexTest, InvalidSpecsAreRejected) {
           67);
 }
 
+// mongod (index_key_validate.cpp) refuses partialFilterExpression only with sparse: true.
+TEST_F(IndexTest, SparseFalseIsAcceptedWithAPartialFilter) {
+    ok(R"({"createIndexes": "c", "indexes": [{"key": {"a": 1}, "name": "a_1", "sparse": false,
+                                              "partialFilterExpression": {"a": {"$gt": 1}}}]})");
+    EXPECT_EQ(first_batch(ok(R"({"listIndexes": "c"})")).size(), 2u);
+}
+
 TEST_F(IndexTest, CollModChangesExpireAfterSeconds) {
     ok(R"({"createIndexes": "c", "indexes": [{"key": {"t": 1}, "name": "t_1", "expireAfterSeconds": 10}]})");
     Bson reply = ok(R"({"collMod": "c", "index": {"name": "t_1", "expireAfterSeconds": 20}})");
@@ -227,6 +234,22 @@ TEST_F(IndexTest, CollModUniqueConversionOptionsAreValidated) {
     EXPECT_TRUE(back.boolean("forceNonUnique_new"));
     ok(R"({"insert": "c", "documents": [{"_id": 1, "a": 1}, {"_id": 2, "a": 1}]})");
     EXPECT_FALSE(first_batch(ok(R"({"listIndexes": "c"})"))[1].has("unique"));
+}
+
+// Manual, "Atlas Search Database Commands": without Atlas (or an AtlasCLI local deployment) mongod
+// 6.0.7+/7.0 refuses them with 31082 SearchNotEnabled.
+TEST_F(IndexTest, SearchIndexCommandsNeedAtlas) {
+    ok(R"({"create": "c"})");
+    for (
+        const char* command :
+        {R"({"createSearchIndexes": "c", "indexes": [{"name": "s", "definition": {"mappings": {"dynamic": true}}}]})",
+         R"({"dropSearchIndex": "c", "name": "s"})",
+         R"({"updateSearchIndex": "c", "name": "s", "definition": {}})",
+         R"({"aggregate": "c", "pipeline": [{"$listSearchIndexes": {}}], "cursor": {}})"}) {
+        CommandResult result = run(command);
+        EXPECT_EQ(result.code, 31082) << command << " -> " << result.error;
+        EXPECT_EQ(result.reply.string("codeName"), "SearchNotEnabled");
+    }
 }
 
 // 4.4 had no unique conversion: prepareUnique is an unknown index option there.

@@ -1,6 +1,7 @@
 // End to end through `tributary sync`: a change stream that breaks (a dropped connection, a
 // resumable server error on getMore) is reopened from the last applied event, and nothing is
-// lost or applied twice. The faults come from MongoDB's failCommand fail point.
+// lost or applied twice. The faults come from MongoDB's failCommand and
+// failGetMoreAfterCursorCheckout fail points.
 #include <gtest/gtest.h>
 
 #include "replicate_sync_fixture.h"
@@ -16,8 +17,10 @@ class StreamResumeSyncTest : public ReplicateSyncTest {
             EXPECT_EQ(sync_->terminate(), 0) << sync_->output();
         }
         if (source_) {
-            source_->run_command("admin",
-                                 R"({"configureFailPoint": "failCommand", "mode": "off"})");
+            for (const char* fail_point : {"failCommand", "failGetMoreAfterCursorCheckout"}) {
+                source_->run_command("admin", std::string(R"({"configureFailPoint": ")") +
+                                                  fail_point + R"(", "mode": "off"})");
+            }
         }
         ReplicateSyncTest::TearDown();
     }
@@ -35,6 +38,17 @@ class StreamResumeSyncTest : public ReplicateSyncTest {
         EXPECT_TRUE(converges(&report)) << report << sync_->output();
         EXPECT_TRUE(sync_->output_contains("Change stream interrupted")) << sync_->output();
     }
+    // Arms failGetMoreAfterCursorCheckout for the next two getMores: an error raised once the
+    // cursor is checked out, which mongod labels ResumableChangeStreamError (failCommand's errors
+    // on getMore carry no such label).
+    bool fail_next_get_mores_after_checkout(int error_code) {
+        auto result = source_->run_command(
+            "admin",
+            R"({"configureFailPoint": "failGetMoreAfterCursorCheckout", "mode": {"times": 2},
+                         "data": {"errorCode": )" +
+                std::to_string(error_code) + "}}");
+        return result.ok;
+    }
     std::unique_ptr<tributary_test::TributaryProcess> sync_;
 };
 
@@ -50,8 +64,8 @@ TEST_F(StreamResumeSyncTest, ResumableErrorOnGetMoreIsResumed) {
     start_servers("4.4");
     insert_range("c", 0, 10);
     sync_ = start_sync();
-    // HostUnreachable (6): mongod labels it ResumableChangeStreamError on a getMore.
-    if (!fail_next_get_mores(R"("errorCode": 6)")) GTEST_SKIP() << "no failCommand";
+    // HostUnreachable (6) raised by the getMore: mongod labels it ResumableChangeStreamError.
+    if (!fail_next_get_mores_after_checkout(6)) GTEST_SKIP() << "no failGetMoreAfterCursorCheckout";
     expect_resumed_and_converged();
 }
 
