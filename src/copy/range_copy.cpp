@@ -104,7 +104,7 @@ RangeResult copy_range_once(mongo::ClientPool& source, mongo::ClientPool& destin
                 result.complete = false;
                 break;
             }
-            const bson_t* doc = cursor.next();
+            const bson_t* doc = mongo::reading_source([&] { return cursor.next(); });
             bool full = batch.size() >= kMaxBatchDocuments ||
                         (doc && bytes + doc->len > kMaxBatchBytes && !batch.empty());
             if ((full || !doc) && !batch.empty()) {
