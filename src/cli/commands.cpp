@@ -18,9 +18,11 @@ namespace tributary {
 
 namespace {
 
-// Loads the checkpoint, refusing one written for other arguments; starts a fresh one if none.
-checkpoint::State load_state(checkpoint::Store& store, const checkpoint::Identity& identity,
-                             bool reset) {
+// The saved state of this run (after --reset-state: none), refused when it belongs to a run
+// with other arguments.
+std::optional<checkpoint::State> load_saved_state(checkpoint::Store& store,
+                                                  const checkpoint::Identity& identity,
+                                                  bool reset) {
     if (reset) {
         spdlog::warn("Discarding the checkpoint in {} (--reset-state)", store.describe());
         store.clear();
@@ -32,18 +34,18 @@ checkpoint::State load_state(checkpoint::Store& store, const checkpoint::Identit
         throw UserError(kExitUsage, std::string(error.what()) +
                                         "; remove it or pass --reset-state to start over");
     }
-    if (saved) {
-        if (saved->identity != identity) {
-            throw UserError(kExitUsage,
-                            "the checkpoint in " + store.describe() +
-                                " belongs to a run with other arguments (" +
-                                saved->identity.describe() +
-                                "); rerun with those arguments, or pass --reset-state to discard "
-                                "it and start over");
-        }
-        spdlog::info("Resuming run {} from the checkpoint in {}", saved->run_id, store.describe());
-        return std::move(*saved);
+    if (saved && saved->identity != identity) {
+        throw UserError(kExitUsage, "the checkpoint in " + store.describe() +
+                                        " belongs to a run with other arguments (" +
+                                        saved->identity.describe() +
+                                        "); rerun with those arguments, or pass --reset-state to "
+                                        "discard it and start over");
     }
+    return saved;
+}
+
+// A new run: a fresh state, saved before anything is copied.
+checkpoint::State new_state(checkpoint::Store& store, const checkpoint::Identity& identity) {
     checkpoint::State fresh;
     fresh.run_id = checkpoint::new_run_id();
     fresh.identity = identity;
@@ -83,14 +85,19 @@ int run_sync(const Config& config) {
                                         ") is a standalone server without change streams; "
                                         "tributary needs a replica set or sharded cluster source");
     }
-    require_databases(source, config);
+    std::unique_ptr<checkpoint::Store> store = open_store(config, destination);
+    const checkpoint::Identity identity = make_identity(config, source, destination);
+    std::optional<checkpoint::State> saved = load_saved_state(*store, identity, config.reset_state);
+    // A database that is missing is an error only before the run starts: a started run follows
+    // its drop (and its return) like any other change.
+    if (!saved) require_databases(source, config);
     spdlog::info("Syncing {} (MongoDB {}) into {} (MongoDB {})", source.uri.redacted(),
                  source.info.version_family(), destination.uri.redacted(),
                  destination.info.version_family());
-
-    std::unique_ptr<checkpoint::Store> store = open_store(config, destination);
-    checkpoint::State state =
-        load_state(*store, make_identity(config, source, destination), config.reset_state);
+    if (saved) {
+        spdlog::info("Resuming run {} from the checkpoint in {}", saved->run_id, store->describe());
+    }
+    checkpoint::State state = saved ? std::move(*saved) : new_state(*store, identity);
     checkpoint::Checkpoint checkpoint(std::move(store), std::move(state));
     status::ProgressReporter progress(std::chrono::seconds(10));
 

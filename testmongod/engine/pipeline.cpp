@@ -342,6 +342,16 @@ StagePtr parse_replace_with(const Value& spec, const ParseContext& context) {
 
 // ---- registry and pipeline parsing --------------------------------------------------------
 
+// The Atlas Search stages, which need mongot: mongod without it (community 6.0.7+, 7.0) rejects
+// them at parse time. mongod: jstests/aggregation/sources/search_stage_error.js.
+void register_atlas_search_stages(StageRegistry& t) {
+    for (std::string name : {"$listSearchIndexes", "$search", "$searchMeta", "$vectorSearch"}) {
+        t[name] = [name](const Value&, const ParseContext&) -> StagePtr {
+            fail(6047401, name + " stage is only allowed on MongoDB Atlas");
+        };
+    }
+}
+
 const StageRegistry& registry() {
     static const StageRegistry table = [] {
         StageRegistry t;
@@ -356,6 +366,7 @@ const StageRegistry& registry() {
         register_document_stages(t);
         register_group_stages(t);
         register_join_stages(t);
+        register_atlas_search_stages(t);
         return t;
     }();
     return table;
@@ -437,8 +448,13 @@ Pipeline::Pipeline(const Array& stages, CollectionReader reader, const Variables
 }
 
 Pipeline Pipeline::for_update(const Array& stages, const Variables* let) {
-    static const std::vector<std::string_view> allowed = {
-        "$addFields", "$set", "$project", "$unset", "$replaceRoot", "$replaceWith"};
+    static const std::vector<std::string_view> allowed = {"$addFields",
+                                                          "$set",
+                                                          "$project",
+                                                          "$unset",
+                                                          "$replaceRoot",
+                                                          "$replaceWith",
+                                                          "$_internalApplyOplogUpdate"};
     for (const Value& stage : stages) {
         if (!stage.is_document() || stage.doc().size() != 1) continue;  // the parser reports these
         const std::string& name = stage.doc().fields().front().name;

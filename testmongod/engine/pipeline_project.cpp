@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "engine/pipeline_internal.h"
+#include "engine/update_delta.h"
 
 namespace tmd::agg {
 namespace {
@@ -329,11 +330,57 @@ StagePtr parse_unset(const Value& spec, const ParseContext& context) {
     return std::make_unique<ProjectStage>(std::move(tree), Mode::Exclusion);
 }
 
+// $_internalApplyOplogUpdate (6.0+, document_source_internal_apply_oplog_update.cpp): applies a
+// $v:2 oplog update ({"$v": 2, diff}, a change event's rawUpdateDescription) to each document.
+class ApplyOplogUpdateStage : public Stage {
+  public:
+    explicit ApplyOplogUpdateStage(Document diff) : diff_(std::move(diff)) {}
+    std::vector<Document> apply(std::vector<Document> input, const RunContext&) const override {
+        for (auto& doc : input)
+            doc = apply_delta(doc, diff_);
+        return input;
+    }
+
+  private:
+    Document diff_;
+};
+
+StagePtr parse_apply_oplog_update(const Value& spec, const ParseContext&) {
+    const std::string stage = "$_internalApplyOplogUpdate";
+    if (!spec.is_document()) {
+        fail(6315901, "Argument to " + stage +
+                          " stage must be an object, but found type: " + type_name(spec));
+    }
+    for (const auto& field : spec.doc().fields()) {
+        if (field.name != "oplogUpdate")
+            fail(code::Location40415,
+                 "BSON field '" + stage + "." + field.name + "' is an unknown field.");
+    }
+    const Value* update = spec.doc().get("oplogUpdate");
+    if (!update) {
+        fail(40414, "BSON field '" + stage + ".oplogUpdate' is missing but a required field");
+    }
+    if (!update->is_document()) {
+        fail(code::TypeMismatch, "BSON field '" + stage + ".oplogUpdate' is the wrong type '" +
+                                     type_name(*update) + "', expected type 'object'");
+    }
+    const Value* version = update->doc().get("$v");
+    const Value* diff = update->doc().get("diff");
+    if (!version || !version->is_number() || version->as_int64() != 2 || !diff ||
+        !diff->is_document()) {
+        fail(code::FailedToParse,
+             "Unsupported oplog update: only {$v: 2, diff: {...}} deltas can be applied: " +
+                 update->to_json());
+    }
+    return std::make_unique<ApplyOplogUpdateStage>(diff->doc());
+}
+
 }  // namespace
 
 void register_document_stages(StageRegistry& registry) {
     registry["$project"] = parse_project;
     registry["$unset"] = parse_unset;
+    registry["$_internalApplyOplogUpdate"] = parse_apply_oplog_update;
     for (std::string stage : {"$addFields", "$set"}) {
         registry[stage] = [stage](const Value& spec, const ParseContext& context) {
             return parse_add_fields(stage, spec, context);

@@ -16,6 +16,7 @@
 #include "engine/expression.h"
 #include "engine/path.h"
 #include "engine/pipeline.h"
+#include "engine/update_delta.h"
 #include "engine/update_ops.h"
 
 namespace tmd {
@@ -99,8 +100,8 @@ struct Update::Impl {
 
     // Applies the operators to `doc`, a copy of `original` (which operators read from).
     void apply_operators(Document& doc, const Document& original, bool inserting,
-                         const MatchDetails* details) const;
-    void apply_rename(Document& doc, const Modification& mod) const;
+                         const MatchDetails* details, DeltaLog* log) const;
+    void apply_rename(Document& doc, const Modification& mod, DeltaLog* log) const;
     // The document replacing `doc`: the replacement with doc's _id first.
     Document replacement_of(const Document& doc) const;
     void apply_pipeline(Document& doc) const;
@@ -267,13 +268,17 @@ void Update::Impl::check_array_filters_used(const Document& spec) const {
 
 namespace {
 
+bool identical(const Value& a, const Value& b);
+
 // Walks one modification's path through a document, creating what the operator needs and
-// expanding "$[]" and "$[id]" over array elements.
+// expanding "$[]" and "$[id]" over array elements. With a log, records what the operator did as
+// mongod's ModifierNode does (modifier_node.cpp): an update of an existing field, a created
+// path (from its first new component), a removed field, or nothing for a no-op.
 class PathWalker {
   public:
     PathWalker(const Modification& mod, const FieldPath& parts, const Document& root,
-               const std::map<std::string, Matcher>& array_filters)
-        : mod_(mod), parts_(parts), root_(root), array_filters_(array_filters) {}
+               const std::map<std::string, Matcher>& array_filters, DeltaLog* log)
+        : mod_(mod), parts_(parts), root_(root), array_filters_(array_filters), log_(log) {}
 
     void in_document(Document& doc, size_t depth, const std::string& prefix) {
         const std::string& name = parts_[depth];
@@ -282,15 +287,16 @@ class PathWalker {
             bad_value("Cannot apply array updates to non-array element " + prefix + ": " +
                       Value::document(doc).to_json());
         }
+        Step step(*this, name, false);
         Value* child = doc.get(name);
         if (depth + 1 == parts_.size()) {
-            UpdateSlot slot{child,
-                            [&](Value v) {
-                                doc.push_back(name, std::move(v));
-                                return &doc.fields().back().value;
-                            },
-                            [&] { doc.remove(name); }, path, root_};
-            mod_.field_op->apply(slot);
+            apply_leaf(
+                child,
+                [&](Value v) {
+                    doc.push_back(name, std::move(v));
+                    return &doc.fields().back().value;
+                },
+                [&] { doc.remove(name); }, false, path);
             return;
         }
         if (!child) {
@@ -301,11 +307,30 @@ class PathWalker {
             if (!mod_.field_op->creates_path()) return;
             doc.push_back(name, Value::document({}));
             child = doc.get(name);
+            mark_created();
         }
         descend(*child, depth + 1, path);
     }
 
   private:
+    // The component of the path taken at the current depth, for the log.
+    struct Step {
+        Step(PathWalker& walker, std::string name, bool array_index) : walker_(walker) {
+            walker_.taken_.push_back({std::move(name), array_index});
+        }
+        ~Step() {
+            walker_.taken_.pop_back();
+            if (walker_.first_new_ && *walker_.first_new_ >= walker_.taken_.size()) {
+                walker_.first_new_.reset();
+            }
+        }
+        PathWalker& walker_;
+    };
+
+    void mark_created() {
+        if (!first_new_) first_new_ = taken_.size() - 1;
+    }
+
     void descend(Value& value, size_t depth, const std::string& path) {
         if (value.is_document()) return in_document(value.doc(), depth, path);
         if (value.is_array()) return in_array(value.array(), depth, path);
@@ -337,15 +362,17 @@ class PathWalker {
         }
         if (*index >= array.size()) {
             if (!mod_.field_op->creates_path()) return;
-            bool leaf = depth + 1 == parts_.size();
-            if (leaf) {
-                UpdateSlot slot{nullptr,
-                                [&](Value v) { return pad_and_set(array, *index, std::move(v)); },
-                                [] {}, prefix + "." + name, root_};
-                mod_.field_op->apply(slot);
+            if (depth + 1 == parts_.size()) {
+                Step step(*this, std::to_string(*index), true);
+                apply_leaf(
+                    nullptr, [&](Value v) { return pad_and_set(array, *index, std::move(v)); },
+                    [] {}, true, prefix + "." + name);
                 return;
             }
             pad_and_set(array, *index, Value::document({}));
+            Step step(*this, std::to_string(*index), true);
+            mark_created();
+            return descend(array[*index], depth + 1, prefix + "." + name);
         }
         at_element(array, *index, depth, prefix + "." + name);
     }
@@ -357,11 +384,47 @@ class PathWalker {
     }
 
     void at_element(Array& array, size_t index, size_t depth, const std::string& path) {
+        Step step(*this, std::to_string(index), true);
         if (depth + 1 < parts_.size()) return descend(array[index], depth + 1, path);
-        UpdateSlot slot{&array[index],
-                        [&, index](Value v) { return &(array[index] = std::move(v)); },
-                        [&, index] { array[index] = Value::null(); }, path, root_};
+        apply_leaf(
+            &array[index], [&, index](Value v) { return &(array[index] = std::move(v)); },
+            [&, index] { array[index] = Value::null(); }, true, path);
+    }
+
+    void apply_leaf(Value* existing, std::function<Value*(Value)> create,
+                    std::function<void()> remove, bool in_array, const std::string& path) {
+        std::optional<Value> before;
+        if (log_ && existing) before = *existing;
+        Value* created = nullptr;
+        bool removed = false;
+        UpdateSlot slot{existing,
+                        [&](Value v) { return created = create(std::move(v)); },
+                        [&] {
+                            removed = true;
+                            remove();
+                        },
+                        path,
+                        root_,
+                        false};
         mod_.field_op->apply(slot);
+        if (!log_) return;
+        if (removed) {
+            // $unset of an array element sets it to null (UnsetNode).
+            in_array ? log_->updated(taken_, Value::null()) : log_->deleted(taken_);
+        } else if (created) {
+            log_->created(taken_, first_new_.value_or(taken_.size() - 1), *created);
+        } else if (before && !identical(*before, *slot.value)) {
+            log_change(*before, *slot.value, slot.appended);
+        }
+    }
+
+    // PushNode::logUpdate: an append logs each new element as created at its index.
+    void log_change(const Value& before, const Value& after, bool appended) {
+        if (!appended) return log_->updated(taken_, after);
+        for (size_t i = before.array().size(); i < after.array().size(); ++i) {
+            Step step(*this, std::to_string(i), true);
+            log_->created(taken_, taken_.size() - 1, after.array()[i]);
+        }
     }
 
     bool element_selected(const std::string& part, const Value& element) const {
@@ -376,6 +439,9 @@ class PathWalker {
     const FieldPath& parts_;
     const Document& root_;
     const std::map<std::string, Matcher>& array_filters_;
+    DeltaLog* log_;
+    DeltaPath taken_;                  // the components walked so far
+    std::optional<size_t> first_new_;  // the first component this walk created
 };
 
 // Replaces "$" by the array position the query matched.
@@ -474,7 +540,7 @@ void check_replacement_field_names(const Document& replacement) {
 
 }  // namespace
 
-void Update::Impl::apply_rename(Document& doc, const Modification& mod) const {
+void Update::Impl::apply_rename(Document& doc, const Modification& mod, DeltaLog* log) const {
     // Read the source without array traversal; $rename does not work inside arrays.
     Document* parent = &doc;
     for (size_t i = 0; i + 1 < mod.rename_from.size(); ++i) {
@@ -503,19 +569,26 @@ void Update::Impl::apply_rename(Document& doc, const Modification& mod) const {
     Value moved = *source;
     parent->remove(mod.rename_from.back());
     Modification set{"$set", mod.path, mod.parts, make_field_operator("$set", moved, mod.path), {}};
-    PathWalker(set, set.parts, doc, array_filters).in_document(doc, 0, "");
+    PathWalker(set, set.parts, doc, array_filters, log).in_document(doc, 0, "");
+    // RenameNode: the destination is set, then the source logged as deleted.
+    if (log) {
+        DeltaPath from;
+        for (const auto& part : mod.rename_from)
+            from.push_back({part, false});
+        log->deleted(from);
+    }
 }
 
 void Update::Impl::apply_operators(Document& doc, const Document& original, bool inserting,
-                                   const MatchDetails* details) const {
+                                   const MatchDetails* details, DeltaLog* log) const {
     for (const auto& mod : modifications) {
         if (mod.op == "$setOnInsert" && !inserting) continue;
         if (mod.op == "$rename") {
-            apply_rename(doc, mod);
+            apply_rename(doc, mod, log);
             continue;
         }
         FieldPath parts = resolve_positional(mod.parts, details);
-        PathWalker(mod, parts, original, array_filters).in_document(doc, 0, "");
+        PathWalker(mod, parts, original, array_filters, log).in_document(doc, 0, "");
     }
     check_id_unchanged(original.get("_id"), doc);
 }
@@ -597,7 +670,8 @@ bool Update::is_replacement() const {
 // result replaces `doc` only when its bytes differ (mongod's no-op check is BSONObj::binaryEqual,
 // e.g. ObjectReplaceExecutor::applyReplacementUpdate), compared field by field here rather than
 // by encoding both documents.
-bool Update::apply(Document& doc, bool inserting, const MatchDetails* details) const {
+bool Update::apply(Document& doc, bool inserting, const MatchDetails* details,
+                   DeltaLog* log) const {
     Document working;
     switch (impl_->kind) {
         case Impl::Kind::kReplacement:
@@ -605,7 +679,7 @@ bool Update::apply(Document& doc, bool inserting, const MatchDetails* details) c
             break;
         case Impl::Kind::kOperators:
             working = doc;
-            impl_->apply_operators(working, doc, inserting, details);
+            impl_->apply_operators(working, doc, inserting, details, log);
             break;
         case Impl::Kind::kPipeline:
             working = doc;

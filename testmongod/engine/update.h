@@ -12,6 +12,8 @@
 
 namespace tmd {
 
+class DeltaLog;
+
 class Update {
   public:
     // `spec` is a document (replacement or operators) or an array (pipeline). Validates the spec
@@ -27,7 +29,10 @@ class Update {
     // Applies the update to `doc` in place. `inserting` is true for the document an upsert
     // creates ($setOnInsert applies). `details` carries the matched array position for "$".
     // Returns whether the document changed. Throws MongoError (the document is then unchanged).
-    bool apply(Document& doc, bool inserting, const MatchDetails* details = nullptr) const;
+    // An operator update records what it changed in `log` (mongod's $v:2 delta); replacements
+    // and pipelines leave it empty (their oplog entries come from the images).
+    bool apply(Document& doc, bool inserting, const MatchDetails* details = nullptr,
+               DeltaLog* log = nullptr) const;
 
     struct Impl;
 

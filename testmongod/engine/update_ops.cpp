@@ -168,6 +168,11 @@ class PushOperator : public FieldOperator {
             array_field(slot, "The field '" + slot.path + "' must be an array but is of type " +
                                   type_name(*slot.value) + " in document " + id_of(slot.root));
         size_t at = array.size();
+        // mongod's PushNode::insertElementsWithPosition and performPush: appending to a
+        // non-empty array, unsorted and untrimmed, is an append update.
+        bool appends = !array.empty() && (!position_ || *position_ > static_cast<int64_t>(at)) &&
+                       !sort_whole_ && !sort_fields_;
+        size_t pushed_size = at + each_.size();
         if (position_) {
             int64_t p = *position_;
             int64_t size = static_cast<int64_t>(array.size());
@@ -177,6 +182,7 @@ class PushOperator : public FieldOperator {
         if (sort_whole_) sort_whole(array);
         if (sort_fields_) sort_by_fields(array);
         if (slice_) slice(array);
+        slot.appended = appends && array.size() == pushed_size;
     }
 
   private:

@@ -18,6 +18,9 @@ struct UpdateSlot {
     std::function<void()> remove;
     const std::string& path;  // the concrete path, for error messages
     const Document& root;     // the document being updated, for error messages
+    // Set by $push when it only appended to a non-empty array (mongod's kArrayAppendUpdate,
+    // logged as the new elements rather than the whole array).
+    bool appended;
 };
 
 class FieldOperator {

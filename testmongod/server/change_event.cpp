@@ -1,280 +1,51 @@
 // Change events (see change_event.h): event documents per operationType, following mongod's
 // ChangeStreamDefaultEventTransformation (change_stream_event_transform.cpp), and the update
-// delta, following doc_diff (document_diff_calculator.cpp, document_diff_serialization.cpp) and
-// change_stream_document_diff_parser.cpp.
+// description read from the entry's $v:2 delta as change_stream_document_diff_parser.cpp does.
 #include "server/change_event.h"
 
 #include <cstring>
-#include <map>
-#include <memory>
-#include <set>
-#include <variant>
+
+#include "engine/update_delta.h"
 
 namespace tmd {
 namespace {
 
-// ---- The $v:2 delta: a tree of document and array diffs with mongod's size accounting. ----
-
-// Sizes from diff_tree::ApproxBSONSizeTracker: an empty document diff is 5 bytes, an empty array
-// diff 9 ({a: true}); each entry costs its name, type byte and terminator plus its value; the first
-// entry of a d/u/i section adds the section's wrapper (8); a sub-diff adds its "s" prefix (1); a
-// resize adds {l: <int>} (7).
-constexpr size_t kEmptyDocumentDiffSize = 5;
-constexpr size_t kEmptyArrayDiffSize = 9;
-constexpr size_t kSectionWrapperSize = 8;
-constexpr size_t kResizeEntrySize = 7;
-
-struct Diff;
-using DiffPtr = std::unique_ptr<Diff>;
-
-struct Diff {
-    explicit Diff(bool array) : is_array(array) {
-        size = array ? kEmptyArrayDiffSize : kEmptyDocumentDiffSize;
-    }
-    bool is_array;
-    size_t size;
-    // Document diffs, in serialization order d, u, i, s.
-    std::vector<std::string> deletes;
-    std::vector<std::pair<std::string, Value>> updates;
-    std::vector<std::pair<std::string, Value>> inserts;
-    std::vector<std::pair<std::string, DiffPtr>> subdiffs;
-    // Array diffs: new length when the array shrank; changed elements by index.
-    std::optional<size_t> resize;
-    std::map<size_t, std::variant<Value, DiffPtr>> elements;
-    bson_iter_t post{};  // the array's post value, for profiles without truncatedArrays
-
-    void add_entry(size_t name_size, size_t value_size) { size += name_size + 2 + value_size; }
-    void open_section(bool first) { size += first ? kSectionWrapperSize : 0; }
-    void add_delete(std::string name) {
-        add_entry(name.size(), 1);
-        open_section(deletes.empty());
-        deletes.push_back(std::move(name));
-    }
-    void add_update(std::string name, Value value, size_t value_size) {
-        add_entry(name.size(), value_size);
-        open_section(updates.empty());
-        updates.emplace_back(std::move(name), std::move(value));
-    }
-    void add_insert(std::string name, Value value, size_t value_size) {
-        add_entry(name.size(), value_size);
-        open_section(inserts.empty());
-        inserts.emplace_back(std::move(name), std::move(value));
-    }
-    void add_subdiff(std::string name, DiffPtr child) {
-        add_entry(name.size(), child->size);
-        size += 1;
-        subdiffs.emplace_back(std::move(name), std::move(child));
-    }
-    void add_element(size_t index, std::variant<Value, DiffPtr> change, size_t value_size) {
-        add_entry(1 + std::to_string(index).size(), value_size);
-        elements.emplace(index, std::move(change));
-    }
-    void set_resize(size_t length) {
-        resize = length;
-        size += kResizeEntrySize;
-    }
-};
-
-// The size of an element's value in BSON, as BSONElement::valuesize().
-size_t value_size(const bson_iter_t& it) {
-    uint32_t length = 0;
-    const uint8_t* data = nullptr;
-    switch (bson_iter_type(&it)) {
-        case BSON_TYPE_DOUBLE:
-        case BSON_TYPE_DATE_TIME:
-        case BSON_TYPE_TIMESTAMP:
-        case BSON_TYPE_INT64:
-            return 8;
-        case BSON_TYPE_INT32:
-            return 4;
-        case BSON_TYPE_BOOL:
-            return 1;
-        case BSON_TYPE_OID:
-            return 12;
-        case BSON_TYPE_DECIMAL128:
-            return 16;
-        case BSON_TYPE_UTF8:
-            bson_iter_utf8(&it, &length);
-            return 4 + length + 1;
-        case BSON_TYPE_SYMBOL:
-            bson_iter_symbol(&it, &length);
-            return 4 + length + 1;
-        case BSON_TYPE_CODE:
-            bson_iter_code(&it, &length);
-            return 4 + length + 1;
-        case BSON_TYPE_DOCUMENT:
-            bson_iter_document(&it, &length, &data);
-            return length;
-        case BSON_TYPE_ARRAY:
-            bson_iter_array(&it, &length, &data);
-            return length;
-        case BSON_TYPE_BINARY: {
-            bson_subtype_t subtype;
-            bson_iter_binary(&it, &subtype, &length, &data);
-            // The deprecated subtype 2 repeats the length inside the payload.
-            return 4 + 1 + length + (subtype == BSON_SUBTYPE_BINARY_DEPRECATED ? 4 : 0);
-        }
-        case BSON_TYPE_REGEX: {
-            const char* options = nullptr;
-            const char* pattern = bson_iter_regex(&it, &options);
-            return std::strlen(pattern) + 1 + std::strlen(options) + 1;
-        }
-        case BSON_TYPE_DBPOINTER: {
-            const char* collection = nullptr;
-            const bson_oid_t* oid = nullptr;
-            bson_iter_dbpointer(&it, &length, &collection, &oid);
-            return 4 + length + 1 + 12;
-        }
-        case BSON_TYPE_CODEWSCOPE: {
-            uint32_t scope_length = 0;
-            bson_iter_codewscope(&it, &length, &scope_length, &data);
-            return 4 + 4 + length + 1 + scope_length;
-        }
-        default:
-            return 0;  // null, undefined, minKey, maxKey
-    }
-}
-
-const uint8_t* value_bytes(const bson_iter_t& it) {
-    const char* key = bson_iter_key(&it);
-    return reinterpret_cast<const uint8_t*>(key) + std::strlen(key) + 1;
-}
-
-// BSONElement::binaryEqual: same type, same name, same value bytes.
-bool binary_equal(const bson_iter_t& a, const bson_iter_t& b) {
-    if (bson_iter_type(&a) != bson_iter_type(&b)) return false;
-    if (std::strcmp(bson_iter_key(&a), bson_iter_key(&b)) != 0) return false;
-    size_t size = value_size(a);
-    return size == value_size(b) && std::memcmp(value_bytes(a), value_bytes(b), size) == 0;
-}
-
-bool is_container(const bson_iter_t& it) {
-    return BSON_ITER_HOLDS_DOCUMENT(&it) || BSON_ITER_HOLDS_ARRAY(&it);
-}
-
-bson_t sub_document(const bson_iter_t& it) {
-    uint32_t length = 0;
-    const uint8_t* data = nullptr;
-    if (BSON_ITER_HOLDS_ARRAY(&it)) {
-        bson_iter_array(&it, &length, &data);
-    } else {
-        bson_iter_document(&it, &length, &data);
-    }
-    bson_t sub;
-    bson_init_static(&sub, data, length);
-    return sub;
-}
-
-DiffPtr diff_documents(const bson_t& pre, const bson_t& post, bool ignore_size_limit);
-DiffPtr diff_arrays(const bson_t& pre, const bson_t& post, const bson_iter_t& post_iter);
-
-// calculateSubDiffHelper: diffs two documents or two arrays; a sub-diff larger than the post
-// value itself is replaced by the whole post value.
-std::variant<Value, DiffPtr> diff_values(const bson_iter_t& pre, const bson_iter_t& post) {
-    bson_t pre_doc = sub_document(pre), post_doc = sub_document(post);
-    DiffPtr child = BSON_ITER_HOLDS_ARRAY(&pre) ? diff_arrays(pre_doc, post_doc, post)
-                                                : diff_documents(pre_doc, post_doc, false);
-    if (child) return child;
-    return Value::from_iter(post);
-}
-
-void add_changed_field(Diff& node, const bson_iter_t& pre, const bson_iter_t& post) {
-    std::string name = bson_iter_key(&post);
-    if (bson_iter_type(&pre) == bson_iter_type(&post) && is_container(pre)) {
-        auto change = diff_values(pre, post);
-        if (auto* child = std::get_if<DiffPtr>(&change)) {
-            node.add_subdiff(std::move(name), std::move(*child));
-            return;
-        }
-    }
-    node.add_update(std::move(name), Value::from_iter(post), value_size(post));
-}
-
-bool keep_diff(const Diff& node, const bson_t& post, bool ignore_size_limit) {
-    return ignore_size_limit || post.len > node.size;
-}
-
-DiffPtr diff_documents(const bson_t& pre, const bson_t& post, bool ignore_size_limit) {
-    auto node = std::make_unique<Diff>(false);
-    bson_iter_t a, b;
-    bool more_pre = bson_iter_init(&a, &pre) && bson_iter_next(&a);
-    bool more_post = bson_iter_init(&b, &post) && bson_iter_next(&b);
-    // Fields of `pre` met out of order; dropped unless they reappear later in `post`. A sorted set,
-    // as mongod's std::set<StringData>, which decides the order they are reported in.
-    std::set<std::string> displaced;
-    while (more_pre && more_post) {
-        if (binary_equal(a, b)) {
-            more_pre = bson_iter_next(&a);
-            more_post = bson_iter_next(&b);
-        } else if (std::strcmp(bson_iter_key(&a), bson_iter_key(&b)) == 0) {
-            add_changed_field(*node, a, b);
-            more_pre = bson_iter_next(&a);
-            more_post = bson_iter_next(&b);
-        } else {
-            displaced.insert(bson_iter_key(&a));
-            more_pre = bson_iter_next(&a);
-        }
-    }
-    for (; more_pre; more_pre = bson_iter_next(&a))
-        node->add_delete(bson_iter_key(&a));
-    for (; more_post; more_post = bson_iter_next(&b)) {
-        node->add_insert(bson_iter_key(&b), Value::from_iter(b), value_size(b));
-        displaced.erase(bson_iter_key(&b));
-    }
-    for (const auto& name : displaced)
-        node->add_delete(name);
-    return keep_diff(*node, post, ignore_size_limit) ? std::move(node) : nullptr;
-}
-
-DiffPtr diff_arrays(const bson_t& pre, const bson_t& post, const bson_iter_t& post_iter) {
-    auto node = std::make_unique<Diff>(true);
-    node->post = post_iter;
-    bson_iter_t a, b;
-    bool more_pre = bson_iter_init(&a, &pre) && bson_iter_next(&a);
-    bool more_post = bson_iter_init(&b, &post) && bson_iter_next(&b);
-    size_t index = 0;
-    for (; more_pre && more_post; ++index) {
-        if (!binary_equal(a, b)) {
-            if (bson_iter_type(&a) == bson_iter_type(&b) && is_container(a)) {
-                auto change = diff_values(a, b);
-                size_t size = std::holds_alternative<DiffPtr>(change)
-                                  ? std::get<DiffPtr>(change)->size
-                                  : value_size(b);
-                node->add_element(index, std::move(change), size);
-            } else {
-                node->add_element(index, Value::from_iter(b), value_size(b));
-            }
-        }
-        more_pre = bson_iter_next(&a);
-        more_post = bson_iter_next(&b);
-    }
-    for (; more_post; more_post = bson_iter_next(&b), ++index) {
-        node->add_element(index, Value::from_iter(b), value_size(b));
-    }
-    if (more_pre) node->set_resize(index);
-    return keep_diff(*node, post, false) ? std::move(node) : nullptr;
-}
-
-// ---- From the delta to updateDescription (change_stream_document_diff_parser). ----
+// ---- From the delta to updateDescription (change_stream_document_diff_parser.cpp). ----
 
 struct PathPart {
     std::string name;
     bool is_index;
 };
 
+// FieldRef::isNumericPathComponentStrict: digits without a leading zero.
 bool is_numeric_name(const std::string& name) {
-    return !name.empty() && name.find_first_not_of("0123456789") == std::string::npos;
+    return !name.empty() && name.find_first_not_of("0123456789") == std::string::npos &&
+           (name.size() == 1 || name[0] != '0');
 }
 
 class DescriptionBuilder {
   public:
-    explicit DescriptionBuilder(const EventFormat& format) : format_(format) {}
+    DescriptionBuilder(const EventFormat& format, const Document& post)
+        : format_(format), post_(post) {}
 
-    void walk(const Diff& diff) {
-        if (diff.is_array) {
-            walk_array(diff);
-        } else {
-            walk_document(diff);
+    // Updates and inserts are updatedFields, deletes removedFields, then the sub-deltas.
+    void walk_document(const Document& delta) {
+        for (const char* section : {"u", "i"}) {
+            const Value* fields = delta.get(section);
+            if (!fields) continue;
+            for (const auto& [name, value] : fields->doc().fields()) {
+                with_part(name, false, [&] { updated_.push_back(report_path(), value); });
+            }
+        }
+        if (const Value* deletes = delta.get("d")) {
+            for (const auto& field : deletes->doc().fields()) {
+                with_part(field.name, false,
+                          [&] { removed_.push_back(Value::string(report_path())); });
+            }
+        }
+        for (const auto& [name, sub] : delta.fields()) {
+            if (name.size() < 2 || name[0] != 's') continue;
+            with_part(name.substr(1), false, [&] { walk(sub.doc()); });
         }
     }
 
@@ -292,40 +63,34 @@ class DescriptionBuilder {
     }
 
   private:
-    void walk_document(const Diff& diff) {
-        for (const auto& name : diff.deletes) {
-            with_part(name, false, [&] { removed_.push_back(Value::string(report_path())); });
-        }
-        auto report_set = [&](const auto& fields) {
-            for (const auto& [name, value] : fields) {
-                with_part(name, false, [&] { updated_.push_back(report_path(), value); });
-            }
-        };
-        report_set(diff.updates);
-        report_set(diff.inserts);
-        for (const auto& [name, child] : diff.subdiffs) {
-            with_part(name, false, [&] { walk(*child); });
+    void walk(const Document& delta) {
+        if (is_array_delta(delta)) {
+            walk_array(delta);
+        } else {
+            walk_document(delta);
         }
     }
 
-    void walk_array(const Diff& diff) {
-        if (diff.resize && !format_.truncated_arrays) {
-            // Before $v:2 deltas (4.4) a shrunk array was logged as a $set of the whole array.
-            updated_.push_back(report_path(), Value::from_iter(diff.post));
-            return;
-        }
-        if (diff.resize) {
+    void walk_array(const Document& delta) {
+        if (const Value* length = delta.get("l")) {
+            if (!format_.truncated_arrays) {
+                // Before $v:2 deltas (4.4) a shrunk array was logged as a $set of the whole array.
+                const Value* array = value_at_path();
+                updated_.push_back(report_path(), array ? *array : Value::null());
+                return;
+            }
             Document entry;
             entry.push_back("field", Value::string(report_path()));
-            entry.push_back("newSize", Value::int32(static_cast<int32_t>(*diff.resize)));
+            entry.push_back("newSize", Value::int32(static_cast<int32_t>(length->as_int64())));
             truncated_.push_back(Value::document(std::move(entry)));
         }
-        for (const auto& [index, change] : diff.elements) {
-            with_part(std::to_string(index), true, [&] {
-                if (const auto* value = std::get_if<Value>(&change)) {
-                    updated_.push_back(report_path(), *value);
+        for (const auto& [name, change] : delta.fields()) {
+            if (name == "a" || name == "l") continue;
+            with_part(name.substr(1), true, [&] {
+                if (name[0] == 'u') {
+                    updated_.push_back(report_path(), change);
                 } else {
-                    walk(*std::get<DiffPtr>(change));
+                    walk(change.doc());
                 }
             });
         }
@@ -338,8 +103,26 @@ class DescriptionBuilder {
         path_.pop_back();
     }
 
-    // The dotted path of the current position; recorded in disambiguatedPaths when a field name
-    // in it contains a dot or is numeric, so that the dotted form alone is ambiguous.
+    // The post image's value at the current path.
+    const Value* value_at_path() const {
+        const Value* value = nullptr;
+        const Document* doc = &post_;
+        for (const PathPart& part : path_) {
+            if (value && value->is_array()) {
+                size_t index = std::stoul(part.name);
+                value = index < value->array().size() ? &value->array()[index] : nullptr;
+            } else {
+                value = doc ? doc->get(part.name) : nullptr;
+            }
+            if (!value) return nullptr;
+            doc = value->is_document() ? &value->doc() : nullptr;
+        }
+        return value;
+    }
+
+    // The dotted path of the current position. It is recorded in disambiguatedPaths once a field
+    // name in it contains a dot, or is numeric past the first component, so that the dotted form
+    // alone is ambiguous; array indexes alone are not ambiguous.
     std::string report_path() {
         std::string dotted;
         bool ambiguous = false;
@@ -351,7 +134,8 @@ class DescriptionBuilder {
             if (part.is_index) {
                 parts.push_back(Value::int32(std::stoi(part.name)));
             } else {
-                ambiguous |= part.name.find('.') != std::string::npos || is_numeric_name(part.name);
+                ambiguous |= (i > 0 && is_numeric_name(part.name)) ||
+                             part.name.find('.') != std::string::npos;
                 parts.push_back(Value::string(part.name));
             }
         }
@@ -362,6 +146,7 @@ class DescriptionBuilder {
     }
 
     const EventFormat& format_;
+    const Document& post_;
     std::vector<PathPart> path_;
     Document updated_;
     Array removed_;
@@ -387,10 +172,12 @@ void append_document(bson_t* out, const char* key, const Document& doc) {
     bson_append_document_end(out, &child);
 }
 
+Document to_document(const StoredDoc& doc) {
+    return Document::from_bytes(reinterpret_cast<const uint8_t*>(doc->data()), doc->size());
+}
+
 Document details_of(const OplogEntry& entry) {
-    if (!entry.details) return Document();
-    return Document::from_bytes(reinterpret_cast<const uint8_t*>(entry.details->data()),
-                                entry.details->size());
+    return entry.details ? to_document(entry.details) : Document();
 }
 
 void append_namespace(bson_t* out, const OplogEntry& entry) {
@@ -462,6 +249,14 @@ Document to_document(const bson_t* bson) {
     return Document::from_bson(*bson);
 }
 
+// showRawUpdateDescription (6.0+): the oplog entry's own {$v: 2, diff}.
+Document raw_update_description(const StoredDoc& delta) {
+    Document raw;
+    raw.push_back("$v", Value::int32(2));
+    raw.push_back("diff", Value::document(delta ? to_document(delta) : Document()));
+    return raw;
+}
+
 }  // namespace
 
 std::string_view operation_type(ChangeKind kind) {
@@ -519,9 +314,12 @@ void append_change_event(const OplogEntry& entry, const EventFormat& format, bso
     if (format.show_expanded_events && has_operation_description(entry.kind)) {
         append_document(event, "operationDescription", operation_description(entry));
     }
-    if (entry.kind == ChangeKind::Update) {
-        append_document(event, "updateDescription",
-                        describe_update(entry.pre_image, entry.post_image, format));
+    if (entry.kind == ChangeKind::Update && format.raw_update_description) {
+        append_document(event, "rawUpdateDescription", raw_update_description(entry.delta));
+    } else if (entry.kind == ChangeKind::Update) {
+        Document delta = entry.delta ? to_document(entry.delta) : Document();
+        Document post = entry.post_image ? to_document(entry.post_image) : Document();
+        append_document(event, "updateDescription", describe_update(delta, post, format));
     }
 }
 
@@ -546,14 +344,9 @@ Document make_invalidate_event(const OplogEntry& cause, const EventFormat& forma
     return document;
 }
 
-Document describe_update(const StoredDoc& pre, const StoredDoc& post, const EventFormat& format) {
-    DescriptionBuilder builder(format);
-    if (pre && post) {
-        bson_t pre_doc = view_of(pre), post_doc = view_of(post);
-        // An update entry always reports a delta, as the $v:2 oplog entry of an update with
-        // operators does; the size limit applies to sub-diffs (whole values replace them).
-        builder.walk(*diff_documents(pre_doc, post_doc, true));
-    }
+Document describe_update(const Document& delta, const Document& post, const EventFormat& format) {
+    DescriptionBuilder builder(format, post);
+    builder.walk_document(delta);
     return builder.finish();
 }
 

@@ -1,5 +1,5 @@
 // Change events: turns one oplog entry into the event document mongod's change stream transform
-// produces, field for field, including updateDescription computed like the 5.0+ $v:2 delta.
+// produces, field for field, including updateDescription read from the entry's $v:2 delta.
 #pragma once
 
 #include <string_view>
@@ -13,10 +13,11 @@ namespace tmd {
 // What the version profile and the stream's options change in an event's shape.
 struct EventFormat {
     uint8_t token_version = 2;
-    bool wall_time = true;              // wallTime: 6.0+
-    bool truncated_arrays = true;       // updateDescription.truncatedArrays: 5.0+ ($v:2 deltas)
-    bool show_expanded_events = false;  // collectionUUID, operationDescription, DDL events
-    bool disambiguated_paths = false;   // updateDescription.disambiguatedPaths: 7.0 when expanded
+    bool wall_time = true;                // wallTime: 6.0+
+    bool truncated_arrays = true;         // updateDescription.truncatedArrays: 5.0+ ($v:2 deltas)
+    bool show_expanded_events = false;    // collectionUUID, operationDescription, DDL events
+    bool disambiguated_paths = false;     // updateDescription.disambiguatedPaths: 7.0 when expanded
+    bool raw_update_description = false;  // rawUpdateDescription instead: 6.0+ when asked
 };
 
 // "insert", "update", ... as operationType reports it.
@@ -38,9 +39,9 @@ void append_invalidate_event(const OplogEntry& cause, const EventFormat& format,
 Document make_change_event(const OplogEntry& entry, const EventFormat& format);
 Document make_invalidate_event(const OplogEntry& cause, const EventFormat& format);
 
-// updateDescription {updatedFields, removedFields[, truncatedArrays][, disambiguatedPaths]} of
-// the change from `pre` to `post`, diffed as mongod's doc_diff::computeDocDiff does: subfield
-// granularity, array truncation, and whole values where a sub-diff would outgrow the value.
-Document describe_update(const StoredDoc& pre, const StoredDoc& post, const EventFormat& format);
+// updateDescription {updatedFields, removedFields[, truncatedArrays][, disambiguatedPaths]} of an
+// update's $v:2 delta (update_delta.h); `post` is the updated document, from which the 4.4 profile
+// reports a truncated array whole.
+Document describe_update(const Document& delta, const Document& post, const EventFormat& format);
 
 }  // namespace tmd

@@ -38,6 +38,7 @@ struct StreamSpec {
     ImageMode full_document = ImageMode::Off;
     ImageMode before_change = ImageMode::Off;
     bool show_expanded_events = false;
+    bool show_raw_update_description = false;
     bool all_changes_for_cluster = false;
     Array stages;  // the stages after $changeStream
 };
@@ -110,11 +111,14 @@ void parse_stage_options(const Document& options, const VersionProfile& profile,
             spec.before_change = parse_before_change(value);
         } else if (name == "showExpandedEvents" && profile.expanded_events) {
             spec.show_expanded_events = parse_bool(name, value);
+        } else if (name == "showRawUpdateDescription" && profile.expanded_events) {
+            spec.show_raw_update_description = parse_bool(name, value);
         } else if (name == "showMigrationEvents" || name == "allowToRunOnConfigDB" ||
                    name == "allowToRunOnSystemNS") {
             parse_bool(name, value);  // internal options of a single replica set: no effect
         } else {
-            // 4.4 did not know fullDocumentBeforeChange or showExpandedEvents either.
+            // 4.4 did not know fullDocumentBeforeChange, showExpandedEvents or
+            // showRawUpdateDescription either.
             throw MongoError(code::Location40415,
                              "BSON field '$changeStream." + name + "' is an unknown field.");
         }
@@ -543,6 +547,7 @@ EventFormat format_for(const VersionProfile& profile, const StreamSpec& spec) {
     format.truncated_arrays = profile.expanded_events;
     format.show_expanded_events = spec.show_expanded_events;
     format.disambiguated_paths = profile.disambiguated_paths && spec.show_expanded_events;
+    format.raw_update_description = spec.show_raw_update_description;
     return format;
 }
 

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "engine/update.h"
+#include "engine/update_delta.h"
 #include "server/server_state.h"
 #include "server/storage_util.h"
 
@@ -27,7 +28,7 @@ bool id_type_needs_checks(bson_type_t type) {
 }
 
 ClusterTime append_entry(Catalog& catalog, const Collection& coll, ChangeKind kind, const Value& id,
-                         StoredDoc pre, StoredDoc post) {
+                         StoredDoc pre, StoredDoc post, StoredDoc delta = nullptr) {
     OplogEntry entry;
     entry.kind = kind;
     entry.db = coll.db();
@@ -36,8 +37,18 @@ ClusterTime append_entry(Catalog& catalog, const Collection& coll, ChangeKind ki
     entry.document_key = document_key_of(id);
     entry.pre_image = std::move(pre);
     entry.post_image = std::move(post);
+    entry.delta = std::move(delta);
     catalog.journal(entry, &coll);
     return catalog.server().oplog().append(std::move(entry));
+}
+
+// The delta an update's oplog entry carries: the operator update's own log (UpdateTreeExecutor),
+// else the diff of the images (PipelineExecutor), none when that is not smaller than the document.
+StoredDoc update_delta(const StoredDoc& pre, const StoredDoc& post, const DeltaLog* log) {
+    if (log && !log->empty()) return to_stored(log->to_document());
+    bson_t pre_view = view_of(pre), post_view = view_of(post);
+    std::optional<Document> delta = compute_delta(pre_view, post_view);
+    return delta ? to_stored(*delta) : nullptr;
 }
 
 }  // namespace
@@ -128,7 +139,7 @@ ClusterTime insert_document(Catalog& catalog, Collection& coll, PreparedDoc doc,
 }
 
 ClusterTime update_document(Catalog& catalog, Collection& coll, RecordId rid, Document updated,
-                            bool replacement, const Validator& validator) {
+                            bool replacement, const Validator& validator, const DeltaLog* log) {
     const Record& record = *coll.find_record(rid);
     const Value* new_id = updated.get("_id");
     if (!new_id) {
@@ -151,17 +162,19 @@ ClusterTime update_document(Catalog& catalog, Collection& coll, RecordId rid, Do
         Document previous = to_document(record.doc);
         validator.check(updated, record.id, &previous);
     }
-    return store_update(catalog, coll, rid, std::move(bytes), &updated, replacement);
+    return store_update(catalog, coll, rid, std::move(bytes), &updated, replacement, log);
 }
 
 ClusterTime store_update(Catalog& catalog, Collection& coll, RecordId rid, StoredDoc bytes,
-                         const Document* parsed, bool replacement) {
+                         const Document* parsed, bool replacement, const DeltaLog* log) {
     const Record& record = *coll.find_record(rid);
     StoredDoc before = record.doc;
     Value id = record.id;
+    StoredDoc delta = replacement ? nullptr : update_delta(before, bytes, log);
+    ChangeKind kind = delta ? ChangeKind::Update : ChangeKind::Replace;
     coll.replace(rid, bytes, parsed);
-    return append_entry(catalog, coll, replacement ? ChangeKind::Replace : ChangeKind::Update, id,
-                        std::move(before), std::move(bytes));
+    return append_entry(catalog, coll, kind, id, std::move(before), std::move(bytes),
+                        std::move(delta));
 }
 
 ClusterTime delete_document(Catalog& catalog, Collection& coll, RecordId rid) {

@@ -10,6 +10,8 @@
 
 namespace tmd {
 
+class DeltaLog;
+
 constexpr size_t kMaxUserDocumentBytes = 16 * 1024 * 1024;  // BSONObjMaxUserSize
 
 // A document ready to store: its bytes (with _id first) and _id.
@@ -44,14 +46,17 @@ class Validator {
 ClusterTime insert_document(Catalog& catalog, Collection& coll, PreparedDoc doc,
                             const Validator& validator);
 // Replaces a stored document (update or replacement) and appends its Update/Replace entry.
-// Throws ImmutableField (66) when _id changed, 10334 when it grew past 16 MiB.
+// `log`: an operator update's $v:2 delta; without one the delta is computed from the two images
+// as mongod does for pipeline updates, and a delta not smaller than the document makes the entry
+// a Replace. Throws ImmutableField (66) when _id changed, 10334 when it grew past 16 MiB.
 ClusterTime update_document(Catalog& catalog, Collection& coll, RecordId rid, Document updated,
-                            bool replacement, const Validator& validator);
+                            bool replacement, const Validator& validator,
+                            const DeltaLog* log = nullptr);
 // Stores already checked new bytes for a record and appends its Update/Replace entry (the last
 // step of update_document). `parsed`: the new document when the caller has it parsed (see
 // Collection::replace). Throws DuplicateKey (11000) for a secondary unique index, unchanged.
 ClusterTime store_update(Catalog& catalog, Collection& coll, RecordId rid, StoredDoc bytes,
-                         const Document* parsed, bool replacement);
+                         const Document* parsed, bool replacement, const DeltaLog* log = nullptr);
 // Removes a document and appends its Delete entry.
 ClusterTime delete_document(Catalog& catalog, Collection& coll, RecordId rid);
 

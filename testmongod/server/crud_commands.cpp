@@ -8,6 +8,7 @@
 
 #include "engine/projection.h"
 #include "engine/update.h"
+#include "engine/update_delta.h"
 #include "server/collection_read.h"
 #include "server/collection_write.h"
 #include "server/replace_by_id.h"
@@ -288,9 +289,10 @@ UpdateOutcome run_update_statement(Catalog& catalog, const std::string& db, cons
             MatchDetails details;
             matcher.matches(doc, &details);
             ++outcome.matched;
-            if (!update.apply(doc, false, &details)) continue;
-            update_document(catalog, *coll, rid, std::move(doc), update.is_replacement(),
-                            validator);
+            DeltaLog log;
+            if (!update.apply(doc, false, &details, &log)) continue;
+            update_document(catalog, *coll, rid, std::move(doc), update.is_replacement(), validator,
+                            &log);
             ++outcome.modified;
         }
     }
@@ -497,9 +499,10 @@ void cmd_find_and_modify(const CommandRequest& request, bson_t* reply) {
             Document after = before;
             MatchDetails details;
             matcher.matches(before, &details);
-            if (update->apply(after, false, &details)) {
+            DeltaLog log;
+            if (update->apply(after, false, &details, &log)) {
                 update_document(catalog, *coll, found[0], after, update->is_replacement(),
-                                Validator(*coll, args.bypass));
+                                Validator(*coll, args.bypass), &log);
                 after = to_document(coll->find_record(found[0])->doc);
             }
             value = args.return_new ? std::move(after) : std::move(before);

@@ -12,7 +12,7 @@ size_t size_of(const StoredDoc& doc) {
 
 size_t OplogEntry::approximate_bytes() const {
     return 64 + db.size() + coll.size() + size_of(document_key) + size_of(pre_image) +
-           size_of(post_image) + size_of(details);
+           size_of(post_image) + size_of(delta) + size_of(details);
 }
 
 // The second before startup counts as dropped, so that any time this server has reported (an

@@ -54,6 +54,8 @@ struct OplogEntry {
     StoredDoc document_key;
     StoredDoc pre_image;
     StoredDoc post_image;
+    // Update: the $v:2 delta the oplog entry carries (its "diff" document, see update_delta.h).
+    StoredDoc delta;
     // Catalog changes: what the event reports. Rename: {to: {db, coll}, dropTarget?}; Create:
     // {collectionOptions}; CreateIndexes/DropIndexes: {indexes: [specs]}; Modify: {collMod args}.
     StoredDoc details;

@@ -33,6 +33,14 @@ void set_uri_option(mongoc_uri_t* uri, const char* key, const bson_iter_t& it) {
         mongoc_uri_set_read_concern(uri, rc);
         mongoc_read_concern_destroy(rc);
         ok = true;
+    } else if (name == "readPreference" && BSON_ITER_HOLDS_UTF8(&it)) {
+        // A read preference is not a plain option: libmongoc keeps it apart in the URI.
+        Doc spec;
+        BSON_APPEND_UTF8(spec.get(), "mode", bson_iter_utf8(&it, nullptr));
+        mongoc_read_prefs_t* rp = make_read_prefs(spec);
+        mongoc_uri_set_read_prefs_t(uri, rp);
+        mongoc_read_prefs_destroy(rp);
+        ok = true;
     } else if (name == "w") {
         Doc spec;
         bson_append_iter(spec.get(), "w", 1, &it);
@@ -74,13 +82,10 @@ ClientPtr new_client(const std::string& base_uri, const Doc& spec) {
     return client;
 }
 
-// Applies {readConcern, writeConcern, readPreference} with the setter of a database or collection.
+// Applies {readConcern, writeConcern, readPreference} with the setters of a database, a
+// collection or transaction options.
 template <typename Handle, typename SetRc, typename SetWc, typename SetRp>
-void apply_options(Handle* handle, const Doc& spec, const char* field, SetRc set_rc, SetWc set_wc,
-                   SetRp set_rp) {
-    auto options_it = spec.find(field);
-    if (!options_it) return;
-    Doc options = Doc::from_iter(*options_it);
+void apply_concerns(Handle* handle, const Doc& options, SetRc set_rc, SetWc set_wc, SetRp set_rp) {
     if (options.has("readConcern")) {
         mongoc_read_concern_t* rc = make_read_concern(options.doc("readConcern"));
         set_rc(handle, rc);
@@ -147,6 +152,17 @@ mongoc_read_prefs_t* make_read_prefs(const Doc& spec) {
     }
     if (spec.has("tagSets")) mongoc_read_prefs_set_tags(rp, spec.doc("tagSets").get());
     return rp;
+}
+
+mongoc_transaction_opt_t* make_transaction_opts(const Doc& spec) {
+    mongoc_transaction_opt_t* opts = mongoc_transaction_opts_new();
+    apply_concerns(opts, spec, mongoc_transaction_opts_set_read_concern,
+                   mongoc_transaction_opts_set_write_concern,
+                   mongoc_transaction_opts_set_read_prefs);
+    if (auto max_commit = spec.find("maxCommitTimeMS")) {
+        mongoc_transaction_opts_set_max_commit_time_ms(opts, bson_iter_as_int64(&*max_commit));
+    }
+    return opts;
 }
 
 ClientEntity::ClientEntity(const std::string& base_uri, const Doc& spec)
@@ -275,8 +291,11 @@ void EntityMap::create_database(const std::string& id, const Doc& spec) {
     entity.client_id = spec.str("client");
     entity.database.reset(mongoc_client_get_database(client(entity.client_id).get(),
                                                      spec.str("databaseName").c_str()));
-    apply_options(entity.database.get(), spec, "databaseOptions", mongoc_database_set_read_concern,
-                  mongoc_database_set_write_concern, mongoc_database_set_read_prefs);
+    if (spec.has("databaseOptions")) {
+        apply_concerns(entity.database.get(), spec.doc("databaseOptions"),
+                       mongoc_database_set_read_concern, mongoc_database_set_write_concern,
+                       mongoc_database_set_read_prefs);
+    }
     add(id, std::move(entity));
 }
 
@@ -287,9 +306,11 @@ void EntityMap::create_collection(const std::string& id, const Doc& spec) {
     entity.client_id = get(database_id, "database").client_id;
     entity.collection.reset(
         mongoc_database_get_collection(database(database_id), spec.str("collectionName").c_str()));
-    apply_options(entity.collection.get(), spec, "collectionOptions",
-                  mongoc_collection_set_read_concern, mongoc_collection_set_write_concern,
-                  mongoc_collection_set_read_prefs);
+    if (spec.has("collectionOptions")) {
+        apply_concerns(entity.collection.get(), spec.doc("collectionOptions"),
+                       mongoc_collection_set_read_concern, mongoc_collection_set_write_concern,
+                       mongoc_collection_set_read_prefs);
+    }
     add(id, std::move(entity));
 }
 
@@ -306,11 +327,18 @@ void EntityMap::create_session(const std::string& id, const Doc& spec) {
         if (auto snapshot = options.find("snapshot")) {
             mongoc_session_opts_set_snapshot(opts, bson_iter_as_bool(&*snapshot));
         }
+        if (options.has("defaultTransactionOptions")) {
+            mongoc_transaction_opt_t* txn =
+                make_transaction_opts(options.doc("defaultTransactionOptions"));
+            mongoc_session_opts_set_default_transaction_opts(opts, txn);
+            mongoc_transaction_opts_destroy(txn);
+        }
     }
     bson_error_t error;
     entity.session.reset(mongoc_client_start_session(client(entity.client_id).get(), opts, &error));
     mongoc_session_opts_destroy(opts);
     if (!entity.session) throw TestFailure(std::string("cannot start session: ") + error.message);
+    entity.lsid = Doc::copy_of(mongoc_client_session_get_lsid(entity.session.get()));
     add(id, std::move(entity));
 }
 
@@ -366,7 +394,15 @@ mongoc_collection_t* EntityMap::collection(const std::string& id) {
     return get(id, "collection").collection.get();
 }
 mongoc_client_session_t* EntityMap::session(const std::string& id) {
-    return get(id, "session").session.get();
+    mongoc_client_session_t* session = get(id, "session").session.get();
+    if (session == nullptr) throw TestFailure("session " + id + " has ended");
+    return session;
+}
+const bson_t* EntityMap::session_lsid(const std::string& id) {
+    return get(id, "session").lsid.get();
+}
+void EntityMap::end_session(const std::string& id) {
+    get(id, "session").session.reset();
 }
 ChangeStreamPtr& EntityMap::change_stream(const std::string& id) {
     return get(id, "changeStream").change_stream;

@@ -94,7 +94,11 @@ class EntityMap {
     ClientEntity& client(const std::string& id);
     mongoc_database_t* database(const std::string& id);
     mongoc_collection_t* collection(const std::string& id);
+    // The session of a session entity; TestFailure once endSession ended it.
     mongoc_client_session_t* session(const std::string& id);
+    // A session entity's lsid, kept from its creation: $$sessionLsid still names an ended session.
+    const bson_t* session_lsid(const std::string& id);
+    void end_session(const std::string& id);
     // The stream of a change stream entity; null once closed.
     ChangeStreamPtr& change_stream(const std::string& id);
     const Value& value(const std::string& id);
@@ -112,6 +116,7 @@ class EntityMap {
         DatabasePtr database;
         CollectionPtr collection;
         SessionPtr session;
+        Doc lsid;
         ChangeStreamPtr change_stream;
         std::unique_ptr<Value> value;
     };
@@ -127,10 +132,13 @@ class EntityMap {
     std::vector<std::pair<std::string, Entity>> entities_;
 };
 
-// Read concern, write concern and read preference built from their unified-format documents
+// Read concern, write concern, read preference and transaction options built from their
+// unified-format documents
 // ({level}, {w, wtimeoutMS, journal}, {mode, maxStalenessSeconds, tagSets}).
 mongoc_read_concern_t* make_read_concern(const Doc& spec);
 mongoc_write_concern_t* make_write_concern(const Doc& spec);
 mongoc_read_prefs_t* make_read_prefs(const Doc& spec);
+// Transaction options from {readConcern, writeConcern, readPreference, maxCommitTimeMS}.
+mongoc_transaction_opt_t* make_transaction_opts(const Doc& spec);
 
 }  // namespace spec

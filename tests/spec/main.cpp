@@ -21,11 +21,15 @@ struct Options {
     std::string uri;
     std::string skips = TRIBUTARY_SPEC_SKIPS;
     bool verbose = false;
+    bool run_pending = false;
 };
 
 void usage() {
-    std::cerr << "usage: spec-runner FILE_OR_DIR... [--uri URI] [--skips FILE] [--verbose]\n"
-                 "Without --uri, uses TRIBUTARY_TEST_SOURCE_URI or starts testmongod.\n";
+    std::cerr << "usage: spec-runner FILE_OR_DIR... [--uri URI] [--skips FILE] [--verbose] "
+                 "[--run-pending]\n"
+                 "Without --uri, uses TRIBUTARY_TEST_SOURCE_URI or starts testmongod.\n"
+                 "--run-pending also runs the tests skips.txt lists as pending and fails those "
+                 "that pass.\n";
 }
 
 std::optional<Options> parse(int argc, char** argv) {
@@ -36,6 +40,8 @@ std::optional<Options> parse(int argc, char** argv) {
             (arg == "--uri" ? options.uri : options.skips) = argv[++i];
         } else if (arg == "--verbose" || arg == "-v") {
             options.verbose = true;
+        } else if (arg == "--run-pending") {
+            options.run_pending = true;
         } else if (arg.rfind("-", 0) == 0) {
             return std::nullopt;
         } else {
@@ -72,6 +78,8 @@ std::vector<std::pair<fs::path, std::string>> spec_files(const std::string& inpu
     return files;
 }
 
+const std::string kListedPrefix = "skips.txt: ";
+
 struct Totals {
     int passed = 0, failed = 0, skipped = 0, listed = 0, pending = 0;
 
@@ -89,7 +97,7 @@ struct Totals {
                 break;
             case Status::kListed:
                 ++listed;
-                if (report.reason.rfind("skips.txt: pending:", 0) == 0) ++pending;
+                if (spec::Skips::is_pending(report.reason.substr(kListedPrefix.size()))) ++pending;
                 break;
         }
     }
@@ -152,7 +160,8 @@ int run(const Options& options) {
     spec::ClientPtr internal(mongoc_client_new(uri.c_str()));
     if (!internal) throw std::runtime_error("invalid URI " + uri);
     mongoc_client_set_error_api(internal.get(), MONGOC_ERROR_API_VERSION_2);
-    spec::FileRunner runner(uri, internal.get(), spec::describe_server(internal.get()), skips);
+    spec::FileRunner runner(uri, internal.get(), spec::describe_server(internal.get()), skips,
+                            options.run_pending);
 
     Totals totals;
     for (const auto& input : options.inputs)

@@ -225,8 +225,7 @@ void Matcher::match_operator(const std::string& op, const bson_iter_t& operand,
         }
     } else if (op == "$$sessionLsid") {
         require_actual();
-        const bson_t* lsid =
-            mongoc_client_session_get_lsid(entities_.session(bson_iter_utf8(&operand, nullptr)));
+        const bson_t* lsid = entities_.session_lsid(bson_iter_utf8(&operand, nullptr));
         Doc holder;
         bson_append_document(holder.get(), "v", 1, lsid);
         match_value(*holder.find("v"), actual, false, path);

@@ -119,6 +119,12 @@ OpResult names_of(const OpResult& listing) {
     return scalar(Value::of_iter(holder.at("v")));
 }
 
+OpResult string_result(const std::string& text) {
+    Doc holder;
+    BSON_APPEND_UTF8(holder.get(), "v", text.c_str());
+    return scalar(Value::of_iter(holder.at("v")));
+}
+
 OpResult none() {
     return {std::nullopt, Root::kNo, nullptr};
 }
@@ -478,9 +484,7 @@ OpResult op_create_index(RunContext&, mongoc_collection_t* coll, Args& args) {
                                                    reply.get(), &error)) {
         raise(error, reply.get());
     }
-    Doc holder;
-    BSON_APPEND_UTF8(holder.get(), "v", name.c_str());
-    return scalar(Value::of_iter(*holder.find("v")));
+    return string_result(name);
 }
 
 OpResult op_drop_index(RunContext&, mongoc_collection_t* coll, Args& args) {
@@ -531,6 +535,91 @@ OpResult op_rename(RunContext&, mongoc_collection_t* coll, Args& args) {
     return none();
 }
 
+// ---- search index operations ----
+// libmongoc 1.23 has no search index helpers: the commands are sent as the index management spec
+// builds them, through mongoc_collection_command_with_opts, which (like the spec's helpers)
+// applies neither the collection's read concern nor its write concern.
+
+Doc search_index_command(mongoc_collection_t* coll, const Doc& command, Args& args) {
+    Doc opts = args.opts();
+    Reply reply;
+    bson_error_t error;
+    bson_destroy(reply.get());
+    if (!mongoc_collection_command_with_opts(coll, command.get(), nullptr, opts.get(), reply.get(),
+                                             &error)) {
+        raise(error, reply.get());
+    }
+    return reply.copy();
+}
+
+Doc create_search_indexes_command(mongoc_collection_t* coll, const bson_iter_t& models) {
+    Doc command;
+    BSON_APPEND_UTF8(command.get(), "createSearchIndexes", mongoc_collection_get_name(coll));
+    bson_append_iter(command.get(), "indexes", -1, &models);
+    return command;
+}
+
+// The names of the created indexes (createSearchIndexes' reply: indexesCreated: [{id, name}]).
+OpResult created_search_index_names(const Doc& reply) {
+    OpResult listing{Value::of_iter(reply.at("indexesCreated")), Root::kNo, nullptr};
+    return names_of(listing);
+}
+
+OpResult op_create_search_index(RunContext&, mongoc_collection_t* coll, Args& args) {
+    Doc models;
+    BSON_APPEND_DOCUMENT(models.get(), "0", args.doc("model").get());
+    Doc holder;
+    BSON_APPEND_ARRAY(holder.get(), "v", models.get());
+    Doc reply =
+        search_index_command(coll, create_search_indexes_command(coll, holder.at("v")), args);
+    Doc created = Doc::from_iter(Doc::from_iter(reply.at("indexesCreated")).at("0"));
+    return string_result(created.str("name"));
+}
+
+OpResult op_create_search_indexes(RunContext&, mongoc_collection_t* coll, Args& args) {
+    Doc command = create_search_indexes_command(coll, *args.iter("models"));
+    return created_search_index_names(search_index_command(coll, command, args));
+}
+
+OpResult op_drop_search_index(RunContext&, mongoc_collection_t* coll, Args& args) {
+    Doc command;
+    BSON_APPEND_UTF8(command.get(), "dropSearchIndex", mongoc_collection_get_name(coll));
+    BSON_APPEND_UTF8(command.get(), "name", args.str("name").c_str());
+    search_index_command(coll, command, args);
+    return none();
+}
+
+OpResult op_update_search_index(RunContext&, mongoc_collection_t* coll, Args& args) {
+    Doc command;
+    BSON_APPEND_UTF8(command.get(), "updateSearchIndex", mongoc_collection_get_name(coll));
+    BSON_APPEND_UTF8(command.get(), "name", args.str("name").c_str());
+    BSON_APPEND_DOCUMENT(command.get(), "definition", args.doc("definition").get());
+    search_index_command(coll, command, args);
+    return none();
+}
+
+// An aggregate with the $listSearchIndexes stage ({name} when given), aggregationOptions as its
+// options, on a handle without the collection's read concern.
+OpResult op_list_search_indexes(RunContext&, mongoc_collection_t* coll, Args& args) {
+    Doc stage_spec;
+    if (args.has("name")) BSON_APPEND_UTF8(stage_spec.get(), "name", args.str("name").c_str());
+    Doc pipeline;
+    bson_t stages, stage;
+    BSON_APPEND_ARRAY_BEGIN(pipeline.get(), "pipeline", &stages);
+    BSON_APPEND_DOCUMENT_BEGIN(&stages, "0", &stage);
+    BSON_APPEND_DOCUMENT(&stage, "$listSearchIndexes", stage_spec.get());
+    bson_append_document_end(&stages, &stage);
+    bson_append_array_end(pipeline.get(), &stages);
+    Doc opts = args.opt_doc("aggregationOptions").value_or(Doc());
+    bson_concat(opts.get(), args.opts().get());
+    CollectionPtr plain(mongoc_collection_copy(coll));
+    mongoc_read_concern_t* no_level = mongoc_read_concern_new();
+    mongoc_collection_set_read_concern(plain.get(), no_level);
+    mongoc_read_concern_destroy(no_level);
+    return documents(mongoc_collection_aggregate(plain.get(), MONGOC_QUERY_NONE, pipeline.get(),
+                                                 opts.get(), nullptr));
+}
+
 const std::map<std::string, CollectionOp>& collection_ops() {
     static const std::map<std::string, CollectionOp> ops = {
         {"aggregate", op_aggregate},
@@ -539,11 +628,14 @@ const std::map<std::string, CollectionOp>& collection_ops() {
         {"countDocuments", op_count_documents},
         {"createChangeStream", op_collection_watch},
         {"createIndex", op_create_index},
+        {"createSearchIndex", op_create_search_index},
+        {"createSearchIndexes", op_create_search_indexes},
         {"deleteMany", delete_op(mongoc_collection_delete_many)},
         {"deleteOne", delete_op(mongoc_collection_delete_one)},
         {"distinct", op_distinct},
         {"dropIndex", op_drop_index},
         {"dropIndexes", op_drop_indexes},
+        {"dropSearchIndex", op_drop_search_index},
         {"estimatedDocumentCount", op_estimated_count},
         {"find", op_find},
         {"findOne", op_find_one},
@@ -554,10 +646,12 @@ const std::map<std::string, CollectionOp>& collection_ops() {
         {"insertOne", op_insert_one},
         {"listIndexes", op_list_indexes},
         {"listIndexNames", op_list_index_names},
+        {"listSearchIndexes", op_list_search_indexes},
         {"rename", op_rename},
         {"replaceOne", update_op(mongoc_collection_replace_one, "replacement")},
         {"updateMany", update_op(mongoc_collection_update_many, "update")},
         {"updateOne", update_op(mongoc_collection_update_one, "update")},
+        {"updateSearchIndex", op_update_search_index},
     };
     return ops;
 }
@@ -685,6 +779,115 @@ const std::map<std::string, ClientOp>& client_ops() {
     return ops;
 }
 
+// ---- session operations ----
+
+using SessionOp = std::function<OpResult(RunContext&, mongoc_client_session_t*, Args&)>;
+
+// The transaction options among an operation's arguments (startTransaction, withTransaction).
+mongoc_transaction_opt_t* transaction_opts(Args& args) {
+    Doc spec;
+    for (const char* key : {"readConcern", "writeConcern", "readPreference", "maxCommitTimeMS"}) {
+        if (auto value = args.iter(key)) {
+            bson_append_iter(spec.get(), key, -1, &*value);
+        }
+    }
+    return make_transaction_opts(spec);
+}
+
+OpResult op_start_transaction(RunContext&, mongoc_client_session_t* session, Args& args) {
+    mongoc_transaction_opt_t* opts = transaction_opts(args);
+    bson_error_t error;
+    bool ok = mongoc_client_session_start_transaction(session, opts, &error);
+    mongoc_transaction_opts_destroy(opts);
+    if (!ok) raise(error, nullptr);
+    return none();
+}
+
+OpResult op_commit_transaction(RunContext&, mongoc_client_session_t* session, Args&) {
+    Reply reply;
+    bson_error_t error;
+    if (!mongoc_client_session_commit_transaction(session, reply.get(), &error)) {
+        raise(error, reply.get());
+    }
+    return none();
+}
+
+OpResult op_abort_transaction(RunContext&, mongoc_client_session_t* session, Args&) {
+    bson_error_t error;
+    if (!mongoc_client_session_abort_transaction(session, &error)) raise(error, nullptr);
+    return none();
+}
+
+// withTransaction's callback: the operations of the `callback` argument, run with their
+// expectations; the first error one raises is handed to libmongoc (with its labels, by which
+// libmongoc decides to retry), a runner failure ends the transaction and is rethrown after it.
+struct TransactionCallback {
+    RunContext& ctx;
+    std::vector<Doc> operations;
+    std::exception_ptr failure;
+
+    static bool run(mongoc_client_session_t*, void* self, bson_t** reply, bson_error_t* error) {
+        return static_cast<TransactionCallback*>(self)->run_operations(reply, error);
+    }
+
+    bool run_operations(bson_t** reply, bson_error_t* error) {
+        try {
+            for (size_t i = 0; i < operations.size(); ++i) {
+                if (auto raised = ctx.execute(operations[i], i)) {
+                    *reply = error_reply(*raised);
+                    bson_set_error(error,
+                                   raised->client_side ? MONGOC_ERROR_CLIENT : MONGOC_ERROR_SERVER,
+                                   raised->code, "%s", raised->message.c_str());
+                    return false;
+                }
+            }
+            return true;
+        } catch (...) {
+            failure = std::current_exception();
+            bson_set_error(error, MONGOC_ERROR_CLIENT, MONGOC_ERROR_CLIENT_SESSION_FAILURE, "%s",
+                           "test runner failure in the withTransaction callback");
+            return false;
+        }
+    }
+
+    // The error's reply with every label it carries (libmongoc's and the server's).
+    static bson_t* error_reply(const OperationError& raised) {
+        bson_t* reply = bson_new();
+        bson_copy_to_excluding_noinit(raised.reply.get(), reply, "errorLabels", nullptr);
+        bson_t labels;
+        BSON_APPEND_ARRAY_BEGIN(reply, "errorLabels", &labels);
+        std::vector<std::string> all = raised.labels();
+        for (size_t i = 0; i < all.size(); ++i) {
+            BSON_APPEND_UTF8(&labels, std::to_string(i).c_str(), all[i].c_str());
+        }
+        bson_append_array_end(reply, &labels);
+        return reply;
+    }
+};
+
+OpResult op_with_transaction(RunContext& ctx, mongoc_client_session_t* session, Args& args) {
+    TransactionCallback callback{ctx, docs_of_array(*args.iter("callback")), nullptr};
+    mongoc_transaction_opt_t* opts = transaction_opts(args);
+    Reply reply;
+    bson_error_t error;
+    bool ok = mongoc_client_session_with_transaction(session, &TransactionCallback::run, opts,
+                                                     &callback, reply.get(), &error);
+    mongoc_transaction_opts_destroy(opts);
+    if (callback.failure) std::rethrow_exception(callback.failure);
+    if (!ok) raise(error, reply.get());
+    return none();
+}
+
+const std::map<std::string, SessionOp>& session_ops() {
+    static const std::map<std::string, SessionOp> ops = {
+        {"abortTransaction", op_abort_transaction},
+        {"commitTransaction", op_commit_transaction},
+        {"startTransaction", op_start_transaction},
+        {"withTransaction", op_with_transaction},
+    };
+    return ops;
+}
+
 // ---- change stream operations ----
 
 // The spec leaves iteration unbounded; a deadline turns a server that never delivers into a
@@ -776,6 +979,69 @@ bool index_exists(mongoc_client_t* client, const Doc& args) {
     return false;
 }
 
+const char* transaction_state_name(mongoc_transaction_state_t state) {
+    switch (state) {
+        case MONGOC_TRANSACTION_NONE:
+            return "none";
+        case MONGOC_TRANSACTION_STARTING:
+            return "starting";
+        case MONGOC_TRANSACTION_IN_PROGRESS:
+            return "in_progress";
+        case MONGOC_TRANSACTION_COMMITTED:
+            return "committed";
+        case MONGOC_TRANSACTION_ABORTED:
+            return "aborted";
+    }
+    return "unknown";
+}
+
+// The lsids of the last two commandStartedEvents of a client, oldest first.
+std::pair<Doc, Doc> last_two_lsids(ClientEntity& client) {
+    std::vector<Doc> lsids;
+    for (const Event& event : client.events()) {
+        if (event.type != "commandStartedEvent") continue;
+        auto lsid = event.body.find("lsid");
+        if (!lsid) throw TestFailure(event.command_name + " was sent without an lsid");
+        lsids.push_back(Doc::from_iter(*lsid));
+    }
+    if (lsids.size() < 2) throw TestFailure("fewer than two commandStartedEvents observed");
+    return {lsids[lsids.size() - 2], lsids.back()};
+}
+
+// The testRunner operations about sessions: transaction state, mongos pinning (a session is
+// pinned only to a mongos, never on a replica set), dirtiness, and the lsids of the last commands.
+bool run_session_assertion(RunContext& ctx, const std::string& name, const Doc& args) {
+    if (name == "assertSameLsidOnLastTwoCommands" ||
+        name == "assertDifferentLsidOnLastTwoCommands") {
+        auto [previous, last] = last_two_lsids(ctx.entities.client(args.str("client")));
+        if (bson_equal(previous.get(), last.get()) != (name == "assertSameLsidOnLastTwoCommands")) {
+            throw TestFailure(name + " failed: " + previous.json() + " then " + last.json());
+        }
+        return true;
+    }
+    static const std::set<std::string> kOnSession = {"assertSessionTransactionState",
+                                                     "assertSessionPinned", "assertSessionUnpinned",
+                                                     "assertSessionDirty", "assertSessionNotDirty"};
+    if (kOnSession.count(name) == 0) return false;
+    mongoc_client_session_t* session = ctx.entities.session(args.str("session"));
+    std::string actual;
+    std::string expected;
+    if (name == "assertSessionTransactionState") {
+        actual = transaction_state_name(mongoc_client_session_get_transaction_state(session));
+        expected = args.str("state");
+    } else if (name == "assertSessionPinned" || name == "assertSessionUnpinned") {
+        actual = mongoc_client_session_get_server_id(session) != 0 ? "pinned" : "unpinned";
+        expected = name == "assertSessionPinned" ? "pinned" : "unpinned";
+    } else {
+        actual = mongoc_client_session_get_dirty(session) ? "dirty" : "not dirty";
+        expected = name == "assertSessionDirty" ? "dirty" : "not dirty";
+    }
+    if (actual != expected) {
+        throw TestFailure(name + ": session " + args.str("session") + " is " + actual);
+    }
+    return true;
+}
+
 OpResult run_test_runner_op(RunContext& ctx, const std::string& name, const Doc& args) {
     if (name == "failPoint") {
         return configure_fail_point(ctx, ctx.entities.client(args.str("client")),
@@ -785,6 +1051,12 @@ OpResult run_test_runner_op(RunContext& ctx, const std::string& name, const Doc&
         return configure_fail_point(ctx, ctx.entities.owning_client(args.str("session")),
                                     args.doc("failPoint"));
     }
+    if (name == "createEntities") {
+        for (Doc& entity : docs_of_array(args.at("entities")))
+            ctx.entities.create(entity, ctx.uri);
+        return none();
+    }
+    if (run_session_assertion(ctx, name, args)) return none();
     if (name == "assertCollectionExists" || name == "assertCollectionNotExists") {
         auto names = collection_names(ctx.internal_client, args.str("databaseName"));
         bool exists =
@@ -864,6 +1136,13 @@ OpResult run_operation(RunContext& ctx, const Doc& operation) {
             return dispatch(database_ops(), ctx, name, ctx.entities.database(object), args);
         }
         if (kind == "client") return dispatch(client_ops(), ctx, name, client.get(), args);
+        if (kind == "session" && name == "endSession") {
+            ctx.entities.end_session(object);
+            return none();
+        }
+        if (kind == "session") {
+            return dispatch(session_ops(), ctx, name, ctx.entities.session(object), args);
+        }
     } catch (OperationError& error) {
         error.server_response = client.last_failure_reply();
         throw;

@@ -2,6 +2,7 @@
 // change streams, testRunner operations) through libmongoc.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,13 +12,6 @@
 #include "matcher.h"
 
 namespace spec {
-
-// What the operations of one test share.
-struct RunContext {
-    EntityMap& entities;
-    mongoc_client_t* internal_client;      // the runner's own client (fail point clean-up, asserts)
-    std::vector<std::string> fail_points;  // configured during the test, disabled after it
-};
 
 struct OpResult {
     std::optional<Value> value;  // absent for operations without a result
@@ -36,6 +30,17 @@ struct OperationError {
 
     std::string code_name() const;
     std::vector<std::string> labels() const;
+};
+
+// What the operations of one test share.
+struct RunContext {
+    EntityMap& entities;
+    const std::string& uri;                // for client entities created by createEntities
+    mongoc_client_t* internal_client;      // the runner's own client (fail point clean-up, asserts)
+    std::vector<std::string> fail_points;  // configured during the test, disabled after it
+    // Runs one operation with its expectations (the runner's own step, for withTransaction's
+    // callback); returns the error the operation raised, if any.
+    std::function<std::optional<OperationError>(const Doc& operation, size_t index)> execute;
 };
 
 // Runs `operation` ({name, object, arguments, ...}); throws OperationError for driver and server

@@ -156,8 +156,9 @@ void check_error(const Doc& expected, const OperationError& error, Matcher& matc
     }
 }
 
-// Runs one operation and checks expectResult / expectError / saveResultAsEntity.
-void execute(RunContext& ctx, const Doc& operation, size_t index) {
+// Runs one operation and checks expectResult / expectError / saveResultAsEntity; returns the
+// error the operation raised (expected or ignored), which withTransaction's callback propagates.
+std::optional<OperationError> execute(RunContext& ctx, const Doc& operation, size_t index) {
     std::string what = "operation " + std::to_string(index) + " (" + operation.str("name") + ")";
     Matcher matcher(ctx.entities);
     std::optional<OpResult> result;
@@ -168,14 +169,14 @@ void execute(RunContext& ctx, const Doc& operation, size_t index) {
         } catch (OperationError& e) {
             error = std::move(e);
         }
-        if (operation.flag("ignoreResultAndError", false)) return;
+        if (operation.flag("ignoreResultAndError", false)) return error;
         if (operation.has("expectError")) {
             if (!error) {
                 std::string got = result && result->value ? result->value->json() : "no result";
                 throw TestFailure("expected an error, got " + got);
             }
             check_error(operation.doc("expectError"), *error, matcher);
-            return;
+            return error;
         }
         if (error) throw TestFailure("unexpected " + error_summary(*error));
         if (auto expected = operation.find("expectResult")) {
@@ -193,6 +194,7 @@ void execute(RunContext& ctx, const Doc& operation, size_t index) {
             ctx.entities.add_value(*id, result->value ? *result->value : Value::of_null());
         }
     }
+    return std::nullopt;
 }
 
 std::string event_list(const std::vector<Event>& events) {
@@ -432,18 +434,37 @@ void FileRunner::disable_fail_points(const std::vector<std::string>& names) {
     }
 }
 
+bool FileRunner::listed_and_not_run(const std::optional<std::string>& reason) const {
+    return reason && !(run_pending_ && Skips::is_pending(*reason));
+}
+
 TestReport FileRunner::run_test(const Doc& file, const Doc& test, const std::string& shown_as) {
     using Status = TestReport::Status;
     std::string description = test.str("description");
-    if (auto reason = skips_.reason(shown_as, description)) {
-        return {Status::kListed, description, "skips.txt: " + *reason};
-    }
+    auto listed = skips_.reason(shown_as, description);
+    if (listed_and_not_run(listed)) return {Status::kListed, description, "skips.txt: " + *listed};
     if (auto reason = test.opt_str("skipReason")) return {Status::kSkipped, description, *reason};
     if (auto reason = unmet_requirements(test, "runOnRequirements")) {
         return {Status::kSkipped, description, *reason};
     }
+    TestReport report = execute_test(file, test, description);
+    if (!listed) return report;
+    // --run-pending: a pending test that passes now fails, so that its line is removed.
+    if (report.status == Status::kPassed) {
+        return {Status::kFailed, description,
+                "passes, but skips.txt lists it (" + *listed + "): remove the line"};
+    }
+    return {Status::kListed, description, "skips.txt: " + *listed + "; still " + report.reason};
+}
+
+TestReport FileRunner::execute_test(const Doc& file, const Doc& test,
+                                    const std::string& description) {
+    using Status = TestReport::Status;
     EntityMap entities;
-    RunContext ctx{entities, internal_, {}};
+    RunContext ctx{entities, uri_, internal_, {}, {}};
+    ctx.execute = [&ctx](const Doc& operation, size_t index) {
+        return execute(ctx, operation, index);
+    };
     TestReport report{Status::kPassed, description, ""};
     try {
         load_initial_data(file);
@@ -495,7 +516,7 @@ std::vector<TestReport> FileRunner::run(const std::string& path, const std::stri
                                          std::to_string(kSupportedSchemaMajor) + "." +
                                          std::to_string(kSupportedSchemaMinor));
     }
-    if (auto reason = skips_.reason(shown_as, ""))
+    if (auto reason = skips_.reason(shown_as, ""); listed_and_not_run(reason))
         return all(Status::kListed, "skips.txt: " + *reason);
     if (auto reason = unmet_requirements(file, "runOnRequirements")) {
         return all(Status::kSkipped, *reason);

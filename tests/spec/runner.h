@@ -32,18 +32,22 @@ struct TestReport {
 
 class FileRunner {
   public:
+    // run_pending: also run the tests skips.txt lists as pending, and fail those that pass.
     FileRunner(std::string uri, mongoc_client_t* internal_client, ServerInfo server,
-               const Skips& skips)
+               const Skips& skips, bool run_pending)
         : uri_(std::move(uri)),
           internal_(internal_client),
           server_(std::move(server)),
-          skips_(skips) {}
+          skips_(skips),
+          run_pending_(run_pending) {}
 
     // `shown_as` is the file's name in reports and in skips.txt matching.
     std::vector<TestReport> run(const std::string& path, const std::string& shown_as);
 
   private:
     TestReport run_test(const Doc& file, const Doc& test, const std::string& shown_as);
+    TestReport execute_test(const Doc& file, const Doc& test, const std::string& description);
+    bool listed_and_not_run(const std::optional<std::string>& reason) const;
     std::optional<std::string> unmet_requirements(const Doc& holder, const char* key);
     bool satisfied(const Doc& requirement);
     void load_initial_data(const Doc& file);
@@ -54,6 +58,7 @@ class FileRunner {
     mongoc_client_t* internal_;
     ServerInfo server_;
     const Skips& skips_;
+    bool run_pending_;
 };
 
 }  // namespace spec

@@ -126,6 +126,40 @@ class ChangeStreamTestBase : public ::testing::Test {
     void insert(const std::string& coll, std::string_view documents) {
         ok(R"({"insert": ")" + coll + R"(", "documents": )" + std::string(documents) + "}");
     }
+    // A change stream opened with the aggregate command itself, for $changeStream options
+    // libmongoc 1.23 does not pass on: its cursor id.
+    std::string open_raw(const std::string& target, std::string_view stage_options) {
+        Bson reply = ok(R"({"aggregate": )" + target + R"(, "pipeline": [{"$changeStream": )" +
+                        std::string(stage_options) + R"(}], "cursor": {}})");
+        return std::to_string(reply.number("cursor.id"));
+    }
+    // The next `count` events of a stream opened with open_raw, polling getMore to a deadline.
+    std::vector<Bson> raw_events(const std::string& cursor, const std::string& coll, size_t count) {
+        std::vector<Bson> events;
+        auto deadline = std::chrono::steady_clock::now() + 5s;
+        while (events.size() < count && std::chrono::steady_clock::now() < deadline) {
+            Bson more = ok(R"({"getMore": {"$numberLong": ")" + cursor + R"("}, "collection": ")" +
+                           coll + R"(", "maxTimeMS": 200})");
+            Bson batch = more.document("cursor.nextBatch");
+            bson_iter_t iter;
+            bson_iter_init(&iter, batch.get());
+            while (bson_iter_next(&iter))
+                events.push_back(batch.document(bson_iter_key(&iter)));
+        }
+        return events;
+    }
+    // Runs an update and returns the update description of the event it produced.
+    Bson update_event(const std::string& document, const std::string& update,
+                      std::string_view stage_options = "{}") {
+        insert("u", "[" + document + "]");
+        std::string cursor = open_raw(R"("u")", stage_options);
+        ok(R"({"update": "u", "updates": [{"q": {}, "u": )" + update + "}]}");
+        std::vector<Bson> events = raw_events(cursor, "u", 1);
+        ok(R"({"killCursors": "u", "cursors": [{"$numberLong": ")" + cursor + R"("}]})");
+        ok(R"({"drop": "u"})");
+        EXPECT_EQ(events.size(), 1u) << update;
+        return events.empty() ? Bson() : events[0];
+    }
 
     std::unique_ptr<Client> client_;
     std::string db_;
@@ -172,6 +206,86 @@ TEST_F(ChangeStreamTest, UpdateEventDescribesTheDelta) {
     EXPECT_TRUE(event.has("updateDescription.truncatedArrays"));
     EXPECT_FALSE(event.has("fullDocument"));
     EXPECT_EQ(event.number("documentKey._id"), 1);
+}
+
+// Operator updates are described from the update's own $v:2 delta (jstests/change_streams/
+// show_raw_update_description.js): the paths the operators wrote, not a diff of the images.
+TEST_F(ChangeStreamTest, OperatorUpdatesReportThePathsTheyWrote) {
+    auto described = [&](const std::string& doc, const std::string& update) {
+        return update_event(doc, update).document("updateDescription").json();
+    };
+    auto expected = [](const char* updated, const char* removed = "[]",
+                       const char* truncated = "[]") {
+        return Bson::from_json(std::string(R"({"updatedFields": )") + updated +
+                               R"(, "removedFields": )" + removed + R"(, "truncatedArrays": )" +
+                               truncated + "}")
+            .json();
+    };
+    EXPECT_EQ(described(R"({"_id": 8, "a": 2, "b": {"c": 1}})", R"({"$set": {"b.d": 2}})"),
+              expected(R"({"b.d": 2})"));
+    EXPECT_EQ(described(R"({"_id": 1, "arr": [1, 2, 3]})", R"({"$push": {"arr": 4}})"),
+              expected(R"({"arr.3": 4})"));
+    EXPECT_EQ(
+        described(R"({"_id": 1, "arr": [{"v": 1}, {"v": 2}]})", R"({"$set": {"arr.1.v": 5}})"),
+        expected(R"({"arr.1.v": 5})"));
+    EXPECT_EQ(described(R"({"_id": 1, "arr": [1, 2, 3]})", R"({"$pop": {"arr": 1}})"),
+              expected(R"({"arr": [1, 2]})"));
+    EXPECT_EQ(described(R"({"_id": 1, "a": 1, "b": 2})", R"({"$unset": {"a": "", "x": ""}})"),
+              expected("{}", R"(["a"])"));
+    EXPECT_EQ(described(R"({"_id": 1, "a": 1})", R"({"$rename": {"a": "b"}})"),
+              expected(R"({"b": 1})", R"(["a"])"));
+}
+
+// Pipeline updates are diffed from the images; a diff not smaller than the document is logged
+// as a replacement, so the event is a replace (PipelineExecutor::applyUpdate).
+TEST_F(ChangeStreamTest, PipelineUpdatesAreDiffedFromTheImages) {
+    std::string giant(1024, '*');
+    Bson diffed = update_event(
+        R"({"_id": 1, "giant": ")" + giant + R"(", "arr": [")" + giant + R"(", 1, 2]})",
+        R"([{"$set": {"arr": {"$slice": ["$arr", 1]}, "c": 3}}])");
+    EXPECT_EQ(diffed.string("operationType"), "update");
+    EXPECT_EQ(diffed.document("updateDescription").json(),
+              Bson::from_json(R"({"updatedFields": {"c": 3}, "removedFields": [],
+                                  "truncatedArrays": [{"field": "arr", "newSize": 1}]})")
+                  .json());
+    Bson replaced = update_event(R"({"_id": 1, "a": 1})", R"([{"$set": {"a": 2}}])");
+    EXPECT_EQ(replaced.string("operationType"), "replace");
+    EXPECT_EQ(replaced.number("fullDocument.a"), 2);
+}
+
+// change-streams-disambiguatedPaths.json: 7.0, with showExpandedEvents.
+TEST_F(ChangeStreamTest, NumericFieldNamesAreDisambiguated) {
+    Bson event = update_event(R"({"_id": 1, "a": {"1": 1}})", R"({"$set": {"a.1": 2}})",
+                              R"({"showExpandedEvents": true})");
+    EXPECT_EQ(event.document("updateDescription.disambiguatedPaths").json(),
+              Bson::from_json(R"({"a.1": ["a", "1"]})").json());
+    Bson indexed = update_event(R"({"_id": 1, "a": [{"1": 1}]})", R"({"$set": {"a.0.1": 2}})",
+                                R"({"showExpandedEvents": true})");
+    EXPECT_EQ(indexed.document("updateDescription.disambiguatedPaths").json(),
+              Bson::from_json(R"({"a.0.1": ["a", {"$numberInt": "0"}, "1"]})").json());
+    Bson plain = update_event(R"({"_id": 1, "a": {"1": 1}})", R"({"$set": {"a.1": 2}})");
+    EXPECT_FALSE(plain.has("updateDescription.disambiguatedPaths"));
+}
+
+// show_raw_update_description.js: the raw delta instead of updateDescription, which
+// $_internalApplyOplogUpdate applies to a copy of the document.
+TEST_F(ChangeStreamTest, RawUpdateDescriptionAppliesToACopy) {
+    const std::string doc = R"({"_id": 8, "a": 2, "b": {"c": 1}, "arr": [1, 2]})";
+    Bson event = update_event(doc, R"({"$set": {"b.d": 2}, "$push": {"arr": 3}, "$inc": {"a": 1}})",
+                              R"({"showRawUpdateDescription": true})");
+    EXPECT_FALSE(event.has("updateDescription"));
+    EXPECT_EQ(event.document("rawUpdateDescription").json(),
+              Bson::from_json(R"({"$v": 2, "diff": {"u": {"a": 3}, "sarr": {"a": true, "u2": 3},
+                                                   "sb": {"i": {"d": 2}}}})")
+                  .json());
+    insert("copy", "[" + doc + "]");
+    ok(R"({"update": "copy", "updates": [{"q": {"_id": 8}, "u": [{"$_internalApplyOplogUpdate":
+           {"oplogUpdate": )" +
+       event.document("rawUpdateDescription").json() + "}}]}]}");
+    Bson found = ok(R"({"find": "copy", "filter": {}})");
+    EXPECT_EQ(
+        found.document("cursor.firstBatch.0").json(),
+        Bson::from_json(R"({"_id": 8, "a": 3, "b": {"c": 1, "d": 2}, "arr": [1, 2, 3]})").json());
 }
 
 TEST_F(ChangeStreamTest, MultiUpdateYieldsOneEventPerDocumentInOrder) {
@@ -398,23 +512,11 @@ TEST_F(ChangeStreamTest, ChangeStreamOnAViewIsRejected) {
 // libmongoc 1.23 does not pass showExpandedEvents to $changeStream, so this test drives the
 // aggregate and getMore commands itself.
 TEST_F(ChangeStreamTest, ExpandedEventsReportCatalogChanges) {
-    Bson reply = ok(
-        R"({"aggregate": 1, "pipeline": [{"$changeStream": {"showExpandedEvents": true}}], "cursor": {}})");
-    std::string id = std::to_string(reply.number("cursor.id"));
+    std::string id = open_raw("1", R"({"showExpandedEvents": true})");
     ok(R"({"create": "c"})");
     ok(R"({"createIndexes": "c", "indexes": [{"key": {"a": 1}, "name": "a_1"}]})");
     ok(R"({"dropIndexes": "c", "index": "a_1"})");
-    std::vector<Bson> events;
-    auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (events.size() < 3 && std::chrono::steady_clock::now() < deadline) {
-        Bson more = ok(R"({"getMore": {"$numberLong": ")" + id +
-                       R"("}, "collection": "$cmd.aggregate", "maxTimeMS": 200})");
-        Bson batch = more.document("cursor.nextBatch");
-        bson_iter_t iter;
-        bson_iter_init(&iter, batch.get());
-        while (bson_iter_next(&iter))
-            events.push_back(batch.document(bson_iter_key(&iter)));
-    }
+    std::vector<Bson> events = raw_events(id, "$cmd.aggregate", 3);
     ASSERT_EQ(events.size(), 3u);
     EXPECT_EQ(events[0].string("operationType"), "create");
     EXPECT_EQ(keys_of(events[0]),
@@ -486,6 +588,19 @@ TEST_F(FourFourProfileTest, EventsHaveNoWallTimeAndNoTruncatedArrays) {
     Bson updated = expect_event(stream.get(), "update");
     EXPECT_FALSE(updated.has("updateDescription.truncatedArrays"));
     EXPECT_EQ(updated.number("updateDescription.updatedFields.a"), 2);
+}
+
+TEST_F(FourFourProfileTest, OperatorUpdatesReportThePathsTheyWrote) {
+    Bson event = update_event(R"({"_id": 8, "b": {"c": 1}})", R"({"$set": {"b.d": 2}})");
+    EXPECT_EQ(event.document("updateDescription").json(),
+              Bson::from_json(R"({"updatedFields": {"b.d": 2}, "removedFields": []})").json());
+}
+
+TEST_F(FourFourProfileTest, ShowRawUpdateDescriptionIsAnUnknownField) {
+    ok(R"({"create": "c"})");
+    CommandResult result = run(
+        R"({"aggregate": "c", "pipeline": [{"$changeStream": {"showRawUpdateDescription": true}}], "cursor": {}})");
+    EXPECT_EQ(result.code, 40415);
 }
 
 TEST_F(FourFourProfileTest, ShowExpandedEventsIsAnUnknownField) {

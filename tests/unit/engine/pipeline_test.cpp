@@ -80,6 +80,20 @@ TEST(PipelineParse, UnknownStageIs40324WithMongodMessage) {
     }
 }
 
+// mongod without mongot (community 6.0.7+ and 7.0):
+// jstests/aggregation/sources/search_stage_error.js
+TEST(PipelineParse, AtlasSearchStagesAre6047401OnlyAllowedOnAtlas) {
+    for (std::string name : {"$listSearchIndexes", "$search", "$searchMeta", "$vectorSearch"}) {
+        try {
+            Pipeline p(stages("[{\"" + name + "\": {}}]"));
+            ADD_FAILURE() << name << ": no error";
+        } catch (const MongoError& error) {
+            EXPECT_EQ(error.code(), 6047401) << name;
+            EXPECT_EQ(error.message(), name + " stage is only allowed on MongoDB Atlas");
+        }
+    }
+}
+
 TEST(PipelineParse, StageMustHaveExactlyOneField) {
     EXPECT_EQ(parse_error(R"([{"$match": {}, "$limit": 1}])"), 40323);
     EXPECT_EQ(parse_error(R"([1])"), 14);

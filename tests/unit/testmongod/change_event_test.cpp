@@ -1,6 +1,6 @@
 // Change events: each operationType's fields and order per version profile, and
-// updateDescription computed like mongod's $v:2 delta (expected values from mongod's jstests
-// change_stream_show_expanded_events_update_description.js and doc_diff tests).
+// updateDescription read from the entry's $v:2 delta as change_stream_document_diff_parser.cpp
+// does (expected values from mongod's jstests and the disambiguatedPaths spec tests).
 #include "server/change_event.h"
 
 #include <gtest/gtest.h>
@@ -34,9 +34,9 @@ const EventFormat kSeven{2, true, true, false, false};
 const EventFormat kSevenExpanded{2, true, true, true, true};
 const EventFormat kFourFour{1, false, false, false, false};
 
-Document update_description(const std::string& pre, const std::string& post,
-                            const EventFormat& format = kSeven) {
-    return describe_update(stored(pre), stored(post), format);
+Document update_description(const std::string& delta, const EventFormat& format = kSeven,
+                            const std::string& post = "{}") {
+    return describe_update(Document::from_json(delta), Document::from_json(post), format);
 }
 
 TEST(ChangeEvent, InsertHasFullDocumentAndDocumentKeyInMongodOrder) {
@@ -80,6 +80,7 @@ TEST(ChangeEvent, UpdateHasUpdateDescriptionLast) {
     entry.document_key = stored(R"({"_id": 1})");
     entry.pre_image = stored(R"({"_id": 1, "a": 1})");
     entry.post_image = stored(R"({"_id": 1, "a": 2})");
+    entry.delta = stored(R"({"u": {"a": 2}})");
     Document event = make_change_event(entry, kSeven);
     EXPECT_EQ(field_names(event).back(), "updateDescription");
     EXPECT_EQ(
@@ -129,82 +130,78 @@ TEST(ChangeEvent, InvalidateCarriesTheCausingTimeWithALaterToken) {
     EXPECT_TRUE(invalidate_token.from_invalidate);
 }
 
-TEST(UpdateDescription, NestedChangeIsReportedAtSubfieldWhenSmallerThanTheValue) {
-    Document d =
-        update_description(R"({"_id": 1, "a": {"b": 1, "big": "xxxxxxxxxxxxxxxxxxxxxxxx"}})",
-                           R"({"_id": 1, "a": {"b": 2, "big": "xxxxxxxxxxxxxxxxxxxxxxxx"}})");
-    EXPECT_EQ(d.get("updatedFields")->to_json(), R"({ "a.b" : 2 })");
+TEST(UpdateDescription, SubDiffsAreReportedAsDottedPaths) {
+    Document d = update_description(R"({"sb": {"i": {"d": 2}}})");
+    EXPECT_EQ(d.get("updatedFields")->to_json(), R"({ "b.d" : 2 })");
 }
 
-TEST(UpdateDescription, SmallSubdocumentIsReplacedWhole) {
-    // The sub-diff {u: {b: 2}} (20 bytes) is not smaller than {b: 2} (12 bytes).
-    Document d = update_description(R"({"_id": 1, "a": {"b": 1}})", R"({"_id": 1, "a": {"b": 2}})");
-    EXPECT_EQ(d.get("updatedFields")->to_json(), R"({ "a" : { "b" : 2 } })");
-}
-
-TEST(UpdateDescription, RemovedAndAddedFields) {
-    Document d =
-        update_description(R"({"_id": 1, "a": 1, "b": 2})", R"({"_id": 1, "b": 2, "c": 3})");
-    EXPECT_EQ(d.get("updatedFields")->to_json(), R"({ "c" : 3 })");
-    EXPECT_EQ(d.get("removedFields")->to_json(), R"([ "a" ])");
+TEST(UpdateDescription, UpdatesAndInsertsThenDeletesThenSubDiffs) {
+    Document d = update_description(
+        R"({"d": {"a": false}, "u": {"b": 1}, "i": {"c": 3}, "sx": {"d": {"y": false}}})");
+    EXPECT_EQ(d.get("updatedFields")->to_json(), R"({ "b" : 1, "c" : 3 })");
+    EXPECT_EQ(d.get("removedFields")->to_json(), R"([ "a", "x.y" ])");
 }
 
 TEST(UpdateDescription, ArrayTruncationIsReported) {
-    std::string big = std::string(R"(")") + std::string(128, '*') + R"(")";
-    Document d = update_description(R"({"_id": 1, "arr": [)" + big + R"(, 1]})",
-                                    R"({"_id": 1, "arr": [)" + big + R"(]})");
+    Document d = update_description(R"({"sarr": {"a": true, "l": 1}})");
     EXPECT_EQ(d.get("updatedFields")->to_json(), "{  }");
     EXPECT_EQ(d.get("truncatedArrays")->to_json(), R"([ { "field" : "arr", "newSize" : 1 } ])");
 }
 
-TEST(UpdateDescription, AppendedArrayElementIsReportedByIndex) {
-    std::string big = std::string(R"(")") + std::string(64, '*') + R"(")";
-    Document d = update_description(R"({"_id": 1, "arr": [)" + big + R"(]})",
-                                    R"({"_id": 1, "arr": [)" + big + R"(, 7]})");
-    EXPECT_EQ(d.get("updatedFields")->to_json(), R"({ "arr.1" : 7 })");
-}
-
-TEST(UpdateDescription, ArrayChangedEverywhereIsReplacedWhole) {
-    Document d =
-        update_description(R"({"_id": 1, "arr": [1, 2, 3]})", R"({"_id": 1, "arr": [4, 5, 6]})");
-    EXPECT_EQ(d.get("updatedFields")->to_json(), R"({ "arr" : [ 4, 5, 6 ] })");
+TEST(UpdateDescription, ArrayElementsAreReportedByIndex) {
+    Document d = update_description(R"({"sarr": {"a": true, "u1": 7, "s2": {"u": {"x": 1}}}})");
+    EXPECT_EQ(d.get("updatedFields")->to_json(), R"({ "arr.1" : 7, "arr.2.x" : 1 })");
 }
 
 TEST(UpdateDescription, FourFourHasNoTruncatedArraysAndSetsTheWholeArray) {
-    std::string big = std::string(R"(")") + std::string(128, '*') + R"(")";
-    Document d = update_description(R"({"_id": 1, "arr": [)" + big + R"(, 1]})",
-                                    R"({"_id": 1, "arr": [)" + big + R"(]})", kFourFour);
+    Document d = update_description(R"({"sarr": {"a": true, "l": 1}})", kFourFour,
+                                    R"({"_id": 1, "arr": ["kept"]})");
     EXPECT_EQ(d.get("truncatedArrays"), nullptr);
-    ASSERT_NE(d.get("updatedFields")->doc().get("arr"), nullptr);
+    EXPECT_EQ(d.get("updatedFields")->to_json(), R"({ "arr" : [ "kept" ] })");
 }
 
 TEST(UpdateDescription, DisambiguatedPathsIsEmptyWithoutAmbiguity) {
-    Document d =
-        update_description(R"({"_id": 1, "a": 1})", R"({"_id": 1, "a": 2})", kSevenExpanded);
+    Document d = update_description(R"({"u": {"a": 2}})", kSevenExpanded);
     EXPECT_EQ(d.get("disambiguatedPaths")->to_json(), "{  }");
 }
 
+// change-streams-disambiguatedPaths.json and change_stream_document_diff_parser.cpp.
 TEST(UpdateDescription, DottedAndNumericFieldNamesAreDisambiguated) {
-    Document d = update_description(
-        R"({"_id": 1, "o": {"0": {"1": "n", "f": "xxxxxxxxxxxxxxxxxxxxxxxxxx"}}})",
-        R"({"_id": 1, "o": {"0": {"1": "u", "f": "xxxxxxxxxxxxxxxxxxxxxxxxxx"}}, "new.Field.": 1})",
-        kSevenExpanded);
+    Document d = update_description(R"({"i": {"new.Field.": 1}, "so": {"s0": {"u": {"1": "u"}}}})",
+                                    kSevenExpanded);
     EXPECT_EQ(d.get("updatedFields")->to_json(), R"({ "new.Field." : 1, "o.0.1" : "u" })");
     EXPECT_EQ(d.get("disambiguatedPaths")->to_json(),
               R"({ "new.Field." : [ "new.Field." ], "o.0.1" : [ "o", "0", "1" ] })");
 }
 
+TEST(UpdateDescription, ANumericFirstComponentOrALeadingZeroIsNotAmbiguous) {
+    Document d = update_description(R"({"u": {"0": 1}, "so": {"u": {"01": 2}}})", kSevenExpanded);
+    EXPECT_EQ(d.get("updatedFields")->to_json(), R"({ "0" : 1, "o.01" : 2 })");
+    EXPECT_EQ(d.get("disambiguatedPaths")->to_json(), "{  }");
+}
+
 TEST(UpdateDescription, ArrayIndexesAloneAreNotAmbiguousButAreIntegersInPaths) {
-    std::string big = std::string(R"(")") + std::string(64, '*') + R"(")";
     Document plain =
-        update_description(R"({"_id": 1, "a": [[)" + big + R"(, 1]]})",
-                           R"({"_id": 1, "a": [[)" + big + R"(, 2]]})", kSevenExpanded);
+        update_description(R"({"sa": {"a": true, "s0": {"a": true, "u1": 2}}})", kSevenExpanded);
     EXPECT_EQ(plain.get("updatedFields")->to_json(), R"({ "a.0.1" : 2 })");
     EXPECT_EQ(plain.get("disambiguatedPaths")->to_json(), "{  }");
-    Document dotted =
-        update_description(R"({"_id": 1, "a.b": [)" + big + R"(, 1]})",
-                           R"({"_id": 1, "a.b": [)" + big + R"(, 2]})", kSevenExpanded);
-    EXPECT_EQ(dotted.get("disambiguatedPaths")->to_json(), R"({ "a.b.1" : [ "a.b", 1 ] })");
+    Document indexed =
+        update_description(R"({"sa": {"a": true, "s0": {"u": {"1": 2}}}})", kSevenExpanded);
+    EXPECT_EQ(indexed.get("disambiguatedPaths")->to_json(), R"({ "a.0.1" : [ "a", 0, "1" ] })");
+    Document truncated = update_description(R"({"sa.b": {"a": true, "l": 0}})", kSevenExpanded);
+    EXPECT_EQ(truncated.get("disambiguatedPaths")->to_json(), R"({ "a.b" : [ "a.b" ] })");
+}
+
+TEST(ChangeEvent, RawUpdateDescriptionIsTheOplogDelta) {
+    OplogEntry entry = entry_of(ChangeKind::Update);
+    entry.document_key = stored(R"({"_id": 1})");
+    entry.delta = stored(R"({"u": {"b": 3}})");
+    EventFormat raw = kSeven;
+    raw.raw_update_description = true;
+    Document event = make_change_event(entry, raw);
+    EXPECT_EQ(event.get("updateDescription"), nullptr);
+    EXPECT_EQ(event.get("rawUpdateDescription")->to_json(),
+              R"({ "$v" : 2, "diff" : { "u" : { "b" : 3 } } })");
 }
 
 }  // namespace
