@@ -35,6 +35,10 @@ std::string uuid_of(const bson_t* entry) {
 
 }  // namespace
 
+bool CollectionInfo::is_capped() const {
+    return mongo::get_bool(options.view(), "capped").value_or(false);
+}
+
 std::vector<std::string> list_databases(mongoc_client_t* client, const NamespaceFilter& filter) {
     std::vector<std::string> selected;
     for (std::string& db : mongo::list_database_names(client)) {

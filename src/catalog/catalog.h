@@ -23,6 +23,7 @@ struct CollectionInfo {
 
     std::string ns() const { return db + "." + name; }
     bool is_view() const { return type == "view"; }
+    bool is_capped() const;
 };
 
 // Databases of the source the filter selects, sorted.

@@ -174,6 +174,11 @@ int main(int argc, char** argv) {
                 error.what());
             return tributary::kExitHistoryLost;
         }
+        if (error.side() == tributary::mongo::Side::kSource) {
+            spdlog::error("reading from the source failed (error {}): {}; rerun to resume",
+                          error.code(), error.what());
+            return tributary::kExitInternal;
+        }
         spdlog::error("MongoDB error {}: {}", error.code(), error.what());
         return tributary::kExitWriteFailure;
     } catch (const std::exception& error) {

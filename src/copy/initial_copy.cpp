@@ -249,6 +249,8 @@ bson::Document InitialCopy::choose_split_points(const catalog::CollectionInfo& i
                                        ? config_.range_docs
                                        : range_size(count, config_.workers, kMinRangeDocuments);
     if (count <= docs_per_range) return bson::Document();  // one range
+    // Capped: one range, so that one reader and one ordered writer keep the insertion order.
+    if (info.is_capped()) return bson::Document();
     auto lowest = extreme_id(coll, 1);
     auto highest = extreme_id(coll, -1);
     if (!lowest || !highest) return bson::Document();  // empty after all: the count was stale
@@ -351,9 +353,10 @@ InitialCopy::Outcome InitialCopy::copy_collections(
             try {
                 const std::string ns = task.info->ns();
                 bson::Document filter = range_filter(split_points.at(ns).view(), task.range);
-                RangeResult result =
-                    copy_range(source_, destination_, task.info->db, task.info->name, filter.view(),
-                               config_.read_batch_size, stop_);
+                RangeResult result = copy_range(
+                    source_, destination_, task.info->db, task.info->name, filter.view(),
+                    config_.read_batch_size,
+                    task.info->is_capped() ? ReadOrder::kNatural : ReadOrder::kById, stop_);
                 if (!result.complete) {
                     std::lock_guard lock(mutex);
                     stopped = true;

@@ -46,12 +46,16 @@ UserError rejected(const mongo::Collection& coll, const mongo::WriteError& error
 }
 
 void writer_loop(BoundedQueue<Batch>& queue, mongo::ClientPool& destination, const std::string& db,
-                 const std::string& coll_name, std::exception_ptr& failure) {
+                 const std::string& coll_name, ReadOrder order, std::exception_ptr& failure) {
     try {
         mongo::ClientLease client = destination.lease();
         mongo::Collection coll(client.get(), db, coll_name);
         while (std::optional<Batch> batch = queue.pop()) {
-            insert_batch(coll, *batch);
+            if (order == ReadOrder::kNatural) {
+                upsert_in_order(coll, *batch);
+            } else {
+                insert_batch(coll, *batch);
+            }
             status::counters().documents_copied += static_cast<int64_t>(batch->size());
         }
     } catch (...) {
@@ -79,20 +83,33 @@ void insert_batch(const mongo::Collection& destination, const std::vector<bson::
     if (!repaired.ok()) throw rejected(destination, repaired.errors.front());
 }
 
+void upsert_in_order(const mongo::Collection& destination,
+                     const std::vector<bson::Document>& batch) {
+    mongo::BulkWrite bulk(destination, true);
+    for (const bson::Document& doc : batch) {
+        bson::Document filter = by_id(doc.view());
+        bulk.replace_one(filter.view(), doc.view(), true);
+    }
+    mongo::BulkResult result = bulk.execute();
+    if (!result.ok()) throw rejected(destination, result.errors.front());
+}
+
 namespace {
 
 RangeResult copy_range_once(mongo::ClientPool& source, mongo::ClientPool& destination,
                             const std::string& db, const std::string& coll, const bson_t* filter,
-                            int read_batch_size, const std::atomic<bool>& stop) {
+                            int read_batch_size, ReadOrder order, const std::atomic<bool>& stop) {
     BoundedQueue<Batch> queue(kQueuedBatches);
     std::exception_ptr writer_failure;
-    std::thread writer([&] { writer_loop(queue, destination, db, coll, writer_failure); });
+    std::thread writer([&] { writer_loop(queue, destination, db, coll, order, writer_failure); });
     RangeResult result;
     try {
         mongo::ClientLease client = source.lease();
         mongo::Collection source_coll(client.get(), db, coll);
-        // Sorted by _id so the range is read along the _id index, as the split points were.
-        bson::Document opts(BCON_NEW("sort", "{", "_id", BCON_INT32(1), "}", "batchSize",
+        // Sorted by _id so the range is read along the _id index, as the split points were; a
+        // capped collection in its natural (insertion) order.
+        const char* sort_key = order == ReadOrder::kNatural ? "$natural" : "_id";
+        bson::Document opts(BCON_NEW("sort", "{", sort_key, BCON_INT32(1), "}", "batchSize",
                                      BCON_INT32(read_batch_size)));
         mongo::Cursor cursor = source_coll.find(filter, opts.view());
         Batch batch;
@@ -104,7 +121,7 @@ RangeResult copy_range_once(mongo::ClientPool& source, mongo::ClientPool& destin
                 result.complete = false;
                 break;
             }
-            const bson_t* doc = cursor.next();
+            const bson_t* doc = mongo::reading_source([&] { return cursor.next(); });
             bool full = batch.size() >= kMaxBatchDocuments ||
                         (doc && bytes + doc->len > kMaxBatchBytes && !batch.empty());
             if ((full || !doc) && !batch.empty()) {
@@ -152,10 +169,11 @@ bool sleep_unless_stopped(std::chrono::milliseconds delay, const std::atomic<boo
 
 RangeResult copy_range(mongo::ClientPool& source, mongo::ClientPool& destination,
                        const std::string& db, const std::string& coll, const bson_t* filter,
-                       int read_batch_size, const std::atomic<bool>& stop) {
+                       int read_batch_size, ReadOrder order, const std::atomic<bool>& stop) {
     for (int attempt = 1;; ++attempt) {
         try {
-            return copy_range_once(source, destination, db, coll, filter, read_batch_size, stop);
+            return copy_range_once(source, destination, db, coll, filter, read_batch_size, order,
+                                   stop);
         } catch (const mongo::Error& error) {
             // Copying a range again is safe: documents already written are replaced by _id.
             const bool transient = error.is_transient() || error.is_connection_failure();

@@ -29,6 +29,10 @@ inline constexpr uint32_t kQueryPlanKilled = 175;
 inline constexpr uint32_t kCannotConvertIndexToUnique = 359;
 }  // namespace codes
 
+// Which deployment a failure came from, where the caller knows it: a failed source read must
+// not be reported as the destination rejecting writes.
+enum class Side { kUnknown, kSource, kDestination };
+
 class Error : public std::runtime_error {
   public:
     Error(uint32_t domain, uint32_t code, std::string message,
@@ -40,6 +44,8 @@ class Error : public std::runtime_error {
     uint32_t code() const { return code_; }
     const std::vector<std::string>& labels() const { return labels_; }
     bool has_label(const std::string& label) const;
+    Side side() const { return side_; }
+    void set_side(Side side) { side_ = side; }
 
     // Server selection / socket / DNS failure: the deployment could not be reached.
     bool is_connection_failure() const;
@@ -53,6 +59,18 @@ class Error : public std::runtime_error {
     uint32_t domain_;
     uint32_t code_;
     std::vector<std::string> labels_;
+    Side side_ = Side::kUnknown;
 };
+
+// Runs `read` (reads from the source) and marks an Error it throws as the source's.
+template <typename Read>
+auto reading_source(Read&& read) -> decltype(read()) {
+    try {
+        return read();
+    } catch (Error& error) {
+        error.set_side(Side::kSource);
+        throw;
+    }
+}
 
 }  // namespace tributary::mongo

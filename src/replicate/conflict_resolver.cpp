@@ -260,7 +260,7 @@ std::optional<bson::Document> ConflictResolver::fetch_source(const Namespace& ns
     mongo::Collection collection(source_, ns.db, ns.coll);
     bson::Document options = bson::Document::from_json(R"({"limit": 1})");
     mongo::Cursor cursor = collection.find(id_filter, options.view());
-    const bson_t* found = cursor.next();
+    const bson_t* found = mongo::reading_source([&] { return cursor.next(); });
     if (!found) return std::nullopt;
     return bson::Document::copy_of(found);
 }

@@ -238,7 +238,7 @@ std::optional<bson::Document> Replicator::current_source_document(const ChangeEv
     bson::Document filter = id_filter(event.document_key());
     bson::Document options = bson::Document::from_json(R"({"limit": 1})");
     mongo::Cursor cursor = collection.find(filter.view(), options.view());
-    const bson_t* found = cursor.next();
+    const bson_t* found = mongo::reading_source([&] { return cursor.next(); });
     // Gone: the document was deleted since, and its delete event follows in the stream.
     if (!found) return std::nullopt;
     return bson::Document::copy_of(found);
@@ -280,6 +280,8 @@ void Replicator::apply_with_retry() {
             // Every write is idempotent, so a batch interrupted midway is simply applied again.
             if (!(error.is_transient() || error.is_connection_failure()) ||
                 attempt >= kMaxApplyAttempts) {
+                // A failed source lookup (conflict resolution) is not the destination's refusal.
+                if (error.side() == mongo::Side::kSource) throw;
                 throw WriteFailure(error.what());
             }
             spdlog::warn("Applying a batch failed ({}); retrying (attempt {}).", error.what(),

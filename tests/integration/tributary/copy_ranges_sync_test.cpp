@@ -1,6 +1,7 @@
 // End to end through `tributary sync`: a collection copied in several _id ranges loses no
 // document whose _id the range predicates cannot place: NaN (below every number in _id order,
-// matched by no $gte/$lt on numbers), numbers of every type, and string _ids under a collation.
+// matched by no $gte/$lt on numbers), numbers of every type, and string _ids under a collation;
+// a capped collection keeps its natural order.
 #include <gtest/gtest.h>
 
 #include "replicate_sync_fixture.h"
@@ -37,6 +38,22 @@ TEST_F(CopyRangesSyncTest, IdsThatRangePredicatesCannotMatchAreCopied) {
     }
     source_command(R"({"insert": "words", "documents": [)" + words + "]}");
     sync_ = start_sync({"--range-docs", "50"});
+    std::string report;
+    EXPECT_TRUE(converges(&report)) << report << sync_->output();
+}
+
+// A capped collection keeps its insertion order on the destination (the comparator checks the
+// natural order of capped collections): it is copied as one range, read in natural order.
+TEST_F(CopyRangesSyncTest, CappedCollectionIsCopiedInNaturalOrder) {
+    start_servers("7.0");
+    source_command(R"({"create": "log", "capped": true, "size": 1048576})");
+    std::string documents;
+    for (int i = 0; i < 120; ++i) {
+        const int id = (i * 37) % 120;  // insertion order differs from _id order
+        documents += (i ? "," : "") + std::string(R"({"_id": )") + std::to_string(id) + "}";
+    }
+    source_command(R"({"insert": "log", "documents": [)" + documents + "]}");
+    sync_ = start_sync({"--range-docs", "20"});
     std::string report;
     EXPECT_TRUE(converges(&report)) << report << sync_->output();
 }

@@ -1,6 +1,7 @@
 // End to end through `tributary sync`: the initial copy survives transient source failures (a
 // connection closed under a getMore, which the driver does not retry), each range being retried
-// with backoff instead of the whole copy aborting.
+// with backoff instead of the whole copy aborting; a source failure that is not transient stops
+// it as a source failure, not as the destination rejecting writes.
 #include <gtest/gtest.h>
 
 #include "replicate_sync_fixture.h"
@@ -35,6 +36,19 @@ TEST_F(CopyRetrySyncTest, ClosedConnectionsDuringTheCopyAreRetriedPerRange) {
     EXPECT_TRUE(converges(&report)) << report << sync_->output();
     EXPECT_FALSE(sync_->exit_code()) << sync_->output();
     EXPECT_TRUE(sync_->output_contains("retrying the range")) << sync_->output();
+}
+
+TEST_F(CopyRetrySyncTest, ASourceReadErrorIsNotReportedAsRejectedWrites) {
+    start_servers("7.0");
+    if (source_server_.external()) GTEST_SKIP() << "configures testmongod's failCommand";
+    insert_range("c", 0, 10);
+    // Interrupted (11601): neither a retryable read nor transient, so the copy stops on it.
+    admin_command(R"({"configureFailPoint": "failCommand", "mode": {"times": 1},
+        "data": {"failCommands": ["find"], "errorCode": 11601, "appName": "tributary"}})");
+    std::string output;
+    EXPECT_EQ(tributary_test::TributaryProcess::run(sync_args(), &output), 1) << output;
+    EXPECT_NE(output.find("reading from the source failed (error 11601)"), std::string::npos)
+        << output;
 }
 
 }  // namespace
