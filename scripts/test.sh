@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs every test (unit, integration, spec) twice:
+# Installs what is missing, builds, and runs every test (unit, integration, spec, torture) twice:
 # once in a normal build and once with AddressSanitizer + UndefinedBehaviorSanitizer.
+# --long: the torture test kills tributary 100 times instead of 20.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = "--long" ]; then
+  export TRIBUTARY_TORTURE_KILLS=${TRIBUTARY_TORTURE_KILLS:-100}
+fi
 scripts/install-deps.sh || { echo "test.sh: installing packages failed" >&2; exit 1; }
 
 jobs=$(nproc)
