@@ -58,8 +58,36 @@ class FinalizeSyncTest : public ReplicateSyncTest {
             },
             std::chrono::seconds(20));
     }
+    // serverStatus().metrics.ttl.passes of the destination: its TTL monitor's passes so far.
+    int64_t destination_ttl_passes() {
+        auto reply = dest_->run_command("admin", R"({"serverStatus": 1})");
+        return reply.ok ? reply.reply.number("metrics.ttl.passes") : -1;
+    }
+    void set_destination_ttl_sleep(int seconds) {
+        auto reply = dest_->run_command("admin", R"({"setParameter": 1, "ttlMonitorSleepSecs": )" +
+                                                     std::to_string(seconds) + "}");
+        ASSERT_TRUE(reply.ok) << reply.error;
+    }
     std::unique_ptr<TributaryProcess> sync_;
 };
+
+// The destination's TTL monitor runs (every second here) while the sync runs; documents dated
+// 2020 under the source's one-hour TTL index, still on the source, must all stay.
+TEST_F(FinalizeSyncTest, DestinationTtlPassesDeleteNothingDuringTheSync) {
+    ASSERT_NO_FATAL_FAILURE(start_synced());
+    const int64_t passes_before = destination_ttl_passes();
+    ASSERT_NO_FATAL_FAILURE(set_destination_ttl_sleep(1));
+    bool passed = tributary_test::eventually(
+        [&] { return destination_ttl_passes() >= passes_before + 2; }, std::chrono::seconds(30));
+    set_destination_ttl_sleep(60);  // mongod's default, for servers shared with other tests
+    ASSERT_TRUE(passed) << "the destination's TTL monitor made no passes";
+    testsupport::CompareOptions options;
+    options.ignored_index_fields = {"expireAfterSeconds"};
+    auto differences = testsupport::compare_databases(*source_, *dest_, {db_}, options);
+    EXPECT_TRUE(differences.empty())
+        << differences.size()
+        << " differences, first: " << (differences.empty() ? "" : differences.front());
+}
 
 TEST_F(FinalizeSyncTest, TtlIsInactiveDuringSyncAndRestoredByFinalizeThroughTheRunningSync) {
     ASSERT_NO_FATAL_FAILURE(start_synced());
