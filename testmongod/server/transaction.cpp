@@ -240,7 +240,8 @@ void Transaction::commit(const Document& lsid, int64_t txn_number) {
     std::vector<OplogEntry> entries;
     for (OplogEntry& write : writes_) {
         if (write.kind == ChangeKind::Create) {
-            const Value* options = to_document(write.details).get("collectionOptions");
+            const Document details = to_document(write.details);  // outlives `options`
+            const Value* options = details.get("collectionOptions");
             catalog.create(write.db, write.coll, options ? options->doc() : Document());
             continue;
         }
