@@ -46,7 +46,7 @@ TEST_F(WriteConcernTest, SatisfiableWriteConcernsAreAcknowledgedWithoutError) {
     }
     Bson created = ok(R"({"create": "d", "writeConcern": {"w": "majority"}})");
     EXPECT_FALSE(created.has("writeConcernError"));
-    Bson dropped = ok(R"({"drop": "d", "writeConcern": {"w": 3}})");
+    Bson dropped = ok(R"({"drop": "d", "writeConcern": {"w": 30}})");
     EXPECT_EQ(dropped.number("writeConcernError.code"), 100);
 }
 

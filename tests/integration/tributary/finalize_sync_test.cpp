@@ -43,7 +43,10 @@ class FinalizeSyncTest : public ReplicateSyncTest {
     // The destination's listIndexes reply for `coll`, as JSON.
     std::string destination_indexes(const std::string& coll) {
         auto reply = dest_->run_command(db_, R"({"listIndexes": ")" + coll + R"("})");
-        return reply.ok ? reply.reply.document("cursor.firstBatch").json() : reply.error;
+        EXPECT_TRUE(reply.ok) << reply.error;
+        std::string indexes = reply.ok ? reply.reply.document("cursor.firstBatch").json() : "";
+        EXPECT_NE(indexes.find("at_1"), std::string::npos) << indexes;
+        return indexes;
     }
     bool equal_ignoring_ttl(std::string* report) {
         testsupport::CompareOptions options;
@@ -75,12 +78,28 @@ class FinalizeSyncTest : public ReplicateSyncTest {
 // 2020 under the source's one-hour TTL index, still on the source, must all stay.
 TEST_F(FinalizeSyncTest, DestinationTtlPassesDeleteNothingDuringTheSync) {
     ASSERT_NO_FATAL_FAILURE(start_synced());
+    // The control: a destination-only collection (another database, not synced) with an active
+    // TTL index; the same passes must delete its expired document, or the test proves nothing.
+    const std::string control_db = db_ + "_ttl_control";
+    auto control = [&](const std::string& json) { return dest_->run_command(control_db, json); };
+    ASSERT_TRUE(control(R"({"createIndexes": "c", "indexes": [{"key": {"at": 1}, "name": "at_1",
+                            "expireAfterSeconds": 3600}]})")
+                    .ok);
+    ASSERT_TRUE(
+        control(
+            R"({"insert": "c", "documents": [{"_id": 1, "at": {"$date": "2020-01-01T00:00:00Z"}}]})")
+            .ok);
     const int64_t passes_before = destination_ttl_passes();
+    ASSERT_GE(passes_before, 0) << "no serverStatus().metrics.ttl.passes on the destination";
     ASSERT_NO_FATAL_FAILURE(set_destination_ttl_sleep(1));
     bool passed = tributary_test::eventually(
         [&] { return destination_ttl_passes() >= passes_before + 2; }, std::chrono::seconds(30));
     set_destination_ttl_sleep(60);  // mongod's default, for servers shared with other tests
+    auto remaining = control(R"({"count": "c"})");
+    control(R"({"dropDatabase": 1})");
     ASSERT_TRUE(passed) << "the destination's TTL monitor made no passes";
+    ASSERT_TRUE(remaining.ok) << remaining.error;
+    EXPECT_EQ(remaining.reply.number("n"), 0) << "the control's expired document was not deleted";
     testsupport::CompareOptions options;
     options.ignored_index_fields = {"expireAfterSeconds"};
     auto differences = testsupport::compare_databases(*source_, *dest_, {db_}, options);

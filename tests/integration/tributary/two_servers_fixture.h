@@ -16,9 +16,11 @@
 
 // Skips the test when the servers come from TRIBUTARY_TEST_SOURCE_URI / TRIBUTARY_TEST_DEST_URI:
 // it needs a testmongod started with particular flags, or one it restarts.
-#define SKIP_UNLESS_OWN_SERVERS(why)              \
-    if (std::getenv("TRIBUTARY_TEST_SOURCE_URI")) \
-    GTEST_SKIP() << "needs its own testmongod (" << why << "); TRIBUTARY_TEST_SOURCE_URI is set"
+#define SKIP_UNLESS_OWN_SERVERS(why)                                                            \
+    do {                                                                                        \
+        if (std::getenv("TRIBUTARY_TEST_SOURCE_URI") || std::getenv("TRIBUTARY_TEST_DEST_URI")) \
+            GTEST_SKIP() << "needs its own testmongod (" << why << "); an external URI is set"; \
+    } while (false)
 
 namespace tributary_test {
 

@@ -88,6 +88,7 @@ TEST_P(UniqueIndexSyncTest, AnIndexThatCannotBecomeUniqueIsNamedInAWarningAndRep
         [&] { return sync_->output_contains("Index 'email_1' on '" + db_ + ".people' cannot"); },
         std::chrono::seconds(30)))
         << sync_->output();
+    ASSERT_NE(destination_index("people", "email_1"), "") << "email_1 was never built";
     EXPECT_EQ(destination_index("people", "email_1").find("\"unique\" : true"), std::string::npos)
         << destination_index("people", "email_1");
     source_command(R"({"insert": "people", "documents": [{"_id": 3, "email": "d@x"}]})");
