@@ -79,10 +79,6 @@ bool is_change_stream_command(ServerState& server, const std::string& command, c
     return open && open->cursor->is_change_stream();
 }
 
-bool is_commit_or_abort(const std::string& command) {
-    return command == "commitTransaction" || command == "abortTransaction";
-}
-
 // mongod: isTransientTransactionError (error_labels.cpp), for commands with txnNumber and
 // autocommit: write conflicts, lock timeouts, snapshot errors; NoSuchTransaction (on commit or
 // abort only without a write concern error); retryable errors on statements other than commit

@@ -18,10 +18,6 @@ bool is_write_command(const std::string& name) {
            name == "findandmodify";
 }
 
-bool is_commit_or_abort(const std::string& name) {
-    return name == "commitTransaction" || name == "abortTransaction";
-}
-
 // Commands allowed in a multi-document transaction (manual, "Transactions and Operations":
 // CRUD, find, aggregate, distinct, getMore, killCursors, and from 4.4 explicit or implicit
 // collection creation); others fail with OperationNotSupportedInTransaction.
@@ -39,6 +35,10 @@ std::string txn_text(int64_t txn_number) {
 }
 
 }  // namespace
+
+bool is_commit_or_abort(const std::string& name) {
+    return name == "commitTransaction" || name == "abortTransaction";
+}
 
 std::string describe_lsid(const Document& lsid) {
     const Value* id = lsid.get("id");

@@ -19,6 +19,9 @@
 namespace tmd {
 
 class ServerState;
+
+// commitTransaction or abortTransaction: the commands that end a transaction.
+bool is_commit_or_abort(const std::string& name);
 class Transaction;      // server/transaction.h
 struct CommandRequest;  // server/command.h
 

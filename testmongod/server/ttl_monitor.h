@@ -14,7 +14,8 @@ class ServerState;
 
 class TtlMonitor {
   public:
-    // Starts the thread; the destructor requests shutdown of nothing but this thread and joins it.
+    // Starts the thread. The destructor (at server teardown) requests the server's shutdown, which
+    // ends the monitor's wait, and joins the thread.
     explicit TtlMonitor(ServerState& server);
     ~TtlMonitor();
     TtlMonitor(const TtlMonitor&) = delete;
