@@ -2,17 +2,12 @@
 // Pools use MONGOC_ERROR_API_VERSION_2 so server errors arrive in the MONGOC_ERROR_SERVER domain.
 #include "mongo/client.h"
 
-#include <cstdlib>
 #include <regex>
 #include <stdexcept>
 
 namespace tributary::mongo {
 
 Instance::Instance() {
-    // libmongoc's shared-memory counters are for its own diagnostics tools; when /dev/shm is
-    // short it prints "Falling back to malloc for counters" on stderr, a line outside tributary's
-    // log format. tributary never reads them.
-    ::setenv("MONGOC_DISABLE_SHM", "1", 0);
     mongoc_init();
 }
 Instance::~Instance() {
