@@ -224,7 +224,14 @@ void compare_database(Client& source, Client& destination, const std::string& db
                        info.options + " destination " + found->second.type + " " +
                        found->second.options);
         }
-        compare_collection(source, destination, db, name, info, options, report);
+        // A collection renamed or dropped while it is read (QueryPlanKilled, NamespaceNotFound)
+        // proves neither side equal: report it, so that a caller polling for convergence reads
+        // again, instead of ending on an exception.
+        try {
+            compare_collection(source, destination, db, name, info, options, report);
+        } catch (const std::runtime_error& error) {
+            report.add(db + "." + name + ": could not be compared: " + error.what());
+        }
     }
 }
 

@@ -26,6 +26,7 @@ struct CompareOptions {
 // fields are ignored), and the documents of each collection: every `_id` on one side must be on
 // the other with byte-identical BSON; capped collections must also hold them in the same natural
 // order. Returns one human-readable line per difference; empty when the deployments are equal.
+// A collection whose reads fail (renamed or dropped while compared) is a difference too.
 std::vector<std::string> compare_databases(Client& source, Client& destination,
                                            const std::vector<std::string>& databases,
                                            const CompareOptions& options = {});
