@@ -3,6 +3,8 @@
 // the writes from that point on are handed to the conflict resolver.
 #include "replicate/applier.h"
 
+#include <spdlog/spdlog.h>
+
 #include <exception>
 #include <thread>
 
@@ -149,6 +151,8 @@ void Applier::apply(const std::vector<QueuedWrite>& batch) {
     }
     std::vector<const QueuedWrite*> leftovers = unapplied_in_event_order(groups, stops);
     if (leftovers.empty()) return;
+    spdlog::debug("{} write(s) stopped by a conflict between lanes; applying them in event order",
+                  leftovers.size());
     mongo::ClientLease source = source_.lease();
     mongo::ClientLease destination = destination_.lease();
     restore_recorded_ = true;
