@@ -117,6 +117,16 @@ void check_top_level_names(const CommandRequest& request, const bson_t& doc) {
     }
 }
 
+// mongod's hangWithLockDuringBatchInsert (write_ops_exec.cpp insertBatchAndHandleErrors): once
+// the insert holds its collection's lock it waits while the failpoint is on (or until shutdown).
+void hang_with_lock_if_asked(ServerState& server) {
+    FailPoints& points = server.fail_points();
+    if (!points.enter_hang_with_lock_during_batch_insert()) return;
+    while (points.hang_with_lock_during_batch_insert() &&
+           !server.wait_until(std::chrono::steady_clock::now() + std::chrono::milliseconds(10))) {
+    }
+}
+
 // https://www.mongodb.com/docs/manual/reference/command/insert/
 void cmd_insert(const CommandRequest& request, bson_t* reply) {
     std::string name = target_of(request);
@@ -129,6 +139,7 @@ void cmd_insert(const CommandRequest& request, bson_t* reply) {
     Catalog& catalog = catalog_of(request);
     std::unique_lock lock(catalog.mutex());
     Collection& coll = catalog.find_or_create(request.db, name);
+    hang_with_lock_if_asked(*request.server);
     Validator validator(coll, bypass);
     WriteErrors errors;
     int32_t inserted = 0;
