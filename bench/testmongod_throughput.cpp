@@ -8,10 +8,8 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <fstream>
 #include <functional>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -147,24 +145,6 @@ double client_cpu_seconds() {
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-// CPU seconds (user + system, all threads) used so far by process `pid`; 0 when unknown (a
-// server we did not start).
-double server_cpu_seconds(pid_t pid) {
-    if (pid <= 0) return 0;
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    std::getline(in, line);
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-    std::istringstream fields(line.substr(line.rfind(')') + 2));
-    std::string field;
-    unsigned long long utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && fields >> field; ++i) {
-        if (i == 14) utime = std::stoull(field);
-        if (i == 15) stime = std::stoull(field);
-    }
-    return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
 // One measurement: the wall-clock rate, and the CPU each side spent per document. The CPU
 // figures do not depend on what else the (shared) machine is running.
 struct Figures {
@@ -194,11 +174,12 @@ Figures repeated(const Options& options, pid_t server_pid, const char* label,
     std::vector<Figures> runs;
     for (int run = 0; run < options.repeat; ++run) {
         double client_before = client_cpu_seconds();
-        double server_before = server_cpu_seconds(server_pid);
+        double server_before = bench::process_cpu_seconds(server_pid);
         Figures figures;
         figures.rate = measure();
         figures.client_us = (client_cpu_seconds() - client_before) * 1e6 / options.docs;
-        figures.server_us = (server_cpu_seconds(server_pid) - server_before) * 1e6 / options.docs;
+        figures.server_us =
+            (bench::process_cpu_seconds(server_pid) - server_before) * 1e6 / options.docs;
         runs.push_back(figures);
         std::printf("  %-30s run %d: %9.0f docs/s  cpu/doc: client %.2f us, server %.2f us\n",
                     label, run + 1, figures.rate, figures.client_us, figures.server_us);

@@ -158,6 +158,38 @@ void Catalog::rename(const std::string& from_db, const std::string& from_coll,
     databases_[to_db][to_coll] = std::move(node.mapped());
 }
 
+std::shared_lock<SharedMutex> read_lock(const Collection& coll, bool needed) {
+    return needed ? std::shared_lock(coll.mutex()) : std::shared_lock<SharedMutex>();
+}
+
+CollectionLock::CollectionLock(Catalog& catalog, const std::string& db, const std::string& coll,
+                               Mode mode)
+    : catalog_(catalog.mutex()), coll_(catalog.find(db, coll)) {
+    if (!coll_) return;
+    if (mode == Mode::Read) {
+        shared_ = SharedLock(coll_->mutex());
+    } else {
+        exclusive_ = std::unique_lock(coll_->mutex());
+    }
+}
+
+CollectionLock CollectionLock::creating(Catalog& catalog, const std::string& db,
+                                        const std::string& coll, bool* created) {
+    if (created) *created = false;
+    while (true) {
+        {
+            CollectionLock lock(catalog, db, coll, Mode::Write);
+            if (lock.collection() && !lock.collection()->is_view()) return lock;
+        }
+        // Missing (or a view, which find_or_create refuses). A drop between this and the locks
+        // above sends the loop round again.
+        std::unique_lock exclusive(catalog.mutex());
+        bool made = false;
+        catalog.find_or_create(db, coll, &made);
+        if (created) *created = *created || made;
+    }
+}
+
 std::vector<std::string> Catalog::database_names() const {
     std::vector<std::string> names;
     for (const auto& [name, db] : databases_)

@@ -1,9 +1,26 @@
 // Catalog: testmongod's databases and collections — creation (explicit and implicit), drop,
-// rename, views, and the --dbpath persistence hooks. One catalog-wide shared_mutex guards it all.
+// rename, views, and the --dbpath persistence hooks — and the locks that guard them.
+//
+// Locking, as mongod's multi-granularity locks (manual, "FAQ: Concurrency": an operation locks
+// the level it works on and every level above it in an intent mode, so writers to different
+// collections do not wait for each other):
+// - The catalog lock, Catalog::mutex(), stands for mongod's global and database locks. It guards
+//   the set of collections and each one's catalog entry (name, UUID, options, index specs).
+//   Shared (IS/IX) by every operation on a collection's documents; exclusive (X) for catalog
+//   changes: create (also implicit creation), drop, rename, dropDatabase, collMod,
+//   createIndexes, dropIndexes, $out/$merge, and a transaction commit that creates a collection.
+// - The collection lock, Collection::mutex(), taken after the catalog lock: shared (S) to read
+//   the collection's documents, exclusive (X) to change them (mongod takes IX here and leaves
+//   document-level concurrency to WiredTiger; testmongod's storage is not concurrent, so writers
+//   to one collection take turns). A holder of the exclusive catalog lock needs none. More than
+//   one collection is locked only by a transaction commit, in namespace order.
+// A writer appends its oplog entries while it holds its collection's exclusive lock, so the
+// oplog is in commit order (see oplog.h).
 #pragma once
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -45,8 +62,9 @@ class Catalog {
     // kill -9 after the reply keeps it). `coll`: the collection as it is after a catalog change.
     void journal(const OplogEntry& entry, const Collection* coll);
 
-    // Every accessor below expects the caller to hold mutex(): shared to read, unique to change.
-    std::shared_mutex& mutex() { return mutex_; }
+    // Every accessor below expects the caller to hold mutex(): shared to read, unique to change
+    // the catalog (see "Locking" above).
+    SharedMutex& mutex() { return mutex_; }
     ServerState& server() { return server_; }
 
     // The collection or view, or nullptr. A private catalog loads it from its view first.
@@ -90,9 +108,39 @@ class Catalog {
 
     ServerState& server_;
     CatalogView* view_ = nullptr;
-    mutable std::shared_mutex mutex_;
+    mutable SharedMutex mutex_;
     std::map<std::string, Database> databases_;
+    std::mutex journal_mutex_;  // writers of different collections append records one at a time
     int journal_fd_ = -1;
+};
+
+using SharedLock = std::shared_lock<SharedMutex>;
+
+// The collection lock of `coll` in shared mode, for a caller that holds the catalog lock shared
+// (one that holds it exclusively needs none: pass `needed` false).
+std::shared_lock<SharedMutex> read_lock(const Collection& coll, bool needed = true);
+
+// The locks of an operation on one collection's documents: the catalog shared, then the
+// collection shared (Mode::Read) or exclusive (Mode::Write); released in the reverse order.
+class CollectionLock {
+  public:
+    enum class Mode { Read, Write };
+    // collection() is nullptr when it does not exist (it is not created).
+    CollectionLock(Catalog& catalog, const std::string& db, const std::string& coll, Mode mode);
+    // For a write that creates a missing collection (insert, upsert): creates it (oplog Create)
+    // under the exclusive catalog lock first and then takes the locks above, as mongod's implicit
+    // creation (write_ops_exec.cpp makeCollection, then the acquisition again). Throws
+    // CommandNotSupportedOnView (166) for a view. `created`: whether this call created it.
+    static CollectionLock creating(Catalog& catalog, const std::string& db, const std::string& coll,
+                                   bool* created = nullptr);
+
+    Collection* collection() const { return coll_; }
+
+  private:
+    SharedLock catalog_;
+    SharedLock shared_;
+    std::unique_lock<SharedMutex> exclusive_;
+    Collection* coll_ = nullptr;
 };
 
 }  // namespace tmd

@@ -349,6 +349,7 @@ void cmd_list_databases(const CommandRequest& request, bson_t* reply) {
     for (const auto& name : catalog.database_names()) {
         int64_t size = 0;
         for (const Collection* coll : catalog.collections(name)) {
+            SharedLock reading = read_lock(*coll);
             size += static_cast<int64_t>(coll->data_size());
         }
         Document entry;
@@ -521,6 +522,7 @@ void cmd_coll_stats(const CommandRequest& request, bson_t* reply) {
         throw MongoError(code::CommandNotSupportedOnView,
                          "Namespace " + coll->ns() + " is a view, not a collection");
     }
+    SharedLock reading = read_lock(*coll);
     int64_t size = static_cast<int64_t>(coll->data_size());
     int64_t count = static_cast<int64_t>(coll->count());
     int64_t total_index = 0;
@@ -568,6 +570,7 @@ void cmd_db_stats(const CommandRequest& request, bson_t* reply) {
             continue;
         }
         ++collections;
+        SharedLock reading = read_lock(*coll);
         objects += static_cast<int64_t>(coll->count());
         data += static_cast<int64_t>(coll->data_size());
         indexes += static_cast<int64_t>(coll->indexes().size());

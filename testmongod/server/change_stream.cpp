@@ -542,9 +542,8 @@ StoredDoc ChangeStreamCursor::current_document(const OplogEntry& entry) {
     bson_iter_t iter;
     if (!bson_iter_init_find(&iter, &key, "_id")) return nullptr;
     Value id = Value::from_iter(iter);
-    Catalog& catalog = server_.catalog();
-    std::shared_lock lock(catalog.mutex());
-    Collection* coll = catalog.find(entry.db, entry.coll);
+    CollectionLock lock(server_.catalog(), entry.db, entry.coll, CollectionLock::Mode::Read);
+    Collection* coll = lock.collection();
     if (!coll || coll->is_view()) return nullptr;
     auto found = coll->id_index().find(id);
     if (found == coll->id_index().end()) return nullptr;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "server/index.h"
+#include "server/lock.h"
 #include "server/oplog.h"
 
 namespace tmd {
@@ -50,6 +51,10 @@ class Collection {
     const Document& options() const { return options_; }
     Document& options() { return options_; }
     void rename(std::string db, std::string name);
+
+    // The collection lock (catalog.h, "Locking"): shared to read the documents, exclusive to
+    // change them.
+    SharedMutex& mutex() const { return lock_.mutex; }
 
     bool is_view() const { return options_.get("viewOn") != nullptr; }
     bool is_capped() const;
@@ -94,6 +99,14 @@ class Collection {
     void index_add(const Document& doc, RecordId rid);
     void index_remove(const Document& doc, RecordId rid);
 
+    // A copy (a transaction's snapshot of the collection) gets a lock of its own.
+    struct OwnLock {
+        OwnLock() = default;
+        OwnLock(const OwnLock&) {}
+        OwnLock& operator=(const OwnLock&) { return *this; }
+        mutable SharedMutex mutex;
+    };
+
     std::string db_;
     std::string name_;
     CollectionUuid uuid_;
@@ -103,6 +116,7 @@ class Collection {
     std::vector<Index> indexes_;
     RecordId next_record_ = 1;
     size_t data_size_ = 0;
+    OwnLock lock_;
 };
 
 }  // namespace tmd

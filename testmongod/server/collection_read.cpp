@@ -143,12 +143,18 @@ using Visit = std::function<bool(const Record&)>;
 // may (manual, "Cursor isolation").
 constexpr size_t kRecordsPerLockHold = 4096;
 
-// The collection a long copy reads, and the lock it yields.
+// The collection a long copy reads, and the locks it yields: the caller's shared catalog lock and
+// the collection's shared lock, which it holds while it lives (it must go before the caller's
+// catalog lock).
 class ReadYield {
   public:
-    // `lock` nullptr: the caller holds a lock it cannot release, and the copy never yields.
+    // `lock` nullptr: the caller holds the catalog lock exclusively, and the copy never yields.
     ReadYield(Catalog& catalog, SharedLock* lock, const Collection& coll)
-        : catalog_(catalog), lock_(lock), coll_(&coll), uuid_(coll.uuid()) {}
+        : catalog_(catalog),
+          lock_(lock),
+          coll_(&coll),
+          coll_lock_(read_lock(coll, lock != nullptr)),
+          uuid_(coll.uuid()) {}
 
     const Collection& coll() const { return *coll_; }
     // Counts one record copied; true when it is time to yield (the caller notes its place).
@@ -157,6 +163,7 @@ class ReadYield {
     // read as it ends mongod's (QueryPlanKilled, 175).
     void yield() {
         std::string db = coll_->db(), name = coll_->name();
+        coll_lock_.unlock();
         lock_->unlock();
         lock_->lock();
         coll_ = catalog_.find(db, name);
@@ -164,12 +171,14 @@ class ReadYield {
             throw MongoError(175, "collection " + db + "." + name +
                                       " was dropped or renamed while it was being read");
         }
+        coll_lock_ = read_lock(*coll_);
     }
 
   private:
     Catalog& catalog_;
     SharedLock* lock_;
     const Collection* coll_;
+    SharedLock coll_lock_;
     CollectionUuid uuid_;
     size_t copied_ = 0;
 };
@@ -600,8 +609,10 @@ std::vector<StoredDoc> run_find(Catalog& catalog, const std::string& db, const s
     }
     FindPlan plan(query, std::move(pattern));
     if (!c) return {};
-    ReadYield reader(catalog, &lock, *c);
-    FindInput input = read_for_find(reader, query, plan);
+    FindInput input = [&] {
+        ReadYield reader(catalog, &lock, *c);
+        return read_for_find(reader, query, plan);
+    }();
     lock.unlock();
     return finish_find(std::move(input), query, plan);
 }

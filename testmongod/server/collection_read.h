@@ -28,16 +28,16 @@ struct ResolvedView {
 };
 ResolvedView resolve_view(Catalog& catalog, const std::string& db, const std::string& coll);
 
-// Locking. Reads that may return many documents hold the catalog's shared lock only while they
-// copy the stored bytes they need (shared immutable BSON: a write replaces a record's bytes and
-// never changes them in place), then parse, filter, sort and project without it, so a long read
-// does not hold up writers. MongoDB's readers do not block writers either (manual, "FAQ:
-// Concurrency": WiredTiger's document-level concurrency; reads see a snapshot).
+// Locking (catalog.h, "Locking"). Reads that may return many documents hold the catalog's and
+// their collection's shared locks only while they copy the stored bytes they need (shared immutable
+// BSON: a write replaces a record's bytes and never changes them in place), then parse, filter,
+// sort and project without it, so a long read does not hold up writers. MongoDB's readers do not
+// block writers either (manual, "FAQ: Concurrency": WiredTiger's document-level concurrency; reads
+// see a snapshot).
 
-// Long copies also release the shared lock between chunks of records, as mongod's plans yield
+// Long copies also release the shared locks between chunks of records, as mongod's plans yield
 // (collection_read.cpp); a collection dropped or renamed meanwhile fails the read with
 // QueryPlanKilled (175).
-using SharedLock = std::shared_lock<std::shared_mutex>;
 
 // A collection's or view's documents as copied under the lock: the base collection's stored
 // bytes in natural order and the view pipelines still to run over them.
@@ -45,8 +45,8 @@ struct StoredView {
     std::vector<StoredDoc> docs;
     Array pipeline;
 };
-// The caller holds the catalog lock: `lock` when it is a shared lock the copy may yield, else
-// nullptr.
+// The caller holds the catalog lock: `lock` when it is a shared lock the copy may yield (the copy
+// then takes the collection's shared lock), else nullptr (the exclusive lock).
 StoredView stored_view(Catalog& catalog, const std::string& db, const std::string& coll,
                        SharedLock* lock);
 // Parses the documents and runs the view pipelines; `reader` serves their $lookup/$unionWith.
@@ -66,7 +66,7 @@ CollectionReader snapshot_reader_for(Catalog& catalog, const std::string& db);
 // is the first stage, N is less than 5% of the documents and the collection has more than 100):
 // `size` distinct documents chosen uniformly at random without reading the others, or nothing
 // when those conditions do not hold (the caller then samples from a full scan). The caller
-// holds the catalog lock.
+// holds the catalog lock and, unless that is exclusive, the collection's shared lock.
 std::optional<std::vector<StoredDoc>> random_cursor_sample(const Collection& coll, int64_t size);
 
 // The collation an operation runs under: its own `collation` document, else the collection's

@@ -1,6 +1,6 @@
 // CRUD commands: insert, update, delete, find, count, distinct, findAndModify, aggregate.
 // Each follows mongod's documented replies and error codes; writes append to the oplog while
-// holding the catalog lock that makes them visible.
+// holding the collection lock that makes them visible (catalog.h, "Locking").
 #include <algorithm>
 #include <mutex>
 #include <optional>
@@ -117,6 +117,16 @@ void check_top_level_names(const CommandRequest& request, const bson_t& doc) {
     }
 }
 
+// mongod's hangWithLockDuringBatchInsert (write_ops_exec.cpp insertBatchAndHandleErrors): once
+// the insert holds its collection's lock it waits while the failpoint is on (or until shutdown).
+void hang_with_lock_if_asked(ServerState& server) {
+    FailPoints& points = server.fail_points();
+    if (!points.enter_hang_with_lock_during_batch_insert()) return;
+    while (points.hang_with_lock_during_batch_insert() &&
+           !server.wait_until(std::chrono::steady_clock::now() + std::chrono::milliseconds(10))) {
+    }
+}
+
 // https://www.mongodb.com/docs/manual/reference/command/insert/
 void cmd_insert(const CommandRequest& request, bson_t* reply) {
     std::string name = target_of(request);
@@ -127,8 +137,9 @@ void cmd_insert(const CommandRequest& request, bson_t* reply) {
     check_batch_size(documents.size());
 
     Catalog& catalog = catalog_of(request);
-    std::unique_lock lock(catalog.mutex());
-    Collection& coll = catalog.find_or_create(request.db, name);
+    CollectionLock lock = CollectionLock::creating(catalog, request.db, name);
+    Collection& coll = *lock.collection();
+    hang_with_lock_if_asked(*request.server);
     Validator validator(coll, bypass);
     WriteErrors errors;
     int32_t inserted = 0;
@@ -246,8 +257,8 @@ void cmd_count(const CommandRequest& request, bson_t* reply) {
     Catalog& catalog = catalog_of(request);
     std::optional<int64_t> n;  // from the collection's count when nothing needs reading
     {
-        std::shared_lock lock(catalog.mutex());
-        Collection* coll = catalog.find(request.db, name);
+        CollectionLock lock(catalog, request.db, name, CollectionLock::Mode::Read);
+        Collection* coll = lock.collection();
         query.collator = collation_of(body, "count", coll);
         if (coll && !coll->is_view() && query.filter.empty() && !query.hint) {
             n = std::max<int64_t>(0, static_cast<int64_t>(coll->count()) - query.skip);
@@ -394,7 +405,22 @@ UpdateOutcome run_update_statement(Catalog& catalog, const std::string& db, cons
     return outcome;
 }
 
-// https://www.mongodb.com/docs/manual/reference/command/update/
+// The locks one update or findAndModify runs under: an upsert first creates a missing collection,
+// as mongod's performSingleUpdateOp does (write_ops_exec.cpp: makeCollection when the collection
+// does not exist and the update is an upsert).
+CollectionLock update_lock(Catalog& catalog, const std::string& db, const std::string& name,
+                           bool upsert) {
+    return upsert ? CollectionLock::creating(catalog, db, name)
+                  : CollectionLock(catalog, db, name, CollectionLock::Mode::Write);
+}
+
+bool bson_flag(const BsonDoc& doc, const char* field) {
+    bson_iter_t iter;
+    return bson_iter_init_find(&iter, doc.get(), field) && bson_iter_as_bool(&iter);
+}
+
+// https://www.mongodb.com/docs/manual/reference/command/update/ — each statement takes its locks
+// (mongod acquires the collection per statement too), so writers of the collection interleave.
 void cmd_update(const CommandRequest& request, bson_t* reply) {
     std::string name = target_of(request);
     Document body = body_without(request, "updates");
@@ -405,8 +431,10 @@ void cmd_update(const CommandRequest& request, bson_t* reply) {
     auto let = let_of(body, "update");
 
     Catalog& catalog = catalog_of(request);
-    std::unique_lock lock(catalog.mutex());
-    writable_collection(catalog, request.db, name);
+    {
+        SharedLock lock(catalog.mutex());
+        writable_collection(catalog, request.db, name);
+    }
     WriteErrors errors;
     int64_t n = 0, modified = 0;
     bson_t upserted = BSON_INITIALIZER;
@@ -426,12 +454,10 @@ void cmd_update(const CommandRequest& request, bson_t* reply) {
             continue;
         }
         try {
-            bson_iter_t multi;
-            check_retryable(request,
-                            bson_iter_init_find(&multi, statements[i].get(), "multi") &&
-                                bson_iter_as_bool(&multi),
-                            "multi=true");
+            check_retryable(request, bson_flag(statements[i], "multi"), "multi=true");
             before_statement(request);
+            CollectionLock lock =
+                update_lock(catalog, request.db, name, bson_flag(statements[i], "upsert"));
             std::optional<UpdateOutcome> fast =
                 replace_by_id(catalog, request.db, name, statements[i], bypass);
             UpdateOutcome outcome = fast ? std::move(*fast)
@@ -497,7 +523,7 @@ void cmd_delete(const CommandRequest& request, bson_t* reply) {
     auto let = let_of(body, "delete");
 
     Catalog& catalog = catalog_of(request);
-    std::unique_lock lock(catalog.mutex());
+    CollectionLock lock(catalog, request.db, name, CollectionLock::Mode::Write);
     writable_collection(catalog, request.db, name);
     WriteErrors errors;
     int64_t n = 0;
@@ -599,7 +625,7 @@ void cmd_find_and_modify(const CommandRequest& request, bson_t* reply) {
     before_statement(request);
 
     Catalog& catalog = catalog_of(request);
-    std::unique_lock lock(catalog.mutex());
+    CollectionLock lock = update_lock(catalog, request.db, name, args.upsert);
     Collection* coll = writable_collection(catalog, request.db, name);
     auto collator = collation_of(body, "findAndModify", coll);
     Matcher matcher(args.query, let ? &*let : nullptr, collator);

@@ -392,6 +392,7 @@ StoredView stored_input(Catalog& catalog, const std::string& db, const Source& s
     if (!source.coll) return {};
     Collection* coll = catalog.find(db, *source.coll);
     if (auto size = leading_sample_size(stages); size && coll && !coll->is_view()) {
+        SharedLock reading = read_lock(*coll, lock != nullptr);
         if (auto sample = random_cursor_sample(*coll, *size)) return {std::move(*sample), {}};
     }
     return stored_view(catalog, db, *source.coll, lock);

@@ -255,9 +255,8 @@ TailableCursor::TailableCursor(ServerState& server, std::string db, std::string 
       await_data_(await_data) {}
 
 int64_t TailableCursor::read_new(int64_t batch_size, bson_t* batch) {
-    Catalog& catalog = server_.catalog();
-    std::shared_lock lock(catalog.mutex());
-    const Collection* coll = catalog.find(db_, coll_);
+    CollectionLock lock(server_.catalog(), db_, coll_, CollectionLock::Mode::Read);
+    const Collection* coll = lock.collection();
     if (!coll || coll->is_view()) return -1;
     const auto& records = coll->records();
     if (last_seen_ != 0 && !records.count(last_seen_) &&

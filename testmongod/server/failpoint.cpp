@@ -1,4 +1,5 @@
-// The failCommand and failGetMoreAfterCursorCheckout failpoints; see failpoint.h. Modes and data
+// The failCommand, failGetMoreAfterCursorCheckout and hangWithLockDuringBatchInsert failpoints;
+// see failpoint.h. Modes and data
 // fields follow mongod's src/mongo/util/fail_point.cpp and
 // CommandHelpers::evaluateFailCommandFailPoint.
 #include "server/failpoint.h"
@@ -119,7 +120,7 @@ void FailPoints::configure(const bson_t* command, bson_t* reply) {
     }
     std::string name = bson_iter_utf8(&iter, nullptr);
     if (name != "failCommand" && name != "failGetMoreAfterCursorCheckout" &&
-        name != "onPrimaryTransactionalWrite") {
+        name != "onPrimaryTransactionalWrite" && name != "hangWithLockDuringBatchInsert") {
         throw MongoError(kFailPointSetFailed, name + " not found");
     }
     Config config = parse(command);
@@ -134,7 +135,8 @@ void FailPoints::configure(const bson_t* command, bson_t* reply) {
     }
     State& state = name == "failCommand"                      ? fail_command_
                    : name == "failGetMoreAfterCursorCheckout" ? fail_get_more_
-                                                              : transactional_write_;
+                   : name == "onPrimaryTransactionalWrite"    ? transactional_write_
+                                                              : hang_with_lock_insert_;
     BSON_APPEND_INT64(reply, "count", state.times_entered);
     state.config = std::move(config);
 }
@@ -183,6 +185,16 @@ std::optional<int> FailPoints::get_more_error_after_checkout() {
     if (config.mode == Mode::Off || !config.action.error_code) return std::nullopt;
     if (!fire(fail_get_more_)) return std::nullopt;
     return config.action.error_code;
+}
+
+bool FailPoints::enter_hang_with_lock_during_batch_insert() {
+    std::lock_guard lock(mutex_);
+    return hang_with_lock_insert_.config.mode != Mode::Off && fire(hang_with_lock_insert_);
+}
+
+bool FailPoints::hang_with_lock_during_batch_insert() {
+    std::lock_guard lock(mutex_);
+    return hang_with_lock_insert_.config.mode != Mode::Off;
 }
 
 }  // namespace tmd

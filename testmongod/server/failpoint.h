@@ -1,6 +1,7 @@
 // Fault injection as mongod does it: the `failCommand` failpoint, configured with
 // configureFailPoint and consulted by the dispatcher before each command, and
-// `failGetMoreAfterCursorCheckout`, consulted by getMore once it holds its cursor.
+// `failGetMoreAfterCursorCheckout`, consulted by getMore once it holds its cursor, and
+// `hangWithLockDuringBatchInsert`, entered by an insert once it holds its collection's lock.
 // https://github.com/mongodb/mongo/wiki/The-%22failCommand%22-fail-point
 #pragma once
 
@@ -47,6 +48,11 @@ class FailPoints {
     std::optional<TransactionalWriteAction> check_transactional_write();
     // The errorCode of failGetMoreAfterCursorCheckout when it fires for this getMore.
     std::optional<int> get_more_error_after_checkout();
+    // hangWithLockDuringBatchInsert (mongod: write_ops_exec.cpp, entered once the insert holds
+    // its collection lock; the insert then waits while the failpoint stays on): whether it fires
+    // for this insert (counting the activation), and whether it is still on.
+    bool enter_hang_with_lock_during_batch_insert();
+    bool hang_with_lock_during_batch_insert();
 
   private:
     enum class Mode { Off, AlwaysOn, Times, Skip };
@@ -70,6 +76,7 @@ class FailPoints {
     State fail_command_;
     State fail_get_more_;
     State transactional_write_;
+    State hang_with_lock_insert_;
 };
 
 }  // namespace tmd

@@ -1,6 +1,15 @@
 // The oplog: testmongod's ordered, bounded history of every change, one entry per affected
 // document or catalog change, stamped with its cluster time in commit order. Change streams read
-// it; writers append to it while holding the lock that makes their change visible.
+// it; writers append to it while holding the lock that makes their change visible (their
+// collection's exclusive lock, catalog.h "Locking"), so writers to different collections append
+// concurrently.
+//
+// Visibility: mongod reserves an oplog timestamp before its write commits, so its oplog can have
+// holes, and readers see entries only up to the point where every earlier timestamp has committed
+// (the oplog's read timestamp). Here append() assigns the next time and stores the entry in one
+// step under the oplog's mutex, so there are no reserved, uncommitted times: once an entry is
+// readable, every entry with an earlier time is readable too, and readers never see a later time
+// before an earlier one.
 #pragma once
 
 #include <array>

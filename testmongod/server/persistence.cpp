@@ -186,6 +186,7 @@ void Catalog::journal(const OplogEntry& entry, const Collection* coll) {
     }
     std::string bytes(reinterpret_cast<const char*>(bson_get_data(&record)), record.len);
     bson_destroy(&record);
+    std::lock_guard lock(journal_mutex_);
     write_all(journal_fd_, bytes);
 }
 
@@ -289,7 +290,7 @@ void Catalog::drop_temporary_collections() {
 }
 
 // Writes the snapshot (atomically, by rename) under a new generation and empties the journal.
-// The caller keeps writers out (shared or unique lock).
+// The caller keeps writers out (the exclusive catalog lock, or no other thread yet).
 void Catalog::write_snapshot() {
     const std::string& dir = server_.options().dbpath;
     std::filesystem::create_directories(dir);
@@ -322,7 +323,7 @@ void Catalog::write_snapshot() {
 
 void Catalog::save() {
     if (server_.options().dbpath.empty()) return;
-    std::shared_lock lock(mutex_);
+    std::unique_lock lock(mutex_);
     write_snapshot();
 }
 

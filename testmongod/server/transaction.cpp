@@ -2,6 +2,7 @@
 #include "server/transaction.h"
 
 #include <limits>
+#include <map>
 #include <mutex>
 #include <shared_mutex>
 
@@ -62,6 +63,33 @@ void undo(Collection& copy, const OplogEntry& entry) {
         copy.replace(found->second, entry.pre_image, &doc);
     }
 }
+
+// The locks a commit holds: the catalog shared and every written collection exclusive, taken in
+// namespace order so that two commits cannot deadlock; the catalog exclusive instead when the
+// commit creates a collection (a Create statement, or a collection dropped since it was written).
+class CommitLocks {
+  public:
+    CommitLocks(Catalog& catalog, const std::vector<OplogEntry>& writes)
+        : shared_(catalog.mutex()) {
+        std::map<std::string, Collection*> written;  // by namespace
+        for (const OplogEntry& write : writes) {
+            Collection* coll = catalog.find(write.db, write.coll);
+            if (write.kind == ChangeKind::Create || !coll) {
+                shared_.unlock();
+                exclusive_ = std::unique_lock(catalog.mutex());
+                return;
+            }
+            written[write.db + "." + write.coll] = coll;
+        }
+        for (const auto& [ns, coll] : written)
+            collections_.emplace_back(coll->mutex());
+    }
+
+  private:
+    SharedLock shared_;
+    std::unique_lock<SharedMutex> exclusive_;
+    std::vector<std::unique_lock<SharedMutex>> collections_;  // released before the catalog
+};
 
 }  // namespace
 
@@ -133,8 +161,9 @@ void Transaction::abort() {
 std::unique_ptr<Collection> Transaction::load(const std::string& db, const std::string& coll) {
     std::string ns = db + "." + coll;
     if (absent_.count(ns)) return nullptr;
-    Catalog& catalog = server_.catalog();
-    std::shared_lock lock(catalog.mutex());
+    // The collection's shared lock keeps its writers out, so the oplog holds exactly the changes
+    // its current documents reflect.
+    CollectionLock lock(server_.catalog(), db, coll, CollectionLock::Mode::Read);
     std::vector<OplogEntry> later = entries_since(server_.oplog(), snapshot_);
     for (const OplogEntry& entry : later) {
         bool same = (entry.db == db && entry.coll == coll) ||
@@ -147,7 +176,7 @@ std::unique_ptr<Collection> Transaction::load(const std::string& db, const std::
                                  describe(entry.time));
         }
     }
-    Collection* current = catalog.find(db, coll);
+    Collection* current = lock.collection();
     if (!current) {
         absent_.insert(ns);
         return nullptr;
@@ -234,7 +263,7 @@ void Transaction::commit(const Document& lsid, int64_t txn_number) {
             "Transaction with { txnNumber: " + std::to_string(txn_number) + " } has been aborted.");
     }
     Catalog& catalog = server_.catalog();
-    std::unique_lock lock(catalog.mutex());
+    CommitLocks locks(catalog, writes_);
     check_commit_preconditions(catalog);
     StoredDoc lsid_bytes = to_stored(lsid);
     std::vector<OplogEntry> entries;

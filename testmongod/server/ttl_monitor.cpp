@@ -61,11 +61,14 @@ int64_t expire_collection(Catalog& catalog, Collection& coll, int64_t now_ms) {
 int64_t run_ttl_pass(Catalog& catalog, std::chrono::system_clock::time_point now) {
     auto now_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-    std::unique_lock lock(catalog.mutex());
+    // As mongod's TTL deletes: the catalog shared (IX) and one collection at a time exclusive.
+    SharedLock lock(catalog.mutex());
     int64_t deleted = 0;
     for (const std::string& db : catalog.database_names()) {
-        for (Collection* coll : catalog.collections(db))
+        for (Collection* coll : catalog.collections(db)) {
+            std::unique_lock writing(coll->mutex());
             deleted += expire_collection(catalog, *coll, now_ms);
+        }
     }
     return deleted;
 }
