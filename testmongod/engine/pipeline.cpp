@@ -366,6 +366,7 @@ const StageRegistry& registry() {
         register_document_stages(t);
         register_group_stages(t);
         register_join_stages(t);
+        register_timeseries_stages(t);
         register_atlas_search_stages(t);
         return t;
     }();

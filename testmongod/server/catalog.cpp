@@ -48,7 +48,8 @@ void validate_collection_name(const std::string& db, const std::string& coll) {
     std::string ns = db + "." + coll;
     if (coll.empty() || coll.find('$') != std::string::npos ||
         coll.find('\0') != std::string::npos || coll.front() == '.' || ns.size() > 255 ||
-        coll.rfind("system.", 0) == 0) {
+        (coll.rfind("system.", 0) == 0 && coll.rfind("system.buckets.", 0) != 0)) {
+        // Time-series buckets collections are read and written by name (server/timeseries.h).
         invalid_namespace(ns);
     }
 }

@@ -15,6 +15,7 @@
 #include "server/server_state.h"
 #include "server/session.h"
 #include "server/storage_util.h"
+#include "server/timeseries.h"
 
 namespace tmd {
 namespace {
@@ -128,7 +129,10 @@ void cmd_insert(const CommandRequest& request, bson_t* reply) {
 
     Catalog& catalog = catalog_of(request);
     std::unique_lock lock(catalog.mutex());
-    Collection& coll = catalog.find_or_create(request.db, name);
+    Collection* target = catalog.find(request.db, name);
+    Collection* buckets = target ? buckets_of(catalog, *target) : nullptr;
+    Collection& coll = buckets ? *buckets : catalog.find_or_create(request.db, name);
+    std::optional<BucketSpec> bucketing = buckets ? bucket_spec_of(*buckets) : std::nullopt;
     Validator validator(coll, bypass);
     WriteErrors errors;
     int32_t inserted = 0;
@@ -140,7 +144,12 @@ void cmd_insert(const CommandRequest& request, bson_t* reply) {
         try {
             check_top_level_names(request, documents[i]);
             before_statement(request);
-            insert_document(catalog, coll, prepare_insert(documents[i]), validator);
+            if (bucketing) {
+                insert_measurement(catalog, coll, *bucketing, Document::from_bson(documents[i]),
+                                   validator);
+            } else {
+                insert_document(catalog, coll, prepare_insert(documents[i]), validator);
+            }
             ++inserted;
             record_statement(request, i, StatementResult{1, 0, std::nullopt, {}});
         } catch (const MongoError& error) {

@@ -42,12 +42,6 @@ Catalog& catalog_of(const CommandRequest& request) {
     return request.server->catalog();
 }
 
-StoredDoc indexes_details(const Document& spec) {
-    Document details;
-    details.push_back("indexes", Value::array({Value::document(spec)}));
-    return to_stored(details);
-}
-
 void validate_key_pattern(const Document& key) {
     if (key.empty()) throw MongoError(code::CannotCreateIndex, "Index keys cannot be empty.");
     for (const auto& field : key.fields()) {
@@ -322,6 +316,12 @@ void cmd_drop_indexes(const CommandRequest& request, bson_t* reply) {
 }
 
 }  // namespace
+
+StoredDoc indexes_details(const Document& spec) {
+    Document details;
+    details.push_back("indexes", Value::array({Value::document(spec)}));
+    return to_stored(details);
+}
 
 void register_index_commands(CommandRegistry& registry) {
     registry.add("createIndexes", cmd_create_indexes);
