@@ -466,6 +466,10 @@ Pipeline Pipeline::for_update(const Array& stages, const Variables* let) {
     return Pipeline(stages, {}, let);
 }
 
+bool Pipeline::knows_stage(std::string_view name) {
+    return name == "$out" || name == "$merge" || agg::registry().count(name) > 0;
+}
+
 Pipeline::~Pipeline() = default;
 Pipeline::Pipeline(Pipeline&&) noexcept = default;
 

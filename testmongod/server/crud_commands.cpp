@@ -403,6 +403,28 @@ UpdateOutcome run_update_statement(Catalog& catalog, const std::string& db, cons
     return outcome;
 }
 
+// The update command's authorization check reads each pipeline update with LiteParsedPipeline
+// (auth::checkAuthForUpdate), which refuses unknown stage names before any statement runs, so an
+// unknown stage fails the whole command with 40324; which stages an update allows is decided per
+// statement (PipelineExecutor: InvalidOptions write errors).
+void check_update_stage_names(const std::vector<BsonDoc>& statements) {
+    for (const BsonDoc& statement : statements) {
+        bson_iter_t u, stage;
+        if (!bson_iter_init_find(&u, statement.get(), "u") || !BSON_ITER_HOLDS_ARRAY(&u)) continue;
+        bson_iter_recurse(&u, &stage);
+        while (bson_iter_next(&stage)) {
+            if (!BSON_ITER_HOLDS_DOCUMENT(&stage)) continue;  // the statement's parser reports it
+            bson_iter_t name;
+            if (!bson_iter_recurse(&stage, &name) || !bson_iter_next(&name)) continue;
+            if (!Pipeline::knows_stage(bson_iter_key(&name))) {
+                throw MongoError(code::Location40324, std::string("Unrecognized pipeline stage "
+                                                                  "name: '") +
+                                                          bson_iter_key(&name) + "'");
+            }
+        }
+    }
+}
+
 // https://www.mongodb.com/docs/manual/reference/command/update/
 void cmd_update(const CommandRequest& request, bson_t* reply) {
     std::string name = target_of(request);
@@ -411,6 +433,7 @@ void cmd_update(const CommandRequest& request, bson_t* reply) {
     bool bypass = bool_argument(body, "update", "bypassDocumentValidation", false);
     std::vector<BsonDoc> statements = request.documents_of("updates");
     check_batch_size(statements.size());
+    check_update_stage_names(statements);
     auto let = let_of(body, "update");
 
     Catalog& catalog = catalog_of(request);

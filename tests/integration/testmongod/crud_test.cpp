@@ -231,6 +231,20 @@ TEST_F(CrudTest, DistinctUnwindsArrayValues) {
     EXPECT_EQ(reply.document("values").json(), R"({ "0" : 1, "1" : 2 })");
 }
 
+// mongod checks an update's pipeline stage names before any statement runs (the update command's
+// authorization check reads each pipeline with LiteParsedPipeline, which refuses unknown stage
+// names with 40324), so an unknown stage fails the whole command; a known stage that is not
+// allowed in an update is a write error of its statement (InvalidOptions, PipelineExecutor).
+TEST_F(CrudTest, UnknownStageInAnUpdatePipelineFailsTheCommand) {
+    ok(R"({"insert": "c", "documents": [{"_id": 1}, {"_id": 2}]})");
+    fails(R"({"update": "c", "updates": [{"q": {"_id": 1}, "u": {"$set": {"a": 1}}},
+              {"q": {"_id": 2}, "u": [{"$bogus": {}}]}]})",
+          40324);
+    EXPECT_TRUE(find("c", R"({"a": 1})").empty());
+    Bson reply = ok(R"({"update": "c", "updates": [{"q": {"_id": 1}, "u": [{"$match": {}}]}]})");
+    EXPECT_EQ(reply.number("writeErrors.0.code"), 72) << reply.json();
+}
+
 TEST_F(CrudTest, FindOnViewRunsViewPipeline) {
     ok(R"({"insert": "c", "documents": [{"_id": 1, "a": 1}, {"_id": 2, "a": 2}, {"_id": 3, "a": 3}]})");
     ok(R"({"create": "v", "viewOn": "c", "pipeline": [{"$match": {"a": {"$gte": 2}}}]})");
