@@ -344,7 +344,8 @@ Document required_document(const Document& spec, const char* field, const std::s
 // The document an upsert inserts: the query's equality fields, then the update applied with
 // $setOnInsert; a replacement keeps only the query's _id.
 // https://www.mongodb.com/docs/manual/reference/method/db.collection.update/#upsert-behavior
-Document upsert_document(const Matcher& matcher, const Update& update) {
+Document upsert_document(const Matcher& matcher, const Update& update,
+                         const VersionProfile& profile) {
     Document seed = matcher.upsert_seed();
     if (!update.is_replacement()) {
         update.apply(seed, true);
@@ -352,6 +353,7 @@ Document upsert_document(const Matcher& matcher, const Update& update) {
     }
     Document doc;
     update.apply(doc, true);
+    if (!profile.top_level_dollar_fields) validate_nested_names_before_50(doc);
     if (const Value* id = seed.get("_id"); id && !doc.get("_id")) {
         doc.fields().insert(doc.fields().begin(), Field{"_id", *id});
     }
@@ -395,7 +397,8 @@ UpdateOutcome run_update_statement(Catalog& catalog, const std::string& db, cons
         }
     }
     if (outcome.matched == 0 && upsert) {
-        PreparedDoc prepared = prepare_insert(upsert_document(matcher, update));
+        PreparedDoc prepared =
+            prepare_insert(upsert_document(matcher, update, catalog.server().profile()));
         outcome.upserted_id = prepared.id;
         Collection& target = catalog.find_or_create(db, name);
         insert_document(catalog, target, std::move(prepared), Validator(target, bypass));
@@ -663,7 +666,8 @@ void cmd_find_and_modify(const CommandRequest& request, bson_t* reply) {
             value = args.return_new ? std::move(after) : std::move(before);
         }
     } else if (args.upsert) {
-        PreparedDoc prepared = prepare_insert(upsert_document(matcher, *update));
+        PreparedDoc prepared =
+            prepare_insert(upsert_document(matcher, *update, catalog.server().profile()));
         Value id = prepared.id;
         Document inserted = prepared.parsed ? *prepared.parsed : to_document(prepared.bytes);
         Collection& target = catalog.find_or_create(request.db, name);
