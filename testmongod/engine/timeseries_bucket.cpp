@@ -122,6 +122,17 @@ Document new_bucket(const Document& measurement, const BucketSpec& spec, const b
     return bucket;
 }
 
+Document rebuilt_bucket(const Document& bucket, const std::vector<Document>& measurements,
+                        const BucketSpec& spec) {
+    const Value* id = bucket.get("_id");
+    Document rebuilt = new_bucket(measurements.front(), spec, std::get<bson_oid_t>(id->payload()));
+    for (size_t i = 1; i < measurements.size(); ++i)
+        add_measurement(rebuilt, measurements[i], spec);
+    Document& min = sub_document(sub_document(rebuilt, "control"), "min");
+    min.set(spec.time_field, Value::date(bucket_start_ms(time_of(min, spec), spec)));
+    return rebuilt;
+}
+
 void add_measurement(Document& bucket, const Document& measurement, const BucketSpec& spec) {
     append_row(bucket, measurement, spec, bucket_count(bucket, spec));
 }

@@ -33,6 +33,11 @@ Value normalized_meta(const Value& meta);
 // A new bucket holding one measurement. `id` is the bucket's _id (its timestamp is the bucket's
 // start, see bucket_id_for).
 Document new_bucket(const Document& measurement, const BucketSpec& spec, const bson_oid_t& id);
+// The bucket `bucket` becomes when it keeps only `measurements` (not empty, as unpack_bucket gave
+// them): same _id, columns and control.min/max rebuilt from them, control.min of the time field
+// rounded down to the bucket's rounding.
+Document rebuilt_bucket(const Document& bucket, const std::vector<Document>& measurements,
+                        const BucketSpec& spec);
 // Appends a measurement to a bucket (a new row in each column, control.min/max widened).
 void add_measurement(Document& bucket, const Document& measurement, const BucketSpec& spec);
 // The measurements of a bucket, each {time, [meta], other fields in column order}, as mongod's

@@ -506,6 +506,12 @@ int64_t run_delete_statement(Catalog& catalog, const std::string& db, const std:
             code::FailedToParse,
             "The limit field in delete objects must be 0 or 1. Got " + std::to_string(limit));
     }
+    Collection* target = catalog.find(db, name);
+    if (Collection* buckets = buckets_accepting_deletes(catalog, target)) {
+        Matcher matcher(filter, let, collation_of(statement, "delete.deletes", target));
+        return delete_measurements(catalog, *buckets, *bucket_spec_of(*buckets), matcher,
+                                   limit == 1);
+    }
     Collection* coll = writable_collection(catalog, db, name);
     auto collator = collation_of(statement, "delete.deletes", coll);
     Matcher matcher(filter, let, collator);
@@ -533,7 +539,9 @@ void cmd_delete(const CommandRequest& request, bson_t* reply) {
 
     Catalog& catalog = catalog_of(request);
     std::unique_lock lock(catalog.mutex());
-    writable_collection(catalog, request.db, name);
+    if (!buckets_accepting_deletes(catalog, catalog.find(request.db, name))) {
+        writable_collection(catalog, request.db, name);
+    }
     WriteErrors errors;
     int64_t n = 0;
     for (size_t i = 0; i < statements.size(); ++i) {

@@ -9,6 +9,7 @@
 #include "server/catalog.h"
 #include "server/server_state.h"
 #include "server/storage_util.h"
+#include "server/timeseries.h"
 
 namespace tmd {
 namespace {
@@ -238,10 +239,16 @@ void cmd_list_indexes(const CommandRequest& request, bson_t* reply) {
     {
         Catalog& catalog = catalog_of(request);
         std::shared_lock lock(catalog.mutex());
-        Collection& coll = existing_collection(catalog, request.db, name,
-                                               "ns does not exist: " + request.db + "." + name);
-        for (const auto& index : coll.indexes())
-            specs.push_back(to_stored(index.spec()));
+        Collection* target = catalog.find(request.db, name);
+        if (Collection* buckets = target ? buckets_of(catalog, *target) : nullptr) {
+            for (const Document& spec : timeseries_index_specs(*buckets, *bucket_spec_of(*buckets)))
+                specs.push_back(to_stored(spec));
+        } else {
+            Collection& coll = existing_collection(catalog, request.db, name,
+                                                   "ns does not exist: " + request.db + "." + name);
+            for (const auto& index : coll.indexes())
+                specs.push_back(to_stored(index.spec()));
+        }
     }
     request.server->cursors().reply_first_batch(
         std::make_unique<StoredDocsCursor>(std::move(specs)),

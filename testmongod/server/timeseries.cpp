@@ -9,6 +9,7 @@
 #include "server/timeseries.h"
 
 #include <climits>
+#include <tuple>
 
 #include "server/collection_write.h"
 #include "server/server_state.h"
@@ -369,7 +370,53 @@ bson_oid_t bucket_id(int64_t start_ms) {
     return oid;
 }
 
+// One buckets index key field (and the next, for a control.min/max pair) in measurement terms;
+// returns how many bucket fields it consumed (0: not translatable).
+size_t translate_key_field(const std::vector<Field>& key, size_t i, const BucketSpec& spec,
+                           Document& out) {
+    const std::string& name = key[i].name;
+    if (name == "meta" || name.rfind("meta.", 0) == 0) {
+        if (!spec.meta_field) return 0;
+        out.push_back(*spec.meta_field + name.substr(4), key[i].value);
+        return 1;
+    }
+    for (auto [first, second, direction] : {std::tuple{"control.min.", "control.max.", 1},
+                                            std::tuple{"control.max.", "control.min.", -1}}) {
+        std::string prefix = first;
+        if (name.rfind(prefix, 0) != 0 || i + 1 >= key.size()) continue;
+        std::string field = name.substr(prefix.size());
+        if (key[i + 1].name != std::string(second) + field) return 0;
+        out.push_back(field, Value::int32(direction));
+        return 2;
+    }
+    return 0;
+}
+
+std::optional<Document> measurement_key(const Document& bucket_key, const BucketSpec& spec) {
+    Document key;
+    const auto& fields = bucket_key.fields();
+    for (size_t i = 0; i < fields.size();) {
+        size_t used = translate_key_field(fields, i, spec, key);
+        if (used == 0) return std::nullopt;
+        i += used;
+    }
+    return key;
+}
+
 }  // namespace
+
+std::vector<Document> timeseries_index_specs(const Collection& buckets, const BucketSpec& spec) {
+    std::vector<Document> specs;
+    for (const Index& index : buckets.indexes()) {
+        if (index.is_id_index()) continue;
+        auto key = measurement_key(index.key_pattern(), spec);
+        if (!key) continue;
+        Document translated = index.spec();
+        translated.set("key", Value::document(std::move(*key)));
+        specs.push_back(std::move(translated));
+    }
+    return specs;
+}
 
 void create_timeseries(const CommandRequest& request, Catalog& catalog, const std::string& name) {
     Document body = body_of(request);
@@ -447,6 +494,42 @@ void insert_measurement(Catalog& catalog, Collection& buckets, const BucketSpec&
     }
     Document bucket = new_bucket(measurement, spec, bucket_id(bucket_start_ms(time_ms, spec)));
     insert_document(catalog, buckets, prepare_insert(std::move(bucket)), validator);
+}
+
+Collection* buckets_accepting_deletes(Catalog& catalog, const Collection* target) {
+    if (!target || catalog.server().profile().max_wire_version < 21) return nullptr;
+    return buckets_of(catalog, *target);
+}
+
+int64_t delete_measurements(Catalog& catalog, Collection& buckets, const BucketSpec& spec,
+                            const Matcher& matcher, bool just_one) {
+    std::vector<RecordId> rids;
+    for (const auto& [rid, record] : buckets.records())
+        rids.push_back(rid);
+    Validator validator(buckets, false);
+    int64_t deleted = 0;
+    for (RecordId rid : rids) {
+        Document bucket = to_document(buckets.find_record(rid)->doc);
+        std::vector<Document> kept;
+        int64_t before = deleted;
+        for (Document& measurement : unpack_bucket(bucket, spec)) {
+            bool done = just_one && deleted > 0;
+            if (!done && matcher.matches(measurement)) {
+                ++deleted;
+            } else {
+                kept.push_back(std::move(measurement));
+            }
+        }
+        if (deleted == before) continue;
+        if (kept.empty()) {
+            delete_document(catalog, buckets, rid);
+        } else {
+            update_document(catalog, buckets, rid, rebuilt_bucket(bucket, kept, spec), true,
+                            validator);
+        }
+        if (just_one) break;
+    }
+    return deleted;
 }
 
 int64_t expire_buckets(Catalog& catalog, Collection& buckets, int64_t now_ms) {

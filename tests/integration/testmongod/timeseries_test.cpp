@@ -59,6 +59,26 @@ TEST_F(TimeseriesTest, ListCollectionsShowsTheViewAsTimeseriesAndItsClusteredBuc
     EXPECT_FALSE(buckets.has("idIndex"));
 }
 
+// 6.3+ gives a collection with a metaField the index {<meta>: 1, <time>: 1}, built on the
+// buckets as {meta: 1, control.min.<time>: 1, control.max.<time>: 1}; listIndexes on the
+// time-series collection shows it in measurement terms.
+TEST_F(TimeseriesTest, ListIndexesShowsTheDefaultIndexInMeasurementTerms) {
+    ok(R"({"create": "c", "timeseries": {"timeField": "t", "metaField": "m"}})");
+    auto specs = first_batch(ok(R"({"listIndexes": "c"})"));
+    ASSERT_EQ(specs.size(), 1u);
+    EXPECT_EQ(specs[0].string("name"), "m_1_t_1");
+    EXPECT_EQ(specs[0].document("key").json(), Bson::from_json(R"({"m": 1, "t": 1})").json());
+    auto buckets = first_batch(ok(R"({"listIndexes": "system.buckets.c"})"));
+    bool found = false;
+    for (const Bson& spec : buckets) {
+        if (spec.string("name") != "m_1_t_1") continue;
+        found = true;
+        EXPECT_NE(spec.document("key").json().find("\"control.min.t\""), std::string::npos)
+            << spec.json();
+    }
+    EXPECT_TRUE(found);
+}
+
 TEST_F(TimeseriesTest, DefaultBucketingFollowsGranularity) {
     ok(R"({"create": "c", "timeseries": {"timeField": "t"}})");
     Bson view = list_entry("c");
@@ -171,6 +191,31 @@ TEST_F(TimeseriesTest, DuplicateIdsAndMissingTimes) {
     EXPECT_EQ(reply.number("writeErrors.0.code"), 2);
     EXPECT_EQ(reply.number("writeErrors.1.code"), 2);
     EXPECT_NE(reply.string("writeErrors.0.errmsg").find("'t' must be present"), std::string::npos);
+}
+
+// Manual, "Time Series Collection Limitations", Deletes: 7.0 deletes take any filter and limit; a
+// bucket keeps the measurements that did not match, an emptied bucket goes.
+TEST_F(TimeseriesTest, DeletesRemoveMatchingMeasurementsFromTheirBuckets) {
+    ok(R"({"create": "c", "timeseries": {"timeField": "t", "metaField": "m"}})");
+    insert("[{\"_id\": 1, \"t\": " + date_at(kBase) + R"(, "m": 1, "v": 1},
+              {"_id": 2, "t": )" +
+           date_at(kBase + 1000) + R"(, "m": 1, "v": 2},
+              {"_id": 3, "t": )" +
+           date_at(kBase + 2000) + R"(, "m": 1, "v": 3},
+              {"_id": 4, "t": )" +
+           date_at(kBase) + R"(, "m": 2, "v": 4}])");
+    Bson one = ok(R"({"delete": "c", "deletes": [{"q": {"v": {"$gte": 2}}, "limit": 1}]})");
+    EXPECT_EQ(one.number("n"), 1) << one.json();
+    Bson many = ok(R"({"delete": "c", "deletes": [{"q": {"v": {"$in": [1, 4]}}, "limit": 0}]})");
+    EXPECT_EQ(many.number("n"), 2) << many.json();
+    auto left = find("c");
+    ASSERT_EQ(left.size(), 1u);
+    EXPECT_EQ(left[0].number("v"), 3);
+    auto buckets = find("system.buckets.c");
+    ASSERT_EQ(buckets.size(), 1u);
+    EXPECT_EQ(buckets[0].number("control.min.v"), 3);
+    EXPECT_EQ(buckets[0].number("control.max.v"), 3);
+    EXPECT_EQ(buckets[0].number("data.v.0"), 3);
 }
 
 TEST_F(TimeseriesTest, DropDropsTheViewAndItsBuckets) {
