@@ -366,6 +366,7 @@ const StageRegistry& registry() {
         register_document_stages(t);
         register_group_stages(t);
         register_join_stages(t);
+        register_timeseries_stages(t);
         register_atlas_search_stages(t);
         return t;
     }();
@@ -463,6 +464,10 @@ Pipeline Pipeline::for_update(const Array& stages, const Variables* let) {
         }
     }
     return Pipeline(stages, {}, let);
+}
+
+bool Pipeline::knows_stage(std::string_view name) {
+    return name == "$out" || name == "$merge" || agg::registry().count(name) > 0;
 }
 
 Pipeline::~Pipeline() = default;

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/value.h"
@@ -31,6 +32,8 @@ class Pipeline {
     // $replaceWith are allowed (mongod: InvalidOptions "<stage> is not allowed to be used within
     // an update"). run() it on the one document being updated.
     static Pipeline for_update(const Array& stages, const Variables* let = nullptr);
+    // Whether `name` is a stage this pipeline knows (including $out and $merge).
+    static bool knows_stage(std::string_view name);
 
     ~Pipeline();
     Pipeline(Pipeline&&) noexcept;

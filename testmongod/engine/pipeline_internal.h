@@ -40,9 +40,10 @@ using StagePtr = std::unique_ptr<Stage>;
 using StageParser = std::function<StagePtr(const Value& spec, const ParseContext& context)>;
 using StageRegistry = std::map<std::string, StageParser, std::less<>>;
 
-void register_document_stages(StageRegistry& registry);  // $project $addFields $set $unset ...
-void register_group_stages(StageRegistry& registry);     // $group $bucket $bucketAuto $count ...
-void register_join_stages(StageRegistry& registry);      // $lookup $unionWith $facet
+void register_document_stages(StageRegistry& registry);    // $project $addFields $set $unset ...
+void register_group_stages(StageRegistry& registry);       // $group $bucket $bucketAuto $count ...
+void register_join_stages(StageRegistry& registry);        // $lookup $unionWith $facet
+void register_timeseries_stages(StageRegistry& registry);  // $_internalUnpackBucket
 
 // A parsed sub-pipeline that can run with variables chosen at run time ($lookup let).
 class SubPipeline {

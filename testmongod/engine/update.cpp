@@ -756,6 +756,44 @@ void check_id_for_insert(const Value& id) {
 // (storageValidIdField). The manual ("Dollar-Prefixed Field Names", 5.0+): "Dollar ($)
 // prefixed fields are permitted as top level and nested field names for inserts"; servers
 // before 5.0 rejected top-level ones (allow_top_level_dollar false).
+namespace {
+
+bool is_dbref_field(const std::string& name, size_t position) {
+    static const char* const kDbRefFields[] = {"$ref", "$id", "$db"};
+    return position < 3 && name == kDbRefFields[position];
+}
+
+void check_nested_names(const Value& value, const std::string& path);
+
+void check_nested_object(const Document& doc, const std::string& path) {
+    for (size_t i = 0; i < doc.size(); ++i) {
+        const Field& field = doc.fields()[i];
+        std::string child = path + "." + field.name;
+        if (!field.name.empty() && field.name[0] == '$' && !is_dbref_field(field.name, i)) {
+            throw MongoError(code::DollarPrefixedFieldName, "The dollar ($) prefixed field '" +
+                                                                field.name + "' in '" + child +
+                                                                "' is not valid for storage.");
+        }
+        check_nested_names(field.value, child);
+    }
+}
+
+void check_nested_names(const Value& value, const std::string& path) {
+    if (value.is_document()) {
+        check_nested_object(value.doc(), path);
+    } else if (value.is_array()) {
+        for (size_t i = 0; i < value.array().size(); ++i)
+            check_nested_names(value.array()[i], path + "." + std::to_string(i));
+    }
+}
+
+}  // namespace
+
+void validate_nested_names_before_50(const Document& doc) {
+    for (const auto& field : doc.fields())
+        check_nested_names(field.value, field.name);
+}
+
 void validate_for_storage(const Document& doc, bool allow_top_level_dollar) {
     for (const auto& field : doc.fields()) {
         if (!allow_top_level_dollar && !field.name.empty() && field.name[0] == '$') {

@@ -45,5 +45,10 @@ class Update {
 // '$' names are allowed from MongoDB 5.0; pass allow_top_level_dollar = false for the 4.4
 // profile (BadValue). Update::apply checks the documents it produces itself (53, 52).
 void validate_for_storage(const Document& doc, bool allow_top_level_dollar = true);
+// MongoDB before 5.0 (storage_validation.cpp storageValid): no '$'-prefixed field name below the
+// top level except the DBRef fields $ref, $id, $db in that order at the start of an object;
+// throws DollarPrefixedFieldName (52) "The dollar ($) prefixed field '<f>' in '<path>' is not
+// valid for storage."
+void validate_nested_names_before_50(const Document& doc);
 
 }  // namespace tmd

@@ -2,6 +2,7 @@
 // (create, drop, rename, dropDatabase) that change streams report.
 #include "server/catalog.h"
 
+#include <optional>
 #include <random>
 
 #include "server/server_state.h"
@@ -48,7 +49,8 @@ void validate_collection_name(const std::string& db, const std::string& coll) {
     std::string ns = db + "." + coll;
     if (coll.empty() || coll.find('$') != std::string::npos ||
         coll.find('\0') != std::string::npos || coll.front() == '.' || ns.size() > 255 ||
-        coll.rfind("system.", 0) == 0) {
+        (coll.rfind("system.", 0) == 0 && coll.rfind("system.buckets.", 0) != 0)) {
+        // Time-series buckets collections are read and written by name (server/timeseries.h).
         invalid_namespace(ns);
     }
 }
@@ -142,16 +144,25 @@ void Catalog::rename(const std::string& from_db, const std::string& from_coll,
                      const std::string& to_db, const std::string& to_coll, bool drop_target) {
     auto& source_db = databases_.at(from_db);
     auto node = source_db.extract(from_coll);
-    bool target_existed = false;
+    std::optional<CollectionUuid> dropped_uuid;
     if (auto target_db = databases_.find(to_db); target_db != databases_.end()) {
-        target_existed = target_db->second.erase(to_coll) > 0;
+        if (auto target = target_db->second.find(to_coll); target != target_db->second.end()) {
+            dropped_uuid = target->second->uuid();
+            target_db->second.erase(target);
+        }
     }
     Document to;
     to.push_back("db", Value::string(to_db));
     to.push_back("coll", Value::string(to_coll));
     Document details;
     details.push_back("to", Value::document(std::move(to)));
-    details.push_back("dropTarget", Value::boolean(drop_target && target_existed));
+    // mongod's renameCollection oplog entry names the dropped target by its UUID.
+    if (drop_target && dropped_uuid) {
+        details.push_back(
+            "dropTarget",
+            Value(BSON_TYPE_BINARY, Binary{BSON_SUBTYPE_UUID, std::string(dropped_uuid->begin(),
+                                                                          dropped_uuid->end())}));
+    }
     log(ChangeKind::Rename, *node.mapped(), stored(details));
     node.mapped()->rename(to_db, to_coll);
     if (source_db.empty()) databases_.erase(from_db);

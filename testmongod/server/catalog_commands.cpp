@@ -12,6 +12,7 @@
 #include "server/command_fields.h"
 #include "server/server_state.h"
 #include "server/storage_util.h"
+#include "server/timeseries.h"
 
 namespace tmd {
 namespace {
@@ -212,10 +213,6 @@ Document create_options(const Document& body, bool allow_pre_and_post_images) {
             options.push_back(field.name, field.value);
         } else if (field.name == "clusteredIndex") {
             options.push_back(field.name, Value::document(clustered_index_option(field.value)));
-        } else if (field.name == "timeseries") {
-            // Documented limitation (docs/testmongod.md): no time-series collections.
-            throw MongoError(code::InvalidOptions,
-                             "testmongod does not support " + field.name + " collections");
         }
     }
     if (options.get("viewOn")) {
@@ -233,8 +230,14 @@ Document create_options(const Document& body, bool allow_pre_and_post_images) {
 void cmd_create(const CommandRequest& request, bson_t* /*reply*/) {
     std::string name = collection_argument(request);
     validate_collection_name(request.db, name);
-    Document options = create_options(body_of(request), supports_pre_and_post_images(request));
+    Document body = body_of(request);
     Catalog& catalog = catalog_of(request);
+    if (body.get("timeseries")) {  // the 4.4 profile's field table refused it already
+        std::unique_lock lock(catalog.mutex());
+        create_timeseries(request, catalog, name);
+        return;
+    }
+    Document options = create_options(body, supports_pre_and_post_images(request));
     std::unique_lock lock(catalog.mutex());
     if (Collection* existing = catalog.find(request.db, name)) {
         if (profile_before_7(request) || compare_documents(existing->options(), options) != 0) {
@@ -261,7 +264,11 @@ void cmd_drop(const CommandRequest& request, bson_t* reply) {
         BSON_APPEND_INT32(reply, "nIndexesWas", static_cast<int32_t>(coll->indexes().size()));
     }
     BSON_APPEND_UTF8(reply, "ns", coll->ns().c_str());
+    Collection* buckets = buckets_of(catalog, *coll);
+    std::string buckets_name = buckets ? buckets->name() : "";
     catalog.drop(request.db, name);
+    // A time-series collection is its view and its buckets (mongod drops both, view first).
+    if (buckets) catalog.drop(request.db, buckets_name);
 }
 
 void cmd_drop_database(const CommandRequest& request, bson_t* /*reply*/) {
@@ -271,7 +278,8 @@ void cmd_drop_database(const CommandRequest& request, bson_t* /*reply*/) {
     catalog.drop_database(request.db);
 }
 
-Document list_collections_entry(const Collection& coll) {
+Document list_collections_entry(Catalog& catalog, const Collection& coll) {
+    if (auto timeseries = timeseries_list_entry(catalog, coll)) return std::move(*timeseries);
     Document info;
     info.push_back("readOnly", Value::boolean(coll.is_view()));
     if (!coll.is_view()) info.push_back("uuid", uuid_value(coll.uuid()));
@@ -306,7 +314,7 @@ void cmd_list_collections(const CommandRequest& request, bson_t* reply) {
         Catalog& catalog = catalog_of(request);
         std::shared_lock lock(catalog.mutex());
         for (const Collection* coll : catalog.collections(request.db)) {
-            Document entry = list_collections_entry(*coll);
+            Document entry = list_collections_entry(catalog, *coll);
             if (matcher && !matcher->matches(entry)) continue;
             if (name_only) entry.fields().resize(2);  // {name, type}
             entries.push_back(to_stored(entry));

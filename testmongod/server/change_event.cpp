@@ -199,8 +199,11 @@ Document operation_description(const OplogEntry& entry) {
     Document details = details_of(entry);
     Document description;
     switch (entry.kind) {
-        case ChangeKind::Rename:
+        case ChangeKind::Rename:  // {to: {db, coll}, dropTarget: <UUID of the dropped target>?}
             description.push_back("to", rename_target(entry));
+            if (const Value* dropped = details.get("dropTarget")) {
+                description.push_back("dropTarget", *dropped);
+            }
             break;
         case ChangeKind::Create: {
             const Value* options = details.get("collectionOptions");

@@ -39,6 +39,7 @@ struct StreamSpec {
     ImageMode before_change = ImageMode::Off;
     bool show_expanded_events = false;
     bool show_raw_update_description = false;
+    bool show_system_events = false;
     bool all_changes_for_cluster = false;
     Array stages;  // the stages after $changeStream
 };
@@ -113,6 +114,8 @@ void parse_stage_options(const Document& options, const VersionProfile& profile,
             spec.show_expanded_events = parse_bool(name, value);
         } else if (name == "showRawUpdateDescription" && profile.expanded_events) {
             spec.show_raw_update_description = parse_bool(name, value);
+        } else if (name == "showSystemEvents" && profile.expanded_events) {
+            spec.show_system_events = parse_bool(name, value);
         } else if (name == "showMigrationEvents" || name == "allowToRunOnConfigDB" ||
                    name == "allowToRunOnSystemNS") {
             parse_bool(name, value);  // internal options of a single replica set: no effect
@@ -261,6 +264,16 @@ bool is_system_collection(const std::string& coll) {
     return coll.rfind("system.", 0) == 0;
 }
 
+// Whether a database or cluster stream reports events on `coll`: not on system collections,
+// except, with showSystemEvents (6.0+), system.buckets.*, system.resharding.*, system.js and
+// system.views (DocumentSourceChangeStream::kRegexAllCollectionsShowSystemEvents).
+bool reports_collection(const StreamSpec& spec, const std::string& coll) {
+    if (!is_system_collection(coll)) return true;
+    if (!spec.show_system_events) return false;
+    return coll.rfind("system.buckets.", 0) == 0 || coll.rfind("system.resharding.", 0) == 0 ||
+           coll == "system.js" || coll == "system.views";
+}
+
 struct Namespace {
     std::string db;
     std::string coll;
@@ -285,11 +298,11 @@ bool in_scope(const StreamSpec& spec, const OplogEntry& entry) {
             return (entry.db == spec.db && entry.coll == spec.coll) ||
                    (target && target->db == spec.db && target->coll == spec.coll);
         case Scope::Database:
-            return (entry.db == spec.db && !is_system_collection(entry.coll)) ||
-                   (target && target->db == spec.db && !is_system_collection(target->coll));
+            return (entry.db == spec.db && reports_collection(spec, entry.coll)) ||
+                   (target && target->db == spec.db && reports_collection(spec, target->coll));
         case Scope::Cluster:
             return entry.db != "admin" && entry.db != "config" && entry.db != "local" &&
-                   !is_system_collection(entry.coll);
+                   reports_collection(spec, entry.coll);
     }
     return false;
 }

@@ -25,6 +25,12 @@ Document id_index_spec(const Document& options) {
     spec.push_back("v", Value::int32(2));
     spec.push_back("key", Value::document(std::move(key)));
     spec.push_back("name", Value::string("_id_"));
+    // A time-series buckets collection's legacy `clusteredIndex: true`
+    // (makeCanonicalClusteredInfoForLegacyFormat: {key: {_id: 1}, unique: true}).
+    if (clustered && clustered->truthy()) {
+        spec.push_back("unique", Value::boolean(true));
+        spec.push_back("clustered", Value::boolean(true));
+    }
     return spec;
 }
 

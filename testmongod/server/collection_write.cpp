@@ -174,6 +174,10 @@ ClusterTime update_document(Catalog& catalog, Collection& coll, RecordId rid, Do
     }
     ensure_id_first(updated);
     validate_for_storage(updated);
+    // Before 5.0 a replacement could not hold '$'-prefixed names below the top level either.
+    if (replacement && !catalog.server().profile().top_level_dollar_fields) {
+        validate_nested_names_before_50(updated);
+    }
     StoredDoc bytes = to_stored(updated);
     if (bytes->size() > kMaxUserDocumentBytes) {
         throw MongoError(code::Location10334, "BSONObj size: " + std::to_string(bytes->size()) +

@@ -240,6 +240,37 @@ const std::map<std::string, CommandFields>& command_fields() {
     }
 }
 
+// The statements of update and delete (write_ops.idl UpdateOpEntry and DeleteOpEntry, strict
+// structs): an unknown field fails the whole command, as the IDL parses the statements with it.
+// `sort` in a statement is 8.0+, so these profiles refuse it (crud spec "updateOne with sort
+// option unsupported (server-side error)").
+const std::map<std::string, std::pair<std::string, std::set<std::string>>>& statement_fields() {
+    static const std::map<std::string, std::pair<std::string, std::set<std::string>>> table = {
+        {"update",
+         {"updates",
+          {"q", "u", "c", "arrayFilters", "hint", "multi", "upsert", "upsertSupplied", "collation",
+           "sampleId", "$_allowShardKeyUpdatesWithoutFullShardKeyInQuery"}}},
+        {"delete", {"deletes", {"q", "limit", "hint", "collation", "sampleId"}}}};
+    return table;
+}
+
+void check_statement_fields(const CommandRequest& request) {
+    auto it = statement_fields().find(request.name);
+    if (it == statement_fields().end()) return;
+    const auto& [array, fields] = it->second;
+    for (const BsonDoc& statement : request.documents_of(array)) {
+        bson_iter_t iter;
+        if (!bson_iter_init(&iter, statement.get())) continue;
+        while (bson_iter_next(&iter)) {
+            if (!fields.count(bson_iter_key(&iter))) {
+                throw MongoError(code::Location40415, "BSON field '" + request.name + "." + array +
+                                                          "." + bson_iter_key(&iter) +
+                                                          "' is an unknown field.");
+            }
+        }
+    }
+}
+
 }  // namespace
 
 bool is_generic_argument(const std::string& field) {
@@ -263,6 +294,7 @@ void check_command_fields(const CommandRequest& request) {
             reject(request, rule, field);
         }
     }
+    check_statement_fields(request);
 }
 
 }  // namespace tmd

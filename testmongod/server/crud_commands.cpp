@@ -15,6 +15,7 @@
 #include "server/server_state.h"
 #include "server/session.h"
 #include "server/storage_util.h"
+#include "server/timeseries.h"
 
 namespace tmd {
 namespace {
@@ -117,6 +118,18 @@ void check_top_level_names(const CommandRequest& request, const bson_t& doc) {
     }
 }
 
+// The collection whose lock a write to `name` takes: a time-series collection's buckets when
+// the write goes there (inserts always; deletes on profiles that allow them), otherwise `name`.
+std::string write_target(Catalog& catalog, const std::string& db, const std::string& name,
+                         bool for_delete) {
+    SharedLock catalog_lock(catalog.mutex());
+    const Collection* coll = catalog.find(db, name);
+    const Collection* buckets = !coll        ? nullptr
+                                : for_delete ? buckets_accepting_deletes(catalog, coll)
+                                             : buckets_of(catalog, *coll);
+    return buckets ? buckets->name() : name;
+}
+
 // mongod's hangWithLockDuringBatchInsert (write_ops_exec.cpp insertBatchAndHandleErrors): once
 // the insert holds its collection's lock it waits while the failpoint is on (or until shutdown).
 void hang_with_lock_if_asked(ServerState& server) {
@@ -137,8 +150,10 @@ void cmd_insert(const CommandRequest& request, bson_t* reply) {
     check_batch_size(documents.size());
 
     Catalog& catalog = catalog_of(request);
-    CollectionLock lock = CollectionLock::creating(catalog, request.db, name);
+    const std::string target = write_target(catalog, request.db, name, false);
+    CollectionLock lock = CollectionLock::creating(catalog, request.db, target);
     Collection& coll = *lock.collection();
+    std::optional<BucketSpec> bucketing = target != name ? bucket_spec_of(coll) : std::nullopt;
     hang_with_lock_if_asked(*request.server);
     Validator validator(coll, bypass);
     WriteErrors errors;
@@ -151,7 +166,12 @@ void cmd_insert(const CommandRequest& request, bson_t* reply) {
         try {
             check_top_level_names(request, documents[i]);
             before_statement(request);
-            insert_document(catalog, coll, prepare_insert(documents[i]), validator);
+            if (bucketing) {
+                insert_measurement(catalog, coll, *bucketing, Document::from_bson(documents[i]),
+                                   validator);
+            } else {
+                insert_document(catalog, coll, prepare_insert(documents[i]), validator);
+            }
             ++inserted;
             record_statement(request, i, StatementResult{1, 0, std::nullopt, {}});
         } catch (const MongoError& error) {
@@ -346,7 +366,8 @@ Document required_document(const Document& spec, const char* field, const std::s
 // The document an upsert inserts: the query's equality fields, then the update applied with
 // $setOnInsert; a replacement keeps only the query's _id.
 // https://www.mongodb.com/docs/manual/reference/method/db.collection.update/#upsert-behavior
-Document upsert_document(const Matcher& matcher, const Update& update) {
+Document upsert_document(const Matcher& matcher, const Update& update,
+                         const VersionProfile& profile) {
     Document seed = matcher.upsert_seed();
     if (!update.is_replacement()) {
         update.apply(seed, true);
@@ -354,6 +375,7 @@ Document upsert_document(const Matcher& matcher, const Update& update) {
     }
     Document doc;
     update.apply(doc, true);
+    if (!profile.top_level_dollar_fields) validate_nested_names_before_50(doc);
     if (const Value* id = seed.get("_id"); id && !doc.get("_id")) {
         doc.fields().insert(doc.fields().begin(), Field{"_id", *id});
     }
@@ -397,12 +419,35 @@ UpdateOutcome run_update_statement(Catalog& catalog, const std::string& db, cons
         }
     }
     if (outcome.matched == 0 && upsert) {
-        PreparedDoc prepared = prepare_insert(upsert_document(matcher, update));
+        PreparedDoc prepared =
+            prepare_insert(upsert_document(matcher, update, catalog.server().profile()));
         outcome.upserted_id = prepared.id;
         Collection& target = catalog.find_or_create(db, name);
         insert_document(catalog, target, std::move(prepared), Validator(target, bypass));
     }
     return outcome;
+}
+
+// The update command's authorization check reads each pipeline update with LiteParsedPipeline
+// (auth::checkAuthForUpdate), which refuses unknown stage names before any statement runs, so an
+// unknown stage fails the whole command with 40324; which stages an update allows is decided per
+// statement (PipelineExecutor: InvalidOptions write errors).
+void check_update_stage_names(const std::vector<BsonDoc>& statements) {
+    for (const BsonDoc& statement : statements) {
+        bson_iter_t u, stage;
+        if (!bson_iter_init_find(&u, statement.get(), "u") || !BSON_ITER_HOLDS_ARRAY(&u)) continue;
+        bson_iter_recurse(&u, &stage);
+        while (bson_iter_next(&stage)) {
+            if (!BSON_ITER_HOLDS_DOCUMENT(&stage)) continue;  // the statement's parser reports it
+            bson_iter_t name;
+            if (!bson_iter_recurse(&stage, &name) || !bson_iter_next(&name)) continue;
+            if (!Pipeline::knows_stage(bson_iter_key(&name))) {
+                throw MongoError(code::Location40324, std::string("Unrecognized pipeline stage "
+                                                                  "name: '") +
+                                                          bson_iter_key(&name) + "'");
+            }
+        }
+    }
 }
 
 // The locks one update or findAndModify runs under: an upsert first creates a missing collection,
@@ -428,6 +473,7 @@ void cmd_update(const CommandRequest& request, bson_t* reply) {
     bool bypass = bool_argument(body, "update", "bypassDocumentValidation", false);
     std::vector<BsonDoc> statements = request.documents_of("updates");
     check_batch_size(statements.size());
+    check_update_stage_names(statements);
     auto let = let_of(body, "update");
 
     Catalog& catalog = catalog_of(request);
@@ -497,6 +543,12 @@ int64_t run_delete_statement(Catalog& catalog, const std::string& db, const std:
             code::FailedToParse,
             "The limit field in delete objects must be 0 or 1. Got " + std::to_string(limit));
     }
+    Collection* target = catalog.find(db, name);
+    if (Collection* buckets = buckets_accepting_deletes(catalog, target)) {
+        Matcher matcher(filter, let, collation_of(statement, "delete.deletes", target));
+        return delete_measurements(catalog, *buckets, *bucket_spec_of(*buckets), matcher,
+                                   limit == 1);
+    }
     Collection* coll = writable_collection(catalog, db, name);
     auto collator = collation_of(statement, "delete.deletes", coll);
     Matcher matcher(filter, let, collator);
@@ -523,8 +575,9 @@ void cmd_delete(const CommandRequest& request, bson_t* reply) {
     auto let = let_of(body, "delete");
 
     Catalog& catalog = catalog_of(request);
-    CollectionLock lock(catalog, request.db, name, CollectionLock::Mode::Write);
-    writable_collection(catalog, request.db, name);
+    const std::string target = write_target(catalog, request.db, name, true);
+    CollectionLock lock(catalog, request.db, target, CollectionLock::Mode::Write);
+    if (target == name) writable_collection(catalog, request.db, name);
     WriteErrors errors;
     int64_t n = 0;
     for (size_t i = 0; i < statements.size(); ++i) {
@@ -657,7 +710,8 @@ void cmd_find_and_modify(const CommandRequest& request, bson_t* reply) {
             value = args.return_new ? std::move(after) : std::move(before);
         }
     } else if (args.upsert) {
-        PreparedDoc prepared = prepare_insert(upsert_document(matcher, *update));
+        PreparedDoc prepared =
+            prepare_insert(upsert_document(matcher, *update, catalog.server().profile()));
         Value id = prepared.id;
         Document inserted = prepared.parsed ? *prepared.parsed : to_document(prepared.bytes);
         Collection& target = catalog.find_or_create(request.db, name);

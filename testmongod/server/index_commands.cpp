@@ -9,6 +9,7 @@
 #include "server/catalog.h"
 #include "server/server_state.h"
 #include "server/storage_util.h"
+#include "server/timeseries.h"
 
 namespace tmd {
 namespace {
@@ -40,12 +41,6 @@ const std::set<std::string> kIgnoredForComparison = {"v", "name", "background", 
 
 Catalog& catalog_of(const CommandRequest& request) {
     return request.server->catalog();
-}
-
-StoredDoc indexes_details(const Document& spec) {
-    Document details;
-    details.push_back("indexes", Value::array({Value::document(spec)}));
-    return to_stored(details);
 }
 
 void validate_key_pattern(const Document& key) {
@@ -244,10 +239,16 @@ void cmd_list_indexes(const CommandRequest& request, bson_t* reply) {
     {
         Catalog& catalog = catalog_of(request);
         std::shared_lock lock(catalog.mutex());
-        Collection& coll = existing_collection(catalog, request.db, name,
-                                               "ns does not exist: " + request.db + "." + name);
-        for (const auto& index : coll.indexes())
-            specs.push_back(to_stored(index.spec()));
+        Collection* target = catalog.find(request.db, name);
+        if (Collection* buckets = target ? buckets_of(catalog, *target) : nullptr) {
+            for (const Document& spec : timeseries_index_specs(*buckets, *bucket_spec_of(*buckets)))
+                specs.push_back(to_stored(spec));
+        } else {
+            Collection& coll = existing_collection(catalog, request.db, name,
+                                                   "ns does not exist: " + request.db + "." + name);
+            for (const auto& index : coll.indexes())
+                specs.push_back(to_stored(index.spec()));
+        }
     }
     request.server->cursors().reply_first_batch(
         std::make_unique<StoredDocsCursor>(std::move(specs)),
@@ -322,6 +323,12 @@ void cmd_drop_indexes(const CommandRequest& request, bson_t* reply) {
 }
 
 }  // namespace
+
+StoredDoc indexes_details(const Document& spec) {
+    Document details;
+    details.push_back("indexes", Value::array({Value::document(spec)}));
+    return to_stored(details);
+}
 
 void register_index_commands(CommandRegistry& registry) {
     registry.add("createIndexes", cmd_create_indexes);

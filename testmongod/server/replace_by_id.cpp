@@ -12,6 +12,7 @@
 
 #include "server/collection_write.h"
 #include "server/command.h"
+#include "server/server_state.h"
 
 namespace tmd {
 namespace {
@@ -162,6 +163,9 @@ std::optional<UpdateOutcome> upsert(Catalog& catalog, const std::string& db,
 std::optional<UpdateOutcome> replace_by_id(Catalog& catalog, const std::string& db,
                                            const std::string& name, const bson_t& statement,
                                            bool bypass) {
+    // The 4.4 profile checks replacements' nested names (update_document), so it takes the general
+    // path.
+    if (!catalog.server().profile().top_level_dollar_fields) return std::nullopt;
     auto parsed = parse(statement);
     Collection* coll = catalog.find(db, name);
     if (!parsed || !plain_collection(coll, bypass)) return std::nullopt;

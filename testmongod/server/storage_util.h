@@ -46,6 +46,8 @@ StoredDoc document_key_of(const Value& id);
 // Registers createIndexes/listIndexes/dropIndexes (index_commands.cpp); called by
 // register_catalog_commands.
 void register_index_commands(CommandRegistry& registry);
+// The details of a CreateIndexes/DropIndexes oplog entry: {indexes: [spec]}.
+StoredDoc indexes_details(const Document& spec);
 
 // Registers aggregate (crud_commands_aggregate.cpp); called by register_crud_commands.
 void register_aggregate_command(CommandRegistry& registry);

@@ -12,6 +12,7 @@
 #include "server/collection_write.h"
 #include "server/server_state.h"
 #include "server/storage_util.h"
+#include "server/timeseries.h"
 
 namespace tmd {
 namespace {
@@ -40,6 +41,7 @@ bool expired(const Index& index, const Document& doc, int64_t cutoff_ms) {
 
 int64_t expire_collection(Catalog& catalog, Collection& coll, int64_t now_ms) {
     if (coll.is_view() || coll.is_capped()) return 0;
+    if (bucket_spec_of(coll)) return expire_buckets(catalog, coll, now_ms);
     std::vector<RecordId> doomed;
     for (const Index& index : coll.indexes()) {
         auto seconds = ttl_of(index);

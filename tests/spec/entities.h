@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "bson_util.h"
+#include "change_streams.h"
 
 namespace spec {
 
@@ -28,8 +29,6 @@ using DatabasePtr = std::unique_ptr<mongoc_database_t, Destroyer<mongoc_database
 using CollectionPtr = std::unique_ptr<mongoc_collection_t, Destroyer<mongoc_collection_destroy>>;
 using SessionPtr =
     std::unique_ptr<mongoc_client_session_t, Destroyer<mongoc_client_session_destroy>>;
-using ChangeStreamPtr =
-    std::unique_ptr<mongoc_change_stream_t, Destroyer<mongoc_change_stream_destroy>>;
 
 // One observed command-monitoring event.
 struct Event {

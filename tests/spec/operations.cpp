@@ -431,11 +431,10 @@ Doc watch_pipeline(Args& args) {
     return pipeline;
 }
 
-OpResult stream_result(mongoc_change_stream_t* raw) {
-    ChangeStreamPtr stream(raw);
+OpResult stream_result(ChangeStreamPtr stream) {
     bson_error_t error;
     const bson_t* reply = nullptr;
-    if (mongoc_change_stream_error_document(stream.get(), &error, &reply)) {
+    if (stream->error(&error, &reply)) {
         Doc reply_copy = Doc::copy_of(reply);
         stream.reset();
         raise(error, reply_copy.get());
@@ -446,7 +445,10 @@ OpResult stream_result(mongoc_change_stream_t* raw) {
 OpResult op_collection_watch(RunContext&, mongoc_collection_t* coll, Args& args) {
     Doc pipeline = watch_pipeline(args);
     Doc opts = args.opts();
-    return stream_result(mongoc_collection_watch(coll, pipeline.get(), opts.get()));
+    if (needs_stage_options(opts.get()))
+        return stream_result(collection_command_stream(coll, pipeline.get(), opts.get()));
+    return stream_result(
+        driver_change_stream(mongoc_collection_watch(coll, pipeline.get(), opts.get())));
 }
 
 OpResult op_create_index(RunContext&, mongoc_collection_t* coll, Args& args) {
@@ -734,7 +736,10 @@ OpResult op_modify_collection(RunContext&, mongoc_database_t* db, Args& args) {
 OpResult op_database_watch(RunContext&, mongoc_database_t* db, Args& args) {
     Doc pipeline = watch_pipeline(args);
     Doc opts = args.opts();
-    return stream_result(mongoc_database_watch(db, pipeline.get(), opts.get()));
+    if (needs_stage_options(opts.get()))
+        return stream_result(database_command_stream(db, pipeline.get(), opts.get(), false));
+    return stream_result(
+        driver_change_stream(mongoc_database_watch(db, pipeline.get(), opts.get())));
 }
 
 const std::map<std::string, DatabaseOp>& database_ops() {
@@ -758,7 +763,13 @@ using ClientOp = std::function<OpResult(RunContext&, mongoc_client_t*, Args&)>;
 OpResult op_client_watch(RunContext&, mongoc_client_t* client, Args& args) {
     Doc pipeline = watch_pipeline(args);
     Doc opts = args.opts();
-    return stream_result(mongoc_client_watch(client, pipeline.get(), opts.get()));
+    if (needs_stage_options(opts.get())) {
+        DatabasePtr admin(mongoc_client_get_database(client, "admin"));
+        return stream_result(
+            database_command_stream(admin.get(), pipeline.get(), opts.get(), true));
+    }
+    return stream_result(
+        driver_change_stream(mongoc_client_watch(client, pipeline.get(), opts.get())));
 }
 
 OpResult op_list_databases(RunContext&, mongoc_client_t* client, Args& args) {
@@ -894,15 +905,15 @@ const std::map<std::string, SessionOp>& session_ops() {
 // failure instead of a hung run.
 constexpr auto kIterateDeadline = std::chrono::seconds(10);
 
-bool next_change(mongoc_change_stream_t* stream, OpResult& result) {
+bool next_change(ChangeStream& stream, OpResult& result) {
     const bson_t* doc = nullptr;
-    if (mongoc_change_stream_next(stream, &doc)) {
+    if (stream.next(&doc)) {
         result = document(doc);
         return true;
     }
     bson_error_t error;
     const bson_t* reply = nullptr;
-    if (mongoc_change_stream_error_document(stream, &error, &reply)) raise(error, reply);
+    if (stream.error(&error, &reply)) raise(error, reply);
     return false;
 }
 
@@ -915,12 +926,12 @@ OpResult run_change_stream_op(RunContext& ctx, const std::string& name, const st
     if (!stream) throw TestFailure("change stream " + id + " is closed");
     OpResult result = none();
     if (name == "iterateOnce") {
-        next_change(stream.get(), result);
+        next_change(*stream, result);
         return result;
     }
     if (name == "iterateUntilDocumentOrError") {
         auto deadline = std::chrono::steady_clock::now() + kIterateDeadline;
-        while (!next_change(stream.get(), result)) {
+        while (!next_change(*stream, result)) {
             if (std::chrono::steady_clock::now() > deadline) {
                 throw TestFailure("no change event or error within 10 s");
             }

@@ -544,6 +544,38 @@ TEST_F(ChangeStreamTest, ExpandedEventsReportCatalogChanges) {
     ok(R"({"killCursors": "$cmd.aggregate", "cursors": [{"$numberLong": ")" + id + R"("}]})");
 }
 
+// change_stream_event_transform.cpp: a rename's operationDescription is the oplog entry's
+// {to, dropTarget} — dropTarget the UUID of the collection the rename replaced, absent when none.
+TEST_F(ChangeStreamTest, ExpandedRenameNamesTheDroppedTargetByUuid) {
+    ok(R"({"create": "c"})");
+    ok(R"({"create": "d"})");
+    auto listing = ok(R"({"listCollections": 1, "filter": {"name": "d"}})");
+    Bson target_info = listing.document("cursor.firstBatch.0.info");
+    std::string id = open_raw("1", R"({"showExpandedEvents": true})");
+    ok(R"({"renameCollection": ")" + db_ + R"(.c", "to": ")" + db_ + R"(.d", "dropTarget": true})",
+       "admin");
+    ok(R"({"renameCollection": ")" + db_ + R"(.d", "to": ")" + db_ + R"(.e"})", "admin");
+    std::vector<Bson> events = raw_events(id, "$cmd.aggregate", 2);
+    ASSERT_EQ(events.size(), 2u);
+    EXPECT_EQ(events[0].string("operationDescription.to.coll"), "d");
+    ASSERT_TRUE(events[0].has("operationDescription.dropTarget")) << events[0].json();
+    auto uuid_at = [](const Bson& doc, const char* path) {
+        bson_iter_t iter;
+        bson_subtype_t subtype = BSON_SUBTYPE_BINARY;
+        uint32_t length = 0;
+        const uint8_t* data = nullptr;
+        if (bson_iter_init(&iter, doc.get()) && bson_iter_find_descendant(&iter, path, &iter) &&
+            BSON_ITER_HOLDS_BINARY(&iter)) {
+            bson_iter_binary(&iter, &subtype, &length, &data);
+        }
+        return subtype == BSON_SUBTYPE_UUID ? std::string(data, data + length) : std::string();
+    };
+    EXPECT_EQ(uuid_at(events[0], "operationDescription.dropTarget"), uuid_at(target_info, "uuid"));
+    EXPECT_EQ(uuid_at(target_info, "uuid").size(), 16u);
+    EXPECT_FALSE(events[1].has("operationDescription.dropTarget")) << events[1].json();
+    ok(R"({"killCursors": "$cmd.aggregate", "cursors": [{"$numberLong": ")" + id + R"("}]})");
+}
+
 TEST_F(ChangeStreamTest, PreAndPostImagesWhenTheCollectionRecordsThem) {
     ok(R"({"create": "c", "changeStreamPreAndPostImages": {"enabled": true}})");
     insert("c", R"([{"_id": 1, "a": 1}])");

@@ -25,6 +25,25 @@ TEST_F(CommandFieldsTest, UnknownTopLevelFieldsAreRejectedAsIdlDoes) {
     }
 }
 
+// write_ops.idl: UpdateOpEntry and DeleteOpEntry are strict, so an unknown statement field fails
+// the command; a statement `sort` is 8.0+ (manual, "update": "sort", New in version 8.0; crud spec
+// "updateOne with sort option unsupported (server-side error)" for servers before 8.0).
+TEST_F(CommandFieldsTest, UnknownStatementFieldsFailTheWholeCommand) {
+    ok(R"({"insert": "c", "documents": [{"_id": 1}, {"_id": 2}]})");
+    CommandResult update = run(
+        R"({"update": "c", "updates": [{"q": {}, "u": {"$set": {"a": 1}}, "sort": {"_id": -1}}]})");
+    EXPECT_EQ(update.code, 40415) << update.reply.json();
+    EXPECT_NE(update.error.find("'update.updates.sort' is an unknown field."), std::string::npos)
+        << update.error;
+    CommandResult remove =
+        run(R"({"delete": "c", "deletes": [{"q": {}, "limit": 1, "bogus": 1}]})");
+    EXPECT_EQ(remove.code, 40415) << remove.reply.json();
+    EXPECT_EQ(find("c", R"({"a": 1})").size(), 0u);
+    EXPECT_EQ(find("c").size(), 2u);
+    ok(R"({"update": "c", "updates": [{"q": {"_id": 1}, "u": {"$set": {"a": 1}}, "multi": false,
+           "upsert": false, "collation": {"locale": "simple"}, "hint": {"_id": 1}}]})");
+}
+
 TEST_F(CommandFieldsTest, GenericArgumentsAreAcceptedByEveryCommand) {
     ok(R"({"insert": "c", "documents": [{"_id": 1}], "writeConcern": {"w": 1}, "comment": "x",
            "maxTimeMS": 1000})");

@@ -231,6 +231,20 @@ TEST_F(CrudTest, DistinctUnwindsArrayValues) {
     EXPECT_EQ(reply.document("values").json(), R"({ "0" : 1, "1" : 2 })");
 }
 
+// mongod checks an update's pipeline stage names before any statement runs (the update command's
+// authorization check reads each pipeline with LiteParsedPipeline, which refuses unknown stage
+// names with 40324), so an unknown stage fails the whole command; a known stage that is not
+// allowed in an update is a write error of its statement (InvalidOptions, PipelineExecutor).
+TEST_F(CrudTest, UnknownStageInAnUpdatePipelineFailsTheCommand) {
+    ok(R"({"insert": "c", "documents": [{"_id": 1}, {"_id": 2}]})");
+    fails(R"({"update": "c", "updates": [{"q": {"_id": 1}, "u": {"$set": {"a": 1}}},
+              {"q": {"_id": 2}, "u": [{"$bogus": {}}]}]})",
+          40324);
+    EXPECT_TRUE(find("c", R"({"a": 1})").empty());
+    Bson reply = ok(R"({"update": "c", "updates": [{"q": {"_id": 1}, "u": [{"$match": {}}]}]})");
+    EXPECT_EQ(reply.number("writeErrors.0.code"), 72) << reply.json();
+}
+
 TEST_F(CrudTest, FindOnViewRunsViewPipeline) {
     ok(R"({"insert": "c", "documents": [{"_id": 1, "a": 1}, {"_id": 2, "a": 2}, {"_id": 3, "a": 3}]})");
     ok(R"({"create": "v", "viewOn": "c", "pipeline": [{"$match": {"a": {"$gte": 2}}}]})");
@@ -257,6 +271,40 @@ TEST(CrudProfileTest, TopLevelDollarFieldNamesAreRefusedOnlyBefore50) {
                 std::string::npos)
                 << result.reply.json();
         }
+    }
+}
+
+// mongod 4.4 storage_validation.cpp: a stored document (here a replacement, also by upsert or
+// findAndModify) may not hold '$'-prefixed names below the top level, except a DBRef's
+// $ref/$id/$db; 5.0+ stores them (manual, "Field Names").
+TEST(CrudProfileTest, NestedDollarNamesInReplacementsAreRefusedOnlyBefore50) {
+    if (std::getenv("TRIBUTARY_TEST_SOURCE_URI")) GTEST_SKIP() << "profiles are testmongod's";
+    for (auto [profile, accepted] : {std::pair{"4.4", false}, {"7.0", true}}) {
+        auto server = testsupport::ServerProcess::start({"--version-profile", profile});
+        testsupport::Client client(server.uri());
+        auto run = [&](const char* command) { return client.run_command("profiles", command); };
+        ASSERT_TRUE(run(R"({"insert": "c", "documents": [{"_id": 1}]})").ok);
+        auto replaced =
+            run(R"({"update": "c", "updates": [{"q": {"_id": 1}, "u": {"a": {"$x": 1}}}]})");
+        ASSERT_TRUE(replaced.ok) << replaced.error;
+        EXPECT_EQ(replaced.reply.number("nModified"), accepted ? 1 : 0) << profile;
+        auto upserted = run(R"({"update": "c", "updates": [{"q": {"_id": 2},
+                                "u": {"b": [{"$y": 1}]}, "upsert": true}]})");
+        EXPECT_EQ(upserted.reply.number("n"), accepted ? 1 : 0) << upserted.reply.json();
+        auto modified = run(R"({"findAndModify": "c", "query": {"_id": 1},
+                                "update": {"c": {"d": {"$z": 1}}}})");
+        EXPECT_EQ(modified.ok, accepted) << modified.reply.json();
+        if (!accepted) {
+            EXPECT_EQ(replaced.reply.number("writeErrors.0.code"), 52) << replaced.reply.json();
+            EXPECT_NE(replaced.reply.string("writeErrors.0.errmsg")
+                          .find("The dollar ($) prefixed field '$x' in 'a.$x' is not valid"),
+                      std::string::npos);
+            EXPECT_EQ(upserted.reply.number("writeErrors.0.code"), 52);
+            EXPECT_EQ(modified.code, 52);
+        }
+        auto dbref = run(
+            R"({"update": "c", "updates": [{"q": {"_id": 1}, "u": {"r": {"$ref": "c", "$id": 1}}}]})");
+        EXPECT_FALSE(dbref.reply.has("writeErrors")) << profile << dbref.reply.json();
     }
 }
 

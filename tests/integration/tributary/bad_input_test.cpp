@@ -112,6 +112,28 @@ TEST_F(BadInputTest, MissingDatabaseIsNamed) {
                     2, "database '" + db + "' does not exist on the source");
 }
 
+// docs/replication.md: a time-series collection (testmongod has them from its 6.0/7.0 profiles,
+// docs/testmongod.md) is refused before anything is copied, naming it and --exclude.
+TEST(TimeSeriesSourceTest, ATimeSeriesCollectionIsRefusedNamingItAndExclude) {
+    testsupport::TestServer source = testsupport::source_uri_or_start({"--version-profile", "7.0"});
+    testsupport::TestServer dest = testsupport::dest_uri_or_start({"--version-profile", "7.0"});
+    std::string db = testsupport::unique_name("ts");
+    testsupport::Client client(source.uri);
+    ASSERT_TRUE(
+        client.run_command(db, R"({"create": "weather", "timeseries": {"timeField": "t"}})").ok);
+    ASSERT_TRUE(client.run_command(db, R"({"insert": "orders", "documents": [{"_id": 1}]})").ok);
+    expect_one_line(run({"sync", "--source", source.uri, "--destination", dest.uri, "--db", db}), 2,
+                    "collection '" + db + ".weather' is a time-series collection");
+    testsupport::Client destination(dest.uri);
+    auto listed = destination.run_command(
+        "admin", R"({"listDatabases": 1, "nameOnly": true, "filter": {"name": ")" + db + R"("}})");
+    ASSERT_TRUE(listed.ok) << listed.error;
+    EXPECT_FALSE(listed.reply.has("databases.0"))
+        << "copied before refusing: " << listed.reply.json();
+    destination.run_command(db, R"({"dropDatabase": 1})");
+    client.run_command(db, R"({"dropDatabase": 1})");
+}
+
 TEST_F(BadInputTest, ConflictingStateOptions) {
     expect_one_line(run({"sync", "--source", source_.uri, "--destination", dest_.uri, "--state-db",
                          "x", "--state-file", "/tmp/y"}),
