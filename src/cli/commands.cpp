@@ -188,6 +188,12 @@ int run_replication(const Config& config, Run& run, cutover::Cutover& cutover,
         return cutover.on_progress(through);
     };
     replicate_config.on_catalog_change = [&] { cutover.schedule_unique_conversion(); };
+    copy::InitialCopy renamed_in(copy_config(config), *run.source.pool, *run.destination.pool,
+                                 run.filter, *run.checkpoint, stop_requested());
+    replicate_config.copy_renamed_in = [&](const std::string& db, const std::string& coll,
+                                           bson::Timestamp renamed_at) {
+        return renamed_in.copy_renamed_in(db, coll, renamed_at);
+    };
     replicate::Replicator replicator(replicate_config, *run.source.pool, *run.destination.pool,
                                      run.filter, *run.checkpoint, std::move(resync));
     return replicator.run(replication_start(run.checkpoint->snapshot()), stop_requested());
