@@ -26,6 +26,7 @@ State Checkpoint::snapshot() const {
     copy.applied_cluster_time = state_.applied_cluster_time;
     copy.unique_conversion_at = state_.unique_conversion_at;
     copy.finalized = state_.finalized;
+    copy.incarnations = state_.incarnations;
     return copy;
 }
 
@@ -58,6 +59,9 @@ void Checkpoint::intend_collection(const std::string& ns, std::string uuid,
     copy.phase = CopyPhase::kCreating;
     copy.uuid = std::move(uuid);
     copy.listed_at = listed_at;
+    // The copy's incarnation is the one the name holds now.
+    state_.incarnations.erase(ns);
+    staged_incarnations_.erase(ns);
     persist_locked();
 }
 
@@ -100,6 +104,8 @@ void Checkpoint::begin_recopy(StartPoint start) {
     state_.resume_token = bson::Document();
     state_.resume_start_after = false;
     state_.applied_cluster_time = {};
+    state_.incarnations.clear();
+    staged_incarnations_.clear();
     persist_locked();
 }
 
@@ -108,6 +114,28 @@ bool Checkpoint::copied_after(const std::string& ns, bson::Timestamp time) const
     auto found = state_.collections.find(ns);
     if (found == state_.collections.end() || found->second.phase == CopyPhase::kStale) return false;
     return !found->second.listed_at.is_null() && time <= found->second.listed_at;
+}
+
+std::string Checkpoint::incarnation_of(const std::string& ns) const {
+    std::lock_guard lock(mutex_);
+    if (auto staged = staged_incarnations_.find(ns); staged != staged_incarnations_.end()) {
+        return staged->second;
+    }
+    if (auto recorded = state_.incarnations.find(ns); recorded != state_.incarnations.end()) {
+        return recorded->second;
+    }
+    auto copied = state_.collections.find(ns);
+    return copied == state_.collections.end() ? std::string() : copied->second.uuid;
+}
+
+void Checkpoint::stage_incarnation(const std::string& ns, std::string uuid) {
+    std::lock_guard lock(mutex_);
+    staged_incarnations_[ns] = std::move(uuid);
+}
+
+void Checkpoint::discard_staged_incarnations() {
+    std::lock_guard lock(mutex_);
+    staged_incarnations_.clear();
 }
 
 void Checkpoint::mark_copy_complete() {
@@ -122,6 +150,9 @@ void Checkpoint::save_resume_token(const bson_t* token, bson::Timestamp cluster_
     state_.resume_token = bson::Document::copy_of(token);
     state_.resume_start_after = start_after;
     if (!cluster_time.is_null()) state_.applied_cluster_time = cluster_time;
+    for (auto& [ns, uuid] : staged_incarnations_)
+        state_.incarnations[ns] = std::move(uuid);
+    staged_incarnations_.clear();
     persist_locked();
 }
 

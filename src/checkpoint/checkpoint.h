@@ -76,6 +76,10 @@ struct State {
     // unique (catalog/neutralized_indexes.h), once replication has applied it; null: none due.
     bson::Timestamp unique_conversion_at;
     bool finalized = false;  // `tributary finalize` restored the indexes; sync refuses to resume
+    // The source incarnation (uuid bytes, "" when unknown) each namespace names at the
+    // replication position, where replication changed it since the copy (renames, drops, new
+    // collections); namespaces absent here name their copy's incarnation.
+    std::map<std::string, std::string> incarnations;
 
     bson::Document to_bson() const;
     // Throws std::runtime_error when the document is not a tributary checkpoint.
@@ -148,6 +152,15 @@ class Checkpoint {
     // time naming `ns` is older than the copy and must not be applied to it.
     bool copied_after(const std::string& ns, bson::Timestamp time) const;
     void mark_copy_complete();
+    // The source incarnation (listCollections info.uuid) `ns` names after the events replication
+    // has read: the one staged or recorded last, else the copy's; empty when unknown.
+    std::string incarnation_of(const std::string& ns) const;
+    // Stages the incarnation `ns` names after an event that replication read ("": unknown). It
+    // is persisted with the next save_resume_token (the position it describes), in the same
+    // write, so a restart replaying the event finds the incarnation as it was before it.
+    void stage_incarnation(const std::string& ns, std::string uuid);
+    // Forgets what was staged: the events since the last saved token are read again.
+    void discard_staged_incarnations();
     // Called by the replicator after each applied batch; `start_after` when `token` is an
     // invalidate event's.
     void save_resume_token(const bson_t* token, bson::Timestamp cluster_time, bool start_after);
@@ -165,6 +178,7 @@ class Checkpoint {
     std::unique_ptr<Store> store_;
     mutable std::mutex mutex_;
     State state_;
+    std::map<std::string, std::string> staged_incarnations_;
 };
 
 // A new random run id (hex).

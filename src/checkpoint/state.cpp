@@ -39,6 +39,18 @@ void for_each_element(const bson_t* doc, const char* key, Visit visit) {
         visit(child);
 }
 
+// Calls visit(const bson_t*) for each embedded document of an array field.
+template <typename Visit>
+void for_each_document(const bson_t* doc, const char* key, Visit visit) {
+    for_each_element(doc, key, [&](const bson_iter_t& item) {
+        uint32_t length = 0;
+        const uint8_t* data = nullptr;
+        if (BSON_ITER_HOLDS_DOCUMENT(&item)) bson_iter_document(&item, &length, &data);
+        bson_t entry;
+        if (data && bson_init_static(&entry, data, length)) visit(&entry);
+    });
+}
+
 std::vector<std::string> read_strings(const bson_t* doc, const char* key) {
     std::vector<std::string> values;
     for_each_element(doc, key, [&](const bson_iter_t& item) {
@@ -68,17 +80,19 @@ Identity read_identity(const bson_t* doc) {
     return identity;
 }
 
+void append_uuid(bson_t* parent, const char* key, const std::string& uuid) {
+    BSON_APPEND_BINARY(parent, key, BSON_SUBTYPE_UUID,
+                       reinterpret_cast<const uint8_t*>(uuid.data()),
+                       static_cast<uint32_t>(uuid.size()));
+}
+
 void append_collection(bson_t* array, size_t index, const std::string& ns,
                        const CollectionCopy& copy) {
     bson_t child;
     BSON_APPEND_DOCUMENT_BEGIN(array, std::to_string(index).c_str(), &child);
     BSON_APPEND_UTF8(&child, "ns", ns.c_str());
     BSON_APPEND_UTF8(&child, "phase", to_string(copy.phase));
-    if (!copy.uuid.empty()) {
-        BSON_APPEND_BINARY(&child, "uuid", BSON_SUBTYPE_UUID,
-                           reinterpret_cast<const uint8_t*>(copy.uuid.data()),
-                           static_cast<uint32_t>(copy.uuid.size()));
-    }
+    if (!copy.uuid.empty()) append_uuid(&child, "uuid", copy.uuid);
     BSON_APPEND_TIMESTAMP(&child, "listedAt", copy.listed_at.t, copy.listed_at.i);
     BSON_APPEND_ARRAY(&child, "splitPoints", copy.split_points.view());
     bson_t done;
@@ -103,6 +117,31 @@ CollectionCopy read_collection(const bson_t* doc) {
     });
     copy.documents_copied = mongo::get_int(doc, "documentsCopied").value_or(0);
     return copy;
+}
+
+// [{ns, uuid}]: the uuid is absent when unknown.
+void append_incarnations(bson_t* parent, const std::map<std::string, std::string>& incarnations) {
+    bson_t array;
+    BSON_APPEND_ARRAY_BEGIN(parent, "incarnations", &array);
+    size_t index = 0;
+    for (const auto& [ns, uuid] : incarnations) {
+        bson_t child;
+        const std::string key = std::to_string(index++);
+        BSON_APPEND_DOCUMENT_BEGIN(&array, key.c_str(), &child);
+        BSON_APPEND_UTF8(&child, "ns", ns.c_str());
+        if (!uuid.empty()) append_uuid(&child, "uuid", uuid);
+        bson_append_document_end(&array, &child);
+    }
+    bson_append_array_end(parent, &array);
+}
+
+std::map<std::string, std::string> read_incarnations(const bson_t* doc) {
+    std::map<std::string, std::string> incarnations;
+    for_each_document(doc, "incarnations", [&](const bson_t* entry) {
+        incarnations[mongo::get_string(entry, "ns").value_or("")] =
+            mongo::get_binary(entry, "uuid").value_or("");
+    });
+    return incarnations;
 }
 
 bson::Document embedded(const bson_t* doc, const char* key) {
@@ -172,6 +211,7 @@ bson::Document State::to_bson() const {
     BSON_APPEND_TIMESTAMP(out, "uniqueConversionAt", unique_conversion_at.t,
                           unique_conversion_at.i);
     BSON_APPEND_BOOL(out, "finalized", finalized);
+    append_incarnations(out, incarnations);
     return doc;
 }
 
@@ -185,13 +225,8 @@ State State::from_bson(const bson_t* doc) {
     state.start.resume_token = embedded(doc, "start.resumeToken");
     state.start.operation_time =
         mongo::get_timestamp(doc, "start.operationTime").value_or(bson::Timestamp{});
-    for_each_element(doc, "collections", [&](const bson_iter_t& item) {
-        uint32_t length = 0;
-        const uint8_t* data = nullptr;
-        bson_iter_document(&item, &length, &data);
-        bson_t entry;
-        if (!data || !bson_init_static(&entry, data, length)) return;
-        state.collections[mongo::get_string(&entry, "ns").value_or("")] = read_collection(&entry);
+    for_each_document(doc, "collections", [&](const bson_t* entry) {
+        state.collections[mongo::get_string(entry, "ns").value_or("")] = read_collection(entry);
     });
     state.copy_complete = mongo::get_bool(doc, "copyComplete").value_or(false);
     state.resume_token = embedded(doc, "resumeToken");
@@ -201,6 +236,7 @@ State State::from_bson(const bson_t* doc) {
     state.unique_conversion_at =
         mongo::get_timestamp(doc, "uniqueConversionAt").value_or(bson::Timestamp{});
     state.finalized = mongo::get_bool(doc, "finalized").value_or(false);
+    state.incarnations = read_incarnations(doc);
     return state;
 }
 

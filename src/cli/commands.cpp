@@ -13,6 +13,7 @@
 #include "cli/session.h"
 #include "copy/initial_copy.h"
 #include "cutover/cutover.h"
+#include "cutover/handoff.h"
 #include "mongo/server_info.h"
 #include "replicate/replicator.h"
 #include "status/progress.h"
@@ -188,6 +189,12 @@ int run_replication(const Config& config, Run& run, cutover::Cutover& cutover,
         return cutover.on_progress(through);
     };
     replicate_config.on_catalog_change = [&] { cutover.schedule_unique_conversion(); };
+    copy::InitialCopy renamed_in(copy_config(config), *run.source.pool, *run.destination.pool,
+                                 run.filter, *run.checkpoint, stop_requested());
+    replicate_config.copy_renamed_in = [&](const std::string& db, const std::string& coll,
+                                           bson::Timestamp renamed_at) {
+        return renamed_in.copy_renamed_in(db, coll, renamed_at);
+    };
     replicate::Replicator replicator(replicate_config, *run.source.pool, *run.destination.pool,
                                      run.filter, *run.checkpoint, std::move(resync));
     return replicator.run(replication_start(run.checkpoint->snapshot()), stop_requested());
@@ -237,22 +244,7 @@ int run_sync(const Config& config) {
 
 namespace {
 
-// Polls the request until its state is one of `states` or `timeout` passes.
-std::optional<bson::Document> await_request(checkpoint::Checkpoint& checkpoint,
-                                            const std::vector<std::string>& states,
-                                            std::chrono::seconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline && !stop_requested()) {
-        std::optional<bson::Document> request = checkpoint.load_request();
-        std::string state = request ? mongo::get_string(request->view(), "state").value_or("") : "";
-        if (std::find(states.begin(), states.end(), state) != states.end()) return request;
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    return std::nullopt;
-}
-
-// A running sync answers within about a second (its progress callback polls the request).
-constexpr auto kAcceptTimeout = std::chrono::seconds(10);
+// How long finalize waits for a running sync to finish the cutover.
 constexpr auto kCutoverTimeout = std::chrono::seconds(600);
 
 int finalize_exit(bool equal, const std::string& summary) {
@@ -283,18 +275,17 @@ int run_finalize(const Config& config) {
     bson::Document request(BCON_NEW("state", BCON_UTF8(cutover::kRequested), "target",
                                     BCON_TIMESTAMP(target.t, target.i)));
     run->checkpoint->save_request(request.view());
-    if (await_request(*run->checkpoint, {cutover::kAccepted, cutover::kDone}, kAcceptTimeout)) {
-        spdlog::info("The running sync took the request; waiting for it to finish the cutover");
-        auto done = await_request(*run->checkpoint, {cutover::kDone}, kCutoverTimeout);
-        if (!done) {
-            throw std::runtime_error(
-                "the running sync did not finish the cutover in time; see "
-                "its log, then run finalize again");
-        }
-        return finalize_exit(mongo::get_bool(done->view(), "equal").value_or(false),
-                             mongo::get_string(done->view(), "summary").value_or(""));
+    cutover::Handoff handoff = cutover::await_handoff(
+        *run->checkpoint, open_store(config, run->destination), stop_requested(), kCutoverTimeout);
+    if (handoff.done) {
+        return finalize_exit(mongo::get_bool(handoff.done->view(), "equal").value_or(false),
+                             mongo::get_string(handoff.done->view(), "summary").value_or(""));
     }
-    spdlog::info("No sync answered; catching up to the source's present time here");
+    if (!handoff.lease) return kExitOk;  // stopped while waiting
+    run->lease = std::move(handoff.lease);
+    spdlog::info("No sync is running; catching up to the source's present time here");
+    // A sync that ran until now advanced the checkpoint: continue from where it stopped.
+    open_checkpoint(config, *run, false, false);
     bson::Document taken(
         BCON_NEW("state", BCON_UTF8("catchingUp"), "target", BCON_TIMESTAMP(target.t, target.i)));
     run->checkpoint->save_request(taken.view());

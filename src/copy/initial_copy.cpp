@@ -93,10 +93,10 @@ bool InitialCopy::run() {
     return true;
 }
 
-InitialCopy::Listing InitialCopy::list_source() {
+InitialCopy::Listing InitialCopy::list_source(const catalog::NamespaceFilter& filter) {
     mongo::ClientLease client = source_.lease();
     Listing listing;
-    listing.collections = catalog::list_all(client.get(), filter_);
+    listing.collections = catalog::list_all(client.get(), filter);
     // Read after the listing: the copy reads every write before this time (see listed_at).
     listing.listed_at = mongo::fetch_operation_time(client.get());
     return listing;
@@ -104,7 +104,7 @@ InitialCopy::Listing InitialCopy::list_source() {
 
 bool InitialCopy::copy_until_settled() {
     while (true) {
-        Listing listing = list_source();
+        Listing listing = list_source(filter_);
         drop_vanished(listing);
         switch (copy_collections(select(std::move(listing.collections)), listing.listed_at)) {
             case Outcome::kDone:
@@ -400,6 +400,39 @@ InitialCopy::Outcome InitialCopy::copy_collections(
     if (failure) std::rethrow_exception(failure);
     if (stopped || stop_.load()) return Outcome::kStopped;
     return changed ? Outcome::kCatalogChanged : Outcome::kDone;
+}
+
+bool InitialCopy::copy_renamed_in(const std::string& db, const std::string& coll,
+                                  bson::Timestamp renamed_at) {
+    const std::string ns = db + "." + coll;
+    const catalog::NamespaceFilter only(std::vector<std::string>{db}, {ns}, {}, filter_.state_db());
+    while (true) {
+        const checkpoint::CollectionCopy known = checkpoint_.collection(ns);
+        const bool copied_since = checkpoint_.copied_after(ns, renamed_at);
+        if (copied_since && known.phase == checkpoint::CopyPhase::kComplete) return true;
+        Listing listing = list_source(only);
+        if (listing.collections.empty()) {
+            if (copied_since) drop_copy(db, coll);  // an unfinished copy of what left the name
+            return true;
+        }
+        const catalog::CollectionInfo& info = listing.collections.front();
+        // Anything else under the name on the destination is what the source's rename replaced.
+        if (!copied_since || !same_incarnation(known, info)) drop_copy(db, coll);
+        switch (copy_collections(listing.collections, listing.listed_at)) {
+            case Outcome::kDone:
+                return true;
+            case Outcome::kStopped:
+                return false;
+            case Outcome::kCatalogChanged:
+                spdlog::info("Listing collection '{}' again.", name_of(info));
+        }
+    }
+}
+
+void InitialCopy::drop_copy(const std::string& db, const std::string& coll) {
+    mongo::ClientLease destination = destination_.lease();
+    mongo::Collection(destination.get(), db, coll).drop();
+    checkpoint_.forget_collection(db + "." + coll);
 }
 
 checkpoint::StartPoint InitialCopy::resync() {

@@ -58,6 +58,13 @@ class InitialCopy {
     // marked stale, copied again when the source has them, dropped otherwise. Returns the start
     // point captured before that copy; false-y (stopped) copies resume on the next run.
     checkpoint::StartPoint resync();
+    // Copies the source's `db.coll` as it is now, during replication: a collection renamed at
+    // `renamed_at` into the synced namespaces from outside them, whose documents were never
+    // copied. Resumes a copy of it a crash interrupted; nothing to do when a copy listed after
+    // the rename is complete, or when the source no longer has the name (later events say
+    // where it went). Returns false when stopped before the end.
+    bool copy_renamed_in(const std::string& db, const std::string& coll,
+                         bson::Timestamp renamed_at);
 
   private:
     // The source's selected collections and its operation time read right after listing them.
@@ -69,10 +76,12 @@ class InitialCopy {
 
     // Copies until a pass finds no collection renamed or dropped during its copy.
     bool copy_until_settled();
-    Listing list_source();
+    Listing list_source(const catalog::NamespaceFilter& filter);
     // Drops the destination's copies that are unfinished or stale and whose source collection
     // is gone, and forgets them.
     void drop_vanished(const Listing& listing);
+    // Drops the destination's `ns` and forgets its copy (which it no longer reflects).
+    void drop_copy(const std::string& db, const std::string& coll);
     // Decides what to do with each collection (copy, resume, skip) per checkpoint and --existing.
     std::vector<catalog::CollectionInfo> select(std::vector<catalog::CollectionInfo> collections);
     Outcome copy_collections(const std::vector<catalog::CollectionInfo>& collections,

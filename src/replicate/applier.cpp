@@ -90,11 +90,12 @@ WriteOutcome apply_single(mongoc_client_t* destination, const Namespace& ns, con
 }
 
 Applier::Applier(mongo::ClientPool& source, mongo::ClientPool& destination, size_t lanes,
-                 Namespace intents)
+                 Namespace intents, SourceLookup& lookup)
     : source_(source),
       destination_(destination),
       lanes_(lanes == 0 ? 1 : lanes),
-      intents_(std::move(intents)) {}
+      intents_(std::move(intents)),
+      lookup_(lookup) {}
 
 std::vector<size_t> Applier::apply_lane(const std::vector<WriteGroup>& groups) {
     mongo::ClientLease client = destination_.lease();
@@ -113,7 +114,7 @@ void Applier::apply(const std::vector<QueuedWrite>& batch) {
     if (restore_recorded_) {
         mongo::ClientLease source = source_.lease();
         mongo::ClientLease destination = destination_.lease();
-        ConflictResolver(source.get(), destination.get(), intents_).restore_recorded();
+        ConflictResolver(source.get(), destination.get(), intents_, lookup_).restore_recorded();
         restore_recorded_ = false;
     }
     if (batch.empty()) return;
@@ -156,7 +157,7 @@ void Applier::apply(const std::vector<QueuedWrite>& batch) {
     mongo::ClientLease source = source_.lease();
     mongo::ClientLease destination = destination_.lease();
     restore_recorded_ = true;
-    ConflictResolver(source.get(), destination.get(), intents_).apply_in_order(leftovers);
+    ConflictResolver(source.get(), destination.get(), intents_, lookup_).apply_in_order(leftovers);
     restore_recorded_ = false;
 }
 

@@ -10,6 +10,7 @@
 #include "mongo/bulk.h"
 #include "mongo/client.h"
 #include "replicate/routing.h"
+#include "replicate/source_lookup.h"
 
 namespace tributary::replicate {
 
@@ -28,10 +29,10 @@ WriteOutcome apply_single(mongoc_client_t* destination, const Namespace& ns, con
 
 class Applier {
   public:
-    // `source` is read only to resolve conflicts (current documents by _id); `intents` is the
-    // destination collection of the ConflictResolver's records.
+    // `source` is read only to resolve conflicts (current documents by _id, through `lookup`);
+    // `intents` is the destination collection of the ConflictResolver's records.
     Applier(mongo::ClientPool& source, mongo::ClientPool& destination, size_t lanes,
-            Namespace intents);
+            Namespace intents, SourceLookup& lookup);
 
     // Applies every write of `batch` (given in event order) before returning. Throws
     // mongo::Error for failures other than duplicate keys and stale states (network,
@@ -48,6 +49,7 @@ class Applier {
     mongo::ClientPool& destination_;
     size_t lanes_;
     Namespace intents_;
+    SourceLookup& lookup_;
     // Set until the conflict resolver completed: a run that stopped inside it (this process or
     // an earlier one) may have left blockers recorded, restored before the next batch.
     bool restore_recorded_ = true;

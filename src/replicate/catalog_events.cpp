@@ -13,13 +13,14 @@
 namespace tributary::replicate {
 
 void CatalogSync::apply_event(mongoc_client_t* source, mongoc_client_t* destination,
-                              const ChangeEvent& event) const {
+                              const ChangeEvent& event) {
     const Namespace& ns = event.ns();
     switch (event.type()) {
         case OperationType::kDrop:
             if (!applies(ns, event.cluster_time())) return;
             spdlog::info("Dropped collection '{}' on secondary database.", ns.full());
             mongo::Collection(destination, ns.db, ns.coll).drop();
+            forget_incarnation(ns);
             return;
         case OperationType::kRename:
             apply_rename(destination, event);
@@ -33,6 +34,9 @@ void CatalogSync::apply_event(mongoc_client_t* source, mongoc_client_t* destinat
         default:
             // create, createIndexes, dropIndexes, modify, and types this version does not know.
             if (!ns.coll.empty() && filter_.matches(ns.db, ns.coll)) {
+                if (event.type() == OperationType::kCreate && applies(ns, event.cluster_time())) {
+                    checkpoint_.stage_incarnation(ns.full(), event.collection_uuid());
+                }
                 const size_t changes = reconcile_namespace(source, destination, ns);
                 spdlog::info(
                     "Applied '{}' on collection '{}' to secondary database ({} change(s)).",
@@ -43,7 +47,7 @@ void CatalogSync::apply_event(mongoc_client_t* source, mongoc_client_t* destinat
     }
 }
 
-void CatalogSync::apply_rename(mongoc_client_t* destination, const ChangeEvent& event) const {
+void CatalogSync::apply_rename(mongoc_client_t* destination, const ChangeEvent& event) {
     const Namespace& from = event.ns();
     const Namespace to = event.to().value_or(Namespace{});
     const bool from_applies = applies(from, event.cluster_time());
@@ -60,24 +64,28 @@ void CatalogSync::apply_rename(mongoc_client_t* destination, const ChangeEvent& 
         } catch (const mongo::Error& error) {
             if (error.code() != mongo::codes::kNamespaceNotFound) throw;
         }
+        // A rename keeps the incarnation (6.0+ events name it; 4.4: the one `from` named).
+        const std::string uuid = event.collection_uuid().empty()
+                                     ? checkpoint_.incarnation_of(from.full())
+                                     : event.collection_uuid();
+        checkpoint_.stage_incarnation(to.full(), uuid);
+        forget_incarnation(from);
         spdlog::info("Renamed collection '{}' to '{}' on secondary database.", from.full(),
                      to.full());
     } else if (from_applies) {
         // The target is not synced, or its copy was made after the rename and already holds
         // what was renamed: only the source name goes away.
         mongo::Collection(destination, from.db, from.coll).drop();
+        forget_incarnation(from);
         spdlog::info("Collection '{}' renamed to '{}': dropped '{}' on secondary database.",
                      from.full(), to.full(), from.full());
-    } else if (to_applies && !filter_.matches(from.db, from.coll)) {
-        spdlog::warn(
-            "Collection '{}' was renamed into the synced namespaces as '{}'; its "
-            "documents were never copied: run sync with --reset-state --existing drop to copy "
-            "them.",
-            from.full(), to.full());
+    } else if (filter_.matches(to.db, to.coll) && !filter_.matches(from.db, from.coll)) {
+        copy_renamed_in(from, to, event.cluster_time());
     } else if (to_applies) {
         // The source name's copy was made after the rename: what was renamed is not on the
         // destination, and the target's former content is gone from the source.
         mongo::Collection(destination, to.db, to.coll).drop();
+        forget_incarnation(to);
         spdlog::info(
             "Collection '{}' renamed to '{}' before its copy: dropped '{}' on secondary "
             "database.",
@@ -85,17 +93,41 @@ void CatalogSync::apply_rename(mongoc_client_t* destination, const ChangeEvent& 
     }
 }
 
+void CatalogSync::copy_renamed_in(const Namespace& from, const Namespace& to,
+                                  bson::Timestamp renamed_at) {
+    if (!copy_renamed_in_) {
+        spdlog::warn(
+            "Collection '{}' was renamed into the synced namespaces as '{}'; its documents were "
+            "never copied: run sync with --reset-state --existing drop to copy them.",
+            from.full(), to.full());
+        return;
+    }
+    // A barrier like any DDL: what was applied before it is in place; the copy is listed after
+    // the rename, so the events on the new name up to the copy's listing are skipped.
+    spdlog::info("Collection '{}' was renamed into the synced namespaces as '{}': copying it.",
+                 from.full(), to.full());
+    if (!copy_renamed_in_(to.db, to.coll, renamed_at)) {
+        throw StoppedDuringCatalogEvent("stopped while copying '" + to.full() + "'");
+    }
+}
+
 bool CatalogSync::applies(const Namespace& ns, bson::Timestamp time) const {
     return filter_.matches(ns.db, ns.coll) && !checkpoint_.copied_after(ns.full(), time);
 }
 
+void CatalogSync::forget_incarnation(const Namespace& ns) {
+    checkpoint_.stage_incarnation(ns.full(), "");
+}
+
 void CatalogSync::drop_database(mongoc_client_t* destination, const std::string& db,
-                                bson::Timestamp time) const {
+                                bson::Timestamp time) {
     // Only the synced collections (the destination database may hold collections of its own)
     // copied before the drop.
     for (const auto& entry : mongo::list_collections(destination, db)) {
         std::string name = mongo::get_string(entry.view(), "name").value_or("");
-        if (applies(Namespace{db, name}, time)) mongo::Collection(destination, db, name).drop();
+        if (!applies(Namespace{db, name}, time)) continue;
+        mongo::Collection(destination, db, name).drop();
+        forget_incarnation(Namespace{db, name});
     }
     spdlog::info("Dropped database '{}' on secondary database.", db);
 }

@@ -5,33 +5,57 @@
 
 #include <mongoc/mongoc.h>
 
+#include <functional>
+#include <stdexcept>
+#include <string>
+
 #include "catalog/namespace_filter.h"
 #include "checkpoint/checkpoint.h"
 #include "replicate/change_event.h"
 
 namespace tributary::replicate {
 
+// Copies the source's `db.coll`, renamed at `renamed_at` into the synced namespaces from outside
+// them (tributary-core's copy::InitialCopy::copy_renamed_in); false when stopped first.
+using RenamedInCopy =
+    std::function<bool(const std::string& db, const std::string& coll, bson::Timestamp renamed_at)>;
+
+// A catalog event could not be applied because the run was asked to stop (its token is not saved:
+// the next run applies it again).
+class StoppedDuringCatalogEvent : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
 class CatalogSync {
   public:
-    // `checkpoint` says which destination namespaces hold copies newer than an event.
-    CatalogSync(const catalog::NamespaceFilter& filter, const checkpoint::Checkpoint& checkpoint)
-        : filter_(filter), checkpoint_(checkpoint) {}
+    // `checkpoint` says which destination namespaces hold copies newer than an event, and
+    // learns which source incarnation each namespace names after the events applied. Without
+    // `copy_renamed_in`, a rename into the synced namespaces is only logged.
+    CatalogSync(const catalog::NamespaceFilter& filter, checkpoint::Checkpoint& checkpoint,
+                RenamedInCopy copy_renamed_in = {})
+        : filter_(filter), checkpoint_(checkpoint), copy_renamed_in_(std::move(copy_renamed_in)) {}
 
     // Applies one catalog event to the destination. All writes before it must already be
     // applied (the caller drains its batch first). Events on unselected namespaces are ignored,
     // and so is every part of a drop or rename naming a namespace whose copy was listed after
-    // the event (the copy is of a later incarnation, or already reflects the event).
+    // the event (the copy is of a later incarnation, or already reflects the event). The
+    // incarnations the event moves or ends are staged in the checkpoint
+    // (Checkpoint::stage_incarnation), to be saved with the event's resume token.
     void apply_event(mongoc_client_t* source, mongoc_client_t* destination,
-                     const ChangeEvent& event) const;
+                     const ChangeEvent& event);
 
     // Brings collections, options and indexes of every selected namespace in line with the
     // source (listCollections/listIndexes on both sides); returns the number of changes made.
     size_t reconcile(mongoc_client_t* source, mongoc_client_t* destination) const;
 
   private:
-    void apply_rename(mongoc_client_t* destination, const ChangeEvent& event) const;
-    void drop_database(mongoc_client_t* destination, const std::string& db,
-                       bson::Timestamp time) const;
+    void apply_rename(mongoc_client_t* destination, const ChangeEvent& event);
+    void drop_database(mongoc_client_t* destination, const std::string& db, bson::Timestamp time);
+    // A rename from outside the synced namespaces: `to` is copied as the source has it now.
+    void copy_renamed_in(const Namespace& from, const Namespace& to, bson::Timestamp renamed_at);
+    // `ns` no longer names the incarnation it did (dropped, renamed away).
+    void forget_incarnation(const Namespace& ns);
     // Reconciles one namespace from the source's current catalog (create, indexes, collMod);
     // returns the number of changes made.
     size_t reconcile_namespace(mongoc_client_t* source, mongoc_client_t* destination,
@@ -41,7 +65,8 @@ class CatalogSync {
     bool applies(const Namespace& ns, bson::Timestamp time) const;
 
     const catalog::NamespaceFilter& filter_;
-    const checkpoint::Checkpoint& checkpoint_;
+    checkpoint::Checkpoint& checkpoint_;
+    RenamedInCopy copy_renamed_in_;
 };
 
 }  // namespace tributary::replicate

@@ -114,6 +114,13 @@ ChangeEvent ChangeEvent::parse(const bson_t* event) {
     if (bson_iter_init_find(&iter, event, "clusterTime") && BSON_ITER_HOLDS_TIMESTAMP(&iter)) {
         bson_iter_timestamp(&iter, &parsed.cluster_time_.t, &parsed.cluster_time_.i);
     }
+    if (bson_iter_init_find(&iter, event, "collectionUUID") && BSON_ITER_HOLDS_BINARY(&iter)) {
+        bson_subtype_t subtype;
+        uint32_t length = 0;
+        const uint8_t* bytes = nullptr;
+        bson_iter_binary(&iter, &subtype, &length, &bytes);
+        parsed.collection_uuid_.assign(reinterpret_cast<const char*>(bytes), length);
+    }
     parsed.ns_ = namespace_field(event, "ns").value_or(Namespace{});
     parsed.to_ = namespace_field(event, "to");
     if (auto key = optional_subdocument(event, "documentKey"))

@@ -72,6 +72,9 @@ class ChangeEvent {
     // Moves the token out, for a caller that keeps it; resume_token() is empty afterwards.
     bson::Document take_resume_token() { return std::move(resume_token_); }
     bson::Timestamp cluster_time() const { return cluster_time_; }
+    // collectionUUID (6.0+ with showExpandedEvents): the 16 bytes of the incarnation the event
+    // concerns; empty when the event has none.
+    const std::string& collection_uuid() const { return collection_uuid_; }
     // {_id: ...} (plus shard key fields on sharded sources); empty for catalog events.
     const bson_t* document_key() const { return document_key_.view(); }
     // The full document, or nullptr when the event has none (or it is null: updateLookup found
@@ -97,6 +100,7 @@ class ChangeEvent {
     std::optional<Namespace> to_;
     bson::Document resume_token_;
     bson::Timestamp cluster_time_;
+    std::string collection_uuid_;
     bson::Document document_key_;
     std::optional<bson::Document> full_document_;
     std::optional<UpdateDescription> update_;

@@ -151,9 +151,9 @@ void ConflictResolver::apply_pending(size_t index) {
 std::optional<WriteOp> ConflictResolver::with_known_document(const Namespace& ns,
                                                              const WriteOp& op) {
     if (op.kind == WriteKind::kReplace) return copy_of(op);
-    std::optional<bson::Document> current = fetch_source(ns, op.filter.view());
-    if (!current) return std::nullopt;
-    return replace_with_document(current->view());
+    SourceDocument current = fetch_source(ns, op.filter.view());
+    if (!current.document) return std::nullopt;
+    return replace_with_document(current.document->view());
 }
 
 std::vector<bson::Document> ConflictResolver::find_blockers(const Namespace& ns,
@@ -181,13 +181,15 @@ void ConflictResolver::force_write(const Namespace& ns, const WriteOp& op, int d
     }
     // The document's current source state, read again at every level: while the source keeps
     // moving values, an earlier read may want a value that the source has since given away.
-    std::optional<bson::Document> current = fetch_source(ns, op.filter.view());
-    if (!current) return;  // gone from the source: its delete event is still to come
-    const WriteOp known = replace_with_document(current->view());
+    SourceDocument current = fetch_source(ns, op.filter.view());
+    // Gone from the source: its delete (or its collection's drop) is still to come.
+    if (!current.document) return;
+    const WriteOp known = replace_with_document(current.document->view());
     // Every blocker is re-read before anything is written: a failed read changes nothing.
     std::vector<Blocker> blockers;
     for (auto& id : find_blockers(ns, known.body.view())) {
-        std::optional<bson::Document> state = fetch_source(ns, id.view());
+        SourceDocument state = fetch_source(ns, id.view());
+        if (state.collection_gone) return;  // renamed or dropped since the first read
         blockers.push_back(Blocker{std::move(id), std::move(state)});
     }
     spdlog::debug(
@@ -198,8 +200,9 @@ void ConflictResolver::force_write(const Namespace& ns, const WriteOp& op, int d
     // has becomes its current state, which usually frees the value. Neither loses a document.
     std::vector<const Blocker*> cyclic;
     for (const auto& blocker : blockers) {
-        const WriteOp rewrite = blocker.current ? replace_with_document(blocker.current->view())
-                                                : delete_by_id(blocker.id.view());
+        const WriteOp rewrite = blocker.current.document
+                                    ? replace_with_document(blocker.current.document->view())
+                                    : delete_by_id(blocker.id.view());
         if (apply_single(destination_, ns, rewrite) != WriteOutcome::kApplied) {
             cyclic.push_back(&blocker);
         }
@@ -217,7 +220,7 @@ void ConflictResolver::force_write(const Namespace& ns, const WriteOp& op, int d
 }
 
 void ConflictResolver::restore(const Namespace& ns, const bson_t* id_filter, int depth) {
-    if (auto current = fetch_source(ns, id_filter)) {
+    if (auto current = fetch_source(ns, id_filter).document) {
         force_write(ns, replace_with_document(current->view()), depth);
     }
     apply_single(destination_, intents_, delete_by_id(intent_record(ns, id_filter).filter.view()));
@@ -248,21 +251,16 @@ void ConflictResolver::resolve_from_source(const Namespace& ns, const bson_t* id
         "Update of {} in '{}' does not fit the destination's state: rewriting it from "
         "the source",
         bson::to_json(id_filter), ns.full());
-    if (auto current = fetch_source(ns, id_filter)) {
-        force_write(ns, replace_with_document(current->view()), 0);
-    } else {
+    SourceDocument current = fetch_source(ns, id_filter);
+    if (current.document) {
+        force_write(ns, replace_with_document(current.document->view()), 0);
+    } else if (!current.collection_gone) {
         apply_single(destination_, ns, delete_by_id(id_filter));
     }
 }
 
-std::optional<bson::Document> ConflictResolver::fetch_source(const Namespace& ns,
-                                                             const bson_t* id_filter) {
-    mongo::Collection collection(source_, ns.db, ns.coll);
-    bson::Document options = bson::Document::from_json(R"({"limit": 1})");
-    mongo::Cursor cursor = collection.find(id_filter, options.view());
-    const bson_t* found = mongo::reading_source([&] { return cursor.next(); });
-    if (!found) return std::nullopt;
-    return bson::Document::copy_of(found);
+SourceDocument ConflictResolver::fetch_source(const Namespace& ns, const bson_t* id_filter) {
+    return lookup_.find(source_, ns, id_filter);
 }
 
 }  // namespace tributary::replicate

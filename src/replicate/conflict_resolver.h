@@ -10,14 +10,20 @@
 
 #include "bson/document.h"
 #include "replicate/routing.h"
+#include "replicate/source_lookup.h"
 
 namespace tributary::replicate {
 
 class ConflictResolver {
   public:
-    // `intents` is the destination collection where blockers moved aside are recorded.
-    ConflictResolver(mongoc_client_t* source, mongoc_client_t* destination, Namespace intents)
-        : source_(source), destination_(destination), intents_(std::move(intents)) {}
+    // `intents` is the destination collection where blockers moved aside are recorded; source
+    // documents are read through `lookup` (by incarnation).
+    ConflictResolver(mongoc_client_t* source, mongoc_client_t* destination, Namespace intents,
+                     SourceLookup& lookup)
+        : source_(source),
+          destination_(destination),
+          intents_(std::move(intents)),
+          lookup_(lookup) {}
 
     // Applies `writes` (event order) one at a time. A write that hits a duplicate key:
     //  1. first applies the pending writes of the documents holding the conflicting values
@@ -28,7 +34,8 @@ class ConflictResolver {
     //     written back after the write, applied as the document's current source state.
     // An update that does not fit the destination's state of its document (WriteOutcome::
     // kStaleState) makes the document its current source state, or deletes it when the source
-    // no longer has it.
+    // no longer has it. A document whose collection is gone from the source (SourceDocument::
+    // collection_gone) is left as it is: its drop or rename still to be replayed decides.
     // Later events of the documents touched re-apply idempotently, so the result converges.
     void apply_in_order(const std::vector<const QueuedWrite*>& writes);
     // Writes back, as their current source state, the blockers recorded in `intents` by a run
@@ -46,16 +53,17 @@ class ConflictResolver {
     void resolve_from_source(const Namespace& ns, const bson_t* id_filter);
     // Writes the document back as its current source state and removes its intent record.
     void restore(const Namespace& ns, const bson_t* id_filter, int depth);
-    std::optional<bson::Document> fetch_source(const Namespace& ns, const bson_t* id_filter);
+    SourceDocument fetch_source(const Namespace& ns, const bson_t* id_filter);
 
     struct Blocker {
-        bson::Document id;                      // {_id: ...}
-        std::optional<bson::Document> current;  // its source state; nullopt: gone from the source
+        bson::Document id;  // {_id: ...}
+        SourceDocument current;
     };
 
     mongoc_client_t* source_;
     mongoc_client_t* destination_;
     Namespace intents_;
+    SourceLookup& lookup_;
     std::vector<const QueuedWrite*> writes_;
     std::vector<bool> done_;
 };

@@ -83,8 +83,10 @@ Replicator::Replicator(ReplicateConfig config, mongo::ClientPool& source,
       filter_(filter),
       checkpoint_(checkpoint),
       resync_(std::move(resync)),
-      applier_(source, destination, config.lanes, Namespace{filter.state_db(), "resolving"}),
-      catalog_(filter, checkpoint) {}
+      lookup_(checkpoint),
+      applier_(source, destination, config.lanes, Namespace{filter.state_db(), "resolving"},
+               lookup_),
+      catalog_(filter, checkpoint, config.copy_renamed_in) {}
 
 int Replicator::run(const checkpoint::StartPoint& from, const std::atomic<bool>& stop) {
     StreamPosition position{from.resume_token.copy(), from.start_after, from.operation_time};
@@ -124,6 +126,10 @@ int Replicator::run(const checkpoint::StartPoint& from, const std::atomic<bool>&
             if (stop) return kExitOk;
             spdlog::error("Replication stopped: {}", error.what());
             return error.is_connection_failure() ? kExitConnect : kExitInternal;
+        } catch (const StoppedDuringCatalogEvent& stopped) {
+            spdlog::info("Replication stopped ({}); the next run continues from there.",
+                         stopped.what());
+            return kExitOk;
         } catch (const WriteFailure& failure) {
             spdlog::error("Replication stopped: cannot write to the destination: {}",
                           failure.what());
@@ -162,6 +168,7 @@ void Replicator::open_stream(const StreamPosition& position,
 
 int Replicator::follow(StreamPosition& position, const std::atomic<bool>& stop) {
     batch_.clear();  // queued but unapplied events are read again from `position`
+    checkpoint_.discard_staged_incarnations();
     batch_events_ = 0;
     unsaved_ = false;
     std::optional<mongo::ChangeStream> stream;
@@ -218,6 +225,11 @@ void Replicator::handle_event(const bson_t* raw, StreamPosition& position) {
 }
 
 void Replicator::queue_data_event(const ChangeEvent& event) {
+    // 6.0+ events name their collection's incarnation: what source lookups for it follow.
+    const std::string& uuid = event.collection_uuid();
+    if (!uuid.empty() && checkpoint_.incarnation_of(event.ns().full()) != uuid) {
+        checkpoint_.stage_incarnation(event.ns().full(), uuid);
+    }
     Translation translation = translate(event);
     if (translation.needs_current_document) {
         // The event cannot be applied as it is (see is_ambiguous): what updateLookup would
@@ -227,27 +239,36 @@ void Replicator::queue_data_event(const ChangeEvent& event) {
         }
     }
     log_write(event, translation);
+    const bool in_order = capped_on_destination(event.ns());
     for (auto& op : translation.ops) {
-        batch_.push_back(QueuedWrite{sequence_++, event.ns(), std::move(op)});
+        batch_.push_back(QueuedWrite{sequence_++, event.ns(), std::move(op), in_order});
     }
+}
+
+bool Replicator::capped_on_destination(const Namespace& ns) {
+    if (auto known = capped_.find(ns); known != capped_.end()) return known->second;
+    mongo::ClientLease client = destination_.lease();
+    bson::Document by_name;
+    BSON_APPEND_UTF8(by_name.get(), "name", ns.coll.c_str());
+    auto listed = mongo::list_collections(client.get(), ns.db, by_name.view());
+    const bool capped =
+        !listed.empty() && mongo::get_bool(listed.front().view(), "options.capped").value_or(false);
+    capped_.emplace(ns, capped);
+    return capped;
 }
 
 std::optional<bson::Document> Replicator::current_source_document(const ChangeEvent& event) {
     mongo::ClientLease client = source_.lease();
-    mongo::Collection collection(client.get(), event.ns().db, event.ns().coll);
-    bson::Document filter = id_filter(event.document_key());
-    bson::Document options = bson::Document::from_json(R"({"limit": 1})");
-    mongo::Cursor cursor = collection.find(filter.view(), options.view());
-    const bson_t* found = mongo::reading_source([&] { return cursor.next(); });
-    // Gone: the document was deleted since, and its delete event follows in the stream.
-    if (!found) return std::nullopt;
-    return bson::Document::copy_of(found);
+    // Gone: the document was deleted since (its delete event follows in the stream), or its
+    // collection was (its drop or rename follows).
+    return lookup_.find(client.get(), event.ns(), id_filter(event.document_key()).view()).document;
 }
 
 void Replicator::apply_catalog_event(const ChangeEvent& event) {
     mongo::ClientLease source = source_.lease();
     mongo::ClientLease destination = destination_.lease();
     catalog_.apply_event(source.get(), destination.get(), event);
+    capped_.clear();  // a collection may have been created, dropped or renamed capped
     // Without expanded events, index and option changes come with no event: a barrier is also
     // the moment to look for them.
     if (!config_.expanded_events) catalog_.reconcile(source.get(), destination.get());
@@ -312,8 +333,9 @@ void Replicator::poll_catalog(StreamPosition& position) {
     flush(position);
     mongo::ClientLease source = source_.lease();
     mongo::ClientLease destination = destination_.lease();
-    if (catalog_.reconcile(source.get(), destination.get()) > 0 && config_.on_catalog_change) {
-        config_.on_catalog_change();
+    if (catalog_.reconcile(source.get(), destination.get()) > 0) {
+        capped_.clear();
+        if (config_.on_catalog_change) config_.on_catalog_change();
     }
     last_catalog_poll_ = Clock::now();
 }

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +30,7 @@
 #include "replicate/applier.h"
 #include "replicate/catalog_events.h"
 #include "replicate/change_event.h"
+#include "replicate/source_lookup.h"
 
 namespace tributary::replicate {
 
@@ -50,6 +52,9 @@ struct ReplicateConfig {
     std::function<bool(bson::Timestamp applied_through)> on_progress;
     // Called after each catalog change applied to the destination (DDL event or comparison).
     std::function<void()> on_catalog_change;
+    // Copies a collection renamed into the synced namespaces from outside them (unset: such a
+    // rename is only logged as a warning).
+    RenamedInCopy copy_renamed_in;
 };
 
 // Recopies the synced namespaces after the source lost the stream's history and returns the new
@@ -89,6 +94,9 @@ class Replicator {
     std::string display_name(const Namespace& ns) const;
     void log_write(const ChangeEvent& event, const Translation& translation) const;
     std::optional<bson::Document> current_source_document(const ChangeEvent& event);
+    // The destination's `ns` is capped (its writes must keep their event order); known until
+    // the next catalog change.
+    bool capped_on_destination(const Namespace& ns);
 
     ReplicateConfig config_;
     mongo::ClientPool& source_;
@@ -96,10 +104,12 @@ class Replicator {
     const catalog::NamespaceFilter& filter_;
     checkpoint::Checkpoint& checkpoint_;
     ResyncFunction resync_;
+    SourceLookup lookup_;
     Applier applier_;
     CatalogSync catalog_;
 
     std::vector<QueuedWrite> batch_;
+    std::map<Namespace, bool> capped_;
     bson::Document batch_token_;  // token of the newest event read (all before it are queued)
     bson::Timestamp batch_time_;
     std::chrono::steady_clock::time_point batch_started_;

@@ -13,8 +13,10 @@ namespace tributary::replicate {
 
 size_t lane_of(const Namespace& ns, const bson_t* id_filter, size_t lanes) {
     std::string key = ns.full();
-    key.push_back('\0');
-    key.append(bson::bytes(id_filter));
+    if (id_filter) {
+        key.push_back('\0');
+        key.append(bson::bytes(id_filter));
+    }
     return std::hash<std::string>{}(key) % std::max<size_t>(lanes, 1);
 }
 
@@ -22,7 +24,8 @@ std::vector<std::vector<WriteGroup>> route(const std::vector<QueuedWrite>& batch
     lanes = std::max<size_t>(lanes, 1);
     std::vector<std::map<Namespace, WriteGroup>> by_namespace(lanes);
     for (const auto& write : batch) {
-        auto& group = by_namespace[lane_of(write.ns, write.op.filter.view(), lanes)][write.ns];
+        const bson_t* id = write.in_namespace_order ? nullptr : write.op.filter.view();
+        auto& group = by_namespace[lane_of(write.ns, id, lanes)][write.ns];
         group.ns = write.ns;
         group.writes.push_back(&write);
     }

@@ -15,6 +15,9 @@ struct QueuedWrite {
     uint64_t sequence = 0;
     Namespace ns;
     WriteOp op;
+    // The namespace's writes keep their event order across documents (a capped collection,
+    // whose natural order is its insertion order): routed by namespace alone, to one lane.
+    bool in_namespace_order = false;
 };
 
 // The writes of one lane to one namespace, in event order: executed as one ordered bulk write.
@@ -23,7 +26,8 @@ struct WriteGroup {
     std::vector<const QueuedWrite*> writes;
 };
 
-// Lane of a document: a hash of its namespace and _id, stable for the life of the process.
+// Lane of a document: a hash of its namespace and _id (of the namespace alone when `id_filter`
+// is null), stable for the life of the process.
 size_t lane_of(const Namespace& ns, const bson_t* id_filter, size_t lanes);
 
 // Splits `batch` (in event order) into `lanes` lists of per-namespace groups. Pointers refer

@@ -1,0 +1,63 @@
+// The incarnations a checkpoint records for replication's source lookups (Checkpoint::
+// incarnation_of): the copy's uuid until replication stages another, staged changes visible at
+// once but persisted only with the next resume token, and a new copy of a name resets it.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "checkpoint/checkpoint.h"
+
+namespace tributary::checkpoint {
+namespace {
+
+class CheckpointIncarnationsTest : public testing::Test {
+  protected:
+    std::string path_ = (std::filesystem::temp_directory_path() /
+                         ("tributary_incarnations_" + std::to_string(::getpid()) + ".json"))
+                            .string();
+    void TearDown() override { std::filesystem::remove(path_); }
+    State saved() { return *open_file_store(path_)->load(); }
+    void save_token(Checkpoint& checkpoint) {
+        bson::Document token = bson::Document::from_json(R"({"_data": "82"})");
+        checkpoint.save_resume_token(token.view(), {5, 6}, false);
+    }
+};
+
+TEST_F(CheckpointIncarnationsTest, StagedChangesArePersistedWithTheNextResumeToken) {
+    Checkpoint checkpoint(open_file_store(path_), State{});
+    checkpoint.intend_collection("db.a", "uuid-of-a-16byte", {1, 1});
+    EXPECT_EQ(checkpoint.incarnation_of("db.a"), "uuid-of-a-16byte");
+    EXPECT_EQ(checkpoint.incarnation_of("db.b"), "");
+
+    // A replayed rename a -> b, staged: visible now, not yet in the store.
+    checkpoint.stage_incarnation("db.b", checkpoint.incarnation_of("db.a"));
+    checkpoint.stage_incarnation("db.a", "");
+    EXPECT_EQ(checkpoint.incarnation_of("db.b"), "uuid-of-a-16byte");
+    EXPECT_EQ(checkpoint.incarnation_of("db.a"), "");
+    checkpoint.mark_copy_complete();  // another save does not carry staged changes
+    EXPECT_TRUE(saved().incarnations.empty());
+
+    save_token(checkpoint);
+    Checkpoint reloaded(open_file_store(path_), saved());
+    EXPECT_EQ(reloaded.incarnation_of("db.b"), "uuid-of-a-16byte");
+    EXPECT_EQ(reloaded.incarnation_of("db.a"), "");
+}
+
+TEST_F(CheckpointIncarnationsTest, DiscardedStagesAndNewCopiesLeaveTheCopysIncarnation) {
+    Checkpoint checkpoint(open_file_store(path_), State{});
+    checkpoint.intend_collection("db.a", "first-incarnatio", {1, 1});
+    checkpoint.stage_incarnation("db.a", "");
+    checkpoint.discard_staged_incarnations();  // the events are read again
+    EXPECT_EQ(checkpoint.incarnation_of("db.a"), "first-incarnatio");
+
+    checkpoint.stage_incarnation("db.a", "");
+    save_token(checkpoint);
+    checkpoint.intend_collection("db.a", "later-incarnatio", {9, 1});  // copied again
+    EXPECT_EQ(checkpoint.incarnation_of("db.a"), "later-incarnatio");
+    EXPECT_EQ(saved().incarnations.count("db.a"), 0u);
+}
+
+}  // namespace
+}  // namespace tributary::checkpoint
