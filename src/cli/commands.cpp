@@ -90,7 +90,7 @@ checkpoint::State start_state(checkpoint::Store& store, SavedRun saved,
     }
     checkpoint::State fresh = fresh_state(identity, std::move(saved.discarded));
     store.clear();
-    store.save(fresh);
+    store.save(fresh, checkpoint::Changes::everything(fresh));
     return fresh;
 }
 

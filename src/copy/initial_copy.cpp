@@ -88,7 +88,10 @@ bool InitialCopy::run() {
     if (!has_start_point(checkpoint_.snapshot())) {
         checkpoint_.set_start_point(capture_start_point(source_, filter_));
     }
-    if (!copy_until_settled()) return false;
+    if (!copy_until_settled()) {
+        checkpoint_.flush();  // the progress made, for the next run
+        return false;
+    }
     checkpoint_.mark_copy_complete();
     return true;
 }
@@ -267,12 +270,17 @@ bson::Document InitialCopy::choose_split_points(const catalog::CollectionInfo& i
     return pick_split_points(sorted_id_sample(coll, sample_size), ranges);
 }
 
-std::vector<size_t> InitialCopy::prepare(const catalog::CollectionInfo& info,
-                                         bson::Timestamp listed_at) {
+void InitialCopy::intend(const std::vector<catalog::CollectionInfo>& collections,
+                         bson::Timestamp listed_at) {
+    std::vector<checkpoint::Intent> intents;
+    for (const catalog::CollectionInfo& info : collections) {
+        if (!checkpoint_.knows(info.ns())) intents.push_back({info.ns(), info.uuid, listed_at});
+    }
+    if (!intents.empty()) checkpoint_.intend_collections(intents);
+}
+
+std::vector<size_t> InitialCopy::prepare(const catalog::CollectionInfo& info) {
     spdlog::info("Copying collection '{}' to secondary database...", name_of(info));
-    // Write-ahead: a crash after the create leaves a collection the checkpoint calls tributary's.
-    if (!checkpoint_.knows(info.ns()))
-        checkpoint_.intend_collection(info.ns(), info.uuid, listed_at);
     {
         mongo::ClientLease client = destination_.lease();
         catalog::create_collection(client.get(), info);
@@ -322,9 +330,10 @@ InitialCopy::Outcome InitialCopy::copy_collections(
     std::map<std::string, bson::Document> split_points;
     bool changed = false;        // a collection left its name during its copy
     std::set<std::string> left;  // namespaces whose collection left during their copy
+    intend(collections, listed_at);
     for (const catalog::CollectionInfo& info : collections) {
         if (stop_.load()) return Outcome::kStopped;
-        std::vector<size_t> remaining = prepare(info, listed_at);
+        std::vector<size_t> remaining = prepare(info);
         if (remaining.empty()) {
             changed |= !finish(info);
             continue;
@@ -404,7 +413,11 @@ InitialCopy::Outcome InitialCopy::copy_collections(
 
 checkpoint::StartPoint InitialCopy::resync() {
     checkpoint_.begin_recopy(capture_start_point(source_, filter_));
-    if (copy_until_settled()) checkpoint_.mark_copy_complete();
+    if (copy_until_settled()) {
+        checkpoint_.mark_copy_complete();
+    } else {
+        checkpoint_.flush();
+    }
     return checkpoint_.snapshot().start;
 }
 
