@@ -64,7 +64,8 @@ std::vector<std::string> list_databases(mongoc_client_t* client, const Namespace
 
 std::vector<CollectionInfo> list_collections(mongoc_client_t* client, const std::string& db,
                                              const NamespaceFilter& filter,
-                                             const std::optional<std::vector<std::string>>& names) {
+                                             const std::optional<std::vector<std::string>>& names,
+                                             IndexListing listing) {
     std::vector<CollectionInfo> collections;
     const std::optional<bson::Document> listing_filter = name_filter(names);
     for (const bson::Document& entry :
@@ -73,11 +74,14 @@ std::vector<CollectionInfo> list_collections(mongoc_client_t* client, const std:
         if (!filter.matches(db, name)) continue;
         CollectionInfo info{
             db, name, type_of(entry.view()), options_of(entry.view()), {}, uuid_of(entry.view())};
-        if (!info.is_view()) info.indexes = mongo::Collection(client, db, name).list_indexes();
-        // Every collection has its _id index (a clustered one too); none means it was dropped
-        // or renamed after listCollections named it. It is gone: its drop or rename event
-        // follows, and comparing against its empty index list would drop the destination's.
-        if (info.type == "collection" && info.indexes.empty()) continue;
+        if (listing == IndexListing::kWithIndexes && !info.is_view()) {
+            info.indexes = mongo::Collection(client, db, name).list_indexes();
+            // Every collection has its _id index (a clustered one too); none means it was
+            // dropped or renamed after listCollections named it. It is gone: its drop or rename
+            // event follows, and comparing against its empty index list would drop the
+            // destination's.
+            if (info.type == "collection" && info.indexes.empty()) continue;
+        }
         collections.push_back(std::move(info));
     }
     std::stable_sort(collections.begin(), collections.end(),
@@ -87,10 +91,11 @@ std::vector<CollectionInfo> list_collections(mongoc_client_t* client, const std:
     return collections;
 }
 
-std::vector<CollectionInfo> list_all(mongoc_client_t* client, const NamespaceFilter& filter) {
+std::vector<CollectionInfo> list_all(mongoc_client_t* client, const NamespaceFilter& filter,
+                                     IndexListing listing) {
     std::vector<CollectionInfo> all;
     for (const std::string& db : list_databases(client, filter)) {
-        for (CollectionInfo& info : list_collections(client, db, filter))
+        for (CollectionInfo& info : list_collections(client, db, filter, std::nullopt, listing))
             all.push_back(std::move(info));
     }
     return all;

@@ -207,7 +207,8 @@ int run_sync(const Config& config) {
     std::unique_ptr<Run> run = open_run(config);
     {
         mongo::ClientLease client = run->source.pool->lease();
-        refuse_time_series(catalog::list_all(client.get(), run->filter));
+        refuse_time_series(
+            catalog::list_all(client.get(), run->filter, catalog::IndexListing::kWithoutIndexes));
     }
     run->lease = hold_lease(open_store(config, run->destination));
     open_checkpoint(config, *run, config.reset_state, true);
