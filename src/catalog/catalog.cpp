@@ -28,6 +28,20 @@ bson::Document options_of(const bson_t* entry) {
     return options ? std::move(*options) : bson::Document();
 }
 
+// listCollections' filter for collections named `names`: {name: {$in: [...]}}; null for all.
+std::optional<bson::Document> name_filter(const std::optional<std::vector<std::string>>& names) {
+    if (!names) return std::nullopt;
+    bson::Document filter;
+    bson_t name, in;
+    BSON_APPEND_DOCUMENT_BEGIN(filter.get(), "name", &name);
+    BSON_APPEND_ARRAY_BEGIN(&name, "$in", &in);
+    for (size_t i = 0; i < names->size(); ++i)
+        BSON_APPEND_UTF8(&in, std::to_string(i).c_str(), (*names)[i].c_str());
+    bson_append_array_end(&name, &in);
+    bson_append_document_end(filter.get(), &name);
+    return filter;
+}
+
 // info.uuid (binary subtype 4) as its 16 bytes; views have none.
 std::string uuid_of(const bson_t* entry) {
     return mongo::get_binary(entry, "info.uuid").value_or("");
@@ -49,18 +63,25 @@ std::vector<std::string> list_databases(mongoc_client_t* client, const Namespace
 }
 
 std::vector<CollectionInfo> list_collections(mongoc_client_t* client, const std::string& db,
-                                             const NamespaceFilter& filter) {
+                                             const NamespaceFilter& filter,
+                                             const std::optional<std::vector<std::string>>& names,
+                                             IndexListing listing) {
     std::vector<CollectionInfo> collections;
-    for (const bson::Document& entry : mongo::list_collections(client, db)) {
+    const std::optional<bson::Document> listing_filter = name_filter(names);
+    for (const bson::Document& entry :
+         mongo::list_collections(client, db, listing_filter ? listing_filter->view() : nullptr)) {
         std::string name = mongo::get_string(entry.view(), "name").value_or("");
         if (!filter.matches(db, name)) continue;
         CollectionInfo info{
             db, name, type_of(entry.view()), options_of(entry.view()), {}, uuid_of(entry.view())};
-        if (!info.is_view()) info.indexes = mongo::Collection(client, db, name).list_indexes();
-        // Every collection has its _id index (a clustered one too); none means it was dropped
-        // or renamed after listCollections named it. It is gone: its drop or rename event
-        // follows, and comparing against its empty index list would drop the destination's.
-        if (info.type == "collection" && info.indexes.empty()) continue;
+        if (listing == IndexListing::kWithIndexes && !info.is_view()) {
+            info.indexes = mongo::Collection(client, db, name).list_indexes();
+            // Every collection has its _id index (a clustered one too); none means it was
+            // dropped or renamed after listCollections named it. It is gone: its drop or rename
+            // event follows, and comparing against its empty index list would drop the
+            // destination's.
+            if (info.type == "collection" && info.indexes.empty()) continue;
+        }
         collections.push_back(std::move(info));
     }
     std::stable_sort(collections.begin(), collections.end(),
@@ -70,10 +91,11 @@ std::vector<CollectionInfo> list_collections(mongoc_client_t* client, const std:
     return collections;
 }
 
-std::vector<CollectionInfo> list_all(mongoc_client_t* client, const NamespaceFilter& filter) {
+std::vector<CollectionInfo> list_all(mongoc_client_t* client, const NamespaceFilter& filter,
+                                     IndexListing listing) {
     std::vector<CollectionInfo> all;
     for (const std::string& db : list_databases(client, filter)) {
-        for (CollectionInfo& info : list_collections(client, db, filter))
+        for (CollectionInfo& info : list_collections(client, db, filter, std::nullopt, listing))
             all.push_back(std::move(info));
     }
     return all;
@@ -221,26 +243,40 @@ void diff_options(const CollectionInfo& source, const CollectionInfo& destinatio
         out.changed_options.push_back({source.db, source.name, std::move(changes)});
 }
 
+// Adds the differences of database `db` (of its collections `names` when given) to `out`.
+void diff_into(mongoc_client_t* source, mongoc_client_t* destination, const NamespaceFilter& filter,
+               const std::string& db, const std::optional<std::vector<std::string>>& names,
+               CatalogDiff& out) {
+    std::map<std::string, CollectionInfo> present;
+    for (CollectionInfo& info : list_collections(destination, db, filter, names)) {
+        present.emplace(info.name, std::move(info));
+    }
+    for (CollectionInfo& wanted : list_collections(source, db, filter, names)) {
+        auto found = present.find(wanted.name);
+        if (found == present.end()) {
+            out.missing_collections.push_back(std::move(wanted));
+            continue;
+        }
+        diff_indexes(wanted, found->second, out);
+        diff_options(wanted, found->second, out);
+    }
+}
+
 }  // namespace
 
 CatalogDiff diff(mongoc_client_t* source, mongoc_client_t* destination,
                  const NamespaceFilter& filter) {
     CatalogDiff out;
-    for (const std::string& db : list_databases(source, filter)) {
-        std::map<std::string, CollectionInfo> present;
-        for (CollectionInfo& info : list_collections(destination, db, filter)) {
-            present.emplace(info.name, std::move(info));
-        }
-        for (CollectionInfo& wanted : list_collections(source, db, filter)) {
-            auto found = present.find(wanted.name);
-            if (found == present.end()) {
-                out.missing_collections.push_back(std::move(wanted));
-                continue;
-            }
-            diff_indexes(wanted, found->second, out);
-            diff_options(wanted, found->second, out);
-        }
-    }
+    for (const std::string& db : list_databases(source, filter))
+        diff_into(source, destination, filter, db, std::nullopt, out);
+    return out;
+}
+
+CatalogDiff diff_database(mongoc_client_t* source, mongoc_client_t* destination,
+                          const NamespaceFilter& filter, const std::string& db,
+                          const std::optional<std::vector<std::string>>& names) {
+    CatalogDiff out;
+    if (filter.database_selected(db)) diff_into(source, destination, filter, db, names, out);
     return out;
 }
 

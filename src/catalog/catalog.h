@@ -4,6 +4,7 @@
 
 #include <mongoc/mongoc.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,14 +27,24 @@ struct CollectionInfo {
     bool is_capped() const;
 };
 
+// Whether a listing reads each collection's indexes (one listIndexes per collection) or leaves
+// CollectionInfo::indexes empty for the caller to read when it needs them (list_indexes).
+enum class IndexListing { kWithIndexes, kWithoutIndexes };
+
 // Databases of the source the filter selects, sorted.
 std::vector<std::string> list_databases(mongoc_client_t* client, const NamespaceFilter& filter);
-// Collections and views of `db` the filter selects, each with its indexes; views last, so a copy
-// creates collections before the views defined on them.
-std::vector<CollectionInfo> list_collections(mongoc_client_t* client, const std::string& db,
-                                             const NamespaceFilter& filter);
+// Collections and views of `db` the filter selects, each with its indexes (unless
+// kWithoutIndexes: then a collection dropped right after listCollections may be listed); views
+// last, so a copy creates collections before the views defined on them.
+// With `names`, only those collections: listCollections filtered by name, so the cost is that
+// of the names asked for, not of the database.
+std::vector<CollectionInfo> list_collections(
+    mongoc_client_t* client, const std::string& db, const NamespaceFilter& filter,
+    const std::optional<std::vector<std::string>>& names = std::nullopt,
+    IndexListing listing = IndexListing::kWithIndexes);
 // Every selected collection of every selected database.
-std::vector<CollectionInfo> list_all(mongoc_client_t* client, const NamespaceFilter& filter);
+std::vector<CollectionInfo> list_all(mongoc_client_t* client, const NamespaceFilter& filter,
+                                     IndexListing listing = IndexListing::kWithIndexes);
 
 // The uuid of collection `db.name` (CollectionInfo::uuid), empty when it does not exist.
 std::string collection_uuid(mongoc_client_t* client, const std::string& db,
@@ -84,6 +95,11 @@ struct CatalogDiff {
 
 CatalogDiff diff(mongoc_client_t* source, mongoc_client_t* destination,
                  const NamespaceFilter& filter);
+// The same for database `db` alone, and with `names` for those of its collections alone (both
+// sides listed by name): what one catalog event touches.
+CatalogDiff diff_database(mongoc_client_t* source, mongoc_client_t* destination,
+                          const NamespaceFilter& filter, const std::string& db,
+                          const std::optional<std::vector<std::string>>& names = std::nullopt);
 // Applies a diff to the destination (create, createIndexes, dropIndexes, collMod).
 void apply(mongoc_client_t* destination, const CatalogDiff& changes);
 

@@ -1,15 +1,60 @@
-// The thread-safe Checkpoint: every progress update (range copied, collection complete, batch
-// applied) changes the in-memory State and persists it before returning.
+// The thread-safe Checkpoint: every update changes the in-memory State and persists the part it
+// changed; copy progress (ranges fixed or copied, collections complete or forgotten) is
+// collected and saved at a bounded rate.
 #include "checkpoint/checkpoint.h"
 
 #include <random>
+#include <utility>
 
 #include "fmt/format.h"
 
 namespace tributary::checkpoint {
 
+void Changes::add(const Changes& other) {
+    run = run || other.run;
+    collections.insert(other.collections.begin(), other.collections.end());
+}
+
+Changes Changes::everything(const State& state) {
+    Changes all{true, {}};
+    for (const auto& [ns, copy] : state.collections)
+        all.collections.insert(ns);
+    return all;
+}
+
 Checkpoint::Checkpoint(std::unique_ptr<Store> store, State state)
-    : store_(std::move(store)), state_(std::move(state)) {}
+    : store_(std::move(store)),
+      state_(std::move(state)),
+      last_save_(std::chrono::steady_clock::now()),
+      flusher_([this] { flush_in_background(); }) {}
+
+// Unsaved progress is dropped, as a crash would drop it (a clean stop calls flush() first).
+Checkpoint::~Checkpoint() {
+    {
+        std::lock_guard lock(mutex_);
+        closing_ = true;
+    }
+    wake_.notify_all();
+    flusher_.join();
+}
+
+void Checkpoint::flush_in_background() {
+    std::unique_lock lock(mutex_);
+    while (!closing_) {
+        if (pending_.empty() || background_failure_) {
+            wake_.wait_for(lock, kProgressInterval);
+        } else {
+            wake_.wait_until(lock, last_save_ + kProgressInterval);
+        }
+        if (closing_ || pending_.empty() || background_failure_) continue;
+        if (std::chrono::steady_clock::now() - last_save_ < kProgressInterval) continue;
+        try {
+            persist_locked({});
+        } catch (...) {
+            background_failure_ = std::current_exception();
+        }
+    }
+}
 
 State Checkpoint::snapshot() const {
     std::lock_guard lock(mutex_);
@@ -27,6 +72,7 @@ State Checkpoint::snapshot() const {
     copy.unique_conversion_at = state_.unique_conversion_at;
     copy.finalized = state_.finalized;
     copy.incarnations = state_.incarnations;
+    copy.copy_generation = state_.copy_generation;
     return copy;
 }
 
@@ -41,28 +87,47 @@ bool Checkpoint::knows(const std::string& ns) const {
     return state_.collections.contains(ns);
 }
 
-void Checkpoint::persist_locked() {
-    store_->save(state_);
+void Checkpoint::persist_locked(const Changes& changes) {
+    if (background_failure_) std::rethrow_exception(std::exchange(background_failure_, nullptr));
+    pending_.add(changes);
+    if (pending_.empty()) return;
+    store_->save(state_, pending_);
+    pending_ = Changes{};
+    last_save_ = std::chrono::steady_clock::now();
+}
+
+void Checkpoint::progress_locked(const std::string& ns) {
+    pending_.collections.insert(ns);
+    if (std::chrono::steady_clock::now() - last_save_ >= kProgressInterval) persist_locked({});
+}
+
+void Checkpoint::flush() {
+    std::lock_guard lock(mutex_);
+    persist_locked({});
 }
 
 void Checkpoint::set_start_point(StartPoint start) {
     std::lock_guard lock(mutex_);
     state_.start = std::move(start);
-    persist_locked();
+    persist_locked({true, {}});
 }
 
-void Checkpoint::intend_collection(const std::string& ns, std::string uuid,
-                                   bson::Timestamp listed_at) {
+void Checkpoint::intend_collections(const std::vector<Intent>& intents) {
     std::lock_guard lock(mutex_);
-    CollectionCopy& copy = state_.collections[ns];
-    copy = CollectionCopy{};
-    copy.phase = CopyPhase::kCreating;
-    copy.uuid = std::move(uuid);
-    copy.listed_at = listed_at;
-    // The copy's incarnation is the one the name holds now.
-    state_.incarnations.erase(ns);
-    staged_incarnations_.erase(ns);
-    persist_locked();
+    Changes changes;
+    for (const Intent& intent : intents) {
+        CollectionCopy& copy = state_.collections[intent.ns];
+        copy = CollectionCopy{};
+        copy.phase = CopyPhase::kCreating;
+        copy.uuid = intent.uuid;
+        copy.listed_at = intent.listed_at;
+        copy.generation = state_.copy_generation;
+        changes.collections.insert(intent.ns);
+        // The copy's incarnation is the one the name holds now.
+        if (state_.incarnations.erase(intent.ns) > 0) changes.run = true;
+        staged_incarnations_.erase(intent.ns);
+    }
+    persist_locked(changes);
 }
 
 void Checkpoint::begin_collection(const std::string& ns, bson::Document split_points) {
@@ -73,7 +138,7 @@ void Checkpoint::begin_collection(const std::string& ns, bson::Document split_po
     copy.ranges_done.assign(bson_count_keys(split_points.view()) + 1, false);
     copy.split_points = std::move(split_points);
     copy.documents_copied = 0;
-    persist_locked();
+    progress_locked(ns);
 }
 
 void Checkpoint::mark_range_done(const std::string& ns, size_t range, int64_t documents) {
@@ -81,24 +146,26 @@ void Checkpoint::mark_range_done(const std::string& ns, size_t range, int64_t do
     CollectionCopy& copy = state_.collections.at(ns);
     copy.ranges_done.at(range) = true;
     copy.documents_copied += documents;
-    persist_locked();
+    progress_locked(ns);
 }
 
 void Checkpoint::mark_collection_complete(const std::string& ns) {
     std::lock_guard lock(mutex_);
     state_.collections[ns].phase = CopyPhase::kComplete;
-    persist_locked();
+    progress_locked(ns);
 }
 
 void Checkpoint::forget_collection(const std::string& ns) {
     std::lock_guard lock(mutex_);
-    if (state_.collections.erase(ns) > 0) persist_locked();
+    if (state_.collections.erase(ns) > 0) progress_locked(ns);
 }
 
+// One write of the run's fields: the new generation makes every copy stale when read back.
 void Checkpoint::begin_recopy(StartPoint start) {
     std::lock_guard lock(mutex_);
     for (auto& [ns, copy] : state_.collections)
         copy.phase = CopyPhase::kStale;
+    state_.copy_generation += 1;
     state_.start = std::move(start);
     state_.copy_complete = false;
     state_.resume_token = bson::Document();
@@ -106,7 +173,7 @@ void Checkpoint::begin_recopy(StartPoint start) {
     state_.applied_cluster_time = {};
     state_.incarnations.clear();
     staged_incarnations_.clear();
-    persist_locked();
+    persist_locked({true, {}});
 }
 
 bool Checkpoint::copied_after(const std::string& ns, bson::Timestamp time) const {
@@ -141,7 +208,7 @@ void Checkpoint::discard_staged_incarnations() {
 void Checkpoint::mark_copy_complete() {
     std::lock_guard lock(mutex_);
     state_.copy_complete = true;
-    persist_locked();
+    persist_locked({true, {}});
 }
 
 void Checkpoint::save_resume_token(const bson_t* token, bson::Timestamp cluster_time,
@@ -153,27 +220,27 @@ void Checkpoint::save_resume_token(const bson_t* token, bson::Timestamp cluster_
     for (auto& [ns, uuid] : staged_incarnations_)
         state_.incarnations[ns] = std::move(uuid);
     staged_incarnations_.clear();
-    persist_locked();
+    persist_locked({true, {}});
 }
 
 void Checkpoint::schedule_unique_conversion(bson::Timestamp at) {
     std::lock_guard lock(mutex_);
     if (at <= state_.unique_conversion_at) return;
     state_.unique_conversion_at = at;
-    persist_locked();
+    persist_locked({true, {}});
 }
 
 void Checkpoint::clear_unique_conversion(bson::Timestamp done_for) {
     std::lock_guard lock(mutex_);
     if (state_.unique_conversion_at != done_for) return;  // scheduled again meanwhile
     state_.unique_conversion_at = bson::Timestamp{};
-    persist_locked();
+    persist_locked({true, {}});
 }
 
 void Checkpoint::mark_finalized() {
     std::lock_guard lock(mutex_);
     state_.finalized = true;
-    persist_locked();
+    persist_locked({true, {}});
 }
 
 std::optional<bson::Document> Checkpoint::load_request() {

@@ -1,13 +1,18 @@
 // The sync checkpoint: where the change stream starts, how far each collection's copy got, and
-// the replication resume token. One State document, persisted by a Store (destination or file).
+// the replication resume token. One State, persisted by a Store (destination or file) a change
+// at a time: the run's own fields, and each collection's copy state apart.
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
+#include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bson/document.h"
@@ -35,6 +40,9 @@ struct CollectionCopy {
     bson::Document split_points;  // BSON array of _id values; n points cut n + 1 ranges
     std::vector<bool> ranges_done;
     int64_t documents_copied = 0;
+    // The State's copy_generation when this copy was intended: a copy of an older generation is
+    // stale, whatever its phase says (begin_recopy marks every copy stale in one small write).
+    int64_t generation = 0;
     size_t ranges_remaining() const;
     CollectionCopy copy() const;
     // Known to tributary but its ranges are not fixed yet.
@@ -80,10 +88,34 @@ struct State {
     // replication position, where replication changed it since the copy (renames, drops, new
     // collections); namespaces absent here name their copy's incarnation.
     std::map<std::string, std::string> incarnations;
+    int64_t copy_generation = 0;  // raised by every recopy (CollectionCopy::generation)
 
+    // The whole State as one document: the run's fields and a `collections` array.
     bson::Document to_bson() const;
-    // Throws std::runtime_error when the document is not a tributary checkpoint.
+    // The run's fields alone ({_id: "sync", version, ...}, no collections).
+    bson::Document run_to_bson() const;
+    // One collection's entry ({ns, phase, uuid, ...}).
+    static bson::Document collection_to_bson(const std::string& ns, const CollectionCopy& copy);
+    // Reads a document of either shape (with or without a `collections` array) and of format
+    // version 1 or 2. Throws std::runtime_error when it is not a tributary checkpoint, naming
+    // the version when it is of a newer one.
     static State from_bson(const bson_t* doc);
+    // The format version of a checkpoint document (0 when it has none).
+    static int32_t version_of(const bson_t* doc);
+    // Adds one collection entry (collection_to_bson) read back; stale when of an older
+    // generation than this State's.
+    void add_collection(const bson_t* entry);
+};
+
+// What a Store::save writes: the run's own fields, and the namespaces whose copy state changed
+// (written as the State has them, removed when it no longer has them).
+struct Changes {
+    bool run = false;
+    std::set<std::string> collections;
+    bool empty() const { return !run && collections.empty(); }
+    void add(const Changes& other);
+    // Every part of `state` (a new checkpoint, or one read in an older layout).
+    static Changes everything(const State& state);
 };
 
 // A process running a sync on a checkpoint.
@@ -105,7 +137,8 @@ class Store {
                                                   std::chrono::seconds duration) = 0;
     virtual void release_lease(const LeaseHolder& me) = 0;
     virtual std::optional<State> load() = 0;
-    virtual void save(const State& state) = 0;
+    // Writes the `changes` parts of `state`; durable when it returns. A store may write more.
+    virtual void save(const State& state, const Changes& changes) = 0;
     virtual void clear() = 0;
     // "file /path" or "mongodb://host/__tributary.checkpoints", for messages.
     virtual std::string describe() const = 0;
@@ -115,19 +148,38 @@ class Store {
     virtual void save_request(const bson_t* request) = 0;
 };
 
-// A local file written atomically (temporary file, fsync, rename).
+// A local file written atomically (temporary file, fsync, rename), whole at every save.
 std::unique_ptr<Store> open_file_store(const std::string& path);
-// Collection `checkpoints` of database `state_db` on the destination (majority write concern).
+// Collection `checkpoints` of database `state_db` on the destination (majority write concern):
+// the run's fields in one document, each collection's copy state in its own, so a save writes
+// only what changed.
 std::unique_ptr<Store> open_destination_store(mongo::ClientPool& destination,
                                               const std::string& state_db);
 
 inline constexpr const char* kCheckpointCollection = "checkpoints";
 
+// A collection whose copy is about to start (Checkpoint::intend_collections).
+struct Intent {
+    std::string ns;
+    std::string uuid;
+    bson::Timestamp listed_at;
+};
+
+// Copy progress (a collection's ranges fixed, a range done, a collection complete or forgotten)
+// is saved at most once per kProgressInterval: losing it to a crash only makes the restart copy
+// again what it would have marked, which the copy does idempotently.
+inline constexpr std::chrono::milliseconds kProgressInterval{1000};
+
 // Thread-safe owner of the current State: copy workers and the replicator update it through
-// these calls, and each update is persisted before the call returns.
+// these calls. Every update is persisted before the call returns, except copy progress, which
+// is persisted within kProgressInterval (by the call itself when the last save is older, else
+// by a background flush) and with any other update.
 class Checkpoint {
   public:
     Checkpoint(std::unique_ptr<Store> store, State state);
+    ~Checkpoint();
+    Checkpoint(const Checkpoint&) = delete;
+    Checkpoint& operator=(const Checkpoint&) = delete;
 
     State snapshot() const;
     // One collection's progress; a default (kNotStarted) one when unknown.
@@ -136,15 +188,19 @@ class Checkpoint {
     std::string describe_store() const { return store_->describe(); }
 
     void set_start_point(StartPoint start);
-    // Write-ahead: records that the copy of incarnation `uuid` under `ns` starts (phase
-    // kCreating), replacing what was known of `ns`, before the collection is created.
-    void intend_collection(const std::string& ns, std::string uuid, bson::Timestamp listed_at);
-    // Records the ranges of a collection whose copy begins; keeps existing progress if known.
+    // Write-ahead, in one save: records that the copy of each intent's incarnation under its
+    // namespace starts (phase kCreating), replacing what was known of it, before the collections
+    // are created.
+    void intend_collections(const std::vector<Intent>& intents);
+    // Copy progress (saved within kProgressInterval). Records the ranges of a collection whose
+    // copy begins; keeps existing progress if known.
     void begin_collection(const std::string& ns, bson::Document split_points);
     void mark_range_done(const std::string& ns, size_t range, int64_t documents);
     void mark_collection_complete(const std::string& ns);
     // Forgets a collection's copy state (its destination namespace is gone).
     void forget_collection(const std::string& ns);
+    // Saves the progress not saved yet (before a clean stop); rethrows a failed background save.
+    void flush();
     // Starts the copy over from `start` (history lost): every known collection becomes kStale,
     // the copy incomplete and the replication position is cleared, in one write.
     void begin_recopy(StartPoint start);
@@ -174,11 +230,23 @@ class Checkpoint {
     void save_request(const bson_t* request);
 
   private:
-    void persist_locked();
+    // Saves `changes` and every pending one now.
+    void persist_locked(const Changes& changes);
+    // Copy progress: saved now when the last save is older than kProgressInterval, else left to
+    // the background flush.
+    void progress_locked(const std::string& ns);
+    void flush_in_background();
+
     std::unique_ptr<Store> store_;
     mutable std::mutex mutex_;
     State state_;
     std::map<std::string, std::string> staged_incarnations_;
+    Changes pending_;  // changed in state_, not saved yet
+    std::chrono::steady_clock::time_point last_save_;
+    std::exception_ptr background_failure_;  // a failed background save, rethrown by the next call
+    std::condition_variable wake_;
+    bool closing_ = false;
+    std::thread flusher_;
 };
 
 // A new random run id (hex).

@@ -1,10 +1,14 @@
-// Checkpoint in the destination deployment: one document {_id: "sync"} in
-// <state_db>.checkpoints, replaced with majority write concern so it survives a failover; the
-// cutover request beside it as {_id: "finalize"} and the lease as {_id: "lease"}.
+// Checkpoint in the destination deployment, in <state_db>.checkpoints, written with majority
+// write concern so it survives a failover: the run's fields as {_id: "sync"}, each collection's
+// copy state as {_id: {ns: "<db.coll>"}, ns, phase, ...}, so a save writes the documents of what
+// changed and never the whole state; the cutover request as {_id: "finalize"} and the lease as
+// {_id: "lease"}. A checkpoint of format version 1 (one "sync" document holding every
+// collection) is read as it is and rewritten in this layout by the first save.
 #include <chrono>
 #include <stdexcept>
 
 #include "checkpoint/checkpoint.h"
+#include "mongo/bulk.h"
 #include "mongo/collection.h"
 
 namespace tributary::checkpoint {
@@ -29,10 +33,50 @@ class DestinationStore : public Store {
     std::optional<State> load() override {
         std::optional<bson::Document> doc = find("sync");
         if (!doc) return std::nullopt;
-        return State::from_bson(doc->view());
+        State state = State::from_bson(doc->view());
+        rewrite_all_ = State::version_of(doc->view()) < 2;
+        if (rewrite_all_) return state;  // its collections were in the document
+        mongo::ClientLease client = pool_.lease();
+        mongo::Collection coll(client.get(), state_db_, kCheckpointCollection);
+        bson::Document filter = bson::Document::from_json(R"({"_id.ns": {"$exists": true}})");
+        mongo::Cursor cursor = coll.find(filter.view());
+        while (const bson_t* entry = cursor.next())
+            state.add_collection(entry);
+        return state;
     }
 
-    void save(const State& state) override { replace("sync", state.to_bson().view()); }
+    // One ordered bulk: the collections' documents first, then the run's, so the run's fields
+    // (copy complete, resume token) are never durable before the copy states they follow.
+    void save(const State& state, const Changes& changes) override {
+        const Changes written = rewrite_all_ ? Changes::everything(state) : changes;
+        mongo::ClientLease client = pool_.lease();
+        mongo::Collection coll(client.get(), state_db_, kCheckpointCollection);
+        mongoc_write_concern_t* concern = mongoc_write_concern_new();
+        mongoc_write_concern_set_w(concern, MONGOC_WRITE_CONCERN_W_MAJORITY);
+        mongoc_collection_set_write_concern(coll.get(), concern);
+        mongoc_write_concern_destroy(concern);
+        mongo::BulkWrite bulk(coll, true);
+        for (const std::string& ns : written.collections) {
+            bson::Document id(BCON_NEW("_id", "{", "ns", BCON_UTF8(ns.c_str()), "}"));
+            auto found = state.collections.find(ns);
+            if (found == state.collections.end()) {
+                bulk.delete_one(id.view());
+                continue;
+            }
+            bson::Document entry = id.copy();
+            bson_concat(entry.get(), State::collection_to_bson(ns, found->second).view());
+            bulk.replace_one(id.view(), entry.view(), true);
+        }
+        bson::Document run_id(BCON_NEW("_id", BCON_UTF8("sync")));
+        if (written.run) bulk.replace_one(run_id.view(), state.run_to_bson().view(), true);
+        if (bulk.empty()) return;
+        mongo::BulkResult result = bulk.execute();
+        if (!result.ok()) {
+            throw std::runtime_error("cannot save the checkpoint in " + describe() + ": " +
+                                     result.errors.front().message);
+        }
+        rewrite_all_ = false;
+    }
 
     std::optional<bson::Document> load_request() override { return find("finalize"); }
 
@@ -127,6 +171,7 @@ class DestinationStore : public Store {
 
     mongo::ClientPool& pool_;
     std::string state_db_;
+    bool rewrite_all_ = false;  // loaded in the version 1 layout: the next save writes everything
 };
 
 }  // namespace

@@ -94,7 +94,11 @@ class FileStore : public Store {
         }
     }
 
-    void save(const State& state) override { write_json(path_, state.to_bson().view()); }
+    // The whole file, whatever changed: one atomic rename keeps the run's fields and every
+    // collection's state consistent. The Checkpoint saves progress at a bounded rate.
+    void save(const State& state, const Changes& changes) override {
+        if (!changes.empty()) write_json(path_, state.to_bson().view());
+    }
 
     std::optional<bson::Document> load_request() override { return read_json(request_path()); }
 

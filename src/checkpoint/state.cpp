@@ -1,5 +1,6 @@
-// The checkpoint State as one BSON document (the same shape in the destination and in a file):
-// collections are an array (namespaces contain dots, awkward as field names).
+// The checkpoint State as BSON: the run's fields, and one entry per collection, either together
+// in one document (a `collections` array: the file store, and format version 1 everywhere) or
+// apart (the destination store since version 2). Namespaces contain dots, awkward as field names.
 #include <stdexcept>
 
 #include "checkpoint/checkpoint.h"
@@ -9,7 +10,9 @@ namespace tributary::checkpoint {
 
 namespace {
 
-constexpr int32_t kFormatVersion = 1;
+// 2: collections carry their copy generation; the destination store keeps them in documents of
+// their own. Version 1 documents read as generation 0.
+constexpr int32_t kFormatVersion = 2;
 
 const char* kPhaseNames[] = {"notStarted", "inProgress", "complete", "creating", "stale"};
 
@@ -86,23 +89,20 @@ void append_uuid(bson_t* parent, const char* key, const std::string& uuid) {
                        static_cast<uint32_t>(uuid.size()));
 }
 
-void append_collection(bson_t* array, size_t index, const std::string& ns,
-                       const CollectionCopy& copy) {
-    bson_t child;
-    BSON_APPEND_DOCUMENT_BEGIN(array, std::to_string(index).c_str(), &child);
-    BSON_APPEND_UTF8(&child, "ns", ns.c_str());
-    BSON_APPEND_UTF8(&child, "phase", to_string(copy.phase));
-    if (!copy.uuid.empty()) append_uuid(&child, "uuid", copy.uuid);
-    BSON_APPEND_TIMESTAMP(&child, "listedAt", copy.listed_at.t, copy.listed_at.i);
-    BSON_APPEND_ARRAY(&child, "splitPoints", copy.split_points.view());
+void append_collection_fields(bson_t* out, const std::string& ns, const CollectionCopy& copy) {
+    BSON_APPEND_UTF8(out, "ns", ns.c_str());
+    BSON_APPEND_UTF8(out, "phase", to_string(copy.phase));
+    if (!copy.uuid.empty()) append_uuid(out, "uuid", copy.uuid);
+    BSON_APPEND_TIMESTAMP(out, "listedAt", copy.listed_at.t, copy.listed_at.i);
+    BSON_APPEND_ARRAY(out, "splitPoints", copy.split_points.view());
     bson_t done;
-    BSON_APPEND_ARRAY_BEGIN(&child, "rangesDone", &done);
+    BSON_APPEND_ARRAY_BEGIN(out, "rangesDone", &done);
     for (size_t i = 0; i < copy.ranges_done.size(); ++i) {
         BSON_APPEND_BOOL(&done, std::to_string(i).c_str(), copy.ranges_done[i]);
     }
-    bson_append_array_end(&child, &done);
-    BSON_APPEND_INT64(&child, "documentsCopied", copy.documents_copied);
-    bson_append_document_end(array, &child);
+    bson_append_array_end(out, &done);
+    BSON_APPEND_INT64(out, "documentsCopied", copy.documents_copied);
+    BSON_APPEND_INT64(out, "generation", copy.generation);
 }
 
 CollectionCopy read_collection(const bson_t* doc) {
@@ -116,6 +116,7 @@ CollectionCopy read_collection(const bson_t* doc) {
         copy.ranges_done.push_back(bson_iter_as_bool(&item));
     });
     copy.documents_copied = mongo::get_int(doc, "documentsCopied").value_or(0);
+    copy.generation = mongo::get_int(doc, "generation").value_or(0);
     return copy;
 }
 
@@ -163,6 +164,7 @@ CollectionCopy CollectionCopy::copy() const {
     result.split_points = split_points.copy();
     result.ranges_done = ranges_done;
     result.documents_copied = documents_copied;
+    result.generation = generation;
     return result;
 }
 
@@ -184,7 +186,29 @@ std::string Identity::describe() const {
            ", include " + join(include) + ", exclude " + join(exclude);
 }
 
+bson::Document State::collection_to_bson(const std::string& ns, const CollectionCopy& copy) {
+    bson::Document doc;
+    append_collection_fields(doc.get(), ns, copy);
+    return doc;
+}
+
 bson::Document State::to_bson() const {
+    bson::Document doc = run_to_bson();
+    bson_t array;
+    BSON_APPEND_ARRAY_BEGIN(doc.get(), "collections", &array);
+    size_t index = 0;
+    for (const auto& [ns, copy] : collections) {
+        bson_t child;
+        const std::string key = std::to_string(index++);
+        BSON_APPEND_DOCUMENT_BEGIN(&array, key.c_str(), &child);
+        append_collection_fields(&child, ns, copy);
+        bson_append_document_end(&array, &child);
+    }
+    bson_append_array_end(doc.get(), &array);
+    return doc;
+}
+
+bson::Document State::run_to_bson() const {
     bson::Document doc;
     bson_t* out = doc.get();
     BSON_APPEND_UTF8(out, "_id", "sync");
@@ -197,12 +221,6 @@ bson::Document State::to_bson() const {
     BSON_APPEND_TIMESTAMP(&start_doc, "operationTime", start.operation_time.t,
                           start.operation_time.i);
     bson_append_document_end(out, &start_doc);
-    bson_t array;
-    BSON_APPEND_ARRAY_BEGIN(out, "collections", &array);
-    size_t index = 0;
-    for (const auto& [ns, copy] : collections)
-        append_collection(&array, index++, ns, copy);
-    bson_append_array_end(out, &array);
     BSON_APPEND_BOOL(out, "copyComplete", copy_complete);
     BSON_APPEND_DOCUMENT(out, "resumeToken", resume_token.view());
     BSON_APPEND_BOOL(out, "resumeStartAfter", resume_start_after);
@@ -212,22 +230,37 @@ bson::Document State::to_bson() const {
                           unique_conversion_at.i);
     BSON_APPEND_BOOL(out, "finalized", finalized);
     append_incarnations(out, incarnations);
+    BSON_APPEND_INT64(out, "copyGeneration", copy_generation);
     return doc;
 }
 
+int32_t State::version_of(const bson_t* doc) {
+    return static_cast<int32_t>(mongo::get_int(doc, "version").value_or(0));
+}
+
+void State::add_collection(const bson_t* entry) {
+    CollectionCopy copy = read_collection(entry);
+    if (copy.generation < copy_generation) copy.phase = CopyPhase::kStale;
+    collections[mongo::get_string(entry, "ns").value_or("")] = std::move(copy);
+}
+
 State State::from_bson(const bson_t* doc) {
-    if (mongo::get_int(doc, "version").value_or(0) != kFormatVersion) {
-        throw std::runtime_error("not a tributary checkpoint (or a newer format version)");
+    const int32_t version = version_of(doc);
+    if (version > kFormatVersion) {
+        throw std::runtime_error("written by a newer tributary (checkpoint format version " +
+                                 std::to_string(version) + ", this one reads up to " +
+                                 std::to_string(kFormatVersion) + ")");
     }
+    if (version < 1) throw std::runtime_error("not a tributary checkpoint");
     State state;
     state.run_id = mongo::get_string(doc, "runId").value_or("");
     state.identity = read_identity(embedded(doc, "identity").view());
     state.start.resume_token = embedded(doc, "start.resumeToken");
     state.start.operation_time =
         mongo::get_timestamp(doc, "start.operationTime").value_or(bson::Timestamp{});
-    for_each_document(doc, "collections", [&](const bson_t* entry) {
-        state.collections[mongo::get_string(entry, "ns").value_or("")] = read_collection(entry);
-    });
+    state.copy_generation = mongo::get_int(doc, "copyGeneration").value_or(0);
+    for_each_document(doc, "collections",
+                      [&](const bson_t* entry) { state.add_collection(entry); });
     state.copy_complete = mongo::get_bool(doc, "copyComplete").value_or(false);
     state.resume_token = embedded(doc, "resumeToken");
     state.resume_start_after = mongo::get_bool(doc, "resumeStartAfter").value_or(false);

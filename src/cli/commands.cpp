@@ -91,7 +91,7 @@ checkpoint::State start_state(checkpoint::Store& store, SavedRun saved,
     }
     checkpoint::State fresh = fresh_state(identity, std::move(saved.discarded));
     store.clear();
-    store.save(fresh);
+    store.save(fresh, checkpoint::Changes::everything(fresh));
     return fresh;
 }
 
@@ -214,7 +214,8 @@ int run_sync(const Config& config) {
     std::unique_ptr<Run> run = open_run(config);
     {
         mongo::ClientLease client = run->source.pool->lease();
-        refuse_time_series(catalog::list_all(client.get(), run->filter));
+        refuse_time_series(
+            catalog::list_all(client.get(), run->filter, catalog::IndexListing::kWithoutIndexes));
     }
     run->lease = hold_lease(open_store(config, run->destination));
     open_checkpoint(config, *run, config.reset_state, true);

@@ -8,6 +8,7 @@
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -88,7 +89,10 @@ bool InitialCopy::run() {
     if (!has_start_point(checkpoint_.snapshot())) {
         checkpoint_.set_start_point(capture_start_point(source_, filter_));
     }
-    if (!copy_until_settled()) return false;
+    if (!copy_until_settled()) {
+        checkpoint_.flush();  // the progress made, for the next run
+        return false;
+    }
     checkpoint_.mark_copy_complete();
     return true;
 }
@@ -96,7 +100,9 @@ bool InitialCopy::run() {
 InitialCopy::Listing InitialCopy::list_source(const catalog::NamespaceFilter& filter) {
     mongo::ClientLease client = source_.lease();
     Listing listing;
-    listing.collections = catalog::list_all(client.get(), filter);
+    // Each collection's indexes are read when its copy is done (finish), by the copy workers.
+    listing.collections =
+        catalog::list_all(client.get(), filter, catalog::IndexListing::kWithoutIndexes);
     // Read after the listing: the copy reads every write before this time (see listed_at).
     listing.listed_at = mongo::fetch_operation_time(client.get());
     return listing;
@@ -267,12 +273,17 @@ bson::Document InitialCopy::choose_split_points(const catalog::CollectionInfo& i
     return pick_split_points(sorted_id_sample(coll, sample_size), ranges);
 }
 
-std::vector<size_t> InitialCopy::prepare(const catalog::CollectionInfo& info,
-                                         bson::Timestamp listed_at) {
+void InitialCopy::intend(const std::vector<catalog::CollectionInfo>& collections,
+                         bson::Timestamp listed_at) {
+    std::vector<checkpoint::Intent> intents;
+    for (const catalog::CollectionInfo& info : collections) {
+        if (!checkpoint_.knows(info.ns())) intents.push_back({info.ns(), info.uuid, listed_at});
+    }
+    if (!intents.empty()) checkpoint_.intend_collections(intents);
+}
+
+std::vector<size_t> InitialCopy::prepare(const catalog::CollectionInfo& info) {
     spdlog::info("Copying collection '{}' to secondary database...", name_of(info));
-    // Write-ahead: a crash after the create leaves a collection the checkpoint calls tributary's.
-    if (!checkpoint_.knows(info.ns()))
-        checkpoint_.intend_collection(info.ns(), info.uuid, listed_at);
     {
         mongo::ClientLease client = destination_.lease();
         catalog::create_collection(client.get(), info);
@@ -294,16 +305,23 @@ std::vector<size_t> InitialCopy::prepare(const catalog::CollectionInfo& info,
 
 bool InitialCopy::finish(const catalog::CollectionInfo& info) {
     if (!info.is_view()) {
-        // Ranges read after a rename or drop read nothing: the copy is of a name, not of the
-        // collection, unless the collection is still there.
-        if (catalog::collection_uuid(source_.lease().get(), info.db, info.name) != info.uuid) {
-            spdlog::info("Collection '{}' was renamed or dropped during its copy.", name_of(info));
-            return false;
+        std::vector<bson::Document> indexes;
+        {
+            mongo::ClientLease source = source_.lease();
+            indexes = mongo::Collection(source.get(), info.db, info.name).list_indexes();
+            // Ranges read after a rename or drop read nothing: the copy is of a name, not of the
+            // collection, unless the collection is still there (and so are the indexes just
+            // read).
+            if (catalog::collection_uuid(source.get(), info.db, info.name) != info.uuid) {
+                spdlog::info("Collection '{}' was renamed or dropped during its copy.",
+                             name_of(info));
+                return false;
+            }
         }
         // Neutralized (catalog/neutralized_indexes.h): a copy that is not a snapshot can hold
         // transient duplicates; uniqueness is restored once replication has caught up.
         mongo::ClientLease client = destination_.lease();
-        catalog::create_indexes(client.get(), info.db, info.name, info.indexes);
+        catalog::create_indexes(client.get(), info.db, info.name, indexes);
     }
     checkpoint_.mark_collection_complete(info.ns());
     status::counters().collections_copied += 1;
@@ -313,64 +331,84 @@ bool InitialCopy::finish(const catalog::CollectionInfo& info) {
 
 InitialCopy::Outcome InitialCopy::copy_collections(
     const std::vector<catalog::CollectionInfo>& collections, bson::Timestamp listed_at) {
+    // A task without a range prepares its collection (create, split points), which queues the
+    // collection's ranges first in line: collections are prepared by the workers in parallel,
+    // and a prepared collection's ranges are copied before more collections are prepared.
     struct Task {
         const catalog::CollectionInfo* info;
-        size_t range;
+        std::optional<size_t> range;
     };
     std::deque<Task> tasks;
     std::map<std::string, size_t> ranges_left;
     std::map<std::string, bson::Document> split_points;
     bool changed = false;        // a collection left its name during its copy
     std::set<std::string> left;  // namespaces whose collection left during their copy
+    intend(collections, listed_at);
+    // Views after the workers: the collections they are defined on are created first.
+    std::vector<const catalog::CollectionInfo*> views;
     for (const catalog::CollectionInfo& info : collections) {
-        if (stop_.load()) return Outcome::kStopped;
-        std::vector<size_t> remaining = prepare(info, listed_at);
-        if (remaining.empty()) {
-            changed |= !finish(info);
-            continue;
+        if (info.is_view()) {
+            views.push_back(&info);
+        } else {
+            tasks.push_back({&info, std::nullopt});
         }
-        ranges_left[info.ns()] = remaining.size();
-        split_points[info.ns()] = checkpoint_.collection(info.ns()).split_points.copy();
-        for (size_t range : remaining)
-            tasks.push_back({&info, range});
     }
 
     std::mutex mutex;
     std::exception_ptr failure;
     std::atomic<bool> abort{false};
-    bool stopped = false;
+    auto finish_collection = [&](const catalog::CollectionInfo& info) {
+        if (!finish(info)) {
+            std::lock_guard lock(mutex);
+            changed = true;
+        }
+    };
+    auto prepare_collection = [&](const catalog::CollectionInfo& info) {
+        std::vector<size_t> remaining = prepare(info);
+        if (remaining.empty()) return finish_collection(info);
+        std::lock_guard lock(mutex);
+        ranges_left[info.ns()] = remaining.size();
+        split_points[info.ns()] = checkpoint_.collection(info.ns()).split_points.copy();
+        for (auto range = remaining.rbegin(); range != remaining.rend(); ++range)
+            tasks.push_front({&info, *range});
+    };
+    // Returns false when stopped before the end of the range.
+    auto copy_one_range = [&](const catalog::CollectionInfo& info, size_t range) {
+        const std::string ns = info.ns();
+        bson::Document filter;
+        {
+            std::lock_guard lock(mutex);
+            filter = range_filter(split_points.at(ns).view(), range);
+        }
+        RangeResult result = copy_range(
+            source_, destination_, info.db, info.name, filter.view(), config_.read_batch_size,
+            info.is_capped() ? ReadOrder::kNatural : ReadOrder::kById, stop_);
+        if (!result.complete) return false;
+        checkpoint_.mark_range_done(ns, range, result.documents);
+        bool last = false;
+        {
+            std::lock_guard lock(mutex);
+            last = --ranges_left[ns] == 0;
+        }
+        if (last) finish_collection(info);
+        return true;
+    };
     auto work = [&] {
         while (true) {
             Task task;
             {
                 std::lock_guard lock(mutex);
                 do {
-                    if (tasks.empty() || abort.load()) return;
+                    if (tasks.empty() || abort.load() || stop_.load()) return;
                     task = tasks.front();
                     tasks.pop_front();
                 } while (left.contains(task.info->ns()));
             }
             try {
-                const std::string ns = task.info->ns();
-                bson::Document filter = range_filter(split_points.at(ns).view(), task.range);
-                RangeResult result = copy_range(
-                    source_, destination_, task.info->db, task.info->name, filter.view(),
-                    config_.read_batch_size,
-                    task.info->is_capped() ? ReadOrder::kNatural : ReadOrder::kById, stop_);
-                if (!result.complete) {
-                    std::lock_guard lock(mutex);
-                    stopped = true;
-                    return;
-                }
-                checkpoint_.mark_range_done(ns, task.range, result.documents);
-                bool last = false;
-                {
-                    std::lock_guard lock(mutex);
-                    last = --ranges_left[ns] == 0;
-                }
-                if (last && !finish(*task.info)) {
-                    std::lock_guard lock(mutex);
-                    changed = true;
+                if (!task.range) {
+                    prepare_collection(*task.info);
+                } else if (!copy_one_range(*task.info, *task.range)) {
+                    return;  // stopped
                 }
             } catch (const mongo::Error& error) {
                 std::lock_guard lock(mutex);
@@ -398,7 +436,12 @@ InitialCopy::Outcome InitialCopy::copy_collections(
     for (std::thread& worker : workers)
         worker.join();
     if (failure) std::rethrow_exception(failure);
-    if (stopped || stop_.load()) return Outcome::kStopped;
+    if (stop_.load()) return Outcome::kStopped;
+    for (const catalog::CollectionInfo* view : views) {
+        if (stop_.load()) return Outcome::kStopped;
+        prepare(*view);
+        changed |= !finish(*view);
+    }
     return changed ? Outcome::kCatalogChanged : Outcome::kDone;
 }
 
@@ -437,7 +480,11 @@ void InitialCopy::drop_copy(const std::string& db, const std::string& coll) {
 
 checkpoint::StartPoint InitialCopy::resync() {
     checkpoint_.begin_recopy(capture_start_point(source_, filter_));
-    if (copy_until_settled()) checkpoint_.mark_copy_complete();
+    if (copy_until_settled()) {
+        checkpoint_.mark_copy_complete();
+    } else {
+        checkpoint_.flush();
+    }
     return checkpoint_.snapshot().start;
 }
 

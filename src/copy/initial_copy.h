@@ -86,9 +86,13 @@ class InitialCopy {
     std::vector<catalog::CollectionInfo> select(std::vector<catalog::CollectionInfo> collections);
     Outcome copy_collections(const std::vector<catalog::CollectionInfo>& collections,
                              bson::Timestamp listed_at);
-    // Records (write-ahead) and creates the collection and fixes its ranges; returns the ranges
-    // still to copy.
-    std::vector<size_t> prepare(const catalog::CollectionInfo& info, bson::Timestamp listed_at);
+    // Write-ahead, in one checkpoint save: records the collections the checkpoint does not know
+    // yet before any of them is created, so a crash after a create leaves a collection the
+    // checkpoint calls tributary's.
+    void intend(const std::vector<catalog::CollectionInfo>& collections, bson::Timestamp listed_at);
+    // Creates the collection (intended first) and fixes its ranges; returns the ranges still to
+    // copy.
+    std::vector<size_t> prepare(const catalog::CollectionInfo& info);
     bson::Document choose_split_points(const catalog::CollectionInfo& info);
     // Builds the indexes and marks the copy complete; false (nothing done) when the collection
     // is no longer the incarnation copied (renamed or dropped meanwhile).

@@ -42,7 +42,7 @@ void CatalogSync::apply_event(mongoc_client_t* source, mongoc_client_t* destinat
                     "Applied '{}' on collection '{}' to secondary database ({} change(s)).",
                     event.type_name(), ns.full(), changes);
             } else if (ns.coll.empty() && filter_.database_selected(ns.db)) {
-                reconcile(source, destination);
+                reconcile_database(source, destination, ns.db, std::nullopt);
             }
     }
 }
@@ -134,11 +134,25 @@ void CatalogSync::drop_database(mongoc_client_t* destination, const std::string&
 
 size_t CatalogSync::reconcile_namespace(mongoc_client_t* source, mongoc_client_t* destination,
                                         const Namespace& ns) const {
-    catalog::NamespaceFilter only(std::vector<std::string>{ns.db}, {ns.full()}, {},
-                                  filter_.state_db());
-    catalog::CatalogDiff changes = catalog::diff(source, destination, only);
+    return reconcile_database(source, destination, ns.db, std::vector<std::string>{ns.coll});
+}
+
+size_t CatalogSync::reconcile_database(mongoc_client_t* source, mongoc_client_t* destination,
+                                       const std::string& db,
+                                       const std::optional<std::vector<std::string>>& names) const {
+    catalog::CatalogDiff changes = catalog::diff_database(source, destination, filter_, db, names);
     catalog::apply(destination, changes);
     return changes.size();
+}
+
+size_t CatalogSync::reconcile_touched(mongoc_client_t* source, mongoc_client_t* destination,
+                                      const ChangeEvent& event) const {
+    const Namespace& ns = event.ns();
+    if (ns.db.empty()) return 0;
+    if (ns.coll.empty()) return reconcile_database(source, destination, ns.db, std::nullopt);
+    size_t changes = reconcile_namespace(source, destination, ns);
+    if (auto to = event.to()) changes += reconcile_namespace(source, destination, *to);
+    return changes;
 }
 
 size_t CatalogSync::reconcile(mongoc_client_t* source, mongoc_client_t* destination) const {

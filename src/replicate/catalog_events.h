@@ -6,8 +6,10 @@
 #include <mongoc/mongoc.h>
 
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "catalog/namespace_filter.h"
 #include "checkpoint/checkpoint.h"
@@ -48,6 +50,11 @@ class CatalogSync {
     // Brings collections, options and indexes of every selected namespace in line with the
     // source (listCollections/listIndexes on both sides); returns the number of changes made.
     size_t reconcile(mongoc_client_t* source, mongoc_client_t* destination) const;
+    // The same for the namespaces `event` names alone (its database when it names no
+    // collection): for sources without DDL events, the index and option changes made before a
+    // drop, rename or dropDatabase, at the cost of what the event touches.
+    size_t reconcile_touched(mongoc_client_t* source, mongoc_client_t* destination,
+                             const ChangeEvent& event) const;
 
   private:
     void apply_rename(mongoc_client_t* destination, const ChangeEvent& event);
@@ -60,6 +67,10 @@ class CatalogSync {
     // returns the number of changes made.
     size_t reconcile_namespace(mongoc_client_t* source, mongoc_client_t* destination,
                                const Namespace& ns) const;
+    // Reconciles database `db`, or its collections `names` alone (listed by name).
+    size_t reconcile_database(mongoc_client_t* source, mongoc_client_t* destination,
+                              const std::string& db,
+                              const std::optional<std::vector<std::string>>& names) const;
 
     // `ns` is synced and its destination copy is older than `time` (the event may touch it).
     bool applies(const Namespace& ns, bson::Timestamp time) const;

@@ -270,8 +270,9 @@ void Replicator::apply_catalog_event(const ChangeEvent& event) {
     catalog_.apply_event(source.get(), destination.get(), event);
     capped_.clear();  // a collection may have been created, dropped or renamed capped
     // Without expanded events, index and option changes come with no event: a barrier is also
-    // the moment to look for them.
-    if (!config_.expanded_events) catalog_.reconcile(source.get(), destination.get());
+    // the moment to look for them on the namespaces it touches (the poll covers the others).
+    if (!config_.expanded_events)
+        catalog_.reconcile_touched(source.get(), destination.get(), event);
     if (config_.on_catalog_change) config_.on_catalog_change();
 }
 

@@ -300,6 +300,39 @@ int64_t cursor_batch_size(const Document& body, const std::string& command) {
     return cursor ? non_negative_argument(*cursor, command, "batchSize", 101) : 101;
 }
 
+// The collection names a listCollections filter asks for exactly, {name: "<string>"} or
+// {name: {$in: [<strings>]}} (a regex in the $in: none), sorted and once each. mongod looks
+// those names up instead of reading the database's whole catalog, then applies the filter to
+// each entry as usual (src/mongo/db/commands/list_collections.cpp, _getExactNameMatches;
+// jstests/core/catalog/list_collections_filter.js, SERVER-18622).
+std::optional<std::set<std::string>> exact_names(const Document& filter) {
+    if (filter.size() != 1 || filter.fields()[0].name != "name") return std::nullopt;
+    const Value& name = filter.fields()[0].value;
+    if (name.is_string()) return std::set<std::string>{name.str()};
+    if (!name.is_document() || name.doc().size() != 1) return std::nullopt;
+    const Field& in = name.doc().fields()[0];
+    if (in.name != "$in" || !in.value.is_array()) return std::nullopt;
+    std::set<std::string> names;
+    for (const Value& value : in.value.array()) {
+        if (value.type() == BSON_TYPE_REGEX) return std::nullopt;
+        if (value.is_string()) names.insert(value.str());
+    }
+    return names;
+}
+
+// The collections and views a listCollections reads: the ones named exactly, else all.
+std::vector<Collection*> listed_collections(Catalog& catalog, const std::string& db,
+                                            const std::optional<Document>& filter) {
+    std::optional<std::set<std::string>> names;
+    if (filter) names = exact_names(*filter);
+    if (!names) return catalog.collections(db);
+    std::vector<Collection*> found;
+    for (const std::string& name : *names) {
+        if (Collection* coll = catalog.find(db, name)) found.push_back(coll);
+    }
+    return found;
+}
+
 // https://www.mongodb.com/docs/manual/reference/command/listCollections/
 void cmd_list_collections(const CommandRequest& request, bson_t* reply) {
     Document body = body_of(request);
@@ -313,7 +346,7 @@ void cmd_list_collections(const CommandRequest& request, bson_t* reply) {
     {
         Catalog& catalog = catalog_of(request);
         std::shared_lock lock(catalog.mutex());
-        for (const Collection* coll : catalog.collections(request.db)) {
+        for (const Collection* coll : listed_collections(catalog, request.db, filter)) {
             Document entry = list_collections_entry(catalog, *coll);
             if (matcher && !matcher->matches(entry)) continue;
             if (name_only) entry.fields().resize(2);  // {name, type}

@@ -72,6 +72,17 @@ class ChildProcess {
         text << in.rdbuf();
         return text.str();
     }
+    // The output written since byte `offset`, which moves past it: polling a long log this way
+    // costs what was added, not the whole log.
+    std::string output_from(std::streamoff& offset) const {
+        std::ifstream in(log_path_);
+        in.seekg(offset);
+        std::stringstream text;
+        text << in.rdbuf();
+        std::string added = text.str();
+        offset += static_cast<std::streamoff>(added.size());
+        return added;
+    }
     bool output_contains(const std::string& text) const {
         return output().find(text) != std::string::npos;
     }

@@ -81,6 +81,34 @@ TEST_F(CatalogTest, ListCollectionsNameOnlyAndBatchSize) {
     EXPECT_EQ(reply.string("cursor.ns"), db_ + ".$cmd.listCollections");
 }
 
+// A filter naming collections exactly is answered by looking them up (as mongod does): the same
+// entries as the filter applied to the whole listing, views included, each once, in name order;
+// other filters, and $in with a regex, still read the whole listing.
+TEST_F(CatalogTest, ListCollectionsByExactNamesFindsCollectionsAndViews) {
+    for (const char* name : {"a", "b", "c"})
+        ok(std::string(R"({"create": ")") + name + "\"}");
+    ok(R"({"create": "v", "viewOn": "a", "pipeline": []})");
+    auto names = [&](const std::string& filter) {
+        std::vector<std::string> listed;
+        for (const Bson& entry :
+             first_batch(ok(R"({"listCollections": 1, "filter": )" + filter + "}")))
+            listed.push_back(entry.string("name"));
+        return listed;
+    };
+    using Names = std::vector<std::string>;
+    EXPECT_EQ(names(R"({"name": "b"})"), Names{"b"});
+    EXPECT_EQ(names(R"({"name": "v"})"), Names{"v"});
+    EXPECT_EQ(names(R"({"name": "missing"})"), Names{});
+    EXPECT_EQ(names(R"({"name": 5})"), Names{});
+    EXPECT_EQ(names(R"({"name": {"$in": ["v", "c", "missing", "c", 3]}})"), (Names{"c", "v"}));
+    EXPECT_EQ(
+        names(
+            R"({"name": {"$in": ["a", {"$regularExpression": {"pattern": "^b", "options": ""}}]}})"),
+        (Names{"a", "b"}));
+    EXPECT_EQ(names(R"({"name": "a", "type": "collection"})"), Names{"a"});
+    EXPECT_EQ(names(R"({"name": "v", "type": "collection"})"), Names{});
+}
+
 TEST_F(CatalogTest, DropRemovesCollectionAndMissingDropSucceeds) {
     ok(R"({"insert": "c", "documents": [{}]})");
     Bson reply = ok(R"({"drop": "c"})");

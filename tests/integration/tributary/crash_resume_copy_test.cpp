@@ -71,6 +71,13 @@ TEST(CrashResumeCopy, KillDuringCopyResumesFromTheLastCompletedRange) {
                                      "--batch-size",
                                      "100"};
 
+    // Every getMore of the source waits 50 ms, so a range takes about half a second and the copy
+    // far longer than the second within which copy progress is saved: the kill lands with some
+    // ranges saved as done and most not, on any machine.
+    auto slow = source_client.run_command("admin", R"({"configureFailPoint": "failCommand",
+        "mode": "alwaysOn", "data": {"failCommands": ["getMore"], "blockConnection": true,
+        "blockTimeMS": 50}})");
+    ASSERT_TRUE(slow.ok) << slow.error;
     int done_at_kill = 0;
     {
         TributaryProcess first(args);
@@ -83,6 +90,9 @@ TEST(CrashResumeCopy, KillDuringCopyResumesFromTheLastCompletedRange) {
         EXPECT_EQ(state.string("collections.0.phase"), "inProgress");
         EXPECT_FALSE(state.boolean("copyComplete"));
     }
+    auto off = source_client.run_command("admin",
+                                         R"({"configureFailPoint": "failCommand", "mode": "off"})");
+    ASSERT_TRUE(off.ok) << off.error;
 
     TributaryProcess second(args);
     ASSERT_TRUE(eventually([&] {

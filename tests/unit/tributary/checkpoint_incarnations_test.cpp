@@ -27,7 +27,7 @@ class CheckpointIncarnationsTest : public testing::Test {
 
 TEST_F(CheckpointIncarnationsTest, StagedChangesArePersistedWithTheNextResumeToken) {
     Checkpoint checkpoint(open_file_store(path_), State{});
-    checkpoint.intend_collection("db.a", "uuid-of-a-16byte", {1, 1});
+    checkpoint.intend_collections({{"db.a", "uuid-of-a-16byte", {1, 1}}});
     EXPECT_EQ(checkpoint.incarnation_of("db.a"), "uuid-of-a-16byte");
     EXPECT_EQ(checkpoint.incarnation_of("db.b"), "");
 
@@ -47,14 +47,14 @@ TEST_F(CheckpointIncarnationsTest, StagedChangesArePersistedWithTheNextResumeTok
 
 TEST_F(CheckpointIncarnationsTest, DiscardedStagesAndNewCopiesLeaveTheCopysIncarnation) {
     Checkpoint checkpoint(open_file_store(path_), State{});
-    checkpoint.intend_collection("db.a", "first-incarnatio", {1, 1});
+    checkpoint.intend_collections({{"db.a", "first-incarnatio", {1, 1}}});
     checkpoint.stage_incarnation("db.a", "");
     checkpoint.discard_staged_incarnations();  // the events are read again
     EXPECT_EQ(checkpoint.incarnation_of("db.a"), "first-incarnatio");
 
     checkpoint.stage_incarnation("db.a", "");
     save_token(checkpoint);
-    checkpoint.intend_collection("db.a", "later-incarnatio", {9, 1});  // copied again
+    checkpoint.intend_collections({{"db.a", "later-incarnatio", {9, 1}}});  // copied again
     EXPECT_EQ(checkpoint.incarnation_of("db.a"), "later-incarnatio");
     EXPECT_EQ(saved().incarnations.count("db.a"), 0u);
 }
