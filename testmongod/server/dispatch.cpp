@@ -261,6 +261,10 @@ void run_command(ServerState& server, const CommandRequest& request, Envelope& o
         }
     } catch (const std::exception& error) {
         if (session) session->finish(true);
+        if (session && session->close_connection()) {
+            out.close_connection = true;
+            return;
+        }
         const auto* mongo_error = dynamic_cast<const MongoError*>(&error);
         int error_code = mongo_error ? mongo_error->code() : code::InternalError;
         bson_reinit(out.reply);

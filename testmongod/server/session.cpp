@@ -272,12 +272,14 @@ void OperationSession::before_write() {
     if (!retryable_ || !server_->options().enable_test_commands) return;
     auto action = server_->fail_points().check_transactional_write();
     if (!action) return;
-    if (action->error_code) {
-        throw MongoError(*action->error_code, "Failing write for " + describe_lsid(lsid_doc_) +
-                                                  ":" + txn_text(txn_number_) +
-                                                  " due to failPoint.");
-    }
+    // mongod ends the connection first, then throws the code (the write is not kept).
     close_connection_ = close_connection_ || action->close_connection;
+    if (action->error_code) {
+        throw MongoError(*action->error_code,
+                         "Failing write for " + describe_lsid(lsid_doc_) + ":" +
+                             txn_text(txn_number_) +
+                             " due to failpoint. The write must not be reflected.");
+    }
 }
 
 void OperationSession::finish(bool failed) {

@@ -94,9 +94,9 @@ class OperationSession {
     // Called after the command ran: a failed statement in a transaction aborts it (mongod aborts
     // a transaction on any statement error).
     void finish(bool failed);
-    // Retryable writes: enters onPrimaryTransactionalWrite before a statement is written. Throws
-    // the failpoint's failBeforeCommitExceptionCode; remembers a closeConnection for the
-    // dispatcher, which then drops the connection instead of replying.
+    // Retryable writes: enters onPrimaryTransactionalWrite before a statement is written.
+    // Remembers a closeConnection for the dispatcher, which then drops the connection instead of
+    // replying (also when the statement fails), then throws failBeforeCommitExceptionCode.
     void before_write();
     bool close_connection() const { return close_connection_; }
 
