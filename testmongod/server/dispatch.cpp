@@ -84,8 +84,7 @@ bool is_change_stream_command(ServerState& server, const std::string& command, c
 // abort only without a write concern error); retryable errors on statements other than commit
 // and abort.
 bool is_transient_transaction_error(int code, bool write_concern, bool commit_or_abort) {
-    constexpr int kLockTimeout = 24;
-    if (code == code::WriteConflict || code == kLockTimeout || code == code::SnapshotTooOld ||
+    if (code == code::WriteConflict || code == code::LockTimeout || code == code::SnapshotTooOld ||
         code == code::SnapshotUnavailable) {
         return true;
     }
