@@ -20,13 +20,23 @@ bool is_write_command(const std::string& name) {
 
 // Commands allowed in a multi-document transaction (manual, "Transactions and Operations":
 // CRUD, find, aggregate, distinct, getMore, killCursors, and from 4.4 explicit or implicit
-// collection creation); others fail with OperationNotSupportedInTransaction.
+// collection creation and createIndexes on a new collection); others fail with
+// OperationNotSupportedInTransaction.
 bool allowed_in_transaction(const std::string& name) {
-    static const std::set<std::string> kAllowed = {
-        "insert",          "update",      "delete",    "findAndModify",
-        "findandmodify",   "find",        "aggregate", "distinct",
-        "getMore",         "killCursors", "create",    "commitTransaction",
-        "abortTransaction"};
+    static const std::set<std::string> kAllowed = {"insert",
+                                                   "update",
+                                                   "delete",
+                                                   "findAndModify",
+                                                   "findandmodify",
+                                                   "find",
+                                                   "aggregate",
+                                                   "distinct",
+                                                   "getMore",
+                                                   "killCursors",
+                                                   "create",
+                                                   "createIndexes",
+                                                   "commitTransaction",
+                                                   "abortTransaction"};
     return kAllowed.count(name) > 0;
 }
 

@@ -186,6 +186,14 @@ void Transaction::capture(OplogEntry entry) {
                                   "multi-document transaction.");
             write_conflict();
         }
+    } else if (entry.kind == ChangeKind::CreateIndexes) {
+        // Manual, "Create Collections and Indexes in a Transaction": only on a collection the
+        // transaction creates (mongod: "Cannot create new indexes on existing collection").
+        if (!absent_.count(entry.db + "." + entry.coll)) {
+            throw MongoError(code::OperationNotSupportedInTransaction,
+                             "Cannot create new indexes on existing collection " + entry.db + "." +
+                                 entry.coll + " in a multi-document transaction.");
+        }
     } else if (entry.kind != ChangeKind::Create) {
         throw MongoError(code::OperationNotSupportedInTransaction,
                          "Cannot run this catalog change in a multi-document transaction.");
@@ -195,10 +203,11 @@ void Transaction::capture(OplogEntry entry) {
 
 void Transaction::check_commit_preconditions(Catalog& catalog) const {
     for (const OplogEntry& write : writes_) {
-        if (write.kind == ChangeKind::Create ? catalog.find(write.db, write.coll) != nullptr
-                                             : changed_since_snapshot(write)) {
-            write_conflict();
-        }
+        bool conflict = write.kind == ChangeKind::Create
+                            ? catalog.find(write.db, write.coll) != nullptr
+                        : is_document_write(write.kind) ? changed_since_snapshot(write)
+                                                        : false;
+        if (conflict) write_conflict();
     }
 }
 
@@ -225,6 +234,15 @@ OplogEntry Transaction::apply(Catalog& catalog, OplogEntry write) const {
     return write;
 }
 
+// An index the transaction built on a collection it created: built on the committed
+// collection, with its own createIndexes oplog entry (as the collection's create entry).
+void Transaction::create_index(Catalog& catalog, const OplogEntry& write) const {
+    Collection& coll = catalog.find_or_create(write.db, write.coll);
+    const Document details = to_document(write.details);
+    coll.add_index(Index(details.get("indexes")->array().front().doc()));
+    catalog.log(ChangeKind::CreateIndexes, coll, write.details);
+}
+
 void Transaction::commit(const Document& lsid, int64_t txn_number) {
     if (state_ == State::Committed) return;
     if (state_ == State::Aborted || expired()) {
@@ -243,6 +261,10 @@ void Transaction::commit(const Document& lsid, int64_t txn_number) {
             const Document details = to_document(write.details);  // outlives `options`
             const Value* options = details.get("collectionOptions");
             catalog.create(write.db, write.coll, options ? options->doc() : Document());
+            continue;
+        }
+        if (write.kind == ChangeKind::CreateIndexes) {
+            create_index(catalog, write);
             continue;
         }
         OplogEntry entry = apply(catalog, std::move(write));

@@ -52,6 +52,7 @@ class Transaction : public CatalogView {
     bool changed_since_snapshot(const OplogEntry& write) const;
     void check_commit_preconditions(Catalog& catalog) const;
     OplogEntry apply(Catalog& catalog, OplogEntry write) const;
+    void create_index(Catalog& catalog, const OplogEntry& write) const;
     void release_claims();
 
     ServerState& server_;

@@ -182,6 +182,33 @@ TEST_F(TransactionTest, CollectionCreatedInATransactionAppearsAtCommit) {
     EXPECT_EQ(find("c").size(), 1u);
 }
 
+// Manual, "Transactions and Operations: Create Collections and Indexes in a Transaction" (4.4+):
+// an index on a collection the transaction creates (explicitly or by createIndexes itself) is
+// built in the transaction and appears at commit; an existing collection cannot get one (263).
+TEST_F(TransactionTest, IndexOnACollectionCreatedInTheTransactionAppearsAtCommit) {
+    auto index_names = [&](const std::string& coll) {
+        CommandResult listed = run(R"({"listIndexes": ")" + coll + R"("})");
+        std::vector<std::string> names;
+        if (!listed.ok) return names;
+        for (const Bson& index : first_batch(listed.reply))
+            names.push_back(index.string("name"));
+        return names;
+    };
+    const std::string index = R"(, "indexes": [{"key": {"x": 1}, "name": "x_1"}])";
+    ok(in_txn(R"({"createIndexes": "fresh")" + index, 1, true));
+    ok(in_txn(R"({"create": "explicit")", 1));
+    ok(in_txn(R"({"createIndexes": "explicit")" + index, 1));
+    EXPECT_TRUE(index_names("fresh").empty()) << "invisible before the commit";
+    CommandResult committed = commit(1);
+    ASSERT_TRUE(committed.ok) << committed.reply.json();
+    EXPECT_EQ(index_names("fresh"), (std::vector<std::string>{"_id_", "x_1"}));
+    EXPECT_EQ(index_names("explicit"), (std::vector<std::string>{"_id_", "x_1"}));
+
+    CommandResult existing = run(in_txn(
+        R"({"createIndexes": "fresh", "indexes": [{"key": {"y": 1}, "name": "y_1"}])", 2, true));
+    EXPECT_EQ(existing.code, 263) << existing.reply.json();
+}
+
 TEST_F(TransactionTest, LibmongocSessionTransactionCommits) {
     ok(R"({"create": "c"})");
     bson_error_t error;
