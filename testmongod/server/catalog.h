@@ -48,6 +48,8 @@ class Catalog {
     // Every accessor below expects the caller to hold mutex(): shared to read, unique to change.
     std::shared_mutex& mutex() { return mutex_; }
     ServerState& server() { return server_; }
+    // A transaction's private catalog (its changes are captured, not applied).
+    bool is_private() const { return view_ != nullptr; }
 
     // The collection or view, or nullptr. A private catalog loads it from its view first.
     Collection* find(const std::string& db, const std::string& coll);

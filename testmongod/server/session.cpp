@@ -107,8 +107,38 @@ bool SessionCatalog::claim(const std::string& key, const Transaction* owner) {
 }
 
 void SessionCatalog::release(const Transaction* owner) {
+    {
+        std::lock_guard lock(claims_mutex_);
+        std::erase_if(claims_, [owner](const auto& claim) { return claim.second == owner; });
+    }
+    released_.notify_all();
+}
+
+bool SessionCatalog::claimed_locked(const std::string& key) const {
+    auto it = claims_.find(key);
+    return it != claims_.end() && it->second->state() == Transaction::State::InProgress &&
+           !it->second->expired();
+}
+
+bool SessionCatalog::claimed(const std::string& key) {
     std::lock_guard lock(claims_mutex_);
-    std::erase_if(claims_, [owner](const auto& claim) { return claim.second == owner; });
+    return claimed_locked(key);
+}
+
+bool SessionCatalog::wait_released(const std::string& key,
+                                   std::optional<std::chrono::steady_clock::time_point> deadline,
+                                   const ServerState& server) {
+    // Woken by release(); the slices notice an expiry (transactionLifetimeLimitSeconds) and
+    // shutdown, which do not notify.
+    constexpr auto kSlice = std::chrono::milliseconds(100);
+    std::unique_lock lock(claims_mutex_);
+    while (claimed_locked(key)) {
+        auto now = std::chrono::steady_clock::now();
+        if (server.shutting_down() || (deadline && now >= *deadline)) return false;
+        auto until = deadline ? std::min(*deadline, now + kSlice) : now + kSlice;
+        released_.wait_until(lock, until);
+    }
+    return true;
 }
 
 Catalog& CommandRequest::catalog() const {

@@ -21,11 +21,18 @@ Value id_of(const OplogEntry& entry) {
     return *to_document(entry.document_key).get("_id");
 }
 
+// mongod: WriteConflictException's message.
+constexpr const char* kWriteConflictMessage =
+    "Caused by :: Write conflict during plan execution and yielding is disabled. :: Please retry "
+    "your operation or multi-document transaction.";
+
 [[noreturn]] void write_conflict() {
-    // mongod: WriteConflictException's message.
-    throw MongoError(code::WriteConflict,
-                     "Caused by :: Write conflict during plan execution and yielding is disabled. "
-                     ":: Please retry your operation or multi-document transaction.");
+    throw MongoError(code::WriteConflict, kWriteConflictMessage);
+}
+
+std::string claim_key(const std::string& db, const std::string& coll,
+                      const std::string& document_key) {
+    return db + "." + coll + '\0' + document_key;
 }
 
 std::string describe(ClusterTime time) {
@@ -98,7 +105,16 @@ std::unique_ptr<Transaction> snapshot_read(const CommandRequest& request) {
 }
 
 std::string document_claim_key(const OplogEntry& entry) {
-    return entry.db + "." + entry.coll + '\0' + *entry.document_key;
+    return claim_key(entry.db, entry.coll, *entry.document_key);
+}
+
+DocumentClaimed::DocumentClaimed(std::string key)
+    : MongoError(code::WriteConflict, kWriteConflictMessage), key_(std::move(key)) {}
+
+void check_not_claimed(Catalog& catalog, const Collection& coll, const Value& id) {
+    if (catalog.is_private()) return;  // a transaction's own writes claim (Transaction::capture)
+    std::string key = claim_key(coll.db(), coll.name(), *document_key_of(id));
+    if (catalog.server().sessions().claimed(key)) throw DocumentClaimed(std::move(key));
 }
 
 Transaction::Transaction(ServerState& server, ClusterTime snapshot)
@@ -180,10 +196,7 @@ void Transaction::capture(OplogEntry entry) {
         }
         if (!server_.sessions().claim(document_claim_key(entry), this) ||
             changed_since_snapshot(entry)) {
-            failure_ = MongoError(code::WriteConflict,
-                                  "Caused by :: Write conflict during plan execution and yielding "
-                                  "is disabled. :: Please retry your operation or "
-                                  "multi-document transaction.");
+            failure_ = MongoError(code::WriteConflict, kWriteConflictMessage);
             write_conflict();
         }
     } else if (entry.kind == ChangeKind::CreateIndexes) {

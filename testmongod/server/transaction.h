@@ -74,4 +74,20 @@ std::unique_ptr<Transaction> snapshot_read(const CommandRequest& request);
 // The key a written document is claimed under: namespace and _id.
 std::string document_claim_key(const OplogEntry& entry);
 
+// A write outside a transaction met a document a transaction in progress wrote (mongod's
+// WriteConflictException, which such a write retries): the write command waits for the claim's
+// release and runs the statement again.
+class DocumentClaimed : public MongoError {
+  public:
+    explicit DocumentClaimed(std::string key);
+    const std::string& key() const { return key_; }
+
+  private:
+    std::string key_;
+};
+
+// Throws DocumentClaimed when `catalog` is the server's (not a transaction's private one) and a
+// transaction in progress claims the document `id` of `coll`. Called before a write changes it.
+void check_not_claimed(Catalog& catalog, const Collection& coll, const Value& id);
+
 }  // namespace tmd
