@@ -68,6 +68,29 @@ constexpr int SnapshotUnavailable = 246;
 constexpr int NoSuchTransaction = 251;
 constexpr int TransactionCommitted = 256;
 constexpr int OperationNotSupportedInTransaction = 263;
+// The network, shutdown, not-primary, interruption and timeout codes drivers retry on, which the
+// spec tests inject with failCommand.
+constexpr int HostUnreachable = 6;
+constexpr int HostNotFound = 7;
+constexpr int LockTimeout = 24;
+constexpr int WriteConcernFailed = 64;  // 7.0's name (WriteConcernTimeout from 8.1)
+constexpr int NetworkTimeout = 89;
+constexpr int ShutdownInProgress = 91;
+constexpr int FailedToSatisfyReadPreference = 133;
+constexpr int StaleEpoch = 150;
+constexpr int PrimarySteppedDown = 189;
+constexpr int ElectionInProgress = 216;
+constexpr int RetryChangeStream = 234;
+constexpr int ExceededTimeLimit = 262;
+constexpr int TransactionExceededLifetimeLimitSeconds = 290;
+constexpr int SocketException = 9001;
+constexpr int NotWritablePrimary = 10107;
+constexpr int InterruptedAtShutdown = 11600;
+constexpr int Interrupted = 11601;
+constexpr int InterruptedDueToReplStateChange = 11602;
+constexpr int StaleConfig = 13388;
+constexpr int NotPrimaryNoSecondaryOk = 13435;
+constexpr int NotPrimaryOrSecondary = 13436;
 }  // namespace code
 
 // The codeName mongod sends for a code; "Location<code>" for codes without a name.

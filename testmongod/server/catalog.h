@@ -66,6 +66,8 @@ class Catalog {
     // the catalog (see "Locking" above).
     SharedMutex& mutex() { return mutex_; }
     ServerState& server() { return server_; }
+    // A transaction's private catalog (its changes are captured, not applied).
+    bool is_private() const { return view_ != nullptr; }
 
     // The collection or view, or nullptr. A private catalog loads it from its view first.
     Collection* find(const std::string& db, const std::string& coll);

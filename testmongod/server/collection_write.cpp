@@ -9,6 +9,7 @@
 #include "engine/update_delta.h"
 #include "server/server_state.h"
 #include "server/storage_util.h"
+#include "server/transaction.h"
 
 namespace tmd {
 namespace {
@@ -153,6 +154,7 @@ ClusterTime insert_document(Catalog& catalog, Collection& coll, PreparedDoc doc,
         if (!doc.parsed) doc.parsed = to_document(doc.bytes);
         validator.check(*doc.parsed, doc.id);
     }
+    check_not_claimed(catalog, coll, doc.id);
     StoredDoc bytes = doc.bytes;
     coll.insert(doc.bytes, doc.id, doc.parsed ? &*doc.parsed : nullptr);
     ClusterTime time = append_entry(catalog, coll, ChangeKind::Insert, doc.id, nullptr, bytes);
@@ -194,6 +196,7 @@ ClusterTime update_document(Catalog& catalog, Collection& coll, RecordId rid, Do
 ClusterTime store_update(Catalog& catalog, Collection& coll, RecordId rid, StoredDoc bytes,
                          const Document* parsed, bool replacement, const DeltaLog* log) {
     const Record& record = *coll.find_record(rid);
+    check_not_claimed(catalog, coll, record.id);
     StoredDoc before = record.doc;
     Value id = record.id;
     StoredDoc delta = replacement ? nullptr : update_delta(before, bytes, log);
@@ -205,6 +208,7 @@ ClusterTime store_update(Catalog& catalog, Collection& coll, RecordId rid, Store
 
 ClusterTime delete_document(Catalog& catalog, Collection& coll, RecordId rid) {
     const Record& record = *coll.find_record(rid);
+    check_not_claimed(catalog, coll, record.id);
     StoredDoc before = record.doc;
     Value id = record.id;
     coll.remove(rid);

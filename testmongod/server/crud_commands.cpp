@@ -2,6 +2,8 @@
 // Each follows mongod's documented replies and error codes; writes append to the oplog while
 // holding the collection lock that makes them visible (catalog.h, "Locking").
 #include <algorithm>
+#include <chrono>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
@@ -16,6 +18,7 @@
 #include "server/session.h"
 #include "server/storage_util.h"
 #include "server/timeseries.h"
+#include "server/transaction.h"
 
 namespace tmd {
 namespace {
@@ -39,6 +42,67 @@ void record_statement(const CommandRequest& request, size_t index, StatementResu
 
 void before_statement(const CommandRequest& request) {
     if (request.session) request.session->before_write();
+}
+
+using Deadline = std::optional<std::chrono::steady_clock::time_point>;
+
+// The command's maxTimeMS from now; none without it (or with 0).
+Deadline deadline_of(const CommandRequest& request) {
+    bson_iter_t iter;
+    if (!bson_iter_init_find(&iter, request.body, "maxTimeMS") || !BSON_ITER_HOLDS_NUMBER(&iter) ||
+        bson_iter_as_int64(&iter) <= 0) {
+        return std::nullopt;
+    }
+    return std::chrono::steady_clock::now() + std::chrono::milliseconds(bson_iter_as_int64(&iter));
+}
+
+// MaxTimeMSExpired: an interruption, which fails the whole write command rather than being one
+// statement's write error (mongod: write_ops_exec.cpp handleError rethrows interruptions).
+class TimeLimitExceeded : public MongoError {
+  public:
+    TimeLimitExceeded() : MongoError(code::MaxTimeMSExpired, "operation exceeded time limit") {}
+};
+
+// A statement of a write outside a transaction that meets a document a transaction in progress
+// wrote is retried, as mongod's writeConflictRetry does, once the transaction commits or aborts;
+// its locks are released while it waits, bounded by maxTimeMS (then the command fails with
+// MaxTimeMSExpired, an interruption). `relocked` runs after each wait, for callers that hold
+// pointers into the catalog. A statement that already changed other documents (a multi update or
+// delete) cannot be run again: it fails with WriteConflict.
+// The locks of a write (catalog.h, "Locking"), which retry_while_claimed releases while it waits
+// and takes again after.
+class StatementLocks {
+  public:
+    using Acquire = std::function<CollectionLock()>;
+    explicit StatementLocks(Acquire acquire) : acquire_(std::move(acquire)), held_(acquire_()) {}
+    void unlock() { held_.reset(); }
+    void lock() { held_.emplace(acquire_()); }
+    // The collection written, as found when the locks were last taken (nullptr: none).
+    Collection* collection() const { return held_->collection(); }
+
+  private:
+    Acquire acquire_;
+    std::optional<CollectionLock> held_;
+};
+
+template <typename Statement>
+void retry_while_claimed(const CommandRequest& request, Deadline deadline, StatementLocks& lock,
+                         Statement statement, const std::function<void()>& relocked = {}) {
+    for (;;) {
+        ClusterTime before = request.server->oplog().now();
+        try {
+            statement();
+            return;
+        } catch (const DocumentClaimed& claimed) {
+            if (before < request.server->oplog().now()) throw MongoError(claimed);
+            lock.unlock();
+            bool released =
+                request.server->sessions().wait_released(claimed.key(), deadline, *request.server);
+            lock.lock();
+            if (!released) throw TimeLimitExceeded();
+            if (relocked) relocked();
+        }
+    }
 }
 
 // mongod: "Cannot use (or request) retryable writes with multi=true" (InvalidOptions), per
@@ -149,13 +213,20 @@ void cmd_insert(const CommandRequest& request, bson_t* reply) {
     std::vector<BsonDoc> documents = request.documents_of("documents");
     check_batch_size(documents.size());
 
+    Deadline deadline = deadline_of(request);
     Catalog& catalog = catalog_of(request);
     const std::string target = write_target(catalog, request.db, name, false);
-    CollectionLock lock = CollectionLock::creating(catalog, request.db, target);
-    Collection& coll = *lock.collection();
-    std::optional<BucketSpec> bucketing = target != name ? bucket_spec_of(coll) : std::nullopt;
+    StatementLocks locks([&] { return CollectionLock::creating(catalog, request.db, target); });
+    Collection* coll = nullptr;
+    std::optional<Validator> validator;
+    std::optional<BucketSpec> bucketing;
+    auto resolve = [&] {
+        coll = locks.collection();
+        validator.emplace(*coll, bypass);
+        bucketing = target != name ? bucket_spec_of(*coll) : std::nullopt;
+    };
+    resolve();
     hang_with_lock_if_asked(*request.server);
-    Validator validator(coll, bypass);
     WriteErrors errors;
     int32_t inserted = 0;
     for (size_t i = 0; i < documents.size(); ++i) {
@@ -166,14 +237,21 @@ void cmd_insert(const CommandRequest& request, bson_t* reply) {
         try {
             check_top_level_names(request, documents[i]);
             before_statement(request);
-            if (bucketing) {
-                insert_measurement(catalog, coll, *bucketing, Document::from_bson(documents[i]),
-                                   validator);
-            } else {
-                insert_document(catalog, coll, prepare_insert(documents[i]), validator);
-            }
+            retry_while_claimed(
+                request, deadline, locks,
+                [&] {
+                    if (bucketing) {
+                        insert_measurement(catalog, *coll, *bucketing,
+                                           Document::from_bson(documents[i]), *validator);
+                    } else {
+                        insert_document(catalog, *coll, prepare_insert(documents[i]), *validator);
+                    }
+                },
+                resolve);
             ++inserted;
             record_statement(request, i, StatementResult{1, 0, std::nullopt, {}});
+        } catch (const TimeLimitExceeded&) {
+            throw;
         } catch (const MongoError& error) {
             errors.add(i, error);
             if (ordered) break;
@@ -476,6 +554,7 @@ void cmd_update(const CommandRequest& request, bson_t* reply) {
     check_update_stage_names(statements);
     auto let = let_of(body, "update");
 
+    Deadline deadline = deadline_of(request);
     Catalog& catalog = catalog_of(request);
     {
         SharedLock lock(catalog.mutex());
@@ -502,20 +581,26 @@ void cmd_update(const CommandRequest& request, bson_t* reply) {
         try {
             check_retryable(request, bson_flag(statements[i], "multi"), "multi=true");
             before_statement(request);
-            CollectionLock lock =
-                update_lock(catalog, request.db, name, bson_flag(statements[i], "upsert"));
-            std::optional<UpdateOutcome> fast =
-                replace_by_id(catalog, request.db, name, statements[i], bypass);
-            UpdateOutcome outcome = fast ? std::move(*fast)
-                                         : run_update_statement(catalog, request.db, name,
-                                                                Document::from_bson(statements[i]),
-                                                                bypass, let ? &*let : nullptr);
+            StatementLocks locks([&] {
+                return update_lock(catalog, request.db, name, bson_flag(statements[i], "upsert"));
+            });
+            UpdateOutcome outcome;
+            retry_while_claimed(request, deadline, locks, [&] {
+                std::optional<UpdateOutcome> fast =
+                    replace_by_id(catalog, request.db, name, statements[i], bypass);
+                outcome = fast ? std::move(*fast)
+                               : run_update_statement(catalog, request.db, name,
+                                                      Document::from_bson(statements[i]), bypass,
+                                                      let ? &*let : nullptr);
+            });
             n += outcome.matched;
             modified += outcome.modified;
             if (outcome.upserted_id) count_upsert(i, *outcome.upserted_id);
             record_statement(
                 request, i,
                 StatementResult{outcome.matched, outcome.modified, outcome.upserted_id, {}});
+        } catch (const TimeLimitExceeded&) {
+            throw;
         } catch (const MongoError& error) {
             errors.add(i, error);
             if (ordered) break;
@@ -574,9 +659,11 @@ void cmd_delete(const CommandRequest& request, bson_t* reply) {
     check_batch_size(statements.size());
     auto let = let_of(body, "delete");
 
+    Deadline deadline = deadline_of(request);
     Catalog& catalog = catalog_of(request);
     const std::string target = write_target(catalog, request.db, name, true);
-    CollectionLock lock(catalog, request.db, target, CollectionLock::Mode::Write);
+    StatementLocks locks(
+        [&] { return CollectionLock(catalog, request.db, target, CollectionLock::Mode::Write); });
     if (target == name) writable_collection(catalog, request.db, name);
     WriteErrors errors;
     int64_t n = 0;
@@ -590,10 +677,15 @@ void cmd_delete(const CommandRequest& request, bson_t* reply) {
             check_retryable(request, int_argument(statement, "delete.deletes", "limit", 1) == 0,
                             "limit=0");
             before_statement(request);
-            int64_t deleted =
-                run_delete_statement(catalog, request.db, name, statement, let ? &*let : nullptr);
+            int64_t deleted = 0;
+            retry_while_claimed(request, deadline, locks, [&] {
+                deleted = run_delete_statement(catalog, request.db, name, statement,
+                                               let ? &*let : nullptr);
+            });
             n += deleted;
             record_statement(request, i, StatementResult{deleted, 0, std::nullopt, {}});
+        } catch (const TimeLimitExceeded&) {
+            throw;
         } catch (const MongoError& error) {
             errors.add(i, error);
             if (ordered) break;
@@ -677,53 +769,58 @@ void cmd_find_and_modify(const CommandRequest& request, bson_t* reply) {
     }
     before_statement(request);
 
+    Deadline deadline = deadline_of(request);
     Catalog& catalog = catalog_of(request);
-    CollectionLock lock = update_lock(catalog, request.db, name, args.upsert);
-    Collection* coll = writable_collection(catalog, request.db, name);
-    auto collator = collation_of(body, "findAndModify", coll);
-    Matcher matcher(args.query, let ? &*let : nullptr, collator);
-    if (const Value* hint = body.get("hint");
-        hint && !(hint->is_document() && hint->doc().empty())) {
-        check_hint(coll, *hint);
-    }
-    std::vector<RecordId> found;
-    if (coll) found = matching_records(*coll, args.query, matcher, args.sort, 1, collator);
+    StatementLocks locks([&] { return update_lock(catalog, request.db, name, args.upsert); });
     Document last_error;
     std::optional<Document> value;
-    if (!found.empty()) {
-        Document before = to_document(coll->find_record(found[0])->doc);
-        last_error.push_back("n", Value::int32(1));
-        if (args.remove) {
-            delete_document(catalog, *coll, found[0]);
-            value = std::move(before);
-        } else {
-            last_error.push_back("updatedExisting", Value::boolean(true));
-            Document after = before;
-            MatchDetails details;
-            matcher.matches(before, &details);
-            DeltaLog log;
-            if (update->apply(after, false, &details, &log)) {
-                update_document(catalog, *coll, found[0], after, update->is_replacement(),
-                                Validator(*coll, args.bypass), &log);
-                after = to_document(coll->find_record(found[0])->doc);
-            }
-            value = args.return_new ? std::move(after) : std::move(before);
+    retry_while_claimed(request, deadline, locks, [&] {
+        Collection* coll = writable_collection(catalog, request.db, name);
+        auto collator = collation_of(body, "findAndModify", coll);
+        Matcher matcher(args.query, let ? &*let : nullptr, collator);
+        if (const Value* hint = body.get("hint");
+            hint && !(hint->is_document() && hint->doc().empty())) {
+            check_hint(coll, *hint);
         }
-    } else if (args.upsert) {
-        PreparedDoc prepared =
-            prepare_insert(upsert_document(matcher, *update, catalog.server().profile()));
-        Value id = prepared.id;
-        Document inserted = prepared.parsed ? *prepared.parsed : to_document(prepared.bytes);
-        Collection& target = catalog.find_or_create(request.db, name);
-        insert_document(catalog, target, std::move(prepared), Validator(target, args.bypass));
-        last_error.push_back("n", Value::int32(1));
-        last_error.push_back("updatedExisting", Value::boolean(false));
-        last_error.push_back("upserted", id);
-        if (args.return_new) value = std::move(inserted);
-    } else {
-        last_error.push_back("n", Value::int32(0));
-        if (!args.remove) last_error.push_back("updatedExisting", Value::boolean(false));
-    }
+        std::vector<RecordId> found;
+        if (coll) found = matching_records(*coll, args.query, matcher, args.sort, 1, collator);
+        last_error = Document();
+        value.reset();
+        if (!found.empty()) {
+            Document before = to_document(coll->find_record(found[0])->doc);
+            last_error.push_back("n", Value::int32(1));
+            if (args.remove) {
+                delete_document(catalog, *coll, found[0]);
+                value = std::move(before);
+            } else {
+                last_error.push_back("updatedExisting", Value::boolean(true));
+                Document after = before;
+                MatchDetails details;
+                matcher.matches(before, &details);
+                DeltaLog log;
+                if (update->apply(after, false, &details, &log)) {
+                    update_document(catalog, *coll, found[0], after, update->is_replacement(),
+                                    Validator(*coll, args.bypass), &log);
+                    after = to_document(coll->find_record(found[0])->doc);
+                }
+                value = args.return_new ? std::move(after) : std::move(before);
+            }
+        } else if (args.upsert) {
+            PreparedDoc prepared =
+                prepare_insert(upsert_document(matcher, *update, catalog.server().profile()));
+            Value id = prepared.id;
+            Document inserted = prepared.parsed ? *prepared.parsed : to_document(prepared.bytes);
+            Collection& target = catalog.find_or_create(request.db, name);
+            insert_document(catalog, target, std::move(prepared), Validator(target, args.bypass));
+            last_error.push_back("n", Value::int32(1));
+            last_error.push_back("updatedExisting", Value::boolean(false));
+            last_error.push_back("upserted", id);
+            if (args.return_new) value = std::move(inserted);
+        } else {
+            last_error.push_back("n", Value::int32(0));
+            if (!args.remove) last_error.push_back("updatedExisting", Value::boolean(false));
+        }
+    });
     bson_t answer = BSON_INITIALIZER;
     append_document(&answer, "lastErrorObject", last_error);
     append_value_field(&answer, value, args.fields);

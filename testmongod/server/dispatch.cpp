@@ -84,8 +84,7 @@ bool is_change_stream_command(ServerState& server, const std::string& command, c
 // abort only without a write concern error); retryable errors on statements other than commit
 // and abort.
 bool is_transient_transaction_error(int code, bool write_concern, bool commit_or_abort) {
-    constexpr int kLockTimeout = 24;
-    if (code == code::WriteConflict || code == kLockTimeout || code == code::SnapshotTooOld ||
+    if (code == code::WriteConflict || code == code::LockTimeout || code == code::SnapshotTooOld ||
         code == code::SnapshotUnavailable) {
         return true;
     }
@@ -261,6 +260,10 @@ void run_command(ServerState& server, const CommandRequest& request, Envelope& o
         }
     } catch (const std::exception& error) {
         if (session) session->finish(true);
+        if (session && session->close_connection()) {
+            out.close_connection = true;
+            return;
+        }
         const auto* mongo_error = dynamic_cast<const MongoError*>(&error);
         int error_code = mongo_error ? mongo_error->code() : code::InternalError;
         bson_reinit(out.reply);

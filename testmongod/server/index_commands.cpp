@@ -197,7 +197,8 @@ void cmd_create_indexes(const CommandRequest& request, bson_t* reply) {
     // prepareUnique (6.0+): https://www.mongodb.com/docs/manual/reference/command/createIndexes/
     bool prepare_unique = request.server->profile().max_wire_version >= 17;
     std::vector<Document> specs = requested_specs(body_of(request), prepare_unique);
-    Catalog& catalog = catalog_of(request);
+    // A transaction's own catalog too: createIndexes may run in one, on a new collection.
+    Catalog& catalog = request.catalog();
     std::unique_lock lock(catalog.mutex());
     bool created = false;
     Collection& coll = catalog.find_or_create(request.db, name, &created);

@@ -20,13 +20,23 @@ bool is_write_command(const std::string& name) {
 
 // Commands allowed in a multi-document transaction (manual, "Transactions and Operations":
 // CRUD, find, aggregate, distinct, getMore, killCursors, and from 4.4 explicit or implicit
-// collection creation); others fail with OperationNotSupportedInTransaction.
+// collection creation and createIndexes on a new collection); others fail with
+// OperationNotSupportedInTransaction.
 bool allowed_in_transaction(const std::string& name) {
-    static const std::set<std::string> kAllowed = {
-        "insert",          "update",      "delete",    "findAndModify",
-        "findandmodify",   "find",        "aggregate", "distinct",
-        "getMore",         "killCursors", "create",    "commitTransaction",
-        "abortTransaction"};
+    static const std::set<std::string> kAllowed = {"insert",
+                                                   "update",
+                                                   "delete",
+                                                   "findAndModify",
+                                                   "findandmodify",
+                                                   "find",
+                                                   "aggregate",
+                                                   "distinct",
+                                                   "getMore",
+                                                   "killCursors",
+                                                   "create",
+                                                   "createIndexes",
+                                                   "commitTransaction",
+                                                   "abortTransaction"};
     return kAllowed.count(name) > 0;
 }
 
@@ -97,8 +107,38 @@ bool SessionCatalog::claim(const std::string& key, const Transaction* owner) {
 }
 
 void SessionCatalog::release(const Transaction* owner) {
+    {
+        std::lock_guard lock(claims_mutex_);
+        std::erase_if(claims_, [owner](const auto& claim) { return claim.second == owner; });
+    }
+    released_.notify_all();
+}
+
+bool SessionCatalog::claimed_locked(const std::string& key) const {
+    auto it = claims_.find(key);
+    return it != claims_.end() && it->second->state() == Transaction::State::InProgress &&
+           !it->second->expired();
+}
+
+bool SessionCatalog::claimed(const std::string& key) {
     std::lock_guard lock(claims_mutex_);
-    std::erase_if(claims_, [owner](const auto& claim) { return claim.second == owner; });
+    return claimed_locked(key);
+}
+
+bool SessionCatalog::wait_released(const std::string& key,
+                                   std::optional<std::chrono::steady_clock::time_point> deadline,
+                                   const ServerState& server) {
+    // Woken by release(); the slices notice an expiry (transactionLifetimeLimitSeconds) and
+    // shutdown, which do not notify.
+    constexpr auto kSlice = std::chrono::milliseconds(100);
+    std::unique_lock lock(claims_mutex_);
+    while (claimed_locked(key)) {
+        auto now = std::chrono::steady_clock::now();
+        if (server.shutting_down() || (deadline && now >= *deadline)) return false;
+        auto until = deadline ? std::min(*deadline, now + kSlice) : now + kSlice;
+        released_.wait_until(lock, until);
+    }
+    return true;
 }
 
 Catalog& CommandRequest::catalog() const {
@@ -272,12 +312,14 @@ void OperationSession::before_write() {
     if (!retryable_ || !server_->options().enable_test_commands) return;
     auto action = server_->fail_points().check_transactional_write();
     if (!action) return;
-    if (action->error_code) {
-        throw MongoError(*action->error_code, "Failing write for " + describe_lsid(lsid_doc_) +
-                                                  ":" + txn_text(txn_number_) +
-                                                  " due to failPoint.");
-    }
+    // mongod ends the connection first, then throws the code (the write is not kept).
     close_connection_ = close_connection_ || action->close_connection;
+    if (action->error_code) {
+        throw MongoError(*action->error_code,
+                         "Failing write for " + describe_lsid(lsid_doc_) + ":" +
+                             txn_text(txn_number_) +
+                             " due to failpoint. The write must not be reflected.");
+    }
 }
 
 void OperationSession::finish(bool failed) {

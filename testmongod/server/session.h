@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -58,10 +59,20 @@ class SessionCatalog {
     // aborted it.
     bool claim(const std::string& key, const Transaction* owner);
     void release(const Transaction* owner);
+    // Whether a transaction in progress (not expired) claims the document.
+    bool claimed(const std::string& key);
+    // Waits until no transaction in progress claims the document; false when `deadline` passed
+    // or the server is shutting down first.
+    bool wait_released(const std::string& key,
+                       std::optional<std::chrono::steady_clock::time_point> deadline,
+                       const ServerState& server);
 
   private:
+    bool claimed_locked(const std::string& key) const;
+
     // Declared first so that the sessions' transactions can release their claims on destruction.
     std::mutex claims_mutex_;
+    std::condition_variable released_;
     std::map<std::string, const Transaction*> claims_;
     std::mutex mutex_;
     std::map<std::string, std::shared_ptr<Session>> sessions_;
@@ -94,9 +105,9 @@ class OperationSession {
     // Called after the command ran: a failed statement in a transaction aborts it (mongod aborts
     // a transaction on any statement error).
     void finish(bool failed);
-    // Retryable writes: enters onPrimaryTransactionalWrite before a statement is written. Throws
-    // the failpoint's failBeforeCommitExceptionCode; remembers a closeConnection for the
-    // dispatcher, which then drops the connection instead of replying.
+    // Retryable writes: enters onPrimaryTransactionalWrite before a statement is written.
+    // Remembers a closeConnection for the dispatcher, which then drops the connection instead of
+    // replying (also when the statement fails), then throws failBeforeCommitExceptionCode.
     void before_write();
     bool close_connection() const { return close_connection_; }
 

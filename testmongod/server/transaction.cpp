@@ -22,11 +22,18 @@ Value id_of(const OplogEntry& entry) {
     return *to_document(entry.document_key).get("_id");
 }
 
+// mongod: WriteConflictException's message.
+constexpr const char* kWriteConflictMessage =
+    "Caused by :: Write conflict during plan execution and yielding is disabled. :: Please retry "
+    "your operation or multi-document transaction.";
+
 [[noreturn]] void write_conflict() {
-    // mongod: WriteConflictException's message.
-    throw MongoError(code::WriteConflict,
-                     "Caused by :: Write conflict during plan execution and yielding is disabled. "
-                     ":: Please retry your operation or multi-document transaction.");
+    throw MongoError(code::WriteConflict, kWriteConflictMessage);
+}
+
+std::string claim_key(const std::string& db, const std::string& coll,
+                      const std::string& document_key) {
+    return db + "." + coll + '\0' + document_key;
 }
 
 std::string describe(ClusterTime time) {
@@ -126,7 +133,16 @@ std::unique_ptr<Transaction> snapshot_read(const CommandRequest& request) {
 }
 
 std::string document_claim_key(const OplogEntry& entry) {
-    return entry.db + "." + entry.coll + '\0' + *entry.document_key;
+    return claim_key(entry.db, entry.coll, *entry.document_key);
+}
+
+DocumentClaimed::DocumentClaimed(std::string key)
+    : MongoError(code::WriteConflict, kWriteConflictMessage), key_(std::move(key)) {}
+
+void check_not_claimed(Catalog& catalog, const Collection& coll, const Value& id) {
+    if (catalog.is_private()) return;  // a transaction's own writes claim (Transaction::capture)
+    std::string key = claim_key(coll.db(), coll.name(), *document_key_of(id));
+    if (catalog.server().sessions().claimed(key)) throw DocumentClaimed(std::move(key));
 }
 
 Transaction::Transaction(ServerState& server, ClusterTime snapshot)
@@ -209,11 +225,16 @@ void Transaction::capture(OplogEntry entry) {
         }
         if (!server_.sessions().claim(document_claim_key(entry), this) ||
             changed_since_snapshot(entry)) {
-            failure_ = MongoError(code::WriteConflict,
-                                  "Caused by :: Write conflict during plan execution and yielding "
-                                  "is disabled. :: Please retry your operation or "
-                                  "multi-document transaction.");
+            failure_ = MongoError(code::WriteConflict, kWriteConflictMessage);
             write_conflict();
+        }
+    } else if (entry.kind == ChangeKind::CreateIndexes) {
+        // Manual, "Create Collections and Indexes in a Transaction": only on a collection the
+        // transaction creates (mongod: "Cannot create new indexes on existing collection").
+        if (!absent_.count(entry.db + "." + entry.coll)) {
+            throw MongoError(code::OperationNotSupportedInTransaction,
+                             "Cannot create new indexes on existing collection " + entry.db + "." +
+                                 entry.coll + " in a multi-document transaction.");
         }
     } else if (entry.kind != ChangeKind::Create) {
         throw MongoError(code::OperationNotSupportedInTransaction,
@@ -224,10 +245,11 @@ void Transaction::capture(OplogEntry entry) {
 
 void Transaction::check_commit_preconditions(Catalog& catalog) const {
     for (const OplogEntry& write : writes_) {
-        if (write.kind == ChangeKind::Create ? catalog.find(write.db, write.coll) != nullptr
-                                             : changed_since_snapshot(write)) {
-            write_conflict();
-        }
+        bool conflict = write.kind == ChangeKind::Create
+                            ? catalog.find(write.db, write.coll) != nullptr
+                        : is_document_write(write.kind) ? changed_since_snapshot(write)
+                                                        : false;
+        if (conflict) write_conflict();
     }
 }
 
@@ -254,6 +276,15 @@ OplogEntry Transaction::apply(Catalog& catalog, OplogEntry write) const {
     return write;
 }
 
+// An index the transaction built on a collection it created: built on the committed
+// collection, with its own createIndexes oplog entry (as the collection's create entry).
+void Transaction::create_index(Catalog& catalog, const OplogEntry& write) const {
+    Collection& coll = catalog.find_or_create(write.db, write.coll);
+    const Document details = to_document(write.details);
+    coll.add_index(Index(details.get("indexes")->array().front().doc()));
+    catalog.log(ChangeKind::CreateIndexes, coll, write.details);
+}
+
 void Transaction::commit(const Document& lsid, int64_t txn_number) {
     if (state_ == State::Committed) return;
     if (state_ == State::Aborted || expired()) {
@@ -272,6 +303,10 @@ void Transaction::commit(const Document& lsid, int64_t txn_number) {
             const Document details = to_document(write.details);  // outlives `options`
             const Value* options = details.get("collectionOptions");
             catalog.create(write.db, write.coll, options ? options->doc() : Document());
+            continue;
+        }
+        if (write.kind == ChangeKind::CreateIndexes) {
+            create_index(catalog, write);
             continue;
         }
         OplogEntry entry = apply(catalog, std::move(write));

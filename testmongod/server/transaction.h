@@ -52,6 +52,7 @@ class Transaction : public CatalogView {
     bool changed_since_snapshot(const OplogEntry& write) const;
     void check_commit_preconditions(Catalog& catalog) const;
     OplogEntry apply(Catalog& catalog, OplogEntry write) const;
+    void create_index(Catalog& catalog, const OplogEntry& write) const;
     void release_claims();
 
     ServerState& server_;
@@ -72,5 +73,21 @@ std::unique_ptr<Transaction> snapshot_read(const CommandRequest& request);
 
 // The key a written document is claimed under: namespace and _id.
 std::string document_claim_key(const OplogEntry& entry);
+
+// A write outside a transaction met a document a transaction in progress wrote (mongod's
+// WriteConflictException, which such a write retries): the write command waits for the claim's
+// release and runs the statement again.
+class DocumentClaimed : public MongoError {
+  public:
+    explicit DocumentClaimed(std::string key);
+    const std::string& key() const { return key_; }
+
+  private:
+    std::string key_;
+};
+
+// Throws DocumentClaimed when `catalog` is the server's (not a transaction's private one) and a
+// transaction in progress claims the document `id` of `coll`. Called before a write changes it.
+void check_not_claimed(Catalog& catalog, const Collection& coll, const Value& id);
 
 }  // namespace tmd

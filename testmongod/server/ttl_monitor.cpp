@@ -13,6 +13,7 @@
 #include "server/server_state.h"
 #include "server/storage_util.h"
 #include "server/timeseries.h"
+#include "server/transaction.h"
 
 namespace tmd {
 namespace {
@@ -53,9 +54,17 @@ int64_t expire_collection(Catalog& catalog, Collection& coll, int64_t now_ms) {
     }
     std::sort(doomed.begin(), doomed.end());
     doomed.erase(std::unique(doomed.begin(), doomed.end()), doomed.end());
-    for (RecordId rid : doomed)
-        delete_document(catalog, coll, rid);
-    return static_cast<int64_t>(doomed.size());
+    int64_t deleted = 0;
+    for (RecordId rid : doomed) {
+        try {
+            delete_document(catalog, coll, rid);
+            ++deleted;
+        } catch (const DocumentClaimed&) {
+            // An open transaction wrote it: a later pass decides (mongod's TTL deletes retry
+            // their write conflicts too).
+        }
+    }
+    return deleted;
 }
 
 }  // namespace

@@ -162,6 +162,7 @@ int run(const Options& options) {
     mongoc_client_set_error_api(internal.get(), MONGOC_ERROR_API_VERSION_2);
     spec::FileRunner runner(uri, internal.get(), spec::describe_server(internal.get()), skips,
                             options.run_pending);
+    runner.terminate_open_transactions();
 
     Totals totals;
     for (const auto& input : options.inputs)

@@ -284,6 +284,16 @@ Doc majority_opts() {
     throw TestFailure(step + ": " + error.message);
 }
 
+// "If the test started a transaction (i.e. executed a startTransaction or withTransaction
+// operation)" (unified format, "Executing a Test").
+bool starts_transaction(const Doc& test) {
+    for (const Doc& operation : docs_of_array(*test.find("operations"))) {
+        std::string name = operation.str("name");
+        if (name == "startTransaction" || name == "withTransaction") return true;
+    }
+    return false;
+}
+
 }  // namespace
 
 ServerInfo describe_server(mongoc_client_t* client) {
@@ -434,6 +444,21 @@ void FileRunner::disable_fail_points(const std::vector<std::string>& names) {
     }
 }
 
+// Unified test format, "Terminating Open Transactions": killAllSessions on the primary with the
+// internal client, ignoring Interrupted (11601), Unauthorized (13) and CommandNotFound (59).
+void FileRunner::terminate_open_transactions() {
+    Doc command;
+    bson_t empty;
+    BSON_APPEND_ARRAY_BEGIN(command.get(), "killAllSessions", &empty);
+    bson_append_array_end(command.get(), &empty);
+    bson_error_t error;
+    if (!mongoc_client_command_simple(internal_, "admin", command.get(), nullptr, nullptr,
+                                      &error) &&
+        error.code != 11601 && error.code != 13 && error.code != 59) {
+        throw TestFailure(std::string("killAllSessions: ") + error.message);
+    }
+}
+
 bool FileRunner::listed_and_not_run(const std::optional<std::string>& reason) const {
     return reason && !(run_pending_ && Skips::is_pending(*reason));
 }
@@ -494,6 +519,9 @@ TestReport FileRunner::execute_test(const Doc& file, const Doc& test,
     try {
         entities.clear();
         disable_fail_points(ctx.fail_points);
+        if (report.status == Status::kFailed || starts_transaction(test)) {
+            terminate_open_transactions();
+        }
     } catch (const TestFailure& failure) {
         report = {Status::kFailed, description, failure.what()};
     }

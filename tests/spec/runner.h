@@ -43,6 +43,9 @@ class FileRunner {
 
     // `shown_as` is the file's name in reports and in skips.txt matching.
     std::vector<TestReport> run(const std::string& path, const std::string& shown_as);
+    // Kills every session (and so every open transaction) of the deployment: at the start of
+    // the suite, after a failed test and after a test that started a transaction.
+    void terminate_open_transactions();
 
   private:
     TestReport run_test(const Doc& file, const Doc& test, const std::string& shown_as);

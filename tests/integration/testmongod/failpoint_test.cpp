@@ -87,6 +87,33 @@ TEST_F(FailPointTest, ErrorLabelsFromDataAreReturned) {
     EXPECT_EQ(result.reply.string("errorLabels.0"), "ResumableChangeStreamError");
 }
 
+// mongod replies with the codeName error_codes.yml gives the failpoint's errorCode; the spec
+// tests assert it (errorCodeName: "Interrupted").
+TEST_F(FailPointTest, InjectedErrorCarriesTheCodeNameOfItsCode) {
+    const std::pair<int, const char*> codes[] = {{6, "HostUnreachable"},
+                                                 {7, "HostNotFound"},
+                                                 {24, "LockTimeout"},
+                                                 {64, "WriteConcernFailed"},
+                                                 {89, "NetworkTimeout"},
+                                                 {91, "ShutdownInProgress"},
+                                                 {189, "PrimarySteppedDown"},
+                                                 {262, "ExceededTimeLimit"},
+                                                 {9001, "SocketException"},
+                                                 {10107, "NotWritablePrimary"},
+                                                 {11600, "InterruptedAtShutdown"},
+                                                 {11601, "Interrupted"},
+                                                 {11602, "InterruptedDueToReplStateChange"},
+                                                 {13435, "NotPrimaryNoSecondaryOk"},
+                                                 {13436, "NotPrimaryOrSecondary"}};
+    for (const auto& [code, name] : codes) {
+        configure(R"({"times": 1})",
+                  R"({"failCommands": ["count"], "errorCode": )" + std::to_string(code) + "}");
+        auto result = ping_db(client_);
+        EXPECT_EQ(result.code, code);
+        EXPECT_EQ(result.reply.string("codeName"), name) << result.reply.json();
+    }
+}
+
 TEST_F(FailPointTest, CloseConnectionDropsTheConnectionWithoutAReply) {
     configure(R"({"times": 1})", R"({"failCommands": ["count"], "closeConnection": true})");
     auto result = ping_db(client_);

@@ -134,6 +134,40 @@ TEST_F(RetryableWriteTest, FailBeforeCommitExceptionCodeFailsTheStatementWithout
     EXPECT_EQ(find("c").size(), 1u);
 }
 
+// mongod's onPrimaryTransactionalWrite (transaction_participant.cpp) first closes the connection
+// (closeConnection defaults to true), then throws failBeforeCommitExceptionCode so that the write
+// is not kept: the driver sees a network error, retries, and the retry writes (the spec tests
+// "... is not committed on first attempt"). Both for a write error (insert) and for a command
+// error (findAndModify).
+TEST_F(RetryableWriteTest, FailBeforeCommitWithDefaultCloseConnectionIsRetriedByTheDriver) {
+    ok(R"({"insert": "c", "documents": [{"_id": 1, "x": 1}]})");
+    auto fail_next_write = [&] {
+        auto configured = run_admin(
+            R"({"configureFailPoint": "onPrimaryTransactionalWrite", "mode": {"times": 1},
+                "data": {"failBeforeCommitExceptionCode": 1}})");
+        ASSERT_TRUE(configured.ok) << configured.error;
+    };
+    mongoc_collection_t* coll = client_->collection(db_, "c");
+    fail_next_write();
+    Bson doc = Bson::from_json(R"({"_id": 2})");
+    bson_error_t error;
+    bool inserted = mongoc_collection_insert_one(coll, doc.get(), nullptr, nullptr, &error);
+    EXPECT_TRUE(inserted) << error.message;
+    fail_next_write();
+    Bson query = Bson::from_json(R"({"_id": 1})");
+    Bson update = Bson::from_json(R"({"$inc": {"x": 1}})");
+    Bson reply;
+    bool modified =
+        mongoc_collection_find_and_modify(coll, query.get(), nullptr, update.get(), nullptr, false,
+                                          false, false, reply.get(), &error);
+    mongoc_collection_destroy(coll);
+    run_admin(R"({"configureFailPoint": "onPrimaryTransactionalWrite", "mode": "off"})");
+    EXPECT_TRUE(modified) << error.message;
+    auto docs = find("c");
+    ASSERT_EQ(docs.size(), 2u);
+    EXPECT_EQ(docs[0].number("x"), 2) << "the increment is applied once, by the retry";
+}
+
 // https://www.mongodb.com/docs/manual/reference/command/nav-sessions/
 TEST_F(RetryableWriteTest, SessionCommandsAcceptSessionIdsAndPatterns) {
     ok(retryable(R"({"insert": "c", "documents": [{"_id": 1}])", 1));

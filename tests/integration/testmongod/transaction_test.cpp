@@ -4,6 +4,8 @@
 // (WriteConflict with TransientTransactionError), NoSuchTransaction and re-commit answers, the
 // commands a transaction may not run, and the change events of a committed transaction (lsid,
 // txnNumber, one clusterTime, statement order; nothing for an aborted one).
+#include <thread>
+
 #include "storage_test_fixture.h"
 #include "support/child_process.h"
 
@@ -112,6 +114,35 @@ TEST_F(TransactionTest, SecondWriterOfADocumentGetsWriteConflictAndItsTransactio
     EXPECT_EQ(find("c")[0].number("x"), 1);
 }
 
+// mongod: a write outside a transaction that meets a document an open transaction wrote is
+// retried on its write conflict (writeConflictRetry) until the transaction commits or aborts,
+// bounded by maxTimeMS (MaxTimeMSExpired, 50). The waiting write runs on its own connection; it
+// then applies to the committed document, or to the original after an abort.
+TEST_F(TransactionTest, PlainWriteToADocumentOfAnOpenTransactionWaitsForItsEnd) {
+    ok(R"({"insert": "c", "documents": [{"_id": 1, "x": 0}, {"_id": 2, "x": 0}]})");
+    const std::string increment_1 =
+        R"({"update": "c", "updates": [{"q": {"_id": 1}, "u": {"$inc": {"x": 10}}}])";
+    const std::string increment_2 =
+        R"({"update": "c", "updates": [{"q": {"_id": 2}, "u": {"$inc": {"x": 10}}}])";
+    ok(in_txn(R"({"update": "c", "updates": [{"q": {"_id": 1}, "u": {"$set": {"x": 1}}}])", 1,
+              true));
+    CommandResult bounded = run(increment_1 + R"(, "maxTimeMS": 100})");
+    EXPECT_EQ(bounded.code, 50) << "the write waits until maxTimeMS: " << bounded.reply.json();
+
+    testsupport::Client other(server_->uri);
+    std::thread waiting([&] { EXPECT_TRUE(other.run_command(db_, increment_1 + "}").ok); });
+    EXPECT_TRUE(commit(1).ok) << "the transaction keeps its document while the write waits";
+    waiting.join();
+    EXPECT_EQ(find("c")[0].number("x"), 11) << "applied after the commit";
+
+    ok(in_txn(R"({"update": "c", "updates": [{"q": {"_id": 2}, "u": {"$set": {"x": 1}}}])", 2,
+              true));
+    std::thread after_abort([&] { EXPECT_TRUE(other.run_command(db_, increment_2 + "}").ok); });
+    EXPECT_TRUE(abort_txn(2).ok);
+    after_abort.join();
+    EXPECT_EQ(find("c")[1].number("x"), 10) << "applied to the original after the abort";
+}
+
 TEST_F(TransactionTest, WriteToADocumentChangedAfterTheSnapshotConflicts) {
     ok(R"({"insert": "c", "documents": [{"_id": 1, "x": 0}, {"_id": 2}]})");
     ok(in_txn(R"({"find": "c", "filter": {"_id": 2})", 1, true));
@@ -180,6 +211,33 @@ TEST_F(TransactionTest, CollectionCreatedInATransactionAppearsAtCommit) {
     EXPECT_EQ(first_batch(before).size(), 0u) << before.json();
     ASSERT_TRUE(commit(1).ok);
     EXPECT_EQ(find("c").size(), 1u);
+}
+
+// Manual, "Transactions and Operations: Create Collections and Indexes in a Transaction" (4.4+):
+// an index on a collection the transaction creates (explicitly or by createIndexes itself) is
+// built in the transaction and appears at commit; an existing collection cannot get one (263).
+TEST_F(TransactionTest, IndexOnACollectionCreatedInTheTransactionAppearsAtCommit) {
+    auto index_names = [&](const std::string& coll) {
+        CommandResult listed = run(R"({"listIndexes": ")" + coll + R"("})");
+        std::vector<std::string> names;
+        if (!listed.ok) return names;
+        for (const Bson& index : first_batch(listed.reply))
+            names.push_back(index.string("name"));
+        return names;
+    };
+    const std::string index = R"(, "indexes": [{"key": {"x": 1}, "name": "x_1"}])";
+    ok(in_txn(R"({"createIndexes": "fresh")" + index, 1, true));
+    ok(in_txn(R"({"create": "explicit")", 1));
+    ok(in_txn(R"({"createIndexes": "explicit")" + index, 1));
+    EXPECT_TRUE(index_names("fresh").empty()) << "invisible before the commit";
+    CommandResult committed = commit(1);
+    ASSERT_TRUE(committed.ok) << committed.reply.json();
+    EXPECT_EQ(index_names("fresh"), (std::vector<std::string>{"_id_", "x_1"}));
+    EXPECT_EQ(index_names("explicit"), (std::vector<std::string>{"_id_", "x_1"}));
+
+    CommandResult existing = run(in_txn(
+        R"({"createIndexes": "fresh", "indexes": [{"key": {"y": 1}, "name": "y_1"}])", 2, true));
+    EXPECT_EQ(existing.code, 263) << existing.reply.json();
 }
 
 TEST_F(TransactionTest, LibmongocSessionTransactionCommits) {
