@@ -13,6 +13,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "support/server_process.h"
 
@@ -50,12 +51,13 @@ inline double process_cpu_seconds(pid_t pid) {
     return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-// Starts a testmongod and points `uri` at it when `uri` is empty (no --uri given); the server
-// lives as long as the returned value.
-inline std::optional<testsupport::ServerProcess> start_server_unless_given(std::string& uri) {
+// Starts a testmongod (with `args`) and points `uri` at it when `uri` is empty (no --uri given);
+// the server lives as long as the returned value.
+inline std::optional<testsupport::ServerProcess> start_server_unless_given(
+    std::string& uri, std::vector<std::string> args = {}) {
     std::optional<testsupport::ServerProcess> server;
     if (uri.empty()) {
-        server.emplace(testsupport::ServerProcess::start());
+        server.emplace(testsupport::ServerProcess::start(std::move(args)));
         uri = server->uri();
     }
     return server;

@@ -3,6 +3,7 @@
 #include <mongoc/mongoc.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -26,7 +27,9 @@ struct Options {
     std::string tributary = TRIBUTARY_PATH;
     int docs = 100000;
     int burst = 20000;
+    int updates = 20000;
     int batch = 1000;
+    std::string profile = "7.0";
 };
 
 using bench::fail;
@@ -147,6 +150,47 @@ double baseline_copy_rate(mongoc_client_t* source, mongoc_client_t* dest, const 
     return copied / seconds;
 }
 
+// $set {n: <round>} on documents [0, count) of db.docs, as unordered update bulks of `batch`.
+void update_documents(mongoc_client_t* client, const std::string& db, int count, int batch,
+                      int round) {
+    mongoc_collection_t* coll = mongoc_client_get_collection(client, db.c_str(), "docs");
+    for (int start = 0; start < count; start += batch) {
+        bson_t* opts = BCON_NEW("ordered", BCON_BOOL(false));
+        mongoc_bulk_operation_t* bulk =
+            mongoc_collection_create_bulk_operation_with_opts(coll, opts);
+        for (int id = start; id < std::min(count, start + batch); ++id) {
+            bson_t* selector = BCON_NEW("_id", BCON_INT32(id));
+            bson_t* update = BCON_NEW("$set", "{", "n", BCON_INT32(round), "}");
+            bson_error_t error;
+            if (!mongoc_bulk_operation_update_one_with_opts(bulk, selector, update, nullptr,
+                                                            &error)) {
+                fail("update burst", error);
+            }
+            bson_destroy(update);
+            bson_destroy(selector);
+        }
+        bson_error_t error;
+        if (!mongoc_bulk_operation_execute(bulk, nullptr, &error)) fail("update burst", error);
+        mongoc_bulk_operation_destroy(bulk);
+        bson_destroy(opts);
+    }
+    mongoc_collection_destroy(coll);
+}
+
+// True when document `id` of db.docs has n == round (a find by _id: a countDocuments poll would
+// read the whole collection, see count_documents).
+bool has_round(mongoc_client_t* client, const std::string& db, int id, int round) {
+    mongoc_collection_t* coll = mongoc_client_get_collection(client, db.c_str(), "docs");
+    bson_t* filter = BCON_NEW("_id", BCON_INT32(id), "n", BCON_INT32(round));
+    mongoc_cursor_t* cursor = mongoc_collection_find_with_opts(coll, filter, nullptr, nullptr);
+    const bson_t* doc = nullptr;
+    const bool found = mongoc_cursor_next(cursor, &doc);
+    mongoc_cursor_destroy(cursor);
+    bson_destroy(filter);
+    mongoc_collection_destroy(coll);
+    return found;
+}
+
 bool verify_passes(const Options& options, const std::string& db) {
     Tributary verify(options.tributary, {"verify", "--source", options.source_uri, "--destination",
                                          options.dest_uri, "--db", db});
@@ -165,13 +209,19 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--burst", options.burst, "documents inserted while replicating")
         ->capture_default_str();
+    app.add_option("--updates", options.updates,
+                   "documents updated ($set) while replicating, after the insert burst")
+        ->capture_default_str();
+    app.add_option("--profile", options.profile, "testmongod --version-profile of both servers")
+        ->capture_default_str();
     app.add_option("--batch", options.batch, "documents per insert_many and find batch")
         ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
 
     mongoc_init();
-    auto source_server = bench::start_server_unless_given(options.source_uri);
-    auto dest_server = bench::start_server_unless_given(options.dest_uri);
+    const std::vector<std::string> server_args{"--version-profile", options.profile};
+    auto source_server = bench::start_server_unless_given(options.source_uri, server_args);
+    auto dest_server = bench::start_server_unless_given(options.dest_uri, server_args);
     std::string db = testsupport::unique_name("bench_sync");
     std::string baseline_db = db + "_baseline";
     mongoc_client_t* source = mongoc_client_new(options.source_uri.c_str());
@@ -223,6 +273,25 @@ int main(int argc, char** argv) {
         "replication: destination caught up %.3f s after the burst, verify passed after "
         "%.3f s; %.0f docs/s = %.3f x the source write rate\n",
         caught_up_lag, verified_lag, replication_rate, replication_rate / source_rate);
+
+    // Updates: a burst of $set on existing documents (update events: on 6.1+ sources they carry
+    // disambiguatedPaths), timed until the destination holds the last one (events apply in
+    // order), with tributary's CPU over that time per event.
+    const int updates = std::min(options.updates, options.docs);
+    const double cpu_before = bench::process_cpu_seconds(sync.pid());
+    auto updates_start = Clock::now();
+    update_documents(source, db, updates, options.batch, 1);
+    double updates_seconds = seconds_since(updates_start);
+    auto updates_end = Clock::now();
+    wait_until("the updates to replicate", [&] { return has_round(dest, db, updates - 1, 1); });
+    double updates_lag = seconds_since(updates_end);
+    const double cpu_us_per_update =
+        (bench::process_cpu_seconds(sync.pid()) - cpu_before) * 1e6 / updates;
+    std::printf(
+        "burst of %d $set updates: %.3f s on the source; destination caught up %.3f s after it; "
+        "%.0f events/s; tributary CPU %.1f us per update event\n",
+        updates, updates_seconds, updates_lag, updates / (updates_seconds + updates_lag),
+        cpu_us_per_update);
 
     std::printf("tributary peak resident memory: %.1f MiB\n", peak_rss_mib(sync.pid()));
     int code = sync.terminate();

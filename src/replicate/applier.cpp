@@ -56,19 +56,41 @@ WriteOutcome outcome_of(const mongo::WriteError& error, const WriteOp& op, const
                        "write to '" + ns.full() + "' failed: " + error.message);
 }
 
-// Index of the first write not applied: the failing one on a duplicate key or a stale state,
-// which the conflict resolver repairs. Any other write error stops replication.
-size_t first_unapplied(const mongo::BulkResult& result, const WriteGroup& group) {
+// Index of the first write not applied, from `start` whose writes `result` reports: the failing
+// one on a duplicate key or a stale state, which the caller repairs. Any other write error stops
+// replication.
+size_t first_unapplied(const mongo::BulkResult& result, const WriteGroup& group, size_t start) {
     if (result.ok()) return group.writes.size();
     const mongo::WriteError& error = result.errors.front();
-    outcome_of(error, group.writes.at(error.index)->op, group.ns);
-    return error.index;
+    const size_t index = start + error.index;
+    outcome_of(error, group.writes.at(index)->op, group.ns);
+    return index;
+}
+
+// The group's writes from `start` as one ordered bulk; returns where it stopped.
+size_t apply_bulk_from(mongoc_client_t* client, const WriteGroup& group, size_t start) {
+    mongo::Collection collection(client, group.ns.db, group.ns.coll);
+    mongo::BulkWrite bulk(collection, true);
+    for (size_t index = start; index < group.writes.size(); ++index) {
+        add_write(bulk, group.writes[index]->op);
+    }
+    return first_unapplied(bulk.execute(), group, start);
+}
+
+// An insert whose _id exists already (replayed after a crash, or of a document the copy read)
+// becomes a replace with upsert; a duplicate key of another unique index stays one.
+WriteOutcome apply_as_replacement(mongoc_client_t* destination, const Namespace& ns,
+                                  const WriteOp& insert) {
+    return apply_single(destination, ns, replace_with_document(insert.body.view()));
 }
 
 }  // namespace
 
 void add_write(mongo::BulkWrite& bulk, const WriteOp& op) {
     switch (op.kind) {
+        case WriteKind::kInsert:
+            bulk.insert(op.body.view());
+            break;
         case WriteKind::kReplace:
             bulk.replace_one(op.filter.view(), op.body.view(), op.upsert);
             break;
@@ -86,7 +108,12 @@ WriteOutcome apply_single(mongoc_client_t* destination, const Namespace& ns, con
     mongo::BulkWrite bulk(collection, true);
     add_write(bulk, op);
     mongo::BulkResult result = bulk.execute();
-    return result.ok() ? WriteOutcome::kApplied : outcome_of(result.errors.front(), op, ns);
+    if (result.ok()) return WriteOutcome::kApplied;
+    const WriteOutcome outcome = outcome_of(result.errors.front(), op, ns);
+    if (op.kind == WriteKind::kInsert && outcome == WriteOutcome::kDuplicateKey) {
+        return apply_as_replacement(destination, ns, op);
+    }
+    return outcome;
 }
 
 Applier::Applier(mongo::ClientPool& source, mongo::ClientPool& destination, size_t lanes,
@@ -101,11 +128,14 @@ std::vector<size_t> Applier::apply_lane(const std::vector<WriteGroup>& groups) {
     mongo::ClientLease client = destination_.lease();
     std::vector<size_t> stopped_at;
     for (const auto& group : groups) {
-        mongo::Collection collection(client.get(), group.ns.db, group.ns.coll);
-        mongo::BulkWrite bulk(collection, true);
-        for (const auto* write : group.writes)
-            add_write(bulk, write->op);
-        stopped_at.push_back(first_unapplied(bulk.execute(), group));
+        size_t next = apply_bulk_from(client.get(), group, 0);
+        // A bulk stopped by an insert of an existing _id goes on after its replacement.
+        while (next < group.writes.size() && group.writes[next]->op.kind == WriteKind::kInsert &&
+               apply_as_replacement(client.get(), group.ns, group.writes[next]->op) ==
+                   WriteOutcome::kApplied) {
+            next = apply_bulk_from(client.get(), group, next + 1);
+        }
+        stopped_at.push_back(next);
     }
     return stopped_at;
 }

@@ -78,6 +78,38 @@ std::vector<TruncatedArray> truncated_arrays(const bson_t* doc) {
     return arrays;
 }
 
+std::vector<PathComponent> path_components(const bson_iter_t& array) {
+    std::vector<PathComponent> components;
+    bson_iter_t child;
+    bson_iter_recurse(&array, &child);
+    while (bson_iter_next(&child)) {
+        if (BSON_ITER_HOLDS_UTF8(&child)) {
+            components.push_back(PathComponent{bson_iter_utf8(&child, nullptr), false});
+        } else {
+            components.push_back(PathComponent{std::to_string(bson_iter_as_int64(&child)), true});
+        }
+    }
+    return components;
+}
+
+std::map<std::string, std::vector<PathComponent>, std::less<>> disambiguated_paths(
+    const bson_t* doc) {
+    std::map<std::string, std::vector<PathComponent>, std::less<>> paths;
+    bson_iter_t iter;
+    bson_iter_t child;
+    if (!bson_iter_init_find(&iter, doc, "disambiguatedPaths") ||
+        !BSON_ITER_HOLDS_DOCUMENT(&iter)) {
+        return paths;
+    }
+    bson_iter_recurse(&iter, &child);
+    while (bson_iter_next(&child)) {
+        if (BSON_ITER_HOLDS_ARRAY(&child)) {
+            paths.emplace(bson_iter_key(&child), path_components(child));
+        }
+    }
+    return paths;
+}
+
 UpdateDescription parse_update_description(const bson_t* doc) {
     UpdateDescription update;
     if (auto fields = optional_subdocument(doc, "updatedFields")) {
@@ -85,8 +117,7 @@ UpdateDescription parse_update_description(const bson_t* doc) {
     }
     update.removed_fields = string_array(doc, "removedFields");
     update.truncated_arrays = truncated_arrays(doc);
-    bson_iter_t iter;
-    update.has_disambiguated_paths = bson_iter_init_find(&iter, doc, "disambiguatedPaths");
+    update.disambiguated_paths = disambiguated_paths(doc);
     return update;
 }
 

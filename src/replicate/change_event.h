@@ -5,6 +5,8 @@
 #include <bson/bson.h>
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,13 +51,22 @@ struct TruncatedArray {
     int32_t new_size = 0;
 };
 
+// One component of a disambiguated path: a field name (a string in the event) or an array
+// index (an int32).
+struct PathComponent {
+    std::string field;
+    bool is_array_index = false;
+};
+
 // updateDescription of an update event (MongoDB 5.0+ shape; older shapes lack the last two).
 struct UpdateDescription {
     bson::Document updated_fields;
     std::vector<std::string> removed_fields;
     std::vector<TruncatedArray> truncated_arrays;
-    // disambiguatedPaths (6.1+ with showExpandedEvents): present only when a path is ambiguous.
-    bool has_disambiguated_paths = false;
+    // disambiguatedPaths (6.1+ with showExpandedEvents): for the updatedFields / removedFields
+    // keys whose dotted form is ambiguous (a field name containing a dot, or a numeric field
+    // name past the first component), the path's real components. Other keys are not listed.
+    std::map<std::string, std::vector<PathComponent>, std::less<>> disambiguated_paths;
 };
 
 class ChangeEvent {

@@ -151,6 +151,7 @@ void ConflictResolver::apply_pending(size_t index) {
 std::optional<WriteOp> ConflictResolver::with_known_document(const Namespace& ns,
                                                              const WriteOp& op) {
     if (op.kind == WriteKind::kReplace) return copy_of(op);
+    if (op.kind == WriteKind::kInsert) return replace_with_document(op.body.view());
     SourceDocument current = fetch_source(ns, op.filter.view());
     if (!current.document) return std::nullopt;
     return replace_with_document(current.document->view());

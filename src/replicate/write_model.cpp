@@ -2,6 +2,7 @@
 // document whatever the source's shard key, and each kind is chosen to be safe to replay.
 #include "replicate/write_model.h"
 
+#include <algorithm>
 #include <string_view>
 
 namespace tributary::replicate {
@@ -34,6 +35,24 @@ bool has_unsafe_field_name(const bson_iter_t& value) {
         if (has_unsafe_field_name(child)) return true;
     }
     return false;
+}
+
+// A path listed in disambiguatedPaths means what its dotted form says in $set/$unset only when
+// every component is a field name that a dotted path can spell: no array index (kept for the
+// lookup: $set "a.0" creates a field "0" where the destination lacks the array), no dot, no '$'.
+bool dotted_form_is_exact(const std::vector<PathComponent>& components) {
+    return std::ranges::all_of(components, [](const PathComponent& component) {
+        return !component.is_array_index && !component.field.empty() &&
+               component.field.find_first_of(".$") == std::string::npos;
+    });
+}
+
+bool is_exact_path(const UpdateDescription& update, std::string_view path) {
+    auto listed = update.disambiguated_paths.find(path);
+    if (listed != update.disambiguated_paths.end() && !dotted_form_is_exact(listed->second)) {
+        return false;
+    }
+    return !is_unsafe_path(path);
 }
 
 void append_document(bson_t* parent, const char* key, const bson_t* child) {
@@ -104,17 +123,18 @@ Translation translate_update(const ChangeEvent& event) {
 }  // namespace
 
 bool is_ambiguous(const UpdateDescription& update) {
-    if (update.has_disambiguated_paths) return true;
     bson_iter_t iter;
     bson_iter_init(&iter, update.updated_fields.view());
     while (bson_iter_next(&iter)) {
-        if (is_unsafe_path(bson_iter_key(&iter)) || has_unsafe_field_name(iter)) return true;
+        if (!is_exact_path(update, bson_iter_key(&iter)) || has_unsafe_field_name(iter)) {
+            return true;
+        }
     }
     for (const auto& field : update.removed_fields) {
-        if (is_unsafe_path(field)) return true;
+        if (!is_exact_path(update, field)) return true;
     }
     for (const auto& array : update.truncated_arrays) {
-        if (is_unsafe_path(array.field)) return true;
+        if (!is_exact_path(update, array.field)) return true;
     }
     return false;
 }
@@ -122,6 +142,11 @@ bool is_ambiguous(const UpdateDescription& update) {
 WriteOp replace_with_document(const bson_t* document) {
     return WriteOp{WriteKind::kReplace, id_filter(document), bson::Document::copy_of(document),
                    true};
+}
+
+WriteOp insert_of(const bson_t* document) {
+    return WriteOp{WriteKind::kInsert, id_filter(document), bson::Document::copy_of(document),
+                   false};
 }
 
 WriteOp delete_by_id(const bson_t* document) {
@@ -133,10 +158,12 @@ Translation translate(const ChangeEvent& event) {
     switch (event.type()) {
         case OperationType::kInsert:
         case OperationType::kReplace:
-            if (event.full_document()) {
-                result.ops.push_back(replace_with_document(event.full_document()));
-            } else {
+            if (!event.full_document()) {
                 result.needs_current_document = true;
+            } else if (event.type() == OperationType::kInsert) {
+                result.ops.push_back(insert_of(event.full_document()));
+            } else {
+                result.ops.push_back(replace_with_document(event.full_document()));
             }
             break;
         case OperationType::kUpdate:

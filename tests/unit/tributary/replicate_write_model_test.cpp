@@ -67,13 +67,12 @@ TEST(ReplicateChangeEvent, DataEventWithoutDocumentKeyIsRejected) {
                  std::invalid_argument);
 }
 
-TEST(ReplicateWriteModel, InsertBecomesReplaceWithUpsertById) {
+TEST(ReplicateWriteModel, InsertBecomesInsertOfTheFullDocument) {
     Translation t = translate(event_from("{" + kToken + R"(, "operationType": "insert",
         "fullDocument": {"_id": 1, "sku": "x", "qty": 2}, "ns": {"db": "d", "coll": "c"},
         "documentKey": {"sku": "x", "_id": 1}})"));
     ASSERT_EQ(t.ops.size(), 1u);
-    EXPECT_EQ(t.ops[0].kind, WriteKind::kReplace);
-    EXPECT_TRUE(t.ops[0].upsert);
+    EXPECT_EQ(t.ops[0].kind, WriteKind::kInsert);
     expect_json(t.ops[0].filter.view(), R"({"_id": 1})");
     expect_json(t.ops[0].body.view(), R"({"_id": 1, "sku": "x", "qty": 2})");
 }
@@ -126,11 +125,49 @@ TEST(ReplicateWriteModel, DottedFieldNameInsideValueNeedsCurrentDocument) {
     EXPECT_TRUE(t.needs_current_document);
 }
 
-TEST(ReplicateWriteModel, DisambiguatedPathsNeedCurrentDocument) {
-    Translation t = translate(event_from("{" + kToken + R"(, "operationType": "update",
+// disambiguatedPaths (6.1+, showExpandedEvents) lists only the ambiguous paths, each as its
+// components: field names as strings, array indexes as int32 (MongoDB Change Events reference,
+// UpdateDescription.disambiguatedPaths).
+Translation update_with_paths(const std::string& description) {
+    return translate(event_from("{" + kToken + R"(, "operationType": "update",
         "ns": {"db": "d", "coll": "c"}, "documentKey": {"_id": 1},
-        "updateDescription": {"updatedFields": {"a.0": 1}, "removedFields": [],
-            "truncatedArrays": [], "disambiguatedPaths": {"a.0": ["a", "0"]}}})"));
+        "updateDescription": )" +
+                                description + "}"));
+}
+
+TEST(ReplicateWriteModel, EmptyDisambiguatedPathsAreAppliedAsSetAndUnset) {
+    Translation t = update_with_paths(R"({"updatedFields": {"a.b": 1}, "removedFields": ["c"],
+        "truncatedArrays": [], "disambiguatedPaths": {}})");
+    EXPECT_FALSE(t.needs_current_document);
+    ASSERT_EQ(t.ops.size(), 1u);
+    expect_json(t.ops[0].body.view(), R"({"$set": {"a.b": 1}, "$unset": {"c": ""}})");
+}
+
+TEST(ReplicateWriteModel, DottedFieldNameNeedsCurrentDocument) {
+    Translation t = update_with_paths(R"({"updatedFields": {"x.y": 1, "a.b": 2},
+        "removedFields": [], "truncatedArrays": [], "disambiguatedPaths": {"a.b": ["a.b"]}})");
+    EXPECT_TRUE(t.needs_current_document);
+    EXPECT_TRUE(t.ops.empty());
+}
+
+TEST(ReplicateWriteModel, RemovedDottedFieldNameNeedsCurrentDocument) {
+    Translation t = update_with_paths(R"({"updatedFields": {}, "removedFields": ["m.k.z"],
+        "truncatedArrays": [], "disambiguatedPaths": {"m.k.z": ["m", "k.z"]}})");
+    EXPECT_TRUE(t.needs_current_document);
+}
+
+TEST(ReplicateWriteModel, NumericFieldNameIsAppliedAtItsPath) {
+    Translation t = update_with_paths(R"({"updatedFields": {"a.0": 1, "x.y": 2},
+        "removedFields": ["m.7"], "truncatedArrays": [],
+        "disambiguatedPaths": {"a.0": ["a", "0"], "m.7": ["m", "7"]}})");
+    EXPECT_FALSE(t.needs_current_document);
+    ASSERT_EQ(t.ops.size(), 1u);
+    expect_json(t.ops[0].body.view(), R"({"$set": {"a.0": 1, "x.y": 2}, "$unset": {"m.7": ""}})");
+}
+
+TEST(ReplicateWriteModel, ArrayIndexInAnAmbiguousPathNeedsCurrentDocument) {
+    Translation t = update_with_paths(R"({"updatedFields": {"a.0.1": 1}, "removedFields": [],
+        "truncatedArrays": [], "disambiguatedPaths": {"a.0.1": ["a", {"$numberInt": "0"}, "1"]}})");
     EXPECT_TRUE(t.needs_current_document);
 }
 
