@@ -23,7 +23,7 @@ void CatalogSync::apply_event(mongoc_client_t* source, mongoc_client_t* destinat
             forget_incarnation(ns);
             return;
         case OperationType::kRename:
-            apply_rename(destination, event);
+            apply_rename(source, destination, event);
             return;
         case OperationType::kDropDatabase:
             if (filter_.database_selected(ns.db))
@@ -47,7 +47,8 @@ void CatalogSync::apply_event(mongoc_client_t* source, mongoc_client_t* destinat
     }
 }
 
-void CatalogSync::apply_rename(mongoc_client_t* destination, const ChangeEvent& event) {
+void CatalogSync::apply_rename(mongoc_client_t* source, mongoc_client_t* destination,
+                               const ChangeEvent& event) {
     const Namespace& from = event.ns();
     const Namespace to = event.to().value_or(Namespace{});
     const bool from_applies = applies(from, event.cluster_time());
@@ -70,8 +71,13 @@ void CatalogSync::apply_rename(mongoc_client_t* destination, const ChangeEvent& 
                                      : event.collection_uuid();
         checkpoint_.stage_incarnation(to.full(), uuid);
         forget_incarnation(from);
-        spdlog::info("Renamed collection '{}' to '{}' on secondary database.", from.full(),
-                     to.full());
+        // Index and option changes replayed before the rename were reconciled under the old
+        // name, which the source no longer shows when they are replayed late (a restart,
+        // catch-up): they could not be applied there, and the rename carried the destination's
+        // older catalog entry to the new name. The new name is reconciled now.
+        const size_t changes = reconcile_namespace(source, destination, to);
+        spdlog::info("Renamed collection '{}' to '{}' on secondary database ({} change(s)).",
+                     from.full(), to.full(), changes);
     } else if (from_applies) {
         // The target is not synced, or its copy was made after the rename and already holds
         // what was renamed: only the source name goes away.

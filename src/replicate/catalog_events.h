@@ -57,7 +57,8 @@ class CatalogSync {
                              const ChangeEvent& event) const;
 
   private:
-    void apply_rename(mongoc_client_t* destination, const ChangeEvent& event);
+    void apply_rename(mongoc_client_t* source, mongoc_client_t* destination,
+                      const ChangeEvent& event);
     void drop_database(mongoc_client_t* destination, const std::string& db, bson::Timestamp time);
     // A rename from outside the synced namespaces: `to` is copied as the source has it now.
     void copy_renamed_in(const Namespace& from, const Namespace& to, bson::Timestamp renamed_at);

@@ -4,9 +4,21 @@
 
 #include <sys/types.h>
 
+#include <cstdlib>
+
 #include <optional>
 #include <string>
 #include <vector>
+
+// Skips the test (gtest) when the servers come from TRIBUTARY_TEST_SOURCE_URI /
+// TRIBUTARY_TEST_DEST_URI: it needs a testmongod started with particular flags, or one it
+// restarts, or it arms a server-wide failpoint, which would fail the commands of the other tests
+// sharing that server (and be consumed or turned off by theirs).
+#define SKIP_UNLESS_OWN_SERVERS(why)                                                            \
+    do {                                                                                        \
+        if (std::getenv("TRIBUTARY_TEST_SOURCE_URI") || std::getenv("TRIBUTARY_TEST_DEST_URI")) \
+            GTEST_SKIP() << "needs its own testmongod (" << why << "); an external URI is set"; \
+    } while (false)
 
 namespace testsupport {
 

@@ -50,6 +50,7 @@ class ConcurrencyTest : public ::testing::Test {
 // collection is acquired) does not keep an update of B from completing. With one catalog-wide
 // lock the update waited for the insert.
 TEST_F(ConcurrencyTest, WriteToAnotherCollectionCompletesWhileAnInsertHoldsItsLock) {
+    SKIP_UNLESS_OWN_SERVERS("arms a server-wide failpoint");
     create("a");
     create("b");
     set_hang(R"("alwaysOn")");

@@ -15,6 +15,7 @@ using testsupport::Client;
 
 class FailPointTest : public ::testing::Test {
   protected:
+    void SetUp() override { SKIP_UNLESS_OWN_SERVERS("arms server-wide failpoints"); }
     void TearDown() override {
         admin_.run_command("admin", R"({"configureFailPoint": "failCommand", "mode": "off"})");
         admin_.run_command(

@@ -106,6 +106,7 @@ TEST_F(RetryableWriteTest, MultiUpdateAndDeleteAreNotRetryable) {
 // before the reply, so libmongoc (retryWrites=true) retries once and must get the recorded
 // result, not a duplicate key error.
 TEST_F(RetryableWriteTest, DriverRetryAfterClosedConnectionGetsTheRecordedResult) {
+    SKIP_UNLESS_OWN_SERVERS("arms a server-wide failpoint");
     auto configured = run_admin(
         R"({"configureFailPoint": "onPrimaryTransactionalWrite", "mode": {"times": 1},
             "data": {"closeConnection": true}})");
@@ -121,6 +122,7 @@ TEST_F(RetryableWriteTest, DriverRetryAfterClosedConnectionGetsTheRecordedResult
 }
 
 TEST_F(RetryableWriteTest, FailBeforeCommitExceptionCodeFailsTheStatementWithoutWriting) {
+    SKIP_UNLESS_OWN_SERVERS("arms a server-wide failpoint");
     auto configured = run_admin(
         R"({"configureFailPoint": "onPrimaryTransactionalWrite", "mode": {"times": 1},
             "data": {"closeConnection": false, "failBeforeCommitExceptionCode": 1}})");

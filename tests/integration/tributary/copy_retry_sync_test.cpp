@@ -26,6 +26,7 @@ class CopyRetrySyncTest : public ReplicateSyncTest {
 };
 
 TEST_F(CopyRetrySyncTest, ClosedConnectionsDuringTheCopyAreRetriedPerRange) {
+    SKIP_UNLESS_OWN_SERVERS("arms a server-wide failpoint");
     start_servers("7.0");
     if (source_server_.external()) GTEST_SKIP() << "configures testmongod's failCommand";
     insert_range("c", 0, 300);
@@ -39,6 +40,7 @@ TEST_F(CopyRetrySyncTest, ClosedConnectionsDuringTheCopyAreRetriedPerRange) {
 }
 
 TEST_F(CopyRetrySyncTest, ASourceReadErrorIsNotReportedAsRejectedWrites) {
+    SKIP_UNLESS_OWN_SERVERS("arms a server-wide failpoint");
     start_servers("7.0");
     if (source_server_.external()) GTEST_SKIP() << "configures testmongod's failCommand";
     insert_range("c", 0, 10);

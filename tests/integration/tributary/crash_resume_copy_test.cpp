@@ -40,6 +40,7 @@ int ranges_done(const Bson& state) {
 }
 
 TEST(CrashResumeCopy, KillDuringCopyResumesFromTheLastCompletedRange) {
+    SKIP_UNLESS_OWN_SERVERS("arms a server-wide failpoint");
     auto source = testsupport::source_uri_or_start({"--version-profile", "4.4"});
     auto dest = testsupport::dest_uri_or_start({"--version-profile", "7.0"});
     testsupport::Client source_client(source.uri);

@@ -133,6 +133,7 @@ TEST_F(FinalizeSyncTest, TtlIsInactiveDuringSyncAndRestoredByFinalizeThroughTheR
 // an answer before catching up itself, beside the still running sync) keeps its lease: finalize
 // waits for it and never replicates on its own.
 TEST_F(FinalizeSyncTest, FinalizeWaitsForASlowRunningSyncInsteadOfWritingBesideIt) {
+    SKIP_UNLESS_OWN_SERVERS("arms a server-wide failpoint");
     ASSERT_NO_FATAL_FAILURE(start_synced());
     if (dest_server_.external()) GTEST_SKIP() << "configures testmongod's failCommand";
     auto blocked = dest_->run_command("admin", R"({"configureFailPoint": "failCommand",

@@ -45,6 +45,7 @@ class RenameDuringCopyTest : public ReplicateSyncTest,
 };
 
 TEST_P(RenameDuringCopyTest, RenamedWhileCopiedEndsCompleteUnderItsNewName) {
+    SKIP_UNLESS_OWN_SERVERS("arms a server-wide failpoint");
     start_servers(GetParam());
     insert_range("moving", 0, kDocuments);
     if (!hold_up_the_copy()) GTEST_SKIP() << "the source has no failCommand fail point";
@@ -57,6 +58,7 @@ TEST_P(RenameDuringCopyTest, RenamedWhileCopiedEndsCompleteUnderItsNewName) {
 }
 
 TEST_P(RenameDuringCopyTest, RenamedOverAnotherCopiedCollectionEndsEqual) {
+    SKIP_UNLESS_OWN_SERVERS("arms a server-wide failpoint");
     start_servers(GetParam());
     insert_range("moving", 0, kDocuments);
     insert_range("target", 0, 10);
@@ -72,6 +74,7 @@ TEST_P(RenameDuringCopyTest, RenamedOverAnotherCopiedCollectionEndsEqual) {
 }
 
 TEST_P(RenameDuringCopyTest, DroppedWhileCopiedIsGoneFromTheDestination) {
+    SKIP_UNLESS_OWN_SERVERS("arms a server-wide failpoint");
     start_servers(GetParam());
     insert_range("doomed", 0, kDocuments);
     insert_range("kept", 0, 10);

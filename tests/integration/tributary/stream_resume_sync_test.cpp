@@ -53,6 +53,7 @@ class StreamResumeSyncTest : public ReplicateSyncTest {
 };
 
 TEST_F(StreamResumeSyncTest, ClosedConnectionOnGetMoreIsResumed) {
+    SKIP_UNLESS_OWN_SERVERS("arms a server-wide failpoint");
     start_servers("7.0");
     insert_range("c", 0, 10);
     sync_ = start_sync();
@@ -61,6 +62,7 @@ TEST_F(StreamResumeSyncTest, ClosedConnectionOnGetMoreIsResumed) {
 }
 
 TEST_F(StreamResumeSyncTest, ResumableErrorOnGetMoreIsResumed) {
+    SKIP_UNLESS_OWN_SERVERS("arms a server-wide failpoint");
     start_servers("4.4");
     insert_range("c", 0, 10);
     sync_ = start_sync();

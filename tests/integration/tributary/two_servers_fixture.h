@@ -5,7 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -13,14 +12,6 @@
 
 #include "support/mongo_client.h"
 #include "support/server_process.h"
-
-// Skips the test when the servers come from TRIBUTARY_TEST_SOURCE_URI / TRIBUTARY_TEST_DEST_URI:
-// it needs a testmongod started with particular flags, or one it restarts.
-#define SKIP_UNLESS_OWN_SERVERS(why)                                                            \
-    do {                                                                                        \
-        if (std::getenv("TRIBUTARY_TEST_SOURCE_URI") || std::getenv("TRIBUTARY_TEST_DEST_URI")) \
-            GTEST_SKIP() << "needs its own testmongod (" << why << "); an external URI is set"; \
-    } while (false)
 
 namespace tributary_test {
 

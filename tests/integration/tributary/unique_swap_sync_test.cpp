@@ -47,6 +47,7 @@ class UniqueSwapSyncTest : public ReplicateSyncTest {
 };
 
 TEST_F(UniqueSwapSyncTest, SwappedUniqueValuesConvergeAndReplicationContinues) {
+    SKIP_UNLESS_OWN_SERVERS("arms a server-wide failpoint");
     // A 4.4 source: its update events are applied as the updates they are. (A 7.0 source's
     // events carry disambiguatedPaths, so tributary replaces each document with the source's
     // current version instead, and whether two of those conflict depends on when they are read.)
