@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "comparator_check.h"
 #include "support/comparator.h"
 #include "tributary_process.h"
 #include "two_servers_fixture.h"
@@ -39,24 +40,33 @@ class ReplicateSyncTest : public TwoServersTest {
 
     // The independent comparator (tests/support) finds both sides equal; otherwise `report`
     // holds its differences.
-    bool equal_now(std::string* report = nullptr) const {
-        auto differences = testsupport::compare_databases(*source_, *dest_, {db_});
-        if (report) {
-            report->clear();
-            for (const auto& line : differences)
-                *report += line + "\n";
-        }
-        return differences.empty();
+    bool equal_now(std::string* report = nullptr,
+                   const testsupport::CompareOptions& options = {}) const {
+        return databases_equal(*source_, *dest_, db_, report, options);
     }
     // Polls the comparator until both sides are equal or `timeout` ends; on failure `report`
     // holds the last differences.
-    bool converges(std::string* report, std::chrono::seconds timeout = std::chrono::seconds(20)) {
-        return tributary_test::eventually([&] { return equal_now(report); }, timeout);
+    bool converges(std::string* report, std::chrono::seconds timeout = std::chrono::seconds(20),
+                   const testsupport::CompareOptions& options = {}) {
+        return tributary_test::eventually([&] { return equal_now(report, options); }, timeout);
     }
 
     void admin_command(const std::string& json) {
         auto result = source_->run_command("admin", json);
         ASSERT_TRUE(result.ok) << json << ": " << result.error;
+    }
+    // renameCollection db_.from -> db_.to on the source.
+    void rename_collection(const std::string& from, const std::string& to,
+                           bool drop_target = false) {
+        admin_command(R"({"renameCollection": ")" + db_ + "." + from + R"(", "to": ")" + db_ + "." +
+                      to + R"(", "dropTarget": )" + (drop_target ? "true" : "false") + "}");
+    }
+    // Turns the source's failCommand fail point off (for TearDown: servers are shared).
+    void source_fail_command_off() {
+        if (source_) {
+            source_->run_command("admin",
+                                 R"({"configureFailPoint": "failCommand", "mode": "off"})");
+        }
     }
     // {"insert": coll, "documents": [{_id: first..first+count-1, payload}]}.
     void insert_range(const std::string& coll, int first, int count) {
