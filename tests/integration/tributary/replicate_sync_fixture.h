@@ -11,7 +11,6 @@
 #include <thread>
 #include <vector>
 
-#include "comparator_check.h"
 #include "support/comparator.h"
 #include "tributary_process.h"
 #include "two_servers_fixture.h"
@@ -38,23 +37,6 @@ class ReplicateSyncTest : public TwoServersTest {
         return sync;
     }
 
-    // The independent comparator (tests/support) finds both sides equal; otherwise `report`
-    // holds its differences.
-    bool equal_now(std::string* report = nullptr,
-                   const testsupport::CompareOptions& options = {}) const {
-        return databases_equal(*source_, *dest_, db_, report, options);
-    }
-    // Polls the comparator until both sides are equal or `timeout` ends; on failure `report`
-    // holds the last differences.
-    bool converges(std::string* report, std::chrono::seconds timeout = std::chrono::seconds(20),
-                   const testsupport::CompareOptions& options = {}) {
-        return tributary_test::eventually([&] { return equal_now(report, options); }, timeout);
-    }
-
-    void admin_command(const std::string& json) {
-        auto result = source_->run_command("admin", json);
-        ASSERT_TRUE(result.ok) << json << ": " << result.error;
-    }
     // renameCollection db_.from -> db_.to on the source.
     void rename_collection(const std::string& from, const std::string& to,
                            bool drop_target = false) {
