@@ -64,8 +64,7 @@ TEST_F(CatalogEventsTest, DropAndRenameAreApplied) {
     insert_range("doomed", 0, 5);
     ASSERT_TRUE(eventually([&] { return collections(*dest_).find("doomed") != std::string::npos; }))
         << sync_->output();
-    admin_command(R"({"renameCollection": ")" + db_ + R"(.old_name", "to": ")" + db_ +
-                  R"(.new_name"})");
+    rename_collection("old_name", "new_name");
     source_command(R"({"drop": "doomed"})");
     insert_range("new_name", 5, 5);
     std::string report;

@@ -13,10 +13,7 @@ using tributary_test::ReplicateSyncTest;
 class CopyRetrySyncTest : public ReplicateSyncTest {
   protected:
     void TearDown() override {
-        if (source_) {
-            source_->run_command("admin",
-                                 R"({"configureFailPoint": "failCommand", "mode": "off"})");
-        }
+        source_fail_command_off();
         if (sync_) {
             EXPECT_EQ(sync_->terminate(), 0) << sync_->output();
         }

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "comparator_check.h"
 #include "support/mongo_client.h"
 #include "support/server_process.h"
 
@@ -21,6 +22,12 @@ class CopyServersTest : public testing::Test {
         source_client_.run_command(db_, R"({"dropDatabase": 1})");
         dest_client_.run_command(db_, R"({"dropDatabase": 1})");
         dest_client_.run_command(state_db_, R"({"dropDatabase": 1})");
+    }
+
+    // The independent comparator finds db_ equal on both sides; otherwise `report` holds its
+    // differences.
+    bool equal_now(std::string* report = nullptr) {
+        return databases_equal(source_client_, dest_client_, db_, report);
     }
 
     testsupport::TestServer source_ =

@@ -27,8 +27,7 @@ class HistoryLostRecoveryTest : public ReplicateSyncTest {
         source_command(R"({"update": "users", "updates": [{"q": {}, "u": {"$inc": {"n": 1}},
                                                             "multi": true}]})");
         source_command(R"({"drop": "gone"})");
-        admin_command(R"({"renameCollection": ")" + db_ + R"(.old", "to": ")" + db_ +
-                      R"(.renamed"})");
+        rename_collection("old", "renamed");
     }
 };
 

@@ -19,72 +19,64 @@ class RenameDuringCopyTest : public ReplicateSyncTest,
                              public testing::WithParamInterface<const char*> {
   protected:
     void TearDown() override {
-        if (source_) {
-            source_->run_command("admin",
-                                 R"({"configureFailPoint": "failCommand", "mode": "off"})");
-        }
+        source_fail_command_off();
         ReplicateSyncTest::TearDown();
     }
-    // The copy's first find (its first range: the collections are small, so no split-point
-    // queries) waits 5 s before it runs.
-    bool hold_up_the_copy() {
-        return source_
-            ->run_command("admin", R"({"configureFailPoint": "failCommand", "mode": {"times": 1},
-                "data": {"failCommands": ["find"], "blockConnection": true,
-                         "blockTimeMS": 5000}})")
-            .ok;
-    }
-    // Starts sync and waits until the copy of `coll` began (after the start point and listing).
-    std::unique_ptr<TributaryProcess> sync_until_copying(const std::string& coll) {
-        auto sync = std::make_unique<TributaryProcess>(sync_args({"--copy-workers", "1"}));
+    // Fills `coll`, holds up the copy's first find (its first range: the collections are small,
+    // so no split-point queries) for 5 s, only on tributary's connections (appName), and starts
+    // sync until the copy of `coll` began (after the start point and the listing). Then writes
+    // one more document, which replication replays. False when the source has no failCommand.
+    bool sync_until_copying(const std::string& coll) {
+        insert_range(coll, 0, kDocuments);
+        auto held = source_->run_command("admin", R"({"configureFailPoint": "failCommand",
+            "mode": {"times": 1}, "data": {"failCommands": ["find"], "appName": "tributary",
+                     "blockConnection": true, "blockTimeMS": 5000}})");
+        if (!held.ok) return false;
+        sync_ = std::make_unique<TributaryProcess>(sync_args({"--copy-workers", "1"}));
         EXPECT_TRUE(eventually([&] {
-            return sync->output_contains("Copying collection '" + coll + "'");
-        })) << sync->output();
-        return sync;
+            return sync_->output_contains("Copying collection '" + coll + "'");
+        })) << sync_->output();
+        insert_range(coll, kDocuments, 1);
+        return true;
     }
+    // The copy noticed the catalog change and listed the source again (docs/replication.md,
+    // "Catalog changes during the copy"), and the destination ends equal to the source.
+    void expect_relisted_and_converged() {
+        EXPECT_TRUE(eventually([&] {
+            return sync_->output_contains("Listing the source's collections again.");
+        })) << sync_->output();
+        std::string report;
+        EXPECT_TRUE(converges(&report, std::chrono::seconds(40))) << report << sync_->output();
+        EXPECT_EQ(sync_->terminate(), 0) << sync_->output();
+    }
+    std::unique_ptr<TributaryProcess> sync_;
 };
 
 TEST_P(RenameDuringCopyTest, RenamedWhileCopiedEndsCompleteUnderItsNewName) {
     SKIP_UNLESS_OWN_SERVERS("arms a server-wide failpoint");
     start_servers(GetParam());
-    insert_range("moving", 0, kDocuments);
-    if (!hold_up_the_copy()) GTEST_SKIP() << "the source has no failCommand fail point";
-    auto sync = sync_until_copying("moving");
-    insert_range("moving", kDocuments, 1);
-    admin_command(R"({"renameCollection": ")" + db_ + R"(.moving", "to": ")" + db_ + R"(.moved"})");
-    std::string report;
-    EXPECT_TRUE(converges(&report, std::chrono::seconds(40))) << report << sync->output();
-    EXPECT_EQ(sync->terminate(), 0) << sync->output();
+    if (!sync_until_copying("moving")) GTEST_SKIP() << "the source has no failCommand fail point";
+    rename_collection("moving", "moved");
+    expect_relisted_and_converged();
 }
 
 TEST_P(RenameDuringCopyTest, RenamedOverAnotherCopiedCollectionEndsEqual) {
     SKIP_UNLESS_OWN_SERVERS("arms a server-wide failpoint");
     start_servers(GetParam());
-    insert_range("moving", 0, kDocuments);
     insert_range("target", 0, 10);
-    if (!hold_up_the_copy()) GTEST_SKIP() << "the source has no failCommand fail point";
-    auto sync = sync_until_copying("moving");
-    insert_range("moving", kDocuments, 1);
-    admin_command(R"({"renameCollection": ")" + db_ + R"(.moving", "to": ")" + db_ +
-                  R"(.target", "dropTarget": true})");
+    if (!sync_until_copying("moving")) GTEST_SKIP() << "the source has no failCommand fail point";
+    rename_collection("moving", "target", true);
     insert_range("target", kDocuments + 1, 1);
-    std::string report;
-    EXPECT_TRUE(converges(&report, std::chrono::seconds(40))) << report << sync->output();
-    EXPECT_EQ(sync->terminate(), 0) << sync->output();
+    expect_relisted_and_converged();
 }
 
 TEST_P(RenameDuringCopyTest, DroppedWhileCopiedIsGoneFromTheDestination) {
     SKIP_UNLESS_OWN_SERVERS("arms a server-wide failpoint");
     start_servers(GetParam());
-    insert_range("doomed", 0, kDocuments);
     insert_range("kept", 0, 10);
-    if (!hold_up_the_copy()) GTEST_SKIP() << "the source has no failCommand fail point";
-    auto sync = sync_until_copying("doomed");
-    insert_range("doomed", kDocuments, 1);
+    if (!sync_until_copying("doomed")) GTEST_SKIP() << "the source has no failCommand fail point";
     source_command(R"({"drop": "doomed"})");
-    std::string report;
-    EXPECT_TRUE(converges(&report, std::chrono::seconds(40))) << report << sync->output();
-    EXPECT_EQ(sync->terminate(), 0) << sync->output();
+    expect_relisted_and_converged();
 }
 
 INSTANTIATE_TEST_SUITE_P(SourceVersions, RenameDuringCopyTest, testing::Values("4.4", "7.0"));

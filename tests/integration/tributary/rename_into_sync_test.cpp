@@ -14,10 +14,6 @@ class RenameIntoSyncTest : public ReplicateSyncTest,
                            public testing::WithParamInterface<const char*> {
   protected:
     std::vector<std::string> excluding_hidden() const { return {"--exclude", db_ + ".hidden"}; }
-    void rename_hidden_to(const std::string& to, bool drop_target) {
-        admin_command(R"({"renameCollection": ")" + db_ + R"(.hidden", "to": ")" + db_ + "." + to +
-                      R"(", "dropTarget": )" + (drop_target ? "true" : "false") + "}");
-    }
 };
 
 TEST_P(RenameIntoSyncTest, RenamedFromAnExcludedCollectionIsCopiedUnderItsNewName) {
@@ -26,7 +22,7 @@ TEST_P(RenameIntoSyncTest, RenamedFromAnExcludedCollectionIsCopiedUnderItsNewNam
     insert_range("shown", 0, 5);
     auto sync = start_sync(excluding_hidden());
     insert_range("hidden", 300, 10);  // during replication, still excluded
-    rename_hidden_to("arrived", false);
+    rename_collection("hidden", "arrived");
     insert_range("arrived", 310, 1);
     source_command(
         R"({"update": "arrived", "updates": [{"q": {"_id": 1}, "u": {"$set": {"n": 1}}}]})");
@@ -41,7 +37,7 @@ TEST_P(RenameIntoSyncTest, RenamedFromAnExcludedCollectionOverASyncedOneReplaces
     insert_range("hidden", 0, 300);
     insert_range("shown", 0, 5);
     auto sync = start_sync(excluding_hidden());
-    rename_hidden_to("shown", true);
+    rename_collection("hidden", "shown", true);
     insert_range("shown", 300, 1);
     std::string report;
     EXPECT_TRUE(converges(&report, std::chrono::seconds(30))) << report << sync->output();

@@ -37,26 +37,18 @@ class ReplicateSyncTest : public TwoServersTest {
         return sync;
     }
 
-    // The independent comparator (tests/support) finds both sides equal; otherwise `report`
-    // holds its differences.
-    bool equal_now(std::string* report = nullptr) const {
-        auto differences = testsupport::compare_databases(*source_, *dest_, {db_});
-        if (report) {
-            report->clear();
-            for (const auto& line : differences)
-                *report += line + "\n";
+    // renameCollection db_.from -> db_.to on the source.
+    void rename_collection(const std::string& from, const std::string& to,
+                           bool drop_target = false) {
+        admin_command(R"({"renameCollection": ")" + db_ + "." + from + R"(", "to": ")" + db_ + "." +
+                      to + R"(", "dropTarget": )" + (drop_target ? "true" : "false") + "}");
+    }
+    // Turns the source's failCommand fail point off (for TearDown: servers are shared).
+    void source_fail_command_off() {
+        if (source_) {
+            source_->run_command("admin",
+                                 R"({"configureFailPoint": "failCommand", "mode": "off"})");
         }
-        return differences.empty();
-    }
-    // Polls the comparator until both sides are equal or `timeout` ends; on failure `report`
-    // holds the last differences.
-    bool converges(std::string* report, std::chrono::seconds timeout = std::chrono::seconds(20)) {
-        return tributary_test::eventually([&] { return equal_now(report); }, timeout);
-    }
-
-    void admin_command(const std::string& json) {
-        auto result = source_->run_command("admin", json);
-        ASSERT_TRUE(result.ok) << json << ": " << result.error;
     }
     // {"insert": coll, "documents": [{_id: first..first+count-1, payload}]}.
     void insert_range(const std::string& coll, int first, int count) {

@@ -202,11 +202,8 @@ void ReplicateTest::replays_onto_newer_states_converge(const std::string& source
     source_command(R"({"update": "c", "updates": [
         {"q": {"_id": 1}, "u": {"$set": {"a": {"c": 1}}, "$unset": {"n": ""}}}]})");
     source_command(R"({"insert": "c", "documents": [{"_id": 3}]})");
-    std::vector<std::string> differences;
-    EXPECT_TRUE(eventually([&] {
-        differences = testsupport::compare_databases(*source_, *dest_, {db_});
-        return differences.empty();
-    })) << testing::PrintToString(differences);
+    std::string report;
+    EXPECT_TRUE(converges(&report, std::chrono::seconds(60))) << report;
     EXPECT_FALSE(run_->finished());
     EXPECT_EQ(run_->stop(), kExitOk);
 }
@@ -250,11 +247,8 @@ TEST_F(ReplicateTest, UniqueConflictBlockerSurvivesAFailedSourceRead) {
     EXPECT_NE(contents(*dest_, db_, "people").find(R"("_id" : 2)"), std::string::npos)
         << contents(*dest_, db_, "people");
     start_run(std::move(start));
-    std::vector<std::string> differences;
-    EXPECT_TRUE(eventually([&] {
-        differences = testsupport::compare_databases(*source_, *dest_, {db_});
-        return differences.empty();
-    })) << testing::PrintToString(differences);
+    std::string report;
+    EXPECT_TRUE(converges(&report, std::chrono::seconds(60))) << report;
     EXPECT_EQ(run_->stop(), kExitOk);
 }
 
@@ -270,11 +264,8 @@ TEST_F(ReplicateTest, BlockerMovedAsideBeforeAStopIsWrittenBackByTheNextRun) {
     ASSERT_TRUE(recorded.ok) << recorded.error;
     start_run(std::move(start));
     source_command(R"({"insert": "people", "documents": [{"_id": 3, "email": "z"}]})");
-    std::vector<std::string> differences;
-    EXPECT_TRUE(eventually([&] {
-        differences = testsupport::compare_databases(*source_, *dest_, {db_});
-        return differences.empty();
-    })) << testing::PrintToString(differences);
+    std::string report;
+    EXPECT_TRUE(converges(&report, std::chrono::seconds(60))) << report;
     auto records = dest_->run_command("__tributary", R"({"count": "resolving"})");
     ASSERT_TRUE(records.ok) << records.error;
     EXPECT_EQ(records.reply.number("n"), 0) << records.reply.json();

@@ -13,10 +13,6 @@ using tributary_test::ReplicateSyncTest;
 
 class ResolveAfterRenameTest : public ReplicateSyncTest {
   protected:
-    void rename(const std::string& from, const std::string& to) {
-        admin_command(R"({"renameCollection": ")" + db_ + "." + from + R"(", "to": ")" + db_ + "." +
-                      to + R"("})");
-    }
     // Syncs `before` {_id: 1, a: {x: 0}} (and `other` {_id: 1, foreign: true} when asked), then
     // stops, so that what the source does next is replayed by the next run.
     void sync_then_stop(const std::string& version, bool with_other) {
@@ -55,7 +51,7 @@ TEST_F(ResolveAfterRenameTest, AmbiguousUpdateReplayedAfterARenameIsNotLost) {
     sync_then_stop("7.0", false);
     source_command(R"({"update": "before", "updates": [{"q": {"_id": 1},
         "u": {"$set": {"a": {"x.y": 1}}}}]})");
-    rename("before", "after");
+    rename_collection("before", "after");
     restart_converges();
 }
 
@@ -65,8 +61,8 @@ TEST_F(ResolveAfterRenameTest, AmbiguousUpdateReplayedAfterTheNameWasReusedKeeps
     sync_then_stop("7.0", true);
     source_command(R"({"update": "before", "updates": [{"q": {"_id": 1},
         "u": {"$set": {"a": {"x.y": 1}}}}]})");
-    rename("before", "after");
-    rename("other", "before");
+    rename_collection("before", "after");
+    rename_collection("other", "before");
     restart_converges();
 }
 
@@ -78,7 +74,7 @@ class ResolveAfterRenameFromTest : public ResolveAfterRenameTest,
 TEST_P(ResolveAfterRenameFromTest, StaleUpdateReplayedAfterARenameIsNotLost) {
     sync_then_stop(GetParam(), false);
     updates_the_restart_replays_onto_a_later_state();
-    rename("before", "after");
+    rename_collection("before", "after");
     restart_converges();
 }
 
@@ -86,8 +82,8 @@ TEST_P(ResolveAfterRenameFromTest, StaleUpdateReplayedAfterARenameIsNotLost) {
 TEST_P(ResolveAfterRenameFromTest, StaleUpdateReplayedAfterTheNameWasReusedKeepsItsDocument) {
     sync_then_stop(GetParam(), true);
     updates_the_restart_replays_onto_a_later_state();
-    rename("before", "after");
-    rename("other", "before");
+    rename_collection("before", "after");
+    rename_collection("other", "before");
     restart_converges();
 }
 
@@ -96,9 +92,9 @@ TEST_P(ResolveAfterRenameFromTest, StaleUpdateReplayedAfterTheNameWasReusedKeeps
 TEST_P(ResolveAfterRenameFromTest, StaleUpdateReplayedAfterItsCollectionWasDroppedReadsNoOther) {
     sync_then_stop(GetParam(), true);
     updates_the_restart_replays_onto_a_later_state();
-    rename("before", "after");
+    rename_collection("before", "after");
     source_command(R"({"drop": "after"})");
-    rename("other", "before");
+    rename_collection("other", "before");
     restart_converges();
 }
 

@@ -1,15 +1,21 @@
 // Test fixture base for replication tests: a source (any version profile) and a 7.0 destination,
 // started fresh or taken from TRIBUTARY_TEST_SOURCE_URI/DEST_URI, one unique database on both,
-// and a state file path; everything is dropped or removed after the test.
+// and a state file path; everything is dropped or removed after the test. The independent
+// comparator (equal_now/converges) judges.
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "comparator_check.h"
+#include "support/child_process.h"
+#include "support/comparator.h"
 #include "support/mongo_client.h"
 #include "support/server_process.h"
 
@@ -45,6 +51,23 @@ class TwoServersTest : public testing::Test {
         ASSERT_TRUE(result.ok) << json << ": " << result.error;
     }
 
+    // The independent comparator (tests/support) finds both sides equal; otherwise `report`
+    // holds its differences.
+    bool equal_now(std::string* report = nullptr,
+                   const testsupport::CompareOptions& options = {}) const {
+        return databases_equal(*source_, *dest_, db_, report, options);
+    }
+    // Polls the comparator until both sides are equal or `timeout` ends; on failure `report`
+    // holds the last differences.
+    bool converges(std::string* report, std::chrono::seconds timeout = std::chrono::seconds(20),
+                   const testsupport::CompareOptions& options = {}) {
+        return testsupport::eventually([&] { return equal_now(report, options); }, timeout);
+    }
+
+    void admin_command(const std::string& json) {
+        auto result = source_->run_command("admin", json);
+        ASSERT_TRUE(result.ok) << json << ": " << result.error;
+    }
     testsupport::TestServer source_server_;
     testsupport::TestServer dest_server_;
     std::unique_ptr<testsupport::Client> source_;
