@@ -88,8 +88,8 @@ bool Checkpoint::knows(const std::string& ns) const {
 }
 
 void Checkpoint::persist_locked(const Changes& changes) {
+    pending_.add(changes);  // first: a save that follows the reported failure must write it
     if (background_failure_) std::rethrow_exception(std::exchange(background_failure_, nullptr));
-    pending_.add(changes);
     if (pending_.empty()) return;
     store_->save(state_, pending_);
     pending_ = Changes{};

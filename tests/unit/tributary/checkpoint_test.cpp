@@ -89,6 +89,16 @@ class RecordingStore : public Store {
     struct Log {
         std::mutex mutex;
         std::vector<Saved> saves;
+        bool fail_next = false;  // the next save throws (and records nothing)
+        int failures = 0;
+        int failed() {
+            std::lock_guard lock(mutex);
+            return failures;
+        }
+        void fail_the_next_save() {
+            std::lock_guard lock(mutex);
+            fail_next = true;
+        }
         size_t count() {
             std::lock_guard lock(mutex);
             return saves.size();
@@ -106,6 +116,10 @@ class RecordingStore : public Store {
     std::optional<State> load() override { return std::nullopt; }
     void save(const State& state, const Changes& changes) override {
         std::lock_guard lock(log_->mutex);
+        if (std::exchange(log_->fail_next, false)) {
+            ++log_->failures;
+            throw std::runtime_error("save failed");
+        }
         log_->saves.push_back({changes, State::from_bson(state.to_bson().view())});
     }
     void clear() override {}
@@ -185,6 +199,20 @@ TEST_F(CheckpointSaves, ProgressIsSavedAtABoundedRateAndWithinTheInterval) {
     const size_t saves = log->count();
     checkpoint.flush();  // nothing pending: nothing written
     EXPECT_EQ(log->count(), saves);
+}
+
+// A failed background save is reported by the next call; that call's own change must still be
+// saved by a later save, or memory and the store would disagree for good.
+TEST_F(CheckpointSaves, AChangeMadeWhileAnEarlierSaveHadFailedIsSavedLater) {
+    checkpoint.intend_collections(intents(1));
+    log->fail_the_next_save();
+    checkpoint.mark_collection_complete("db.c0");  // progress, saved (and failed) by the flusher
+    ASSERT_TRUE(within_ten_seconds([&] { return log->failed() == 1; }));
+    bson::Document token = bson::Document::from_json(R"({"_data": "82"})");
+    EXPECT_THROW(checkpoint.save_resume_token(token.view(), {5, 6}, false), std::runtime_error);
+    checkpoint.flush();
+    EXPECT_TRUE(log->last().changes.run);
+    EXPECT_EQ(log->last().changes.collections, (std::set<std::string>{"db.c0"}));
 }
 
 class FileStoreTest : public testing::Test {
