@@ -191,6 +191,10 @@ std::string Checkpoint::incarnation_of(const std::string& ns) const {
     if (auto recorded = state_.incarnations.find(ns); recorded != state_.incarnations.end()) {
         return recorded->second;
     }
+    return copy_uuid_locked(ns);
+}
+
+std::string Checkpoint::copy_uuid_locked(const std::string& ns) const {
     auto copied = state_.collections.find(ns);
     return copied == state_.collections.end() ? std::string() : copied->second.uuid;
 }
@@ -217,8 +221,15 @@ void Checkpoint::save_resume_token(const bson_t* token, bson::Timestamp cluster_
     state_.resume_token = bson::Document::copy_of(token);
     state_.resume_start_after = start_after;
     if (!cluster_time.is_null()) state_.applied_cluster_time = cluster_time;
-    for (auto& [ns, uuid] : staged_incarnations_)
-        state_.incarnations[ns] = std::move(uuid);
+    // Recorded only where it differs from the copy's (an absent entry answers that), so that
+    // names that came and went do not stay in the run's fields for good.
+    for (auto& [ns, uuid] : staged_incarnations_) {
+        if (uuid == copy_uuid_locked(ns)) {
+            state_.incarnations.erase(ns);
+        } else {
+            state_.incarnations[ns] = std::move(uuid);
+        }
+    }
     staged_incarnations_.clear();
     persist_locked({true, {}});
 }

@@ -237,6 +237,9 @@ class Checkpoint {
     void progress_locked(const std::string& ns);
     void flush_in_background();
 
+    // The uuid the copy recorded for `ns` ("" when none); mutex_ held.
+    std::string copy_uuid_locked(const std::string& ns) const;
+
     std::unique_ptr<Store> store_;
     mutable std::mutex mutex_;
     State state_;

@@ -59,5 +59,26 @@ TEST_F(CheckpointIncarnationsTest, DiscardedStagesAndNewCopiesLeaveTheCopysIncar
     EXPECT_EQ(saved().incarnations.count("db.a"), 0u);
 }
 
+// Temporary collections come and go (an $out's tmp.agg_out.*, created then renamed away): what
+// equals the copy's answer (no copy, no incarnation) is not recorded, or the run's fields, saved
+// with every resume token, would grow with every collection that ever existed.
+TEST_F(CheckpointIncarnationsTest, OnlyIncarnationsThatDifferFromTheCopyAreRecorded) {
+    Checkpoint checkpoint(open_file_store(path_), State{});
+    checkpoint.intend_collections({{"db.a", "uuid-of-a-16byte", {1, 1}}});
+    checkpoint.stage_incarnation("db.tmp1", "temporary-uuid-1");
+    checkpoint.stage_incarnation("db.tmp1", "");  // renamed away in the same batch
+    checkpoint.stage_incarnation("db.a", "uuid-of-a-16byte");
+    save_token(checkpoint);
+    EXPECT_TRUE(saved().incarnations.empty());
+    EXPECT_EQ(checkpoint.incarnation_of("db.tmp1"), "");
+
+    checkpoint.stage_incarnation("db.tmp2", "temporary-uuid-2");
+    save_token(checkpoint);
+    checkpoint.stage_incarnation("db.tmp2", "");  // renamed away in a later batch
+    save_token(checkpoint);
+    EXPECT_TRUE(saved().incarnations.empty());
+    EXPECT_EQ(checkpoint.incarnation_of("db.tmp2"), "");
+}
+
 }  // namespace
 }  // namespace tributary::checkpoint
