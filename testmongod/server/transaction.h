@@ -6,6 +6,7 @@
 // catalog under its unique lock and appends them to the oplog with one cluster time.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -59,7 +60,8 @@ class Transaction : public CatalogView {
     ClusterTime snapshot_;
     std::chrono::steady_clock::time_point started_;
     Catalog catalog_;
-    State state_ = State::InProgress;
+    // Read by writers waiting on this transaction's documents (SessionCatalog::claimed).
+    std::atomic<State> state_ = State::InProgress;
     std::vector<OplogEntry> writes_;  // in statement order
     std::set<std::string> absent_;    // namespaces that did not exist at the snapshot
     std::optional<MongoError> failure_;
