@@ -37,6 +37,14 @@ std::string shortened(std::string text) {
     return text;
 }
 
+// A read that failed because its collection was renamed or dropped while it was read
+// (NamespaceNotFound 26, QueryPlanKilled 175): a difference to poll past, not a failure.
+struct ChangedWhileRead : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+constexpr uint32_t kNamespaceNotFound = 26;
+constexpr uint32_t kQueryPlanKilled = 175;
+
 // Every document a cursor returns, as owned copies; throws on a cursor error, so that a failed
 // read is never mistaken for an empty side.
 std::vector<Bson> drain(mongoc_cursor_t* raw, const std::string& what) {
@@ -51,7 +59,11 @@ std::vector<Bson> drain(mongoc_cursor_t* raw, const std::string& what) {
     }
     bson_error_t error;
     if (mongoc_cursor_error(cursor.get(), &error)) {
-        throw std::runtime_error("comparator: reading " + what + " failed: " + error.message);
+        const std::string message = "comparator: reading " + what + " failed: " + error.message;
+        if (error.code == kNamespaceNotFound || error.code == kQueryPlanKilled) {
+            throw ChangedWhileRead(message);
+        }
+        throw std::runtime_error(message);
     }
     return documents;
 }
@@ -229,7 +241,7 @@ void compare_database(Client& source, Client& destination, const std::string& db
         // again, instead of ending on an exception.
         try {
             compare_collection(source, destination, db, name, info, options, report);
-        } catch (const std::runtime_error& error) {
+        } catch (const ChangedWhileRead& error) {
             report.add(db + "." + name + ": could not be compared: " + error.what());
         }
     }

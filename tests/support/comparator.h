@@ -26,7 +26,8 @@ struct CompareOptions {
 // fields are ignored), and the documents of each collection: every `_id` on one side must be on
 // the other with byte-identical BSON; capped collections must also hold them in the same natural
 // order. Returns one human-readable line per difference; empty when the deployments are equal.
-// A collection whose reads fail (renamed or dropped while compared) is a difference too.
+// A collection renamed or dropped while it is compared is a difference too; other read errors
+// throw std::runtime_error.
 std::vector<std::string> compare_databases(Client& source, Client& destination,
                                            const std::vector<std::string>& databases,
                                            const CompareOptions& options = {});
