@@ -9,9 +9,7 @@
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -36,23 +34,6 @@ struct Options {
 };
 
 constexpr const char* kReplicationStarted = "Database change stream started...";
-
-// utime + stime of a process from /proc/<pid>/stat, in seconds.
-double cpu_seconds(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const size_t end_of_name = text.rfind(')');
-    if (end_of_name == std::string::npos)
-        fail("cannot read /proc/" + std::to_string(pid) + "/stat");
-    std::istringstream fields(text.substr(end_of_name + 2));
-    std::string field;
-    // Fields 3..13 (state .. cmajflt), then utime (14) and stime (15).
-    for (int i = 3; i <= 13; ++i)
-        fields >> field;
-    double utime = 0, stime = 0;
-    fields >> utime >> stime;
-    return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
 
 void run_command(mongoc_client_t* client, const std::string& db, bson_t* command,
                  const char* what) {
@@ -120,8 +101,8 @@ struct Measurement {
 template <typename Start>
 Measurement measure(const char* who, pid_t source_pid, pid_t destination_pid, Start start) {
     Measurement m;
-    const double source_before = cpu_seconds(source_pid);
-    const double destination_before = cpu_seconds(destination_pid);
+    const double source_before = bench::process_cpu_seconds(source_pid);
+    const double destination_before = bench::process_cpu_seconds(destination_pid);
     const auto started = Clock::now();
     std::unique_ptr<testsupport::ChildProcess> child = start();
     std::streamoff offset = 0;
@@ -139,9 +120,9 @@ Measurement measure(const char* who, pid_t source_pid, pid_t destination_pid, St
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     m.wall = seconds_since(started);
-    m.client_cpu = cpu_seconds(child->pid());
-    m.source_cpu = cpu_seconds(source_pid) - source_before;
-    m.destination_cpu = cpu_seconds(destination_pid) - destination_before;
+    m.client_cpu = bench::process_cpu_seconds(child->pid());
+    m.source_cpu = bench::process_cpu_seconds(source_pid) - source_before;
+    m.destination_cpu = bench::process_cpu_seconds(destination_pid) - destination_before;
     child->terminate();
     return m;
 }
