@@ -256,7 +256,7 @@ TEST_F(CrudTest, FindOnViewRunsViewPipeline) {
 
 // Manual, "Field Names": 5.0+ stores top-level '$' field names; 4.4 refused them with BadValue.
 TEST(CrudProfileTest, TopLevelDollarFieldNamesAreRefusedOnlyBefore50) {
-    if (std::getenv("TRIBUTARY_TEST_SOURCE_URI")) GTEST_SKIP() << "profiles are testmongod's";
+    SKIP_UNLESS_OWN_SERVERS("profiles are testmongod's");
     for (auto [profile, accepted] : {std::pair{"4.4", false}, {"7.0", true}}) {
         auto server = testsupport::ServerProcess::start({"--version-profile", profile});
         testsupport::Client client(server.uri());
@@ -278,7 +278,7 @@ TEST(CrudProfileTest, TopLevelDollarFieldNamesAreRefusedOnlyBefore50) {
 // findAndModify) may not hold '$'-prefixed names below the top level, except a DBRef's
 // $ref/$id/$db; 5.0+ stores them (manual, "Field Names").
 TEST(CrudProfileTest, NestedDollarNamesInReplacementsAreRefusedOnlyBefore50) {
-    if (std::getenv("TRIBUTARY_TEST_SOURCE_URI")) GTEST_SKIP() << "profiles are testmongod's";
+    SKIP_UNLESS_OWN_SERVERS("profiles are testmongod's");
     for (auto [profile, accepted] : {std::pair{"4.4", false}, {"7.0", true}}) {
         auto server = testsupport::ServerProcess::start({"--version-profile", profile});
         testsupport::Client client(server.uri());

@@ -284,7 +284,7 @@ TEST_F(TimeseriesTest, TtlMonitorRemovesExpiredBuckets) {
 
 // Time-series collections came in 5.0; 6.3 added bucketRoundingSeconds.
 TEST(TimeseriesProfileTest, Profile44RefusesAndProfile60HasNoBucketRounding) {
-    if (std::getenv("TRIBUTARY_TEST_SOURCE_URI")) GTEST_SKIP() << "profiles are testmongod's";
+    SKIP_UNLESS_OWN_SERVERS("profiles are testmongod's");
     auto old = testsupport::ServerProcess::start({"--version-profile", "4.4"});
     EXPECT_EQ(testsupport::Client(old.uri())
                   .run_command("ts", R"({"create": "c", "timeseries": {"timeField": "t"}})")
