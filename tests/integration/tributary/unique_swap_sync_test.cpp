@@ -48,9 +48,8 @@ class UniqueSwapSyncTest : public ReplicateSyncTest {
 
 TEST_F(UniqueSwapSyncTest, SwappedUniqueValuesConvergeAndReplicationContinues) {
     SKIP_UNLESS_OWN_SERVERS("arms a server-wide failpoint");
-    // A 4.4 source: its update events are applied as the updates they are. (A 7.0 source's
-    // events carry disambiguatedPaths, so tributary replaces each document with the source's
-    // current version instead, and whether two of those conflict depends on when they are read.)
+    // A 4.4 source (a 7.0 source's update events take the same path since plain updates are
+    // applied without a source read; 4.4 is kept as the source whose events always did).
     start_servers("4.4");
     source_command(R"({"createIndexes": "people", "indexes": [
         {"key": {"email": 1}, "name": "email_1", "unique": true}]})");
