@@ -455,7 +455,12 @@ bool InitialCopy::copy_renamed_in(const std::string& db, const std::string& coll
         if (copied_since && known.phase == checkpoint::CopyPhase::kComplete) return true;
         Listing listing = list_source(only);
         if (listing.collections.empty()) {
-            if (copied_since) drop_copy(db, coll);  // an unfinished copy of what left the name
+            // What the rename brought was renamed on or dropped since: nothing is copied under
+            // the name, which is recorded as copied (empty) at the listing, so its events older
+            // than the listing are skipped and its replayed rename copies the rename's target.
+            drop_copy(db, coll);
+            checkpoint_.intend_collections({{ns, "", listing.listed_at}});
+            checkpoint_.mark_collection_complete(ns);
             return true;
         }
         const catalog::CollectionInfo& info = listing.collections.front();

@@ -58,11 +58,12 @@ class InitialCopy {
     // marked stale, copied again when the source has them, dropped otherwise. Returns the start
     // point captured before that copy; false-y (stopped) copies resume on the next run.
     checkpoint::StartPoint resync();
-    // Copies the source's `db.coll` as it is now, during replication: a collection renamed at
-    // `renamed_at` into the synced namespaces from outside them, whose documents were never
-    // copied. Resumes a copy of it a crash interrupted; nothing to do when a copy listed after
-    // the rename is complete, or when the source no longer has the name (later events say
-    // where it went). Returns false when stopped before the end.
+    // Copies the source's `db.coll` as it is now, during replication: the target of a rename at
+    // `renamed_at` whose documents the destination does not hold (renamed in from outside the
+    // synced namespaces, or from a name copied after the rename). Resumes a copy of it a crash
+    // interrupted; nothing to do when a copy listed after the rename is complete. When the
+    // source no longer has the name, the name is recorded as copied empty (later events say
+    // where its documents went). Returns false when stopped before the end.
     bool copy_renamed_in(const std::string& db, const std::string& coll,
                          bson::Timestamp renamed_at);
 

@@ -54,16 +54,13 @@ void CatalogSync::apply_rename(mongoc_client_t* source, mongoc_client_t* destina
     const bool from_applies = applies(from, event.cluster_time());
     const bool to_applies = applies(to, event.cluster_time());
     if (from_applies && to_applies) {
-        bson::Document command;
-        BSON_APPEND_UTF8(command.get(), "renameCollection", from.full().c_str());
-        BSON_APPEND_UTF8(command.get(), "to", to.full().c_str());
-        // The source's rename succeeded, so whatever the destination holds under the target name
-        // is stale (dropTarget on the source, or a leftover).
-        BSON_APPEND_BOOL(command.get(), "dropTarget", true);
-        try {
-            mongo::run_command(destination, "admin", command.view());
-        } catch (const mongo::Error& error) {
-            if (error.code() != mongo::codes::kNamespaceNotFound) throw;
+        if (!rename_on_destination(destination, from, to)) {
+            // The destination never held what the source renamed: a rename into the synced
+            // namespaces, replayed after the source renamed it on (or a 4.4 collection created
+            // without an event). Its documents are under `to` now, or under a later name whose
+            // rename, replayed next, finds nothing here either and copies it there.
+            copy_target_of_rename(from, to, event.cluster_time());
+            return;
         }
         // A rename keeps the incarnation (6.0+ events name it; 4.4: the one `from` named).
         const std::string uuid = event.collection_uuid().empty()
@@ -86,32 +83,53 @@ void CatalogSync::apply_rename(mongoc_client_t* source, mongoc_client_t* destina
         spdlog::info("Collection '{}' renamed to '{}': dropped '{}' on secondary database.",
                      from.full(), to.full(), from.full());
     } else if (filter_.matches(to.db, to.coll) && !filter_.matches(from.db, from.coll)) {
-        copy_renamed_in(from, to, event.cluster_time());
+        spdlog::info("Collection '{}' was renamed into the synced namespaces as '{}': copying it.",
+                     from.full(), to.full());
+        copy_renamed_in(to, event.cluster_time());
     } else if (to_applies) {
-        // The source name's copy was made after the rename: what was renamed is not on the
-        // destination, and the target's former content is gone from the source.
-        mongo::Collection(destination, to.db, to.coll).drop();
-        forget_incarnation(to);
-        spdlog::info(
-            "Collection '{}' renamed to '{}' before its copy: dropped '{}' on secondary "
-            "database.",
-            from.full(), to.full(), to.full());
+        // The source name's copy was listed after the rename (or found the name already gone):
+        // what was renamed is not on the destination, and the target's former content is gone
+        // from the source.
+        copy_target_of_rename(from, to, event.cluster_time());
     }
 }
 
-void CatalogSync::copy_renamed_in(const Namespace& from, const Namespace& to,
-                                  bson::Timestamp renamed_at) {
+void CatalogSync::copy_target_of_rename(const Namespace& from, const Namespace& to,
+                                        bson::Timestamp renamed_at) {
+    spdlog::info(
+        "Collection '{}' was renamed to '{}', but secondary database does not hold what was "
+        "renamed: copying '{}'.",
+        from.full(), to.full(), to.full());
+    copy_renamed_in(to, renamed_at);
+}
+
+bool CatalogSync::rename_on_destination(mongoc_client_t* destination, const Namespace& from,
+                                        const Namespace& to) {
+    bson::Document command;
+    BSON_APPEND_UTF8(command.get(), "renameCollection", from.full().c_str());
+    BSON_APPEND_UTF8(command.get(), "to", to.full().c_str());
+    // The source's rename succeeded, so whatever the destination holds under the target name is
+    // stale (dropTarget on the source, or a leftover).
+    BSON_APPEND_BOOL(command.get(), "dropTarget", true);
+    try {
+        mongo::run_command(destination, "admin", command.view());
+        return true;
+    } catch (const mongo::Error& error) {
+        if (error.code() != mongo::codes::kNamespaceNotFound) throw;
+        return false;
+    }
+}
+
+void CatalogSync::copy_renamed_in(const Namespace& to, bson::Timestamp renamed_at) {
     if (!copy_renamed_in_) {
         spdlog::warn(
-            "Collection '{}' was renamed into the synced namespaces as '{}'; its documents were "
-            "never copied: run sync with --reset-state --existing drop to copy them.",
-            from.full(), to.full());
+            "The documents of collection '{}' were never copied: run sync with --reset-state "
+            "--existing drop to copy them.",
+            to.full());
         return;
     }
     // A barrier like any DDL: what was applied before it is in place; the copy is listed after
     // the rename, so the events on the new name up to the copy's listing are skipped.
-    spdlog::info("Collection '{}' was renamed into the synced namespaces as '{}': copying it.",
-                 from.full(), to.full());
     if (!copy_renamed_in_(to.db, to.coll, renamed_at)) {
         throw StoppedDuringCatalogEvent("stopped while copying '" + to.full() + "'");
     }

@@ -59,9 +59,16 @@ class CatalogSync {
   private:
     void apply_rename(mongoc_client_t* source, mongoc_client_t* destination,
                       const ChangeEvent& event);
+    // renameCollection from -> to (dropTarget) on the destination; false when it lacks `from`.
+    static bool rename_on_destination(mongoc_client_t* destination, const Namespace& from,
+                                      const Namespace& to);
     void drop_database(mongoc_client_t* destination, const std::string& db, bson::Timestamp time);
-    // A rename from outside the synced namespaces: `to` is copied as the source has it now.
-    void copy_renamed_in(const Namespace& from, const Namespace& to, bson::Timestamp renamed_at);
+    // `to` is copied as the source has it now: the destination cannot make it from what it holds
+    // (a rename from outside the synced namespaces, or of a name whose copy is newer than the
+    // rename or that the destination never held).
+    void copy_renamed_in(const Namespace& to, bson::Timestamp renamed_at);
+    void copy_target_of_rename(const Namespace& from, const Namespace& to,
+                               bson::Timestamp renamed_at);
     // `ns` no longer names the incarnation it did (dropped, renamed away).
     void forget_incarnation(const Namespace& ns);
     // Reconciles one namespace from the source's current catalog (create, indexes, collMod);

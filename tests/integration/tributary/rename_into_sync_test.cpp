@@ -44,6 +44,46 @@ TEST_P(RenameIntoSyncTest, RenamedFromAnExcludedCollectionOverASyncedOneReplaces
     EXPECT_EQ(sync->terminate(), 0) << sync->output();
 }
 
+// Replayed late (a restart), the rename into the synced namespaces finds its target name gone:
+// the source renamed the collection on before tributary saw the first rename. The documents are
+// under the later name, and the later rename (of a name the destination never held) copies them.
+TEST_P(RenameIntoSyncTest, RenamedInThenOnBeforeTheReplayIsCopiedUnderItsLastName) {
+    start_servers(GetParam());
+    insert_range("hidden", 0, 300);
+    insert_range("shown", 0, 5);
+    {
+        auto sync = start_sync(excluding_hidden());  // copied, following the stream
+        ASSERT_EQ(sync->terminate(), 0) << sync->output();
+    }
+    rename_collection("hidden", "arrived");
+    insert_range("arrived", 300, 1);
+    rename_collection("arrived", "settled");
+    insert_range("settled", 301, 1);
+    auto sync = start_sync(excluding_hidden());
+    std::string report;
+    EXPECT_TRUE(converges(&report, std::chrono::seconds(30))) << report << sync->output();
+    EXPECT_EQ(sync->terminate(), 0) << sync->output();
+}
+
+// The same, when the source reused the name meanwhile: the replayed rename into the synced
+// namespaces copies the collection now under the name, and the later rename copies its target.
+TEST_P(RenameIntoSyncTest, RenamedInThenOnAndTheNameReusedBeforeTheReplayKeepsBoth) {
+    start_servers(GetParam());
+    insert_range("hidden", 0, 300);
+    insert_range("shown", 0, 5);
+    {
+        auto sync = start_sync(excluding_hidden());  // copied, following the stream
+        ASSERT_EQ(sync->terminate(), 0) << sync->output();
+    }
+    rename_collection("hidden", "arrived");
+    rename_collection("arrived", "settled");
+    insert_range("arrived", 1000, 3);  // a new collection under the name
+    auto sync = start_sync(excluding_hidden());
+    std::string report;
+    EXPECT_TRUE(converges(&report, std::chrono::seconds(30))) << report << sync->output();
+    EXPECT_EQ(sync->terminate(), 0) << sync->output();
+}
+
 INSTANTIATE_TEST_SUITE_P(SourceVersions, RenameIntoSyncTest, testing::Values("4.4", "7.0"));
 
 }  // namespace
