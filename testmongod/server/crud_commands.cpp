@@ -63,12 +63,6 @@ class TimeLimitExceeded : public MongoError {
     TimeLimitExceeded() : MongoError(code::MaxTimeMSExpired, "operation exceeded time limit") {}
 };
 
-// A statement of a write outside a transaction that meets a document a transaction in progress
-// wrote is retried, as mongod's writeConflictRetry does, once the transaction commits or aborts;
-// its locks are released while it waits, bounded by maxTimeMS (then the command fails with
-// MaxTimeMSExpired, an interruption). `relocked` runs after each wait, for callers that hold
-// pointers into the catalog. A statement that already changed other documents (a multi update or
-// delete) cannot be run again: it fails with WriteConflict.
 // The locks of a write (catalog.h, "Locking"), which retry_while_claimed releases while it waits
 // and takes again after.
 class StatementLocks {
@@ -85,16 +79,23 @@ class StatementLocks {
     std::optional<CollectionLock> held_;
 };
 
+// A statement of a write outside a transaction that meets a document a transaction in progress
+// wrote is retried, as mongod's writeConflictRetry does, once the transaction commits or aborts;
+// its locks are released while it waits, bounded by maxTimeMS (then the command fails with
+// MaxTimeMSExpired, an interruption). `relocked` runs after each wait, for callers that hold
+// pointers into the catalog. A statement that already changed other documents (a multi update or
+// delete) cannot be run again: it fails with WriteConflict. Whether it wrote is counted on its
+// own thread, so writes of other clients meanwhile do not count.
 template <typename Statement>
 void retry_while_claimed(const CommandRequest& request, Deadline deadline, StatementLocks& lock,
                          Statement statement, const std::function<void()>& relocked = {}) {
     for (;;) {
-        ClusterTime before = request.server->oplog().now();
+        uint64_t before = Catalog::entries_appended_by_this_thread();
         try {
             statement();
             return;
         } catch (const DocumentClaimed& claimed) {
-            if (before < request.server->oplog().now()) throw MongoError(claimed);
+            if (before != Catalog::entries_appended_by_this_thread()) throw MongoError(claimed);
             lock.unlock();
             bool released =
                 request.server->sessions().wait_released(claimed.key(), deadline, *request.server);

@@ -4,6 +4,7 @@
 // (WriteConflict with TransientTransactionError), NoSuchTransaction and re-commit answers, the
 // commands a transaction may not run, and the change events of a committed transaction (lsid,
 // txnNumber, one clusterTime, statement order; nothing for an aborted one).
+#include <atomic>
 #include <thread>
 
 #include "storage_test_fixture.h"
@@ -141,6 +142,32 @@ TEST_F(TransactionTest, PlainWriteToADocumentOfAnOpenTransactionWaitsForItsEnd) 
     EXPECT_TRUE(abort_txn(2).ok);
     after_abort.join();
     EXPECT_EQ(find("c")[1].number("x"), 10) << "applied to the original after the abort";
+}
+
+// The same wait while another client writes to another collection: those writes are not the
+// waiting statement's, so it still waits (here until maxTimeMS, 50) rather than failing with a
+// WriteConflict mongod would not give. The filter (no index) scans every document, so the other
+// client's inserts land between the statement's start and its meeting the claimed document.
+TEST_F(TransactionTest, PlainWriteWaitsForATransactionWhileOthersWriteElsewhere) {
+    std::string documents;
+    for (int i = 0; i < 50000; ++i)
+        documents += (i ? ", " : "") + std::string(R"({"n": )") + std::to_string(i) + "}";
+    ok(R"({"insert": "c", "documents": [)" + documents + "]}");
+    ok(in_txn(R"({"update": "c", "updates": [{"q": {"n": 49999}, "u": {"$set": {"x": 1}}}])", 1,
+              true));
+    ok(R"({"create": "other"})");  // its writers then need no exclusive catalog lock
+    std::atomic<bool> stop = false;
+    testsupport::Client other(server_->uri);
+    std::thread elsewhere([&] {
+        while (!stop)
+            other.run_command(db_, R"({"insert": "other", "documents": [{}]})");
+    });
+    CommandResult waited = run(R"({"update": "c", "updates": [{"q": {"n": 49999},)"
+                               R"( "u": {"$set": {"y": 1}}}], "maxTimeMS": 300})");
+    stop = true;
+    elsewhere.join();
+    EXPECT_EQ(waited.code, 50) << "the write waits for the transaction: " << waited.reply.json();
+    EXPECT_TRUE(abort_txn(1).ok);
 }
 
 TEST_F(TransactionTest, WriteToADocumentChangedAfterTheSnapshotConflicts) {
