@@ -213,6 +213,29 @@ TEST_F(TransactionTest, OlderTxnNumberIsTransactionTooOld) {
     EXPECT_EQ(run(in_txn(R"({"find": "c", "filter": {})", 4, true)).code, 225);
 }
 
+// jstests noPassthrough/readConcern_atClusterTime.js: a transaction's atClusterTime may not be
+// ahead of the cluster time, and needs level "snapshot" (InvalidOptions, 72); the transaction
+// then never started (abort: NoSuchTransaction, 251). An atClusterTime older than the history
+// the server keeps is SnapshotTooOld (239; jstests read_at_cluster_time_outside_transactions.js).
+TEST_F(TransactionTest, AtClusterTimeAheadOfTheClusterTimeOrWithoutSnapshotIsRefused) {
+    ok(R"({"create": "c"})");
+    const std::string future = R"({"$timestamp": {"t": 4000000000, "i": 1}})";
+    CommandResult ahead = run(in_txn(
+        R"({"find": "c", "readConcern": {"level": "snapshot", "atClusterTime": )" + future + "}", 1,
+        true));
+    EXPECT_EQ(ahead.code, 72) << ahead.reply.json();
+    EXPECT_EQ(abort_txn(1).code, 251);
+    const std::string now = R"({"$timestamp": {"t": 1, "i": 1}})";
+    CommandResult local = run(
+        in_txn(R"({"find": "c", "readConcern": {"level": "local", "atClusterTime": )" + now + "}",
+               2, true));
+    EXPECT_EQ(local.code, 72) << local.reply.json();
+    CommandResult old = run(in_txn(
+        R"({"find": "c", "readConcern": {"level": "snapshot", "atClusterTime": )" + now + "}", 3,
+        true));
+    EXPECT_EQ(old.code, 239) << old.reply.json();
+}
+
 // Manual, "Production Considerations: Runtime Limit": transactionLifetimeLimitSeconds aborts a
 // transaction that runs longer.
 TEST_F(TransactionTest, TransactionOlderThanTheLifetimeLimitIsAborted) {
