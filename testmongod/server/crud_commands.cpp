@@ -183,16 +183,46 @@ void check_top_level_names(const CommandRequest& request, const bson_t& doc) {
     }
 }
 
-// The collection whose lock a write to `name` takes: a time-series collection's buckets when
-// the write goes there (inserts always; deletes on profiles that allow them), otherwise `name`.
+// The collection a write to `name` changes: a time-series collection's buckets when the write
+// goes there (inserts always; deletes on profiles that allow them), otherwise `name`. The caller
+// holds the catalog lock.
 std::string write_target(Catalog& catalog, const std::string& db, const std::string& name,
                          bool for_delete) {
-    SharedLock catalog_lock(catalog.mutex());
     const Collection* coll = catalog.find(db, name);
     const Collection* buckets = !coll        ? nullptr
                                 : for_delete ? buckets_accepting_deletes(catalog, coll)
                                              : buckets_of(catalog, *coll);
     return buckets ? buckets->name() : name;
+}
+
+// The locks of an insert (creating `name` when missing) or delete on the collection it changes,
+// set in `target`, which is resolved again under them: when the time-series collection was
+// dropped or created in between, the loop goes round again, so the write cannot meet a target
+// that `name` no longer resolves to (a plain system.buckets collection, say).
+CollectionLock write_target_lock(Catalog& catalog, const std::string& db, const std::string& name,
+                                 bool for_delete, std::string& target) {
+    for (;;) {
+        {
+            SharedLock catalog_lock(catalog.mutex());
+            target = write_target(catalog, db, name, for_delete);
+        }
+        CollectionLock lock =
+            target == name && !for_delete
+                ? CollectionLock::creating(catalog, db, target)
+                : CollectionLock(catalog, db, target, CollectionLock::Mode::Write);
+        if (write_target(catalog, db, name, for_delete) == target) return lock;
+    }
+}
+
+// mongod (write_ops_exec.cpp, jstests core/timeseries/timeseries_insert_in_txn.js): "Cannot
+// insert into a time-series collection in a multi-document transaction" (263).
+void check_timeseries_insert_outside_transaction(const CommandRequest& request,
+                                                 const std::string& name) {
+    if (!request.session || !request.session->transaction()) return;
+    throw MongoError(code::OperationNotSupportedInTransaction,
+                     "Cannot insert into a time-series collection in a multi-document "
+                     "transaction: " +
+                         request.db + "." + name);
 }
 
 // mongod's hangWithLockDuringBatchInsert (write_ops_exec.cpp insertBatchAndHandleErrors): once
@@ -216,8 +246,10 @@ void cmd_insert(const CommandRequest& request, bson_t* reply) {
 
     Deadline deadline = deadline_of(request);
     Catalog& catalog = catalog_of(request);
-    const std::string target = write_target(catalog, request.db, name, false);
-    StatementLocks locks([&] { return CollectionLock::creating(catalog, request.db, target); });
+    std::string target;
+    StatementLocks locks(
+        [&] { return write_target_lock(catalog, request.db, name, false, target); });
+    if (target != name) check_timeseries_insert_outside_transaction(request, name);
     Collection* coll = nullptr;
     std::optional<Validator> validator;
     std::optional<BucketSpec> bucketing;
@@ -662,9 +694,9 @@ void cmd_delete(const CommandRequest& request, bson_t* reply) {
 
     Deadline deadline = deadline_of(request);
     Catalog& catalog = catalog_of(request);
-    const std::string target = write_target(catalog, request.db, name, true);
+    std::string target;
     StatementLocks locks(
-        [&] { return CollectionLock(catalog, request.db, target, CollectionLock::Mode::Write); });
+        [&] { return write_target_lock(catalog, request.db, name, true, target); });
     if (target == name) writable_collection(catalog, request.db, name);
     WriteErrors errors;
     int64_t n = 0;

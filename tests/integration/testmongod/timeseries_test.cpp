@@ -6,9 +6,11 @@
 // noPassthrough/timeseries_change_streams.js).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <string>
+#include <thread>
 
 #include "storage_test_fixture.h"
 #include "support/child_process.h"
@@ -170,6 +172,43 @@ TEST_F(TimeseriesTest, InsertsAreBucketedByMetaAndReadBackThroughTheView) {
     Bson grouped = ok(R"({"aggregate": "c", "pipeline": [{"$group": {"_id": null,
                          "total": {"$sum": "$v"}}}], "cursor": {}})");
     EXPECT_EQ(grouped.number("cursor.firstBatch.0.total"), 17);
+}
+
+// jstests core/timeseries/timeseries_insert_in_txn.js (mongod: write_ops_exec.cpp, "Cannot
+// insert into a time-series collection in a multi-document transaction"): the insert fails with
+// OperationNotSupportedInTransaction (263) and the transaction is gone (abort: 251).
+TEST_F(TimeseriesTest, InsertInATransactionIsNotSupported) {
+    ok(R"({"create": "c", "timeseries": {"timeField": "t"}})");
+    const std::string txn =
+        random_lsid_field() + R"(, "txnNumber": {"$numberLong": "1"}, "autocommit": false)";
+    CommandResult insert = run(R"({"insert": "c", "documents": [{"t": )" + date_at(kBase) + "}], " +
+                               txn + R"(, "startTransaction": true})");
+    EXPECT_EQ(insert.code, 263) << insert.reply.json();
+    EXPECT_EQ(run_admin(R"({"abortTransaction": 1, )" + txn + "}").code, 251);
+    EXPECT_EQ(find("c").size(), 0u);
+}
+
+// An insert resolves the time-series collection's buckets and writes them under one lock: with
+// the collection dropped and created again meanwhile, a measurement lands in a bucket of the
+// new collection or makes a plain "c", never a raw document in a plain system.buckets.c.
+TEST_F(TimeseriesTest, InsertRacingADropAndCreateNeverWritesARawBucket) {
+    const std::string create = R"({"create": "c", "timeseries": {"timeField": "t"}})";
+    ok(create);
+    std::atomic<bool> stop = false;
+    testsupport::Client other(server_->uri);
+    std::thread inserter([&] {
+        while (!stop) {
+            other.run_command(db_,
+                              R"({"insert": "c", "documents": [{"t": )" + date_at(kBase) + "}]}");
+        }
+    });
+    for (int i = 0; i < 3000; ++i) {
+        run(R"({"drop": "c"})");
+        run(create);
+    }
+    stop = true;
+    inserter.join();
+    EXPECT_EQ(find("system.buckets.c", R"({"control": {"$exists": false}})").size(), 0u);
 }
 
 TEST_F(TimeseriesTest, MeasurementsOutsideTheSpanOpenANewBucket) {
