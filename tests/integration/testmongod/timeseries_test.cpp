@@ -321,6 +321,30 @@ TEST_F(TimeseriesTest, TtlMonitorRemovesExpiredBuckets) {
     admin(R"({"setParameter": 1, "ttlMonitorSleepSecs": 60})");
 }
 
+// A bucket an open transaction wrote (directly, in system.buckets) is left for a later TTL pass,
+// as mongod's TTL deletes retry their write conflicts; the pass still removes the other expired
+// bucket, and the held one goes once the transaction ended.
+TEST_F(TimeseriesTest, TtlPassSkipsABucketATransactionHoldsAndRemovesTheOthers) {
+    auto admin = [&](const char* command) { EXPECT_TRUE(run_admin(command).ok) << command; };
+    ok(R"({"create": "c", "timeseries": {"timeField": "t", "metaField": "m"},
+           "expireAfterSeconds": 60})");
+    insert("[{\"m\": 1, \"t\": " + date_at(kBase) + "}, {\"m\": 2, \"t\": " + date_at(kBase) +
+           "}]");
+    const std::string txn =
+        random_lsid_field() + R"(, "txnNumber": {"$numberLong": "1"}, "autocommit": false)";
+    Bson held = ok(R"({"update": "system.buckets.c", "bypassDocumentValidation": true,)"
+                   R"( "updates": [{"q": {"meta": 1}, "u": {"$set": {"x": 1}}}], )" +
+                   txn + R"(, "startTransaction": true})");
+    ASSERT_EQ(held.number("nModified"), 1) << held.json();
+    admin(R"({"setParameter": 1, "ttlMonitorSleepSecs": 1})");
+    EXPECT_TRUE(testsupport::eventually([&] { return find("c", R"({"m": 2})").empty(); }, 30s))
+        << "the unheld bucket expires";
+    EXPECT_EQ(find("c", R"({"m": 1})").size(), 1u) << "the held bucket stays while held";
+    EXPECT_TRUE(run_admin(R"({"abortTransaction": 1, )" + txn + "}").ok);
+    EXPECT_TRUE(testsupport::eventually([&] { return find("c").empty(); }, 30s));
+    admin(R"({"setParameter": 1, "ttlMonitorSleepSecs": 60})");
+}
+
 // Time-series collections came in 5.0; 6.3 added bucketRoundingSeconds.
 TEST(TimeseriesProfileTest, Profile44RefusesAndProfile60HasNoBucketRounding) {
     SKIP_UNLESS_OWN_SERVERS("profiles are testmongod's");
