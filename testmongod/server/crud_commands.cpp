@@ -305,6 +305,7 @@ FindQuery find_query(const Document& body) {
     if (const Value* hint = body.get("hint")) query.hint = *hint;
     query.skip = non_negative_argument(body, "find", "skip", 0);
     query.limit = non_negative_argument(body, "find", "limit", 0);
+    query.return_key = bool_argument(body, "find", "returnKey", false);
     return query;
 }
 
