@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/matcher.h"
 #include "engine/timeseries_bucket.h"
