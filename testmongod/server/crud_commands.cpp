@@ -214,14 +214,20 @@ CollectionLock write_target_lock(Catalog& catalog, const std::string& db, const 
     }
 }
 
-// mongod (write_ops_exec.cpp, jstests core/timeseries/timeseries_insert_in_txn.js): "Cannot
-// insert into a time-series collection in a multi-document transaction" (263).
-void check_timeseries_insert_outside_transaction(const CommandRequest& request,
-                                                 const std::string& name) {
+// mongod refuses writes to a time-series collection in a multi-document transaction (263):
+// inserts (write_ops_exec.cpp, jstests core/timeseries/timeseries_insert_in_txn.js), deletes and
+// updates (jstests: "deleting and updating time-series collections from a multi-document
+// transaction is disallowed").
+void check_timeseries_write_outside_transaction(const CommandRequest& request,
+                                                const std::string& name) {
     if (!request.session || !request.session->transaction()) return;
+    Catalog& catalog = catalog_of(request);
+    SharedLock lock(catalog.mutex());
+    const Collection* coll = catalog.find(request.db, name);
+    if (!coll || !buckets_of(catalog, *coll)) return;
     throw MongoError(code::OperationNotSupportedInTransaction,
-                     "Cannot insert into a time-series collection in a multi-document "
-                     "transaction: " +
+                     "Cannot run '" + request.name +
+                         "' on a time-series collection in a multi-document transaction: " +
                          request.db + "." + name);
 }
 
@@ -238,6 +244,7 @@ void hang_with_lock_if_asked(ServerState& server) {
 // https://www.mongodb.com/docs/manual/reference/command/insert/
 void cmd_insert(const CommandRequest& request, bson_t* reply) {
     std::string name = target_of(request);
+    check_timeseries_write_outside_transaction(request, name);
     Document body = body_without(request, "documents");
     bool ordered = bool_argument(body, "insert", "ordered", true);
     bool bypass = bool_argument(body, "insert", "bypassDocumentValidation", false);
@@ -249,7 +256,6 @@ void cmd_insert(const CommandRequest& request, bson_t* reply) {
     std::string target;
     StatementLocks locks(
         [&] { return write_target_lock(catalog, request.db, name, false, target); });
-    if (target != name) check_timeseries_insert_outside_transaction(request, name);
     Collection* coll = nullptr;
     std::optional<Validator> validator;
     std::optional<BucketSpec> bucketing;
@@ -580,6 +586,7 @@ bool bson_flag(const BsonDoc& doc, const char* field) {
 // (mongod acquires the collection per statement too), so writers of the collection interleave.
 void cmd_update(const CommandRequest& request, bson_t* reply) {
     std::string name = target_of(request);
+    check_timeseries_write_outside_transaction(request, name);
     Document body = body_without(request, "updates");
     bool ordered = bool_argument(body, "update", "ordered", true);
     bool bypass = bool_argument(body, "update", "bypassDocumentValidation", false);
@@ -687,6 +694,7 @@ int64_t run_delete_statement(Catalog& catalog, const std::string& db, const std:
 // https://www.mongodb.com/docs/manual/reference/command/delete/
 void cmd_delete(const CommandRequest& request, bson_t* reply) {
     std::string name = target_of(request);
+    check_timeseries_write_outside_transaction(request, name);
     Document body = body_without(request, "deletes");
     bool ordered = bool_argument(body, "delete", "ordered", true);
     std::vector<BsonDoc> statements = request.documents_of("deletes");

@@ -174,17 +174,27 @@ TEST_F(TimeseriesTest, InsertsAreBucketedByMetaAndReadBackThroughTheView) {
     EXPECT_EQ(grouped.number("cursor.firstBatch.0.total"), 17);
 }
 
-// jstests core/timeseries/timeseries_insert_in_txn.js (mongod: write_ops_exec.cpp, "Cannot
-// insert into a time-series collection in a multi-document transaction"): the insert fails with
-// OperationNotSupportedInTransaction (263) and the transaction is gone (abort: 251).
-TEST_F(TimeseriesTest, InsertInATransactionIsNotSupported) {
-    ok(R"({"create": "c", "timeseries": {"timeField": "t"}})");
-    const std::string txn =
-        random_lsid_field() + R"(, "txnNumber": {"$numberLong": "1"}, "autocommit": false)";
-    CommandResult insert = run(R"({"insert": "c", "documents": [{"t": )" + date_at(kBase) + "}], " +
-                               txn + R"(, "startTransaction": true})");
-    EXPECT_EQ(insert.code, 263) << insert.reply.json();
-    EXPECT_EQ(run_admin(R"({"abortTransaction": 1, )" + txn + "}").code, 251);
+// mongod refuses writes to a time-series collection in a multi-document transaction with
+// OperationNotSupportedInTransaction (263), and the transaction is gone (251): inserts (jstests
+// core/timeseries/timeseries_insert_in_txn.js), deletes and updates (jstests: "deleting and
+// updating time-series collections from a multi-document transaction is disallowed").
+TEST_F(TimeseriesTest, WritesInATransactionAreNotSupported) {
+    ok(R"({"create": "c", "timeseries": {"timeField": "t", "metaField": "m"}})");
+    const std::string lsid = random_lsid_field();
+    auto in_txn = [&](int txn) {
+        return ", " + lsid + R"(, "txnNumber": {"$numberLong": ")" + std::to_string(txn) +
+               R"("}, "autocommit": false)";
+    };
+    const std::string statements[] = {
+        R"({"insert": "c", "documents": [{"t": )" + date_at(kBase) + "}]",
+        R"({"delete": "c", "deletes": [{"q": {"m": "a"}, "limit": 0}])",
+        R"({"update": "c", "updates": [{"q": {"m": "a"}, "u": {"$set": {"b": 1}}, "multi": true}])"};
+    for (int txn = 1; txn <= 3; ++txn) {
+        const std::string& statement = statements[txn - 1];
+        CommandResult write = run(statement + in_txn(txn) + R"(, "startTransaction": true})");
+        EXPECT_EQ(write.code, 263) << statement << " -> " << write.reply.json();
+        EXPECT_EQ(run_admin(R"({"commitTransaction": 1)" + in_txn(txn) + "}").code, 251);
+    }
     EXPECT_EQ(find("c").size(), 0u);
 }
 
