@@ -214,26 +214,28 @@ TEST_F(TransactionTest, OlderTxnNumberIsTransactionTooOld) {
 }
 
 // jstests noPassthrough/readConcern_atClusterTime.js: a transaction's atClusterTime may not be
-// ahead of the cluster time, and needs level "snapshot" (InvalidOptions, 72); the transaction
-// then never started (abort: NoSuchTransaction, 251). An atClusterTime older than the history
-// the server keeps is SnapshotTooOld (239; jstests read_at_cluster_time_outside_transactions.js).
+// ahead of the cluster time, needs level "snapshot" (InvalidOptions, 72) and must be a Timestamp
+// (TypeMismatch, 14); the transaction then never started (abort: NoSuchTransaction, 251). An
+// atClusterTime older than the history the server keeps is SnapshotTooOld (239; jstests
+// read_at_cluster_time_outside_transactions.js).
 TEST_F(TransactionTest, AtClusterTimeAheadOfTheClusterTimeOrWithoutSnapshotIsRefused) {
     ok(R"({"create": "c"})");
-    const std::string future = R"({"$timestamp": {"t": 4000000000, "i": 1}})";
-    CommandResult ahead = run(in_txn(
-        R"({"find": "c", "readConcern": {"level": "snapshot", "atClusterTime": )" + future + "}", 1,
-        true));
+    auto find_at = [&](const std::string& level, const std::string& at, int txn) {
+        return run(in_txn(R"({"find": "c", "readConcern": {"level": ")" + level +
+                              R"(", "atClusterTime": )" + at + "}",
+                          txn, true));
+    };
+    CommandResult ahead = find_at("snapshot", R"({"$timestamp": {"t": 4000000000, "i": 1}})", 1);
     EXPECT_EQ(ahead.code, 72) << ahead.reply.json();
     EXPECT_EQ(abort_txn(1).code, 251);
-    const std::string now = R"({"$timestamp": {"t": 1, "i": 1}})";
-    CommandResult local = run(
-        in_txn(R"({"find": "c", "readConcern": {"level": "local", "atClusterTime": )" + now + "}",
-               2, true));
+    const std::string long_ago = R"({"$timestamp": {"t": 1, "i": 1}})";
+    CommandResult local = find_at("local", long_ago, 2);
     EXPECT_EQ(local.code, 72) << local.reply.json();
-    CommandResult old = run(in_txn(
-        R"({"find": "c", "readConcern": {"level": "snapshot", "atClusterTime": )" + now + "}", 3,
-        true));
+    CommandResult old = find_at("snapshot", long_ago, 3);
     EXPECT_EQ(old.code, 239) << old.reply.json();
+    CommandResult text = find_at("snapshot", R"("bad")", 4);
+    EXPECT_EQ(text.code, 14) << text.reply.json();
+    EXPECT_EQ(abort_txn(4).code, 251);
 }
 
 // Manual, "Production Considerations: Runtime Limit": transactionLifetimeLimitSeconds aborts a
