@@ -10,6 +10,8 @@
 namespace tmd {
 namespace {
 
+thread_local uint64_t appended_by_this_thread = 0;  // Catalog::entries_appended_by_this_thread
+
 CollectionUuid random_uuid() {
     static thread_local std::mt19937_64 rng{std::random_device{}()};
     CollectionUuid uuid;
@@ -73,7 +75,12 @@ ClusterTime Catalog::record(OplogEntry entry, const Collection* coll) {
         return ClusterTime{};
     }
     journal(entry, coll);
+    ++appended_by_this_thread;
     return server_.oplog().append(std::move(entry));
+}
+
+uint64_t Catalog::entries_appended_by_this_thread() {
+    return appended_by_this_thread;
 }
 
 Collection* Catalog::find(const std::string& db, const std::string& coll) {
