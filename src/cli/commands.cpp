@@ -178,12 +178,28 @@ cutover::Cutover make_cutover(Run& run) {
                             run.destination.info.max_wire_version, run.filter, *run.checkpoint);
 }
 
+// --transactions atomic needs a destination that runs transactions: a replica set of 4.0+ (wire
+// version 7) or a sharded cluster of 4.2+ (wire version 8).
+bool atomic_transactions(const Config& config, const mongo::ServerInfo& destination) {
+    if (config.transactions != TransactionMode::kAtomic) return false;
+    const bool supported = destination.is_mongos
+                               ? destination.max_wire_version >= 8
+                               : !destination.set_name.empty() && destination.max_wire_version >= 7;
+    if (!supported) {
+        spdlog::warn(
+            "The destination does not run multi-document transactions: source transactions are "
+            "applied write by write (--transactions split).");
+    }
+    return supported;
+}
+
 // Replicates from the checkpoint until stopped, or until `cutover` reports its target reached.
 int run_replication(const Config& config, Run& run, cutover::Cutover& cutover,
                     replicate::ResyncFunction resync) {
     replicate::ReplicateConfig replicate_config;
     replicate_config.resync_on_history_lost = config.on_history_lost == HistoryLostMode::kResync;
     replicate_config.expanded_events = run.source.info.has_expanded_events();
+    replicate_config.atomic_transactions = atomic_transactions(config, run.destination.info);
     replicate_config.catalog_poll_interval = std::chrono::seconds(config.catalog_poll_interval_s);
     replicate_config.on_progress = [&](bson::Timestamp through) {
         return cutover.on_progress(through);

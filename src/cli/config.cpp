@@ -27,6 +27,7 @@ const std::set<std::string> kKnownKeys = {"source",
                                           "state-db",
                                           "state-file",
                                           "on-history-lost",
+                                          "transactions",
                                           "copy-workers",
                                           "batch-size",
                                           "metrics-port",
@@ -254,6 +255,11 @@ Config to_config(const Settings& settings) {
         config.on_history_lost = choice<HistoryLostMode>(
             settings, "on-history-lost",
             {{"fail", HistoryLostMode::kFail}, {"resync", HistoryLostMode::kResync}});
+    }
+    if (has("transactions")) {
+        config.transactions = choice<TransactionMode>(
+            settings, "transactions",
+            {{"atomic", TransactionMode::kAtomic}, {"split", TransactionMode::kSplit}});
     }
     if (has("copy-workers")) config.copy_workers = positive_int(settings, "copy-workers", 1);
     if (has("batch-size")) config.batch_size = positive_int(settings, "batch-size", 1);

@@ -16,6 +16,7 @@ namespace tributary {
 
 enum class ExistingMode { kSkip, kDrop, kFail };
 enum class HistoryLostMode { kFail, kResync };
+enum class TransactionMode { kAtomic, kSplit };
 enum class LogFormat { kText, kJson };
 
 struct Config {
@@ -30,6 +31,7 @@ struct Config {
     std::string state_db = "__tributary";
     std::string state_file;  // non-empty: checkpoint in this file instead of the destination
     HistoryLostMode on_history_lost = HistoryLostMode::kFail;
+    TransactionMode transactions = TransactionMode::kAtomic;
     int copy_workers = 4;
     int batch_size = 10000;    // documents per read batch
     int metrics_port = 0;      // 0: no metrics endpoint

@@ -69,6 +69,9 @@ void add_sync_flags(CLI::App& app, FlagLayer& flags) {
     flags.add(app, "on-history-lost",
               "When the source no longer has the history to resume from: fail (default, exit 4) "
               "or resync (recopy the affected namespaces)");
+    flags.add(app, "transactions",
+              "Source transactions: atomic (default: each applied as one destination "
+              "transaction where the destination supports them) or split (write by write)");
     flags.add(app, "copy-workers", "Ranges copied in parallel (default 4)");
     flags.add(app, "batch-size", "Documents per read batch of the copy (default 10000)");
     flags.add(app, "range-docs", "Documents per copy range (default: automatic, at least 100000)");

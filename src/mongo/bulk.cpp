@@ -56,6 +56,10 @@ void BulkWrite::delete_one(const bson_t* filter) {
     added(mongoc_bulk_operation_remove_one_with_opts(bulk_.get(), filter, nullptr, &error), error);
 }
 
+void BulkWrite::bind(Session& session) {
+    mongoc_bulk_operation_set_client_session(bulk_.get(), session.get());
+}
+
 namespace {
 std::vector<WriteError> write_errors(const bson_t* reply) {
     std::vector<WriteError> errors;

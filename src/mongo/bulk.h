@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "mongo/collection.h"
+#include "mongo/transaction.h"
 
 namespace tributary::mongo {
 
@@ -38,6 +39,8 @@ class BulkWrite {
     // `update` is an update document ({$set: ...}) or a pipeline array.
     void update_one(const bson_t* filter, const bson_t* update, bool upsert);
     void delete_one(const bson_t* filter);
+    // Sends the operations in `session` (and so in its transaction, if one is started).
+    void bind(Session& session);
 
     size_t size() const { return count_; }
     bool empty() const { return count_ == 0; }

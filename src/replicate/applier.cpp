@@ -77,6 +77,25 @@ size_t apply_bulk_from(mongoc_client_t* client, const WriteGroup& group, size_t 
     return first_unapplied(bulk.execute(), group, start);
 }
 
+// batch[begin, end), writes to one namespace, as one ordered bulk in `session`; false on a write
+// error.
+bool apply_in_session(mongoc_client_t* client, mongo::Session& session,
+                      const std::vector<QueuedWrite>& batch, size_t begin, size_t end) {
+    const Namespace& ns = batch[begin].ns;
+    mongo::Collection collection(client, ns.db, ns.coll);
+    mongo::BulkWrite bulk(collection, true);
+    bulk.bind(session);
+    for (size_t index = begin; index < end; ++index) {
+        const WriteOp& op = batch[index].op;
+        if (op.kind == WriteKind::kInsert) {
+            add_write(bulk, replace_with_document(op.body.view()));
+        } else {
+            add_write(bulk, op);
+        }
+    }
+    return bulk.execute().ok();
+}
+
 // An insert whose _id exists already (replayed after a crash, or of a document the copy read)
 // becomes a replace with upsert; a duplicate key of another unique index stays one.
 WriteOutcome apply_as_replacement(mongoc_client_t* destination, const Namespace& ns,
@@ -140,13 +159,30 @@ std::vector<size_t> Applier::apply_lane(const std::vector<WriteGroup>& groups) {
     return stopped_at;
 }
 
+void Applier::restore_recorded() {
+    if (!restore_recorded_) return;
+    mongo::ClientLease source = source_.lease();
+    mongo::ClientLease destination = destination_.lease();
+    ConflictResolver(source.get(), destination.get(), intents_, lookup_).restore_recorded();
+    restore_recorded_ = false;
+}
+
+bool Applier::apply_transaction(const std::vector<QueuedWrite>& batch) {
+    restore_recorded();
+    if (batch.empty()) return true;
+    mongo::ClientLease client = destination_.lease();
+    return mongo::run_transaction(client.get(), [&](mongo::Session& session) {
+        for (size_t begin = 0, end = 0; begin < batch.size(); begin = end) {
+            while (end < batch.size() && batch[end].ns == batch[begin].ns)
+                ++end;
+            if (!apply_in_session(client.get(), session, batch, begin, end)) return false;
+        }
+        return true;
+    });
+}
+
 void Applier::apply(const std::vector<QueuedWrite>& batch) {
-    if (restore_recorded_) {
-        mongo::ClientLease source = source_.lease();
-        mongo::ClientLease destination = destination_.lease();
-        ConflictResolver(source.get(), destination.get(), intents_, lookup_).restore_recorded();
-        restore_recorded_ = false;
-    }
+    restore_recorded();
     if (batch.empty()) return;
     std::vector<std::vector<WriteGroup>> lanes = route(batch, lanes_);
     std::vector<std::vector<size_t>> stopped_at(lanes.size());

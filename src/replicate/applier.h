@@ -39,8 +39,17 @@ class Applier {
     // validation, ...); all writes are idempotent, so the caller may simply apply the same
     // batch again.
     void apply(const std::vector<QueuedWrite>& batch);
+    // Applies `batch`, the writes of one source transaction in event order, in one destination
+    // transaction, so a reader sees all of it or none: each run of writes to one namespace as an
+    // ordered bulk, inserts as upserting replacements (a duplicate key, from a replay after a
+    // crash, would abort the transaction). Returns false, nothing applied, when a write fails
+    // with a write error (a unique conflict, a later state): the caller then uses apply().
+    // Throws mongo::Error as apply() does.
+    bool apply_transaction(const std::vector<QueuedWrite>& batch);
 
   private:
+    // Restores what a conflict resolution that stopped midway left recorded, once.
+    void restore_recorded();
     // Applies the lane's groups; returns, per group, the index where its ordered bulk stopped on
     // a duplicate key or a stale state (the group's size when it completed).
     std::vector<size_t> apply_lane(const std::vector<WriteGroup>& groups);

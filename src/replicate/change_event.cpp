@@ -152,6 +152,13 @@ ChangeEvent ChangeEvent::parse(const bson_t* event) {
         bson_iter_binary(&iter, &subtype, &length, &bytes);
         parsed.collection_uuid_.assign(reinterpret_cast<const char*>(bytes), length);
     }
+    if (auto lsid = optional_subdocument(event, "lsid");
+        lsid && bson_iter_init_find(&iter, event, "txnNumber") && BSON_ITER_HOLDS_INT(&iter)) {
+        parsed.transaction_ =
+            TransactionId{std::string(reinterpret_cast<const char*>(bson_get_data(lsid->view())),
+                                      lsid->view()->len),
+                          bson_iter_as_int64(&iter)};
+    }
     parsed.ns_ = namespace_field(event, "ns").value_or(Namespace{});
     parsed.to_ = namespace_field(event, "to");
     if (auto key = optional_subdocument(event, "documentKey"))

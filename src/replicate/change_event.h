@@ -69,6 +69,15 @@ struct UpdateDescription {
     std::map<std::string, std::vector<PathComponent>, std::less<>> disambiguated_paths;
 };
 
+// The source transaction an event belongs to: its lsid (as BSON bytes) and txnNumber, which
+// change events carry only for operations of a multi-document transaction (manual, "Change
+// Events": lsid, txnNumber).
+struct TransactionId {
+    std::string lsid;
+    int64_t txn_number = 0;
+    bool operator==(const TransactionId&) const = default;
+};
+
 class ChangeEvent {
   public:
     // Parses one event; throws std::invalid_argument when a required field is missing.
@@ -94,6 +103,8 @@ class ChangeEvent {
         return full_document_ ? full_document_->view() : nullptr;
     }
     const std::optional<UpdateDescription>& update_description() const { return update_; }
+    // Set for the events of a multi-document transaction.
+    const std::optional<TransactionId>& transaction() const { return transaction_; }
     // operationDescription of expanded DDL events (create, createIndexes, modify, ...).
     const bson_t* operation_description() const {
         return operation_description_ ? operation_description_->view() : nullptr;
@@ -115,6 +126,7 @@ class ChangeEvent {
     bson::Document document_key_;
     std::optional<bson::Document> full_document_;
     std::optional<UpdateDescription> update_;
+    std::optional<TransactionId> transaction_;
     std::optional<bson::Document> operation_description_;
 };
 

@@ -168,6 +168,7 @@ void Replicator::open_stream(const StreamPosition& position,
 
 int Replicator::follow(StreamPosition& position, const std::atomic<bool>& stop) {
     batch_.clear();  // queued but unapplied events are read again from `position`
+    open_transaction_.reset();
     checkpoint_.discard_staged_incarnations();
     batch_events_ = 0;
     unsaved_ = false;
@@ -185,15 +186,26 @@ int Replicator::follow(StreamPosition& position, const std::atomic<bool>& stop) 
         } else if (auto failure = stream->error()) {
             throw *failure;
         } else {
+            // A drained stream holds no more events of an open transaction: the server shows a
+            // committed transaction's events all at once, at its commit.
+            flush(position);
             on_idle(*stream, position);
         }
-        if (unsaved_ && (batch_events_ >= config_.batch_size ||
-                         Clock::now() - batch_started_ >= config_.max_batch_delay)) {
+        if (unsaved_ && !open_transaction_ &&
+            (batch_events_ >= config_.batch_size ||
+             Clock::now() - batch_started_ >= config_.max_batch_delay)) {
             flush(position);
         }
         poll_catalog(position);
         log_rate();
         if (progress_says_stop()) break;
+    }
+    if (open_transaction_) {
+        // Only part of it may have been read: nothing of it is applied, nor its token saved,
+        // so the next run applies it whole.
+        batch_.clear();
+        unsaved_ = false;
+        checkpoint_.discard_staged_incarnations();
     }
     flush(position);
     spdlog::info("Replication stopped; checkpoint saved to {}.", checkpoint_.describe_store());
@@ -211,6 +223,7 @@ void Replicator::handle_event(const bson_t* raw, StreamPosition& position) {
         advance(event.resume_token());
         return;
     }
+    group_by_transaction(event, position);
     if (!unsaved_) batch_started_ = Clock::now();
     unsaved_ = true;
     ++batch_events_;
@@ -222,6 +235,12 @@ void Replicator::handle_event(const bson_t* raw, StreamPosition& position) {
         queue_data_event(event);
     }
     batch_token_ = event.take_resume_token();
+}
+
+void Replicator::group_by_transaction(const ChangeEvent& event, StreamPosition& position) {
+    if (!config_.atomic_transactions || event.transaction() == open_transaction_) return;
+    flush(position);
+    open_transaction_ = event.transaction();
 }
 
 void Replicator::queue_data_event(const ChangeEvent& event) {
@@ -277,8 +296,14 @@ void Replicator::apply_catalog_event(const ChangeEvent& event) {
 }
 
 void Replicator::flush(StreamPosition& position) {
+    const bool transaction = open_transaction_.has_value();
+    open_transaction_.reset();
     if (!unsaved_) return;
-    apply_with_retry();
+    if (transaction) {
+        apply_transaction();
+    } else {
+        apply_with_retry([&] { applier_.apply(batch_); });
+    }
     checkpoint_.save_resume_token(batch_token_.view(), batch_time_, false);
     advance(batch_token_.view());
     position.resume_token = batch_token_.copy();
@@ -293,10 +318,23 @@ void Replicator::flush(StreamPosition& position) {
     reconnects_ = 0;
 }
 
-void Replicator::apply_with_retry() {
+void Replicator::apply_transaction() {
+    bool whole = false;
+    apply_with_retry([&] { whole = applier_.apply_transaction(batch_); });
+    if (whole) return;
+    // A write conflicts with the destination's state (a unique value, a later state replayed
+    // onto): the split path resolves that, as for any batch, at the cost of atomicity.
+    spdlog::warn(
+        "A source transaction of {} write(s) cannot be applied as one destination transaction "
+        "(a write conflicts with the destination's state); applying it write by write.",
+        batch_.size());
+    apply_with_retry([&] { applier_.apply(batch_); });
+}
+
+void Replicator::apply_with_retry(const std::function<void()>& apply) {
     for (int attempt = 1;; ++attempt) {
         try {
-            applier_.apply(batch_);
+            apply();
             return;
         } catch (const mongo::Error& error) {
             // Every write is idempotent, so a batch interrupted midway is simply applied again.
@@ -327,7 +365,8 @@ void Replicator::on_idle(const mongo::ChangeStream& stream, StreamPosition& posi
 }
 
 void Replicator::poll_catalog(StreamPosition& position) {
-    if (config_.expanded_events || config_.catalog_poll_interval.count() == 0 ||
+    if (open_transaction_ || config_.expanded_events ||
+        config_.catalog_poll_interval.count() == 0 ||
         Clock::now() - last_catalog_poll_ < config_.catalog_poll_interval) {
         return;
     }

@@ -46,6 +46,9 @@ struct ReplicateConfig {
     std::chrono::seconds rate_log_interval{10};
     double rate_log_min_events_per_second = 1.0;  // quieter rates are not logged at INFO
     bool resync_on_history_lost = false;          // --on-history-lost resync
+    // --transactions atomic: the writes of one source transaction are applied in one destination
+    // transaction (all visible at once), else with the other writes, in batches.
+    bool atomic_transactions = false;
     // Called about once a second with the source time up to which every change is applied
     // (from the last checkpointed resume token; null until known). Returning true ends run()
     // with 0 after saving the checkpoint: the caller's catch-up target is reached.
@@ -84,7 +87,12 @@ class Replicator {
     void queue_data_event(const ChangeEvent& event);
     void apply_catalog_event(const ChangeEvent& event);
     void flush(StreamPosition& position);
-    void apply_with_retry();
+    // Applies the queued writes, applying again after transient failures (5 attempts).
+    void apply_with_retry(const std::function<void()>& apply);
+    void apply_transaction();
+    // Ends the group of queued events when `event` does not belong to it: a source transaction
+    // is applied whole, in a batch of its own.
+    void group_by_transaction(const ChangeEvent& event, StreamPosition& position);
     void on_idle(const mongo::ChangeStream& stream, StreamPosition& position);
     void log_rate();
     // Records the source time the checkpointed `token` stands for (applied_through_).
@@ -115,6 +123,9 @@ class Replicator {
     std::chrono::steady_clock::time_point batch_started_;
     uint64_t sequence_ = 0;
     bool invalidated_ = false;
+    // The source transaction whose events the batch holds (atomic_transactions): no other
+    // event joins the batch, and it is applied only once the transaction's last event is read.
+    std::optional<TransactionId> open_transaction_;
     bool unsaved_ = false;  // events read since the last checkpoint
     uint64_t batch_events_ = 0;
     int reconnects_ = 0;  // consecutive failed resumes; reset by every applied batch

@@ -56,6 +56,24 @@ TEST(ReplicateChangeEvent, NewOperationTypesAreCatalogBarriers) {
     EXPECT_TRUE(event.is_catalog_event());
 }
 
+TEST(ReplicateChangeEvent, EventsOfATransactionNameItByLsidAndTxnNumber) {
+    const std::string insert = "{" + kToken + R"(, "operationType": "insert",
+        "ns": {"db": "shop", "coll": "orders"}, "documentKey": {"_id": 1},
+        "fullDocument": {"_id": 1})";
+    const std::string lsid = R"("lsid": {"id": {"$binary": {"base64": "AAECAwQFBgcICQoLDA0ODw==",
+        "subType": "04"}}, "uid": {"$binary": {"base64": "", "subType": "00"}}})";
+    ChangeEvent first =
+        event_from(insert + ", " + lsid + R"(, "txnNumber": {"$numberLong": "3"}})");
+    ChangeEvent second =
+        event_from(insert + ", " + lsid + R"(, "txnNumber": {"$numberLong": "3"}})");
+    ChangeEvent next = event_from(insert + ", " + lsid + R"(, "txnNumber": {"$numberLong": "4"}})");
+    ASSERT_TRUE(first.transaction().has_value());
+    EXPECT_EQ(first.transaction()->txn_number, 3);
+    EXPECT_EQ(first.transaction(), second.transaction());
+    EXPECT_NE(first.transaction(), next.transaction());
+    EXPECT_FALSE(event_from(insert + "}").transaction().has_value());
+}
+
 TEST(ReplicateChangeEvent, EventWithoutResumeTokenIsRejected) {
     EXPECT_THROW(event_from(R"({"operationType": "insert", "documentKey": {"_id": 1}})"),
                  std::invalid_argument);
