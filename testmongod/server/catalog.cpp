@@ -72,8 +72,8 @@ ClusterTime Catalog::record(OplogEntry entry, const Collection* coll) {
         view_->capture(std::move(entry));
         return ClusterTime{};
     }
-    journal(entry, coll);
-    return server_.oplog().append(std::move(entry));
+    return server_.oplog().append(std::move(entry),
+                                  [&](const OplogEntry& stamped) { journal(stamped, coll); });
 }
 
 Collection* Catalog::find(const std::string& db, const std::string& coll) {
