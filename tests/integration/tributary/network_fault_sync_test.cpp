@@ -159,4 +159,35 @@ TEST_F(NetworkFaultSyncTest, StalledSourceIsDetectedWithinABoundedTime) {
     expect_equal();
 }
 
+// A source that refuses new connections for a while (its open ones cut): tributary waits, with
+// backoff, and continues once connections are accepted again.
+TEST_F(NetworkFaultSyncTest, SourceRefusingConnectionsForAWhile) {
+    insert_many(0, 100);
+    start_sync_through_proxies();
+    ASSERT_TRUE(sync_says("change stream started")) << sync_->output();
+    source_proxy_->set_refusing(true);
+    source_proxy_->drop_connections();
+    insert_many(500, 100);
+    EXPECT_TRUE(sync_says("Change stream interrupted")) << sync_->output();
+    EXPECT_TRUE(tributary_test::eventually([&] { return source_proxy_->refused() >= 2; }, 20s))
+        << sync_->output();
+    source_proxy_->set_refusing(false);
+    expect_equal();
+}
+
+// A destination that stops answering mid-replication: its operations fail after
+// socketTimeoutMS, replication resumes from the last applied event (idempotent writes), and the
+// destination ends equal.
+TEST_F(NetworkFaultSyncTest, StalledDestinationDuringReplication) {
+    insert_many(0, 100);
+    start_sync_through_proxies();
+    ASSERT_TRUE(sync_says("change stream started")) << sync_->output();
+    dest_proxy_->set_stalled(true);
+    ++stalls_;
+    insert_many(500, 300);
+    EXPECT_TRUE(sync_says("Change stream interrupted", 15s)) << sync_->output();
+    dest_proxy_->set_stalled(false);
+    expect_equal();
+}
+
 }  // namespace
