@@ -3,7 +3,10 @@
 // its own, with small bulk batches and with single-document inserts. Prints documents/s for one
 // and for two clients, their ratio (above 1: the second client added throughput; with one lock
 // serialising every write it stays near 1), and the testmongod process's CPU seconds per document
-// (from /proc/<pid>/stat).
+// (from /proc/<pid>/stat). As a control, when it starts its own servers, it also runs the two
+// clients against two separate testmongod processes: what this machine allows two independent
+// writers at that moment, which the one-server figure is compared with ("vs 2 servers": 1 means
+// sharing one server cost the writers nothing).
 #include <mongoc/mongoc.h>
 #include <CLI/CLI.hpp>
 
@@ -11,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -76,6 +80,20 @@ void reset_collections(const std::string& uri, const std::string& db, int client
     mongoc_client_destroy(client);
 }
 
+// The servers clients write to: client i uses uris[i % size]; pids (empty for a server given by
+// --uri) are those whose CPU is counted.
+struct Servers {
+    std::vector<std::string> uris;
+    std::vector<pid_t> pids;
+};
+
+double servers_cpu_seconds(const Servers& servers) {
+    double total = 0;
+    for (pid_t pid : servers.pids)
+        total += bench::process_cpu_seconds(pid);
+    return total;
+}
+
 struct Figures {
     double rate = 0;           // documents/s, all clients together
     double server_cpu_us = 0;  // testmongod CPU microseconds per document; 0 when unknown
@@ -84,8 +102,9 @@ struct Figures {
 // `clients` threads, each with its own connection and collection, start together; the rate is
 // all their documents over the time until the last one finished.
 Figures measure(const Options& options, const std::string& db, int clients, int batch,
-                pid_t server_pid) {
-    reset_collections(options.uri, db, clients);
+                const Servers& servers) {
+    for (const std::string& uri : servers.uris)
+        reset_collections(uri, db, clients);
     std::atomic<int> ready{0};
     std::atomic<bool> go{false};
     std::vector<std::thread> threads;
@@ -94,47 +113,72 @@ Figures measure(const Options& options, const std::string& db, int clients, int 
             ++ready;
             while (!go.load())
                 std::this_thread::yield();
-            insert_documents(options.uri, db, "lane_" + std::to_string(i), options.docs, batch);
+            insert_documents(servers.uris[i % servers.uris.size()], db, "lane_" + std::to_string(i),
+                             options.docs, batch);
         });
     }
     while (ready.load() < clients)
         std::this_thread::yield();
-    double cpu_before = bench::process_cpu_seconds(server_pid);
+    double cpu_before = servers_cpu_seconds(servers);
     auto start = std::chrono::steady_clock::now();
     go = true;
     for (auto& thread : threads)
         thread.join();
     double seconds = seconds_since(start);
     double total = static_cast<double>(options.docs) * clients;
-    double cpu = bench::process_cpu_seconds(server_pid) - cpu_before;
-    return Figures{total / seconds, server_pid > 0 ? cpu * 1e6 / total : 0};
+    double cpu = servers_cpu_seconds(servers) - cpu_before;
+    return Figures{total / seconds, servers.pids.empty() ? 0 : cpu * 1e6 / total};
 }
 
-// One line per run: both rates, the ratio, the server's CPU per document.
-double run_once(const Options& options, const std::string& db, const char* label, int batch,
-                int run, pid_t server_pid) {
-    Figures one = measure(options, db, 1, batch, server_pid);
-    Figures two = measure(options, db, 2, batch, server_pid);
-    double ratio = two.rate / one.rate;
+struct Ratios {
+    double two_by_one = 0;          // 2 clients on one server / 1 client
+    double one_by_two_servers = 0;  // 2 clients on one server / 2 clients on two servers; 0: none
+};
+
+// One line per run: the rates, the ratios, the server's CPU per document. Odd runs measure one
+// client first, even runs two clients first, so that a machine getting busier or quieter during
+// the run does not favour one side.
+Ratios run_once(const Options& options, const std::string& db, const char* label, int batch,
+                int run, const Servers& one_server, const std::optional<Servers>& two_servers) {
+    Figures one, two;
+    if (run % 2 == 1) one = measure(options, db, 1, batch, one_server);
+    two = measure(options, db, 2, batch, one_server);
+    if (run % 2 == 0) one = measure(options, db, 1, batch, one_server);
+    Ratios ratios{two.rate / one.rate, 0};
     std::printf("  %-22s run %d: 1 client %8.0f docs/s, 2 clients %8.0f docs/s, ratio %.2f", label,
-                run, one.rate, two.rate, ratio);
-    if (server_pid > 0) {
+                run, one.rate, two.rate, ratios.two_by_one);
+    if (two_servers) {
+        Figures control = measure(options, db, 2, batch, *two_servers);
+        ratios.one_by_two_servers = two.rate / control.rate;
+        std::printf("; 2 clients on 2 servers %8.0f docs/s, vs 2 servers %.2f", control.rate,
+                    ratios.one_by_two_servers);
+    }
+    if (!one_server.pids.empty()) {
         std::printf("; server cpu/doc %.1f us (1) %.1f us (2)", one.server_cpu_us,
                     two.server_cpu_us);
     }
     std::printf("\n");
     std::fflush(stdout);
-    return ratio;
+    return ratios;
+}
+
+void print_spread(const char* label, const char* what, std::vector<double> values) {
+    std::sort(values.begin(), values.end());
+    std::printf("%-24s %s: median %.2f (min %.2f, max %.2f)\n", label, what,
+                values[values.size() / 2], values.front(), values.back());
 }
 
 void report(const Options& options, const std::string& db, const char* label, int batch,
-            pid_t server_pid) {
-    std::vector<double> ratios;
-    for (int run = 1; run <= options.repeat; ++run)
-        ratios.push_back(run_once(options, db, label, batch, run, server_pid));
-    std::sort(ratios.begin(), ratios.end());
-    std::printf("%-24s ratio 2 clients / 1 client: median %.2f (min %.2f, max %.2f)\n", label,
-                ratios[ratios.size() / 2], ratios.front(), ratios.back());
+            const Servers& one_server, const std::optional<Servers>& two_servers) {
+    std::vector<double> two_by_one, one_by_two_servers;
+    for (int run = 1; run <= options.repeat; ++run) {
+        Ratios ratios = run_once(options, db, label, batch, run, one_server, two_servers);
+        two_by_one.push_back(ratios.two_by_one);
+        one_by_two_servers.push_back(ratios.one_by_two_servers);
+    }
+    print_spread(label, "ratio 2 clients / 1 client", two_by_one);
+    if (two_servers)
+        print_spread(label, "2 clients on 1 server / on 2 servers", one_by_two_servers);
 }
 
 }  // namespace
@@ -153,13 +197,20 @@ int main(int argc, char** argv) {
 
     mongoc_init();
     auto server = bench::start_server_unless_given(options.uri);
-    pid_t server_pid = server ? server->pid() : -1;
+    Servers one_server{{options.uri}, {}};
+    std::optional<testsupport::ServerProcess> second;
+    std::optional<Servers> two_servers;
+    if (server) {
+        one_server.pids.push_back(server->pid());
+        second.emplace(testsupport::ServerProcess::start({}));
+        two_servers = Servers{{options.uri, second->uri()}, {server->pid(), second->pid()}};
+    }
     std::printf("parallel_insert_throughput: %d docs per client, bulk batches of %d, %d runs, %s\n",
                 options.docs, options.batch, options.repeat, options.uri.c_str());
     std::string db = testsupport::unique_name("bench_parallel");
     std::string bulk = "bulk (" + std::to_string(options.batch) + " per insert)";
-    report(options, db, bulk.c_str(), options.batch, server_pid);
-    report(options, db, "single-document inserts", 1, server_pid);
+    report(options, db, bulk.c_str(), options.batch, one_server, two_servers);
+    report(options, db, "single-document inserts", 1, one_server, two_servers);
 
     mongoc_client_t* client = mongoc_client_new(options.uri.c_str());
     mongoc_database_t* database = mongoc_client_get_database(client, db.c_str());

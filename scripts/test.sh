@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs every test (unit, integration, spec, torture) twice:
-# once in a normal build and once with AddressSanitizer + UndefinedBehaviorSanitizer.
+# Installs what is missing, builds once with AddressSanitizer + UndefinedBehaviorSanitizer
+# (-Wall -Wextra -Werror, benchmarks included so they keep compiling) and runs every test (unit,
+# integration, spec, torture) in that build. One sanitized pass instead of a normal one and a
+# sanitized one keeps the suite within 20 minutes on 2 cores.
 # --long: the torture test kills tributary 100 times instead of 20.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -13,18 +15,10 @@ jobs=$(nproc)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-run_pass() { # run_pass BUILD_DIR CMAKE_ARGS...
-  local dir=$1; shift
-  echo "== configure and build: $dir"
-  cmake -S . -B "$dir" -G Ninja "$@" >/dev/null || return 1
-  cmake --build "$dir" -j "$jobs" || return 1
-  echo "== ctest: $dir"
-  ctest --test-dir "$dir" --output-on-failure -j "$jobs" --timeout 300
-}
-
-status=0
-run_pass build -DCMAKE_BUILD_TYPE=RelWithDebInfo || status=1
-# The benchmarks are built (so they keep compiling) in the normal pass only.
-run_pass build-asan -DCMAKE_BUILD_TYPE=Debug -DTRIBUTARY_SANITIZE=ON -DTRIBUTARY_BENCH=OFF ||
-  status=1
-exit $status
+dir=build-asan
+echo "== configure and build: $dir"
+cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTRIBUTARY_SANITIZE=ON \
+  -DTRIBUTARY_BENCH=ON >/dev/null || exit 1
+cmake --build "$dir" -j "$jobs" || exit 1
+echo "== ctest: $dir"
+ctest --test-dir "$dir" --output-on-failure -j "$jobs" --timeout 300

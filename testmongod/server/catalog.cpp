@@ -10,6 +10,8 @@
 namespace tmd {
 namespace {
 
+thread_local uint64_t appended_by_this_thread = 0;  // Catalog::entries_appended_by_this_thread
+
 CollectionUuid random_uuid() {
     static thread_local std::mt19937_64 rng{std::random_device{}()};
     CollectionUuid uuid;
@@ -72,8 +74,13 @@ ClusterTime Catalog::record(OplogEntry entry, const Collection* coll) {
         view_->capture(std::move(entry));
         return ClusterTime{};
     }
+    ++appended_by_this_thread;
     return server_.oplog().append(std::move(entry),
                                   [&](const OplogEntry& stamped) { journal(stamped, coll); });
+}
+
+uint64_t Catalog::entries_appended_by_this_thread() {
+    return appended_by_this_thread;
 }
 
 Collection* Catalog::find(const std::string& db, const std::string& coll) {

@@ -98,6 +98,10 @@ class Catalog {
     // Journals and appends an entry (`coll`: as for journal()); a private catalog hands it to its
     // view instead and returns a zero time.
     ClusterTime record(OplogEntry entry, const Collection* coll);
+    // How many entries the calling thread has appended to the server's oplog: a statement
+    // compares the count before and after it runs to know whether it wrote anything, whatever
+    // other threads write meanwhile.
+    static uint64_t entries_appended_by_this_thread();
 
   private:
     using Database = std::map<std::string, std::unique_ptr<Collection>>;

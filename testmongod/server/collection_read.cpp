@@ -588,6 +588,30 @@ std::vector<StoredDoc> finish_find(FindInput input, const FindQuery& query, cons
     return result;
 }
 
+// The key pattern of the index a find's plan reads: the hinted one, the _id index for a sort on
+// _id alone or a filter read through it (read_for_find, candidate_records), otherwise none (a
+// collection scan).
+Document plan_index_pattern(const Collection& coll, const FindQuery& query, const FindPlan& plan) {
+    if (!plan.pattern.empty()) return plan.pattern;
+    bool id_walk = id_sort_direction(query) != 0 && !query.min && !query.max &&
+                   !collation_reorders_ids(coll, query.collator.get());
+    bool id_lookup = !query.collator && id_selection(query.filter).kind != IdSelection::Kind::kNone;
+    return id_walk || id_lookup ? Document::from_json(R"({"_id": 1})") : Document();
+}
+
+// returnKey (manual, "find"): each result becomes its key in the plan's index, named by the key
+// pattern's fields; an empty document when the plan read no index.
+std::vector<StoredDoc> index_keys(std::vector<StoredDoc> results, const Document& pattern) {
+    for (StoredDoc& stored : results) {
+        IndexKey key = key_of(to_document(stored), pattern);
+        Document doc;
+        for (size_t i = 0; i < key.size(); ++i)
+            doc.push_back(pattern.fields()[i].name, std::move(key[i]));
+        stored = to_stored(doc);
+    }
+    return results;
+}
+
 }  // namespace
 
 std::vector<StoredDoc> run_find(Catalog& catalog, const std::string& db, const std::string& coll,
@@ -613,8 +637,10 @@ std::vector<StoredDoc> run_find(Catalog& catalog, const std::string& db, const s
         ReadYield reader(catalog, &lock, *c);
         return read_for_find(reader, query, plan);
     }();
+    Document index_pattern = query.return_key ? plan_index_pattern(*c, query, plan) : Document();
     lock.unlock();
-    return finish_find(std::move(input), query, plan);
+    std::vector<StoredDoc> results = finish_find(std::move(input), query, plan);
+    return query.return_key ? index_keys(std::move(results), index_pattern) : results;
 }
 
 std::vector<MatchedRecord> matching_documents(const Collection& coll, const Document& filter,

@@ -90,6 +90,7 @@ struct FindQuery {
     std::optional<Document> max;
     int64_t skip = 0;
     int64_t limit = 0;                         // 0: no limit
+    bool return_key = false;                   // returnKey: each result's key in the plan's index
     const Variables* let = nullptr;            // the command's let variables, for $expr
     std::shared_ptr<const Collator> collator;  // the command's collation; nullptr: simple
 };

@@ -63,12 +63,6 @@ class TimeLimitExceeded : public MongoError {
     TimeLimitExceeded() : MongoError(code::MaxTimeMSExpired, "operation exceeded time limit") {}
 };
 
-// A statement of a write outside a transaction that meets a document a transaction in progress
-// wrote is retried, as mongod's writeConflictRetry does, once the transaction commits or aborts;
-// its locks are released while it waits, bounded by maxTimeMS (then the command fails with
-// MaxTimeMSExpired, an interruption). `relocked` runs after each wait, for callers that hold
-// pointers into the catalog. A statement that already changed other documents (a multi update or
-// delete) cannot be run again: it fails with WriteConflict.
 // The locks of a write (catalog.h, "Locking"), which retry_while_claimed releases while it waits
 // and takes again after.
 class StatementLocks {
@@ -85,16 +79,23 @@ class StatementLocks {
     std::optional<CollectionLock> held_;
 };
 
+// A statement of a write outside a transaction that meets a document a transaction in progress
+// wrote is retried, as mongod's writeConflictRetry does, once the transaction commits or aborts;
+// its locks are released while it waits, bounded by maxTimeMS (then the command fails with
+// MaxTimeMSExpired, an interruption). `relocked` runs after each wait, for callers that hold
+// pointers into the catalog. A statement that already changed other documents (a multi update or
+// delete) cannot be run again: it fails with WriteConflict. Whether it wrote is counted on its
+// own thread, so writes of other clients meanwhile do not count.
 template <typename Statement>
 void retry_while_claimed(const CommandRequest& request, Deadline deadline, StatementLocks& lock,
                          Statement statement, const std::function<void()>& relocked = {}) {
     for (;;) {
-        ClusterTime before = request.server->oplog().now();
+        uint64_t before = Catalog::entries_appended_by_this_thread();
         try {
             statement();
             return;
         } catch (const DocumentClaimed& claimed) {
-            if (before < request.server->oplog().now()) throw MongoError(claimed);
+            if (before != Catalog::entries_appended_by_this_thread()) throw MongoError(claimed);
             lock.unlock();
             bool released =
                 request.server->sessions().wait_released(claimed.key(), deadline, *request.server);
@@ -182,16 +183,52 @@ void check_top_level_names(const CommandRequest& request, const bson_t& doc) {
     }
 }
 
-// The collection whose lock a write to `name` takes: a time-series collection's buckets when
-// the write goes there (inserts always; deletes on profiles that allow them), otherwise `name`.
+// The collection a write to `name` changes: a time-series collection's buckets when the write
+// goes there (inserts always; deletes on profiles that allow them), otherwise `name`. The caller
+// holds the catalog lock.
 std::string write_target(Catalog& catalog, const std::string& db, const std::string& name,
                          bool for_delete) {
-    SharedLock catalog_lock(catalog.mutex());
     const Collection* coll = catalog.find(db, name);
     const Collection* buckets = !coll        ? nullptr
                                 : for_delete ? buckets_accepting_deletes(catalog, coll)
                                              : buckets_of(catalog, *coll);
     return buckets ? buckets->name() : name;
+}
+
+// The locks of an insert (creating `name` when missing) or delete on the collection it changes,
+// set in `target`, which is resolved again under them: when the time-series collection was
+// dropped or created in between, the loop goes round again, so the write cannot meet a target
+// that `name` no longer resolves to (a plain system.buckets collection, say).
+CollectionLock write_target_lock(Catalog& catalog, const std::string& db, const std::string& name,
+                                 bool for_delete, std::string& target) {
+    for (;;) {
+        {
+            SharedLock catalog_lock(catalog.mutex());
+            target = write_target(catalog, db, name, for_delete);
+        }
+        CollectionLock lock =
+            target == name && !for_delete
+                ? CollectionLock::creating(catalog, db, target)
+                : CollectionLock(catalog, db, target, CollectionLock::Mode::Write);
+        if (write_target(catalog, db, name, for_delete) == target) return lock;
+    }
+}
+
+// mongod refuses writes to a time-series collection in a multi-document transaction (263):
+// inserts (write_ops_exec.cpp, jstests core/timeseries/timeseries_insert_in_txn.js), deletes and
+// updates (jstests: "deleting and updating time-series collections from a multi-document
+// transaction is disallowed").
+void check_timeseries_write_outside_transaction(const CommandRequest& request,
+                                                const std::string& name) {
+    if (!request.session || !request.session->transaction()) return;
+    Catalog& catalog = catalog_of(request);
+    SharedLock lock(catalog.mutex());
+    const Collection* coll = catalog.find(request.db, name);
+    if (!coll || !buckets_of(catalog, *coll)) return;
+    throw MongoError(code::OperationNotSupportedInTransaction,
+                     "Cannot run '" + request.name +
+                         "' on a time-series collection in a multi-document transaction: " +
+                         request.db + "." + name);
 }
 
 // mongod's hangWithLockDuringBatchInsert (write_ops_exec.cpp insertBatchAndHandleErrors): once
@@ -207,6 +244,7 @@ void hang_with_lock_if_asked(ServerState& server) {
 // https://www.mongodb.com/docs/manual/reference/command/insert/
 void cmd_insert(const CommandRequest& request, bson_t* reply) {
     std::string name = target_of(request);
+    check_timeseries_write_outside_transaction(request, name);
     Document body = body_without(request, "documents");
     bool ordered = bool_argument(body, "insert", "ordered", true);
     bool bypass = bool_argument(body, "insert", "bypassDocumentValidation", false);
@@ -215,8 +253,9 @@ void cmd_insert(const CommandRequest& request, bson_t* reply) {
 
     Deadline deadline = deadline_of(request);
     Catalog& catalog = catalog_of(request);
-    const std::string target = write_target(catalog, request.db, name, false);
-    StatementLocks locks([&] { return CollectionLock::creating(catalog, request.db, target); });
+    std::string target;
+    StatementLocks locks(
+        [&] { return write_target_lock(catalog, request.db, name, false, target); });
     Collection* coll = nullptr;
     std::optional<Validator> validator;
     std::optional<BucketSpec> bucketing;
@@ -272,6 +311,7 @@ FindQuery find_query(const Document& body) {
     if (const Value* hint = body.get("hint")) query.hint = *hint;
     query.skip = non_negative_argument(body, "find", "skip", 0);
     query.limit = non_negative_argument(body, "find", "limit", 0);
+    query.return_key = bool_argument(body, "find", "returnKey", false);
     return query;
 }
 
@@ -546,6 +586,7 @@ bool bson_flag(const BsonDoc& doc, const char* field) {
 // (mongod acquires the collection per statement too), so writers of the collection interleave.
 void cmd_update(const CommandRequest& request, bson_t* reply) {
     std::string name = target_of(request);
+    check_timeseries_write_outside_transaction(request, name);
     Document body = body_without(request, "updates");
     bool ordered = bool_argument(body, "update", "ordered", true);
     bool bypass = bool_argument(body, "update", "bypassDocumentValidation", false);
@@ -653,6 +694,7 @@ int64_t run_delete_statement(Catalog& catalog, const std::string& db, const std:
 // https://www.mongodb.com/docs/manual/reference/command/delete/
 void cmd_delete(const CommandRequest& request, bson_t* reply) {
     std::string name = target_of(request);
+    check_timeseries_write_outside_transaction(request, name);
     Document body = body_without(request, "deletes");
     bool ordered = bool_argument(body, "delete", "ordered", true);
     std::vector<BsonDoc> statements = request.documents_of("deletes");
@@ -661,9 +703,9 @@ void cmd_delete(const CommandRequest& request, bson_t* reply) {
 
     Deadline deadline = deadline_of(request);
     Catalog& catalog = catalog_of(request);
-    const std::string target = write_target(catalog, request.db, name, true);
+    std::string target;
     StatementLocks locks(
-        [&] { return CollectionLock(catalog, request.db, target, CollectionLock::Mode::Write); });
+        [&] { return write_target_lock(catalog, request.db, name, true, target); });
     if (target == name) writable_collection(catalog, request.db, name);
     WriteErrors errors;
     int64_t n = 0;

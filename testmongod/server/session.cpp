@@ -246,8 +246,19 @@ void OperationSession::start_or_continue_transaction(const CommandRequest& reque
                                  "'majority' or 'snapshot' in order to run in a transaction");
             }
             const Value* at = read_concern->doc().get("atClusterTime");
-            if (at && at->type() == BSON_TYPE_TIMESTAMP) {
+            if (at && name != "snapshot") {
+                throw MongoError(code::InvalidOptions,
+                                 "atClusterTime field can be set only if level is equal to "
+                                 "snapshot");
+            }
+            if (at && at->type() != BSON_TYPE_TIMESTAMP) {
+                throw MongoError(code::TypeMismatch,
+                                 "BSON field 'atClusterTime' is the wrong type, expected type "
+                                 "'timestamp'");
+            }
+            if (at) {
                 auto time = std::get<Timestamp>(at->payload());
+                check_not_ahead(ClusterTime{time.t, time.i}, snapshot);
                 snapshot = ClusterTime{time.t, time.i};
             }
         }

@@ -532,19 +532,17 @@ int64_t delete_measurements(Catalog& catalog, Collection& buckets, const BucketS
     return deleted;
 }
 
-int64_t expire_buckets(Catalog& catalog, Collection& buckets, int64_t now_ms) {
+std::vector<RecordId> expired_buckets(const Collection& buckets, int64_t now_ms) {
     auto spec = bucket_spec_of(buckets);
     const Value* expire = buckets.options().get("expireAfterSeconds");
-    if (!spec || !expire || !expire->is_number()) return 0;
+    if (!spec || !expire || !expire->is_number()) return {};
     int64_t cutoff_ms = now_ms - expire->as_int64() * 1000;
     std::vector<RecordId> doomed;
     for (const auto& [rid, record] : buckets.records()) {
         auto start = bucket_min_ms(to_document(record.doc), *spec);
         if (start && *start + spec->max_span_seconds * 1000 < cutoff_ms) doomed.push_back(rid);
     }
-    for (RecordId rid : doomed)
-        delete_document(catalog, buckets, rid);
-    return static_cast<int64_t>(doomed.size());
+    return doomed;
 }
 
 }  // namespace tmd

@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/matcher.h"
 #include "engine/timeseries_bucket.h"
@@ -58,10 +59,9 @@ Collection* buckets_accepting_deletes(Catalog& catalog, const Collection* target
 int64_t delete_measurements(Catalog& catalog, Collection& buckets, const BucketSpec& spec,
                             const Matcher& matcher, bool just_one);
 
-// The TTL monitor's pass over a buckets collection with expireAfterSeconds: deletes the buckets
-// whose every measurement is older than now - expireAfterSeconds (their start plus
-// bucketMaxSpanSeconds is before it, as mongod's ttl.cpp bounds the clustered _id). Returns the
-// number of buckets deleted.
-int64_t expire_buckets(Catalog& catalog, Collection& buckets, int64_t now_ms);
+// The TTL monitor's pass over a buckets collection with expireAfterSeconds: the buckets whose
+// every measurement is older than now - expireAfterSeconds (their start plus
+// bucketMaxSpanSeconds is before it, as mongod's ttl.cpp bounds the clustered _id).
+std::vector<RecordId> expired_buckets(const Collection& buckets, int64_t now_ms);
 
 }  // namespace tmd

@@ -123,13 +123,17 @@ std::unique_ptr<Transaction> snapshot_read(const CommandRequest& request) {
         BSON_ITER_HOLDS_TIMESTAMP(&time)) {
         bson_iter_timestamp(&time, &at.t, &at.i);
     }
+    check_not_ahead(at, now);
+    return std::make_unique<Transaction>(*request.server, at);
+}
+
+void check_not_ahead(ClusterTime at, ClusterTime now) {
     if (now < at) {
         throw MongoError(code::InvalidOptions,
                          "readConcern atClusterTime value must not be greater than the current "
                          "clusterTime. Requested clusterTime: " +
                              describe(at) + "; current clusterTime: " + describe(now));
     }
-    return std::make_unique<Transaction>(*request.server, at);
 }
 
 std::string document_claim_key(const OplogEntry& entry) {

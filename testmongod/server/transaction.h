@@ -73,6 +73,10 @@ class Transaction : public CatalogView {
 // for any other command. Throws InvalidOptions (72) on 4.4 and for a time in the future.
 std::unique_ptr<Transaction> snapshot_read(const CommandRequest& request);
 
+// Throws InvalidOptions (72) when a readConcern's atClusterTime is ahead of the cluster time
+// `now` (jstests noPassthrough/readConcern_atClusterTime.js).
+void check_not_ahead(ClusterTime at, ClusterTime now);
+
 // The key a written document is claimed under: namespace and _id.
 std::string document_claim_key(const OplogEntry& entry);
 

@@ -40,9 +40,8 @@ bool expired(const Index& index, const Document& doc, int64_t cutoff_ms) {
     return false;
 }
 
-int64_t expire_collection(Catalog& catalog, Collection& coll, int64_t now_ms) {
-    if (coll.is_view() || coll.is_capped()) return 0;
-    if (bucket_spec_of(coll)) return expire_buckets(catalog, coll, now_ms);
+// The documents of `coll` its TTL indexes expire, in record order.
+std::vector<RecordId> expired_documents(const Collection& coll, int64_t now_ms) {
     std::vector<RecordId> doomed;
     for (const Index& index : coll.indexes()) {
         auto seconds = ttl_of(index);
@@ -54,6 +53,14 @@ int64_t expire_collection(Catalog& catalog, Collection& coll, int64_t now_ms) {
     }
     std::sort(doomed.begin(), doomed.end());
     doomed.erase(std::unique(doomed.begin(), doomed.end()), doomed.end());
+    return doomed;
+}
+
+// Deletes the expired documents (or buckets, for a time-series collection's) of `coll`.
+int64_t expire_collection(Catalog& catalog, Collection& coll, int64_t now_ms) {
+    if (coll.is_view() || coll.is_capped()) return 0;
+    std::vector<RecordId> doomed =
+        bucket_spec_of(coll) ? expired_buckets(coll, now_ms) : expired_documents(coll, now_ms);
     int64_t deleted = 0;
     for (RecordId rid : doomed) {
         try {

@@ -14,7 +14,7 @@ namespace {
 // Codes from mongod's error_codes.yml that only the wire layer uses.
 constexpr int kInvalidBSON = 22;
 constexpr int kIllegalOpMsgFlag = 223;
-constexpr int kChecksumMismatch = 282;
+constexpr int kChecksumMismatch = 288;  // mongodb/mongo src/mongo/base/error_codes.yml
 constexpr int kProtocolError = 17;
 
 // The section kinds of an OP_MSG.

@@ -119,6 +119,25 @@ TEST_F(CrudTest, FindWithMinMaxUsesHintedIndexBounds) {
     fails(R"({"find": "c", "min": {"a": 2}})", 51173);
 }
 
+// Manual, "find" command, returnKey: "If true, returns only the index keys in the resulting
+// documents"; "If returnKey is true and the find command does not use an index, the returned
+// documents will be empty." Here the _id index serves a filter on _id, a hint names a_1, and a
+// filter on an unindexed field is a collection scan.
+TEST_F(CrudTest, FindWithReturnKeyReturnsTheKeysOfTheIndexUsed) {
+    ok(R"({"insert": "c", "documents": [{"_id": 1, "a": 5, "b": "x"}, {"_id": 2, "b": "y"}]})");
+    ok(R"({"createIndexes": "c", "indexes": [{"key": {"a": 1}, "name": "a_1"}]})");
+    auto by_id = find("c", R"({"_id": 1})", R"({"returnKey": true})");
+    ASSERT_EQ(by_id.size(), 1u);
+    EXPECT_EQ(by_id[0].json(), Bson::from_json(R"({"_id": 1})").json());
+    auto hinted = find("c", "{}", R"({"returnKey": true, "hint": "a_1", "sort": {"a": 1}})");
+    ASSERT_EQ(hinted.size(), 2u);
+    EXPECT_EQ(hinted[0].json(), Bson::from_json(R"({"a": null})").json());
+    EXPECT_EQ(hinted[1].json(), Bson::from_json(R"({"a": 5})").json());
+    auto scanned = find("c", R"({"b": "y"})", R"({"returnKey": true})");
+    ASSERT_EQ(scanned.size(), 1u);
+    EXPECT_EQ(scanned[0].json(), Bson::from_json("{}").json());
+}
+
 TEST_F(CrudTest, UpdateReportsMatchedAndModifiedCounts) {
     ok(R"({"insert": "c", "documents": [{"_id": 1, "a": 1}, {"_id": 2, "a": 1}, {"_id": 3, "a": 2}]})");
     Bson reply = ok(R"({"update": "c", "updates": [

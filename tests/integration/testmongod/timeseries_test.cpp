@@ -6,9 +6,11 @@
 // noPassthrough/timeseries_change_streams.js).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <string>
+#include <thread>
 
 #include "storage_test_fixture.h"
 #include "support/child_process.h"
@@ -172,6 +174,53 @@ TEST_F(TimeseriesTest, InsertsAreBucketedByMetaAndReadBackThroughTheView) {
     EXPECT_EQ(grouped.number("cursor.firstBatch.0.total"), 17);
 }
 
+// mongod refuses writes to a time-series collection in a multi-document transaction with
+// OperationNotSupportedInTransaction (263), and the transaction is gone (251): inserts (jstests
+// core/timeseries/timeseries_insert_in_txn.js), deletes and updates (jstests: "deleting and
+// updating time-series collections from a multi-document transaction is disallowed").
+TEST_F(TimeseriesTest, WritesInATransactionAreNotSupported) {
+    ok(R"({"create": "c", "timeseries": {"timeField": "t", "metaField": "m"}})");
+    const std::string lsid = random_lsid_field();
+    auto in_txn = [&](int txn) {
+        return ", " + lsid + R"(, "txnNumber": {"$numberLong": ")" + std::to_string(txn) +
+               R"("}, "autocommit": false)";
+    };
+    const std::string statements[] = {
+        R"({"insert": "c", "documents": [{"t": )" + date_at(kBase) + "}]",
+        R"({"delete": "c", "deletes": [{"q": {"m": "a"}, "limit": 0}])",
+        R"({"update": "c", "updates": [{"q": {"m": "a"}, "u": {"$set": {"b": 1}}, "multi": true}])"};
+    for (int txn = 1; txn <= 3; ++txn) {
+        const std::string& statement = statements[txn - 1];
+        CommandResult write = run(statement + in_txn(txn) + R"(, "startTransaction": true})");
+        EXPECT_EQ(write.code, 263) << statement << " -> " << write.reply.json();
+        EXPECT_EQ(run_admin(R"({"commitTransaction": 1)" + in_txn(txn) + "}").code, 251);
+    }
+    EXPECT_EQ(find("c").size(), 0u);
+}
+
+// An insert resolves the time-series collection's buckets and writes them under one lock: with
+// the collection dropped and created again meanwhile, a measurement lands in a bucket of the
+// new collection or makes a plain "c", never a raw document in a plain system.buckets.c.
+TEST_F(TimeseriesTest, InsertRacingADropAndCreateNeverWritesARawBucket) {
+    const std::string create = R"({"create": "c", "timeseries": {"timeField": "t"}})";
+    ok(create);
+    std::atomic<bool> stop = false;
+    testsupport::Client other(server_->uri);
+    std::thread inserter([&] {
+        while (!stop) {
+            other.run_command(db_,
+                              R"({"insert": "c", "documents": [{"t": )" + date_at(kBase) + "}]}");
+        }
+    });
+    for (int i = 0; i < 3000; ++i) {
+        run(R"({"drop": "c"})");
+        run(create);
+    }
+    stop = true;
+    inserter.join();
+    EXPECT_EQ(find("system.buckets.c", R"({"control": {"$exists": false}})").size(), 0u);
+}
+
 TEST_F(TimeseriesTest, MeasurementsOutsideTheSpanOpenANewBucket) {
     ok(R"({"create": "c", "timeseries": {"timeField": "t"}})");
     insert("[{\"t\": " + date_at(kBase) + "}, {\"t\": " + date_at(kBase + 3600 * 1000) + "}]");
@@ -279,6 +328,30 @@ TEST_F(TimeseriesTest, TtlMonitorRemovesExpiredBuckets) {
     ASSERT_EQ(left.size(), 1u);
     EXPECT_EQ(left[0].number("_id"), 2);
     EXPECT_EQ(find("system.buckets.c").size(), 1u);
+    admin(R"({"setParameter": 1, "ttlMonitorSleepSecs": 60})");
+}
+
+// A bucket an open transaction wrote (directly, in system.buckets) is left for a later TTL pass,
+// as mongod's TTL deletes retry their write conflicts; the pass still removes the other expired
+// bucket, and the held one goes once the transaction ended.
+TEST_F(TimeseriesTest, TtlPassSkipsABucketATransactionHoldsAndRemovesTheOthers) {
+    auto admin = [&](const char* command) { EXPECT_TRUE(run_admin(command).ok) << command; };
+    ok(R"({"create": "c", "timeseries": {"timeField": "t", "metaField": "m"},
+           "expireAfterSeconds": 60})");
+    insert("[{\"m\": 1, \"t\": " + date_at(kBase) + "}, {\"m\": 2, \"t\": " + date_at(kBase) +
+           "}]");
+    const std::string txn =
+        random_lsid_field() + R"(, "txnNumber": {"$numberLong": "1"}, "autocommit": false)";
+    Bson held = ok(R"({"update": "system.buckets.c", "bypassDocumentValidation": true,)"
+                   R"( "updates": [{"q": {"meta": 1}, "u": {"$set": {"x": 1}}}], )" +
+                   txn + R"(, "startTransaction": true})");
+    ASSERT_EQ(held.number("nModified"), 1) << held.json();
+    admin(R"({"setParameter": 1, "ttlMonitorSleepSecs": 1})");
+    EXPECT_TRUE(testsupport::eventually([&] { return find("c", R"({"m": 2})").empty(); }, 30s))
+        << "the unheld bucket expires";
+    EXPECT_EQ(find("c", R"({"m": 1})").size(), 1u) << "the held bucket stays while held";
+    EXPECT_TRUE(run_admin(R"({"abortTransaction": 1, )" + txn + "}").ok);
+    EXPECT_TRUE(testsupport::eventually([&] { return find("c").empty(); }, 30s));
     admin(R"({"setParameter": 1, "ttlMonitorSleepSecs": 60})");
 }
 

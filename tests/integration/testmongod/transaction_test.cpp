@@ -4,6 +4,7 @@
 // (WriteConflict with TransientTransactionError), NoSuchTransaction and re-commit answers, the
 // commands a transaction may not run, and the change events of a committed transaction (lsid,
 // txnNumber, one clusterTime, statement order; nothing for an aborted one).
+#include <atomic>
 #include <thread>
 
 #include "storage_test_fixture.h"
@@ -143,6 +144,32 @@ TEST_F(TransactionTest, PlainWriteToADocumentOfAnOpenTransactionWaitsForItsEnd) 
     EXPECT_EQ(find("c")[1].number("x"), 10) << "applied to the original after the abort";
 }
 
+// The same wait while another client writes to another collection: those writes are not the
+// waiting statement's, so it still waits (here until maxTimeMS, 50) rather than failing with a
+// WriteConflict mongod would not give. The filter (no index) scans every document, so the other
+// client's inserts land between the statement's start and its meeting the claimed document.
+TEST_F(TransactionTest, PlainWriteWaitsForATransactionWhileOthersWriteElsewhere) {
+    std::string documents;
+    for (int i = 0; i < 50000; ++i)
+        documents += (i ? ", " : "") + std::string(R"({"n": )") + std::to_string(i) + "}";
+    ok(R"({"insert": "c", "documents": [)" + documents + "]}");
+    ok(in_txn(R"({"update": "c", "updates": [{"q": {"n": 49999}, "u": {"$set": {"x": 1}}}])", 1,
+              true));
+    ok(R"({"create": "other"})");  // its writers then need no exclusive catalog lock
+    std::atomic<bool> stop = false;
+    testsupport::Client other(server_->uri);
+    std::thread elsewhere([&] {
+        while (!stop)
+            other.run_command(db_, R"({"insert": "other", "documents": [{}]})");
+    });
+    CommandResult waited = run(R"({"update": "c", "updates": [{"q": {"n": 49999},)"
+                               R"( "u": {"$set": {"y": 1}}}], "maxTimeMS": 300})");
+    stop = true;
+    elsewhere.join();
+    EXPECT_EQ(waited.code, 50) << "the write waits for the transaction: " << waited.reply.json();
+    EXPECT_TRUE(abort_txn(1).ok);
+}
+
 TEST_F(TransactionTest, WriteToADocumentChangedAfterTheSnapshotConflicts) {
     ok(R"({"insert": "c", "documents": [{"_id": 1, "x": 0}, {"_id": 2}]})");
     ok(in_txn(R"({"find": "c", "filter": {"_id": 2})", 1, true));
@@ -184,6 +211,31 @@ TEST_F(TransactionTest, OlderTxnNumberIsTransactionTooOld) {
     ok(R"({"create": "c"})");
     ok(in_txn(R"({"find": "c", "filter": {})", 5, true));
     EXPECT_EQ(run(in_txn(R"({"find": "c", "filter": {})", 4, true)).code, 225);
+}
+
+// jstests noPassthrough/readConcern_atClusterTime.js: a transaction's atClusterTime may not be
+// ahead of the cluster time, needs level "snapshot" (InvalidOptions, 72) and must be a Timestamp
+// (TypeMismatch, 14); the transaction then never started (abort: NoSuchTransaction, 251). An
+// atClusterTime older than the history the server keeps is SnapshotTooOld (239; jstests
+// read_at_cluster_time_outside_transactions.js).
+TEST_F(TransactionTest, AtClusterTimeAheadOfTheClusterTimeOrWithoutSnapshotIsRefused) {
+    ok(R"({"create": "c"})");
+    auto find_at = [&](const std::string& level, const std::string& at, int txn) {
+        return run(in_txn(R"({"find": "c", "readConcern": {"level": ")" + level +
+                              R"(", "atClusterTime": )" + at + "}",
+                          txn, true));
+    };
+    CommandResult ahead = find_at("snapshot", R"({"$timestamp": {"t": 4000000000, "i": 1}})", 1);
+    EXPECT_EQ(ahead.code, 72) << ahead.reply.json();
+    EXPECT_EQ(abort_txn(1).code, 251);
+    const std::string long_ago = R"({"$timestamp": {"t": 1, "i": 1}})";
+    CommandResult local = find_at("local", long_ago, 2);
+    EXPECT_EQ(local.code, 72) << local.reply.json();
+    CommandResult old = find_at("snapshot", long_ago, 3);
+    EXPECT_EQ(old.code, 239) << old.reply.json();
+    CommandResult text = find_at("snapshot", R"("bad")", 4);
+    EXPECT_EQ(text.code, 14) << text.reply.json();
+    EXPECT_EQ(abort_txn(4).code, 251);
 }
 
 // Manual, "Production Considerations: Runtime Limit": transactionLifetimeLimitSeconds aborts a
