@@ -7,13 +7,13 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
-#include <random>
 #include <thread>
 
 #include "cli/exit_codes.h"
 #include "copy/bounded_queue.h"
 #include "copy/initial_copy.h"
 #include "mongo/bulk.h"
+#include "mongo/retry.h"
 #include "status/progress.h"
 
 namespace tributary::copy {
@@ -146,14 +146,6 @@ RangeResult copy_range_once(mongo::ClientPool& source, mongo::ClientPool& destin
     return result;
 }
 
-// Capped exponential backoff with full jitter: uniform in [0, min(cap, base * 2^attempt)], so
-// ranges that failed together (one blip) do not all retry at the same moment.
-std::chrono::milliseconds retry_delay(int attempt) {
-    const int64_t ceiling = std::min<int64_t>(kMaxRetryDelayMs, kBaseRetryDelayMs << attempt);
-    thread_local std::mt19937_64 random(std::random_device{}());
-    return std::chrono::milliseconds(std::uniform_int_distribution<int64_t>(0, ceiling)(random));
-}
-
 // Sleeps `delay`, waking early when `stop` is set; false when stopped.
 bool sleep_unless_stopped(std::chrono::milliseconds delay, const std::atomic<bool>& stop) {
     const auto until = std::chrono::steady_clock::now() + delay;
@@ -178,7 +170,10 @@ RangeResult copy_range(mongo::ClientPool& source, mongo::ClientPool& destination
             // Copying a range again is safe: documents already written are replaced by _id.
             const bool transient = error.is_transient() || error.is_connection_failure();
             if (!transient || attempt >= kMaxRangeAttempts) throw;
-            const std::chrono::milliseconds delay = retry_delay(attempt);
+            const std::chrono::milliseconds delay =
+                mongo::retry_delay(attempt, std::chrono::milliseconds(kBaseRetryDelayMs),
+                                   std::chrono::milliseconds(kMaxRetryDelayMs));
+            ++status::counters().retries;
             spdlog::warn(
                 "Copying a range of '{}.{}' failed ({}); retrying the range in {} ms "
                 "(attempt {} of {}).",

@@ -12,6 +12,7 @@
 #include "catalog/catalog.h"
 #include "mongo/collection.h"
 #include "mongo/error.h"
+#include "mongo/retry.h"
 #include "replicate/write_model.h"
 #include "status/progress.h"
 
@@ -39,8 +40,10 @@ void backoff(std::chrono::milliseconds delay, const std::atomic<bool>& stop) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
 }
 
+// Retry delays (mongo/retry.h): from 100 ms, doubling, capped at 5 s, with jitter.
 std::chrono::milliseconds backoff_delay(int attempt) {
-    return std::chrono::milliseconds(std::min(100 << std::min(attempt, 6), 5000));
+    return mongo::retry_delay(attempt, std::chrono::milliseconds(100),
+                              std::chrono::milliseconds(5000));
 }
 
 // {pipeline: [{$match: {"ns.db": {$in: [...]}}}]}: a cluster-wide stream only ships events of
@@ -120,6 +123,7 @@ int Replicator::run(const checkpoint::StartPoint& from, const std::atomic<bool>&
                     "Change stream interrupted ({}); resuming from the last applied "
                     "event (attempt {}).",
                     error.what(), reconnects_);
+                ++status::counters().retries;
                 backoff(backoff_delay(reconnects_), stop);
                 continue;
             }
@@ -346,6 +350,7 @@ void Replicator::apply_with_retry(const std::function<void()>& apply) {
             }
             spdlog::warn("Applying a batch failed ({}); retrying (attempt {}).", error.what(),
                          attempt);
+            ++status::counters().retries;
             std::this_thread::sleep_for(backoff_delay(attempt));
         }
     }

@@ -57,6 +57,9 @@ std::string prometheus_text(const Counters& c) {
            c.collections_copied.load());
     metric("tributary_events_applied_total", "counter", "Change events applied.",
            c.events_applied.load());
+    metric("tributary_retries_total", "counter",
+           "Operations retried after a transient failure (copy ranges, stream resumes, batches).",
+           c.retries.load());
     metric("tributary_replication_lag_seconds", "gauge",
            "Seconds between the source's last applied event and now.", c.lag_seconds.load());
     return out.str();

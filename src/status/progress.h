@@ -17,6 +17,8 @@ struct Counters {
     std::atomic<int64_t> collections_copied{0};
     std::atomic<int64_t> events_applied{0};
     std::atomic<int64_t> lag_seconds{0};
+    // Operations retried after a transient failure (copy ranges, stream resumes, batches).
+    std::atomic<int64_t> retries{0};
 };
 
 // The process's counters (the copy and the replicator add to them; metrics read them).

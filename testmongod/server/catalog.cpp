@@ -74,9 +74,9 @@ ClusterTime Catalog::record(OplogEntry entry, const Collection* coll) {
         view_->capture(std::move(entry));
         return ClusterTime{};
     }
-    journal(entry, coll);
     ++appended_by_this_thread;
-    return server_.oplog().append(std::move(entry));
+    return server_.oplog().append(std::move(entry),
+                                  [&](const OplogEntry& stamped) { journal(stamped, coll); });
 }
 
 uint64_t Catalog::entries_appended_by_this_thread() {

@@ -58,8 +58,9 @@ class Catalog {
     // journal. No-ops without dbpath.
     void load();
     void save();
-    // Appends a committed change to DIR/journal (written to the OS before it returns, so a
-    // kill -9 after the reply keeps it). `coll`: the collection as it is after a catalog change.
+    // Appends a committed change, its stamped oplog entry, to DIR/journal (written to the OS
+    // before it returns, so a kill -9 after the reply keeps it); called under the oplog's mutex
+    // (Oplog::Persist). `coll`: the collection as it is after a catalog change.
     void journal(const OplogEntry& entry, const Collection* coll);
 
     // Every accessor below expects the caller to hold mutex(): shared to read, unique to change
@@ -109,6 +110,7 @@ class Catalog {
     void replay_journal(const std::string& path, const std::string& generation);
     void replay(const Document& record);
     void replay_metadata(const Document& header);
+    bool restore_oplog_record(const Document& record);
     void drop_temporary_collections();
     void start_journal();
 

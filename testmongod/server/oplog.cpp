@@ -27,13 +27,13 @@ ClusterTime Oplog::next_time() {
     return last_;
 }
 
-ClusterTime Oplog::append(OplogEntry entry) {
+ClusterTime Oplog::append(OplogEntry entry, const Persist& persist) {
     std::vector<OplogEntry> one;
     one.push_back(std::move(entry));
-    return append_transaction(std::move(one));
+    return append_transaction(std::move(one), persist);
 }
 
-ClusterTime Oplog::append_transaction(std::vector<OplogEntry> entries) {
+ClusterTime Oplog::append_transaction(std::vector<OplogEntry> entries, const Persist& persist) {
     std::lock_guard lock(mutex_);
     ClusterTime time = next_time();
     int64_t wall_time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -42,6 +42,7 @@ ClusterTime Oplog::append_transaction(std::vector<OplogEntry> entries) {
     for (auto& entry : entries) {
         entry.time = time;
         entry.wall_time_ms = wall_time_ms;
+        if (persist) persist(entry);
         store(std::move(entry));
     }
     grown_.notify_all();
@@ -87,6 +88,28 @@ std::optional<ClusterTime> Oplog::oldest() const {
     std::lock_guard lock(mutex_);
     if (entries_.empty()) return std::nullopt;
     return entries_.front().time;
+}
+
+ClusterTime Oplog::dropped_up_to() const {
+    std::lock_guard lock(mutex_);
+    return dropped_up_to_;
+}
+
+void Oplog::restore_dropped_up_to(ClusterTime time) {
+    std::lock_guard lock(mutex_);
+    dropped_up_to_ = time;
+}
+
+void Oplog::restore(OplogEntry entry) {
+    std::lock_guard lock(mutex_);
+    last_ = std::max(last_, entry.time);
+    store(std::move(entry));
+}
+
+void Oplog::for_each(const std::function<void(const OplogEntry&)>& visit) const {
+    std::lock_guard lock(mutex_);
+    for (const auto& entry : entries_)
+        visit(entry);
 }
 
 }  // namespace tmd

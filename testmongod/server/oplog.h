@@ -17,6 +17,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -83,11 +84,15 @@ class Oplog {
     // mongod does for a point older than its oplog's first entry.
     explicit Oplog(size_t max_bytes);
 
-    // Stamps the entry with the next cluster time and the wall clock, stores it, wakes waiters,
-    // and returns its time. Drops the oldest entries beyond max_bytes.
-    ClusterTime append(OplogEntry entry);
+    // Called with each stamped entry before it is stored, under the oplog's mutex: --dbpath
+    // journals it there, so the journal holds the entries in cluster-time order.
+    using Persist = std::function<void(const OplogEntry&)>;
+
+    // Stamps the entry with the next cluster time and the wall clock, persists and stores it,
+    // wakes waiters, and returns its time. Drops the oldest entries beyond max_bytes.
+    ClusterTime append(OplogEntry entry, const Persist& persist = {});
     // Appends a committed transaction's entries, all stamped with one cluster time.
-    ClusterTime append_transaction(std::vector<OplogEntry> entries);
+    ClusterTime append_transaction(std::vector<OplogEntry> entries, const Persist& persist = {});
     // Advances and returns the cluster time without an entry (reads, no-op writes).
     ClusterTime now() const;
 
@@ -98,6 +103,15 @@ class Oplog {
     void wait_for_newer(ClusterTime after, std::chrono::steady_clock::time_point deadline) const;
     // The oldest time still held (entries from then on can be read).
     std::optional<ClusterTime> oldest() const;
+
+    // --dbpath (persistence.cpp). The history a restarted server kept: where it starts
+    // (restore_dropped_up_to, from the saved dropped_up_to()) and its entries in time order
+    // (restore, times kept). Later appends get later times, so a time is never reused.
+    ClusterTime dropped_up_to() const;
+    void restore_dropped_up_to(ClusterTime time);
+    void restore(OplogEntry entry);
+    // Every entry held, oldest first (the caller keeps appenders out).
+    void for_each(const std::function<void(const OplogEntry&)>& visit) const;
 
   private:
     ClusterTime next_time();

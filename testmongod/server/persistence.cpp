@@ -1,6 +1,10 @@
 // --dbpath persistence: a snapshot (DIR/testmongod.data: every collection's options, UUID, indexes
-// and documents as a stream of BSON documents) plus a journal (DIR/journal: one BSON record per
-// committed change, written before the reply) replayed on top of it at startup.
+// and documents, then the oplog's entries, as a stream of BSON documents) plus a journal
+// (DIR/journal: one BSON record per committed change, its oplog entry, written before the reply)
+// replayed on top of it at startup. The oplog survives restarts, a kill -9 included, as mongod's
+// local.oplog.rs does, so change streams resume from tokens taken before the restart
+// (https://www.mongodb.com/docs/manual/core/replica-set-oplog/), still bounded by
+// --oplog-size-mb.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -130,6 +134,82 @@ void sync_indexes(Collection& coll, const Array& specs) {
         coll.drop_index(name);
 }
 
+// An oplog entry as --dbpath keeps it (the journal's "op", the snapshot's oplog records). Built
+// with libbson so that stored documents are copied, not parsed.
+void append_entry(bson_t* out, const char* key, const OplogEntry& entry) {
+    bson_t doc;
+    bson_append_document_begin(out, key, -1, &doc);
+    bson_append_timestamp(&doc, "ts", -1, entry.time.t, entry.time.i);
+    BSON_APPEND_INT64(&doc, "wall", entry.wall_time_ms);
+    BSON_APPEND_INT32(&doc, "k", static_cast<int32_t>(entry.kind));
+    BSON_APPEND_UTF8(&doc, "db", entry.db.c_str());
+    BSON_APPEND_UTF8(&doc, "coll", entry.coll.c_str());
+    if (entry.uuid) BSON_APPEND_BINARY(&doc, "uuid", BSON_SUBTYPE_UUID, entry.uuid->data(), 16);
+    auto append_stored = [&](const char* name, const StoredDoc& stored) {
+        if (!stored) return;
+        bson_t view = view_of(stored);
+        BSON_APPEND_DOCUMENT(&doc, name, &view);
+    };
+    append_stored("key", entry.document_key);
+    append_stored("pre", entry.pre_image);
+    append_stored("post", entry.post_image);
+    append_stored("delta", entry.delta);
+    append_stored("details", entry.details);
+    append_stored("lsid", entry.lsid);
+    BSON_APPEND_INT64(&doc, "txn", entry.txn_number);
+    BSON_APPEND_INT64(&doc, "txnOp", entry.txn_op_index);
+    bson_append_document_end(out, &doc);
+}
+
+OplogEntry entry_from(const Document& doc) {
+    auto stored = [&](const char* name) -> StoredDoc {
+        const Value* value = doc.get(name);
+        return value ? stored_value(*value) : nullptr;
+    };
+    const auto& ts = std::get<Timestamp>(doc.get("ts")->payload());
+    OplogEntry entry;
+    entry.time = ClusterTime{ts.t, ts.i};
+    entry.wall_time_ms = doc.get("wall")->as_int64();
+    entry.kind = static_cast<ChangeKind>(doc.get("k")->as_int32());
+    entry.db = doc.get("db")->str();
+    entry.coll = doc.get("coll")->str();
+    if (doc.get("uuid")) entry.uuid = uuid_of(doc);
+    entry.document_key = stored("key");
+    entry.pre_image = stored("pre");
+    entry.post_image = stored("post");
+    entry.delta = stored("delta");
+    entry.details = stored("details");
+    entry.lsid = stored("lsid");
+    entry.txn_number = doc.get("txn")->as_int64();
+    entry.txn_op_index = static_cast<uint32_t>(doc.get("txnOp")->as_int64());
+    return entry;
+}
+
+// A record holding an oplog entry under "op" and, when given, a collection's metadata ("meta").
+std::string entry_record(const OplogEntry& entry, const Document* meta = nullptr) {
+    bson_t record = BSON_INITIALIZER;
+    append_entry(&record, "op", entry);
+    if (meta) append_document(&record, "meta", *meta);
+    std::string bytes(reinterpret_cast<const char*>(bson_get_data(&record)), record.len);
+    bson_destroy(&record);
+    return bytes;
+}
+
+// The snapshot's record before its oplog entries: {oplog: {droppedUpTo}}.
+Document oplog_start_record(ClusterTime dropped_up_to) {
+    Document start;
+    start.push_back("droppedUpTo", Value::timestamp(dropped_up_to.t, dropped_up_to.i));
+    Document record;
+    record.push_back("oplog", Value::document(std::move(start)));
+    return record;
+}
+
+// Catalog changes whose journal record carries the collection's resulting metadata.
+bool carries_metadata(ChangeKind kind) {
+    return kind == ChangeKind::Rename || kind == ChangeKind::Create || kind == ChangeKind::Modify ||
+           kind == ChangeKind::CreateIndexes || kind == ChangeKind::DropIndexes;
+}
+
 // The next complete BSON document, or nothing at the end or before a truncated last record.
 std::optional<Document> next_complete(const std::string& data, size_t& offset) {
     int32_t length = 0;
@@ -148,44 +228,14 @@ Catalog::~Catalog() {
     if (journal_fd_ >= 0) ::close(journal_fd_);
 }
 
-// Journal records: {k: ChangeKind, db, coll} plus, for document changes, the post image ("doc")
-// or the deleted document's key ("key"); for catalog changes, the collection's resulting options
-// and indexes ("meta") and the rename target ("details"). Replaying them in order redoes the
-// changes. Built with libbson so that stored documents are copied, not parsed.
+// Journal records: {op: the oplog entry} plus, for catalog changes, the collection's resulting
+// options and indexes ("meta"). Replaying them in order redoes the changes and refills the oplog.
+// Written under the oplog's mutex (Oplog::Persist), so records are in cluster-time order.
 void Catalog::journal(const OplogEntry& entry, const Collection* coll) {
     if (journal_fd_ < 0) return;
-    bson_t record = BSON_INITIALIZER;
-    BSON_APPEND_INT32(&record, "k", static_cast<int32_t>(entry.kind));
-    BSON_APPEND_UTF8(&record, "db", entry.db.c_str());
-    BSON_APPEND_UTF8(&record, "coll", entry.coll.c_str());
-    auto append_stored = [&](const char* key, const StoredDoc& doc) {
-        bson_t view = view_of(doc);
-        BSON_APPEND_DOCUMENT(&record, key, &view);
-    };
-    switch (entry.kind) {
-        case ChangeKind::Insert:
-        case ChangeKind::Update:
-        case ChangeKind::Replace:
-            append_stored("doc", entry.post_image);
-            break;
-        case ChangeKind::Delete:
-            append_stored("key", entry.document_key);
-            break;
-        case ChangeKind::Rename:
-            append_stored("details", entry.details);
-            [[fallthrough]];
-        case ChangeKind::Create:
-        case ChangeKind::Modify:
-        case ChangeKind::CreateIndexes:
-        case ChangeKind::DropIndexes:
-            append_document(&record, "meta", metadata_of(*coll));
-            break;
-        case ChangeKind::Drop:
-        case ChangeKind::DropDatabase:
-            break;
-    }
-    std::string bytes(reinterpret_cast<const char*>(bson_get_data(&record)), record.len);
-    bson_destroy(&record);
+    std::optional<Document> meta;
+    if (carries_metadata(entry.kind)) meta = metadata_of(*coll);
+    std::string bytes = entry_record(entry, meta ? &*meta : nullptr);
     std::lock_guard lock(journal_mutex_);
     write_all(journal_fd_, bytes);
 }
@@ -204,9 +254,10 @@ void Catalog::replay_metadata(const Document& header) {
 }
 
 void Catalog::replay(const Document& record) {
-    auto kind = static_cast<ChangeKind>(record.get("k")->as_int32());
-    const std::string& db = record.get("db")->str();
-    const std::string& name = record.get("coll")->str();
+    const Document& op = record.get("op")->doc();
+    auto kind = static_cast<ChangeKind>(op.get("k")->as_int32());
+    const std::string& db = op.get("db")->str();
+    const std::string& name = op.get("coll")->str();
     Collection* coll = find(db, name);
     bool needs_collection = kind == ChangeKind::Insert || kind == ChangeKind::Update ||
                             kind == ChangeKind::Replace || kind == ChangeKind::Delete ||
@@ -218,7 +269,7 @@ void Catalog::replay(const Document& record) {
         case ChangeKind::Insert:
         case ChangeKind::Update:
         case ChangeKind::Replace: {
-            StoredDoc doc = stored_value(*record.get("doc"));
+            StoredDoc doc = stored_value(*op.get("post"));
             Value id = id_of(doc);
             auto found = coll->id_index().find(id);
             if (found == coll->id_index().end()) {
@@ -230,12 +281,12 @@ void Catalog::replay(const Document& record) {
             break;
         }
         case ChangeKind::Delete: {
-            auto found = coll->id_index().find(*record.get("key")->doc().get("_id"));
+            auto found = coll->id_index().find(*op.get("key")->doc().get("_id"));
             if (found != coll->id_index().end()) coll->remove(found->second);
             break;
         }
         case ChangeKind::Rename: {
-            const Document& to = record.get("details")->doc().get("to")->doc();
+            const Document& to = op.get("details")->doc().get("to")->doc();
             Document meta = record.get("meta")->doc();
             meta.set("db", *to.get("db"));
             meta.set("name", *to.get("coll"));
@@ -260,6 +311,7 @@ void Catalog::replay(const Document& record) {
             databases_.erase(db);
             break;
     }
+    server_.oplog().restore(entry_from(op));
 }
 
 // Replays the journal written after the snapshot of `generation`. A truncated last record (the
@@ -308,6 +360,8 @@ void Catalog::write_snapshot() {
                     out << *record.doc;
             }
         }
+        out << oplog_start_record(server_.oplog().dropped_up_to()).to_bytes();
+        server_.oplog().for_each([&](const OplogEntry& entry) { out << entry_record(entry); });
         if (!out.flush())
             throw MongoError(code::InternalError, "cannot write " + temp_path.string());
     }
@@ -327,6 +381,20 @@ void Catalog::save() {
     write_snapshot();
 }
 
+// The snapshot's oplog records (see write_snapshot); false for any other record.
+bool Catalog::restore_oplog_record(const Document& record) {
+    if (const Value* start = record.get("oplog")) {
+        const auto& ts = std::get<Timestamp>(start->doc().get("droppedUpTo")->payload());
+        server_.oplog().restore_dropped_up_to(ClusterTime{ts.t, ts.i});
+        return true;
+    }
+    if (const Value* op = record.get("op")) {
+        server_.oplog().restore(entry_from(op->doc()));
+        return true;
+    }
+    return false;
+}
+
 void Catalog::load() {
     const std::string& dir = server_.options().dbpath;
     if (dir.empty()) return;
@@ -341,6 +409,7 @@ void Catalog::load() {
             generation = marker->str();
             continue;
         }
+        if (restore_oplog_record(header)) continue;
         auto coll = std::make_unique<Collection>(header.get("db")->str(), header.get("name")->str(),
                                                  uuid_of(header), header.get("options")->doc());
         for (const auto& spec : header.get("indexes")->array()) {

@@ -276,7 +276,6 @@ OplogEntry Transaction::apply(Catalog& catalog, OplogEntry write) const {
             coll->replace(found->second, write.post_image, &doc);
         }
     }
-    catalog.journal(write, coll);
     return write;
 }
 
@@ -319,7 +318,10 @@ void Transaction::commit(const Document& lsid, int64_t txn_number) {
         entry.txn_op_index = static_cast<uint32_t>(entries.size());
         entries.push_back(std::move(entry));
     }
-    if (!entries.empty()) server_.oplog().append_transaction(std::move(entries));
+    if (!entries.empty()) {
+        server_.oplog().append_transaction(
+            std::move(entries), [&](const OplogEntry& entry) { catalog.journal(entry, nullptr); });
+    }
     writes_.clear();
     state_ = State::Committed;
     release_claims();

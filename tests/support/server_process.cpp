@@ -71,8 +71,8 @@ TestServer uri_or_start(const char* env_name, std::vector<std::string> extra_arg
 
 }  // namespace
 
-ServerProcess ServerProcess::start(std::vector<std::string> extra_args) {
-    std::vector<std::string> args{TESTMONGOD_PATH, "--port", "0"};
+ServerProcess ServerProcess::start(std::vector<std::string> extra_args, int port) {
+    std::vector<std::string> args{TESTMONGOD_PATH, "--port", std::to_string(port)};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
 
     int pipe_fds[2];
@@ -81,11 +81,11 @@ ServerProcess ServerProcess::start(std::vector<std::string> extra_args) {
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) exec_server(args, pipe_fds[1]);
     close(pipe_fds[1]);
-    int port = read_ready_port(pipe_fds[0]);
+    int ready_port = read_ready_port(pipe_fds[0]);
     // The server writes nothing else to stdout; closing our end is safe (it ignores SIGPIPE).
     close(pipe_fds[0]);
-    ServerProcess process(pid, port, replset_of(args));
-    if (port <= 0) {
+    ServerProcess process(pid, ready_port, replset_of(args));
+    if (ready_port <= 0) {
         process.kill();
         throw std::runtime_error("testmongod did not print 'ready port=N': " + args[0]);
     }

@@ -24,9 +24,10 @@ namespace testsupport {
 
 class ServerProcess {
   public:
-    // Spawns TESTMONGOD_PATH with --port 0 plus extra_args and waits (with a deadline) for its
-    // "ready port=N" line. Throws std::runtime_error if it does not come.
-    static ServerProcess start(std::vector<std::string> extra_args = {});
+    // Spawns TESTMONGOD_PATH with --port `port` (0: a free one) plus extra_args and waits (with
+    // a deadline) for its "ready port=N" line. Throws std::runtime_error if it does not come.
+    // A port of a server that just exited restarts it where its clients look for it.
+    static ServerProcess start(std::vector<std::string> extra_args = {}, int port = 0);
 
     ServerProcess(ServerProcess&& other) noexcept;
     ServerProcess& operator=(ServerProcess&& other) noexcept;

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <thread>
+#include <vector>
 
 namespace tmd {
 namespace {
@@ -84,6 +86,35 @@ TEST(Oplog, WaitForNewerReturnsAtTheDeadline) {
     auto start = std::chrono::steady_clock::now();
     oplog.wait_for_newer(now, start + std::chrono::milliseconds(20));
     EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(20));
+}
+
+// A restarted server's history (persistence.cpp): restored entries keep their times and stay
+// readable from where the saved history started, and the next append comes after the newest
+// of them even when the wall clock is behind it (a time is never reused).
+TEST(Oplog, RestoredHistoryIsReadableAndLaterAppendsComeAfterIt) {
+    Oplog oplog(1 << 20);
+    ClusterTime future{static_cast<uint32_t>(std::time(nullptr)) + 100, 7};
+    oplog.restore_dropped_up_to(ClusterTime{future.t - 10, 0});
+    OplogEntry restored = insert_of(1);
+    restored.time = future;
+    oplog.restore(std::move(restored));
+    EXPECT_EQ(oplog.now(), future);
+    EXPECT_LT(future, oplog.append(insert_of(2)));
+    bool lost = false;
+    auto entries = oplog.read_after(ClusterTime{future.t - 5, 0}, 10, &lost);
+    EXPECT_FALSE(lost);
+    ASSERT_EQ(entries.size(), 2u);
+    EXPECT_EQ(entries[0].time, future);
+}
+
+// The persist callback sees each entry already stamped, before readers can see it.
+TEST(Oplog, PersistSeesStampedEntries) {
+    Oplog oplog(1 << 20);
+    std::vector<ClusterTime> persisted;
+    ClusterTime time =
+        oplog.append_transaction({insert_of(1), insert_of(2)},
+                                 [&](const OplogEntry& entry) { persisted.push_back(entry.time); });
+    EXPECT_EQ(persisted, (std::vector<ClusterTime>{time, time}));
 }
 
 }  // namespace

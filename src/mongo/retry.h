@@ -1,0 +1,14 @@
+// The delay before retrying an operation that failed transiently (a dropped connection, a
+// retryable server error): capped exponential backoff with full jitter, uniform in
+// [0, min(cap, base * 2^attempt)], so clients that failed together (one blip) do not all retry
+// at the same moment (https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/).
+#pragma once
+
+#include <chrono>
+
+namespace tributary::mongo {
+
+std::chrono::milliseconds retry_delay(int attempt, std::chrono::milliseconds base,
+                                      std::chrono::milliseconds cap);
+
+}  // namespace tributary::mongo
