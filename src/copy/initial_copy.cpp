@@ -85,10 +85,14 @@ std::set<std::string> destination_names(mongoc_client_t* client, const std::stri
 
 }  // namespace
 
-bool InitialCopy::run() {
+void InitialCopy::ensure_start_point() {
     if (!has_start_point(checkpoint_.snapshot())) {
         checkpoint_.set_start_point(capture_start_point(source_, filter_));
     }
+}
+
+bool InitialCopy::run() {
+    ensure_start_point();
     if (!copy_until_settled()) {
         checkpoint_.flush();  // the progress made, for the next run
         return false;

@@ -53,6 +53,8 @@ class InitialCopy {
     // renamed or dropped under its copy. Returns false when stopped before the end.
     // Throws UserError for --existing fail conflicts and rejected writes, mongo::Error otherwise.
     bool run();
+    // Captures the start point unless the checkpoint holds one (run() does it first).
+    void ensure_start_point();
 
     // Recopies every synced namespace after history loss on the source: tributary's copies are
     // marked stale, copied again when the source has them, dropped otherwise. Returns the start

@@ -1,0 +1,147 @@
+// Issue 13: a copy that outlasts the source's oplog. The change stream is followed during the copy
+// into a durable spool, applied after the copy, and replication continues live from the reader's
+// position: the destination ends equal, with one copy of each collection, also across crashes
+// during the copy, during the spool's application and right after it. The spool's bound stops
+// tributary with a clear message instead of losing events.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "replicate_sync_fixture.h"
+
+namespace {
+
+using tributary_test::eventually;
+using tributary_test::ReplicateSyncTest;
+using tributary_test::TributaryProcess;
+
+constexpr int kDocuments = 20000;
+
+size_t occurrences(const std::string& text, const std::string& what) {
+    size_t count = 0;
+    for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+        ++count;
+    return count;
+}
+
+class SpoolFollowTest : public ReplicateSyncTest {
+  protected:
+    void TearDown() override {
+        stop_writer();
+        source_fail_command_off();
+        ReplicateSyncTest::TearDown();
+    }
+
+    // A 2 MB oplog, kDocuments documents, and every getMore of tributary slowed by 50 ms, so the
+    // copy (100 documents a batch) takes about 10 s, far longer than the oplog holds the writer's
+    // changes.
+    void start_slow_copy(const std::string& profile) {
+        start_servers(profile, {"--oplog-size-mb", "2"});
+        for (int start = 0; start < kDocuments; start += 1000)
+            insert_range("large", start, 1000);
+        admin_command(R"({"configureFailPoint": "failCommand", "mode": "alwaysOn",
+            "data": {"failCommands": ["getMore"], "appName": "tributary", "blockConnection": true,
+                     "blockTimeMS": 50}})");
+    }
+    std::vector<std::string> copy_args(std::vector<std::string> extra = {}) const {
+        std::vector<std::string> args{"--range-docs", "2000", "--copy-workers", "1",
+                                      "--batch-size", "100"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return sync_args(args);
+    }
+
+    // Inserts 1 KB documents and updates copied ones, about 1 MB a second, until stop_writer().
+    void start_writer() {
+        writer_ = std::thread([this] {
+            testsupport::Client client(source_server_.uri);
+            const std::string pad(1024, 'w');
+            for (int round = 0; !stop_writer_; ++round) {
+                std::string insert = R"({"insert": "large", "documents": [)";
+                for (int k = 0; k < 20; ++k) {
+                    insert += (k ? "," : "") + std::string(R"({"_id": )") +
+                              std::to_string(1000000 + round * 20 + k) + R"(, "pad": ")" + pad +
+                              R"("})";
+                }
+                client.run_command(db_, insert + "]}");
+                client.run_command(db_, R"({"update": "large", "updates": [{"q": {"_id": )" +
+                                            std::to_string((round * 37) % kDocuments) +
+                                            R"(}, "u": {"$inc": {"n": 1}}}]})");
+                ++rounds_;
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            }
+        });
+    }
+    void stop_writer() {
+        stop_writer_ = true;
+        if (writer_.joinable()) writer_.join();
+    }
+
+    std::thread writer_;
+    std::atomic<bool> stop_writer_{false};
+    std::atomic<int> rounds_{0};
+};
+
+TEST_F(SpoolFollowTest, CopyOutlastingTheOplogEndsEqualAndReplicating) {
+    SKIP_UNLESS_OWN_SERVERS("a 2 MB oplog and a server-wide failpoint");
+    start_slow_copy("7.0");
+    start_writer();
+    TributaryProcess sync(copy_args());
+    ASSERT_TRUE(eventually([&] { return sync.output_contains("copied successfully"); },
+                           std::chrono::seconds(60)))
+        << sync.output();
+    ASSERT_TRUE(eventually([&] { return sync.output_contains("change stream started"); },
+                           std::chrono::seconds(30)))
+        << sync.output();
+    stop_writer();
+    source_fail_command_off();
+    std::string report;
+    EXPECT_TRUE(converges(&report, std::chrono::seconds(30))) << report << sync.output();
+    EXPECT_FALSE(sync.exit_code().has_value()) << sync.output();
+    EXPECT_EQ(occurrences(sync.output(), "Copying collection 'large'"), 1u) << sync.output();
+    EXPECT_TRUE(sync.output_contains("Spool:")) << sync.output();
+    EXPECT_EQ(sync.terminate(), 0) << sync.output();
+}
+
+TEST_F(SpoolFollowTest, SpoolBoundStopsWithAClearMessage) {
+    SKIP_UNLESS_OWN_SERVERS("a 2 MB oplog and a server-wide failpoint");
+    start_slow_copy("7.0");
+    start_writer();
+    std::string output;
+    EXPECT_EQ(TributaryProcess::run(copy_args({"--spool-max-mb", "1"}), &output), 7) << output;
+    EXPECT_NE(output.find("spool is full"), std::string::npos) << output;
+    EXPECT_NE(output.find("--spool-max-mb"), std::string::npos) << output;
+}
+
+// SIGKILL at `crash_at` (a crash point of docs/replication.md), then the same command: the
+// restart continues and ends equal, with the collection copied once.
+class SpoolCrashTest : public SpoolFollowTest, public testing::WithParamInterface<const char*> {};
+
+TEST_P(SpoolCrashTest, RestartAfterAKillContinuesAndEndsEqual) {
+    SKIP_UNLESS_OWN_SERVERS("a 2 MB oplog and a server-wide failpoint");
+    start_slow_copy("7.0");
+    start_writer();
+    {
+        TributaryProcess first(copy_args(), {std::string("TRIBUTARY_CRASH_AT=") + GetParam()});
+        ASSERT_EQ(first.wait(std::chrono::seconds(90)), 128 + SIGKILL) << first.output();
+    }
+    // Changes go on while tributary is down, beyond what the oplog holds since the start point.
+    const int rounds = rounds_;
+    ASSERT_TRUE(eventually([&] { return rounds_ > rounds + 20; })) << "writer stalled";
+    TributaryProcess second(copy_args());
+    ASSERT_TRUE(eventually([&] { return second.output_contains("change stream started"); },
+                           std::chrono::seconds(60)))
+        << second.output();
+    stop_writer();
+    source_fail_command_off();
+    std::string report;
+    EXPECT_TRUE(converges(&report, std::chrono::seconds(30))) << report << second.output();
+    EXPECT_FALSE(second.exit_code().has_value()) << second.output();
+    EXPECT_TRUE(second.output_contains("Resuming run")) << second.output();
+    EXPECT_EQ(second.terminate(), 0) << second.output();
+}
+
+INSTANTIATE_TEST_SUITE_P(CrashPoints, SpoolCrashTest,
+                         testing::Values("spool-half-written", "spool-applying", "spool-applied"));
+
+}  // namespace
