@@ -5,6 +5,7 @@
 // tributary with a clear message instead of losing events.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -50,6 +51,13 @@ class SpoolFollowTest : public ReplicateSyncTest {
         args.insert(args.end(), extra.begin(), extra.end());
         return sync_args(args);
     }
+    // The same with the checkpoint and the spool in the destination's state database.
+    std::vector<std::string> destination_state_args() const {
+        std::vector<std::string> args = copy_args({"--state-db", db_ + "_state"});
+        auto file = std::find(args.begin(), args.end(), "--state-file");
+        args.erase(file, file + 2);
+        return args;
+    }
 
     // Inserts 1 KB documents and updates copied ones, about 1 MB a second, until stop_writer().
     void start_writer() {
@@ -72,6 +80,25 @@ class SpoolFollowTest : public ReplicateSyncTest {
             }
         });
     }
+    // Runs `tributary sync args` through the copy and the spool's application into live
+    // replication, then judges it: equal, still running, one copy of the collection.
+    void follow_copy(std::vector<std::string> args) {
+        TributaryProcess sync(std::move(args));
+        ASSERT_TRUE(eventually([&] { return sync.output_contains("copied successfully"); },
+                               std::chrono::seconds(60)))
+            << sync.output();
+        ASSERT_TRUE(eventually([&] { return sync.output_contains("change stream started"); },
+                               std::chrono::seconds(30)))
+            << sync.output();
+        stop_writer();
+        source_fail_command_off();
+        std::string report;
+        EXPECT_TRUE(converges(&report, std::chrono::seconds(30))) << report << sync.output();
+        EXPECT_FALSE(sync.exit_code().has_value()) << sync.output();
+        EXPECT_EQ(occurrences(sync.output(), "Copying collection 'large'"), 1u) << sync.output();
+        EXPECT_TRUE(sync.output_contains("Spool:")) << sync.output();
+        EXPECT_EQ(sync.terminate(), 0) << sync.output();
+    }
     void stop_writer() {
         stop_writer_ = true;
         if (writer_.joinable()) writer_.join();
@@ -86,21 +113,17 @@ TEST_F(SpoolFollowTest, CopyOutlastingTheOplogEndsEqualAndReplicating) {
     SKIP_UNLESS_OWN_SERVERS("a 2 MB oplog and a server-wide failpoint");
     start_slow_copy("7.0");
     start_writer();
-    TributaryProcess sync(copy_args());
-    ASSERT_TRUE(eventually([&] { return sync.output_contains("copied successfully"); },
-                           std::chrono::seconds(60)))
-        << sync.output();
-    ASSERT_TRUE(eventually([&] { return sync.output_contains("change stream started"); },
-                           std::chrono::seconds(30)))
-        << sync.output();
-    stop_writer();
-    source_fail_command_off();
-    std::string report;
-    EXPECT_TRUE(converges(&report, std::chrono::seconds(30))) << report << sync.output();
-    EXPECT_FALSE(sync.exit_code().has_value()) << sync.output();
-    EXPECT_EQ(occurrences(sync.output(), "Copying collection 'large'"), 1u) << sync.output();
-    EXPECT_TRUE(sync.output_contains("Spool:")) << sync.output();
-    EXPECT_EQ(sync.terminate(), 0) << sync.output();
+    follow_copy(copy_args());
+}
+
+TEST_F(SpoolFollowTest, SpoolInTheDestinationStateDatabase) {
+    SKIP_UNLESS_OWN_SERVERS("a 2 MB oplog and a server-wide failpoint");
+    start_slow_copy("4.4");
+    start_writer();
+    follow_copy(destination_state_args());
+    auto spool = dest_->run_command(db_ + "_state", R"({"count": "spool"})");
+    EXPECT_TRUE(!spool.ok || spool.reply.number("n") == 0) << "the applied spool is removed";
+    dest_->run_command(db_ + "_state", R"({"dropDatabase": 1})");
 }
 
 TEST_F(SpoolFollowTest, SpoolBoundStopsWithAClearMessage) {
@@ -115,14 +138,21 @@ TEST_F(SpoolFollowTest, SpoolBoundStopsWithAClearMessage) {
 
 // SIGKILL at `crash_at` (a crash point of docs/replication.md), then the same command: the
 // restart continues and ends equal, with the collection copied once.
-class SpoolCrashTest : public SpoolFollowTest, public testing::WithParamInterface<const char*> {};
+struct CrashCase {
+    const char* crash_at;
+    const char* not_in_restart;  // what the restart must not log (it would have started over)
+    bool copy_done;              // the copy was complete: the restart copies nothing
+};
+
+class SpoolCrashTest : public SpoolFollowTest, public testing::WithParamInterface<CrashCase> {};
 
 TEST_P(SpoolCrashTest, RestartAfterAKillContinuesAndEndsEqual) {
     SKIP_UNLESS_OWN_SERVERS("a 2 MB oplog and a server-wide failpoint");
     start_slow_copy("7.0");
     start_writer();
     {
-        TributaryProcess first(copy_args(), {std::string("TRIBUTARY_CRASH_AT=") + GetParam()});
+        TributaryProcess first(copy_args(),
+                               {std::string("TRIBUTARY_CRASH_AT=") + GetParam().crash_at});
         ASSERT_EQ(first.wait(std::chrono::seconds(90)), 128 + SIGKILL) << first.output();
     }
     // Changes go on while tributary is down, beyond what the oplog holds since the start point.
@@ -138,10 +168,21 @@ TEST_P(SpoolCrashTest, RestartAfterAKillContinuesAndEndsEqual) {
     EXPECT_TRUE(converges(&report, std::chrono::seconds(30))) << report << second.output();
     EXPECT_FALSE(second.exit_code().has_value()) << second.output();
     EXPECT_TRUE(second.output_contains("Resuming run")) << second.output();
+    EXPECT_FALSE(second.output_contains(GetParam().not_in_restart)) << second.output();
+    if (GetParam().copy_done) {
+        EXPECT_FALSE(second.output_contains("Copying collection")) << second.output();
+    }
     EXPECT_EQ(second.terminate(), 0) << second.output();
 }
 
 INSTANTIATE_TEST_SUITE_P(CrashPoints, SpoolCrashTest,
-                         testing::Values("spool-half-written", "spool-applying", "spool-applied"));
+                         testing::Values(
+                             // Killed during the copy, with spooled events past the saved
+                             // position: the reader resumes its spool.
+                             CrashCase{"spool-half-written", ", 0 already spooled", false},
+                             // Killed after a batch of the spool was applied and checkpointed.
+                             CrashCase{"spool-applying", "(0 applied before)", true},
+                             // Killed right after the spool was applied: it is not applied again.
+                             CrashCase{"spool-applied", "Applying the change events", true}));
 
 }  // namespace
