@@ -194,22 +194,27 @@ struct Follower {
 };
 
 // Starts the reader when the copy is to be followed (not complete, --spool-max-mb not 0; the
-// start point must be captured) or a spool is still to be applied.
-Follower start_following(const Config& config, Run& run) {
-    Follower follower{open_spool(config, run), nullptr};
+// start point must be captured) or a spool is still to be applied; null otherwise.
+std::unique_ptr<replicate::SpoolReader> start_reader(const Config& config, Run& run,
+                                                     checkpoint::Spool& spool) {
     const checkpoint::State state = run.checkpoint->snapshot();
     if (!state.spool.active() && (state.copy_complete || config.spool_max_mb == 0)) {
-        return follower;
+        return nullptr;
     }
     replicate::SpoolConfig spool_config;
     // A spool begun before --spool-max-mb 0 is still followed until applied, unbounded.
     spool_config.max_bytes = config.spool_max_mb > 0 ? int64_t(config.spool_max_mb) << 20
                                                      : std::numeric_limits<int64_t>::max();
     spool_config.expanded_events = run.source.info.has_expanded_events();
-    follower.reader = std::make_unique<replicate::SpoolReader>(spool_config, *run.source.pool,
-                                                               run.filter, *run.checkpoint,
-                                                               *follower.spool, stop_requested());
-    follower.reader->start();
+    auto reader = std::make_unique<replicate::SpoolReader>(
+        spool_config, *run.source.pool, run.filter, *run.checkpoint, spool, stop_requested());
+    reader->start();
+    return reader;
+}
+
+Follower start_following(const Config& config, Run& run) {
+    Follower follower{open_spool(config, run), nullptr};
+    follower.reader = start_reader(config, run, *follower.spool);
     return follower;
 }
 
@@ -235,7 +240,7 @@ int run_replication(const Config& config, Run& run, cutover::Cutover& cutover, F
                     replicate::ResyncFunction resync) {
     replicate::ReplicateConfig replicate_config;
     replicate_config.spool = follower.spool.get();
-    replicate_config.spool_reader = follower.reader.get();
+    replicate_config.spool_reader = [&follower] { return follower.reader.get(); };
     replicate_config.resync_on_history_lost = config.on_history_lost == HistoryLostMode::kResync;
     replicate_config.expanded_events = run.source.info.has_expanded_events();
     replicate_config.catalog_poll_interval = std::chrono::seconds(config.catalog_poll_interval_s);
@@ -291,9 +296,14 @@ int run_sync(const Config& config) {
     // replication reaches the source's present time.
     cutover.schedule_unique_conversion();
     int code = run_replication(config, *run, cutover, follower, [&] {
-        checkpoint::StartPoint start = initial_copy.resync();
+        // The recopy is followed like the first copy (its spool is applied next), so it may
+        // outlast the oplog; a stopped one resumes on the next run.
+        initial_copy.begin_resync();
+        follower.reader.reset();
+        follower.reader = start_reader(config, *run, *follower.spool);
+        copy_following(config, *run, initial_copy, follower.reader.get());
         cutover.schedule_unique_conversion();
-        return start;
+        return run->checkpoint->snapshot().start;
     });
     if (code != kExitOk || !cutover.target_reached()) return code;
     spdlog::info("{}", cutover.finalize().summary);

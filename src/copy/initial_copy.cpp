@@ -487,14 +487,8 @@ void InitialCopy::drop_copy(const std::string& db, const std::string& coll) {
     checkpoint_.forget_collection(db + "." + coll);
 }
 
-checkpoint::StartPoint InitialCopy::resync() {
+void InitialCopy::begin_resync() {
     checkpoint_.begin_recopy(capture_start_point(source_, filter_));
-    if (copy_until_settled()) {
-        checkpoint_.mark_copy_complete();
-    } else {
-        checkpoint_.flush();
-    }
-    return checkpoint_.snapshot().start;
 }
 
 }  // namespace tributary::copy

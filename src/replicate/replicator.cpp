@@ -73,23 +73,10 @@ int Replicator::run(const checkpoint::StartPoint& from, const std::atomic<bool>&
             return follow(position, stop);
         } catch (const mongo::Error& error) {
             if (error.is_history_lost()) {
-                if (!config_.resync_on_history_lost || !resync_) {
-                    spdlog::error(
-                        "The source no longer holds the change history needed to resume "
-                        "replication (error 286, ChangeStreamHistoryLost: the oplog rolled past "
-                        "the checkpoint). Recover by running sync again with "
-                        "--on-history-lost resync (recopies the synced collections), or with a "
-                        "larger oplog on the source. Details: {}",
-                        error.what());
-                    return kExitHistoryLost;
-                }
-                spdlog::warn(
-                    "The source no longer holds the change history needed to resume "
-                    "(error 286); recopying every synced collection and dropping tributary's "
-                    "copies of those the source no longer has (--on-history-lost resync).");
-                checkpoint::StartPoint restart = resync_();
+                std::optional<checkpoint::StartPoint> restart = resync_after(error);
+                if (!restart) return kExitHistoryLost;
                 position =
-                    StreamPosition{restart.resume_token.copy(), false, restart.operation_time};
+                    StreamPosition{restart->resume_token.copy(), false, restart->operation_time};
                 continue;
             }
             if ((error.is_transient() || error.is_connection_failure()) && !stop &&
@@ -120,6 +107,44 @@ int Replicator::run(const checkpoint::StartPoint& from, const std::atomic<bool>&
             return kExitInternal;
         }
     }
+}
+
+std::optional<checkpoint::StartPoint> Replicator::resync_after(const mongo::Error& lost) {
+    if (!config_.resync_on_history_lost || !resync_) {
+        spdlog::error(
+            "The source no longer holds the change history needed to resume replication (error "
+            "286, ChangeStreamHistoryLost: the oplog rolled past the checkpoint). Recover by "
+            "running sync again with --on-history-lost resync (recopies the synced collections), "
+            "or with a larger oplog on the source. Details: {}",
+            lost.what());
+        return std::nullopt;
+    }
+    if (resynced_without_progress_) {
+        give_up_resyncing(lost);
+        return std::nullopt;
+    }
+    spdlog::warn(
+        "The source no longer holds the change history needed to resume (error 286); recopying "
+        "every synced collection and dropping tributary's copies of those the source no longer "
+        "has (--on-history-lost resync).");
+    resynced_without_progress_ = true;
+    try {
+        return resync_();
+    } catch (const mongo::Error& again) {
+        if (!again.is_history_lost()) throw;
+        give_up_resyncing(again);  // the recopy's own reader lost it
+        return std::nullopt;
+    }
+}
+
+void Replicator::give_up_resyncing(const mongo::Error& lost) {
+    spdlog::error(
+        "The source lost the change history again after a resync, before replication applied "
+        "any live change (twice in a row: {}); giving up rather than recopying forever. The "
+        "source's oplog does not cover a copy and the application of its spool: enlarge it "
+        "(replSetResizeOplog), lower the write load or raise --spool-max-mb, then rerun with "
+        "--on-history-lost resync.",
+        lost.what());
 }
 
 void Replicator::open_stream(const StreamPosition& position,
@@ -168,7 +193,7 @@ int Replicator::follow(StreamPosition& position, const std::atomic<bool>& stop) 
 }
 
 bool Replicator::apply_spool(StreamPosition& position, const std::atomic<bool>& stop) {
-    SpoolReader* reader = config_.spool_reader;
+    SpoolReader* reader = config_.spool_reader ? config_.spool_reader() : nullptr;
     spool_read_ = checkpoint_.snapshot().spool.applied;
     spdlog::info("Applying the change events followed during the copy from {} ({} applied before).",
                  config_.spool->describe(), *spool_read_);
@@ -305,6 +330,7 @@ void Replicator::flush(StreamPosition& position) {
     batch_events_ = 0;
     unsaved_ = false;
     reconnects_ = 0;
+    if (!batch_spool_read_) resynced_without_progress_ = false;  // live changes applied
 }
 
 void Replicator::apply_with_retry() {

@@ -63,7 +63,7 @@ struct ReplicateConfig {
     checkpoint::Spool* spool = nullptr;
     // The reader still appending to it (null when none runs): the spool is applied until
     // replication catches up with it, then the reader stops.
-    SpoolReader* spool_reader = nullptr;
+    std::function<SpoolReader*()> spool_reader;
 };
 
 // Recopies the synced namespaces after the source lost the stream's history and returns the new
@@ -81,6 +81,11 @@ class Replicator {
 
   private:
     int follow(StreamPosition& position, const std::atomic<bool>& stop);
+    // After lost history: the start point of the recopy (--on-history-lost resync), or nullopt
+    // (logged) to exit 4: without resync, or when the history was lost again since the last
+    // resync before any live change was applied.
+    std::optional<checkpoint::StartPoint> resync_after(const mongo::Error& lost);
+    void give_up_resyncing(const mongo::Error& lost);
     // Applies the spool's events not applied yet, in order, as if read from the stream, then
     // moves `position` to the reader's. False when stopped first.
     bool apply_spool(StreamPosition& position, const std::atomic<bool>& stop);
@@ -129,7 +134,10 @@ class Replicator {
     bool invalidated_ = false;
     bool unsaved_ = false;  // events read since the last checkpoint
     uint64_t batch_events_ = 0;
-    int reconnects_ = 0;  // consecutive failed resumes; reset by every applied batch
+    int reconnects_ = 0;
+    bool resynced_without_progress_ =
+        false;  // since the last resync, no live batch applied  // consecutive failed resumes;
+                // reset by every applied batch
 
     uint64_t events_since_rate_log_ = 0;
     bson::Timestamp last_applied_time_;

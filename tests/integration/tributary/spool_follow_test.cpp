@@ -136,6 +136,22 @@ TEST_F(SpoolFollowTest, SpoolBoundStopsWithAClearMessage) {
     EXPECT_NE(output.find("--spool-max-mb"), std::string::npos) << output;
 }
 
+// Without following, every copy outlasts the 2 MB oplog: --on-history-lost resync must not
+// recopy forever, but give up with exit 4 and advice once the history is lost twice in a row.
+TEST_F(SpoolFollowTest, ResyncGivesUpWhenTheHistoryIsLostTwiceInARow) {
+    SKIP_UNLESS_OWN_SERVERS("a 2 MB oplog and a server-wide failpoint");
+    start_slow_copy("7.0");
+    start_writer();
+    std::string output;
+    EXPECT_EQ(TributaryProcess::run(
+                  copy_args({"--spool-max-mb", "0", "--on-history-lost", "resync"}), &output),
+              4)
+        << output;
+    EXPECT_EQ(occurrences(output, "Copying collection 'large'"), 2u) << output;
+    EXPECT_NE(output.find("twice in a row"), std::string::npos) << output;
+    EXPECT_NE(output.find("replSetResizeOplog"), std::string::npos) << output;
+}
+
 // SIGKILL at `crash_at` (a crash point of docs/replication.md), then the same command: the
 // restart continues and ends equal, with the collection copied once.
 struct CrashCase {
