@@ -13,6 +13,7 @@
 #include "cli/exit_codes.h"
 #include "cli/session.h"
 #include "copy/initial_copy.h"
+#include "copy/preflight.h"
 #include "cutover/cutover.h"
 #include "cutover/handoff.h"
 #include "mongo/server_info.h"
@@ -222,6 +223,7 @@ Follower start_following(const Config& config, Run& run) {
 // SpoolFull as exit 7). False when stopped before the end.
 bool copy_following(const Config& config, Run& run, copy::InitialCopy& plain,
                     replicate::SpoolReader* reader) {
+    copy::Preflight preflight(*run.source.pool, run.filter, reader != nullptr);
     if (reader == nullptr) return plain.run();
     copy::InitialCopy copy(copy_config(config), *run.source.pool, *run.destination.pool, run.filter,
                            *run.checkpoint, reader->halt());
