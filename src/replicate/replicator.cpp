@@ -159,7 +159,10 @@ int Replicator::follow(StreamPosition& position, const std::atomic<bool>& stop) 
     checkpoint_.discard_staged_incarnations();
     batch_events_ = 0;
     unsaved_ = false;
-    if (config_.spool && checkpoint_.snapshot().spool.active() && !apply_spool(position, stop)) {
+    SpoolReader* reader = config_.spool_reader ? config_.spool_reader() : nullptr;
+    const bool following = reader != nullptr && !reader->finished();
+    if (config_.spool && (following || checkpoint_.snapshot().spool.active()) &&
+        !apply_spool(position, stop)) {
         spdlog::info("Replication stopped while applying the spool; the next run continues it.");
         return kExitOk;
     }
@@ -214,6 +217,8 @@ bool Replicator::apply_spool(StreamPosition& position, const std::atomic<bool>& 
     spool_read_.reset();
     batch_spool_read_.reset();
     if (!complete) return false;
+    // A reader that never saved a position (nothing read past the start point) leaves it.
+    if (!checkpoint_.snapshot().spool.active()) return true;
     checkpoint_.finish_spool();
     checkpoint::crash_point("spool-applied");
     config_.spool->clear();

@@ -57,6 +57,8 @@ class SpoolReader {
     const std::atomic<bool>& halt() const { return halt_; }
     // Appends what was read, ends the thread and rethrows its failure (SpoolFull, mongo::Error).
     void finish();
+    // finish() was called: the reader no longer appends.
+    bool finished() const { return finishing_; }
 
   private:
     void run();
