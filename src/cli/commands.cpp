@@ -221,13 +221,13 @@ Follower start_following(const Config& config, Run& run) {
 
 // The initial copy, stopped when the reader following it fails (its failure is thrown:
 // SpoolFull as exit 7). False when stopped before the end.
-bool copy_following(const Config& config, Run& run, copy::InitialCopy& plain,
-                    replicate::SpoolReader* reader) {
+bool copy_following(Run& run, copy::InitialCopy& copy, replicate::SpoolReader* reader) {
     copy::Preflight preflight(*run.source.pool, run.filter, reader != nullptr);
-    if (reader == nullptr) return plain.run();
-    copy::InitialCopy copy(copy_config(config), *run.source.pool, *run.destination.pool, run.filter,
-                           *run.checkpoint, reader->halt());
-    if (copy.run()) return true;
+    if (reader == nullptr) return copy.run();
+    reader->stop_on_failure(&stop_requested());
+    const bool done = copy.run();
+    reader->stop_on_failure(nullptr);
+    if (done) return true;
     try {
         reader->finish();
     } catch (const replicate::SpoolFull& full) {
@@ -288,7 +288,7 @@ int run_sync(const Config& config) {
     initial_copy.ensure_start_point();
     Follower follower = start_following(config, *run);
     if (!run->checkpoint->snapshot().copy_complete &&
-        !copy_following(config, *run, initial_copy, follower.reader.get())) {
+        !copy_following(*run, initial_copy, follower.reader.get())) {
         spdlog::info("Stopped during the initial copy; the next run resumes it");
         return kExitOk;
     }
@@ -303,7 +303,7 @@ int run_sync(const Config& config) {
         initial_copy.begin_resync();
         follower.reader.reset();
         follower.reader = start_reader(config, *run, *follower.spool);
-        copy_following(config, *run, initial_copy, follower.reader.get());
+        copy_following(*run, initial_copy, follower.reader.get());
         cutover.schedule_unique_conversion();
         return run->checkpoint->snapshot().start;
     });

@@ -206,7 +206,8 @@ bool Replicator::apply_spool(StreamPosition& position, const std::atomic<bool>& 
         const int64_t end = checkpoint_.snapshot().spool.appended;
         // Caught up with the reader (or it failed: finish() throws why): it stops, and what it
         // spooled last is the final round.
-        if (!reader_done && (end - *spool_read_ < int64_t(config_.batch_size) || reader->halt())) {
+        if (!reader_done &&
+            (end - *spool_read_ < int64_t(config_.batch_size) || reader->failed())) {
             reader->finish();
             reader_done = true;
             continue;
@@ -214,6 +215,7 @@ bool Replicator::apply_spool(StreamPosition& position, const std::atomic<bool>& 
         apply_spooled(end, position, stop);
         complete = reader_done && *spool_read_ == end;
     }
+    if (!reader_done) reader->finish();  // stopped: what it read is spooled (or it failed)
     spool_read_.reset();
     batch_spool_read_.reset();
     if (!complete) return false;

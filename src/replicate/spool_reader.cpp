@@ -61,8 +61,9 @@ void SpoolReader::run() {
         follow();
     } catch (...) {
         failure_ = std::current_exception();
+        failed_ = true;
+        if (std::atomic<bool>* stop = stop_on_failure_) *stop = true;
     }
-    halt_ = halt_ || failure_ != nullptr;
 }
 
 void SpoolReader::follow() {
@@ -100,14 +101,12 @@ void SpoolReader::follow() {
             std::this_thread::sleep_for(std::chrono::milliseconds(100 << std::min(attempt++, 5)));
         }
     }
-    halt_ = halt_ || stop_;
     spdlog::info("Spool: {} events ({:.1f} MB) read during the copy, in {}.", appended_,
                  megabytes(bytes_), spool_.describe());
 }
 
 void SpoolReader::read(mongo::ChangeStream& stream, StreamPosition& position) {
     while (true) {
-        if (stop_) halt_ = true;
         const bool ending = finishing_ || stop_;
         const bson_t* raw = ending ? nullptr : stream.next();
         if (raw == nullptr) {

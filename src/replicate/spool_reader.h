@@ -6,8 +6,9 @@
 //
 //   SpoolReader reader(config, source, filter, checkpoint, spool, stop_requested());
 //   reader.start();
-//   InitialCopy copy(..., reader.halt());   // stops the copy when the reader fails
+//   reader.stop_on_failure(&stop_requested());  // a failure stops the copy too
 //   bool done = copy.run();
+//   reader.stop_on_failure(nullptr);
 //   reader.finish();                        // rethrows SpoolFull or the stream's mongo::Error
 #pragma once
 
@@ -53,8 +54,11 @@ class SpoolReader {
     SpoolReader& operator=(const SpoolReader&) = delete;
 
     void start();
-    // True once the copy must stop: `stop` was requested, or the reader failed.
-    const std::atomic<bool>& halt() const { return halt_; }
+    // While set, a failure of the reader also sets `*flag` (the stop the copy polls), so that
+    // the copy does not go on without the events it needs.
+    void stop_on_failure(std::atomic<bool>* flag) { stop_on_failure_ = flag; }
+    // The reader failed: finish() throws why.
+    bool failed() const { return failed_; }
     // Appends what was read, ends the thread and rethrows its failure (SpoolFull, mongo::Error).
     void finish();
     // finish() was called: the reader no longer appends.
@@ -77,7 +81,8 @@ class SpoolReader {
     checkpoint::Checkpoint& checkpoint_;
     checkpoint::Spool& spool_;
     const std::atomic<bool>& stop_;
-    std::atomic<bool> halt_{false};
+    std::atomic<std::atomic<bool>*> stop_on_failure_{nullptr};
+    std::atomic<bool> failed_{false};
     std::atomic<bool> finishing_{false};
     std::thread thread_;
     std::exception_ptr failure_;
