@@ -73,6 +73,7 @@ State Checkpoint::snapshot() const {
     copy.finalized = state_.finalized;
     copy.incarnations = state_.incarnations;
     copy.copy_generation = state_.copy_generation;
+    copy.spool = state_.spool.copy();
     return copy;
 }
 
@@ -173,6 +174,7 @@ void Checkpoint::begin_recopy(StartPoint start) {
     state_.applied_cluster_time = {};
     state_.incarnations.clear();
     staged_incarnations_.clear();
+    state_.spool = SpoolState{};
     persist_locked({true, {}});
 }
 
@@ -215,9 +217,28 @@ void Checkpoint::mark_copy_complete() {
     persist_locked({true, {}});
 }
 
-void Checkpoint::save_resume_token(const bson_t* token, bson::Timestamp cluster_time,
-                                   bool start_after) {
+void Checkpoint::save_spool_position(const bson_t* token, bool start_after, int64_t appended,
+                                     int64_t bytes) {
     std::lock_guard lock(mutex_);
+    state_.spool.token = bson::Document::copy_of(token);
+    state_.spool.start_after = start_after;
+    state_.spool.appended = appended;
+    state_.spool.bytes = bytes;
+    persist_locked({true, {}});
+}
+
+void Checkpoint::finish_spool() {
+    std::lock_guard lock(mutex_);
+    state_.resume_token = std::move(state_.spool.token);
+    state_.resume_start_after = state_.spool.start_after;
+    state_.spool = SpoolState{};
+    persist_locked({true, {}});
+}
+
+void Checkpoint::save_resume_token(const bson_t* token, bson::Timestamp cluster_time,
+                                   bool start_after, std::optional<int64_t> spool_applied) {
+    std::lock_guard lock(mutex_);
+    if (spool_applied) state_.spool.applied = *spool_applied;
     state_.resume_token = bson::Document::copy_of(token);
     state_.resume_start_after = start_after;
     if (!cluster_time.is_null()) state_.applied_cluster_time = cluster_time;

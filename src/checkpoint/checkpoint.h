@@ -60,6 +60,21 @@ struct StartPoint {
     bool start_after = false;
 };
 
+// The change stream followed during the copy (docs/replication.md, "Following the change stream
+// during the copy"): the reader's position and how much of the spool it wrote and replication
+// applied. Active while `token` is set: from the reader's first save until the spool is applied.
+struct SpoolState {
+    bson::Document token;      // the reader's resume point (last spooled event or high-water mark)
+    bool start_after = false;  // token is an invalidate's
+    int64_t appended = 0;      // events spooled, numbered 0..appended-1
+    int64_t bytes = 0;         // their size
+    int64_t applied = 0;       // events of the spool replication has applied (and checkpointed)
+    bool active() const { return !token.empty(); }
+    SpoolState copy() const {
+        return {token.copy(), start_after, appended, bytes, applied};
+    }
+};
+
 // What the run was started with; a resume with a different identity is refused.
 struct Identity {
     std::string source;       // hosts of the source deployment (never credentials)
@@ -89,6 +104,7 @@ struct State {
     // collections); namespaces absent here name their copy's incarnation.
     std::map<std::string, std::string> incarnations;
     int64_t copy_generation = 0;  // raised by every recopy (CollectionCopy::generation)
+    SpoolState spool;
 
     // The whole State as one document: the run's fields and a `collections` array.
     bson::Document to_bson() const;
@@ -218,8 +234,15 @@ class Checkpoint {
     // Forgets what was staged: the events since the last saved token are read again.
     void discard_staged_incarnations();
     // Called by the replicator after each applied batch; `start_after` when `token` is an
-    // invalidate event's.
-    void save_resume_token(const bson_t* token, bson::Timestamp cluster_time, bool start_after);
+    // invalidate event's. `spool_applied`: the spool's events up to that number are applied (the
+    // batch came from the spool), saved in the same write as the token.
+    void save_resume_token(const bson_t* token, bson::Timestamp cluster_time, bool start_after,
+                           std::optional<int64_t> spool_applied = std::nullopt);
+    // The spool reader's position after a durable append of the spool's events up to `appended`.
+    void save_spool_position(const bson_t* token, bool start_after, int64_t appended,
+                             int64_t bytes);
+    // The spool is applied: replication continues from the reader's position, in one write.
+    void finish_spool();
     // Unique conversions are due once replication has applied the source's time `at` (the
     // later of the scheduled times is kept); cleared when done for the time scheduled.
     void schedule_unique_conversion(bson::Timestamp at);

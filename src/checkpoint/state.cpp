@@ -150,6 +150,29 @@ bson::Document embedded(const bson_t* doc, const char* key) {
     return value ? std::move(*value) : bson::Document();
 }
 
+// {token, startAfter, appended, bytes, applied}; absent while no spool is active.
+void append_spool(bson_t* parent, const SpoolState& spool) {
+    if (!spool.active()) return;
+    bson_t child;
+    BSON_APPEND_DOCUMENT_BEGIN(parent, "spool", &child);
+    BSON_APPEND_DOCUMENT(&child, "token", spool.token.view());
+    BSON_APPEND_BOOL(&child, "startAfter", spool.start_after);
+    BSON_APPEND_INT64(&child, "appended", spool.appended);
+    BSON_APPEND_INT64(&child, "bytes", spool.bytes);
+    BSON_APPEND_INT64(&child, "applied", spool.applied);
+    bson_append_document_end(parent, &child);
+}
+
+SpoolState read_spool(const bson_t* doc) {
+    SpoolState spool;
+    spool.token = embedded(doc, "spool.token");
+    spool.start_after = mongo::get_bool(doc, "spool.startAfter").value_or(false);
+    spool.appended = mongo::get_int(doc, "spool.appended").value_or(0);
+    spool.bytes = mongo::get_int(doc, "spool.bytes").value_or(0);
+    spool.applied = mongo::get_int(doc, "spool.applied").value_or(0);
+    return spool;
+}
+
 }  // namespace
 
 const char* to_string(CopyPhase phase) {
@@ -231,6 +254,7 @@ bson::Document State::run_to_bson() const {
     BSON_APPEND_BOOL(out, "finalized", finalized);
     append_incarnations(out, incarnations);
     BSON_APPEND_INT64(out, "copyGeneration", copy_generation);
+    append_spool(out, spool);
     return doc;
 }
 
@@ -270,6 +294,7 @@ State State::from_bson(const bson_t* doc) {
         mongo::get_timestamp(doc, "uniqueConversionAt").value_or(bson::Timestamp{});
     state.finalized = mongo::get_bool(doc, "finalized").value_or(false);
     state.incarnations = read_incarnations(doc);
+    state.spool = read_spool(doc);
     return state;
 }
 

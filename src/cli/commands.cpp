@@ -6,16 +6,19 @@
 
 #include <algorithm>
 #include <iostream>
+#include <limits>
 #include <thread>
 
 #include "checkpoint/lease.h"
 #include "cli/exit_codes.h"
 #include "cli/session.h"
 #include "copy/initial_copy.h"
+#include "copy/preflight.h"
 #include "cutover/cutover.h"
 #include "cutover/handoff.h"
 #include "mongo/server_info.h"
 #include "replicate/replicator.h"
+#include "replicate/spool_reader.h"
 #include "status/progress.h"
 #include "status/stop.h"
 #include "verify/verify.h"
@@ -193,10 +196,68 @@ bool atomic_transactions(const Config& config, const mongo::ServerInfo& destinat
     return supported;
 }
 
-// Replicates from the checkpoint until stopped, or until `cutover` reports its target reached.
-int run_replication(const Config& config, Run& run, cutover::Cutover& cutover,
+// Where the events followed during the copy are kept: beside the checkpoint.
+std::unique_ptr<checkpoint::Spool> open_spool(const Config& config, Run& run) {
+    if (!config.state_file.empty()) return checkpoint::open_file_spool(config.state_file);
+    return checkpoint::open_destination_spool(*run.destination.pool, config.state_db);
+}
+
+// The spool beside the checkpoint and, while the change stream is followed into it (the copy
+// runs, or its spool is not applied yet), its reader.
+struct Follower {
+    std::unique_ptr<checkpoint::Spool> spool;
+    std::unique_ptr<replicate::SpoolReader> reader;
+};
+
+// Starts the reader when the copy is to be followed (not complete, --spool-max-mb not 0; the
+// start point must be captured) or a spool is still to be applied; null otherwise.
+std::unique_ptr<replicate::SpoolReader> start_reader(const Config& config, Run& run,
+                                                     checkpoint::Spool& spool) {
+    const checkpoint::State state = run.checkpoint->snapshot();
+    if (!state.spool.active() && (state.copy_complete || config.spool_max_mb == 0)) {
+        return nullptr;
+    }
+    replicate::SpoolConfig spool_config;
+    // A spool begun before --spool-max-mb 0 is still followed until applied, unbounded.
+    spool_config.max_bytes = config.spool_max_mb > 0 ? int64_t(config.spool_max_mb) << 20
+                                                     : std::numeric_limits<int64_t>::max();
+    spool_config.expanded_events = run.source.info.has_expanded_events();
+    auto reader = std::make_unique<replicate::SpoolReader>(
+        spool_config, *run.source.pool, run.filter, *run.checkpoint, spool, stop_requested());
+    reader->start();
+    return reader;
+}
+
+Follower start_following(const Config& config, Run& run) {
+    Follower follower{open_spool(config, run), nullptr};
+    follower.reader = start_reader(config, run, *follower.spool);
+    return follower;
+}
+
+// The initial copy, stopped when the reader following it fails (its failure is thrown:
+// SpoolFull as exit 7). False when stopped before the end.
+bool copy_following(Run& run, copy::InitialCopy& copy, replicate::SpoolReader* reader) {
+    copy::Preflight preflight(*run.source.pool, run.filter, reader != nullptr);
+    if (reader == nullptr) return copy.run();
+    reader->stop_on_failure(&stop_requested());
+    const bool done = copy.run();
+    reader->stop_on_failure(nullptr);
+    if (done) return true;
+    try {
+        reader->finish();
+    } catch (const replicate::SpoolFull& full) {
+        throw UserError(kExitSpoolFull, full.what());
+    }
+    return false;
+}
+
+// Replicates from the checkpoint until stopped, or until `cutover` reports its target reached;
+// the spool of a copy that followed the stream is applied first.
+int run_replication(const Config& config, Run& run, cutover::Cutover& cutover, Follower& follower,
                     replicate::ResyncFunction resync) {
     replicate::ReplicateConfig replicate_config;
+    replicate_config.spool = follower.spool.get();
+    replicate_config.spool_reader = [&follower] { return follower.reader.get(); };
     replicate_config.resync_on_history_lost = config.on_history_lost == HistoryLostMode::kResync;
     replicate_config.expanded_events = run.source.info.has_expanded_events();
     replicate_config.atomic_transactions = atomic_transactions(config, run.destination.info);
@@ -240,7 +301,10 @@ int run_sync(const Config& config) {
 
     copy::InitialCopy initial_copy(copy_config(config), *run->source.pool, *run->destination.pool,
                                    run->filter, *run->checkpoint, stop_requested());
-    if (!run->checkpoint->snapshot().copy_complete && !initial_copy.run()) {
+    initial_copy.ensure_start_point();
+    Follower follower = start_following(config, *run);
+    if (!run->checkpoint->snapshot().copy_complete &&
+        !copy_following(*run, initial_copy, follower.reader.get())) {
         spdlog::info("Stopped during the initial copy; the next run resumes it");
         return kExitOk;
     }
@@ -249,10 +313,15 @@ int run_sync(const Config& config) {
     // After the copy (or on a restart), the indexes it created are due for conversion once
     // replication reaches the source's present time.
     cutover.schedule_unique_conversion();
-    int code = run_replication(config, *run, cutover, [&] {
-        checkpoint::StartPoint start = initial_copy.resync();
+    int code = run_replication(config, *run, cutover, follower, [&] {
+        // The recopy is followed like the first copy (its spool is applied next), so it may
+        // outlast the oplog; a stopped one resumes on the next run.
+        initial_copy.begin_resync();
+        follower.reader.reset();
+        follower.reader = start_reader(config, *run, *follower.spool);
+        copy_following(*run, initial_copy, follower.reader.get());
         cutover.schedule_unique_conversion();
-        return start;
+        return run->checkpoint->snapshot().start;
     });
     if (code != kExitOk || !cutover.target_reached()) return code;
     spdlog::info("{}", cutover.finalize().summary);
@@ -308,7 +377,8 @@ int run_finalize(const Config& config) {
     run->checkpoint->save_request(taken.view());
     cutover::Cutover cutover = make_cutover(*run);
     cutover.set_target(target);
-    int code = run_replication(config, *run, cutover, {});
+    Follower follower = start_following(config, *run);
+    int code = run_replication(config, *run, cutover, follower, {});
     if (code != kExitOk) return code;
     if (!cutover.target_reached()) {
         spdlog::info("Stopped before catching up; the destination is not finalized");
@@ -361,6 +431,13 @@ int run_status(const Config& config) {
                   << " documents\n";
     }
     std::cout << "resume token:   " << state->resume_token.to_json() << "\n"
+              << "spool:          "
+              << (state->spool.active()
+                      ? std::to_string(state->spool.applied) + "/" +
+                            std::to_string(state->spool.appended) + " events applied, " +
+                            std::to_string(state->spool.bytes >> 20) + " MB"
+                      : std::string("none"))
+              << "\n"
               << "applied up to:  " << state->applied_cluster_time.t << "."
               << state->applied_cluster_time.i << "\n"
               << "unique due at:  " << state->unique_conversion_at.t << "."

@@ -35,7 +35,8 @@ const std::set<std::string> kKnownKeys = {"source",
                                           "server-selection-timeout-ms",
                                           "range-docs",
                                           "catalog-poll-interval",
-                                          "write-concern"};
+                                          "write-concern",
+                                          "spool-max-mb"};
 
 UserError usage(const std::string& message) {
     return UserError(kExitUsage, message);
@@ -270,6 +271,7 @@ Config to_config(const Settings& settings) {
         config.catalog_poll_interval_s = positive_int(settings, "catalog-poll-interval", 0);
     }
     if (has("write-concern")) config.write_concern = write_concern(settings);
+    if (has("spool-max-mb")) config.spool_max_mb = positive_int(settings, "spool-max-mb", 0);
     if (has("server-selection-timeout-ms")) {
         config.server_selection_timeout_ms =
             positive_int(settings, "server-selection-timeout-ms", 1);

@@ -42,6 +42,9 @@ struct Config {
     int catalog_poll_interval_s = 5;
     // Write concern of the destination's data writes: "majority" or a number of members.
     std::string write_concern = "majority";
+    // Bound of the spool of change events followed during the copy; 0: no following (the
+    // stream is opened at the start point after the copy, which the oplog must still hold).
+    int spool_max_mb = 1024;
 };
 
 // One layer of raw settings: canonical key (the long flag name without "--") to its values.

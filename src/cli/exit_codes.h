@@ -15,6 +15,7 @@ enum ExitCode : int {
     kExitHistoryLost = 4,    // the source no longer holds the change history to resume from
     kExitWriteFailure = 5,   // the destination rejected writes / data error
     kExitVerifyDiffers = 6,  // `tributary verify` found differences
+    kExitSpoolFull = 7,      // the events followed during the copy exceed --spool-max-mb
 };
 
 // A failure the user can fix: `what()` says what is wrong and what to do, in one line.

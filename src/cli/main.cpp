@@ -81,6 +81,9 @@ void add_sync_flags(CLI::App& app, FlagLayer& flags) {
     flags.add(app, "write-concern",
               "Write concern of the destination's data writes: majority (default) or a number of "
               "members");
+    flags.add(app, "spool-max-mb",
+              "Megabytes of change events spooled while the copy runs, at most (default 1024; "
+              "exit 7 when exceeded); 0: do not follow the source during the copy");
     flags.add(app, "metrics-port", "Serve Prometheus metrics on 127.0.0.1:PORT/metrics");
     app.add_flag("--reset-state", flags.reset_state,
                  "Discard the checkpoint (e.g. after changing arguments) and start over");

@@ -85,10 +85,14 @@ std::set<std::string> destination_names(mongoc_client_t* client, const std::stri
 
 }  // namespace
 
-bool InitialCopy::run() {
+void InitialCopy::ensure_start_point() {
     if (!has_start_point(checkpoint_.snapshot())) {
         checkpoint_.set_start_point(capture_start_point(source_, filter_));
     }
+}
+
+bool InitialCopy::run() {
+    ensure_start_point();
     if (!copy_until_settled()) {
         checkpoint_.flush();  // the progress made, for the next run
         return false;
@@ -483,14 +487,8 @@ void InitialCopy::drop_copy(const std::string& db, const std::string& coll) {
     checkpoint_.forget_collection(db + "." + coll);
 }
 
-checkpoint::StartPoint InitialCopy::resync() {
+void InitialCopy::begin_resync() {
     checkpoint_.begin_recopy(capture_start_point(source_, filter_));
-    if (copy_until_settled()) {
-        checkpoint_.mark_copy_complete();
-    } else {
-        checkpoint_.flush();
-    }
-    return checkpoint_.snapshot().start;
 }
 
 }  // namespace tributary::copy

@@ -53,11 +53,13 @@ class InitialCopy {
     // renamed or dropped under its copy. Returns false when stopped before the end.
     // Throws UserError for --existing fail conflicts and rejected writes, mongo::Error otherwise.
     bool run();
+    // Captures the start point unless the checkpoint holds one (run() does it first).
+    void ensure_start_point();
 
-    // Recopies every synced namespace after history loss on the source: tributary's copies are
-    // marked stale, copied again when the source has them, dropped otherwise. Returns the start
-    // point captured before that copy; false-y (stopped) copies resume on the next run.
-    checkpoint::StartPoint resync();
+    // Starts over after history loss on the source: a new start point, and every copy marked
+    // stale, so that the next run() copies each synced namespace again when the source has it
+    // and drops tributary's copy otherwise.
+    void begin_resync();
     // Copies the source's `db.coll` as it is now, during replication: the target of a rename at
     // `renamed_at` whose documents the destination does not hold (renamed in from outside the
     // synced namespaces, or from a name copied after the rename). Resumes a copy of it a crash

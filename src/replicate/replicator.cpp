@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "catalog/catalog.h"
+#include "checkpoint/crash_point.h"
 #include "mongo/collection.h"
 #include "mongo/error.h"
 #include "mongo/retry.h"
@@ -21,8 +22,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// How long a getMore waits for events: also how quickly a stop request is noticed when idle.
-constexpr int64_t kMaxAwaitTimeMs = 500;
 constexpr int kMaxApplyAttempts = 5;
 constexpr int kMaxReconnectAttempts = 30;
 constexpr auto kIdleCheckpointInterval = std::chrono::seconds(5);
@@ -44,27 +43,6 @@ void backoff(std::chrono::milliseconds delay, const std::atomic<bool>& stop) {
 std::chrono::milliseconds backoff_delay(int attempt) {
     return mongo::retry_delay(attempt, std::chrono::milliseconds(100),
                               std::chrono::milliseconds(5000));
-}
-
-// {pipeline: [{$match: {"ns.db": {$in: [...]}}}]}: a cluster-wide stream only ships events of
-// the synced databases (documents are still filtered client-side per collection).
-bson::Document database_match(const std::vector<std::string>& databases) {
-    bson::Document pipeline;
-    bson_t stages, stage, match, field, in;
-    bson_append_array_begin(pipeline.get(), "pipeline", -1, &stages);
-    bson_append_document_begin(&stages, "0", -1, &stage);
-    bson_append_document_begin(&stage, "$match", -1, &match);
-    bson_append_document_begin(&match, "ns.db", -1, &field);
-    bson_append_array_begin(&field, "$in", -1, &in);
-    for (size_t i = 0; i < databases.size(); ++i) {
-        bson_append_utf8(&in, std::to_string(i).c_str(), -1, databases[i].c_str(), -1);
-    }
-    bson_append_array_end(&field, &in);
-    bson_append_document_end(&match, &field);
-    bson_append_document_end(&stage, &match);
-    bson_append_document_end(&stages, &stage);
-    bson_append_array_end(pipeline.get(), &stages);
-    return pipeline;
 }
 
 // Seconds between now and the cluster time of the last applied event.
@@ -98,23 +76,10 @@ int Replicator::run(const checkpoint::StartPoint& from, const std::atomic<bool>&
             return follow(position, stop);
         } catch (const mongo::Error& error) {
             if (error.is_history_lost()) {
-                if (!config_.resync_on_history_lost || !resync_) {
-                    spdlog::error(
-                        "The source no longer holds the change history needed to resume "
-                        "replication (error 286, ChangeStreamHistoryLost: the oplog rolled past "
-                        "the checkpoint). Recover by running sync again with "
-                        "--on-history-lost resync (recopies the synced collections), or with a "
-                        "larger oplog on the source. Details: {}",
-                        error.what());
-                    return kExitHistoryLost;
-                }
-                spdlog::warn(
-                    "The source no longer holds the change history needed to resume "
-                    "(error 286); recopying every synced collection and dropping tributary's "
-                    "copies of those the source no longer has (--on-history-lost resync).");
-                checkpoint::StartPoint restart = resync_();
+                std::optional<checkpoint::StartPoint> restart = resync_after(error);
+                if (!restart) return kExitHistoryLost;
                 position =
-                    StreamPosition{restart.resume_token.copy(), false, restart.operation_time};
+                    StreamPosition{restart->resume_token.copy(), false, restart->operation_time};
                 continue;
             }
             if ((error.is_transient() || error.is_connection_failure()) && !stop &&
@@ -130,6 +95,9 @@ int Replicator::run(const checkpoint::StartPoint& from, const std::atomic<bool>&
             if (stop) return kExitOk;
             spdlog::error("Replication stopped: {}", error.what());
             return error.is_connection_failure() ? kExitConnect : kExitInternal;
+        } catch (const SpoolFull& full) {
+            spdlog::error("{}", full.what());
+            return kExitSpoolFull;
         } catch (const StoppedDuringCatalogEvent& stopped) {
             spdlog::info("Replication stopped ({}); the next run continues from there.",
                          stopped.what());
@@ -145,28 +113,48 @@ int Replicator::run(const checkpoint::StartPoint& from, const std::atomic<bool>&
     }
 }
 
+std::optional<checkpoint::StartPoint> Replicator::resync_after(const mongo::Error& lost) {
+    if (!config_.resync_on_history_lost || !resync_) {
+        spdlog::error(
+            "The source no longer holds the change history needed to resume replication (error "
+            "286, ChangeStreamHistoryLost: the oplog rolled past the checkpoint). Recover by "
+            "running sync again with --on-history-lost resync (recopies the synced collections), "
+            "or with a larger oplog on the source. Details: {}",
+            lost.what());
+        return std::nullopt;
+    }
+    if (resynced_without_progress_) {
+        give_up_resyncing(lost);
+        return std::nullopt;
+    }
+    spdlog::warn(
+        "The source no longer holds the change history needed to resume (error 286); recopying "
+        "every synced collection and dropping tributary's copies of those the source no longer "
+        "has (--on-history-lost resync).");
+    resynced_without_progress_ = true;
+    try {
+        return resync_();
+    } catch (const mongo::Error& again) {
+        if (!again.is_history_lost()) throw;
+        give_up_resyncing(again);  // the recopy's own reader lost it
+        return std::nullopt;
+    }
+}
+
+void Replicator::give_up_resyncing(const mongo::Error& lost) {
+    spdlog::error(
+        "The source lost the change history again after a resync, before replication applied "
+        "any live change (twice in a row: {}); giving up rather than recopying forever. The "
+        "source's oplog does not cover a copy and the application of its spool: enlarge it "
+        "(replSetResizeOplog), lower the write load or raise --spool-max-mb, then rerun with "
+        "--on-history-lost resync.",
+        lost.what());
+}
+
 void Replicator::open_stream(const StreamPosition& position,
                              std::optional<mongo::ChangeStream>& stream) {
-    mongo::ChangeStreamOptions options;
-    if (!position.resume_token.empty()) {
-        auto& token = position.start_after ? options.start_after : options.resume_after;
-        token = position.resume_token.copy();
-    } else if (!position.operation_time.is_null()) {
-        options.start_at_operation_time = position.operation_time;
-    }
-    options.batch_size = static_cast<int32_t>(config_.batch_size);
-    options.max_await_time_ms = kMaxAwaitTimeMs;
-    // 6.0+ sources report every catalog change as an event; older ones are polled (poll_catalog).
-    options.show_expanded_events = config_.expanded_events;
-    mongo::WatchScope scope;
-    std::optional<bson::Document> pipeline;
-    if (auto db = filter_.single_database()) {
-        scope.db = *db;
-    } else if (!filter_.databases().empty()) {
-        pipeline = database_match(filter_.databases());
-    }
-    stream.reset();
-    stream.emplace(source_.lease(), scope, options, pipeline ? pipeline->view() : nullptr);
+    open_change_stream(stream, source_, filter_, position, static_cast<int32_t>(config_.batch_size),
+                       config_.expanded_events);
     spdlog::info("Database change stream started...");
 }
 
@@ -176,6 +164,13 @@ int Replicator::follow(StreamPosition& position, const std::atomic<bool>& stop) 
     checkpoint_.discard_staged_incarnations();
     batch_events_ = 0;
     unsaved_ = false;
+    SpoolReader* reader = config_.spool_reader ? config_.spool_reader() : nullptr;
+    const bool following = reader != nullptr && !reader->finished();
+    if (config_.spool && (following || checkpoint_.snapshot().spool.active()) &&
+        !apply_spool(position, stop)) {
+        spdlog::info("Replication stopped while applying the spool; the next run continues it.");
+        return kExitOk;
+    }
     std::optional<mongo::ChangeStream> stream;
     open_stream(position, stream);
     advance(position.resume_token.view());
@@ -216,6 +211,54 @@ int Replicator::follow(StreamPosition& position, const std::atomic<bool>& stop) 
     return kExitOk;
 }
 
+bool Replicator::apply_spool(StreamPosition& position, const std::atomic<bool>& stop) {
+    SpoolReader* reader = config_.spool_reader ? config_.spool_reader() : nullptr;
+    spool_read_ = checkpoint_.snapshot().spool.applied;
+    spdlog::info("Applying the change events followed during the copy from {} ({} applied before).",
+                 config_.spool->describe(), *spool_read_);
+    bool reader_done = reader == nullptr;
+    bool complete = false;
+    while (!stop && !complete) {
+        const int64_t end = checkpoint_.snapshot().spool.appended;
+        // Caught up with the reader (or it failed: finish() throws why): it stops, and what it
+        // spooled last is the final round.
+        if (!reader_done &&
+            (end - *spool_read_ < int64_t(config_.batch_size) || reader->failed())) {
+            reader->finish();
+            reader_done = true;
+            continue;
+        }
+        apply_spooled(end, position, stop);
+        complete = reader_done && *spool_read_ == end;
+    }
+    if (!reader_done) reader->finish();  // stopped: what it read is spooled (or it failed)
+    spool_read_.reset();
+    batch_spool_read_.reset();
+    if (!complete) return false;
+    // A reader that never saved a position (nothing read past the start point) leaves it.
+    if (!checkpoint_.snapshot().spool.active()) return true;
+    checkpoint_.finish_spool();
+    checkpoint::crash_point("spool-applied");
+    config_.spool->clear();
+    const checkpoint::State state = checkpoint_.snapshot();
+    position = StreamPosition{state.resume_token.copy(), state.resume_start_after, {}};
+    spdlog::info("Spool applied; continuing from the reader's position.");
+    return true;
+}
+
+void Replicator::apply_spooled(int64_t end, StreamPosition& position,
+                               const std::atomic<bool>& stop) {
+    config_.spool->read(*spool_read_, end, [&](const bson::Document& event) {
+        ++*spool_read_;
+        handle_event(event.view(), position);
+        invalidated_ = false;  // the spool holds the events after it, read with startAfter
+        if (batch_events_ >= config_.batch_size && !open_transaction_) flush(position);
+        log_rate();
+        return !stop;
+    });
+    flush(position);
+}
+
 void Replicator::handle_event(const bson_t* raw, StreamPosition& position) {
     ChangeEvent event = ChangeEvent::parse(raw);
     if (event.is_catalog_event()) {
@@ -223,7 +266,8 @@ void Replicator::handle_event(const bson_t* raw, StreamPosition& position) {
         apply_catalog_event(event);
         invalidated_ = event.type() == OperationType::kInvalidate;
         position.resume_token = bson::Document::copy_of(event.resume_token());
-        checkpoint_.save_resume_token(event.resume_token(), event.cluster_time(), invalidated_);
+        checkpoint_.save_resume_token(event.resume_token(), event.cluster_time(), invalidated_,
+                                      spool_read_);
         advance(event.resume_token());
         return;
     }
@@ -239,6 +283,7 @@ void Replicator::handle_event(const bson_t* raw, StreamPosition& position) {
         queue_data_event(event);
     }
     batch_token_ = event.take_resume_token();
+    batch_spool_read_ = spool_read_;
 }
 
 void Replicator::group_by_transaction(const ChangeEvent& event, StreamPosition& position) {
@@ -308,7 +353,8 @@ void Replicator::flush(StreamPosition& position) {
     } else {
         apply_with_retry([&] { applier_.apply(batch_); });
     }
-    checkpoint_.save_resume_token(batch_token_.view(), batch_time_, false);
+    checkpoint_.save_resume_token(batch_token_.view(), batch_time_, false, batch_spool_read_);
+    if (batch_spool_read_) checkpoint::crash_point("spool-applying");
     advance(batch_token_.view());
     position.resume_token = batch_token_.copy();
     position.start_after = false;
@@ -320,6 +366,7 @@ void Replicator::flush(StreamPosition& position) {
     batch_events_ = 0;
     unsaved_ = false;
     reconnects_ = 0;
+    if (!batch_spool_read_) resynced_without_progress_ = false;  // live changes applied
 }
 
 void Replicator::apply_transaction() {

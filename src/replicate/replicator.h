@@ -24,6 +24,7 @@
 
 #include "catalog/namespace_filter.h"
 #include "checkpoint/checkpoint.h"
+#include "checkpoint/spool.h"
 #include "cli/exit_codes.h"
 #include "mongo/change_stream.h"
 #include "mongo/client.h"
@@ -31,6 +32,8 @@
 #include "replicate/catalog_events.h"
 #include "replicate/change_event.h"
 #include "replicate/source_lookup.h"
+#include "replicate/source_stream.h"
+#include "replicate/spool_reader.h"
 
 namespace tributary::replicate {
 
@@ -58,6 +61,12 @@ struct ReplicateConfig {
     // Copies a collection renamed into the synced namespaces from outside them (unset: such a
     // rename is only logged as a warning).
     RenamedInCopy copy_renamed_in;
+    // The events followed during the copy (replicate/spool_reader.h): applied first, while the
+    // checkpoint's spool is active; then the stream continues from the reader's position.
+    checkpoint::Spool* spool = nullptr;
+    // The reader still appending to it (null when none runs): the spool is applied until
+    // replication catches up with it, then the reader stops.
+    std::function<SpoolReader*()> spool_reader;
 };
 
 // Recopies the synced namespaces after the source lost the stream's history and returns the new
@@ -74,13 +83,17 @@ class Replicator {
     int run(const checkpoint::StartPoint& from, const std::atomic<bool>& stop);
 
   private:
-    struct StreamPosition {
-        bson::Document resume_token;  // last event applied (or high-water mark when idle)
-        bool start_after = false;     // true after an invalidate
-        bson::Timestamp operation_time;
-    };
-
     int follow(StreamPosition& position, const std::atomic<bool>& stop);
+    // After lost history: the start point of the recopy (--on-history-lost resync), or nullopt
+    // (logged) to exit 4: without resync, or when the history was lost again since the last
+    // resync before any live change was applied.
+    std::optional<checkpoint::StartPoint> resync_after(const mongo::Error& lost);
+    void give_up_resyncing(const mongo::Error& lost);
+    // Applies the spool's events not applied yet, in order, as if read from the stream, then
+    // moves `position` to the reader's. False when stopped first.
+    bool apply_spool(StreamPosition& position, const std::atomic<bool>& stop);
+    // Applies the spool's events from spool_read_ up to `end` (until stop).
+    void apply_spooled(int64_t end, StreamPosition& position, const std::atomic<bool>& stop);
     void open_stream(const StreamPosition& position, std::optional<mongo::ChangeStream>& stream);
     void poll_catalog(StreamPosition& position);
     void handle_event(const bson_t* raw, StreamPosition& position);
@@ -120,6 +133,10 @@ class Replicator {
     std::map<Namespace, bool> capped_;
     bson::Document batch_token_;  // token of the newest event read (all before it are queued)
     bson::Timestamp batch_time_;
+    // While the spool is applied: the number of its events read, and of those up to the
+    // newest queued event (saved with the batch's token).
+    std::optional<int64_t> spool_read_;
+    std::optional<int64_t> batch_spool_read_;
     std::chrono::steady_clock::time_point batch_started_;
     uint64_t sequence_ = 0;
     bool invalidated_ = false;
@@ -128,7 +145,10 @@ class Replicator {
     std::optional<TransactionId> open_transaction_;
     bool unsaved_ = false;  // events read since the last checkpoint
     uint64_t batch_events_ = 0;
-    int reconnects_ = 0;  // consecutive failed resumes; reset by every applied batch
+    int reconnects_ = 0;
+    bool resynced_without_progress_ =
+        false;  // since the last resync, no live batch applied  // consecutive failed resumes;
+                // reset by every applied batch
 
     uint64_t events_since_rate_log_ = 0;
     bson::Timestamp last_applied_time_;

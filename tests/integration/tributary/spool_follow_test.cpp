@@ -1,0 +1,230 @@
+// Issue 13: a copy that outlasts the source's oplog. The change stream is followed during the copy
+// into a durable spool, applied after the copy, and replication continues live from the reader's
+// position: the destination ends equal, with one copy of each collection, also across crashes
+// during the copy, during the spool's application and right after it. The spool's bound stops
+// tributary with a clear message instead of losing events.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <iostream>
+#include <thread>
+
+#include "replicate_sync_fixture.h"
+
+namespace {
+
+using tributary_test::eventually;
+using tributary_test::ReplicateSyncTest;
+using tributary_test::TributaryProcess;
+
+constexpr int kDocuments = 20000;
+
+size_t occurrences(const std::string& text, const std::string& what) {
+    size_t count = 0;
+    for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+        ++count;
+    return count;
+}
+
+class SpoolFollowTest : public ReplicateSyncTest {
+  protected:
+    void TearDown() override {
+        stop_writer();
+        source_fail_command_off();
+        ReplicateSyncTest::TearDown();
+    }
+
+    // A 2 MB oplog, kDocuments documents, and every getMore of tributary slowed by 50 ms, so the
+    // copy (100 documents a batch) takes about 10 s, far longer than the oplog holds the writer's
+    // changes.
+    void start_slow_copy(const std::string& profile) {
+        start_copy(profile, kDocuments);
+        admin_command(R"({"configureFailPoint": "failCommand", "mode": "alwaysOn",
+            "data": {"failCommands": ["getMore"], "appName": "tributary", "blockConnection": true,
+                     "blockTimeMS": 50}})");
+    }
+    // A 2 MB oplog and `documents` documents to copy.
+    void start_copy(const std::string& profile, int documents) {
+        start_servers(profile, {"--oplog-size-mb", "2"});
+        for (int start = 0; start < documents; start += 1000)
+            insert_range("large", start, 1000);
+    }
+    std::vector<std::string> copy_args(std::vector<std::string> extra = {}) const {
+        std::vector<std::string> args{"--range-docs", "2000", "--copy-workers", "1",
+                                      "--batch-size", "100"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return sync_args(args);
+    }
+    // The same with the checkpoint and the spool in the destination's state database.
+    std::vector<std::string> destination_state_args() const {
+        std::vector<std::string> args = copy_args({"--state-db", db_ + "_state"});
+        auto file = std::find(args.begin(), args.end(), "--state-file");
+        args.erase(file, file + 2);
+        return args;
+    }
+
+    // Inserts 1 KB documents and updates copied ones, about 1 MB a second, until stop_writer().
+    void start_writer() {
+        writer_ = std::thread([this] {
+            testsupport::Client client(source_server_.uri);
+            const std::string pad(1024, 'w');
+            for (int round = 0; !stop_writer_; ++round) {
+                std::string insert = R"({"insert": "large", "documents": [)";
+                for (int k = 0; k < 20; ++k) {
+                    insert += (k ? "," : "") + std::string(R"({"_id": )") +
+                              std::to_string(1000000 + round * 20 + k) + R"(, "pad": ")" + pad +
+                              R"("})";
+                }
+                client.run_command(db_, insert + "]}");
+                client.run_command(db_, R"({"update": "large", "updates": [{"q": {"_id": )" +
+                                            std::to_string((round * 37) % kDocuments) +
+                                            R"(}, "u": {"$inc": {"n": 1}}}]})");
+                ++rounds_;
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            }
+        });
+    }
+    // Runs `tributary sync args` through the copy and the spool's application into live
+    // replication, then judges it: equal, still running, one copy of the collection.
+    std::string follow_copy(std::vector<std::string> args,
+                            std::chrono::seconds copy_timeout = std::chrono::seconds(60)) {
+        TributaryProcess sync(std::move(args));
+        if (!eventually([&] { return sync.output_contains("copied successfully"); },
+                        copy_timeout) ||
+            !eventually([&] { return sync.output_contains("change stream started"); },
+                        std::chrono::seconds(60))) {
+            ADD_FAILURE() << "not in live replication: " << sync.output();
+            return sync.output();
+        }
+        stop_writer();
+        source_fail_command_off();
+        std::string report;
+        EXPECT_TRUE(converges(&report, std::chrono::seconds(30))) << report << sync.output();
+        EXPECT_FALSE(sync.exit_code().has_value()) << sync.output();
+        EXPECT_EQ(occurrences(sync.output(), "Copying collection 'large'"), 1u) << sync.output();
+        EXPECT_TRUE(sync.output_contains("Spool:")) << sync.output();
+        EXPECT_EQ(sync.terminate(), 0) << sync.output();
+        return sync.output();
+    }
+    void stop_writer() {
+        stop_writer_ = true;
+        if (writer_.joinable()) writer_.join();
+    }
+
+    std::thread writer_;
+    std::atomic<bool> stop_writer_{false};
+    std::atomic<int> rounds_{0};
+};
+
+TEST_F(SpoolFollowTest, CopyOutlastingTheOplogEndsEqualAndReplicating) {
+    SKIP_UNLESS_OWN_SERVERS("a 2 MB oplog and a server-wide failpoint");
+    start_slow_copy("7.0");
+    start_writer();
+    follow_copy(copy_args());
+}
+
+// The issue's acceptance scenario at full size, at the copy's own speed (run by hand: about a
+// minute; --gtest_also_run_disabled_tests).
+TEST_F(SpoolFollowTest, DISABLED_AcceptanceAtFullSize) {
+    SKIP_UNLESS_OWN_SERVERS("a 2 MB oplog");
+    start_servers("7.0", {"--oplog-size-mb", "2"});
+    const std::string pad(1000, 'c');
+    for (int start = 0; start < 300000; start += 1000) {
+        std::string command = R"({"insert": "large", "documents": [)";
+        for (int id = start; id < start + 1000; ++id) {
+            command += (id > start ? "," : "") + std::string(R"({"_id": )") + std::to_string(id) +
+                       R"(, "pad": ")" + pad + R"(", "n": 0})";
+        }
+        source_command(command + "]}");
+    }
+    start_writer();
+    std::cout << follow_copy(sync_args(), std::chrono::seconds(600));
+}
+
+TEST_F(SpoolFollowTest, SpoolInTheDestinationStateDatabase) {
+    SKIP_UNLESS_OWN_SERVERS("a 2 MB oplog and a server-wide failpoint");
+    start_slow_copy("4.4");
+    start_writer();
+    follow_copy(destination_state_args());
+    auto spool = dest_->run_command(db_ + "_state", R"({"count": "spool"})");
+    EXPECT_TRUE(!spool.ok || spool.reply.number("n") == 0) << "the applied spool is removed";
+    dest_->run_command(db_ + "_state", R"({"dropDatabase": 1})");
+}
+
+TEST_F(SpoolFollowTest, SpoolBoundStopsWithAClearMessage) {
+    SKIP_UNLESS_OWN_SERVERS("a 2 MB oplog and a server-wide failpoint");
+    start_slow_copy("7.0");
+    start_writer();
+    std::string output;
+    EXPECT_EQ(TributaryProcess::run(copy_args({"--spool-max-mb", "1"}), &output), 7) << output;
+    EXPECT_NE(output.find("spool is full"), std::string::npos) << output;
+    EXPECT_NE(output.find("--spool-max-mb"), std::string::npos) << output;
+}
+
+// Without following, every copy outlasts the 2 MB oplog: --on-history-lost resync must not
+// recopy forever, but give up with exit 4 and advice once the history is lost twice in a row.
+TEST_F(SpoolFollowTest, ResyncGivesUpWhenTheHistoryIsLostTwiceInARow) {
+    SKIP_UNLESS_OWN_SERVERS("a 2 MB oplog and a server-wide failpoint");
+    start_slow_copy("7.0");
+    start_writer();
+    std::string output;
+    EXPECT_EQ(TributaryProcess::run(
+                  copy_args({"--spool-max-mb", "0", "--on-history-lost", "resync"}), &output),
+              4)
+        << output;
+    EXPECT_EQ(occurrences(output, "Copying collection 'large'"), 2u) << output;
+    EXPECT_NE(output.find("twice in a row"), std::string::npos) << output;
+    EXPECT_NE(output.find("replSetResizeOplog"), std::string::npos) << output;
+}
+
+// SIGKILL at `crash_at` (a crash point of docs/replication.md), then the same command: the
+// restart continues and ends equal, with the collection copied once.
+struct CrashCase {
+    const char* crash_at;
+    const char* not_in_restart;  // what the restart must not log (it would have started over)
+    bool copy_done;              // the copy was complete: the restart copies nothing
+};
+
+class SpoolCrashTest : public SpoolFollowTest, public testing::WithParamInterface<CrashCase> {};
+
+TEST_P(SpoolCrashTest, RestartAfterAKillContinuesAndEndsEqual) {
+    SKIP_UNLESS_OWN_SERVERS("a 2 MB oplog and a server-wide failpoint");
+    start_slow_copy("7.0");
+    start_writer();
+    {
+        TributaryProcess first(copy_args(),
+                               {std::string("TRIBUTARY_CRASH_AT=") + GetParam().crash_at});
+        ASSERT_EQ(first.wait(std::chrono::seconds(90)), 128 + SIGKILL) << first.output();
+    }
+    // Changes go on while tributary is down, beyond what the oplog holds since the start point.
+    const int rounds = rounds_;
+    ASSERT_TRUE(eventually([&] { return rounds_ > rounds + 20; })) << "writer stalled";
+    TributaryProcess second(copy_args());
+    ASSERT_TRUE(eventually([&] { return second.output_contains("change stream started"); },
+                           std::chrono::seconds(60)))
+        << second.output();
+    stop_writer();
+    source_fail_command_off();
+    std::string report;
+    EXPECT_TRUE(converges(&report, std::chrono::seconds(30))) << report << second.output();
+    EXPECT_FALSE(second.exit_code().has_value()) << second.output();
+    EXPECT_TRUE(second.output_contains("Resuming run")) << second.output();
+    EXPECT_FALSE(second.output_contains(GetParam().not_in_restart)) << second.output();
+    if (GetParam().copy_done) {
+        EXPECT_FALSE(second.output_contains("Copying collection")) << second.output();
+    }
+    EXPECT_EQ(second.terminate(), 0) << second.output();
+}
+
+INSTANTIATE_TEST_SUITE_P(CrashPoints, SpoolCrashTest,
+                         testing::Values(
+                             // Killed during the copy, with spooled events past the saved
+                             // position: the reader resumes its spool.
+                             CrashCase{"spool-half-written", ", 0 already spooled", false},
+                             // Killed after a batch of the spool was applied and checkpointed.
+                             CrashCase{"spool-applying", "(0 applied before)", true},
+                             // Killed right after the spool was applied: it is not applied again.
+                             CrashCase{"spool-applied", "Applying the change events", true}));
+
+}  // namespace
