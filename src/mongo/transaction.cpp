@@ -9,7 +9,6 @@ namespace tributary::mongo {
 namespace {
 
 constexpr int kMaxAttempts = 5;
-constexpr const char* kTransient = "TransientTransactionError";
 constexpr const char* kUnknownCommit = "UnknownTransactionCommitResult";
 
 // The transaction's write concern is the client's (the destination's --write-concern).
@@ -62,7 +61,7 @@ bool run_transaction(mongoc_client_t* client, const std::function<bool(Session&)
             return true;
         } catch (const Error& failure) {
             abort_quietly(session);
-            if (!failure.has_label(kTransient) || attempt >= kMaxAttempts) throw;
+            if (!failure.has_label(kTransientTransactionError) || attempt >= kMaxAttempts) throw;
         }
     }
 }

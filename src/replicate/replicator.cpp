@@ -14,6 +14,7 @@
 #include "mongo/collection.h"
 #include "mongo/error.h"
 #include "mongo/retry.h"
+#include "mongo/transaction.h"
 #include "replicate/write_model.h"
 #include "status/progress.h"
 
@@ -370,15 +371,25 @@ void Replicator::flush(StreamPosition& position) {
 }
 
 void Replicator::apply_transaction() {
-    bool whole = false;
-    apply_with_retry([&] { whole = applier_.apply_transaction(batch_); });
-    if (whole) return;
-    // A write conflicts with the destination's state (a unique value, a later state replayed
-    // onto): the split path resolves that, as for any batch, at the cost of atomicity.
+    std::string refused;  // why the destination did not apply it as one transaction
+    apply_with_retry([&] {
+        try {
+            if (!applier_.apply_transaction(batch_))
+                refused = "a write conflicts with the destination's state";
+        } catch (const mongo::Error& error) {
+            // Aborted at every attempt run_transaction made (it outlasts the destination's
+            // transactionLifetimeLimitSeconds, or other writers conflict with it): the same
+            // transaction again, now or after a restart, would be aborted again.
+            if (!error.has_label(mongo::kTransientTransactionError)) throw;
+            refused = std::string("the destination aborted it at every attempt: ") + error.what();
+        }
+    });
+    if (refused.empty()) return;
+    // The split path applies any batch, repairing what conflicts, at the cost of atomicity.
     spdlog::warn(
         "A source transaction of {} write(s) cannot be applied as one destination transaction "
-        "(a write conflicts with the destination's state); applying it write by write.",
-        batch_.size());
+        "({}); applying it write by write.",
+        batch_.size(), refused);
     apply_with_retry([&] { applier_.apply(batch_); });
 }
 

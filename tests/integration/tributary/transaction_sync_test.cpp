@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "replicate_sync_fixture.h"
 
@@ -18,8 +19,11 @@ class TransactionSyncTest : public ReplicateSyncTest,
                             public testing::WithParamInterface<const char*> {
   protected:
     void TearDown() override {
-        if (dest_)
+        if (dest_) {  // the servers are shared by the tests of this binary
             dest_->run_command("admin", R"({"configureFailPoint": "failCommand", "mode": "off"})");
+            dest_->run_command("admin",
+                               R"({"setParameter": 1, "transactionLifetimeLimitSeconds": 60})");
+        }
         ReplicateSyncTest::TearDown();
     }
 
@@ -34,13 +38,13 @@ class TransactionSyncTest : public ReplicateSyncTest,
         return command + "]," + session + (first ? R"(, "startTransaction": true)" : "") + "}";
     }
 
-    // One source transaction inserting kDocuments documents into each of `a` and `b`.
-    void commit_two_collection_transaction() {
+    // One source transaction inserting kDocuments documents into each of `collections`.
+    void commit_transaction(const std::vector<std::string>& collections) {
         const std::string session =
             R"("lsid": {"id": {"$binary": {"base64": "AAECAwQFBgcICQoLDA0ODw==", "subType": "04"}}},
                "txnNumber": {"$numberLong": "1"}, "autocommit": false)";
-        source_command(insert_in_transaction("a", session, true));
-        source_command(insert_in_transaction("b", session, false));
+        for (size_t i = 0; i < collections.size(); ++i)
+            source_command(insert_in_transaction(collections[i], session, i == 0));
         auto commit = source_->run_command("admin", R"({"commitTransaction": 1, )" + session + "}");
         ASSERT_TRUE(commit.ok) << commit.error;
     }
@@ -89,12 +93,12 @@ class TransactionSyncTest : public ReplicateSyncTest,
         }
     }
 
-    // Every write tributary sends to the destination waits 100 ms, so the write-by-write path
-    // leaves the first collection's writes visible for that long before the second's.
-    void slow_down_destination_writes() {
+    // Every write tributary sends to the destination waits `ms`.
+    void slow_down_destination_writes(int ms) {
         auto result = dest_->run_command("admin", R"({"configureFailPoint": "failCommand",
             "mode": "alwaysOn", "data": {"failCommands": ["insert", "update", "delete"],
-            "appName": "tributary", "blockConnection": true, "blockTimeMS": 100}})");
+            "appName": "tributary", "blockConnection": true, "blockTimeMS": )" +
+                                                      std::to_string(ms) + "}}");
         ASSERT_TRUE(result.ok) << result.error;
     }
 };
@@ -104,8 +108,10 @@ TEST_P(TransactionSyncTest, ASourceTransactionIsNeverSeenInPartOnTheDestination)
     source_command(R"({"create": "a"})");
     source_command(R"({"create": "b"})");
     auto sync = start_sync();
-    slow_down_destination_writes();
-    commit_two_collection_transaction();
+    // The write-by-write path would leave the first collection's writes visible 100 ms before
+    // the second's.
+    slow_down_destination_writes(100);
+    commit_transaction({"a", "b"});
     std::string seen;
     EXPECT_TRUE(never_seen_in_part(&seen)) << seen << "\n" << sync->output();
     std::string report;
@@ -118,7 +124,7 @@ TEST_P(TransactionSyncTest, SplitAppliesTheTransactionWriteByWrite) {
     source_command(R"({"create": "a"})");
     source_command(R"({"create": "b"})");
     auto sync = start_sync({"--transactions", "split"});
-    commit_two_collection_transaction();
+    commit_transaction({"a", "b"});
     std::string report;
     EXPECT_TRUE(converges(&report)) << report << sync->output();
     EXPECT_EQ(sync->terminate(), 0) << sync->output();
@@ -144,6 +150,28 @@ TEST_P(TransactionSyncTest, ATransactionThatConflictsWithTheDestinationIsApplied
     ASSERT_TRUE(commit.ok) << commit.error;
     std::string report;
     EXPECT_TRUE(converges(&report)) << report << sync->output();
+    EXPECT_TRUE(sync->output_contains("cannot be applied as one destination transaction"))
+        << sync->output();
+    EXPECT_EQ(sync->terminate(), 0) << sync->output();
+}
+
+// A transaction the destination cannot apply within its transactionLifetimeLimitSeconds (a slow
+// destination, a large transaction) is aborted by it at every attempt: it is applied write by
+// write instead of stopping replication, at every restart again, for good.
+TEST_P(TransactionSyncTest,
+       ATransactionTheDestinationCannotFinishInItsLifetimeIsAppliedWriteByWrite) {
+    start_servers(GetParam());
+    const std::vector<std::string> collections{"a", "b", "c", "d"};
+    for (const std::string& coll : collections)
+        source_command(R"({"create": ")" + coll + R"("})");
+    auto sync = start_sync();
+    auto limit =
+        dest_->run_command("admin", R"({"setParameter": 1, "transactionLifetimeLimitSeconds": 1})");
+    ASSERT_TRUE(limit.ok) << limit.error;
+    slow_down_destination_writes(400);  // four bulks: 1.6 s in one destination transaction
+    commit_transaction(collections);
+    std::string report;
+    EXPECT_TRUE(converges(&report, std::chrono::seconds(120))) << report << sync->output();
     EXPECT_TRUE(sync->output_contains("cannot be applied as one destination transaction"))
         << sync->output();
     EXPECT_EQ(sync->terminate(), 0) << sync->output();
