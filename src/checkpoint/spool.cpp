@@ -3,8 +3,8 @@
 
 #include <fcntl.h>
 #include <unistd.h>
+#include <zlib.h>
 
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -16,22 +16,9 @@ namespace tributary::checkpoint {
 
 namespace {
 
-// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), as zlib's crc32.
-uint32_t crc32(const uint8_t* data, size_t size) {
-    static const std::array<uint32_t, 256> table = [] {
-        std::array<uint32_t, 256> result{};
-        for (uint32_t n = 0; n < 256; ++n) {
-            uint32_t c = n;
-            for (int k = 0; k < 8; ++k)
-                c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            result[n] = c;
-        }
-        return result;
-    }();
-    uint32_t crc = 0xFFFFFFFFu;
-    for (size_t i = 0; i < size; ++i)
-        crc = table[(crc ^ data[i]) & 0xFF] ^ (crc >> 8);
-    return crc ^ 0xFFFFFFFFu;
+// zlib's CRC-32 of an event's bytes, the record's checksum.
+uint32_t crc32_of(const uint8_t* data, size_t size) {
+    return static_cast<uint32_t>(::crc32(::crc32(0L, Z_NULL, 0), data, static_cast<uInt>(size)));
 }
 
 class FileSpool : public Spool {
@@ -49,7 +36,7 @@ class FileSpool : public Spool {
         std::string records;
         for (const bson::Document& event : events) {
             const uint32_t header[2] = {event.size(),
-                                        crc32(bson_get_data(event.view()), event.size())};
+                                        crc32_of(bson_get_data(event.view()), event.size())};
             records.append(reinterpret_cast<const char*>(header), sizeof header);
             records.append(reinterpret_cast<const char*>(bson_get_data(event.view())),
                            event.size());
@@ -110,7 +97,7 @@ class FileSpool : public Spool {
             body.resize(header[0]);
             if (::pread(fd, body.data(), body.size(), offset + int64_t(sizeof header)) !=
                     ssize_t(body.size()) ||
-                crc32(body.data(), body.size()) != header[1]) {
+                crc32_of(body.data(), body.size()) != header[1]) {
                 break;
             }
             bson_t* event = bson_new_from_data(body.data(), body.size());

@@ -14,6 +14,15 @@ class RenameIntoSyncTest : public ReplicateSyncTest,
                            public testing::WithParamInterface<const char*> {
   protected:
     std::vector<std::string> excluding_hidden() const { return {"--exclude", db_ + ".hidden"}; }
+    // `hidden` (excluded, 300 documents) and `shown` (5) on the source; one run of sync copies
+    // `shown` and stops once it follows the stream, so the next run replays what came since.
+    void copy_then_stop() {
+        start_servers(GetParam());
+        insert_range("hidden", 0, 300);
+        insert_range("shown", 0, 5);
+        auto sync = start_sync(excluding_hidden());
+        ASSERT_EQ(sync->terminate(), 0) << sync->output();
+    }
 };
 
 TEST_P(RenameIntoSyncTest, RenamedFromAnExcludedCollectionIsCopiedUnderItsNewName) {
@@ -48,13 +57,7 @@ TEST_P(RenameIntoSyncTest, RenamedFromAnExcludedCollectionOverASyncedOneReplaces
 // the source renamed the collection on before tributary saw the first rename. The documents are
 // under the later name, and the later rename (of a name the destination never held) copies them.
 TEST_P(RenameIntoSyncTest, RenamedInThenOnBeforeTheReplayIsCopiedUnderItsLastName) {
-    start_servers(GetParam());
-    insert_range("hidden", 0, 300);
-    insert_range("shown", 0, 5);
-    {
-        auto sync = start_sync(excluding_hidden());  // copied, following the stream
-        ASSERT_EQ(sync->terminate(), 0) << sync->output();
-    }
+    ASSERT_NO_FATAL_FAILURE(copy_then_stop());
     rename_collection("hidden", "arrived");
     insert_range("arrived", 300, 1);
     rename_collection("arrived", "settled");
@@ -68,13 +71,7 @@ TEST_P(RenameIntoSyncTest, RenamedInThenOnBeforeTheReplayIsCopiedUnderItsLastNam
 // The same, when the source reused the name meanwhile: the replayed rename into the synced
 // namespaces copies the collection now under the name, and the later rename copies its target.
 TEST_P(RenameIntoSyncTest, RenamedInThenOnAndTheNameReusedBeforeTheReplayKeepsBoth) {
-    start_servers(GetParam());
-    insert_range("hidden", 0, 300);
-    insert_range("shown", 0, 5);
-    {
-        auto sync = start_sync(excluding_hidden());  // copied, following the stream
-        ASSERT_EQ(sync->terminate(), 0) << sync->output();
-    }
+    ASSERT_NO_FATAL_FAILURE(copy_then_stop());
     rename_collection("hidden", "arrived");
     rename_collection("arrived", "settled");
     insert_range("arrived", 1000, 3);  // a new collection under the name

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -63,44 +64,39 @@ class ServerRestartSyncTest : public ReplicateSyncTest {
                        R"(}, "limit": 1}]})");
     }
 
+    // Syncs mixed writes, `restart`s a server with writes the sync has not read yet (they must
+    // come from the restarted server's oplog, or be written again), writes more, and expects the
+    // running sync to converge without exiting.
+    std::unique_ptr<tributary_test::TributaryProcess> sync_across_a_restart(
+        const std::function<void()>& restart) {
+        start_persistent_servers();
+        mixed_writes(0, 20);
+        auto sync = start_sync();
+        mixed_writes(100, 20);
+        std::string report;
+        EXPECT_TRUE(converges(&report)) << report << sync->output();
+        mixed_writes(200, 20);
+        restart();
+        mixed_writes(300, 20);
+        EXPECT_TRUE(converges(&report, std::chrono::seconds(30))) << report << sync->output();
+        EXPECT_FALSE(sync->exit_code().has_value()) << sync->output();
+        return sync;
+    }
+
     std::filesystem::path source_dbpath_;
     std::filesystem::path dest_dbpath_;
 };
 
 TEST_F(ServerRestartSyncTest, SyncContinuesAfterTheSourceIsKilledAndRestarted) {
     SKIP_UNLESS_OWN_SERVERS("kills and restarts the source");
-    start_persistent_servers();
-    mixed_writes(0, 20);
-    auto sync = start_sync();
-    mixed_writes(100, 20);
-    std::string report;
-    ASSERT_TRUE(converges(&report)) << report << sync->output();
-
-    // Changes the sync has not read yet when the source dies must come from the restarted
-    // server's oplog.
-    mixed_writes(200, 20);
-    kill_and_restart_source();
-    mixed_writes(300, 20);
-    EXPECT_TRUE(converges(&report, std::chrono::seconds(30))) << report << sync->output();
-    EXPECT_FALSE(sync->exit_code().has_value()) << sync->output();
+    auto sync = sync_across_a_restart([this] { kill_and_restart_source(); });
     EXPECT_TRUE(sync->output_contains("Change stream interrupted")) << sync->output();
     EXPECT_EQ(sync->terminate(), 0) << sync->output();
 }
 
 TEST_F(ServerRestartSyncTest, SyncContinuesAfterTheDestinationIsKilledAndRestarted) {
     SKIP_UNLESS_OWN_SERVERS("kills and restarts the destination");
-    start_persistent_servers();
-    mixed_writes(0, 20);
-    auto sync = start_sync();
-    mixed_writes(100, 20);
-    std::string report;
-    ASSERT_TRUE(converges(&report)) << report << sync->output();
-
-    mixed_writes(200, 20);
-    kill_and_restart_destination();
-    mixed_writes(300, 20);
-    EXPECT_TRUE(converges(&report, std::chrono::seconds(30))) << report << sync->output();
-    EXPECT_FALSE(sync->exit_code().has_value()) << sync->output();
+    auto sync = sync_across_a_restart([this] { kill_and_restart_destination(); });
     EXPECT_EQ(sync->terminate(), 0) << sync->output();
 }
 
