@@ -155,6 +155,7 @@ ClusterTime insert_document(Catalog& catalog, Collection& coll, PreparedDoc doc,
         validator.check(*doc.parsed, doc.id);
     }
     check_not_claimed(catalog, coll, doc.id);
+    check_unique_keys_not_claimed(catalog, coll, doc.bytes, doc.parsed ? &*doc.parsed : nullptr);
     StoredDoc bytes = doc.bytes;
     coll.insert(doc.bytes, doc.id, doc.parsed ? &*doc.parsed : nullptr);
     ClusterTime time = append_entry(catalog, coll, ChangeKind::Insert, doc.id, nullptr, bytes);
@@ -197,6 +198,8 @@ ClusterTime store_update(Catalog& catalog, Collection& coll, RecordId rid, Store
                          const Document* parsed, bool replacement, const DeltaLog* log) {
     const Record& record = *coll.find_record(rid);
     check_not_claimed(catalog, coll, record.id);
+    check_unique_keys_not_claimed(catalog, coll, record.doc);
+    check_unique_keys_not_claimed(catalog, coll, bytes, parsed);
     StoredDoc before = record.doc;
     Value id = record.id;
     StoredDoc delta = replacement ? nullptr : update_delta(before, bytes, log);
@@ -209,6 +212,7 @@ ClusterTime store_update(Catalog& catalog, Collection& coll, RecordId rid, Store
 ClusterTime delete_document(Catalog& catalog, Collection& coll, RecordId rid) {
     const Record& record = *coll.find_record(rid);
     check_not_claimed(catalog, coll, record.id);
+    check_unique_keys_not_claimed(catalog, coll, record.doc);
     StoredDoc before = record.doc;
     Value id = record.id;
     coll.remove(rid);

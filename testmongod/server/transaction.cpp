@@ -36,6 +36,24 @@ std::string claim_key(const std::string& db, const std::string& coll,
     return db + "." + coll + '\0' + document_key;
 }
 
+// The claim keys of the keys `doc` holds in the unique indexes of `coll` other than _id (whose
+// claim is the document's own).
+std::vector<std::string> unique_key_claims(const Collection& coll, const StoredDoc& bytes,
+                                           const Document* doc) {
+    std::vector<std::string> claims;
+    if (!bytes || !coll.needs_parsed_docs()) return claims;
+    Document parsed = doc ? Document() : to_document(bytes);
+    const Document& source = doc ? *doc : parsed;
+    for (const Index& index : coll.indexes()) {
+        if (!index.rejects_new_duplicates() || index.is_id_index()) continue;
+        for (const IndexKey& key : index.keys_of(source)) {
+            claims.push_back(claim_key(coll.db(), coll.name(),
+                                       index.name() + '\0' + *to_stored(index.key_value(key))));
+        }
+    }
+    return claims;
+}
+
 std::string describe(ClusterTime time) {
     return "Timestamp(" + std::to_string(time.t) + ", " + std::to_string(time.i) + ")";
 }
@@ -149,6 +167,14 @@ void check_not_claimed(Catalog& catalog, const Collection& coll, const Value& id
     if (catalog.server().sessions().claimed(key)) throw DocumentClaimed(std::move(key));
 }
 
+void check_unique_keys_not_claimed(Catalog& catalog, const Collection& coll, const StoredDoc& bytes,
+                                   const Document* doc) {
+    if (catalog.is_private()) return;
+    for (std::string& key : unique_key_claims(coll, bytes, doc)) {
+        if (catalog.server().sessions().claimed(key)) throw DocumentClaimed(std::move(key));
+    }
+}
+
 Transaction::Transaction(ServerState& server, ClusterTime snapshot)
     : server_(server),
       snapshot_(snapshot),
@@ -216,6 +242,19 @@ bool Transaction::changed_since_snapshot(const OplogEntry& write) const {
     return false;
 }
 
+// Claims the written document and the unique-index keys of its images before and after.
+bool Transaction::claim_written_keys(const OplogEntry& write) {
+    if (!server_.sessions().claim(document_claim_key(write), this)) return false;
+    const Collection* coll = catalog_.find(write.db, write.coll);
+    if (!coll) return true;
+    for (const StoredDoc* image : {&write.pre_image, &write.post_image}) {
+        for (const std::string& key : unique_key_claims(*coll, *image, nullptr)) {
+            if (!server_.sessions().claim(key, this)) return false;
+        }
+    }
+    return true;
+}
+
 // First writer wins (manual, "Transactions and Operations: In-progress Transactions and Write
 // Conflicts"): a document another transaction has written, or that was changed after this
 // transaction's snapshot, fails the statement with WriteConflict and aborts the transaction.
@@ -227,8 +266,7 @@ void Transaction::capture(OplogEntry entry) {
                                  "' is a capped collection. Writes in transactions are not "
                                  "allowed on capped collections.");
         }
-        if (!server_.sessions().claim(document_claim_key(entry), this) ||
-            changed_since_snapshot(entry)) {
+        if (!claim_written_keys(entry) || changed_since_snapshot(entry)) {
             failure_ = MongoError(code::WriteConflict, kWriteConflictMessage);
             write_conflict();
         }

@@ -50,6 +50,7 @@ class Transaction : public CatalogView {
     void capture(OplogEntry entry) override;
 
   private:
+    bool claim_written_keys(const OplogEntry& write);
     bool changed_since_snapshot(const OplogEntry& write) const;
     void check_commit_preconditions(Catalog& catalog) const;
     OplogEntry apply(Catalog& catalog, OplogEntry write) const;
@@ -95,5 +96,12 @@ class DocumentClaimed : public MongoError {
 // Throws DocumentClaimed when `catalog` is the server's (not a transaction's private one) and a
 // transaction in progress claims the document `id` of `coll`. Called before a write changes it.
 void check_not_claimed(Catalog& catalog, const Collection& coll, const Value& id);
+
+// The same for the keys `doc` (its stored form `bytes`, parsed as `doc` when not nullptr) holds
+// in the collection's unique indexes: a unique index's entry is keyed by the key alone, so two
+// writers of one key conflict as two writers of one document do (jstests
+// core/txns/transactions_write_conflicts_unique_indexes.js).
+void check_unique_keys_not_claimed(Catalog& catalog, const Collection& coll, const StoredDoc& bytes,
+                                   const Document* doc = nullptr);
 
 }  // namespace tmd
