@@ -146,17 +146,6 @@ RangeResult copy_range_once(mongo::ClientPool& source, mongo::ClientPool& destin
     return result;
 }
 
-// Sleeps `delay`, waking early when `stop` is set; false when stopped.
-bool sleep_unless_stopped(std::chrono::milliseconds delay, const std::atomic<bool>& stop) {
-    const auto until = std::chrono::steady_clock::now() + delay;
-    while (std::chrono::steady_clock::now() < until) {
-        if (stop.load()) return false;
-        std::this_thread::sleep_for(
-            std::min<std::chrono::milliseconds>(delay, std::chrono::milliseconds(50)));
-    }
-    return !stop.load();
-}
-
 }  // namespace
 
 RangeResult copy_range(mongo::ClientPool& source, mongo::ClientPool& destination,
@@ -178,7 +167,7 @@ RangeResult copy_range(mongo::ClientPool& source, mongo::ClientPool& destination
                 "Copying a range of '{}.{}' failed ({}); retrying the range in {} ms "
                 "(attempt {} of {}).",
                 db, coll, error.what(), delay.count(), attempt + 1, kMaxRangeAttempts);
-            if (!sleep_unless_stopped(delay, stop)) return RangeResult{};
+            if (!mongo::sleep_unless_stopped(delay, stop)) return RangeResult{};
         }
     }
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <random>
+#include <thread>
 
 namespace tributary::mongo {
 
@@ -12,6 +13,16 @@ std::chrono::milliseconds retry_delay(int attempt, std::chrono::milliseconds bas
     const int64_t ceiling = std::min<int64_t>(cap.count(), base.count() * growth);
     thread_local std::mt19937_64 random(std::random_device{}());
     return std::chrono::milliseconds(std::uniform_int_distribution<int64_t>(0, ceiling)(random));
+}
+
+bool sleep_unless_stopped(std::chrono::milliseconds delay, const std::atomic<bool>& stop) {
+    const auto until = std::chrono::steady_clock::now() + delay;
+    while (std::chrono::steady_clock::now() < until) {
+        if (stop.load()) return false;
+        std::this_thread::sleep_for(
+            std::min<std::chrono::milliseconds>(delay, std::chrono::milliseconds(50)));
+    }
+    return !stop.load();
 }
 
 }  // namespace tributary::mongo

@@ -4,11 +4,15 @@
 // at the same moment (https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 
 namespace tributary::mongo {
 
 std::chrono::milliseconds retry_delay(int attempt, std::chrono::milliseconds base,
                                       std::chrono::milliseconds cap);
+
+// Sleeps `delay`, waking early when `stop` is set; false when stopped.
+bool sleep_unless_stopped(std::chrono::milliseconds delay, const std::atomic<bool>& stop);
 
 }  // namespace tributary::mongo

@@ -33,13 +33,6 @@ class WriteFailure : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-// Sleeps up to `delay`, returning early when `stop` is set.
-void backoff(std::chrono::milliseconds delay, const std::atomic<bool>& stop) {
-    const auto until = Clock::now() + delay;
-    while (!stop && Clock::now() < until)
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-}
-
 // Retry delays (mongo/retry.h): from 100 ms, doubling, capped at 5 s, with jitter.
 std::chrono::milliseconds backoff_delay(int attempt) {
     return mongo::retry_delay(attempt, std::chrono::milliseconds(100),
@@ -90,7 +83,7 @@ int Replicator::run(const checkpoint::StartPoint& from, const std::atomic<bool>&
                     "event (attempt {}).",
                     error.what(), reconnects_);
                 ++status::counters().retries;
-                backoff(backoff_delay(reconnects_), stop);
+                mongo::sleep_unless_stopped(backoff_delay(reconnects_), stop);
                 continue;
             }
             if (stop) return kExitOk;

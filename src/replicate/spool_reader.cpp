@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "checkpoint/crash_point.h"
+#include "mongo/retry.h"
 #include "replicate/change_event.h"
 
 namespace tributary::replicate {
@@ -98,7 +99,10 @@ void SpoolReader::follow() {
                 error.what(), attempt);
             pending_.clear();
             pending_bytes_ = 0;
-            std::this_thread::sleep_for(std::chrono::milliseconds(100 << std::min(attempt++, 5)));
+            mongo::sleep_unless_stopped(
+                mongo::retry_delay(attempt++, std::chrono::milliseconds(100),
+                                   std::chrono::seconds(5)),
+                stop_);
         }
     }
     spdlog::info("Spool: {} events ({:.1f} MB) read during the copy, in {}.", appended_,
