@@ -226,6 +226,7 @@ bool Replicator::apply_spool(StreamPosition& position, const std::atomic<bool>& 
         complete = reader_done && *spool_read_ == end;
     }
     if (!reader_done) reader->finish();  // stopped: what it read is spooled (or it failed)
+    if (complete) flush(position);
     spool_read_.reset();
     batch_spool_read_.reset();
     if (!complete) return false;
@@ -250,7 +251,8 @@ void Replicator::apply_spooled(int64_t end, StreamPosition& position,
         log_rate();
         return !stop;
     });
-    flush(position);
+    // A transaction the reader's append cut goes on in the next round: applied whole then.
+    if (!open_transaction_) flush(position);
 }
 
 void Replicator::handle_event(const bson_t* raw, StreamPosition& position) {
