@@ -346,6 +346,7 @@ void Replicator::flush(StreamPosition& position) {
     if (!unsaved_) return;
     if (transaction) {
         apply_transaction();
+        checkpoint::crash_point("transaction-applied");
     } else {
         apply_with_retry([&] { applier_.apply(batch_); });
     }

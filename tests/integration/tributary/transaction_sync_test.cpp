@@ -4,6 +4,7 @@
 // write. Manual: "Transactions" and "Change Events" (lsid, txnNumber).
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 
 namespace {
 
+using tributary_test::eventually;
 using tributary_test::ReplicateSyncTest;
 
 constexpr int kDocuments = 40;
@@ -174,6 +176,27 @@ TEST_P(TransactionSyncTest,
     EXPECT_TRUE(converges(&report, std::chrono::seconds(120))) << report << sync->output();
     EXPECT_TRUE(sync->output_contains("cannot be applied as one destination transaction"))
         << sync->output();
+    EXPECT_EQ(sync->terminate(), 0) << sync->output();
+}
+
+// Killed after the destination committed a transaction and before its resume token was saved,
+// the next run applies the same transaction again over it (its inserts as upserting
+// replacements): nothing duplicated, nothing failed.
+TEST_P(TransactionSyncTest, ATransactionAppliedBeforeACrashIsAppliedAgainIdempotently) {
+    start_servers(GetParam());
+    source_command(R"({"create": "a"})");
+    source_command(R"({"create": "b"})");
+    {
+        tributary_test::TributaryProcess first(sync_args(),
+                                               {"TRIBUTARY_CRASH_AT=transaction-applied"});
+        ASSERT_TRUE(eventually([&] { return first.output_contains("change stream started"); }))
+            << first.output();
+        commit_transaction({"a", "b"});
+        ASSERT_EQ(first.wait(std::chrono::seconds(60)), 128 + SIGKILL) << first.output();
+    }
+    auto sync = start_sync();
+    std::string report;
+    EXPECT_TRUE(converges(&report)) << report << sync->output();
     EXPECT_EQ(sync->terminate(), 0) << sync->output();
 }
 
