@@ -307,10 +307,12 @@ int run_verify(const Config& config) {
     catalog::NamespaceFilter filter = make_filter(config);
     Deployment source = connect("source", config.source, config);
     Deployment destination = connect("destination", config.destination, config);
-    mongo::ClientLease source_client = source.pool->lease();
-    mongo::ClientLease destination_client = destination.pool->lease();
-    verify::Report report = verify::compare(source_client.get(), destination_client.get(), filter);
-    std::cout << report.table() << std::flush;
+    verify::Options options;
+    options.workers = config.copy_workers;
+    if (config.range_docs > 0) options.range_docs = config.range_docs;
+    options.max_differences = static_cast<size_t>(config.max_differences);
+    verify::Report report = verify::compare(*source.pool, *destination.pool, filter, options);
+    std::cout << (config.verify_json ? report.json() + "\n" : report.table()) << std::flush;
     return report.equal() ? kExitOk : kExitVerifyDiffers;
 }
 

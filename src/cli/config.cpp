@@ -34,7 +34,9 @@ const std::set<std::string> kKnownKeys = {"source",
                                           "server-selection-timeout-ms",
                                           "range-docs",
                                           "catalog-poll-interval",
-                                          "write-concern"};
+                                          "write-concern",
+                                          "max-differences",
+                                          "json"};
 
 UserError usage(const std::string& message) {
     return UserError(kExitUsage, message);
@@ -258,6 +260,9 @@ Config to_config(const Settings& settings) {
     if (has("copy-workers")) config.copy_workers = positive_int(settings, "copy-workers", 1);
     if (has("batch-size")) config.batch_size = positive_int(settings, "batch-size", 1);
     if (has("metrics-port")) config.metrics_port = positive_int(settings, "metrics-port", 0);
+    if (has("max-differences"))
+        config.max_differences = positive_int(settings, "max-differences", 1);
+    if (has("json")) config.verify_json = truthy(single(settings, "json"));
     if (has("range-docs")) config.range_docs = positive_int(settings, "range-docs", 1);
     if (has("reset-state")) config.reset_state = truthy(single(settings, "reset-state"));
     if (has("catalog-poll-interval")) {

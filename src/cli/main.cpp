@@ -31,6 +31,7 @@ struct FlagLayer {
     std::map<std::string, std::vector<std::string>> values;
     std::map<std::string, std::vector<CLI::Option*>> options;  // one per subcommand
     bool reset_state = false;
+    bool json = false;
 
     void add(CLI::App& app, const std::string& key, const std::string& help) {
         options[key].push_back(app.add_option("--" + key, values[key], help));
@@ -43,6 +44,7 @@ struct FlagLayer {
             }
         }
         if (reset_state) layer["reset-state"] = {"true"};
+        if (json) layer["json"] = {"true"};
         return layer;
     }
 };
@@ -83,6 +85,13 @@ void add_sync_flags(CLI::App& app, FlagLayer& flags) {
                  "Discard the checkpoint (e.g. after changing arguments) and start over");
 }
 
+void add_verify_flags(CLI::App& app, FlagLayer& flags) {
+    flags.add(app, "copy-workers", "Ranges compared in parallel (default 4)");
+    flags.add(app, "range-docs", "Documents per compared _id range (default 10000)");
+    flags.add(app, "max-differences", "Differences listed; all are counted (default 1000)");
+    app.add_flag("--json", flags.json, "Print the report as one line of JSON");
+}
+
 tributary::Config load_config(const FlagLayer& flags, const std::string& config_file) {
     std::vector<Settings> layers = {flags.given(), tributary::settings_from_environment()};
     if (!config_file.empty()) layers.push_back(tributary::settings_from_file(config_file));
@@ -120,6 +129,7 @@ int run(int argc, char** argv) {
     }
     add_sync_flags(*sync, flags);
     add_sync_flags(*finalize, flags);
+    add_verify_flags(*verify, flags);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
