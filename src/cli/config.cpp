@@ -36,7 +36,9 @@ const std::set<std::string> kKnownKeys = {"source",
                                           "catalog-poll-interval",
                                           "write-concern",
                                           "max-differences",
-                                          "json"};
+                                          "json",
+                                          "settle-timeout",
+                                          "verify-after-copy"};
 
 UserError usage(const std::string& message) {
     return UserError(kExitUsage, message);
@@ -262,6 +264,10 @@ Config to_config(const Settings& settings) {
     if (has("metrics-port")) config.metrics_port = positive_int(settings, "metrics-port", 0);
     if (has("max-differences"))
         config.max_differences = positive_int(settings, "max-differences", 1);
+    if (has("settle-timeout"))
+        config.settle_timeout_s = positive_int(settings, "settle-timeout", 0);
+    if (has("verify-after-copy"))
+        config.verify_after_copy = truthy(single(settings, "verify-after-copy"));
     if (has("json")) config.verify_json = truthy(single(settings, "json"));
     if (has("range-docs")) config.range_docs = positive_int(settings, "range-docs", 1);
     if (has("reset-state")) config.reset_state = truthy(single(settings, "reset-state"));

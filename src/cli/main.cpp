@@ -32,6 +32,7 @@ struct FlagLayer {
     std::map<std::string, std::vector<CLI::Option*>> options;  // one per subcommand
     bool reset_state = false;
     bool json = false;
+    bool verify_after_copy = false;
 
     void add(CLI::App& app, const std::string& key, const std::string& help) {
         options[key].push_back(app.add_option("--" + key, values[key], help));
@@ -45,6 +46,7 @@ struct FlagLayer {
         }
         if (reset_state) layer["reset-state"] = {"true"};
         if (json) layer["json"] = {"true"};
+        if (verify_after_copy) layer["verify-after-copy"] = {"true"};
         return layer;
     }
 };
@@ -89,6 +91,9 @@ void add_verify_flags(CLI::App& app, FlagLayer& flags) {
     flags.add(app, "copy-workers", "Ranges compared in parallel (default 4)");
     flags.add(app, "range-docs", "Documents per compared _id range (default 10000)");
     flags.add(app, "max-differences", "Differences listed; all are counted (default 1000)");
+    flags.add(app, "settle-timeout",
+              "Seconds a document difference is rechecked while a sync runs, so only lasting "
+              "ones are reported (default 30; 0: no recheck)");
     app.add_flag("--json", flags.json, "Print the report as one line of JSON");
 }
 
@@ -130,6 +135,9 @@ int run(int argc, char** argv) {
     add_sync_flags(*sync, flags);
     add_sync_flags(*finalize, flags);
     add_verify_flags(*verify, flags);
+    sync->add_flag("--verify-after-copy", flags.verify_after_copy,
+                   "Run verify (table on stdout) once the initial copy is done, before "
+                   "replication");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {

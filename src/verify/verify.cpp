@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <array>
@@ -22,12 +23,16 @@
 #include "catalog/catalog.h"
 #include "copy/ranges.h"
 #include "mongo/collection.h"
+#include "mongo/server_info.h"
 
 namespace tributary::verify {
 
 namespace {
 
 using Hash = std::array<unsigned char, 32>;
+
+// How often an unsettled difference is read again at the latest.
+constexpr auto kRecheckInterval = std::chrono::seconds(1);
 
 // SHA-256 over a sequence of documents (their bytes, one after the other).
 class Hasher {
@@ -111,6 +116,21 @@ std::pair<Result, Result> read_both(mongo::ClientPool& source, mongo::ClientPool
     return {std::move(wanted), std::move(present)};
 }
 
+// The document with _id `id` ({_id: value}) of namespace `ns` on both sides (empty: absent).
+std::pair<bson::Document, bson::Document> read_pair(mongo::ClientPool& source,
+                                                    mongo::ClientPool& destination,
+                                                    const std::string& ns,
+                                                    const bson::Document& id) {
+    const size_t dot = ns.find('.');  // database names cannot hold a dot
+    return read_both<bson::Document>(source, destination, [&](mongo::ClientPool& pool) {
+        mongo::ClientLease client = pool.lease();
+        mongo::Cursor cursor =
+            read_range(client.get(), ns.substr(0, dot), ns.substr(dot + 1), id.view());
+        const bson_t* doc = cursor.next();
+        return doc ? bson::Document::copy_of(doc) : bson::Document();
+    });
+}
+
 struct Range {
     const catalog::CollectionInfo* info;
     const bson_t* split_points;
@@ -190,14 +210,7 @@ class RangeComparer {
 
     // The first differing field of the document with _id `key`, read again on both sides.
     std::string changed_field(const catalog::CollectionInfo& info, const std::string& key) const {
-        bson::Document id = id_document(key);
-        auto [wanted, present] =
-            read_both<bson::Document>(source_, destination_, [&](mongo::ClientPool& pool) {
-                mongo::ClientLease client = pool.lease();
-                mongo::Cursor cursor = read_range(client.get(), info.db, info.name, id.view());
-                const bson_t* doc = cursor.next();
-                return doc ? bson::Document::copy_of(doc) : bson::Document();
-            });
+        auto [wanted, present] = read_pair(source_, destination_, info.ns(), id_document(key));
         return first_difference(wanted.view(), present.view());
     }
 
@@ -330,6 +343,103 @@ std::string first_difference_under(bson_iter_t a, bson_iter_t b, const std::stri
     }
 }
 
+bool is_document_kind(const Difference& difference) {
+    return !difference.id.empty();
+}
+
+// A kept document difference being rechecked: the source document at the previous read.
+struct Recheck {
+    size_t index;  // in Report::differences
+    bool read = false;
+    std::string source_bytes;  // "" when absent on the source
+};
+
+bool replicated_past(const Options& options, bson::Timestamp time) {
+    std::optional<bson::Timestamp> applied =
+        options.applied_time ? options.applied_time() : std::nullopt;
+    return applied && !applied->is_null() && *applied >= time;
+}
+
+// Waits up to kRecheckInterval for the replicator to apply the source's changes up to `time`.
+void wait_for_replication(const Options& options, bson::Timestamp time,
+                          std::chrono::steady_clock::time_point deadline) {
+    const auto until = std::min(deadline, std::chrono::steady_clock::now() + kRecheckInterval);
+    while (std::chrono::steady_clock::now() < until && !replicated_past(options, time))
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+}
+
+bson::Timestamp source_time(mongo::ClientPool& source) {
+    mongo::ClientLease client = source.lease();
+    return mongo::fetch_operation_time(client.get());
+}
+
+// Reads the difference again; false when both sides are now equal. Updates it otherwise, and
+// marks it `confirmed` when the source document did not change since the previous read and
+// the replicator has applied past that read.
+bool recheck(Report& report, Recheck& pending, mongo::ClientPool& source,
+             mongo::ClientPool& destination, bool replicated, bool& confirmed) {
+    Difference& difference = report.differences[pending.index];
+    auto [wanted, present] = read_pair(source, destination, difference.ns, difference.id);
+    if (wanted.empty() && present.empty()) return false;
+    if (!wanted.empty() && !present.empty() && bson::byte_equal(wanted.view(), present.view()))
+        return false;
+    difference.kind = wanted.empty()    ? "extra-document"
+                      : present.empty() ? "missing-document"
+                                        : "changed-document";
+    difference.detail = difference.kind == "changed-document"
+                            ? first_difference(wanted.view(), present.view())
+                            : "";
+    const std::string bytes = wanted.empty() ? "" : std::string(bson::bytes(wanted.view()));
+    confirmed = replicated && pending.read && bytes == pending.source_bytes;
+    pending.read = true;
+    pending.source_bytes = bytes;
+    return true;
+}
+
+void drop_settled(Report& report, const std::vector<bool>& settled) {
+    std::vector<Difference> kept;
+    for (size_t i = 0; i < report.differences.size(); ++i) {
+        if (!settled[i]) {
+            kept.push_back(std::move(report.differences[i]));
+            continue;
+        }
+        --report.total_differences;
+        for (CollectionReport& row : report.collections)
+            if (row.ns == report.differences[i].ns) --row.differences;
+    }
+    report.differences = std::move(kept);
+}
+
+// Online mode: rechecks the kept document differences until each is gone (settled: the
+// replicator caught up), confirmed persistent, or the timeout passes.
+void settle(Report& report, mongo::ClientPool& source, mongo::ClientPool& destination,
+            const Options& options) {
+    std::vector<Recheck> pending;
+    for (size_t i = 0; i < report.differences.size(); ++i)
+        if (is_document_kind(report.differences[i])) pending.push_back({i, false, ""});
+    if (pending.empty() || options.settle_timeout.count() == 0) return;
+    spdlog::info("Rechecking {} document difference(s) until they settle (at most {} s)",
+                 pending.size(), options.settle_timeout.count());
+    const auto deadline = std::chrono::steady_clock::now() + options.settle_timeout;
+    std::vector<bool> settled(report.differences.size(), false);
+    bson::Timestamp last_read = source_time(source);
+    while (!pending.empty() && std::chrono::steady_clock::now() < deadline) {
+        wait_for_replication(options, last_read, deadline);
+        const bool replicated = replicated_past(options, last_read);
+        std::vector<Recheck> still;
+        for (Recheck& entry : pending) {
+            bool confirmed = false;
+            if (!recheck(report, entry, source, destination, replicated, confirmed))
+                settled[entry.index] = true;
+            else if (!confirmed)
+                still.push_back(std::move(entry));
+        }
+        pending = std::move(still);
+        last_read = source_time(source);  // after the reads: what the next wait waits for
+    }
+    drop_settled(report, settled);
+}
+
 }  // namespace
 
 std::string first_difference(const bson_t* a, const bson_t* b) {
@@ -446,6 +556,7 @@ Report compare(mongo::ClientPool& source, mongo::ClientPool& destination,
         for (CollectionReport& row : report.collections)
             if (row.ns == ranges[i].info->ns()) row.differences += dropped;
     }
+    settle(report, source, destination, options);
     return report;
 }
 

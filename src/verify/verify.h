@@ -6,7 +6,10 @@
 // range per worker, never by the collection.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +23,14 @@ struct Options {
     int workers = 4;                // ranges compared in parallel (each reads both sides at once)
     int64_t range_docs = 10000;     // documents per range: bounds the memory of a drill-down
     size_t max_differences = 1000;  // differences kept in the report (all are counted)
+    // Online mode: document differences (the kept ones) are read again on both sides until
+    // they settle or this passes; 0: reported as first seen.
+    std::chrono::seconds settle_timeout{0};
+    // The source cluster time up to which a running sync has applied the changes (its
+    // checkpoint), when readable: a difference whose source document did not change since a
+    // read the replicator has passed is persistent at once; without it, rechecks poll until
+    // the timeout.
+    std::function<std::optional<bson::Timestamp>()> applied_time;
 };
 
 // One difference. `kind` is one of: missing-collection, extra-collection, different-options,

@@ -3,17 +3,16 @@
 // index and collection option differences; equal data reports nothing (exit 0, else 6).
 #include <gtest/gtest.h>
 
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "copy_servers_fixture.h"
 #include "support/mongo_client.h"
 #include "tributary_process.h"
+#include "verify_output.h"
 
 namespace {
 
-using testsupport::Bson;
 using tributary_test::TributaryProcess;
 
 class VerifyDifferencesTest : public tributary_test::CopyServersTest {
@@ -38,43 +37,17 @@ class VerifyDifferencesTest : public tributary_test::CopyServersTest {
         ASSERT_TRUE(result.ok) << command << ": " << result.error;
     }
 
-    // Runs verify (small ranges, so the data spans several) and returns its exit code; the
-    // differences of its --json output as "kind ns _id detail" lines go to `differences`.
+    // Runs verify (small ranges, so the data spans several; no settling, no sync runs) and
+    // returns its exit code; the differences of its --json output go to `differences`.
     int verify(std::vector<std::string>* differences, std::string* output = nullptr) {
         std::string text;
-        int code = TributaryProcess::run({"verify", "--source", source_.uri, "--destination",
-                                          dest_.uri, "--db", db_, "--range-docs", "10", "--json"},
-                                         &text);
+        int code = TributaryProcess::run(
+            {"verify", "--source", source_.uri, "--destination", dest_.uri, "--db", db_,
+             "--range-docs", "10", "--json", "--settle-timeout", "0"},
+            &text);
         if (output) *output = text;
-        std::istringstream lines(text);
-        for (std::string line; std::getline(lines, line);) {
-            if (line.rfind("{", 0) != 0) continue;
-            Bson report = Bson::from_json(line);
-            bson_iter_t array, entry;
-            EXPECT_TRUE(bson_iter_init_find(&array, report.get(), "differences")) << line;
-            bson_iter_recurse(&array, &entry);
-            while (bson_iter_next(&entry))
-                differences->push_back(describe(entry));
-        }
+        *differences = tributary_test::verify_differences(text, db_);
         return code;
-    }
-
-    std::string describe(const bson_iter_t& entry) const {
-        bson_t sub;
-        uint32_t len = 0;
-        const uint8_t* data = nullptr;
-        bson_iter_document(&entry, &len, &data);
-        bson_init_static(&sub, data, len);
-        auto text = [&](const char* key) -> std::string {
-            bson_iter_t field;
-            if (!bson_iter_init_find(&field, &sub, key)) return "-";
-            if (BSON_ITER_HOLDS_UTF8(&field)) return bson_iter_utf8(&field, nullptr);
-            if (BSON_ITER_HOLDS_INT32(&field)) return std::to_string(bson_iter_int32(&field));
-            return "?";
-        };
-        std::string ns = text("ns");
-        if (ns.rfind(db_ + ".", 0) == 0) ns = ns.substr(db_.size() + 1);
-        return text("kind") + " " + ns + " " + text("_id") + " " + text("detail");
     }
 
     void expect_only(const std::vector<std::string>& wanted) {
