@@ -6,6 +6,7 @@
 
 #include <iostream>
 
+#include "checkpoint/checkpoint.h"
 #include "cli/commands.h"
 #include "cli/config.h"
 #include "cli/exit_codes.h"
@@ -177,6 +178,11 @@ int main(int argc, char** argv) {
     } catch (const tributary::UserError& error) {
         spdlog::error("{}", error.what());
         return error.code();
+    } catch (const tributary::checkpoint::StateFileError& error) {
+        spdlog::error(
+            "{}; delete or move it to start a new sync, or pass the --state-file of this run",
+            error.what());
+        return tributary::kExitUsage;
     } catch (const tributary::mongo::Error& error) {
         if (error.is_connection_failure() || error.is_auth_failure()) {
             spdlog::error(
