@@ -27,6 +27,34 @@ constexpr const char* kEnvironmentHelp =
     "cannot connect or authenticate, 4 source history lost, 5 destination write failure, 6 "
     "verify found differences.";
 
+// The value each flag takes, for --help ("..." marks the repeatable ones); others: VALUE.
+const std::map<std::string, std::string> kValueNames = {
+    {"source", "URI"},          {"destination", "URI"},
+    {"db", "NAME ..."},         {"include", "PATTERN ..."},
+    {"exclude", "PATTERN ..."}, {"state-db", "NAME"},
+    {"state-file", "PATH"},     {"log-level", "LEVEL"},
+    {"log-format", "FORMAT"},   {"server-selection-timeout-ms", "MS"},
+    {"existing", "MODE"},       {"on-history-lost", "MODE"},
+    {"copy-workers", "N"},      {"batch-size", "N"},
+    {"range-docs", "N"},        {"catalog-poll-interval", "SECONDS"},
+    {"write-concern", "W"},     {"metrics-port", "PORT"},
+    {"max-differences", "N"},   {"settle-timeout", "SECONDS"},
+};
+
+std::string value_name(const std::string& key) {
+    auto name = kValueNames.find(key);
+    return name == kValueNames.end() ? "VALUE" : name->second;
+}
+
+// Help lines show an option's value name alone: every flag is stored as a list of strings (the
+// settings layer checks the count), which CLI11 would show as "TEXT ...".
+class HelpFormatter : public CLI::Formatter {
+  public:
+    std::string make_option_opts(const CLI::Option* option) const override {
+        return option->get_type_size() == 0 ? "" : " " + option->get_type_name();
+    }
+};
+
 // Flag values by settings key; only flags actually given become the top settings layer.
 struct FlagLayer {
     std::map<std::string, std::vector<std::string>> values;
@@ -36,7 +64,8 @@ struct FlagLayer {
     bool verify_after_copy = false;
 
     void add(CLI::App& app, const std::string& key, const std::string& help) {
-        options[key].push_back(app.add_option("--" + key, values[key], help));
+        options[key].push_back(
+            app.add_option("--" + key, values[key], help)->type_name(value_name(key)));
     }
     Settings given() const {
         Settings layer;
@@ -57,10 +86,13 @@ void add_connection_flags(CLI::App& app, FlagLayer& flags) {
     flags.add(app, "destination", "Destination URI (SECONDARY_MONGO_URI)");
     flags.add(app, "db",
               "Database to sync; repeatable; default every user database (DATABASE_NAME)");
-    flags.add(app, "include", "Only namespaces matching db.coll (* wildcards); repeatable");
-    flags.add(app, "exclude", "Skip namespaces matching db.coll (* wildcards); repeatable");
+    flags.add(app, "include",
+              "Only namespaces matching db.coll (* wildcards); repeatable (default all)");
+    flags.add(app, "exclude",
+              "Skip namespaces matching db.coll (* wildcards); repeatable (default none)");
     flags.add(app, "state-db", "Destination database holding the checkpoint (default __tributary)");
-    flags.add(app, "state-file", "Keep the checkpoint in this local file instead");
+    flags.add(app, "state-file",
+              "Keep the checkpoint in this local file instead (default: in --state-db)");
     flags.add(app, "log-level", "DEBUG, INFO, WARNING or ERROR (LOGGING_LEVEL; default INFO)");
     flags.add(app, "log-format", "text (default) or json (one object per line)");
     flags.add(app, "server-selection-timeout-ms",
@@ -83,7 +115,8 @@ void add_sync_flags(CLI::App& app, FlagLayer& flags) {
     flags.add(app, "write-concern",
               "Write concern of the destination's data writes: majority (default) or a number of "
               "members");
-    flags.add(app, "metrics-port", "Serve Prometheus metrics on 127.0.0.1:PORT/metrics");
+    flags.add(app, "metrics-port",
+              "Serve Prometheus metrics on 127.0.0.1:PORT/metrics (default off)");
     app.add_flag("--reset-state", flags.reset_state,
                  "Discard the checkpoint (e.g. after changing arguments) and start over");
 }
@@ -114,6 +147,7 @@ int run(int argc, char** argv) {
         "tributary: keeps a MongoDB destination in sync with a MongoDB source (initial "
         "copy, then change streams)."};
     app.footer(kEnvironmentHelp);
+    app.formatter(std::make_shared<HelpFormatter>());
     app.set_version_flag("--version", std::string("tributary ") + TRIBUTARY_VERSION);
     app.require_subcommand(1);
     std::string config_file;
@@ -128,8 +162,10 @@ int run(int argc, char** argv) {
         app.add_subcommand("verify", "Compare destination and source (exit 6 if different)");
     CLI::App* status = app.add_subcommand("status", "Show the checkpoint of a sync");
     for (CLI::App* command : {sync, finalize, verify, status}) {
-        command->add_option("--config", config_file,
-                            "YAML or TOML file with the same keys as the flags");
+        command
+            ->add_option("--config", config_file,
+                         "YAML or TOML file with the same keys as the flags")
+            ->type_name("FILE");
         add_connection_flags(*command, flags);
         command->footer(kEnvironmentHelp);
     }
