@@ -3,10 +3,14 @@
 #pragma once
 
 #include <bson/bson.h>
+#include <mongoc/mongoc.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <string>
+
+#include "bench_util.h"
 
 namespace bench {
 
@@ -47,6 +51,25 @@ inline int64_t consume_sample_document(const bson_t* doc) {
     while (bson_iter_next(&iter))
         sum += bson_iter_type(&iter) + bson_iter_key_len(&iter);
     return sum;
+}
+
+// Inserts sample documents [first, first + count) into db.docs in unordered batches.
+inline void insert_sample_documents(mongoc_client_t* client, const std::string& db, int first,
+                                    int count, int batch) {
+    mongoc_collection_t* coll = mongoc_client_get_collection(client, db.c_str(), "docs");
+    auto** docs = static_cast<bson_t**>(bson_malloc(sizeof(bson_t*) * batch));
+    bson_t* opts = BCON_NEW("ordered", BCON_BOOL(false));
+    for (int start = first; start < first + count; start += batch) {
+        int n = std::min(batch, first + count - start);
+        for (int i = 0; i < n; ++i) {
+            docs[i] = bson_new();
+            append_sample_document(docs[i], start + i);
+        }
+        insert_and_destroy(coll, docs, n, opts, "seeding insert_many");
+    }
+    bson_destroy(opts);
+    bson_free(docs);
+    mongoc_collection_destroy(coll);
 }
 
 }  // namespace bench

@@ -71,25 +71,6 @@ class Tributary : public testsupport::ChildProcess {
     }
 };
 
-// Inserts documents [first, first + count) into db.coll in unordered batches.
-void insert_documents(mongoc_client_t* client, const std::string& db, int first, int count,
-                      int batch) {
-    mongoc_collection_t* coll = mongoc_client_get_collection(client, db.c_str(), "docs");
-    auto** docs = static_cast<bson_t**>(bson_malloc(sizeof(bson_t*) * batch));
-    bson_t* opts = BCON_NEW("ordered", BCON_BOOL(false));
-    for (int start = first; start < first + count; start += batch) {
-        int n = std::min(batch, first + count - start);
-        for (int i = 0; i < n; ++i) {
-            docs[i] = bson_new();
-            bench::append_sample_document(docs[i], start + i);
-        }
-        bench::insert_and_destroy(coll, docs, n, opts, "seeding insert_many");
-    }
-    bson_destroy(opts);
-    bson_free(docs);
-    mongoc_collection_destroy(coll);
-}
-
 // The collection's document count from metadata (the count command), not countDocuments: that is
 // an aggregate testmongod answers by parsing every document under its catalog lock, so polling
 // it every 10 ms kept tributary's writes waiting and made replication look 5-10x slower, more so
@@ -228,7 +209,7 @@ int main(int argc, char** argv) {
     mongoc_client_t* dest = mongoc_client_new(options.dest_uri.c_str());
     std::printf("sync_throughput: %d docs seeded, burst of %d, %s -> %s\n", options.docs,
                 options.burst, options.source_uri.c_str(), options.dest_uri.c_str());
-    insert_documents(source, db, 0, options.docs, options.batch);
+    bench::insert_sample_documents(source, db, 0, options.docs, options.batch);
 
     double baseline = baseline_copy_rate(source, dest, db, baseline_db, options.batch);
     drop_database(dest, baseline_db);
@@ -257,7 +238,7 @@ int main(int argc, char** argv) {
     // Replication: a burst of inserts on the source, then the time until the destination holds
     // all of them and verify passes. The burst's own write rate is the in-run reference.
     auto burst_start = Clock::now();
-    insert_documents(source, db, options.docs, options.burst, options.batch);
+    bench::insert_sample_documents(source, db, options.docs, options.burst, options.batch);
     double burst_seconds = seconds_since(burst_start);
     auto burst_end = Clock::now();
     int64_t expected = int64_t{options.docs} + options.burst;

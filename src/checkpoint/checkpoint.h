@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -141,6 +142,13 @@ struct LeaseHolder {
     std::string since;  // UTC, ISO 8601
     bool operator==(const LeaseHolder&) const = default;
     std::string describe() const;
+};
+
+// A state file that holds no readable tributary checkpoint (not JSON, another program's, or
+// of a newer format); what() names the file.
+class StateFileError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
 };
 
 // Persistence of one State. save() is durable when it returns.

@@ -53,7 +53,7 @@ std::optional<bson::Document> read_json(const std::string& path) {
     try {
         return bson::Document::from_json(text.str());
     } catch (const std::exception& error) {
-        throw std::runtime_error("state file '" + path + "' is not valid JSON: " + error.what());
+        throw StateFileError("state file '" + path + "' is not valid JSON: " + error.what());
     }
 }
 
@@ -89,8 +89,8 @@ class FileStore : public Store {
         try {
             return State::from_bson(doc->view());
         } catch (const std::exception& error) {
-            throw std::runtime_error("state file '" + path_ +
-                                     "' is not a tributary checkpoint: " + error.what());
+            throw StateFileError("state file '" + path_ +
+                                 "' is not a tributary checkpoint: " + error.what());
         }
     }
 

@@ -277,6 +277,36 @@ int run_replication(const Config& config, Run& run, cutover::Cutover& cutover, F
     return replicator.run(replication_start(run.checkpoint->snapshot()), stop_requested());
 }
 
+// verify's settings; the checkpoint (when readable) tells how far a running sync has applied.
+verify::Options verify_options(const Config& config, Deployment& destination) {
+    verify::Options options;
+    options.workers = config.copy_workers;
+    if (config.range_docs > 0) options.range_docs = config.range_docs;
+    options.max_differences = static_cast<size_t>(config.max_differences);
+    options.settle_timeout = std::chrono::seconds(config.settle_timeout_s);
+    std::shared_ptr<checkpoint::Store> store = open_store(config, destination);
+    options.applied_time = [store]() -> std::optional<bson::Timestamp> {
+        std::optional<checkpoint::State> state = store->load();
+        if (!state) return std::nullopt;
+        return state->applied_cluster_time;
+    };
+    return options;
+}
+
+// --verify-after-copy: the comparison right after the copy, before replication applies the
+// writes made during it (which show as differences until then).
+void verify_after_copy(const Config& config, Run& run) {
+    verify::Options options = verify_options(config, run.destination);
+    options.settle_timeout = std::chrono::seconds(0);
+    verify::Report report =
+        verify::compare(*run.source.pool, *run.destination.pool, run.filter, options);
+    std::cout << report.table() << std::flush;
+    spdlog::info(
+        "Verify after the copy: {} difference(s); replication applies the writes made "
+        "during the copy next",
+        report.total_differences);
+}
+
 void refuse_finalized(const checkpoint::Checkpoint& checkpoint) {
     if (!checkpoint.snapshot().finalized) return;
     throw UserError(kExitUsage,
@@ -303,11 +333,12 @@ int run_sync(const Config& config) {
                                    run->filter, *run->checkpoint, stop_requested());
     initial_copy.ensure_start_point();
     Follower follower = start_following(config, *run);
-    if (!run->checkpoint->snapshot().copy_complete &&
-        !copy_following(*run, initial_copy, follower.reader.get())) {
+    const bool copying = !run->checkpoint->snapshot().copy_complete;
+    if (copying && !copy_following(*run, initial_copy, follower.reader.get())) {
         spdlog::info("Stopped during the initial copy; the next run resumes it");
         return kExitOk;
     }
+    if (copying && config.verify_after_copy) verify_after_copy(config, *run);
     cutover::Cutover cutover = make_cutover(*run);
     cutover.answer_requests();
     // After the copy (or on a restart), the indexes it created are due for conversion once
@@ -393,10 +424,9 @@ int run_verify(const Config& config) {
     catalog::NamespaceFilter filter = make_filter(config);
     Deployment source = connect("source", config.source, config);
     Deployment destination = connect("destination", config.destination, config);
-    mongo::ClientLease source_client = source.pool->lease();
-    mongo::ClientLease destination_client = destination.pool->lease();
-    verify::Report report = verify::compare(source_client.get(), destination_client.get(), filter);
-    std::cout << report.table() << std::flush;
+    verify::Options options = verify_options(config, destination);
+    verify::Report report = verify::compare(*source.pool, *destination.pool, filter, options);
+    std::cout << (config.verify_json ? report.json() + "\n" : report.table()) << std::flush;
     return report.equal() ? kExitOk : kExitVerifyDiffers;
 }
 

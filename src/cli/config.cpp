@@ -36,7 +36,11 @@ const std::set<std::string> kKnownKeys = {"source",
                                           "range-docs",
                                           "catalog-poll-interval",
                                           "write-concern",
-                                          "spool-max-mb"};
+                                          "spool-max-mb",
+                                          "max-differences",
+                                          "json",
+                                          "settle-timeout",
+                                          "verify-after-copy"};
 
 UserError usage(const std::string& message) {
     return UserError(kExitUsage, message);
@@ -265,6 +269,13 @@ Config to_config(const Settings& settings) {
     if (has("copy-workers")) config.copy_workers = positive_int(settings, "copy-workers", 1);
     if (has("batch-size")) config.batch_size = positive_int(settings, "batch-size", 1);
     if (has("metrics-port")) config.metrics_port = positive_int(settings, "metrics-port", 0);
+    if (has("max-differences"))
+        config.max_differences = positive_int(settings, "max-differences", 1);
+    if (has("settle-timeout"))
+        config.settle_timeout_s = positive_int(settings, "settle-timeout", 0);
+    if (has("verify-after-copy"))
+        config.verify_after_copy = truthy(single(settings, "verify-after-copy"));
+    if (has("json")) config.verify_json = truthy(single(settings, "json"));
     if (has("range-docs")) config.range_docs = positive_int(settings, "range-docs", 1);
     if (has("reset-state")) config.reset_state = truthy(single(settings, "reset-state"));
     if (has("catalog-poll-interval")) {

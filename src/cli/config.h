@@ -38,6 +38,11 @@ struct Config {
     int range_docs = 0;        // documents per copy range; 0: automatic (at least 100,000)
     bool reset_state = false;  // discard the checkpoint and start over
     int server_selection_timeout_ms = 10000;
+    // verify: differences listed (all are counted), and the report as one JSON line.
+    int max_differences = 1000;
+    int settle_timeout_s = 30;  // verify: how long differences are rechecked while sync runs
+    bool verify_json = false;
+    bool verify_after_copy = false;  // sync: run verify once the initial copy is done
     // Sources before 6.0 only: how often index/option changes are looked for (0: at barriers).
     int catalog_poll_interval_s = 5;
     // Write concern of the destination's data writes: "majority" or a number of members.

@@ -6,6 +6,7 @@
 
 #include <iostream>
 
+#include "checkpoint/checkpoint.h"
 #include "cli/commands.h"
 #include "cli/config.h"
 #include "cli/exit_codes.h"
@@ -26,14 +27,46 @@ constexpr const char* kEnvironmentHelp =
     "cannot connect or authenticate, 4 source history lost, 5 destination write failure, 6 "
     "verify found differences.";
 
+// The value each flag takes, for --help ("..." marks the repeatable ones); others: VALUE.
+const std::map<std::string, std::string> kValueNames = {
+    {"source", "URI"},          {"destination", "URI"},
+    {"db", "NAME ..."},         {"include", "PATTERN ..."},
+    {"exclude", "PATTERN ..."}, {"state-db", "NAME"},
+    {"state-file", "PATH"},     {"log-level", "LEVEL"},
+    {"log-format", "FORMAT"},   {"server-selection-timeout-ms", "MS"},
+    {"existing", "MODE"},       {"on-history-lost", "MODE"},
+    {"copy-workers", "N"},      {"batch-size", "N"},
+    {"range-docs", "N"},        {"catalog-poll-interval", "SECONDS"},
+    {"write-concern", "W"},     {"metrics-port", "PORT"},
+    {"max-differences", "N"},   {"settle-timeout", "SECONDS"},
+    {"transactions", "MODE"},   {"spool-max-mb", "MB"},
+};
+
+std::string value_name(const std::string& key) {
+    auto name = kValueNames.find(key);
+    return name == kValueNames.end() ? "VALUE" : name->second;
+}
+
+// Help lines show an option's value name alone: every flag is stored as a list of strings (the
+// settings layer checks the count), which CLI11 would show as "TEXT ...".
+class HelpFormatter : public CLI::Formatter {
+  public:
+    std::string make_option_opts(const CLI::Option* option) const override {
+        return option->get_type_size() == 0 ? "" : " " + option->get_type_name();
+    }
+};
+
 // Flag values by settings key; only flags actually given become the top settings layer.
 struct FlagLayer {
     std::map<std::string, std::vector<std::string>> values;
     std::map<std::string, std::vector<CLI::Option*>> options;  // one per subcommand
     bool reset_state = false;
+    bool json = false;
+    bool verify_after_copy = false;
 
     void add(CLI::App& app, const std::string& key, const std::string& help) {
-        options[key].push_back(app.add_option("--" + key, values[key], help));
+        options[key].push_back(
+            app.add_option("--" + key, values[key], help)->type_name(value_name(key)));
     }
     Settings given() const {
         Settings layer;
@@ -43,6 +76,8 @@ struct FlagLayer {
             }
         }
         if (reset_state) layer["reset-state"] = {"true"};
+        if (json) layer["json"] = {"true"};
+        if (verify_after_copy) layer["verify-after-copy"] = {"true"};
         return layer;
     }
 };
@@ -52,10 +87,13 @@ void add_connection_flags(CLI::App& app, FlagLayer& flags) {
     flags.add(app, "destination", "Destination URI (SECONDARY_MONGO_URI)");
     flags.add(app, "db",
               "Database to sync; repeatable; default every user database (DATABASE_NAME)");
-    flags.add(app, "include", "Only namespaces matching db.coll (* wildcards); repeatable");
-    flags.add(app, "exclude", "Skip namespaces matching db.coll (* wildcards); repeatable");
+    flags.add(app, "include",
+              "Only namespaces matching db.coll (* wildcards); repeatable (default all)");
+    flags.add(app, "exclude",
+              "Skip namespaces matching db.coll (* wildcards); repeatable (default none)");
     flags.add(app, "state-db", "Destination database holding the checkpoint (default __tributary)");
-    flags.add(app, "state-file", "Keep the checkpoint in this local file instead");
+    flags.add(app, "state-file",
+              "Keep the checkpoint in this local file instead (default: in --state-db)");
     flags.add(app, "log-level", "DEBUG, INFO, WARNING or ERROR (LOGGING_LEVEL; default INFO)");
     flags.add(app, "log-format", "text (default) or json (one object per line)");
     flags.add(app, "server-selection-timeout-ms",
@@ -84,9 +122,20 @@ void add_sync_flags(CLI::App& app, FlagLayer& flags) {
     flags.add(app, "spool-max-mb",
               "Megabytes of change events spooled while the copy runs, at most (default 1024; "
               "exit 7 when exceeded); 0: do not follow the source during the copy");
-    flags.add(app, "metrics-port", "Serve Prometheus metrics on 127.0.0.1:PORT/metrics");
+    flags.add(app, "metrics-port",
+              "Serve Prometheus metrics on 127.0.0.1:PORT/metrics (default off)");
     app.add_flag("--reset-state", flags.reset_state,
                  "Discard the checkpoint (e.g. after changing arguments) and start over");
+}
+
+void add_verify_flags(CLI::App& app, FlagLayer& flags) {
+    flags.add(app, "copy-workers", "Ranges compared in parallel (default 4)");
+    flags.add(app, "range-docs", "Documents per compared _id range (default 10000)");
+    flags.add(app, "max-differences", "Differences listed; all are counted (default 1000)");
+    flags.add(app, "settle-timeout",
+              "Seconds a document difference is rechecked while a sync runs, so only lasting "
+              "ones are reported (default 30; 0: no recheck)");
+    app.add_flag("--json", flags.json, "Print the report as one line of JSON");
 }
 
 tributary::Config load_config(const FlagLayer& flags, const std::string& config_file) {
@@ -105,6 +154,7 @@ int run(int argc, char** argv) {
         "tributary: keeps a MongoDB destination in sync with a MongoDB source (initial "
         "copy, then change streams)."};
     app.footer(kEnvironmentHelp);
+    app.formatter(std::make_shared<HelpFormatter>());
     app.set_version_flag("--version", std::string("tributary ") + TRIBUTARY_VERSION);
     app.require_subcommand(1);
     std::string config_file;
@@ -119,13 +169,19 @@ int run(int argc, char** argv) {
         app.add_subcommand("verify", "Compare destination and source (exit 6 if different)");
     CLI::App* status = app.add_subcommand("status", "Show the checkpoint of a sync");
     for (CLI::App* command : {sync, finalize, verify, status}) {
-        command->add_option("--config", config_file,
-                            "YAML or TOML file with the same keys as the flags");
+        command
+            ->add_option("--config", config_file,
+                         "YAML or TOML file with the same keys as the flags")
+            ->type_name("FILE");
         add_connection_flags(*command, flags);
         command->footer(kEnvironmentHelp);
     }
     add_sync_flags(*sync, flags);
     add_sync_flags(*finalize, flags);
+    add_verify_flags(*verify, flags);
+    sync->add_flag("--verify-after-copy", flags.verify_after_copy,
+                   "Run verify (table on stdout) once the initial copy is done, before "
+                   "replication");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
@@ -165,6 +221,11 @@ int main(int argc, char** argv) {
     } catch (const tributary::UserError& error) {
         spdlog::error("{}", error.what());
         return error.code();
+    } catch (const tributary::checkpoint::StateFileError& error) {
+        spdlog::error(
+            "{}; delete or move it to start a new sync, or pass the --state-file of this run",
+            error.what());
+        return tributary::kExitUsage;
     } catch (const tributary::mongo::Error& error) {
         if (error.is_connection_failure() || error.is_auth_failure()) {
             spdlog::error(

@@ -223,33 +223,6 @@ std::vector<catalog::CollectionInfo> InitialCopy::select(
     return selected;
 }
 
-namespace {
-// {_id: <lowest>} (direction 1) or {_id: <highest>} (-1): one _id index lookup.
-std::optional<bson::Document> extreme_id(const mongo::Collection& coll, int direction) {
-    bson::Document opts(BCON_NEW("projection", "{", "_id", BCON_INT32(1), "}", "sort", "{", "_id",
-                                 BCON_INT32(direction), "}", "limit", BCON_INT64(1)));
-    mongo::Cursor cursor = coll.find(nullptr, opts.view());
-    const bson_t* doc = cursor.next();
-    if (!doc) return std::nullopt;
-    return bson::Document::copy_of(doc);
-}
-
-// A random sample of `size` _ids ({_id: ...}), sorted by the server in _id order (its
-// comparison rules and the collection's collation, the same ones the range filters use).
-std::vector<bson::Document> sorted_id_sample(const mongo::Collection& coll, int64_t size) {
-    bson::Document pipeline =
-        bson::Document::from_json(R"({"pipeline": [{"$sample": {"size": )" + std::to_string(size) +
-                                  R"(}}, {"$project": {"_id": 1}}, {"$sort": {"_id": 1}}]})");
-    // A sample near the collection's size is a scan plus a random sort on MongoDB.
-    bson::Document opts(BCON_NEW("allowDiskUse", BCON_BOOL(true)));
-    mongo::Cursor cursor = coll.aggregate(pipeline.view(), opts.view());
-    std::vector<bson::Document> sample;
-    while (const bson_t* doc = cursor.next())
-        sample.push_back(bson::Document::copy_of(doc));
-    return sample;
-}
-}  // namespace
-
 bson::Document InitialCopy::choose_split_points(const catalog::CollectionInfo& info) {
     mongo::ClientLease client = source_.lease();
     mongo::Collection coll(client.get(), info.db, info.name);
@@ -258,23 +231,14 @@ bson::Document InitialCopy::choose_split_points(const catalog::CollectionInfo& i
     const int64_t docs_per_range = config_.range_docs > 0
                                        ? config_.range_docs
                                        : range_size(count, config_.workers, kMinRangeDocuments);
-    if (count <= docs_per_range) return bson::Document();  // one range
     // Capped: one range, so that one reader and one ordered writer keep the insertion order.
-    if (info.is_capped()) return bson::Document();
-    auto lowest = extreme_id(coll, 1);
-    auto highest = extreme_id(coll, -1);
-    if (!lowest || !highest) return bson::Document();  // empty after all: the count was stale
-    if (!same_type_bracket(lowest->view(), highest->view())) {
+    if (count <= docs_per_range || info.is_capped()) return bson::Document();  // one range
+    Split split = split_collection(coll, count, docs_per_range);
+    if (split.mixed_types) {
         spdlog::info("Collection '{}' has _ids of several types; copying it as one range.",
                      name_of(info));
-        return bson::Document();
     }
-    // Split points from a sample rather than a scan of every _id: copying starts at once, even
-    // for huge collections. With about 32 samples per range a split point's sampling error is
-    // roughly 1/sqrt(32), under a fifth of a range, which is all the balancing needs.
-    const int64_t ranges = (count + docs_per_range - 1) / docs_per_range;
-    const int64_t sample_size = std::min<int64_t>(ranges * kSamplesPerRange, kMaxSampleSize);
-    return pick_split_points(sorted_id_sample(coll, sample_size), ranges);
+    return std::move(split.points);
 }
 
 void InitialCopy::intend(const std::vector<catalog::CollectionInfo>& collections,

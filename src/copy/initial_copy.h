@@ -29,9 +29,6 @@ inline constexpr size_t kMaxBatchBytes = 16 * 1024 * 1024;
 inline constexpr size_t kMaxBatchDocuments = 100000;
 // Automatic ranges hold at least this many documents: smaller ones cost more than they save.
 inline constexpr int64_t kMinRangeDocuments = 100000;
-// Split points come from a random sample of _ids: this many per range, at most kMaxSampleSize.
-inline constexpr int64_t kSamplesPerRange = 32;
-inline constexpr int64_t kMaxSampleSize = 10000;
 
 // Opens a change stream on the source at the run's scope (the database when the run covers one,
 // else the cluster) and returns its resume token and the cluster time read just before it.

@@ -3,6 +3,7 @@
 #include "copy/ranges.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,31 @@ int type_bracket(bson_type_t type) {
 
 bool id_of(const bson_t* doc, bson_iter_t* iter) {
     return doc && bson_iter_init_find(iter, doc, "_id");
+}
+
+// {_id: <lowest>} (direction 1) or {_id: <highest>} (-1): one _id index lookup.
+std::optional<bson::Document> extreme_id(const mongo::Collection& coll, int direction) {
+    bson::Document opts(BCON_NEW("projection", "{", "_id", BCON_INT32(1), "}", "sort", "{", "_id",
+                                 BCON_INT32(direction), "}", "limit", BCON_INT64(1)));
+    mongo::Cursor cursor = coll.find(nullptr, opts.view());
+    const bson_t* doc = cursor.next();
+    if (!doc) return std::nullopt;
+    return bson::Document::copy_of(doc);
+}
+
+// A random sample of `size` _ids ({_id: ...}), sorted by the server in _id order (its
+// comparison rules and the collection's collation, the same ones the range filters use).
+std::vector<bson::Document> sorted_id_sample(const mongo::Collection& coll, int64_t size) {
+    bson::Document pipeline =
+        bson::Document::from_json(R"({"pipeline": [{"$sample": {"size": )" + std::to_string(size) +
+                                  R"(}}, {"$project": {"_id": 1}}, {"$sort": {"_id": 1}}]})");
+    // A sample near the collection's size is a scan plus a random sort on MongoDB.
+    bson::Document opts(BCON_NEW("allowDiskUse", BCON_BOOL(true)));
+    mongo::Cursor cursor = coll.aggregate(pipeline.view(), opts.view());
+    std::vector<bson::Document> sample;
+    while (const bson_t* doc = cursor.next())
+        sample.push_back(bson::Document::copy_of(doc));
+    return sample;
 }
 
 }  // namespace
@@ -92,6 +118,25 @@ bson::Document range_filter(const bson_t* split_points, size_t index) {
     }
     bson_append_document_end(filter.get(), &bounds);
     return filter;
+}
+
+Split split_collection(const mongo::Collection& coll, int64_t count, int64_t docs_per_range) {
+    Split split;
+    if (count <= docs_per_range) return split;
+    auto lowest = extreme_id(coll, 1);
+    auto highest = extreme_id(coll, -1);
+    if (!lowest || !highest) return split;  // empty after all: the count was stale
+    if (!same_type_bracket(lowest->view(), highest->view())) {
+        split.mixed_types = true;
+        return split;
+    }
+    // Split points from a sample rather than a scan of every _id: work starts at once, even
+    // for huge collections. With about 32 samples per range a split point's sampling error is
+    // roughly 1/sqrt(32), under a fifth of a range, which is all the balancing needs.
+    const int64_t ranges = (count + docs_per_range - 1) / docs_per_range;
+    const int64_t sample_size = std::min<int64_t>(ranges * kSamplesPerRange, kMaxSampleSize);
+    split.points = pick_split_points(sorted_id_sample(coll, sample_size), ranges);
+    return split;
 }
 
 }  // namespace tributary::copy

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bson/document.h"
+#include "mongo/collection.h"
 
 namespace tributary::copy {
 
@@ -32,8 +33,19 @@ bson::Document pick_split_points(const std::vector<bson::Document>& sorted_sampl
 // {_id: {$not: {$gte: points[0]}}}: every document that no later range can match, so _ids that
 // range predicates cannot place (NaN, other type brackets) are never skipped.
 bson::Document range_filter(const bson_t* split_points, size_t index);
-bson::Document range_filter(const bson_t* split_points, size_t index);
 // Number of ranges the split points cut (points + 1).
 size_t range_count(const bson_t* split_points);
+
+// Split points come from a random sample of _ids: this many per range, at most kMaxSampleSize.
+inline constexpr int64_t kSamplesPerRange = 32;
+inline constexpr int64_t kMaxSampleSize = 10000;
+
+struct Split {
+    bson::Document points;     // empty: one range
+    bool mixed_types = false;  // one range because the _ids span several type brackets
+};
+// Split points cutting `coll` (about `count` documents) into ranges of about `docs_per_range`
+// documents, from a sample of its _ids; one range when its _ids span several type brackets.
+Split split_collection(const mongo::Collection& coll, int64_t count, int64_t docs_per_range);
 
 }  // namespace tributary::copy

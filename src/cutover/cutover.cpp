@@ -106,7 +106,7 @@ Outcome Cutover::finalize() {
                 index.name(), index.ns(), error.what());
         }
     }
-    verify::Report report = verify::compare(source.get(), destination.get(), filter_);
+    verify::Report report = verify::compare(source_, destination_, filter_);
     checkpoint_.mark_finalized();
     size_t differing = 0;
     for (const auto& collection : report.collections)
