@@ -1,6 +1,8 @@
 // Transactions: snapshot copies, first-writer-wins conflicts and the commit; see transaction.h.
 #include "server/transaction.h"
 
+#include <algorithm>
+
 #include <limits>
 #include <map>
 #include <mutex>
@@ -234,10 +236,32 @@ std::unique_ptr<Collection> Transaction::load(const std::string& db, const std::
     return copy;
 }
 
-bool Transaction::changed_since_snapshot(const OplogEntry& write) const {
+// The claim keys of the unique-index keys (other than _id) `write`'s images hold.
+std::vector<std::string> Transaction::unique_keys_of(const OplogEntry& write) {
+    std::vector<std::string> keys;
+    const Collection* coll = catalog_.find(write.db, write.coll);
+    if (!coll) return keys;
+    for (const StoredDoc* image : {&write.pre_image, &write.post_image}) {
+        for (std::string& key : unique_key_claims(*coll, *image, nullptr)) {
+            keys.push_back(std::move(key));
+        }
+    }
+    return keys;
+}
+
+// The document, or a key of a unique index it holds, was written after the snapshot by a write
+// the snapshot does not see (jstests core/txns/transactions_write_conflicts_unique_indexes.js).
+bool Transaction::changed_since_snapshot(const OplogEntry& write) {
     std::string key = document_claim_key(write);
+    std::vector<std::string> unique_keys = unique_keys_of(write);
+    std::sort(unique_keys.begin(), unique_keys.end());
     for (const OplogEntry& entry : entries_since(server_.oplog(), snapshot_)) {
-        if (is_document_write(entry.kind) && document_claim_key(entry) == key) return true;
+        if (!is_document_write(entry.kind)) continue;
+        if (document_claim_key(entry) == key) return true;
+        if (unique_keys.empty() || entry.db != write.db || entry.coll != write.coll) continue;
+        for (const std::string& other : unique_keys_of(entry)) {
+            if (std::binary_search(unique_keys.begin(), unique_keys.end(), other)) return true;
+        }
     }
     return false;
 }
@@ -245,12 +269,8 @@ bool Transaction::changed_since_snapshot(const OplogEntry& write) const {
 // Claims the written document and the unique-index keys of its images before and after.
 bool Transaction::claim_written_keys(const OplogEntry& write) {
     if (!server_.sessions().claim(document_claim_key(write), this)) return false;
-    const Collection* coll = catalog_.find(write.db, write.coll);
-    if (!coll) return true;
-    for (const StoredDoc* image : {&write.pre_image, &write.post_image}) {
-        for (const std::string& key : unique_key_claims(*coll, *image, nullptr)) {
-            if (!server_.sessions().claim(key, this)) return false;
-        }
+    for (const std::string& key : unique_keys_of(write)) {
+        if (!server_.sessions().claim(key, this)) return false;
     }
     return true;
 }
@@ -285,7 +305,7 @@ void Transaction::capture(OplogEntry entry) {
     writes_.push_back(std::move(entry));
 }
 
-void Transaction::check_commit_preconditions(Catalog& catalog) const {
+void Transaction::check_commit_preconditions(Catalog& catalog) {
     for (const OplogEntry& write : writes_) {
         bool conflict = write.kind == ChangeKind::Create
                             ? catalog.find(write.db, write.coll) != nullptr

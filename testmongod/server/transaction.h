@@ -51,8 +51,9 @@ class Transaction : public CatalogView {
 
   private:
     bool claim_written_keys(const OplogEntry& write);
-    bool changed_since_snapshot(const OplogEntry& write) const;
-    void check_commit_preconditions(Catalog& catalog) const;
+    std::vector<std::string> unique_keys_of(const OplogEntry& write);
+    bool changed_since_snapshot(const OplogEntry& write);
+    void check_commit_preconditions(Catalog& catalog);
     OplogEntry apply(Catalog& catalog, OplogEntry write) const;
     void create_index(Catalog& catalog, const OplogEntry& write) const;
     void release_claims();

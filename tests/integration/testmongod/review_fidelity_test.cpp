@@ -61,5 +61,25 @@ TEST_F(ReviewFidelityTest, PlainInsertOfAUniqueKeyAnOpenTransactionInsertedWaits
     EXPECT_EQ(docs[0].number("_id"), 1);
 }
 
+// jstests core/txns/libs/write_conflicts.js (T2StartsSecondAndWins) and
+// transactions_write_conflicts_unique_indexes.js: a key of a unique index written after the
+// transaction's snapshot, by a write the snapshot does not see, is a write conflict for the
+// transaction's insert of the same key (112, the transaction aborted), never a DuplicateKey at
+// commit after part of the transaction was applied.
+TEST_F(ReviewFidelityTest, TransactionInsertOfAUniqueKeyCommittedAfterItsSnapshotConflicts) {
+    create_with_unique_x();
+    std::string lsid = random_lsid_field();
+    ok(in_txn(R"({"insert": "c", "documents": [{"_id": 10, "x": 5}])", lsid, 1, true));
+    ok(R"({"insert": "c", "documents": [{"_id": 2, "x": 1}]})");
+    CommandResult conflict =
+        run(in_txn(R"({"insert": "c", "documents": [{"_id": 1, "x": 1}])", lsid, 1));
+    EXPECT_EQ(conflict.code, 112) << conflict.reply.json();
+    CommandResult committed = commit(lsid, 1);
+    EXPECT_EQ(committed.code, 251) << committed.reply.json();
+    auto docs = find("c");
+    ASSERT_EQ(docs.size(), 1u);
+    EXPECT_EQ(docs[0].number("_id"), 2);
+}
+
 }  // namespace
 }  // namespace storagetest
