@@ -3,10 +3,14 @@
 # (-Wall -Wextra -Werror, benchmarks included so they keep compiling) and runs every test (unit,
 # integration, spec, torture) in that build. One sanitized pass instead of a normal one and a
 # sanitized one keeps the suite within 20 minutes on 2 cores.
-# --long: the torture test kills tributary 100 times instead of 20.
+# --long: the torture test kills tributary 100 times instead of 20, and then the libFuzzer
+# targets (tests/fuzz, testmongod/fuzz) are built with clang and each run for
+# TRIBUTARY_FUZZ_SECONDS (default 120) from its seed corpus.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+long=false
 if [ "${1:-}" = "--long" ]; then
+  long=true
   export TRIBUTARY_TORTURE_KILLS=${TRIBUTARY_TORTURE_KILLS:-100}
 fi
 scripts/install-deps.sh || { echo "test.sh: installing packages failed" >&2; exit 1; }
@@ -21,4 +25,24 @@ cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTRIBUTARY_SANITIZE=ON \
   -DTRIBUTARY_BENCH=ON >/dev/null || exit 1
 cmake --build "$dir" -j "$jobs" || exit 1
 echo "== ctest: $dir"
-ctest --test-dir "$dir" --output-on-failure -j "$jobs" --timeout 300
+ctest --test-dir "$dir" --output-on-failure -j "$jobs" --timeout 300 || exit 1
+$long || exit 0
+
+fuzz_dir=build-fuzz
+fuzz_flags="-fsanitize=fuzzer-no-link,address,undefined"
+echo "== fuzz targets: $fuzz_dir"
+CC=clang CXX=clang++ CFLAGS="$fuzz_flags" CXXFLAGS="$fuzz_flags" cmake -S . -B "$fuzz_dir" \
+  -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRIBUTARY_FUZZ=ON -DTRIBUTARY_BENCH=OFF \
+  >/dev/null || exit 1
+targets=(fuzz_config_file fuzz_environment fuzz_uri fuzz_change_event fuzz_wire_message)
+cmake --build "$fuzz_dir" -j "$jobs" --target "${targets[@]}" || exit 1
+for target in "${targets[@]}"; do
+  binary=$(realpath "$(find "$fuzz_dir" -type f -name "$target" | head -n 1)")
+  work=$(mktemp -d)
+  mkdir "$work/corpus"
+  cp tests/fuzz/corpus/"$target"/* "$work/corpus"/ 2>/dev/null
+  echo "== $target for ${TRIBUTARY_FUZZ_SECONDS:-120} s"
+  (cd "$work" && "$binary" -max_total_time="${TRIBUTARY_FUZZ_SECONDS:-120}" -rss_limit_mb=2048 \
+    corpus >fuzz.log 2>&1) || { tail -n 40 "$work/fuzz.log"; echo "$target: crash input in $work"; exit 1; }
+  rm -rf "$work"
+done

@@ -15,7 +15,11 @@ Document Document::copy_of_subdocument(const bson_iter_t& iter) {
     } else {
         bson_iter_array(&iter, &length, &data);
     }
-    return Document(bson_new_from_data(data, length));
+    bson_t* copy = bson_new_from_data(data, length);
+    // A server never sends one, but a corrupt embedded document must not reach libbson's
+    // asserting functions.
+    if (!copy) throw std::invalid_argument("malformed embedded BSON document");
+    return Document(copy);
 }
 
 Document Document::from_json(std::string_view json) {

@@ -25,7 +25,8 @@ class Document {
     explicit Document(bson_t* doc) : doc_(doc) {}
     // Copies the bytes of a view, e.g. a document borrowed from a cursor.
     static Document copy_of(const bson_t* view) { return Document(bson_copy(view)); }
-    // Copies the embedded document or array `iter` points at (which must hold one of those).
+    // Copies the embedded document or array `iter` points at (which must hold one of those);
+    // throws std::invalid_argument when its bytes are not a well-formed document.
     static Document copy_of_subdocument(const bson_iter_t& iter);
     // Parses relaxed or canonical extended JSON; throws std::invalid_argument on bad text.
     static Document from_json(std::string_view json);

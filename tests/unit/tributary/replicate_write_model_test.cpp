@@ -25,6 +25,29 @@ void expect_json(const bson_t* actual, const std::string& expected_json) {
 
 const std::string kToken = R"("_id": {"_data": "8263A1"})";
 
+// Found by tests/fuzz/fuzz_change_event: an update event whose truncatedArrays entry is a
+// document without its terminating byte (the enclosing documents' lengths still agree) aborted
+// the process inside libbson; a malformed event is refused with std::invalid_argument.
+TEST(ReplicateChangeEvent, MalformedEmbeddedDocumentIsRefused) {
+    const std::string hex =
+        "5e010000035f69640015000000025f64617461000500000038323633000011636c757374657254696d650001"
+        "00000000f15365036e73002100000002646200040000006170700002636f6c6c000600000075736572730000"
+        "03646f63756d656e744b6579000e000000105f6964000100000000026f7065726174696f6e54797065000700"
+        "000075706461746500037570646174654465736372697074696f6e00bd00000003757064617465644669656c"
+        "6473001d00000010612e6200020000000363000c0000001064000100000000000472656d6f7665644669656c"
+        "6473000e00000002300002000000650000047472756e63617465644172726179730029000000033000210000"
+        "00026669656c64000400000061727200106e657753697a650001000000300003646973616d62696775617465"
+        "645061746873002100000004612e62001700000002300002000000610002310002000000620000000000";
+    std::string bytes;
+    for (size_t i = 0; i < hex.size(); i += 2) {
+        bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+    }
+    bson::Document event(
+        bson_new_from_data(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+    ASSERT_NE(event.view(), nullptr);
+    EXPECT_THROW(ChangeEvent::parse(event.view()), std::invalid_argument);
+}
+
 TEST(ReplicateChangeEvent, ParsesNamespaceKeyTimeAndToken) {
     ChangeEvent event = event_from("{" + kToken + R"(, "operationType": "insert",
         "clusterTime": {"$timestamp": {"t": 100, "i": 7}},
