@@ -3,7 +3,8 @@
 # (-Wall -Wextra -Werror, benchmarks included so they keep compiling) and runs every test (unit,
 # integration, spec, torture) in that build. One sanitized pass instead of a normal one and a
 # sanitized one keeps the suite within 20 minutes on 2 cores.
-# --long: the torture test kills tributary 100 times instead of 20, and then the libFuzzer
+# --long: the torture test kills tributary 100 times instead of 20, the soak test runs sync for
+# TRIBUTARY_SOAK_SECONDS (default 1800) under writes and faults, and then the libFuzzer
 # targets (tests/fuzz, testmongod/fuzz) are built with clang and each run for
 # TRIBUTARY_FUZZ_SECONDS (default 120) from its seed corpus.
 set -uo pipefail
@@ -12,7 +13,10 @@ long=false
 if [ "${1:-}" = "--long" ]; then
   long=true
   export TRIBUTARY_TORTURE_KILLS=${TRIBUTARY_TORTURE_KILLS:-100}
+  export TRIBUTARY_SOAK_SECONDS=${TRIBUTARY_SOAK_SECONDS:-1800}
 fi
+test_timeout=300
+$long && test_timeout=$((TRIBUTARY_SOAK_SECONDS + 1200))
 scripts/install-deps.sh || { echo "test.sh: installing packages failed" >&2; exit 1; }
 
 jobs=$(nproc)
@@ -25,7 +29,7 @@ cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTRIBUTARY_SANITIZE=ON \
   -DTRIBUTARY_BENCH=ON >/dev/null || exit 1
 cmake --build "$dir" -j "$jobs" || exit 1
 echo "== ctest: $dir"
-ctest --test-dir "$dir" --output-on-failure -j "$jobs" --timeout 300 || exit 1
+ctest --test-dir "$dir" --output-on-failure -j "$jobs" --timeout "$test_timeout" || exit 1
 $long || exit 0
 
 fuzz_dir=build-fuzz
