@@ -3,6 +3,7 @@
 #include "cli/session.h"
 
 #include <algorithm>
+#include <string_view>
 
 #include "catalog/catalog.h"
 #include "cli/exit_codes.h"
@@ -44,6 +45,18 @@ void check_login_not_required(const Deployment& deployment, mongoc_client_t* cli
     }
 }
 
+// libmongoc reports every refused certificate (unknown CA, expired, another host's name) as
+// "TLS handshake failed: <reason>" (mongoc-stream-tls-openssl.c), inside its server-selection
+// error; the hint names the URI options that decide it.
+std::string connect_hint(const mongo::Error& error, const std::string& role) {
+    if (std::string_view(error.what()).find("TLS handshake failed") == std::string_view::npos) {
+        return "check that the server is running and reachable";
+    }
+    return "check that tlsCAFile holds the CA that signed the server's certificate, that the "
+           "certificate is current and names the host in --" +
+           role + " (tlsAllowInvalidHostnames=true skips the name check)";
+}
+
 }  // namespace
 
 Deployment open_deployment(const std::string& role, const std::string& uri, const Config& config) {
@@ -82,8 +95,8 @@ void check_reachable(Deployment& deployment) {
     } catch (const mongo::Error& error) {
         if (error.is_auth_failure()) throw auth_failure(deployment, error);
         throw UserError(kExitConnect, "cannot connect to the " + role + " (" +
-                                          deployment.uri.redacted() + "): " + error.what() +
-                                          "; check that the server is running and reachable");
+                                          deployment.uri.redacted() + "): " + error.what() + "; " +
+                                          connect_hint(error, role));
     }
 }
 
