@@ -24,8 +24,7 @@ std::string redact_uri(std::string_view uri) {
     size_t colon = uri.find(':', user);
     size_t first_at = uri.find('@', user);
     size_t last_at = uri.rfind('@');
-    if (colon == std::string_view::npos || first_at == std::string_view::npos ||
-        first_at < colon) {
+    if (colon == std::string_view::npos || first_at == std::string_view::npos || first_at < colon) {
         return std::string(uri);  // no password: no '@', or "user@host:port"
     }
     return std::string(uri.substr(0, colon + 1)) + "***" + std::string(uri.substr(last_at));
