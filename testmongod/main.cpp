@@ -51,6 +51,21 @@ bool apply_set_parameter(const std::string& assignment, tmd::ServerOptions& opti
     }
 }
 
+// The TLS flags fit together as mongod's: a mode other than disabled needs a certificate, and
+// the other TLS flags mean nothing without one.
+void check_tls_options(const tmd::TlsOptions& tls) {
+    bool any_file = !tls.certificate.empty() || !tls.key.empty() || !tls.ca.empty() ||
+                    tls.allow_connections_without_certificates;
+    if (tls.mode == "disabled" && any_file) {
+        throw CLI::ValidationError("--tls-mode",
+                                   "the TLS flags need --tls-mode allowTLS, "
+                                   "preferTLS or requireTLS");
+    }
+    if (tls.mode != "disabled" && tls.certificate.empty()) {
+        throw CLI::ValidationError("--tls-cert", "--tls-mode " + tls.mode + " needs --tls-cert");
+    }
+}
+
 // Returns the parsed options, or exits (0 for --help, 2 for bad flags).
 tmd::ServerOptions parse_options(int argc, char** argv) {
     tmd::ServerOptions options;
@@ -84,8 +99,20 @@ tmd::ServerOptions parse_options(int argc, char** argv) {
                 return colon == 0 || colon == std::string::npos ? "expected NAME:PASSWORD" : "";
             },
             ""));
+    app.add_option("--tls-mode", options.tls.mode,
+                   "disabled, allowTLS, preferTLS or requireTLS, as mongod --tlsMode")
+        ->check(CLI::IsMember({"disabled", "allowTLS", "preferTLS", "requireTLS"}));
+    app.add_option("--tls-cert", options.tls.certificate,
+                   "PEM certificate (and key, without --tls-key) presented to clients");
+    app.add_option("--tls-key", options.tls.key, "PEM private key of --tls-cert");
+    app.add_option("--tls-ca", options.tls.ca,
+                   "PEM CA file: clients must present a certificate it signed");
+    app.add_flag("--tls-allow-connections-without-certificates",
+                 options.tls.allow_connections_without_certificates,
+                 "with --tls-ca: verify client certificates only when presented");
     try {
         app.parse(argc, argv);
+        check_tls_options(options.tls);
         for (const auto& assignment : set_parameters) {
             if (!apply_set_parameter(assignment, options)) {
                 throw CLI::ValidationError("--setParameter", "unsupported parameter " + assignment);

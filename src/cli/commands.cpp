@@ -319,6 +319,7 @@ void refuse_finalized(const checkpoint::Checkpoint& checkpoint) {
 
 int run_sync(const Config& config) {
     std::unique_ptr<Run> run = open_run(config);
+    refuse_read_only_destination(run->destination);
     {
         mongo::ClientLease client = run->source.pool->lease();
         refuse_time_series(

@@ -3,6 +3,7 @@
 #include "cli/session.h"
 
 #include <algorithm>
+#include <string_view>
 
 #include "catalog/catalog.h"
 #include "cli/exit_codes.h"
@@ -44,6 +45,42 @@ void check_login_not_required(const Deployment& deployment, mongoc_client_t* cli
     }
 }
 
+// libmongoc reports every refused certificate (unknown CA, expired, another host's name) as
+// "TLS handshake failed: <reason>" (mongoc-stream-tls-openssl.c), inside its server-selection
+// error; the hint names the URI options that decide it.
+std::string connect_hint(const mongo::Error& error, const std::string& role) {
+    if (std::string_view(error.what()).find("TLS handshake failed") == std::string_view::npos) {
+        return "check that the server is running and reachable";
+    }
+    return "check that tlsCAFile holds the CA that signed the server's certificate, that the "
+           "certificate is current and names the host in --" +
+           role + " (tlsAllowInvalidHostnames=true skips the name check)";
+}
+
+// Built-in roles that grant no insert, update or remove on any database (manual, "Built-In
+// Roles"). Custom roles are not looked into: the server judges them at the first write.
+bool grants_no_write(const std::string& role) {
+    return role == "read" || role == "readAnyDatabase" || role == "clusterMonitor";
+}
+
+// connectionStatus's authInfo.authenticatedUserRoles as "role@db"; false when one of them might
+// grant a write.
+bool only_read_roles(bson::Document status, std::string* roles) {
+    std::optional<bson::Document> listed =
+        mongo::get_document(status.get(), "authInfo.authenticatedUserRoles");
+    bson_iter_t iter;
+    if (!listed || !bson_iter_init(&iter, listed->get())) return false;
+    while (bson_iter_next(&iter)) {
+        std::optional<bson::Document> role =
+            mongo::get_document(listed->get(), bson_iter_key(&iter));
+        std::string name = role ? mongo::get_string(role->get(), "role").value_or("") : "";
+        if (!grants_no_write(name)) return false;
+        *roles += (roles->empty() ? "" : ", ") + name + "@" +
+                  mongo::get_string(role->get(), "db").value_or("");
+    }
+    return !roles->empty();
+}
+
 }  // namespace
 
 Deployment open_deployment(const std::string& role, const std::string& uri, const Config& config) {
@@ -82,8 +119,8 @@ void check_reachable(Deployment& deployment) {
     } catch (const mongo::Error& error) {
         if (error.is_auth_failure()) throw auth_failure(deployment, error);
         throw UserError(kExitConnect, "cannot connect to the " + role + " (" +
-                                          deployment.uri.redacted() + "): " + error.what() +
-                                          "; check that the server is running and reachable");
+                                          deployment.uri.redacted() + "): " + error.what() + "; " +
+                                          connect_hint(error, role));
     }
 }
 
@@ -153,6 +190,20 @@ checkpoint::Identity make_identity(const Config& config, const Deployment& sourc
                                    const Deployment& destination) {
     return {lower(source.uri.hosts()), lower(destination.uri.hosts()), config.databases,
             config.include, config.exclude};
+}
+
+void refuse_read_only_destination(Deployment& destination) {
+    const char* user = mongoc_uri_get_username(destination.uri.get());
+    if (user == nullptr) return;
+    mongo::ClientLease client = destination.pool->lease();
+    bson::Document command(BCON_NEW("connectionStatus", BCON_INT32(1)));
+    std::string roles;
+    if (!only_read_roles(mongo::run_command(client.get(), "admin", command.get()), &roles)) return;
+    throw UserError(kExitWriteFailure,
+                    "the destination user '" + std::string(user) + "' is not allowed to write (" +
+                        destination.uri.redacted() + "): its roles (" + roles +
+                        ") grant no insert, update or remove; grant it readWrite on the synced "
+                        "databases and on the checkpoint database, or readWriteAnyDatabase");
 }
 
 std::unique_ptr<checkpoint::Store> open_store(const Config& config, Deployment& destination) {

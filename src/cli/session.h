@@ -44,6 +44,9 @@ void refuse_time_series(const std::vector<catalog::CollectionInfo>& collections)
 catalog::NamespaceFilter make_filter(const Config& config);
 checkpoint::Identity make_identity(const Config& config, const Deployment& source,
                                    const Deployment& destination);
+// Exit 5 before any write when the destination user holds only built-in roles that grant no
+// write action (read, readAnyDatabase, clusterMonitor); any other role is left to the server.
+void refuse_read_only_destination(Deployment& destination);
 std::unique_ptr<checkpoint::Store> open_store(const Config& config, Deployment& destination);
 
 }  // namespace tributary

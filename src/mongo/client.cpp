@@ -2,7 +2,6 @@
 // Pools use MONGOC_ERROR_API_VERSION_2 so server errors arrive in the MONGOC_ERROR_SERVER domain.
 #include "mongo/client.h"
 
-#include <regex>
 #include <stdexcept>
 
 namespace tributary::mongo {
@@ -15,15 +14,20 @@ Instance::~Instance() {
 }
 
 std::string redact_uri(std::string_view uri) {
-    // scheme://user:password@hosts -> scheme://user:***@hosts; the password may contain ':'
-    // but not '@' (RFC 3986 requires it percent-encoded), so the last '@' ends the userinfo.
-    static const std::regex userinfo(R"(^([A-Za-z0-9+.-]+://[^:@/]*):[^/]*@)");
-    std::string text(uri);
-    std::smatch match;
-    if (std::regex_search(text, match, userinfo)) {
-        return match[1].str() + ":***@" + text.substr(static_cast<size_t>(match.length(0)));
+    // scheme://user:password@hosts -> scheme://user:***@hosts. The user name ends at the first
+    // ':'. Typed unencoded, a password may hold any character, '/', '?', '#' and '@' included
+    // (RFC 3986 wants them percent-encoded, users do not always), so it ends at the last '@': an
+    // '@' in the options (a tlsCAFile path) then hides more than the password, never less.
+    size_t scheme = uri.find("://");
+    if (scheme == std::string_view::npos) return std::string(uri);
+    size_t user = scheme + 3;
+    size_t colon = uri.find(':', user);
+    size_t first_at = uri.find('@', user);
+    size_t last_at = uri.rfind('@');
+    if (colon == std::string_view::npos || first_at == std::string_view::npos || first_at < colon) {
+        return std::string(uri);  // no password: no '@', or "user@host:port"
     }
-    return text;
+    return std::string(uri.substr(0, colon + 1)) + "***" + std::string(uri.substr(last_at));
 }
 
 Uri::Uri(const std::string& text) : text_(text) {

@@ -463,19 +463,68 @@ void add_root_users(UserStore& store, const std::vector<std::string>& names_and_
     }
 }
 
+namespace {
+
+// mongod's refusal of a command the user's privileges do not cover names the command
+// (commands.cpp, checkAuthorizationImplPreParse / AuthorizationSession).
+[[noreturn]] void refuse_command(const CommandRequest& request) {
+    Document body = Document::from_bson(*request.body);
+    throw MongoError(code::Unauthorized,
+                     "not authorized on " + request.db + " to execute command " + body.to_json());
+}
+
+// Roles that grant no write action on any database (manual, "Built-In Roles": read,
+// readAnyDatabase, clusterMonitor). Only users holding nothing else are checked: testmongod does
+// not model the other roles' privileges.
+bool read_only(const UserRecord& user) {
+    return std::all_of(user.roles.begin(), user.roles.end(), [](const RoleName& role) {
+        return role.role == "read" || (role.db == "admin" && (role.role == "readAnyDatabase" ||
+                                                              role.role == "clusterMonitor"));
+    });
+}
+
+// Commands that need a write action (insert, update, remove, createCollection, dropCollection,
+// createIndex, dropIndex, collMod, renameCollectionSameDB, dropDatabase, createUser, dropUser,
+// or a cluster action that read roles lack).
+bool writes(const std::string& name) {
+    static const std::array<std::string_view, 18> kNames = {"insert",
+                                                            "update",
+                                                            "delete",
+                                                            "findAndModify",
+                                                            "findandmodify",
+                                                            "create",
+                                                            "drop",
+                                                            "dropDatabase",
+                                                            "createIndexes",
+                                                            "dropIndexes",
+                                                            "renameCollection",
+                                                            "collMod",
+                                                            "convertToCapped",
+                                                            "cloneCollectionAsCapped",
+                                                            "createUser",
+                                                            "dropUser",
+                                                            "applyOps",
+                                                            "configureFailPoint"};
+    return std::find(kNames.begin(), kNames.end(), name) != kNames.end();
+}
+
+}  // namespace
+
 void authorize_command(const CommandRequest& request) {
     ServerState& server = *request.server;
     if (!server.options().auth || allowed_without_authentication(request.name)) return;
     // mongod looks the command up first: an unknown command is CommandNotFound even here.
     if (server.commands().find(request.name) == nullptr) return;
-    if (request.client->auth && request.client->auth->user) return;
+    if (request.client->auth && request.client->auth->user) {
+        if (read_only(*request.client->auth->user) && writes(request.name)) {
+            refuse_command(request);
+        }
+        return;
+    }
     if (localhost_exception_applies(request)) {
         if (request.name == "createUser" && request.db == "admin") return;
-        // With the exception in force mongod defers to the command's privilege check, whose
-        // message names the command (commands.cpp, checkAuthorizationImplPreParse).
-        Document body = Document::from_bson(*request.body);
-        throw MongoError(code::Unauthorized, "not authorized on " + request.db +
-                                                 " to execute command " + body.to_json());
+        // With the exception in force mongod defers to the command's privilege check.
+        refuse_command(request);
     }
     throw MongoError(code::Unauthorized, "command " + request.name + " requires authentication");
 }

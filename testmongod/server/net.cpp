@@ -10,42 +10,16 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 
 #include "server/dispatch.h"
 #include "server/server_state.h"
+#include "server/tls.h"
 #include "server/wire.h"
 
 namespace tmd {
 namespace {
-
-bool read_exact(int fd, char* data, size_t size) {
-    while (size > 0) {
-        ssize_t n = recv(fd, data, size, MSG_WAITALL);
-        if (n <= 0) {
-            if (n < 0 && errno == EINTR) continue;
-            return false;
-        }
-        data += n;
-        size -= static_cast<size_t>(n);
-    }
-    return true;
-}
-
-bool write_all(int fd, const std::string& bytes) {
-    const char* data = bytes.data();
-    size_t size = bytes.size();
-    while (size > 0) {
-        ssize_t n = send(fd, data, size, MSG_NOSIGNAL);
-        if (n <= 0) {
-            if (n < 0 && errno == EINTR) continue;
-            return false;
-        }
-        data += n;
-        size -= static_cast<size_t>(n);
-    }
-    return true;
-}
 
 std::string peer_address(const sockaddr_in& addr) {
     char text[INET_ADDRSTRLEN] = {};
@@ -67,9 +41,16 @@ void keep_large_buffers_in_heap() {
 
 }  // namespace
 
+Listener::Listener(ServerState& server) : server_(server) {}
+
+Listener::~Listener() {
+    stop();
+}
+
 int Listener::listen() {
     keep_large_buffers_in_heap();
     const auto& options = server_.options();
+    tls_ = std::make_unique<TlsServer>(options.tls);
     listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (listen_fd_ < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
     int one = 1;
@@ -125,31 +106,38 @@ void Listener::serve(int fd, uint64_t id, std::string peer) {
     ++stats.connections_current;
     ++stats.connections_total;
     log_line(LogLevel::Debug, "connection " + std::to_string(id) + " accepted from " + peer);
-    ClientInfo client;
-    client.connection_id = id;
-    client.remote_address = std::move(peer);
-    while (true) {
-        char header_bytes[wire::kHeaderSize];
-        if (!read_exact(fd, header_bytes, sizeof header_bytes)) break;
-        auto header = wire::read_header(reinterpret_cast<const uint8_t*>(header_bytes));
-        // mongod closes the connection on a message length it will not read.
-        if (!wire::acceptable_length(header)) break;
-        std::string message(static_cast<size_t>(header.length), '\0');
-        std::memcpy(message.data(), header_bytes, sizeof header_bytes);
-        if (!read_exact(fd, message.data() + wire::kHeaderSize,
-                        message.size() - wire::kHeaderSize)) {
-            break;
-        }
-        DispatchOutcome outcome = handle_message(server_, client, std::move(message));
-        if (outcome.close_connection) break;
-        if (!outcome.reply.empty() && !write_all(fd, outcome.reply)) break;
-    }
+    std::string why;
+    std::unique_ptr<Stream> stream = tls_->accept(fd, &why);
+    if (!stream) log_line(LogLevel::Info, "connection " + std::to_string(id) + " " + why);
+    if (stream) serve_messages(*stream, id, std::move(peer));
     log_line(LogLevel::Debug, "connection " + std::to_string(id) + " ended");
     --stats.connections_current;
     std::lock_guard lock(mutex_);
     connections_.erase(id);
     close(fd);
     all_closed_.notify_all();
+}
+
+void Listener::serve_messages(Stream& stream, uint64_t id, std::string peer) {
+    ClientInfo client;
+    client.connection_id = id;
+    client.remote_address = std::move(peer);
+    while (true) {
+        char header_bytes[wire::kHeaderSize];
+        if (!stream.read_exact(header_bytes, sizeof header_bytes)) break;
+        auto header = wire::read_header(reinterpret_cast<const uint8_t*>(header_bytes));
+        // mongod closes the connection on a message length it will not read.
+        if (!wire::acceptable_length(header)) break;
+        std::string message(static_cast<size_t>(header.length), '\0');
+        std::memcpy(message.data(), header_bytes, sizeof header_bytes);
+        if (!stream.read_exact(message.data() + wire::kHeaderSize,
+                               message.size() - wire::kHeaderSize)) {
+            break;
+        }
+        DispatchOutcome outcome = handle_message(server_, client, std::move(message));
+        if (outcome.close_connection) break;
+        if (!outcome.reply.empty() && !stream.write_all(outcome.reply)) break;
+    }
 }
 
 void Listener::stop() {

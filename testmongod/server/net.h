@@ -1,11 +1,12 @@
-// The network layer: a TCP listener with one thread per connection. Each connection reads
-// whole messages, hands them to the dispatcher and writes the replies; a failing connection is
-// closed without affecting the others.
+// The network layer: a TCP listener (plain or TLS, server/tls.h) with one thread per connection.
+// Each connection reads whole messages, hands them to the dispatcher and writes the replies; a
+// failing connection is closed without affecting the others.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -13,16 +14,18 @@
 namespace tmd {
 
 class ServerState;
+class Stream;
+class TlsServer;
 
 class Listener {
   public:
-    explicit Listener(ServerState& server) : server_(server) {}
-    ~Listener() { stop(); }
+    explicit Listener(ServerState& server);
+    ~Listener();
     Listener(const Listener&) = delete;
     Listener& operator=(const Listener&) = delete;
 
     // Binds and listens on options().bind_ip:port; returns the bound port (useful with port 0).
-    // Throws std::runtime_error when the address cannot be bound.
+    // Throws std::runtime_error when the address cannot be bound or the TLS files not loaded.
     int listen();
     // Starts accepting connections on a background thread.
     void start();
@@ -32,8 +35,10 @@ class Listener {
   private:
     void accept_loop();
     void serve(int fd, uint64_t id, std::string peer);
+    void serve_messages(Stream& stream, uint64_t id, std::string peer);
 
     ServerState& server_;
+    std::unique_ptr<TlsServer> tls_;  // set by listen()
     int listen_fd_ = -1;
     std::thread accept_thread_;
     std::mutex mutex_;

@@ -17,6 +17,7 @@
 #include "server/failpoint.h"
 #include "server/oplog.h"
 #include "server/session.h"
+#include "server/tls.h"
 
 namespace tmd {
 
@@ -42,6 +43,7 @@ struct ServerOptions {
     int transaction_lifetime_limit_seconds = 60;  // --setParameter, as mongod's default
     bool auth = false;                            // --auth: access control, as mongod's --auth
     std::vector<std::string> users;  // --user NAME:PASSWORD: root users on admin (testmongod only)
+    TlsOptions tls;                  // --tls-mode, --tls-cert, --tls-key, --tls-ca
 };
 
 enum class LogLevel { Error = 0, Warning = 1, Info = 2, Debug = 3 };

@@ -203,6 +203,31 @@ TEST_F(AuthTest, CreatedUserLogsInOnItsDatabaseUntilDropped) {
     EXPECT_FALSE(dropped.run_command("admin", R"({"ping": 1})").ok);
 }
 
+// A user with only the read role may read, and any write command is 13 Unauthorized naming the
+// command, as mongod (manual, "Built-In Roles": read grants no insert, update, remove, ...).
+TEST_F(AuthTest, ReadOnlyUserMayReadButNotWrite) {
+    std::string db = testsupport::unique_name("authdb");
+    Client admin(uri_with_credentials(*server_, "admin:secret"));
+    ASSERT_TRUE(admin.run_command(db, R"({"insert": "items", "documents": [{"_id": 1}]})").ok);
+    ASSERT_TRUE(
+        admin.run_command(db, R"({"createUser": "reader", "pwd": "r", "roles": ["read"]})").ok);
+    Client reader(uri_with_credentials(*server_, "reader:r", "&authSource=" + db));
+    CommandResult found = reader.run_command(db, R"({"find": "items"})");
+    EXPECT_TRUE(found.ok) << found.error;
+    for (const char* command :
+         {R"({"insert": "items", "documents": [{"_id": 2}]})",
+          R"({"delete": "items", "deletes": [{"q": {}, "limit": 0}]})", R"({"create": "other"})",
+          R"({"createIndexes": "items", "indexes": [{"key": {"a": 1}, "name": "a_1"}]})"}) {
+        CommandResult refused = reader.run_command(db, command);
+        EXPECT_EQ(refused.code, 13) << command << ": " << refused.reply.json();
+        EXPECT_NE(refused.error.find("not authorized on " + db + " to execute command"),
+                  std::string::npos)
+            << refused.error;
+    }
+    CommandResult count = admin.run_command(db, R"({"count": "items"})");
+    EXPECT_EQ(count.reply.number("n"), 1);
+}
+
 TEST_F(AuthTest, CreateUserRejectsUnknownRoles) {
     Client admin(uri_with_credentials(*server_, "admin:secret"));
     CommandResult result =

@@ -1,9 +1,6 @@
 // The command line end to end: config file and flag precedence, JSON log lines, --help, the
 // status command reading the destination's checkpoint, and a clean stop (SIGTERM) mid-copy.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -11,12 +8,15 @@
 #include <sstream>
 
 #include "copy_servers_fixture.h"
+#include "http_get.h"
 #include "support/mongo_client.h"
 #include "tributary_process.h"
 
 namespace {
 
 using tributary_test::eventually;
+using tributary_test::free_port;
+using tributary_test::http_get;
 using tributary_test::TributaryProcess;
 
 class CliTest : public tributary_test::CopyServersTest {
@@ -130,40 +130,6 @@ TEST_F(CliTest, SigtermDuringCopyExitsZeroAndTheNextRunFinishes) {
     auto count = dest_client_.run_command(db_, R"({"count": "users"})");
     EXPECT_EQ(count.reply.number("n"), 3000);
     std::filesystem::remove(state_file);
-}
-
-// A loopback port free at the time of the call.
-int free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    socklen_t length = sizeof address;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    ::close(fd);
-    return ntohs(address.sin_port);
-}
-
-// GET http://127.0.0.1:port/path over a plain socket (HTTP/1.0: the server closes when done).
-std::string http_get(int port, const std::string& path) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<uint16_t>(port));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    std::string response;
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
-        std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-        if (::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size())) {
-            char buffer[4096];
-            ssize_t n = 0;
-            while ((n = ::recv(fd, buffer, sizeof buffer, 0)) > 0)
-                response.append(buffer, n);
-        }
-    }
-    ::close(fd);
-    return response;
 }
 
 TEST_F(CliTest, MetricsEndpointCountsCopiedDocuments) {

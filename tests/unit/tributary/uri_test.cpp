@@ -14,6 +14,13 @@ TEST(Redaction, ReplacesThePasswordOnly) {
               "mongodb+srv://bob:***@cluster.example.net/");
 }
 
+// RFC 3986 wants '/', '?', '#' and '@' percent-encoded in a password; typed raw they must not
+// cut the redaction short (the text after them is still the password).
+TEST(Redaction, HidesAPasswordWithUnencodedDelimiters) {
+    EXPECT_EQ(redact_uri("mongodb://alice:pa/ss?w#r@d@db1:27017/?replicaSet=rs0"),
+              "mongodb://alice:***@db1:27017/?replicaSet=rs0");
+}
+
 TEST(Redaction, LeavesUrisWithoutPasswordAlone) {
     EXPECT_EQ(redact_uri("mongodb://localhost:27017"), "mongodb://localhost:27017");
     EXPECT_EQ(redact_uri("mongodb://user@host/"), "mongodb://user@host/");
