@@ -237,6 +237,7 @@ int main(int argc, char** argv) {
 
     // Replication: a burst of inserts on the source, then the time until the destination holds
     // all of them and verify passes. The burst's own write rate is the in-run reference.
+    const double insert_cpu_before = bench::process_cpu_seconds(sync.pid());
     auto burst_start = Clock::now();
     bench::insert_sample_documents(source, db, options.docs, options.burst, options.batch);
     double burst_seconds = seconds_since(burst_start);
@@ -244,6 +245,8 @@ int main(int argc, char** argv) {
     int64_t expected = int64_t{options.docs} + options.burst;
     wait_until("replication to catch up", [&] { return count_documents(dest, db) == expected; });
     double caught_up_lag = seconds_since(burst_end);
+    const double cpu_us_per_insert =
+        (bench::process_cpu_seconds(sync.pid()) - insert_cpu_before) * 1e6 / options.burst;
     wait_until("verify to pass after the burst", [&] { return verify_passes(options, db); });
     double verified_lag = seconds_since(burst_end);
     double source_rate = options.burst / burst_seconds;
@@ -252,8 +255,10 @@ int main(int argc, char** argv) {
                 burst_seconds, source_rate);
     std::printf(
         "replication: destination caught up %.3f s after the burst, verify passed after "
-        "%.3f s; %.0f docs/s = %.3f x the source write rate\n",
-        caught_up_lag, verified_lag, replication_rate, replication_rate / source_rate);
+        "%.3f s; %.0f docs/s = %.3f x the source write rate; tributary CPU %.1f us per insert "
+        "event\n",
+        caught_up_lag, verified_lag, replication_rate, replication_rate / source_rate,
+        cpu_us_per_insert);
 
     // Updates: a burst of $set on existing documents (update events: on 6.1+ sources they carry
     // disambiguatedPaths), timed until the destination holds the last one (events apply in

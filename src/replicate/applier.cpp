@@ -1,12 +1,9 @@
-// Batch application: one thread per lane, ordered bulk writes per (lane, namespace). Ordered
-// bulks keep each document's writes in event order and stop at the first failure, so exactly
-// the writes from that point on are handed to the conflict resolver.
+// Batch application: one persistent thread per lane (LaneWorkers), ordered bulk writes per (lane,
+// namespace). Ordered bulks keep each document's writes in event order and stop at the first
+// failure, so exactly the writes from that point on are handed to the conflict resolver.
 #include "replicate/applier.h"
 
 #include <spdlog/spdlog.h>
-
-#include <exception>
-#include <thread>
 
 #include "mongo/collection.h"
 #include "mongo/error.h"
@@ -141,7 +138,8 @@ Applier::Applier(mongo::ClientPool& source, mongo::ClientPool& destination, size
       destination_(destination),
       lanes_(lanes == 0 ? 1 : lanes),
       intents_(std::move(intents)),
-      lookup_(lookup) {}
+      lookup_(lookup),
+      workers_(lanes_) {}
 
 std::vector<size_t> Applier::apply_lane(const std::vector<WriteGroup>& groups) {
     mongo::ClientLease client = destination_.lease();
@@ -186,28 +184,9 @@ void Applier::apply(const std::vector<QueuedWrite>& batch) {
     if (batch.empty()) return;
     std::vector<std::vector<WriteGroup>> lanes = route(batch, lanes_);
     std::vector<std::vector<size_t>> stopped_at(lanes.size());
-    std::vector<std::exception_ptr> failures(lanes.size());
-    {
-        std::vector<std::jthread> threads;
-        for (size_t lane = 1; lane < lanes.size(); ++lane) {
-            if (lanes[lane].empty()) continue;
-            threads.emplace_back([&, lane] {
-                try {
-                    stopped_at[lane] = apply_lane(lanes[lane]);
-                } catch (...) {
-                    failures[lane] = std::current_exception();
-                }
-            });
-        }
-        try {
-            stopped_at[0] = apply_lane(lanes[0]);
-        } catch (...) {
-            failures[0] = std::current_exception();
-        }
-    }
-    for (const auto& failure : failures) {
-        if (failure) std::rethrow_exception(failure);
-    }
+    workers_.run([&](size_t lane) {
+        if (!lanes[lane].empty()) stopped_at[lane] = apply_lane(lanes[lane]);
+    });
     std::vector<WriteGroup> groups;
     std::vector<size_t> stops;
     for (size_t lane = 0; lane < lanes.size(); ++lane) {

@@ -9,6 +9,7 @@
 
 #include "mongo/bulk.h"
 #include "mongo/client.h"
+#include "replicate/lane_workers.h"
 #include "replicate/routing.h"
 #include "replicate/source_lookup.h"
 
@@ -62,6 +63,7 @@ class Applier {
     // Set until the conflict resolver completed: a run that stopped inside it (this process or
     // an earlier one) may have left blockers recorded, restored before the next batch.
     bool restore_recorded_ = true;
+    LaneWorkers workers_;
 };
 
 }  // namespace tributary::replicate

@@ -39,10 +39,26 @@ std::string utf8_field(const bson_t* doc, const char* key) {
     return bson_iter_utf8(&iter, nullptr);
 }
 
-std::optional<Namespace> namespace_field(const bson_t* event, const char* key) {
-    auto doc = optional_subdocument(event, key);
-    if (!doc) return std::nullopt;
-    return Namespace{utf8_field(doc->view(), "db"), utf8_field(doc->view(), "coll")};
+// {db: ..., coll: ...} read in place: no copy of the subdocument.
+Namespace namespace_of(const bson_iter_t& iter) {
+    Namespace ns;
+    bson_iter_t child;
+    bson_iter_recurse(&iter, &child);
+    while (bson_iter_next(&child)) {
+        if (!BSON_ITER_HOLDS_UTF8(&child)) continue;
+        std::string_view key = bson_iter_key(&child);
+        if (key == "db") ns.db = bson_iter_utf8(&child, nullptr);
+        if (key == "coll") ns.coll = bson_iter_utf8(&child, nullptr);
+    }
+    return ns;
+}
+
+// The bytes of a subdocument (lsid), kept as they are for comparison.
+std::string subdocument_bytes(const bson_iter_t& iter) {
+    uint32_t length = 0;
+    const uint8_t* data = nullptr;
+    bson_iter_document(&iter, &length, &data);
+    return std::string(reinterpret_cast<const char*>(data), length);
 }
 
 std::vector<std::string> string_array(const bson_t* doc, const char* key) {
@@ -110,7 +126,14 @@ std::map<std::string, std::vector<PathComponent>, std::less<>> disambiguated_pat
     return paths;
 }
 
-UpdateDescription parse_update_description(const bson_t* doc) {
+// Read in place: only the parts kept (updatedFields) are copied.
+UpdateDescription parse_update_description(const bson_iter_t& iter) {
+    uint32_t length = 0;
+    const uint8_t* data = nullptr;
+    bson_iter_document(&iter, &length, &data);
+    bson_t description;
+    bson_init_static(&description, data, length);
+    const bson_t* doc = &description;
     UpdateDescription update;
     if (auto fields = optional_subdocument(doc, "updatedFields")) {
         update.updated_fields = std::move(*fields);
@@ -132,42 +155,55 @@ OperationType operation_type_from(std::string_view name) {
 
 ChangeEvent ChangeEvent::parse(const bson_t* event) {
     ChangeEvent parsed;
+    // One pass over the event's fields (a lookup per field would scan the event a dozen times:
+    // the largest item of the replicator's profile, bench/RESULTS.md).
+    bool has_token = false;
+    std::optional<std::string> lsid;
+    std::optional<int64_t> txn_number;
     bson_iter_t iter;
-    if (!bson_iter_init_find(&iter, event, "_id") || !BSON_ITER_HOLDS_DOCUMENT(&iter)) {
+    bson_iter_init(&iter, event);
+    while (bson_iter_next(&iter)) {
+        const std::string_view key = bson_iter_key(&iter);
+        const bool is_document = BSON_ITER_HOLDS_DOCUMENT(&iter);
+        if (key == "_id" && is_document) {
+            parsed.resume_token_ = bson::Document::copy_of_subdocument(iter);
+            has_token = true;
+        } else if (key == "operationType" && BSON_ITER_HOLDS_UTF8(&iter)) {
+            parsed.type_name_ = bson_iter_utf8(&iter, nullptr);
+        } else if (key == "clusterTime" && BSON_ITER_HOLDS_TIMESTAMP(&iter)) {
+            bson_iter_timestamp(&iter, &parsed.cluster_time_.t, &parsed.cluster_time_.i);
+        } else if (key == "collectionUUID" && BSON_ITER_HOLDS_BINARY(&iter)) {
+            bson_subtype_t subtype;
+            uint32_t length = 0;
+            const uint8_t* bytes = nullptr;
+            bson_iter_binary(&iter, &subtype, &length, &bytes);
+            parsed.collection_uuid_.assign(reinterpret_cast<const char*>(bytes), length);
+        } else if (key == "lsid" && is_document) {
+            lsid = subdocument_bytes(iter);
+        } else if (key == "txnNumber" && BSON_ITER_HOLDS_INT(&iter)) {
+            txn_number = bson_iter_as_int64(&iter);
+        } else if (key == "ns" && is_document) {
+            parsed.ns_ = namespace_of(iter);
+        } else if (key == "to" && is_document) {
+            parsed.to_ = namespace_of(iter);
+        } else if (key == "documentKey" && is_document) {
+            parsed.document_key_ = bson::Document::copy_of_subdocument(iter);
+        } else if (key == "fullDocument" && is_document) {
+            parsed.full_document_ = bson::Document::copy_of_subdocument(iter);
+        } else if (key == "updateDescription" && is_document) {
+            parsed.update_ = parse_update_description(iter);
+        } else if (key == "operationDescription" && is_document) {
+            parsed.operation_description_ = bson::Document::copy_of_subdocument(iter);
+        }
+    }
+    if (!has_token) {
         throw std::invalid_argument("change event without a resume token: " + bson::to_json(event));
     }
-    parsed.resume_token_ = bson::Document::copy_of_subdocument(iter);
-    parsed.type_name_ = utf8_field(event, "operationType");
     if (parsed.type_name_.empty()) {
         throw std::invalid_argument("change event without operationType: " + bson::to_json(event));
     }
     parsed.type_ = operation_type_from(parsed.type_name_);
-    if (bson_iter_init_find(&iter, event, "clusterTime") && BSON_ITER_HOLDS_TIMESTAMP(&iter)) {
-        bson_iter_timestamp(&iter, &parsed.cluster_time_.t, &parsed.cluster_time_.i);
-    }
-    if (bson_iter_init_find(&iter, event, "collectionUUID") && BSON_ITER_HOLDS_BINARY(&iter)) {
-        bson_subtype_t subtype;
-        uint32_t length = 0;
-        const uint8_t* bytes = nullptr;
-        bson_iter_binary(&iter, &subtype, &length, &bytes);
-        parsed.collection_uuid_.assign(reinterpret_cast<const char*>(bytes), length);
-    }
-    if (auto lsid = optional_subdocument(event, "lsid");
-        lsid && bson_iter_init_find(&iter, event, "txnNumber") && BSON_ITER_HOLDS_INT(&iter)) {
-        parsed.transaction_ =
-            TransactionId{std::string(reinterpret_cast<const char*>(bson_get_data(lsid->view())),
-                                      lsid->view()->len),
-                          bson_iter_as_int64(&iter)};
-    }
-    parsed.ns_ = namespace_field(event, "ns").value_or(Namespace{});
-    parsed.to_ = namespace_field(event, "to");
-    if (auto key = optional_subdocument(event, "documentKey"))
-        parsed.document_key_ = std::move(*key);
-    parsed.full_document_ = optional_subdocument(event, "fullDocument");
-    if (auto update = optional_subdocument(event, "updateDescription")) {
-        parsed.update_ = parse_update_description(update->view());
-    }
-    parsed.operation_description_ = optional_subdocument(event, "operationDescription");
+    if (lsid && txn_number) parsed.transaction_ = TransactionId{std::move(*lsid), *txn_number};
     if (parsed.is_data_event() && bson_empty(parsed.document_key_.view())) {
         throw std::invalid_argument("data change event without documentKey: " +
                                     bson::to_json(event));

@@ -62,6 +62,24 @@ TEST(ReplicateChangeEvent, ParsesNamespaceKeyTimeAndToken) {
     expect_json(event.full_document(), R"({"_id": 1, "name": "a"})");
 }
 
+// The event is read in one pass: fields in any order, unknown ones and unexpected types
+// skipped, the incarnation and the DDL description kept.
+TEST(ReplicateChangeEvent, ReadsFieldsInAnyOrderAndSkipsUnknownOnes) {
+    ChangeEvent event = event_from(R"({"wallTime": {"$date": 0}, "operationType": "create",
+        "collectionUUID": {"$binary": {"base64": "AAECAwQFBgcICQoLDA0ODw==", "subType": "04"}},
+        "operationDescription": {"idIndex": {"v": 2}}, "ns": {"coll": "c", "db": "d", "x": 1},
+        "txnNumber": 3, "fullDocument": 5, )" +
+                                   kToken + "}");
+    EXPECT_EQ(event.type(), OperationType::kCreate);
+    EXPECT_EQ(event.ns(), (Namespace{"d", "c"}));
+    EXPECT_EQ(event.collection_uuid().size(), 16u);
+    EXPECT_EQ(event.collection_uuid()[15], '\x0f');
+    expect_json(event.operation_description(), R"({"idIndex": {"v": 2}})");
+    expect_json(event.resume_token(), R"({"_data": "8263A1"})");
+    EXPECT_EQ(event.full_document(), nullptr);
+    EXPECT_FALSE(event.transaction().has_value());  // a txnNumber without an lsid
+}
+
 TEST(ReplicateChangeEvent, RenameCarriesTargetNamespaceAndIsCatalogEvent) {
     ChangeEvent event = event_from("{" + kToken + R"(, "operationType": "rename",
         "ns": {"db": "shop", "coll": "a"}, "to": {"db": "shop", "coll": "b"}})");
