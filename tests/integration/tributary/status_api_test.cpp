@@ -80,6 +80,17 @@ class StatusApiTest : public ReplicateSyncTest {
         if (answer.status != 200) return json::object();
         return json::parse(answer.body);
     }
+    // The /healthz answer once its status is `code`, or the last one after `timeout`.
+    Answer health_becomes(int code, std::chrono::seconds timeout) const {
+        Answer answer;
+        eventually(
+            [&] {
+                answer = get("/healthz");
+                return answer.status == code;
+            },
+            timeout);
+        return answer;
+    }
     bool phase_is(const std::string& phase, std::chrono::seconds timeout = 30s) {
         return eventually([&] { return status().value("phase", "") == phase; }, timeout);
     }
@@ -217,17 +228,31 @@ TEST_F(StatusApiTest, HealthzIs503WhileTheSourceStalls) {
     ASSERT_TRUE(phase_is("live")) << sync_->output();
     EXPECT_EQ(get("/healthz").status, 200);
     proxy.set_stalled(true);
-    Answer stalled;
-    EXPECT_TRUE(eventually(
-        [&] {
-            stalled = get("/healthz");
-            return stalled.status == 503;
-        },
-        20s))
-        << sync_->output();
+    Answer stalled = health_becomes(503, 20s);
+    EXPECT_EQ(stalled.status, 503) << sync_->output();
     EXPECT_NE(stalled.body.find("no progress for"), std::string::npos) << stalled.body;
     proxy.set_stalled(false);
-    EXPECT_TRUE(eventually([&] { return get("/healthz").status == 200; }, 40s)) << sync_->output();
+    EXPECT_EQ(health_becomes(200, 40s).status, 200) << sync_->output();
+}
+
+TEST_F(StatusApiTest, HealthzIs503WhileABatchFails) {
+    SKIP_UNLESS_OWN_SERVERS("arms a server-wide failpoint on the destination");
+    insert_range("c", 0, 10);
+    sync_ = std::make_unique<TributaryProcess>(sync_args(status_flags()));
+    ASSERT_TRUE(phase_is("live")) << sync_->output();
+    // Three failed attempts of tributary (two failures each), the fourth succeeds.
+    fail_destination_writes(7);
+    insert_range("c", 100, 5);
+    Answer failing = health_becomes(503, 20s);
+    EXPECT_EQ(failing.status, 503) << sync_->output();
+    EXPECT_NE(failing.body.find("the last batch failed"), std::string::npos) << failing.body;
+    EXPECT_EQ(health_becomes(200, 30s).status, 200) << sync_->output();
+    json after = status();
+    EXPECT_GE(after["errors"].get<int64_t>(), 1) << after;
+    EXPECT_GE(after["retries"].get<int64_t>(), 1) << after;
+    EXPECT_EQ(after["events_applied"]["total"], 5) << after;
+    EXPECT_TRUE(converges(nullptr));
+    dest_->run_command("admin", R"({"configureFailPoint": "failCommand", "mode": "off"})");
 }
 
 // `tributary args...` on a pseudo-terminal (forkpty), its terminal output collected.
