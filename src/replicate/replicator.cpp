@@ -184,7 +184,7 @@ int Replicator::follow(StreamPosition& position, const std::atomic<bool>& stop) 
             // A drained stream holds no more events of an open transaction: the server shows a
             // committed transaction's events all at once, at its commit.
             flush(position);
-            status::counters().caught_up();
+            status::counters().caught_up(stream->resume_token().view());
             on_idle(*stream, position);
         }
         if (unsaved_ && !open_transaction_ &&

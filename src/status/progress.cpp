@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "mongo/change_stream.h"
 #include "status/terminal.h"
 
 namespace tributary::status {
@@ -117,9 +118,12 @@ void Counters::stream_opened() {
     }
 }
 
-void Counters::caught_up() {
+void Counters::caught_up(const bson_t* token) {
+    const uint32_t through = mongo::resume_token_time(token).value_or(bson::Timestamp{}).t;
     std::lock_guard lock(mutex_);
     if (state_.phase == Phase::kCatchingUp) state_.phase = Phase::kLive;
+    state_.newest_read_time = std::max(state_.newest_read_time, through);
+    state_.applied_time = std::max(state_.applied_time, through);
     beat_locked();
 }
 

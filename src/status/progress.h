@@ -14,6 +14,8 @@
 #include <string>
 #include <thread>
 
+#include <bson/bson.h>
+
 namespace tributary::status {
 
 enum class Phase { kStarting, kCatalog, kCopying, kCatchingUp, kLive, kFinalizing };
@@ -82,8 +84,8 @@ class Counters {
     void batch_failed();
     // The stream is (re)opened: events read but not applied are read again.
     void stream_opened();
-    // The stream is drained: replication is live.
-    void caught_up();
+    // The stream is drained: replication is live, applied up to its high-water mark `token`.
+    void caught_up(const bson_t* token);
     // The follower of the copy read an event of this cluster time / spooled this much.
     void source_read(uint32_t cluster_time);
     void spooled(int64_t events, int64_t bytes);

@@ -43,6 +43,32 @@ TEST(StatusReport, LagAndCatchUpEstimate) {
     EXPECT_FALSE(tributary::status::catch_up_eta(snapshot, now).has_value());
 }
 
+TEST(StatusCounters, LagIsTheNewestReadMinusTheLastAppliedAndZeroOnceDrained) {
+    tributary::status::Counters counters;
+    counters.set_phase(Phase::kCatchingUp);
+    counters.event_read("insert", "db.c", 100);
+    counters.event_read("update", "db.c", 130);
+    EXPECT_EQ(tributary::status::replication_lag(counters.snapshot()), 130);
+    counters.batch_applied(130);
+    Snapshot applied = counters.snapshot();
+    EXPECT_EQ(tributary::status::replication_lag(applied), 0);
+    EXPECT_EQ(applied.events_by_type["insert"], 1);
+    EXPECT_EQ(applied.events_by_namespace["db.c"], 2);
+    // Drained at a high-water mark of 160 ("82" + t 0xA0 + i 1): live, nothing behind.
+    bson_t* token = BCON_NEW("_data", BCON_UTF8("82000000A000000001"));
+    counters.caught_up(token);
+    bson_destroy(token);
+    Snapshot live = counters.snapshot();
+    EXPECT_EQ(live.phase, Phase::kLive);
+    EXPECT_EQ(live.applied_time, 160u);
+    counters.event_read("delete", "db.c", 170);
+    EXPECT_EQ(tributary::status::replication_lag(counters.snapshot()), 10);
+    // Read but not applied (the stream reopened): not counted.
+    counters.stream_opened();
+    counters.batch_applied(170);
+    EXPECT_FALSE(counters.snapshot().events_by_type.contains("delete"));
+}
+
 TEST(StatusReport, PrometheusLabelsAreEscaped) {
     Snapshot snapshot;
     snapshot.events_by_namespace["db.we\"ird\\name"] = 2;
