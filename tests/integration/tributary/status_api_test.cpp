@@ -14,8 +14,10 @@
 
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -166,6 +168,53 @@ TEST_F(StatusApiTest, ReportsTheCopyThenLiveReplication) {
     }
     EXPECT_EQ(get("/healthz").status, 200);
     EXPECT_TRUE(converges(nullptr));
+}
+
+// The Prometheus project's own parser (Debian python3-prometheus-client) reads /metrics; the
+// samples it found, one line each: "name [(label, value), ...] value".
+std::optional<std::string> parsed_by_prometheus_client(const std::string& text) {
+    const std::string file =
+        (std::filesystem::temp_directory_path() / testsupport::unique_name("metrics")).string();
+    std::ofstream(file) << text;
+    testsupport::ChildProcess parser(
+        "/usr/bin/python3",
+        {"-c",
+         "import sys\n"
+         "from prometheus_client.parser import text_string_to_metric_families\n"
+         "for family in text_string_to_metric_families(open(sys.argv[1]).read()):\n"
+         "    for s in family.samples: print(s.name, sorted(s.labels.items()), s.value)\n",
+         file});
+    const int code = parser.wait(30s);
+    std::filesystem::remove(file);
+    if (code != 0) {
+        ADD_FAILURE() << "prometheus_client rejected /metrics: " << parser.output() << text;
+        return std::nullopt;
+    }
+    return parser.output();
+}
+
+bool prometheus_client_installed() {
+    testsupport::ChildProcess probe("/usr/bin/python3", {"-c", "import prometheus_client"});
+    return probe.wait(30s) == 0;
+}
+
+TEST_F(StatusApiTest, MetricsParseWithThePrometheusClientsParser) {
+    if (!prometheus_client_installed()) GTEST_SKIP() << "python3-prometheus-client not installed";
+    insert_range("c", 0, 20);
+    sync_ = std::make_unique<TributaryProcess>(sync_args(status_flags()));
+    ASSERT_TRUE(phase_is("live")) << sync_->output();
+    source_command(R"({"delete": "c", "deletes": [{"q": {"_id": 3}, "limit": 1}]})");
+    ASSERT_TRUE(eventually([&] { return status()["events_applied"]["total"] == 1; }, 30s));
+    std::optional<std::string> samples = parsed_by_prometheus_client(get("/metrics").body);
+    ASSERT_TRUE(samples.has_value());
+    for (const std::string& sample :
+         {std::string("tributary_documents_copied_total [] 20.0"),
+          "tributary_collection_documents_total [('namespace', '" + db_ + ".c')] 20.0",
+          std::string("tributary_events_applied_by_type_total [('type', 'delete')] 1.0"),
+          std::string("tributary_phase [('phase', 'live')] 1.0"),
+          std::string("tributary_replication_lag_seconds [] ")}) {
+        EXPECT_NE(samples->find(sample), std::string::npos) << sample << "\n" << *samples;
+    }
 }
 
 TEST_F(StatusApiTest, TokenProtectsEveryEndpoint) {
