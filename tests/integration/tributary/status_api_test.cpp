@@ -284,6 +284,38 @@ TEST_F(StatusApiTest, HealthzIs503WhileTheSourceStalls) {
     EXPECT_EQ(health_becomes(200, 40s).status, 200) << sync_->output();
 }
 
+TEST_F(StatusApiTest, ReportsProgressDuringTheCopy) {
+    SKIP_UNLESS_OWN_SERVERS("puts a proxy in front of its own source");
+    insert_range("c", 0, 3000);
+    // Each chunk forwarded from the source waits: the copy takes seconds.
+    testsupport::FaultProxy proxy(source_server_.process->port());
+    proxy.set_delay(100ms);
+    sync_ = std::make_unique<TributaryProcess>(
+        std::vector<std::string>{"sync", "--source", proxy.uri(), "--destination", dest_server_.uri,
+                                 "--db", db_, "--state-file", state_file_, "--status-addr",
+                                 "127.0.0.1:" + std::to_string(port_), "--batch-size", "100"});
+    json copying;
+    ASSERT_TRUE(eventually(
+        [&] {
+            copying = status();
+            const json& c = copying["collections"][db_ + ".c"];
+            return copying["phase"] == "copying" && c.is_object() && c["documents_done"] > 0 &&
+                   c["complete"] == false;
+        },
+        60s))
+        << copying << sync_->output();
+    const json& c = copying["collections"][db_ + ".c"];
+    EXPECT_EQ(c["documents_total"], 3000) << copying;
+    EXPECT_GT(c["documents_per_second"].get<double>(), 0) << copying;
+    EXPECT_TRUE(c["eta_seconds"].is_number()) << copying;
+    EXPECT_TRUE(c["bytes_total_estimated"].is_number()) << copying;
+    EXPECT_EQ(get("/healthz").status, 200);
+    EXPECT_NE(get("/metrics").body.find("tributary_phase{phase=\"copying\"} 1\n"),
+              std::string::npos);
+    proxy.set_delay(0ms);
+    EXPECT_TRUE(phase_is("live", 60s)) << sync_->output();
+}
+
 TEST_F(StatusApiTest, HealthzIs503WhileABatchFails) {
     SKIP_UNLESS_OWN_SERVERS("arms a server-wide failpoint on the destination");
     insert_range("c", 0, 10);
