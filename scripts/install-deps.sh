@@ -8,7 +8,7 @@ packages=(
   libmongoc-dev libbson-dev
   libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libtomlplusplus-dev
   libcpp-httplib-dev nlohmann-json3-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev python3-prometheus-client
   libssl-dev zlib1g-dev libsnappy-dev libzstd-dev
   libicu-dev
   clang clang-format libclang-rt-14-dev

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "fmt/format.h"
+#include "status/progress.h"
 
 namespace tributary::checkpoint {
 
@@ -93,6 +94,7 @@ void Checkpoint::persist_locked(const Changes& changes) {
     if (background_failure_) std::rethrow_exception(std::exchange(background_failure_, nullptr));
     if (pending_.empty()) return;
     store_->save(state_, pending_);
+    status::counters().checkpoint_saved();
     pending_ = Changes{};
     last_save_ = std::chrono::steady_clock::now();
 }

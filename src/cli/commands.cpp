@@ -3,6 +3,7 @@
 #include "cli/commands.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <iostream>
@@ -19,7 +20,9 @@
 #include "mongo/server_info.h"
 #include "replicate/replicator.h"
 #include "replicate/spool_reader.h"
+#include "status/client.h"
 #include "status/progress.h"
+#include "status/report.h"
 #include "status/stop.h"
 #include "verify/verify.h"
 
@@ -237,6 +240,7 @@ Follower start_following(const Config& config, Run& run) {
 // The initial copy, stopped when the reader following it fails (its failure is thrown:
 // SpoolFull as exit 7). False when stopped before the end.
 bool copy_following(Run& run, copy::InitialCopy& copy, replicate::SpoolReader* reader) {
+    status::counters().set_phase(status::Phase::kCopying);
     copy::Preflight preflight(*run.source.pool, run.filter, reader != nullptr);
     if (reader == nullptr) return copy.run();
     reader->stop_on_failure(&stop_requested());
@@ -318,6 +322,7 @@ void refuse_finalized(const checkpoint::Checkpoint& checkpoint) {
 }  // namespace
 
 int run_sync(const Config& config) {
+    status::counters().set_phase(status::Phase::kCatalog);
     std::unique_ptr<Run> run = open_run(config);
     refuse_read_only_destination(run->destination);
     {
@@ -328,7 +333,8 @@ int run_sync(const Config& config) {
     run->lease = hold_lease(open_store(config, run->destination));
     open_checkpoint(config, *run, config.reset_state, true);
     refuse_finalized(*run->checkpoint);
-    status::ProgressReporter progress(std::chrono::seconds(10));
+    status::ProgressReporter progress(std::chrono::seconds(10),
+                                      config.progress && isatty(STDERR_FILENO));
 
     copy::InitialCopy initial_copy(copy_config(config), *run->source.pool, *run->destination.pool,
                                    run->filter, *run->checkpoint, stop_requested());
@@ -356,6 +362,7 @@ int run_sync(const Config& config) {
         return run->checkpoint->snapshot().start;
     });
     if (code != kExitOk || !cutover.target_reached()) return code;
+    status::counters().set_phase(status::Phase::kFinalizing);
     spdlog::info("{}", cutover.finalize().summary);
     return kExitOk;
 }
@@ -416,6 +423,7 @@ int run_finalize(const Config& config) {
         spdlog::info("Stopped before catching up; the destination is not finalized");
         return kExitOk;
     }
+    status::counters().set_phase(status::Phase::kFinalizing);
     cutover::Outcome outcome = cutover.finalize();
     return finalize_exit(outcome.equal, outcome.summary);
 }
@@ -431,11 +439,63 @@ int run_verify(const Config& config) {
     return report.equal() ? kExitOk : kExitVerifyDiffers;
 }
 
+namespace {
+
+std::string timestamp_text(bson::Timestamp time) {
+    if (time.t == 0) return "none";
+    return status::time_and_age(time.t, std::chrono::system_clock::now()) + " [" +
+           std::to_string(time.t) + "." + std::to_string(time.i) + "]";
+}
+
+void print_checkpoint(const checkpoint::State& state) {
+    std::cout << "run:            " << state.run_id << "\n"
+              << "arguments:      " << state.identity.describe() << "\n"
+              << "start point:    " << state.start.resume_token.to_json() << " at "
+              << timestamp_text(state.start.operation_time) << "\n"
+              << "copy complete:  " << (state.copy_complete ? "yes" : "no") << "\n";
+    for (const auto& [ns, copy] : state.collections) {
+        std::cout << "  " << ns << ": " << checkpoint::to_string(copy.phase) << ", "
+                  << copy.ranges_done.size() - copy.ranges_remaining() << "/"
+                  << copy.ranges_done.size() << " ranges, " << copy.documents_copied
+                  << " documents\n";
+    }
+    std::cout << "resume token:   " << state.resume_token.to_json() << "\n"
+              << "spool:          "
+              << (state.spool.active()
+                      ? std::to_string(state.spool.applied) + "/" +
+                            std::to_string(state.spool.appended) + " events applied, " +
+                            std::to_string(state.spool.bytes >> 20) + " MB"
+                      : std::string("none"))
+              << "\n"
+              << "applied up to:  " << timestamp_text(state.applied_cluster_time) << "\n"
+              << "unique due at:  " << timestamp_text(state.unique_conversion_at) << "\n"
+              << "finalized:      " << (state.finalized ? "yes" : "no") << "\n";
+}
+
+// The running sync's own account, when its status API answers; false (and why, logged) if not.
+bool print_live_status(const Config& config) {
+    status::Fetched fetched =
+        status::fetch_status(config.status_host, config.status_port, config.status_token);
+    if (!fetched.body) {
+        spdlog::warn("No running sync answers at {}:{} ({}); showing the checkpoint",
+                     config.status_host, config.status_port, fetched.error);
+        return false;
+    }
+    std::cout << "live status of the sync at " << config.status_host << ":" << config.status_port
+              << "\n"
+              << status::describe_status(*fetched.body);
+    return true;
+}
+
+}  // namespace
+
 int run_status(const Config& config) {
+    const bool asked_live = config.status_port > 0;
+    if (asked_live && print_live_status(config)) return kExitOk;
     std::optional<Deployment> destination;
     if (config.state_file.empty()) {
         if (config.destination.empty()) {
-            throw UserError(kExitUsage,
+            throw UserError(asked_live ? kExitConnect : kExitUsage,
                             "no checkpoint location: pass --destination URI (or set "
                             "SECONDARY_MONGO_URI) or --state-file PATH");
         }
@@ -450,30 +510,7 @@ int run_status(const Config& config) {
         std::cout << "No checkpoint in " << store->describe() << "\n";
         return kExitOk;
     }
-    std::cout << "run:            " << state->run_id << "\n"
-              << "arguments:      " << state->identity.describe() << "\n"
-              << "start point:    " << state->start.resume_token.to_json() << " at "
-              << state->start.operation_time.t << "." << state->start.operation_time.i << "\n"
-              << "copy complete:  " << (state->copy_complete ? "yes" : "no") << "\n";
-    for (const auto& [ns, copy] : state->collections) {
-        std::cout << "  " << ns << ": " << checkpoint::to_string(copy.phase) << ", "
-                  << copy.ranges_done.size() - copy.ranges_remaining() << "/"
-                  << copy.ranges_done.size() << " ranges, " << copy.documents_copied
-                  << " documents\n";
-    }
-    std::cout << "resume token:   " << state->resume_token.to_json() << "\n"
-              << "spool:          "
-              << (state->spool.active()
-                      ? std::to_string(state->spool.applied) + "/" +
-                            std::to_string(state->spool.appended) + " events applied, " +
-                            std::to_string(state->spool.bytes >> 20) + " MB"
-                      : std::string("none"))
-              << "\n"
-              << "applied up to:  " << state->applied_cluster_time.t << "."
-              << state->applied_cluster_time.i << "\n"
-              << "unique due at:  " << state->unique_conversion_at.t << "."
-              << state->unique_conversion_at.i << "\n"
-              << "finalized:      " << (state->finalized ? "yes" : "no") << "\n";
+    print_checkpoint(*state);
     return kExitOk;
 }
 

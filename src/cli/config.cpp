@@ -31,6 +31,10 @@ const std::set<std::string> kKnownKeys = {"source",
                                           "copy-workers",
                                           "batch-size",
                                           "metrics-port",
+                                          "status-addr",
+                                          "status-token",
+                                          "stall-timeout",
+                                          "no-progress",
                                           "reset-state",
                                           "server-selection-timeout-ms",
                                           "range-docs",
@@ -168,6 +172,37 @@ bool truthy(const std::string& text) {
     throw usage("expected true or false, not '" + text + "'");
 }
 
+// --status-addr HOST:PORT or PORT (loopback); --metrics-port PORT is 127.0.0.1:PORT.
+void status_address(const Settings& settings, Config& config) {
+    if (settings.contains("metrics-port")) {
+        config.status_port = positive_int(settings, "metrics-port", 0);
+        config.status_setting = "--metrics-port " + single(settings, "metrics-port");
+    }
+    if (!settings.contains("status-addr")) return;
+    const std::string& text = single(settings, "status-addr");
+    config.status_setting = "--status-addr " + text;
+    const size_t colon = text.rfind(':');
+    if (colon != std::string::npos) {
+        std::string host = text.substr(0, colon);
+        // [::1]:8080 names an IPv6 host.
+        if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+            host = host.substr(1, host.size() - 2);
+        if (!host.empty()) config.status_host = host;
+    }
+    try {
+        size_t used = 0;
+        const std::string port = text.substr(colon == std::string::npos ? 0 : colon + 1);
+        const int value = std::stoi(port, &used);
+        if (used == port.size() && value > 0 && value < 65536) {
+            config.status_port = value;
+            return;
+        }
+    } catch (const std::exception&) {
+    }
+    throw usage("--status-addr must be HOST:PORT or PORT with a port from 1 to 65535, not '" +
+                text + "'");
+}
+
 }  // namespace
 
 spdlog::level::level_enum parse_log_level(const std::string& text) {
@@ -198,6 +233,7 @@ Settings settings_from_environment(const std::function<const char*(const char*)>
     take("SECONDARY_MONGO_URI", "destination", false);
     take("DATABASE_NAME", "db", true);
     take("LOGGING_LEVEL", "log-level", false);
+    take("TRIBUTARY_STATUS_TOKEN", "status-token", false);
     return settings;
 }
 
@@ -268,7 +304,10 @@ Config to_config(const Settings& settings) {
     }
     if (has("copy-workers")) config.copy_workers = positive_int(settings, "copy-workers", 1);
     if (has("batch-size")) config.batch_size = positive_int(settings, "batch-size", 1);
-    if (has("metrics-port")) config.metrics_port = positive_int(settings, "metrics-port", 0);
+    status_address(settings, config);
+    if (has("status-token")) config.status_token = single(settings, "status-token");
+    if (has("stall-timeout")) config.stall_timeout_s = positive_int(settings, "stall-timeout", 1);
+    if (has("no-progress")) config.progress = !truthy(single(settings, "no-progress"));
     if (has("max-differences"))
         config.max_differences = positive_int(settings, "max-differences", 1);
     if (has("settle-timeout"))

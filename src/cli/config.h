@@ -33,10 +33,16 @@ struct Config {
     HistoryLostMode on_history_lost = HistoryLostMode::kFail;
     TransactionMode transactions = TransactionMode::kAtomic;
     int copy_workers = 4;
-    int batch_size = 10000;    // documents per read batch
-    int metrics_port = 0;      // 0: no metrics endpoint
-    int range_docs = 0;        // documents per copy range; 0: automatic (at least 100,000)
-    bool reset_state = false;  // discard the checkpoint and start over
+    int batch_size = 10000;  // documents per read batch
+    // Status API (--status-addr HOST:PORT; --metrics-port PORT is 127.0.0.1:PORT); port 0: off.
+    std::string status_host = "127.0.0.1";
+    int status_port = 0;
+    std::string status_setting;  // the flag as given, for messages: "--metrics-port 9100"
+    std::string status_token;    // non-empty: requests need "Authorization: Bearer TOKEN"
+    int stall_timeout_s = 60;    // /healthz: 503 after this long without progress
+    bool progress = true;        // --no-progress: no progress line on a terminal
+    int range_docs = 0;          // documents per copy range; 0: automatic (at least 100,000)
+    bool reset_state = false;    // discard the checkpoint and start over
     int server_selection_timeout_ms = 10000;
     // verify: differences listed (all are counted), and the report as one JSON line.
     int max_differences = 1000;

@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "status/terminal.h"
+
 namespace tributary {
 
 const char* python_level_name(spdlog::level::level_enum level) {
@@ -85,8 +87,10 @@ void setup_logging(spdlog::level::level_enum level, LogFormat format) {
     } else {
         formatter->add_flag<LevelNameFlag>('L').set_pattern("%Y-%m-%d %H:%M:%S - %L - %v");
     }
+    // The status sink first: it clears a progress line before the message is written.
     auto logger = std::make_shared<spdlog::logger>(
-        "tributary", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+        "tributary", spdlog::sinks_init_list{status::status_log_sink(),
+                                             std::make_shared<spdlog::sinks::stderr_sink_mt>()});
     logger->set_formatter(std::move(formatter));
     logger->set_level(level);
     logger->flush_on(spdlog::level::trace);

@@ -13,7 +13,7 @@
 #include "cli/logging.h"
 #include "mongo/client.h"
 #include "mongo/error.h"
-#include "status/metrics.h"
+#include "status/server.h"
 #include "status/stop.h"
 
 namespace {
@@ -29,17 +29,31 @@ constexpr const char* kEnvironmentHelp =
 
 // The value each flag takes, for --help ("..." marks the repeatable ones); others: VALUE.
 const std::map<std::string, std::string> kValueNames = {
-    {"source", "URI"},          {"destination", "URI"},
-    {"db", "NAME ..."},         {"include", "PATTERN ..."},
-    {"exclude", "PATTERN ..."}, {"state-db", "NAME"},
-    {"state-file", "PATH"},     {"log-level", "LEVEL"},
-    {"log-format", "FORMAT"},   {"server-selection-timeout-ms", "MS"},
-    {"existing", "MODE"},       {"on-history-lost", "MODE"},
-    {"copy-workers", "N"},      {"batch-size", "N"},
-    {"range-docs", "N"},        {"catalog-poll-interval", "SECONDS"},
-    {"write-concern", "W"},     {"metrics-port", "PORT"},
-    {"max-differences", "N"},   {"settle-timeout", "SECONDS"},
-    {"transactions", "MODE"},   {"spool-max-mb", "MB"},
+    {"source", "URI"},
+    {"destination", "URI"},
+    {"db", "NAME ..."},
+    {"include", "PATTERN ..."},
+    {"exclude", "PATTERN ..."},
+    {"state-db", "NAME"},
+    {"state-file", "PATH"},
+    {"log-level", "LEVEL"},
+    {"log-format", "FORMAT"},
+    {"server-selection-timeout-ms", "MS"},
+    {"existing", "MODE"},
+    {"on-history-lost", "MODE"},
+    {"copy-workers", "N"},
+    {"batch-size", "N"},
+    {"range-docs", "N"},
+    {"catalog-poll-interval", "SECONDS"},
+    {"write-concern", "W"},
+    {"metrics-port", "PORT"},
+    {"max-differences", "N"},
+    {"settle-timeout", "SECONDS"},
+    {"transactions", "MODE"},
+    {"spool-max-mb", "MB"},
+    {"status-addr", "HOST:PORT"},
+    {"status-token", "TOKEN"},
+    {"stall-timeout", "SECONDS"},
 };
 
 std::string value_name(const std::string& key) {
@@ -63,6 +77,7 @@ struct FlagLayer {
     bool reset_state = false;
     bool json = false;
     bool verify_after_copy = false;
+    bool no_progress = false;
 
     void add(CLI::App& app, const std::string& key, const std::string& help) {
         options[key].push_back(
@@ -78,6 +93,7 @@ struct FlagLayer {
         if (reset_state) layer["reset-state"] = {"true"};
         if (json) layer["json"] = {"true"};
         if (verify_after_copy) layer["verify-after-copy"] = {"true"};
+        if (no_progress) layer["no-progress"] = {"true"};
         return layer;
     }
 };
@@ -122,8 +138,17 @@ void add_sync_flags(CLI::App& app, FlagLayer& flags) {
     flags.add(app, "spool-max-mb",
               "Megabytes of change events spooled while the copy runs, at most (default 1024; "
               "exit 7 when exceeded); 0: do not follow the source during the copy");
-    flags.add(app, "metrics-port",
-              "Serve Prometheus metrics on 127.0.0.1:PORT/metrics (default off)");
+    flags.add(app, "status-addr",
+              "Serve the status API (/status, /metrics, /healthz) on HOST:PORT (default off; "
+              "PORT alone binds 127.0.0.1)");
+    flags.add(app, "metrics-port", "Same as --status-addr 127.0.0.1:PORT");
+    flags.add(app, "status-token",
+              "Require 'Authorization: Bearer TOKEN' on the status API (TRIBUTARY_STATUS_TOKEN; "
+              "default none)");
+    flags.add(app, "stall-timeout",
+              "Seconds without progress after which /healthz answers 503 (default 60)");
+    app.add_flag("--no-progress", flags.no_progress,
+                 "No progress line on an interactive terminal (log lines only)");
     app.add_flag("--reset-state", flags.reset_state,
                  "Discard the checkpoint (e.g. after changing arguments) and start over");
 }
@@ -149,6 +174,21 @@ void forward_mongoc_log(mongoc_log_level_t level, const char* domain, const char
     if (level <= MONGOC_LOG_LEVEL_INFO) spdlog::debug("libmongoc {}: {}", domain, message);
 }
 
+// The status API of a sync or finalize; an address in use (or not ours to bind) is the user's
+// setting to change.
+void serve_status(const tributary::Config& config,
+                  std::optional<tributary::status::StatusServer>& server) {
+    try {
+        server.emplace(tributary::status::ServerConfig{
+            config.status_host, config.status_port, config.status_token,
+            std::chrono::seconds(config.stall_timeout_s)});
+    } catch (const std::runtime_error& error) {
+        throw tributary::UserError(tributary::kExitUsage,
+                                   config.status_setting + ": " + error.what() +
+                                       " (in use by another process?); choose another port");
+    }
+}
+
 int run(int argc, char** argv) {
     CLI::App app{
         "tributary: keeps a MongoDB destination in sync with a MongoDB source (initial "
@@ -167,7 +207,8 @@ int run(int argc, char** argv) {
         "finalized");
     CLI::App* verify =
         app.add_subcommand("verify", "Compare destination and source (exit 6 if different)");
-    CLI::App* status = app.add_subcommand("status", "Show the checkpoint of a sync");
+    CLI::App* status = app.add_subcommand(
+        "status", "Show the checkpoint of a sync, or with --status-addr what a running sync does");
     for (CLI::App* command : {sync, finalize, verify, status}) {
         command
             ->add_option("--config", config_file,
@@ -179,6 +220,8 @@ int run(int argc, char** argv) {
     add_sync_flags(*sync, flags);
     add_sync_flags(*finalize, flags);
     add_verify_flags(*verify, flags);
+    flags.add(*status, "status-addr", "HOST:PORT of a running sync's status API");
+    flags.add(*status, "status-token", "Its --status-token (TRIBUTARY_STATUS_TOKEN)");
     sync->add_flag("--verify-after-copy", flags.verify_after_copy,
                    "Run verify (table on stdout) once the initial copy is done, before "
                    "replication");
@@ -191,18 +234,9 @@ int run(int argc, char** argv) {
 
     tributary::Config config = load_config(flags, config_file);
     tributary::setup_logging(config.log_level, config.log_format);
-    std::optional<tributary::status::MetricsServer> metrics;
-    if (config.metrics_port > 0) {
-        try {
-            metrics.emplace(config.metrics_port);
-        } catch (const std::runtime_error& error) {
-            // A port in use (or not ours to bind) is the user's setting to change.
-            throw tributary::UserError(tributary::kExitUsage,
-                                       "--metrics-port " + std::to_string(config.metrics_port) +
-                                           ": " + error.what() +
-                                           " (in use by another process?); choose another port");
-        }
-    }
+    std::optional<tributary::status::StatusServer> status_server;
+    if (config.status_port > 0 && (sync->parsed() || finalize->parsed()))
+        serve_status(config, status_server);
     tributary::install_stop_signal_handlers();
     if (sync->parsed()) return tributary::run_sync(config);
     if (finalize->parsed()) return tributary::run_finalize(config);

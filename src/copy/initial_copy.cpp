@@ -262,6 +262,12 @@ std::vector<size_t> InitialCopy::prepare(const catalog::CollectionInfo& info) {
         checkpoint_.begin_collection(info.ns(), choose_split_points(info));
     }
     const checkpoint::CollectionCopy progress = checkpoint_.collection(info.ns());
+    {
+        mongo::ClientLease client = source_.lease();
+        status::counters().start_collection(
+            info.ns(), mongo::Collection(client.get(), info.db, info.name).estimated_count(),
+            progress.documents_copied);
+    }
     std::vector<size_t> remaining;
     for (size_t range = 0; range < progress.ranges_done.size(); ++range) {
         if (!progress.ranges_done[range]) remaining.push_back(range);
@@ -292,7 +298,7 @@ bool InitialCopy::finish(const catalog::CollectionInfo& info) {
         catalog::create_indexes(client.get(), info.db, info.name, indexes);
     }
     checkpoint_.mark_collection_complete(info.ns());
-    status::counters().collections_copied += 1;
+    status::counters().finish_collection(info.ns());
     spdlog::info("Collection '{}' copied successfully.", name_of(info));
     return true;
 }

@@ -56,7 +56,10 @@ void writer_loop(BoundedQueue<Batch>& queue, mongo::ClientPool& destination, con
             } else {
                 insert_batch(coll, *batch);
             }
-            status::counters().documents_copied += static_cast<int64_t>(batch->size());
+            int64_t bytes = 0;
+            for (const bson::Document& document : *batch)
+                bytes += document.view()->len;
+            status::counters().add_copied(db + "." + coll_name, int64_t(batch->size()), bytes);
         }
     } catch (...) {
         failure = std::current_exception();
@@ -163,6 +166,7 @@ RangeResult copy_range(mongo::ClientPool& source, mongo::ClientPool& destination
                 mongo::retry_delay(attempt, std::chrono::milliseconds(kBaseRetryDelayMs),
                                    std::chrono::milliseconds(kMaxRetryDelayMs));
             ++status::counters().retries;
+            ++status::counters().errors;
             spdlog::warn(
                 "Copying a range of '{}.{}' failed ({}); retrying the range in {} ms "
                 "(attempt {} of {}).",

@@ -83,6 +83,7 @@ int Replicator::run(const checkpoint::StartPoint& from, const std::atomic<bool>&
                     "event (attempt {}).",
                     error.what(), reconnects_);
                 ++status::counters().retries;
+                ++status::counters().errors;
                 mongo::sleep_unless_stopped(backoff_delay(reconnects_), stop);
                 continue;
             }
@@ -158,6 +159,7 @@ int Replicator::follow(StreamPosition& position, const std::atomic<bool>& stop) 
     checkpoint_.discard_staged_incarnations();
     batch_events_ = 0;
     unsaved_ = false;
+    status::counters().stream_opened();
     SpoolReader* reader = config_.spool_reader ? config_.spool_reader() : nullptr;
     const bool following = reader != nullptr && !reader->finished();
     if (config_.spool && (following || checkpoint_.snapshot().spool.active()) &&
@@ -182,6 +184,7 @@ int Replicator::follow(StreamPosition& position, const std::atomic<bool>& stop) 
             // A drained stream holds no more events of an open transaction: the server shows a
             // committed transaction's events all at once, at its commit.
             flush(position);
+            status::counters().caught_up(stream->resume_token().view());
             on_idle(*stream, position);
         }
         if (unsaved_ && !open_transaction_ &&
@@ -260,6 +263,8 @@ void Replicator::handle_event(const bson_t* raw, StreamPosition& position) {
     if (event.is_catalog_event()) {
         flush(position);
         apply_catalog_event(event);
+        status::counters().event_applied(event.type_name(), event.ns().full(),
+                                         event.cluster_time().t);
         invalidated_ = event.type() == OperationType::kInvalidate;
         position.resume_token = bson::Document::copy_of(event.resume_token());
         checkpoint_.save_resume_token(event.resume_token(), event.cluster_time(), invalidated_,
@@ -272,6 +277,7 @@ void Replicator::handle_event(const bson_t* raw, StreamPosition& position) {
     unsaved_ = true;
     ++batch_events_;
     batch_time_ = event.cluster_time();
+    status::counters().event_read(event.type_name(), event.ns().full(), batch_time_.t);
     // An event older than the copy of its namespace is in that copy already, or concerns an
     // earlier collection of that name: applying it could only undo the copy.
     if (filter_.matches(event.ns().db, event.ns().coll) &&
@@ -359,6 +365,7 @@ void Replicator::flush(StreamPosition& position) {
     last_applied_time_ = batch_time_;
     status::counters().events_applied += static_cast<int64_t>(batch_events_);
     status::counters().lag_seconds = lag_seconds(batch_time_);
+    status::counters().batch_applied(batch_time_.t);
     batch_.clear();
     batch_events_ = 0;
     unsaved_ = false;
@@ -405,6 +412,7 @@ void Replicator::apply_with_retry(const std::function<void()>& apply) {
             spdlog::warn("Applying a batch failed ({}); retrying (attempt {}).", error.what(),
                          attempt);
             ++status::counters().retries;
+            status::counters().batch_failed();
             std::this_thread::sleep_for(backoff_delay(attempt));
         }
     }

@@ -8,6 +8,7 @@
 #include "checkpoint/crash_point.h"
 #include "mongo/retry.h"
 #include "replicate/change_event.h"
+#include "status/progress.h"
 
 namespace tributary::replicate {
 namespace {
@@ -122,6 +123,7 @@ void SpoolReader::read(mongo::ChangeStream& stream, StreamPosition& position) {
             continue;
         }
         const ChangeEvent event = ChangeEvent::parse(raw);
+        status::counters().source_read(event.cluster_time().t);
         // Catalog events are all kept: they may concern the synced namespaces under other names.
         if (event.is_catalog_event() || filter_.matches(event.ns().db, event.ns().coll)) {
             if (pending_.empty()) pending_since_ = Clock::now();
@@ -158,6 +160,7 @@ void SpoolReader::append(bson::Document token, bool start_after, StreamPosition&
         if (appended_ > 0) checkpoint::crash_point("spool-half-written");
         appended_ += static_cast<int64_t>(pending_.size());
         bytes_ += static_cast<int64_t>(pending_bytes_);
+        status::counters().spooled(appended_, bytes_);
         pending_.clear();
         pending_bytes_ = 0;
     }

@@ -1,20 +1,198 @@
-// Counters and the periodic progress line. Rates are computed between two lines, so a quiet
-// period logs nothing and a busy one shows the current throughput, not a lifetime average.
+// Counters and the periodic progress output. Logged rates are computed between two lines, so a
+// quiet period logs nothing and a busy one shows the current throughput, not a lifetime average.
 #include "status/progress.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <sstream>
+#include "mongo/change_stream.h"
+#include "status/terminal.h"
 
 namespace tributary::status {
+
+using Clock = std::chrono::steady_clock;
+
+const char* phase_name(Phase phase) {
+    switch (phase) {
+        case Phase::kStarting:
+            return "starting";
+        case Phase::kCatalog:
+            return "catalog";
+        case Phase::kCopying:
+            return "copying";
+        case Phase::kCatchingUp:
+            return "catching up";
+        case Phase::kLive:
+            return "live";
+        case Phase::kFinalizing:
+            return "finalizing";
+    }
+    return "starting";
+}
 
 Counters& counters() {
     static Counters instance;
     return instance;
 }
 
-ProgressReporter::ProgressReporter(std::chrono::seconds interval)
-    : interval_(interval), thread_([this] { loop(); }) {}
+void Counters::set_phase(Phase phase) {
+    std::lock_guard lock(mutex_);
+    state_.phase = phase;
+    beat_locked();
+}
+
+void Counters::start_collection(const std::string& ns, int64_t estimated_documents, int64_t done) {
+    std::lock_guard lock(mutex_);
+    CollectionProgress& progress = state_.collections[ns];
+    progress = CollectionProgress{};
+    progress.documents_total = estimated_documents;
+    progress.documents_done = done;
+    progress.documents_at_start = done;
+    progress.started = Clock::now();
+    beat_locked();
+}
+
+void Counters::add_copied(const std::string& ns, int64_t documents, int64_t bytes) {
+    documents_copied += documents;
+    std::lock_guard lock(mutex_);
+    CollectionProgress& progress = state_.collections[ns];
+    progress.documents_done += documents;
+    progress.bytes_done += bytes;
+    beat_locked();
+}
+
+void Counters::finish_collection(const std::string& ns) {
+    ++collections_copied;
+    std::lock_guard lock(mutex_);
+    CollectionProgress& progress = state_.collections[ns];
+    progress.complete = true;
+    // The estimate was the metadata count: the copy's own count is exact.
+    progress.documents_total = progress.documents_done;
+}
+
+void Counters::event_read(std::string_view type, const std::string& ns, uint32_t cluster_time) {
+    std::lock_guard lock(mutex_);
+    ++staged_by_type_[std::string(type)];
+    ++staged_by_namespace_[ns];
+    state_.newest_read_time = std::max(state_.newest_read_time, cluster_time);
+    beat_locked();
+}
+
+void Counters::event_applied(std::string_view type, const std::string& ns, uint32_t cluster_time) {
+    ++events_applied;
+    std::lock_guard lock(mutex_);
+    ++state_.events_by_type[std::string(type)];
+    ++state_.events_by_namespace[ns];
+    state_.newest_read_time = std::max(state_.newest_read_time, cluster_time);
+    state_.applied_time = std::max(state_.applied_time, cluster_time);
+    beat_locked();
+}
+
+void Counters::batch_applied(uint32_t cluster_time) {
+    std::lock_guard lock(mutex_);
+    for (const auto& [type, count] : staged_by_type_)
+        state_.events_by_type[type] += count;
+    for (const auto& [ns, count] : staged_by_namespace_)
+        state_.events_by_namespace[ns] += count;
+    staged_by_type_.clear();
+    staged_by_namespace_.clear();
+    state_.applied_time = std::max(state_.applied_time, cluster_time);
+    state_.last_batch_failed = false;
+    beat_locked();
+}
+
+void Counters::batch_failed() {
+    ++errors;
+    std::lock_guard lock(mutex_);
+    state_.last_batch_failed = true;
+}
+
+void Counters::stream_opened() {
+    std::lock_guard lock(mutex_);
+    staged_by_type_.clear();
+    staged_by_namespace_.clear();
+    if (state_.phase != Phase::kCatchingUp) {
+        state_.phase = Phase::kCatchingUp;
+        state_.catch_up_started = Clock::now();
+        state_.catch_up_start_time = state_.applied_time;
+    }
+}
+
+void Counters::caught_up(const bson_t* token) {
+    const uint32_t through = mongo::resume_token_time(token).value_or(bson::Timestamp{}).t;
+    std::lock_guard lock(mutex_);
+    if (state_.phase == Phase::kCatchingUp) state_.phase = Phase::kLive;
+    state_.newest_read_time = std::max(state_.newest_read_time, through);
+    state_.applied_time = std::max(state_.applied_time, through);
+    beat_locked();
+}
+
+void Counters::source_read(uint32_t cluster_time) {
+    std::lock_guard lock(mutex_);
+    state_.newest_read_time = std::max(state_.newest_read_time, cluster_time);
+}
+
+void Counters::spooled(int64_t events, int64_t bytes) {
+    std::lock_guard lock(mutex_);
+    if (!state_.spool_started && events > 0) state_.spool_started = Clock::now();
+    state_.spool_events = events;
+    state_.spool_bytes = bytes;
+}
+
+void Counters::checkpoint_saved() {
+    std::lock_guard lock(mutex_);
+    state_.checkpoint_saved = std::chrono::system_clock::now();
+}
+
+void Counters::warn(std::string message) {
+    constexpr size_t kKeptWarnings = 20;
+    std::lock_guard lock(mutex_);
+    state_.warnings.push_back(std::move(message));
+    if (state_.warnings.size() > kKeptWarnings) state_.warnings.pop_front();
+}
+
+Snapshot Counters::snapshot() const {
+    Snapshot copy;
+    {
+        std::lock_guard lock(mutex_);
+        copy = state_;
+    }
+    copy.documents_copied = documents_copied;
+    copy.collections_copied = collections_copied;
+    copy.events_applied = events_applied;
+    copy.lag_seconds = lag_seconds;
+    copy.retries = retries;
+    copy.errors = errors;
+    return copy;
+}
+
+int64_t replication_lag(const Snapshot& snapshot) {
+    if (snapshot.phase != Phase::kCatchingUp && snapshot.phase != Phase::kLive) return 0;
+    return std::max<int64_t>(0,
+                             int64_t(snapshot.newest_read_time) - int64_t(snapshot.applied_time));
+}
+
+std::optional<double> catch_up_eta(const Snapshot& snapshot, Clock::time_point now) {
+    if (snapshot.phase != Phase::kCatchingUp || snapshot.catch_up_start_time == 0) {
+        return std::nullopt;
+    }
+    const double elapsed = std::chrono::duration<double>(now - snapshot.catch_up_started).count();
+    const double gained = double(snapshot.applied_time) - double(snapshot.catch_up_start_time);
+    if (elapsed <= 0 || gained <= 0) return std::nullopt;
+    // Source seconds applied per second; the newest read moves on at about 1 s per second.
+    const double speed = gained / elapsed;
+    if (speed <= 1) return std::nullopt;
+    return double(replication_lag(snapshot)) / (speed - 1);
+}
+
+double copy_rate(const CollectionProgress& progress, Clock::time_point now) {
+    const double elapsed = std::chrono::duration<double>(now - progress.started).count();
+    if (elapsed <= 0) return 0;
+    return double(progress.documents_done - progress.documents_at_start) / elapsed;
+}
+
+ProgressReporter::ProgressReporter(std::chrono::seconds interval, bool terminal)
+    : interval_(interval), terminal_(terminal), thread_([this] { loop(); }) {}
 
 ProgressReporter::~ProgressReporter() {
     {
@@ -23,46 +201,58 @@ ProgressReporter::~ProgressReporter() {
     }
     wake_.notify_all();
     thread_.join();
+    if (terminal_) clear_terminal_line();
 }
 
 void ProgressReporter::loop() {
-    Counters& c = counters();
-    int64_t copied = c.documents_copied.load();
-    int64_t applied = c.events_applied.load();
+    copied_ = counters().documents_copied;
+    applied_ = counters().events_applied;
+    const auto period = terminal_ ? std::chrono::seconds(1) : interval_;
     std::unique_lock lock(mutex_);
-    while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
-        int64_t now_copied = c.documents_copied.load();
-        int64_t now_applied = c.events_applied.load();
-        if (now_copied == copied && now_applied == applied) continue;
-        double seconds = static_cast<double>(interval_.count());
-        spdlog::info(
-            "Progress: {} documents copied ({:.0f}/s), {} events applied ({:.0f}/s), "
-            "lag {} s",
-            now_copied, static_cast<double>(now_copied - copied) / seconds, now_applied,
-            static_cast<double>(now_applied - applied) / seconds, c.lag_seconds.load());
-        copied = now_copied;
-        applied = now_applied;
+    while (!wake_.wait_for(lock, period, [this] { return stopping_; })) {
+        if (terminal_) {
+            draw_line();
+        } else {
+            log_line();
+        }
     }
 }
 
-std::string prometheus_text(const Counters& c) {
-    std::ostringstream out;
-    auto metric = [&](const char* name, const char* type, const char* help, int64_t value) {
-        out << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n"
-            << name << " " << value << "\n";
-    };
-    metric("tributary_documents_copied_total", "counter", "Documents copied by the initial copy.",
-           c.documents_copied.load());
-    metric("tributary_collections_copied_total", "counter", "Collections fully copied.",
-           c.collections_copied.load());
-    metric("tributary_events_applied_total", "counter", "Change events applied.",
-           c.events_applied.load());
-    metric("tributary_retries_total", "counter",
-           "Operations retried after a transient failure (copy ranges, stream resumes, batches).",
-           c.retries.load());
-    metric("tributary_replication_lag_seconds", "gauge",
-           "Seconds between the source's last applied event and now.", c.lag_seconds.load());
-    return out.str();
+void ProgressReporter::log_line() {
+    Counters& c = counters();
+    int64_t now_copied = c.documents_copied;
+    int64_t now_applied = c.events_applied;
+    if (now_copied == copied_ && now_applied == applied_) return;
+    double seconds = static_cast<double>(interval_.count());
+    spdlog::info(
+        "Progress: {} documents copied ({:.0f}/s), {} events applied ({:.0f}/s), "
+        "lag {} s",
+        now_copied, static_cast<double>(now_copied - copied_) / seconds, now_applied,
+        static_cast<double>(now_applied - applied_) / seconds, c.lag_seconds.load());
+    copied_ = now_copied;
+    applied_ = now_applied;
+}
+
+// "[copying] 12000/50000 documents (24%), 3000/s, ETA 13 s | 0 events applied | lag 0 s".
+void ProgressReporter::draw_line() {
+    const Snapshot snapshot = counters().snapshot();
+    const auto now = Clock::now();
+    int64_t done = 0;
+    int64_t total = 0;
+    double rate = 0;
+    for (const auto& [ns, progress] : snapshot.collections) {
+        done += progress.documents_done;
+        total += std::max(progress.documents_total, progress.documents_done);
+        if (!progress.complete) rate += copy_rate(progress, now);
+    }
+    std::string line = fmt::format("[{}] {}", phase_name(snapshot.phase), done);
+    if (total > 0) line += fmt::format("/{} documents ({}%)", total, done * 100 / total);
+    if (snapshot.phase == Phase::kCopying && rate > 0) {
+        line += fmt::format(", {:.0f}/s, ETA {:.0f} s", rate, double(total - done) / rate);
+    }
+    line += fmt::format(" | {} events applied | lag {} s", snapshot.events_applied,
+                        replication_lag(snapshot));
+    draw_terminal_line(line);
 }
 
 }  // namespace tributary::status

@@ -27,13 +27,8 @@ TEST_F(DestinationRetryableErrorTest, NotWritablePrimaryOnBatchWritesIsRetried) 
     start_servers("7.0");
     insert_range("c", 0, 10);
     auto sync = start_sync();
-    // 10107 NotWritablePrimary with the label mongod adds to it for retryable writes; more
-    // failures than the driver's single retry absorbs.
-    auto armed = dest_->run_command(
-        "admin", R"({"configureFailPoint": "failCommand", "mode": {"times": 4}, "data": {
-            "failCommands": ["insert", "update", "delete"], "errorCode": 10107,
-            "errorLabels": ["RetryableWriteError"]}})");
-    ASSERT_TRUE(armed.ok) << armed.error;
+    // More failures than the driver's single retry absorbs.
+    fail_destination_writes(4);
     insert_range("c", 100, 50);
     source_command(
         R"({"update": "c", "updates": [{"q": {}, "u": {"$inc": {"n": 1}}, "multi": true}]})");

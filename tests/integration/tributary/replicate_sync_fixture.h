@@ -50,6 +50,17 @@ class ReplicateSyncTest : public TwoServersTest {
                                  R"({"configureFailPoint": "failCommand", "mode": "off"})");
         }
     }
+    // Fails the destination's next `times` insert/update/delete commands with 10107
+    // NotWritablePrimary and the label mongod adds to it for retryable writes (the driver retries
+    // each such write once, so each failed attempt of tributary takes two).
+    void fail_destination_writes(int times) {
+        auto armed = dest_->run_command(
+            "admin", R"({"configureFailPoint": "failCommand", "mode": {"times": )" +
+                         std::to_string(times) + R"(}, "data": {
+            "failCommands": ["insert", "update", "delete"], "errorCode": 10107,
+            "errorLabels": ["RetryableWriteError"]}})");
+        ASSERT_TRUE(armed.ok) << armed.error;
+    }
     // {"insert": coll, "documents": [{_id: first..first+count-1, payload}]}.
     void insert_range(const std::string& coll, int first, int count) {
         std::string command = R"({"insert": ")" + coll + R"(", "documents": [)";

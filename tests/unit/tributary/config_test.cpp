@@ -115,6 +115,30 @@ TEST(Config, WriteConcernIsMajorityUnlessANumberOfMembersIsGiven) {
     expect_usage_error({{"write-concern", {"all"}}}, "--write-concern");
 }
 
+TEST(Config, StatusAddressIsHostAndPortOrAPortOnLoopback) {
+    Config config = to_config({{"status-addr", {"0.0.0.0:9100"}}});
+    EXPECT_EQ(config.status_host, "0.0.0.0");
+    EXPECT_EQ(config.status_port, 9100);
+    config = to_config({{"status-addr", {"9101"}}});
+    EXPECT_EQ(config.status_host, "127.0.0.1");
+    EXPECT_EQ(config.status_port, 9101);
+    config = to_config({{"status-addr", {"[::1]:9102"}}});
+    EXPECT_EQ(config.status_host, "::1");
+    config = to_config({{"metrics-port", {"9103"}}});
+    EXPECT_EQ(config.status_host, "127.0.0.1");
+    EXPECT_EQ(config.status_port, 9103);
+    EXPECT_EQ(config.status_setting, "--metrics-port 9103");
+    EXPECT_EQ(to_config({}).status_port, 0);
+    EXPECT_EQ(to_config({}).stall_timeout_s, 60);
+    for (const char* bad : {"host:", "host:http", "1:70000", "0"}) {
+        EXPECT_THROW(to_config({{"status-addr", {bad}}}), UserError) << bad;
+    }
+}
+
+TEST(Config, StatusTokenComesFromTheEnvironmentToo) {
+    EXPECT_EQ(to_config(env_of({{"TRIBUTARY_STATUS_TOKEN", "t0ken"}})).status_token, "t0ken");
+}
+
 TEST(Config, StateDbAndStateFileConflict) {
     expect_usage_error({{"state-db", {"x"}}, {"state-file", {"/tmp/y"}}}, "mutually exclusive");
 }

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "status/progress.h"
+#include "status/report.h"
 
 namespace {
 
@@ -37,8 +38,10 @@ TEST(RetryBackoffTest, DelaysAreSpreadOut) {
 TEST(RetryBackoffTest, RetriesAreExposedAsAMetric) {
     tributary::status::Counters counters;
     counters.retries = 3;
-    EXPECT_NE(tributary::status::prometheus_text(counters).find("tributary_retries_total 3"),
-              std::string::npos);
+    EXPECT_NE(
+        tributary::status::prometheus_text(counters.snapshot(), std::chrono::steady_clock::now())
+            .find("tributary_retries_total 3"),
+        std::string::npos);
 }
 
 }  // namespace
