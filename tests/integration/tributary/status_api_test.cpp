@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "http_get.h"
 #include "replicate_sync_fixture.h"
 #include "support/fault_proxy.h"
 
@@ -32,20 +33,9 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 using tributary_test::eventually;
+using tributary_test::free_port;
 using tributary_test::ReplicateSyncTest;
 using tributary_test::TributaryProcess;
-
-int free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    socklen_t length = sizeof address;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    ::close(fd);
-    return ntohs(address.sin_port);
-}
 
 struct Answer {
     int status = 0;  // 0: no answer
