@@ -87,11 +87,7 @@ void await_topology_change(const CommandRequest& request) {
 void hello(const CommandRequest& request, bson_t* reply) {
     ServerState& server = *request.server;
     await_topology_change(request);
-    bson_t topology;
-    BSON_APPEND_DOCUMENT_BEGIN(reply, "topologyVersion", &topology);
-    BSON_APPEND_OID(&topology, "processId", &server.process_id());
-    BSON_APPEND_INT64(&topology, "counter", 0);
-    bson_append_document_end(reply, &topology);
+    server.append_topology_version(reply);
     std::string address = server.advertised_address();
     if (replica_set(request)) {
         append_string_array(reply, "hosts", {address});

@@ -52,6 +52,22 @@ bool is_non_resumable_change_stream_code(int code) {
     return code == code::ChangeStreamFatalError || code == code::ChangeStreamHistoryLost;
 }
 
+// The NotPrimaryError category of mongod's error_codes.yml. A replica set member attaches its
+// topologyVersion to these errors, command and write concern errors alike (mongod:
+// appendErrorLabelsAndTopologyVersion;
+// jstests/replsets/notprimary_errors_return_topology_version.js), so that a driver can tell a stale
+// "not primary" from a real change of primary (SDAM spec, "Error handling": an error whose
+// topologyVersion is not newer is ignored).
+bool is_not_primary_code(int code) {
+    return code == 10107 || code == 13435 || code == 13436 || code == 11602 || code == 189;
+}
+
+void append_topology_version_if_not_primary(const ServerState& server, bson_t* reply, int code) {
+    if (is_not_primary_code(code) && !server.options().replset.empty()) {
+        server.append_topology_version(reply);
+    }
+}
+
 bool has_field(const bson_t* body, const char* name) {
     bson_iter_t iter;
     return bson_iter_init_find(&iter, body, name);
@@ -257,6 +273,7 @@ void run_command(ServerState& server, const CommandRequest& request, Envelope& o
                                : 0;
             append_labels(out.reply, fail->error_labels.value_or(server_error_labels(
                                          server, request.name, request.body, wce_code, true)));
+            append_topology_version_if_not_primary(server, out.reply, wce_code);
         }
     } catch (const std::exception& error) {
         if (session) session->finish(true);
@@ -281,6 +298,7 @@ void run_command(ServerState& server, const CommandRequest& request, Envelope& o
                                      ? *fail->error_labels
                                      : error_labels(request.name, request.body, error_code, false,
                                                     labelled_stream));
+        append_topology_version_if_not_primary(server, out.reply, error_code);
     }
 }
 

@@ -96,6 +96,14 @@ std::string ServerState::advertised_address() const {
     return "127.0.0.1:" + std::to_string(bound_port_);
 }
 
+void ServerState::append_topology_version(bson_t* reply) const {
+    bson_t topology;
+    BSON_APPEND_DOCUMENT_BEGIN(reply, "topologyVersion", &topology);
+    BSON_APPEND_OID(&topology, "processId", &process_id_);
+    BSON_APPEND_INT64(&topology, "counter", 0);
+    bson_append_document_end(reply, &topology);
+}
+
 void ServerState::request_shutdown() {
     {
         std::lock_guard lock(shutdown_mutex_);

@@ -110,6 +110,8 @@ class ServerState {
     // hello.topologyVersion.processId and electionId: fixed for the life of the process.
     const bson_oid_t& process_id() const { return process_id_; }
     const bson_oid_t& election_id() const { return election_id_; }
+    // {topologyVersion: {processId, counter: 0}}: the topology of a one-node set never changes.
+    void append_topology_version(bson_t* reply) const;
     std::chrono::steady_clock::time_point start_time() const { return start_time_; }
 
     // Shutdown: waiters (awaitable hello, blocked failpoints) return early once it is requested.

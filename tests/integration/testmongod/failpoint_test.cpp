@@ -140,6 +140,34 @@ TEST_F(FailPointTest, WriteConcernErrorIsAddedToASuccessfulWrite) {
     EXPECT_EQ(result.reply.number("n"), 1);
 }
 
+// mongod attaches its topologyVersion to NotPrimary errors only, command and write concern errors
+// alike (jstests/replsets/notprimary_errors_return_topology_version.js).
+TEST_F(FailPointTest, NotPrimaryErrorsCarryTheTopologyVersion) {
+    auto hello = client_.run_command("admin", R"({"hello": 1})");
+    ASSERT_TRUE(hello.ok) << hello.error;
+    for (int code : {10107, 13435, 189}) {
+        configure(R"({"times": 1})",
+                  R"({"failCommands": ["insert"], "errorCode": )" + std::to_string(code) + "}");
+        auto failed = client_.run_command(db_, R"({"insert": "c", "documents": [{}]})");
+        EXPECT_EQ(failed.code, code);
+        ASSERT_TRUE(failed.reply.has("topologyVersion")) << failed.reply.json();
+        EXPECT_EQ(failed.reply.document("topologyVersion").json(),
+                  hello.reply.document("topologyVersion").json());
+        configure(R"({"times": 1})",
+                  R"({"failCommands": ["insert"], "writeConcernError": {"code": )" +
+                      std::to_string(code) + R"(, "errmsg": "not primary"}})");
+        auto concern = client_.run_command(db_, R"({"insert": "c", "documents": [{}]})");
+        EXPECT_TRUE(concern.reply.has("topologyVersion")) << concern.reply.json();
+    }
+    for (int code : {91, 1}) {  // ShutdownInProgress, InternalError
+        configure(R"({"times": 1})",
+                  R"({"failCommands": ["insert"], "errorCode": )" + std::to_string(code) + "}");
+        auto failed = client_.run_command(db_, R"({"insert": "c", "documents": [{}]})");
+        EXPECT_EQ(failed.code, code);
+        EXPECT_FALSE(failed.reply.has("topologyVersion")) << failed.reply.json();
+    }
+}
+
 TEST_F(FailPointTest, AppNameLimitsTheFailpointToThatApplication) {
     Client named(server_.uri + "&appName=failpointVictim");
     configure(R"("alwaysOn")",

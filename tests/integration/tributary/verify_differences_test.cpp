@@ -120,7 +120,7 @@ TEST_F(VerifyDifferencesTest, TableShowsTheFirstDifferingIds) {
         R"({"delete": "users", "deletes": [{"q": {"_id": {"$gt": 30}}, "limit": 0}]})");
     std::string output;
     int code = TributaryProcess::run({"verify", "--source", source_.uri, "--destination", dest_.uri,
-                                      "--db", db_, "--range-docs", "10"},
+                                      "--db", db_, "--range-docs", "10", "--settle-timeout", "0"},
                                      &output);
     EXPECT_EQ(code, 6) << output;
     EXPECT_NE(output.find("missing-document  { \"_id\" : 31 }"), std::string::npos) << output;
