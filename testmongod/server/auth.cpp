@@ -10,6 +10,7 @@
 #include "engine/error.h"
 #include "server/server_state.h"
 #include "server/storage_util.h"
+#include "server/user_file.h"
 
 namespace tmd {
 namespace {
@@ -219,15 +220,18 @@ void logout(const CommandRequest& request, bson_t*) {
     session.conversation.reset();
 }
 
-std::vector<RoleName> parse_roles(const Document& body, const std::string& db) {
+// The roles argument of createUser or updateUser (`command`).
+std::vector<RoleName> parse_roles(const Document& body, const std::string& db,
+                                  const std::string& command) {
     const Value* roles = body.get("roles");
     if (roles == nullptr) {
         throw MongoError(kMissingField,
-                         "BSON field 'createUser.roles' is missing but a required field");
+                         "BSON field '" + command + ".roles' is missing but a required field");
     }
     if (!roles->is_array()) {
-        throw MongoError(code::TypeMismatch,
-                         "BSON field 'createUser.roles' is the wrong type, expected type 'array'");
+        throw MongoError(code::TypeMismatch, "BSON field '" + command +
+                                                 ".roles' is the wrong type, expected type "
+                                                 "'array'");
     }
     std::vector<RoleName> out;
     for (const Value& role : roles->array()) {
@@ -277,13 +281,19 @@ std::string new_user_id() {
     return id;
 }
 
+std::map<scram::Mechanism, scram::Credentials> new_credentials(
+    const std::string& name, const std::string& password,
+    const std::vector<scram::Mechanism>& mechanisms) {
+    std::map<scram::Mechanism, scram::Credentials> credentials;
+    for (scram::Mechanism mechanism : mechanisms)
+        credentials[mechanism] = scram::new_credentials(mechanism, name, password);
+    return credentials;
+}
+
 UserRecord make_user(std::string name, std::string db, const std::optional<std::string>& password,
                      std::vector<RoleName> roles, const std::vector<scram::Mechanism>& mechanisms) {
     UserRecord user{std::move(name), std::move(db), new_user_id(), std::move(roles), {}};
-    if (password) {
-        for (scram::Mechanism mechanism : mechanisms)
-            user.credentials[mechanism] = scram::new_credentials(mechanism, user.name, *password);
-    }
+    if (password) user.credentials = new_credentials(user.name, *password, mechanisms);
     return user;
 }
 
@@ -297,7 +307,8 @@ void create_user(const CommandRequest& request, bson_t*) {
                          "Must provide a 'pwd' field for all user documents, except those with "
                          "'$external' as the user's source db");
     }
-    users_of(request).create(make_user(*name, request.db, password, parse_roles(body, request.db),
+    users_of(request).create(make_user(*name, request.db, password,
+                                       parse_roles(body, request.db, "createUser"),
                                        parse_mechanisms(body)));
 }
 
@@ -306,6 +317,49 @@ void drop_user(const CommandRequest& request, bson_t*) {
     if (!name || !users_of(request).drop(request.db, *name)) {
         throw MongoError(code::UserNotFound,
                          "User '" + name.value_or("") + "@" + request.db + "' not found");
+    }
+}
+
+// mechanisms without pwd keeps only the listed credentials, which the user must already have
+// (user_management_commands.cpp in mongodb/mongo).
+void keep_only(UserRecord& user, const std::vector<scram::Mechanism>& mechanisms) {
+    for (scram::Mechanism mechanism : mechanisms) {
+        if (user.credentials.count(mechanism) == 0) {
+            throw MongoError(code::BadValue,
+                             "mechanisms field must be a subset of previously set mechanisms");
+        }
+    }
+    std::erase_if(user.credentials, [&](const auto& entry) {
+        return std::find(mechanisms.begin(), mechanisms.end(), entry.first) == mechanisms.end();
+    });
+}
+
+// updateUser (manual, "updateUser"): each given field replaces the user's, roles whole; a new pwd
+// makes new credentials for mechanisms (default: both SCRAM mechanisms).
+void update_user(const CommandRequest& request, bson_t*) {
+    Document body = body_of(request);
+    auto name = string_argument(body, "updateUser", "updateUser").value_or("");
+    auto password = string_argument(body, "updateUser", "pwd");
+    bool has_roles = body.get("roles") != nullptr;
+    bool has_mechanisms = body.get("mechanisms") != nullptr;
+    if (!password && !has_roles && !has_mechanisms) {
+        throw MongoError(code::BadValue, "Must specify at least one field to update in updateUser");
+    }
+    std::vector<RoleName> roles;
+    if (has_roles) roles = parse_roles(body, request.db, "updateUser");
+    std::vector<scram::Mechanism> mechanisms = parse_mechanisms(body);
+    std::map<scram::Mechanism, scram::Credentials> credentials;
+    if (password) credentials = new_credentials(name, *password, mechanisms);
+    bool found = users_of(request).update(request.db, name, [&](UserRecord& user) {
+        if (has_roles) user.roles = roles;
+        if (password) {
+            user.credentials = credentials;
+        } else if (has_mechanisms) {
+            keep_only(user, mechanisms);
+        }
+    });
+    if (!found) {
+        throw MongoError(code::UserNotFound, "User '" + name + "@" + request.db + "' not found");
     }
 }
 
@@ -419,6 +473,25 @@ void append_speculative_reply(const CommandRequest& request, const Document& bod
 
 }  // namespace
 
+void UserStore::persist_to(std::string path) {
+    std::lock_guard lock(mutex_);
+    path_ = std::move(path);
+    for (UserRecord& user : read_users_file(path_)) {
+        auto key = std::make_pair(user.db, user.name);
+        users_.emplace(std::move(key), std::move(user));
+    }
+}
+
+void UserStore::commit(Users users) {
+    if (!path_.empty()) {
+        std::vector<UserRecord> records;
+        for (const auto& entry : users)
+            records.push_back(entry.second);
+        write_users_file(path_, records);
+    }
+    users_ = std::move(users);
+}
+
 void UserStore::create(UserRecord user) {
     std::lock_guard lock(mutex_);
     auto key = std::make_pair(user.db, user.name);
@@ -426,12 +499,28 @@ void UserStore::create(UserRecord user) {
         throw MongoError(kUserAlreadyExists,
                          "User \"" + user.name + "@" + user.db + "\" already exists");
     }
-    users_.emplace(std::move(key), std::move(user));
+    Users users = users_;
+    users.emplace(std::move(key), std::move(user));
+    commit(std::move(users));
 }
 
 bool UserStore::drop(const std::string& db, const std::string& name) {
     std::lock_guard lock(mutex_);
-    return users_.erase({db, name}) != 0;
+    Users users = users_;
+    if (users.erase({db, name}) == 0) return false;
+    commit(std::move(users));
+    return true;
+}
+
+bool UserStore::update(const std::string& db, const std::string& name,
+                       const std::function<void(UserRecord&)>& change) {
+    std::lock_guard lock(mutex_);
+    Users users = users_;
+    auto it = users.find({db, name});
+    if (it == users.end()) return false;
+    change(it->second);
+    commit(std::move(users));
+    return true;
 }
 
 std::optional<UserRecord> UserStore::find(const std::string& db, const std::string& name) const {
@@ -458,6 +547,7 @@ bool UserStore::empty() const {
 void add_root_users(UserStore& store, const std::vector<std::string>& names_and_passwords) {
     for (const std::string& entry : names_and_passwords) {
         size_t colon = entry.find(':');
+        if (store.find("admin", entry.substr(0, colon))) continue;
         store.create(make_user(entry.substr(0, colon), "admin", entry.substr(colon + 1),
                                {{"root", "admin"}}, {kMechanisms.begin(), kMechanisms.end()}));
     }
@@ -484,10 +574,10 @@ bool read_only(const UserRecord& user) {
 }
 
 // Commands that need a write action (insert, update, remove, createCollection, dropCollection,
-// createIndex, dropIndex, collMod, renameCollectionSameDB, dropDatabase, createUser, dropUser,
-// or a cluster action that read roles lack).
+// createIndex, dropIndex, collMod, renameCollectionSameDB, dropDatabase, createUser, updateUser,
+// dropUser, or a cluster action that read roles lack).
 bool writes(const std::string& name) {
-    static const std::array<std::string_view, 18> kNames = {"insert",
+    static const std::array<std::string_view, 19> kNames = {"insert",
                                                             "update",
                                                             "delete",
                                                             "findAndModify",
@@ -502,6 +592,7 @@ bool writes(const std::string& name) {
                                                             "convertToCapped",
                                                             "cloneCollectionAsCapped",
                                                             "createUser",
+                                                            "updateUser",
                                                             "dropUser",
                                                             "applyOps",
                                                             "configureFailPoint"};
@@ -560,6 +651,7 @@ void register_auth_commands(CommandRegistry& registry) {
     registry.add("saslContinue", sasl_continue);
     registry.add("logout", logout);
     registry.add("createUser", create_user);
+    registry.add("updateUser", update_user);
     registry.add("dropUser", drop_user);
     registry.add("usersInfo", users_info);
 }

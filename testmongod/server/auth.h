@@ -4,6 +4,7 @@
 
 #include <bson/bson.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -30,25 +31,37 @@ struct UserRecord {
     std::map<scram::Mechanism, scram::Credentials> credentials;
 };
 
-// The users of the process, keyed by (db, name). In memory only: --dbpath does not keep them.
+// The users of the process, keyed by (db, name). With --dbpath they are also kept in DIR/users
+// (user_file.h): read at start, rewritten at every change before the change is acknowledged.
 class UserStore {
   public:
+    // Loads the users kept in `path` and saves every later change there.
+    void persist_to(std::string path);
     // Throws MongoError 51003 when the user exists.
     void create(UserRecord user);
     // False when there was no such user.
     bool drop(const std::string& db, const std::string& name);
+    // Applies `change` to the user (which may throw to refuse it); false when there is no such
+    // user.
+    bool update(const std::string& db, const std::string& name,
+                const std::function<void(UserRecord&)>& change);
     std::optional<UserRecord> find(const std::string& db, const std::string& name) const;
     // Every user of db, or of every database when db is empty; ordered by db, then name.
     std::vector<UserRecord> list(const std::string& db) const;
     bool empty() const;
 
   private:
+    using Users = std::map<std::pair<std::string, std::string>, UserRecord>;
+    // Saves `users` (when persisting), then makes them the store's. The caller holds mutex_.
+    void commit(Users users);
+
     mutable std::mutex mutex_;
-    std::map<std::pair<std::string, std::string>, UserRecord> users_;
+    Users users_;
+    std::string path_;  // empty: in memory only
 };
 
 // testmongod's --user NAME:PASSWORD (split at the first ':'): users with role root on admin and
-// SCRAM-SHA-1 and SCRAM-SHA-256 credentials.
+// SCRAM-SHA-1 and SCRAM-SHA-256 credentials. A user --dbpath already has is kept as it is.
 void add_root_users(UserStore& store, const std::vector<std::string>& names_and_passwords);
 
 // One connection's authentication: who it is logged in as, and a SASL conversation in progress.

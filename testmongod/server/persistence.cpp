@@ -80,19 +80,6 @@ Document generation_record(const std::string& generation) {
     return record;
 }
 
-void write_all(int fd, const std::string& bytes) {
-    size_t written = 0;
-    while (written < bytes.size()) {
-        ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            throw MongoError(code::InternalError,
-                             std::string("cannot write the journal: ") + std::strerror(errno));
-        }
-        written += static_cast<size_t>(n);
-    }
-}
-
 // Collection options and indexes as a journal record carries them.
 Document metadata_of(const Collection& coll) {
     Document header = header_of(coll);
@@ -237,7 +224,7 @@ void Catalog::journal(const OplogEntry& entry, const Collection* coll) {
     if (carries_metadata(entry.kind)) meta = metadata_of(*coll);
     std::string bytes = entry_record(entry, meta ? &*meta : nullptr);
     std::lock_guard lock(journal_mutex_);
-    write_all(journal_fd_, bytes);
+    write_all(journal_fd_, bytes, "the journal");
 }
 
 // Creates the collection the header describes when missing (with its UUID), then gives it the
@@ -372,7 +359,7 @@ void Catalog::write_snapshot() {
     journal_fd_ = ::open(journal_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
     if (journal_fd_ < 0)
         throw MongoError(code::InternalError, "cannot open " + journal_path.string());
-    write_all(journal_fd_, generation_record(generation).to_bytes());
+    write_all(journal_fd_, generation_record(generation).to_bytes(), "the journal");
 }
 
 void Catalog::save() {

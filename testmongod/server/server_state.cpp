@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <stdexcept>
 
 #include "server/auth.h"
@@ -86,6 +87,10 @@ ServerState::ServerState(ServerOptions options)
     register_auth_commands(commands_);
     catalog_ = std::make_unique<Catalog>(*this);
     users_ = std::make_unique<UserStore>();
+    if (!options_.dbpath.empty()) {
+        std::filesystem::create_directories(options_.dbpath);
+        users_->persist_to((std::filesystem::path(options_.dbpath) / "users").string());
+    }
     add_root_users(*users_, options_.users);
 }
 

@@ -2,6 +2,11 @@
 // parser ("BSON field '<cmd>.<field>' is the wrong type ...").
 #include "server/storage_util.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 namespace tmd {
 namespace {
 
@@ -114,6 +119,19 @@ StoredDoc document_key_of(const Value& id) {
         reinterpret_cast<const char*>(bson_get_data(&key)), key.len);
     bson_destroy(&key);
     return stored;
+}
+
+void write_all(int fd, const std::string& bytes, const std::string& what) {
+    size_t written = 0;
+    while (written < bytes.size()) {
+        ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            throw MongoError(code::InternalError,
+                             "cannot write " + what + ": " + std::strerror(errno));
+        }
+        written += static_cast<size_t>(n);
+    }
 }
 
 }  // namespace tmd

@@ -40,6 +40,10 @@ std::optional<std::string> string_argument(const Document& body, const std::stri
 int64_t non_negative_argument(const Document& body, const std::string& command, const char* field,
                               int64_t fallback);
 
+// Writes every byte to fd (a file of --dbpath); InternalError "cannot write <what>: ..." when
+// it cannot.
+void write_all(int fd, const std::string& bytes, const std::string& what);
+
 // {_id: value} for oplog document keys.
 StoredDoc document_key_of(const Value& id);
 

@@ -1,6 +1,7 @@
 // Integration: testmongod --auth behaves as mongod with access control — SCRAM logins through
 // libmongoc, AuthenticationFailed (18) for a wrong password or unknown user, Unauthorized (13)
-// before login, the commands allowed without it, user management and the localhost exception.
+// before login, the commands allowed without it, user management and the localhost exception,
+// and users kept by --dbpath across a restart, a kill -9 included.
 // These tests need their own --auth server, so they skip when TRIBUTARY_TEST_SOURCE_URI is set.
 #include <gtest/gtest.h>
 
@@ -8,6 +9,7 @@
 
 #include "support/mongo_client.h"
 #include "support/server_process.h"
+#include "support/test_certificates.h"
 
 namespace {
 
@@ -264,6 +266,89 @@ TEST(AuthLocalhostExceptionTest, LoopbackMayCreateOnlyTheFirstUser) {
     EXPECT_EQ(second.error, "command createUser requires authentication");
     Client boss(uri_with_credentials(server, "boss:pw"));
     EXPECT_EQ(authenticated_user(boss), "boss@admin");
+}
+
+// Users and their roles live in --dbpath as mongod keeps them in admin.system.users: what
+// createUser, updateUser and dropUser did is there after a kill -9 and after a clean restart.
+class AuthPersistenceTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        if (external_server()) {
+            GTEST_SKIP() << "needs its own testmongod --auth; TRIBUTARY_TEST_SOURCE_URI is set";
+        }
+    }
+    ServerProcess start() {
+        return ServerProcess::start(
+            {"--auth", "--user", "admin:secret", "--dbpath", directory_.path()});
+    }
+    // usersInfo of db's users, as JSON: the same after a restart when nothing was lost.
+    std::string users_of(const ServerProcess& server) {
+        Client admin(uri_with_credentials(server, "admin:secret"));
+        CommandResult info = admin.run_command(db_, R"({"usersInfo": 1})");
+        EXPECT_TRUE(info.ok) << info.error;
+        return info.reply.document("users").json();
+    }
+    std::string login(const ServerProcess& server, const std::string& userinfo) {
+        Client client(uri_with_credentials(server, userinfo, "&authSource=" + db_));
+        return authenticated_user(client);
+    }
+
+    testsupport::TemporaryDirectory directory_;
+    std::string db_ = testsupport::unique_name("authdb");
+};
+
+TEST_F(AuthPersistenceTest, UsersSurviveKillNineAndCleanRestart) {
+    ServerProcess server = start();
+    {
+        Client admin(uri_with_credentials(server, "admin:secret"));
+        for (const char* command :
+             {R"({"createUser": "app", "pwd": "app-pass", "roles": ["readWrite"]})",
+              R"({"createUser": "reader", "pwd": "old", "roles": ["readWrite"]})",
+              R"({"createUser": "gone", "pwd": "g", "roles": ["read"]})",
+              R"({"updateUser": "reader", "pwd": "new", "roles": ["read"]})",
+              R"({"dropUser": "gone"})"}) {
+            CommandResult result = admin.run_command(db_, command);
+            ASSERT_TRUE(result.ok) << command << ": " << result.error;
+        }
+    }
+    std::string before = users_of(server);
+    EXPECT_NE(before.find("\"reader\""), std::string::npos) << before;
+    EXPECT_EQ(before.find("\"gone\""), std::string::npos) << before;
+
+    server.kill();
+    server = start();
+    EXPECT_EQ(users_of(server), before);
+    EXPECT_EQ(login(server, "app:app-pass"), "app@" + db_);
+    EXPECT_EQ(login(server, "reader:new"), "reader@" + db_);
+    expect_driver_login_fails(server, "reader:old");
+    Client reader(uri_with_credentials(server, "reader:new", "&authSource=" + db_));
+    EXPECT_EQ(reader.run_command(db_, R"({"insert": "items", "documents": [{}]})").code, 13);
+
+    Client admin(uri_with_credentials(server, "admin:secret"));
+    ASSERT_TRUE(admin.run_command(db_, R"({"dropUser": "app"})").ok);
+    std::string after_drop = users_of(server);
+    EXPECT_EQ(server.stop(), 0);
+    server = start();
+    EXPECT_EQ(users_of(server), after_drop);
+    expect_driver_login_fails(server, "app:app-pass");
+}
+
+TEST_F(AuthTest, UpdateUserReplacesPasswordAndRoles) {
+    std::string db = testsupport::unique_name("authdb");
+    Client admin(uri_with_credentials(*server_, "admin:secret"));
+    ASSERT_TRUE(
+        admin.run_command(db, R"({"createUser": "u", "pwd": "one", "roles": ["readWrite"]})").ok);
+    CommandResult updated =
+        admin.run_command(db, R"({"updateUser": "u", "pwd": "two", "roles": ["read"]})");
+    ASSERT_TRUE(updated.ok) << updated.error;
+    CommandResult info = admin.run_command(db, R"({"usersInfo": "u"})");
+    EXPECT_EQ(info.reply.string("users.0.roles.0.role"), "read");
+    EXPECT_FALSE(info.reply.has("users.0.roles.1"));
+    Client user(uri_with_credentials(*server_, "u:two", "&authSource=" + db));
+    EXPECT_EQ(authenticated_user(user), "u@" + db);
+    expect_driver_login_fails(*server_, "u:one");
+    EXPECT_EQ(admin.run_command(db, R"({"updateUser": "nobody", "pwd": "x"})").code, 11);
+    EXPECT_EQ(admin.run_command(db, R"({"updateUser": "u"})").code, 2);
 }
 
 }  // namespace

@@ -2,7 +2,8 @@
 // certificates made at test time: a sync with the URIs' TLS options ends with the destination
 // equal (independent comparator); a wrong CA, an expired server certificate and a certificate
 // for another host name each fail before any work with exit 3 and one line naming the TLS
-// problem. Needs servers it starts with TLS flags, so it skips when external URIs are set.
+// problem, and the latter syncs with tlsAllowInvalidHostnames=true. Needs servers it starts with
+// TLS flags, so it skips when external URIs are set.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -96,6 +97,29 @@ TEST_F(TlsSyncTest, ExpiredServerCertificateExitsThree) {
         ca_.issue("expired", {"localhost", {"localhost"}, {"127.0.0.1"}, /*expired=*/true});
     std::string output = failing_sync(expired, ca_.ca_file());
     EXPECT_NE(output.find("certificate has expired"), std::string::npos) << output;
+}
+
+// tlsAllowInvalidHostnames=true (URI options spec) keeps the chain check and skips only the
+// host-name check: the same certificate for another host syncs.
+TEST_F(TlsSyncTest, AllowInvalidHostnamesSyncsDespiteHostNameMismatch) {
+    ServerProcess source =
+        start_tls_server(ca_.issue("elsewhere", {"db.example.net", {"db.example.net"}, {}}));
+    ServerProcess dest = start_tls_server(ca_.issue_for_loopback("dest"));
+    std::string source_uri = tls_uri(source, ca_.ca_file()) + "&tlsAllowInvalidHostnames=true";
+    std::string dest_uri = tls_uri(dest, ca_.ca_file());
+    testsupport::Client source_client(source_uri);
+    testsupport::Client dest_client(dest_uri);
+    ASSERT_TRUE(
+        source_client.run_command(db_, R"({"insert": "items", "documents": [{"_id": 1}]})").ok);
+
+    TributaryProcess sync(sync_args(source_uri, dest_uri));
+    ASSERT_TRUE(eventually([&] { return sync.output_contains("copied successfully."); }))
+        << sync.output();
+    std::string report;
+    EXPECT_TRUE(eventually([&] {
+        return tributary_test::databases_equal(source_client, dest_client, db_, &report);
+    })) << report;
+    EXPECT_EQ(sync.terminate(), 0) << sync.output();
 }
 
 TEST_F(TlsSyncTest, HostNameMismatchExitsThree) {
