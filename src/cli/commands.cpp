@@ -101,13 +101,6 @@ checkpoint::State start_state(checkpoint::Store& store, SavedRun saved,
     return fresh;
 }
 
-checkpoint::StartPoint replication_start(const checkpoint::State& state) {
-    if (state.resume_token.empty()) {
-        return {state.start.resume_token.copy(), state.start.operation_time};
-    }
-    return {state.resume_token.copy(), state.applied_cluster_time, state.resume_start_after};
-}
-
 copy::CopyConfig copy_config(const Config& config) {
     copy::CopyConfig result;
     result.workers = config.copy_workers;
@@ -278,7 +271,7 @@ int run_replication(const Config& config, Run& run, cutover::Cutover& cutover, F
     };
     replicate::Replicator replicator(replicate_config, *run.source.pool, *run.destination.pool,
                                      run.filter, *run.checkpoint, std::move(resync));
-    return replicator.run(replication_start(run.checkpoint->snapshot()), stop_requested());
+    return replicator.run(run.checkpoint->snapshot().replication_start(), stop_requested());
 }
 
 // verify's settings; the checkpoint (when readable) tells how far a running sync has applied.

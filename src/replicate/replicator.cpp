@@ -23,6 +23,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+StreamPosition position_at(const checkpoint::StartPoint& point) {
+    return {point.resume_token.copy(), point.start_after, point.operation_time};
+}
+
 constexpr int kMaxApplyAttempts = 5;
 constexpr int kMaxReconnectAttempts = 30;
 constexpr auto kIdleCheckpointInterval = std::chrono::seconds(5);
@@ -64,7 +68,7 @@ Replicator::Replicator(ReplicateConfig config, mongo::ClientPool& source,
       catalog_(filter, checkpoint, config.copy_renamed_in) {}
 
 int Replicator::run(const checkpoint::StartPoint& from, const std::atomic<bool>& stop) {
-    StreamPosition position{from.resume_token.copy(), from.start_after, from.operation_time};
+    StreamPosition position = position_at(from);
     while (true) {
         try {
             return follow(position, stop);
@@ -196,13 +200,9 @@ int Replicator::follow(StreamPosition& position, const std::atomic<bool>& stop) 
         log_rate();
         if (progress_says_stop()) break;
     }
-    if (open_transaction_) {
-        // Only part of it may have been read: nothing of it is applied, nor its token saved,
-        // so the next run applies it whole.
-        batch_.clear();
-        unsaved_ = false;
-        checkpoint_.discard_staged_incarnations();
-    }
+    // Only part of it may have been read: nothing of it is applied, nor its token saved, so the
+    // next run applies it whole.
+    if (open_transaction_) discard_open_transaction();
     flush(position);
     spdlog::info("Replication stopped; checkpoint saved to {}.", checkpoint_.describe_store());
     return kExitOk;
@@ -229,19 +229,32 @@ bool Replicator::apply_spool(StreamPosition& position, const std::atomic<bool>& 
         complete = reader_done && *spool_read_ == end;
     }
     if (!reader_done) reader->finish();  // stopped: what it read is spooled (or it failed)
+    // The spool ends inside a transaction (the reader stopped amid its events): nothing of it is
+    // applied, and the live stream reads it whole from the last event applied before it.
+    const bool ends_in_transaction = complete && open_transaction_.has_value();
+    if (ends_in_transaction) discard_open_transaction();
     if (complete) flush(position);
     spool_read_.reset();
     batch_spool_read_.reset();
     if (!complete) return false;
     // A reader that never saved a position (nothing read past the start point) leaves it.
     if (!checkpoint_.snapshot().spool.active()) return true;
-    checkpoint_.finish_spool();
+    checkpoint_.finish_spool(!ends_in_transaction);
     checkpoint::crash_point("spool-applied");
     config_.spool->clear();
-    const checkpoint::State state = checkpoint_.snapshot();
-    position = StreamPosition{state.resume_token.copy(), state.resume_start_after, {}};
-    spdlog::info("Spool applied; continuing from the reader's position.");
+    position = position_at(checkpoint_.snapshot().replication_start());
+    spdlog::info(ends_in_transaction
+                     ? "Spool applied; continuing from before the transaction it ends in."
+                     : "Spool applied; continuing from the reader's position.");
     return true;
+}
+
+void Replicator::discard_open_transaction() {
+    open_transaction_.reset();
+    batch_.clear();
+    batch_events_ = 0;
+    unsaved_ = false;
+    checkpoint_.discard_staged_incarnations();
 }
 
 void Replicator::apply_spooled(int64_t end, StreamPosition& position,

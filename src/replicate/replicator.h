@@ -92,6 +92,8 @@ class Replicator {
     // Applies the spool's events not applied yet, in order, as if read from the stream, then
     // moves `position` to the reader's. False when stopped first.
     bool apply_spool(StreamPosition& position, const std::atomic<bool>& stop);
+    // Forgets the queued writes of the transaction read in part: none of it is applied.
+    void discard_open_transaction();
     // Applies the spool's events from spool_read_ up to `end` (until stop).
     void apply_spooled(int64_t end, StreamPosition& position, const std::atomic<bool>& stop);
     void open_stream(const StreamPosition& position, std::optional<mongo::ChangeStream>& stream);

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include "replicate_sync_fixture.h"
@@ -19,6 +20,7 @@ using tributary_test::ReplicateSyncTest;
 using tributary_test::TributaryProcess;
 
 constexpr int kDocuments = 20000;
+constexpr int kTransactionDocuments = 200;  // inserts per transaction of the transaction writer
 
 size_t occurrences(const std::string& text, const std::string& what) {
     size_t count = 0;
@@ -107,6 +109,28 @@ class SpoolFollowTest : public ReplicateSyncTest {
         EXPECT_EQ(sync.terminate(), 0) << sync.output();
         return sync.output();
     }
+    // Commits source transactions of kTransactionDocuments inserts into `tx`, `pause` apart,
+    // until stop_writer(); transactions_ counts them.
+    void start_transaction_writer(std::chrono::milliseconds pause) {
+        writer_ = std::thread([this, pause] {
+            testsupport::Client client(source_server_.uri);
+            for (int txn = 1; !stop_writer_; ++txn) {
+                const std::string session =
+                    R"("lsid": {"id": {"$binary": {"base64": "AAECAwQFBgcICQoLDA0ODw==", "subType": "04"}}},
+                       "txnNumber": {"$numberLong": ")" +
+                    std::to_string(txn) + R"("}, "autocommit": false)";
+                std::string insert = R"({"insert": "tx", "documents": [)";
+                for (int k = 0; k < kTransactionDocuments; ++k) {
+                    insert += (k ? "," : "") + std::string(R"({"_id": )") +
+                              std::to_string(txn * kTransactionDocuments + k) + "}";
+                }
+                client.run_command(db_, insert + "]," + session + R"(, "startTransaction": true})");
+                if (client.run_command("admin", R"({"commitTransaction": 1, )" + session + "}").ok)
+                    ++transactions_;
+                std::this_thread::sleep_for(pause);
+            }
+        });
+    }
     void stop_writer() {
         stop_writer_ = true;
         if (writer_.joinable()) writer_.join();
@@ -115,6 +139,7 @@ class SpoolFollowTest : public ReplicateSyncTest {
     std::thread writer_;
     std::atomic<bool> stop_writer_{false};
     std::atomic<int> rounds_{0};
+    std::atomic<int> transactions_{0};
 };
 
 TEST_F(SpoolFollowTest, CopyOutlastingTheOplogEndsEqualAndReplicating) {
@@ -176,6 +201,57 @@ TEST_F(SpoolFollowTest, ResyncGivesUpWhenTheHistoryIsLostTwiceInARow) {
     EXPECT_EQ(occurrences(output, "Copying collection 'large'"), 2u) << output;
     EXPECT_NE(output.find("twice in a row"), std::string::npos) << output;
     EXPECT_NE(output.find("replSetResizeOplog"), std::string::npos) << output;
+}
+
+// A source transaction open at the spool's end (the reader stops after part of its events) is
+// applied on the destination in one transaction, not as a part from the spool and the rest from
+// the live stream. Source transactions of kTransactionDocuments inserts are committed without a
+// pause through the handoff; a change stream on the destination shows which destination
+// transaction (lsid, txnNumber) wrote each document.
+TEST_F(SpoolFollowTest, ATransactionOpenAtTheHandoffIsAppliedWhole) {
+    SKIP_UNLESS_OWN_SERVERS("a 2 MB oplog and a server-wide failpoint");
+    start_slow_copy("7.0");
+    testsupport::Client watcher(dest_server_.uri);
+    mongoc_collection_t* tx = watcher.collection(db_, "tx");
+    testsupport::Bson no_pipeline;
+    mongoc_change_stream_t* applied = mongoc_collection_watch(tx, no_pipeline.get(), nullptr);
+    TributaryProcess sync(copy_args());
+    ASSERT_TRUE(eventually([&] { return sync.output_contains("Copying collection 'large'"); }))
+        << sync.output();
+    // About 4000 events a second: the reader, slowed like the copy, keeps pace.
+    start_transaction_writer(std::chrono::milliseconds(50));
+    ASSERT_TRUE(eventually([&] { return sync.output_contains("change stream started"); },
+                           std::chrono::seconds(120)))
+        << sync.output();
+    ASSERT_TRUE(eventually([&] { return sync.output_contains("Spool applied"); })) << sync.output();
+    // Live for a while: the transaction open at the handoff is applied by now.
+    const int at_handoff = transactions_;
+    ASSERT_TRUE(eventually([&] { return transactions_ > at_handoff + 5; })) << "writer stalled";
+    stop_writer();
+    source_fail_command_off();
+    std::string report;
+    EXPECT_TRUE(converges(&report, std::chrono::seconds(60))) << report << sync.output();
+
+    // Documents written by each destination transaction, by "lsid txnNumber".
+    std::map<std::string, int> written;
+    int seen = 0;
+    const bson_t* event = nullptr;
+    eventually([&] {
+        while (mongoc_change_stream_next(applied, &event)) {
+            testsupport::Bson copy = testsupport::Bson::adopt(bson_copy(event));
+            if (!copy.has("txnNumber")) continue;
+            ++written[copy.document("lsid").json() + " " +
+                      std::to_string(copy.number("txnNumber"))];
+            ++seen;
+        }
+        return seen == transactions_ * kTransactionDocuments;
+    });
+    mongoc_change_stream_destroy(applied);
+    mongoc_collection_destroy(tx);
+    EXPECT_EQ(seen, transactions_ * kTransactionDocuments);
+    for (const auto& [transaction, documents] : written)
+        EXPECT_EQ(documents, kTransactionDocuments) << "destination transaction " << transaction;
+    EXPECT_EQ(sync.terminate(), 0) << sync.output();
 }
 
 // SIGKILL at `crash_at` (a crash point of docs/replication.md), then the same command: the
