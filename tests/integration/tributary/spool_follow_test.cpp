@@ -40,11 +40,12 @@ class SpoolFollowTest : public ReplicateSyncTest {
     // A 2 MB oplog, kDocuments documents, and every getMore of tributary slowed by 50 ms, so the
     // copy (100 documents a batch) takes about 10 s, far longer than the oplog holds the writer's
     // changes.
-    void start_slow_copy(const std::string& profile) {
+    void start_slow_copy(const std::string& profile, int block_ms = 50) {
         start_copy(profile, kDocuments);
         admin_command(R"({"configureFailPoint": "failCommand", "mode": "alwaysOn",
             "data": {"failCommands": ["getMore"], "appName": "tributary", "blockConnection": true,
-                     "blockTimeMS": 50}})");
+                     "blockTimeMS": )" +
+                      std::to_string(block_ms) + "}}");
     }
     // A 2 MB oplog and `documents` documents to copy.
     void start_copy(const std::string& profile, int documents) {
@@ -252,6 +253,18 @@ TEST_F(SpoolFollowTest, ATransactionOpenAtTheHandoffIsAppliedWhole) {
     for (const auto& [transaction, documents] : written)
         EXPECT_EQ(documents, kTransactionDocuments) << "destination transaction " << transaction;
     EXPECT_EQ(sync.terminate(), 0) << sync.output();
+}
+
+// A reader the oplog's truncation overtakes (getMores slowed to 500 ms: at most 2000 events a
+// second, while transactions are committed without a pause) has lost the history it needs: it is
+// reported as lost history (exit 4 and what to do), not as an unknown MongoDB error.
+TEST_F(SpoolFollowTest, AReaderOvertakenByTheOplogReportsLostHistory) {
+    SKIP_UNLESS_OWN_SERVERS("a 2 MB oplog and a server-wide failpoint");
+    start_slow_copy("7.0", 500);
+    start_transaction_writer(std::chrono::milliseconds(0));
+    TributaryProcess sync(copy_args());
+    EXPECT_EQ(sync.wait(std::chrono::seconds(90)), 4) << sync.output();
+    EXPECT_TRUE(sync.output_contains("no longer holds the change history")) << sync.output();
 }
 
 // SIGKILL at `crash_at` (a crash point of docs/replication.md), then the same command: the
