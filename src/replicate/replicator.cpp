@@ -140,14 +140,18 @@ std::optional<checkpoint::StartPoint> Replicator::resync_after(const mongo::Erro
     }
 }
 
-void Replicator::give_up_resyncing(const mongo::Error& lost) {
-    spdlog::error(
+std::string resync_given_up(const mongo::Error& lost) {
+    return fmt::format(
         "The source lost the change history again after a resync, before replication applied "
         "any live change (twice in a row: {}); giving up rather than recopying forever. The "
         "source's oplog does not cover a copy and the application of its spool: enlarge it "
         "(replSetResizeOplog), lower the write load or raise --spool-max-mb, then rerun with "
         "--on-history-lost resync.",
         lost.what());
+}
+
+void Replicator::give_up_resyncing(const mongo::Error& lost) {
+    spdlog::error("{}", resync_given_up(lost));
 }
 
 void Replicator::open_stream(const StreamPosition& position,

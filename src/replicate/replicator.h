@@ -73,6 +73,9 @@ struct ReplicateConfig {
 // start point, captured before that copy (tributary-core's copy).
 using ResyncFunction = std::function<checkpoint::StartPoint()>;
 
+// Why --on-history-lost resync stops: the history was lost again right after a recopy.
+std::string resync_given_up(const mongo::Error& lost);
+
 class Replicator {
   public:
     Replicator(ReplicateConfig config, mongo::ClientPool& source, mongo::ClientPool& destination,

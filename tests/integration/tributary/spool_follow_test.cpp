@@ -267,6 +267,20 @@ TEST_F(SpoolFollowTest, AReaderOvertakenByTheOplogReportsLostHistory) {
     EXPECT_TRUE(sync.output_contains("no longer holds the change history")) << sync.output();
 }
 
+// The same during the first copy with --on-history-lost resync: the copy starts again with a
+// fresh start point, and when its reader is overtaken again, tributary gives up with exit 4 and
+// advice, instead of exiting with advice to pass the option it was given (every rerun would then
+// fail the same way, the reader's saved position being gone).
+TEST_F(SpoolFollowTest, AReaderOvertakenDuringTheFirstCopyIsResyncedThenGivesUp) {
+    SKIP_UNLESS_OWN_SERVERS("a 2 MB oplog and a server-wide failpoint");
+    start_slow_copy("7.0", 500);
+    start_transaction_writer(std::chrono::milliseconds(0));
+    TributaryProcess sync(copy_args({"--on-history-lost", "resync"}));
+    EXPECT_EQ(sync.wait(std::chrono::seconds(90)), 4) << sync.output();
+    EXPECT_EQ(occurrences(sync.output(), "Copying collection 'large'"), 2u) << sync.output();
+    EXPECT_TRUE(sync.output_contains("twice in a row")) << sync.output();
+}
+
 // SIGKILL at `crash_at` (a crash point of docs/replication.md), then the same command: the
 // restart continues and ends equal, with the collection copied once.
 struct CrashCase {
