@@ -244,6 +244,8 @@ bool copy_following(Run& run, copy::InitialCopy& copy, replicate::SpoolReader* r
         reader->finish();
     } catch (const replicate::SpoolFull& full) {
         throw UserError(kExitSpoolFull, full.what());
+    } catch (const checkpoint::SpoolDamaged& damaged) {
+        throw UserError(kExitUsage, damaged.what());
     }
     return false;
 }

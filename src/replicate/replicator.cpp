@@ -101,6 +101,9 @@ int Replicator::run(const checkpoint::StartPoint& from, const std::atomic<bool>&
             spdlog::info("Replication stopped ({}); the next run continues from there.",
                          stopped.what());
             return kExitOk;
+        } catch (const checkpoint::SpoolDamaged& damaged) {
+            spdlog::error("{}", damaged.what());
+            return kExitUsage;
         } catch (const WriteFailure& failure) {
             spdlog::error("Replication stopped: cannot write to the destination: {}",
                           failure.what());
@@ -271,6 +274,12 @@ void Replicator::apply_spooled(int64_t end, StreamPosition& position,
         log_rate();
         return !stop;
     });
+    // Only a stop ends a read early: fewer entries mean the spool lost some since they were
+    // counted, and waiting for them would wait forever.
+    if (!stop && *spool_read_ < end) {
+        throw checkpoint::SpoolDamaged(
+            checkpoint::spool_damaged_message(*config_.spool, *spool_read_, end));
+    }
     // A transaction the reader's append cut goes on in the next round: applied whole then.
     if (!open_transaction_) flush(position);
 }

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <thread>
@@ -280,6 +282,37 @@ TEST_F(SpoolFollowTest, AReaderOvertakenDuringTheFirstCopyIsResyncedThenGivesUp)
     EXPECT_EQ(occurrences(sync.output(), "Copying collection 'large'"), 2u) << sync.output();
     EXPECT_TRUE(sync.output_contains("twice in a row")) << sync.output();
 }
+
+// A spool that lost events the checkpoint counts (its file removed, or a record damaged, after a
+// crash during the copy) is refused with a message naming it, never applied in part (a loss) nor
+// waited for forever.
+class DamagedSpoolTest : public SpoolFollowTest, public testing::WithParamInterface<bool> {};
+
+TEST_P(DamagedSpoolTest, IsRefusedWithAClearMessage) {
+    SKIP_UNLESS_OWN_SERVERS("a 2 MB oplog and a server-wide failpoint");
+    start_slow_copy("7.0");
+    start_writer();
+    {
+        TributaryProcess first(copy_args(), {"TRIBUTARY_CRASH_AT=spool-half-written"});
+        ASSERT_EQ(first.wait(std::chrono::seconds(90)), 128 + SIGKILL) << first.output();
+    }
+    const std::string spool = state_file_ + ".spool";
+    if (GetParam()) {
+        std::filesystem::remove(spool);
+    } else {
+        std::fstream file(spool, std::ios::in | std::ios::out | std::ios::binary);
+        file.seekp(100);
+        file.put('\xff');
+    }
+    TributaryProcess second(copy_args());
+    const int code = second.wait(std::chrono::seconds(60));
+    EXPECT_TRUE(code > 0 && code < 128) << code << second.output();
+    EXPECT_TRUE(second.output_contains("spool")) << second.output();
+    EXPECT_TRUE(second.output_contains("--reset-state")) << second.output();
+}
+
+INSTANTIATE_TEST_SUITE_P(Spools, DamagedSpoolTest, testing::Values(true, false),
+                         [](const auto& info) { return info.param ? "removed" : "damaged"; });
 
 // SIGKILL at `crash_at` (a crash point of docs/replication.md), then the same command: the
 // restart continues and ends equal, with the collection copied once.
