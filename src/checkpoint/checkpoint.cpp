@@ -229,10 +229,12 @@ void Checkpoint::save_spool_position(const bson_t* token, bool start_after, int6
     persist_locked({true, {}});
 }
 
-void Checkpoint::finish_spool() {
+void Checkpoint::finish_spool(bool from_reader) {
     std::lock_guard lock(mutex_);
-    state_.resume_token = std::move(state_.spool.token);
-    state_.resume_start_after = state_.spool.start_after;
+    if (from_reader) {
+        state_.resume_token = std::move(state_.spool.token);
+        state_.resume_start_after = state_.spool.start_after;
+    }
     state_.spool = SpoolState{};
     persist_locked({true, {}});
 }

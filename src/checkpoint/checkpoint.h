@@ -71,9 +71,7 @@ struct SpoolState {
     int64_t bytes = 0;         // their size
     int64_t applied = 0;       // events of the spool replication has applied (and checkpointed)
     bool active() const { return !token.empty(); }
-    SpoolState copy() const {
-        return {token.copy(), start_after, appended, bytes, applied};
-    }
+    SpoolState copy() const { return {token.copy(), start_after, appended, bytes, applied}; }
 };
 
 // What the run was started with; a resume with a different identity is refused.
@@ -107,6 +105,8 @@ struct State {
     int64_t copy_generation = 0;  // raised by every recopy (CollectionCopy::generation)
     SpoolState spool;
 
+    // Where replication continues: after the last applied batch, else at the start point.
+    StartPoint replication_start() const;
     // The whole State as one document: the run's fields and a `collections` array.
     bson::Document to_bson() const;
     // The run's fields alone ({_id: "sync", version, ...}, no collections).
@@ -249,8 +249,10 @@ class Checkpoint {
     // The spool reader's position after a durable append of the spool's events up to `appended`.
     void save_spool_position(const bson_t* token, bool start_after, int64_t appended,
                              int64_t bytes);
-    // The spool is applied: replication continues from the reader's position, in one write.
-    void finish_spool();
+    // The spool is applied: replication continues, in one write, from the reader's position,
+    // or with `from_reader` false (the spool ends inside a transaction, none of whose events were
+    // applied) from the last event applied, so that the live stream reads that transaction whole.
+    void finish_spool(bool from_reader);
     // Unique conversions are due once replication has applied the source's time `at` (the
     // later of the scheduled times is kept); cleared when done for the time scheduled.
     void schedule_unique_conversion(bson::Timestamp at);

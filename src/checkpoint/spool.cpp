@@ -28,7 +28,10 @@ class FileSpool : public Spool {
     // The entries before `count` were fsynced before the checkpoint counted them: only their
     // lengths are read.
     void truncate(int64_t count) override {
-        const int64_t offset = scan(count, [](const bson::Document&) { return false; });
+        int64_t records = 0;
+        const int64_t offset = scan(
+            count, [](const bson::Document&) { return false; }, &records);
+        if (records < count) throw SpoolDamaged(spool_damaged_message(*this, records, count));
         if (::truncate(path_.c_str(), offset) != 0 && errno != ENOENT) fail("truncate");
     }
 
@@ -77,8 +80,10 @@ class FileSpool : public Spool {
 
     // Skips the first `skip` records (by their lengths), then calls visit(event) for each whole
     // record whose checksum holds, until it returns false or a record is torn or damaged.
-    // Returns the offset after the last record skipped or visited.
-    int64_t scan(int64_t skip, const std::function<bool(const bson::Document&)>& visit) const {
+    // Returns the offset after the last record skipped or visited, and in `records` their number.
+    int64_t scan(int64_t skip, const std::function<bool(const bson::Document&)>& visit,
+                 int64_t* records = nullptr) const {
+        if (records) *records = 0;
         const int fd = ::open(path_.c_str(), O_RDONLY);
         if (fd < 0) {
             if (errno == ENOENT) return 0;
@@ -92,6 +97,7 @@ class FileSpool : public Spool {
             const int64_t next = offset + int64_t(sizeof header) + header[0];
             if (number < skip) {
                 offset = next;
+                if (records) *records = number + 1;
                 continue;
             }
             body.resize(header[0]);
@@ -103,6 +109,7 @@ class FileSpool : public Spool {
             bson_t* event = bson_new_from_data(body.data(), body.size());
             if (event == nullptr || !visit(bson::Document(event))) break;
             offset = next;
+            if (records) *records = number + 1;
         }
         ::close(fd);
         return offset;
@@ -180,6 +187,13 @@ class DestinationSpool : public Spool {
 };
 
 }  // namespace
+
+std::string spool_damaged_message(const Spool& spool, int64_t held, int64_t counted) {
+    return "the spool " + spool.describe() + " holds " + std::to_string(held) + " of the " +
+           std::to_string(counted) +
+           " change events the checkpoint counts: it was damaged, moved or removed since; put it "
+           "back, or rerun with --reset-state to copy again";
+}
 
 std::unique_ptr<Spool> open_file_spool(const std::string& state_file) {
     return std::make_unique<FileSpool>(state_file + ".spool");

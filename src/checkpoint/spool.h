@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -15,10 +16,17 @@
 
 namespace tributary::checkpoint {
 
+// The spool holds fewer events than the checkpoint counts (damaged, moved or removed since).
+class SpoolDamaged : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
 class Spool {
   public:
     virtual ~Spool() = default;
-    // Removes the entries numbered `count` and above (written after the last saved position).
+    // Removes the entries numbered `count` and above (written after the last saved position);
+    // throws SpoolDamaged when entries before `count` are missing.
     virtual void truncate(int64_t count) = 0;
     // Appends `events` as the entries numbered from `first` on; durable when it returns.
     virtual void append(int64_t first, const std::vector<bson::Document>& events) = 0;
@@ -39,5 +47,8 @@ std::unique_ptr<Spool> open_destination_spool(mongo::ClientPool& destination,
                                               const std::string& state_db);
 
 inline constexpr const char* kSpoolCollection = "spool";
+
+// SpoolDamaged's message: `spool` holds `held` of the `counted` events the checkpoint counts.
+std::string spool_damaged_message(const Spool& spool, int64_t held, int64_t counted);
 
 }  // namespace tributary::checkpoint

@@ -215,6 +215,11 @@ bson::Document State::collection_to_bson(const std::string& ns, const Collection
     return doc;
 }
 
+StartPoint State::replication_start() const {
+    if (resume_token.empty()) return {start.resume_token.copy(), start.operation_time};
+    return {resume_token.copy(), applied_cluster_time, resume_start_after};
+}
+
 bson::Document State::to_bson() const {
     bson::Document doc = run_to_bson();
     bson_t array;

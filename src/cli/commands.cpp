@@ -101,13 +101,6 @@ checkpoint::State start_state(checkpoint::Store& store, SavedRun saved,
     return fresh;
 }
 
-checkpoint::StartPoint replication_start(const checkpoint::State& state) {
-    if (state.resume_token.empty()) {
-        return {state.start.resume_token.copy(), state.start.operation_time};
-    }
-    return {state.resume_token.copy(), state.applied_cluster_time, state.resume_start_after};
-}
-
 copy::CopyConfig copy_config(const Config& config) {
     copy::CopyConfig result;
     result.workers = config.copy_workers;
@@ -251,8 +244,42 @@ bool copy_following(Run& run, copy::InitialCopy& copy, replicate::SpoolReader* r
         reader->finish();
     } catch (const replicate::SpoolFull& full) {
         throw UserError(kExitSpoolFull, full.what());
+    } catch (const checkpoint::SpoolDamaged& damaged) {
+        throw UserError(kExitUsage, damaged.what());
     }
     return false;
+}
+
+// Recopies every synced collection from a fresh start point, followed like the first copy. False
+// when stopped (the next run resumes it).
+bool recopy_following(const Config& config, Run& run, copy::InitialCopy& copy, Follower& follower) {
+    copy.begin_resync();
+    follower.reader.reset();
+    follower.reader = start_reader(config, run, *follower.spool);
+    return copy_following(run, copy, follower.reader.get());
+}
+
+// The copy of a run; with --on-history-lost resync, one whose reader loses the history (the
+// oplog overtook it, or its saved position is gone on a restart) starts again from a fresh start
+// point, once: lost again, it gives up (exit 4) rather than recopy forever.
+bool first_copy(const Config& config, Run& run, copy::InitialCopy& copy, Follower& follower) {
+    try {
+        return copy_following(run, copy, follower.reader.get());
+    } catch (const mongo::Error& lost) {
+        if (!lost.is_history_lost() || config.on_history_lost != HistoryLostMode::kResync) throw;
+        spdlog::warn(
+            "The source no longer holds the change history the copy's spool reader needs ({}); "
+            "recopying every synced collection from a new start point (--on-history-lost "
+            "resync).",
+            lost.what());
+        stop_requested() = false;  // set by the reader's failure (stop_on_failure) to stop the copy
+    }
+    try {
+        return recopy_following(config, run, copy, follower);
+    } catch (const mongo::Error& again) {
+        if (!again.is_history_lost()) throw;
+        throw UserError(kExitHistoryLost, replicate::resync_given_up(again));
+    }
 }
 
 // Replicates from the checkpoint until stopped, or until `cutover` reports its target reached;
@@ -278,7 +305,7 @@ int run_replication(const Config& config, Run& run, cutover::Cutover& cutover, F
     };
     replicate::Replicator replicator(replicate_config, *run.source.pool, *run.destination.pool,
                                      run.filter, *run.checkpoint, std::move(resync));
-    return replicator.run(replication_start(run.checkpoint->snapshot()), stop_requested());
+    return replicator.run(run.checkpoint->snapshot().replication_start(), stop_requested());
 }
 
 // verify's settings; the checkpoint (when readable) tells how far a running sync has applied.
@@ -341,7 +368,7 @@ int run_sync(const Config& config) {
     initial_copy.ensure_start_point();
     Follower follower = start_following(config, *run);
     const bool copying = !run->checkpoint->snapshot().copy_complete;
-    if (copying && !copy_following(*run, initial_copy, follower.reader.get())) {
+    if (copying && !first_copy(config, *run, initial_copy, follower)) {
         spdlog::info("Stopped during the initial copy; the next run resumes it");
         return kExitOk;
     }
@@ -354,10 +381,7 @@ int run_sync(const Config& config) {
     int code = run_replication(config, *run, cutover, follower, [&] {
         // The recopy is followed like the first copy (its spool is applied next), so it may
         // outlast the oplog; a stopped one resumes on the next run.
-        initial_copy.begin_resync();
-        follower.reader.reset();
-        follower.reader = start_reader(config, *run, *follower.spool);
-        copy_following(*run, initial_copy, follower.reader.get());
+        recopy_following(config, *run, initial_copy, follower);
         cutover.schedule_unique_conversion();
         return run->checkpoint->snapshot().start;
     });

@@ -17,6 +17,7 @@ inline constexpr uint32_t kAuthenticationFailed = 18;
 inline constexpr uint32_t kUnauthorized = 13;
 inline constexpr uint32_t kDuplicateKey = 11000;
 inline constexpr uint32_t kChangeStreamHistoryLost = 286;
+inline constexpr uint32_t kCappedPositionLost = 136;
 inline constexpr uint32_t kNamespaceExists = 48;
 inline constexpr uint32_t kIndexNotFound = 27;
 inline constexpr uint32_t kCommandNotFound = 59;

@@ -23,6 +23,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+StreamPosition position_at(const checkpoint::StartPoint& point) {
+    return {point.resume_token.copy(), point.start_after, point.operation_time};
+}
+
 constexpr int kMaxApplyAttempts = 5;
 constexpr int kMaxReconnectAttempts = 30;
 constexpr auto kIdleCheckpointInterval = std::chrono::seconds(5);
@@ -64,7 +68,7 @@ Replicator::Replicator(ReplicateConfig config, mongo::ClientPool& source,
       catalog_(filter, checkpoint, config.copy_renamed_in) {}
 
 int Replicator::run(const checkpoint::StartPoint& from, const std::atomic<bool>& stop) {
-    StreamPosition position{from.resume_token.copy(), from.start_after, from.operation_time};
+    StreamPosition position = position_at(from);
     while (true) {
         try {
             return follow(position, stop);
@@ -97,6 +101,9 @@ int Replicator::run(const checkpoint::StartPoint& from, const std::atomic<bool>&
             spdlog::info("Replication stopped ({}); the next run continues from there.",
                          stopped.what());
             return kExitOk;
+        } catch (const checkpoint::SpoolDamaged& damaged) {
+            spdlog::error("{}", damaged.what());
+            return kExitUsage;
         } catch (const WriteFailure& failure) {
             spdlog::error("Replication stopped: cannot write to the destination: {}",
                           failure.what());
@@ -136,14 +143,18 @@ std::optional<checkpoint::StartPoint> Replicator::resync_after(const mongo::Erro
     }
 }
 
-void Replicator::give_up_resyncing(const mongo::Error& lost) {
-    spdlog::error(
+std::string resync_given_up(const mongo::Error& lost) {
+    return fmt::format(
         "The source lost the change history again after a resync, before replication applied "
         "any live change (twice in a row: {}); giving up rather than recopying forever. The "
         "source's oplog does not cover a copy and the application of its spool: enlarge it "
         "(replSetResizeOplog), lower the write load or raise --spool-max-mb, then rerun with "
         "--on-history-lost resync.",
         lost.what());
+}
+
+void Replicator::give_up_resyncing(const mongo::Error& lost) {
+    spdlog::error("{}", resync_given_up(lost));
 }
 
 void Replicator::open_stream(const StreamPosition& position,
@@ -196,13 +207,9 @@ int Replicator::follow(StreamPosition& position, const std::atomic<bool>& stop) 
         log_rate();
         if (progress_says_stop()) break;
     }
-    if (open_transaction_) {
-        // Only part of it may have been read: nothing of it is applied, nor its token saved,
-        // so the next run applies it whole.
-        batch_.clear();
-        unsaved_ = false;
-        checkpoint_.discard_staged_incarnations();
-    }
+    // Only part of it may have been read: nothing of it is applied, nor its token saved, so the
+    // next run applies it whole.
+    if (open_transaction_) discard_open_transaction();
     flush(position);
     spdlog::info("Replication stopped; checkpoint saved to {}.", checkpoint_.describe_store());
     return kExitOk;
@@ -229,19 +236,32 @@ bool Replicator::apply_spool(StreamPosition& position, const std::atomic<bool>& 
         complete = reader_done && *spool_read_ == end;
     }
     if (!reader_done) reader->finish();  // stopped: what it read is spooled (or it failed)
+    // The spool ends inside a transaction (the reader stopped amid its events): nothing of it is
+    // applied, and the live stream reads it whole from the last event applied before it.
+    const bool ends_in_transaction = complete && open_transaction_.has_value();
+    if (ends_in_transaction) discard_open_transaction();
     if (complete) flush(position);
     spool_read_.reset();
     batch_spool_read_.reset();
     if (!complete) return false;
     // A reader that never saved a position (nothing read past the start point) leaves it.
     if (!checkpoint_.snapshot().spool.active()) return true;
-    checkpoint_.finish_spool();
+    checkpoint_.finish_spool(!ends_in_transaction);
     checkpoint::crash_point("spool-applied");
     config_.spool->clear();
-    const checkpoint::State state = checkpoint_.snapshot();
-    position = StreamPosition{state.resume_token.copy(), state.resume_start_after, {}};
-    spdlog::info("Spool applied; continuing from the reader's position.");
+    position = position_at(checkpoint_.snapshot().replication_start());
+    spdlog::info(ends_in_transaction
+                     ? "Spool applied; continuing from before the transaction it ends in."
+                     : "Spool applied; continuing from the reader's position.");
     return true;
+}
+
+void Replicator::discard_open_transaction() {
+    open_transaction_.reset();
+    batch_.clear();
+    batch_events_ = 0;
+    unsaved_ = false;
+    checkpoint_.discard_staged_incarnations();
 }
 
 void Replicator::apply_spooled(int64_t end, StreamPosition& position,
@@ -254,6 +274,12 @@ void Replicator::apply_spooled(int64_t end, StreamPosition& position,
         log_rate();
         return !stop;
     });
+    // Only a stop ends a read early: fewer entries mean the spool lost some since they were
+    // counted, and waiting for them would wait forever.
+    if (!stop && *spool_read_ < end) {
+        throw checkpoint::SpoolDamaged(
+            checkpoint::spool_damaged_message(*config_.spool, *spool_read_, end));
+    }
     // A transaction the reader's append cut goes on in the next round: applied whole then.
     if (!open_transaction_) flush(position);
 }

@@ -73,6 +73,9 @@ struct ReplicateConfig {
 // start point, captured before that copy (tributary-core's copy).
 using ResyncFunction = std::function<checkpoint::StartPoint()>;
 
+// Why --on-history-lost resync stops: the history was lost again right after a recopy.
+std::string resync_given_up(const mongo::Error& lost);
+
 class Replicator {
   public:
     Replicator(ReplicateConfig config, mongo::ClientPool& source, mongo::ClientPool& destination,
@@ -92,6 +95,8 @@ class Replicator {
     // Applies the spool's events not applied yet, in order, as if read from the stream, then
     // moves `position` to the reader's. False when stopped first.
     bool apply_spool(StreamPosition& position, const std::atomic<bool>& stop);
+    // Forgets the queued writes of the transaction read in part: none of it is applied.
+    void discard_open_transaction();
     // Applies the spool's events from spool_read_ up to `end` (until stop).
     void apply_spooled(int64_t end, StreamPosition& position, const std::atomic<bool>& stop);
     void open_stream(const StreamPosition& position, std::optional<mongo::ChangeStream>& stream);

@@ -7,7 +7,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include "replicate_sync_fixture.h"
@@ -19,6 +22,7 @@ using tributary_test::ReplicateSyncTest;
 using tributary_test::TributaryProcess;
 
 constexpr int kDocuments = 20000;
+constexpr int kTransactionDocuments = 200;  // inserts per transaction of the transaction writer
 
 size_t occurrences(const std::string& text, const std::string& what) {
     size_t count = 0;
@@ -38,11 +42,12 @@ class SpoolFollowTest : public ReplicateSyncTest {
     // A 2 MB oplog, kDocuments documents, and every getMore of tributary slowed by 50 ms, so the
     // copy (100 documents a batch) takes about 10 s, far longer than the oplog holds the writer's
     // changes.
-    void start_slow_copy(const std::string& profile) {
+    void start_slow_copy(const std::string& profile, int block_ms = 50) {
         start_copy(profile, kDocuments);
         admin_command(R"({"configureFailPoint": "failCommand", "mode": "alwaysOn",
             "data": {"failCommands": ["getMore"], "appName": "tributary", "blockConnection": true,
-                     "blockTimeMS": 50}})");
+                     "blockTimeMS": )" +
+                      std::to_string(block_ms) + "}}");
     }
     // A 2 MB oplog and `documents` documents to copy.
     void start_copy(const std::string& profile, int documents) {
@@ -107,6 +112,28 @@ class SpoolFollowTest : public ReplicateSyncTest {
         EXPECT_EQ(sync.terminate(), 0) << sync.output();
         return sync.output();
     }
+    // Commits source transactions of kTransactionDocuments inserts into `tx`, `pause` apart,
+    // until stop_writer(); transactions_ counts them.
+    void start_transaction_writer(std::chrono::milliseconds pause) {
+        writer_ = std::thread([this, pause] {
+            testsupport::Client client(source_server_.uri);
+            for (int txn = 1; !stop_writer_; ++txn) {
+                const std::string session =
+                    R"("lsid": {"id": {"$binary": {"base64": "AAECAwQFBgcICQoLDA0ODw==", "subType": "04"}}},
+                       "txnNumber": {"$numberLong": ")" +
+                    std::to_string(txn) + R"("}, "autocommit": false)";
+                std::string insert = R"({"insert": "tx", "documents": [)";
+                for (int k = 0; k < kTransactionDocuments; ++k) {
+                    insert += (k ? "," : "") + std::string(R"({"_id": )") +
+                              std::to_string(txn * kTransactionDocuments + k) + "}";
+                }
+                client.run_command(db_, insert + "]," + session + R"(, "startTransaction": true})");
+                if (client.run_command("admin", R"({"commitTransaction": 1, )" + session + "}").ok)
+                    ++transactions_;
+                std::this_thread::sleep_for(pause);
+            }
+        });
+    }
     void stop_writer() {
         stop_writer_ = true;
         if (writer_.joinable()) writer_.join();
@@ -115,6 +142,7 @@ class SpoolFollowTest : public ReplicateSyncTest {
     std::thread writer_;
     std::atomic<bool> stop_writer_{false};
     std::atomic<int> rounds_{0};
+    std::atomic<int> transactions_{0};
 };
 
 TEST_F(SpoolFollowTest, CopyOutlastingTheOplogEndsEqualAndReplicating) {
@@ -177,6 +205,114 @@ TEST_F(SpoolFollowTest, ResyncGivesUpWhenTheHistoryIsLostTwiceInARow) {
     EXPECT_NE(output.find("twice in a row"), std::string::npos) << output;
     EXPECT_NE(output.find("replSetResizeOplog"), std::string::npos) << output;
 }
+
+// A source transaction open at the spool's end (the reader stops after part of its events) is
+// applied on the destination in one transaction, not as a part from the spool and the rest from
+// the live stream. Source transactions of kTransactionDocuments inserts are committed without a
+// pause through the handoff; a change stream on the destination shows which destination
+// transaction (lsid, txnNumber) wrote each document.
+TEST_F(SpoolFollowTest, ATransactionOpenAtTheHandoffIsAppliedWhole) {
+    SKIP_UNLESS_OWN_SERVERS("a 2 MB oplog and a server-wide failpoint");
+    start_slow_copy("7.0");
+    testsupport::Client watcher(dest_server_.uri);
+    mongoc_collection_t* tx = watcher.collection(db_, "tx");
+    testsupport::Bson no_pipeline;
+    mongoc_change_stream_t* applied = mongoc_collection_watch(tx, no_pipeline.get(), nullptr);
+    TributaryProcess sync(copy_args());
+    ASSERT_TRUE(eventually([&] { return sync.output_contains("Copying collection 'large'"); }))
+        << sync.output();
+    // About 4000 events a second: the reader, slowed like the copy, keeps pace.
+    start_transaction_writer(std::chrono::milliseconds(50));
+    ASSERT_TRUE(eventually([&] { return sync.output_contains("change stream started"); },
+                           std::chrono::seconds(120)))
+        << sync.output();
+    ASSERT_TRUE(eventually([&] { return sync.output_contains("Spool applied"); })) << sync.output();
+    // Live for a while: the transaction open at the handoff is applied by now.
+    const int at_handoff = transactions_;
+    ASSERT_TRUE(eventually([&] { return transactions_ > at_handoff + 5; })) << "writer stalled";
+    stop_writer();
+    source_fail_command_off();
+    std::string report;
+    EXPECT_TRUE(converges(&report, std::chrono::seconds(60))) << report << sync.output();
+
+    // Documents written by each destination transaction, by "lsid txnNumber".
+    std::map<std::string, int> written;
+    int seen = 0;
+    const bson_t* event = nullptr;
+    eventually([&] {
+        while (mongoc_change_stream_next(applied, &event)) {
+            testsupport::Bson copy = testsupport::Bson::adopt(bson_copy(event));
+            if (!copy.has("txnNumber")) continue;
+            ++written[copy.document("lsid").json() + " " +
+                      std::to_string(copy.number("txnNumber"))];
+            ++seen;
+        }
+        return seen == transactions_ * kTransactionDocuments;
+    });
+    mongoc_change_stream_destroy(applied);
+    mongoc_collection_destroy(tx);
+    EXPECT_EQ(seen, transactions_ * kTransactionDocuments);
+    for (const auto& [transaction, documents] : written)
+        EXPECT_EQ(documents, kTransactionDocuments) << "destination transaction " << transaction;
+    EXPECT_EQ(sync.terminate(), 0) << sync.output();
+}
+
+// A reader the oplog's truncation overtakes (getMores slowed to 500 ms: at most 2000 events a
+// second, while transactions are committed without a pause) has lost the history it needs: it is
+// reported as lost history (exit 4 and what to do), not as an unknown MongoDB error.
+TEST_F(SpoolFollowTest, AReaderOvertakenByTheOplogReportsLostHistory) {
+    SKIP_UNLESS_OWN_SERVERS("a 2 MB oplog and a server-wide failpoint");
+    start_slow_copy("7.0", 500);
+    start_transaction_writer(std::chrono::milliseconds(0));
+    TributaryProcess sync(copy_args());
+    EXPECT_EQ(sync.wait(std::chrono::seconds(90)), 4) << sync.output();
+    EXPECT_TRUE(sync.output_contains("no longer holds the change history")) << sync.output();
+}
+
+// The same during the first copy with --on-history-lost resync: the copy starts again with a
+// fresh start point, and when its reader is overtaken again, tributary gives up with exit 4 and
+// advice, instead of exiting with advice to pass the option it was given (every rerun would then
+// fail the same way, the reader's saved position being gone).
+TEST_F(SpoolFollowTest, AReaderOvertakenDuringTheFirstCopyIsResyncedThenGivesUp) {
+    SKIP_UNLESS_OWN_SERVERS("a 2 MB oplog and a server-wide failpoint");
+    start_slow_copy("7.0", 500);
+    start_transaction_writer(std::chrono::milliseconds(0));
+    TributaryProcess sync(copy_args({"--on-history-lost", "resync"}));
+    EXPECT_EQ(sync.wait(std::chrono::seconds(90)), 4) << sync.output();
+    EXPECT_EQ(occurrences(sync.output(), "Copying collection 'large'"), 2u) << sync.output();
+    EXPECT_TRUE(sync.output_contains("twice in a row")) << sync.output();
+}
+
+// A spool that lost events the checkpoint counts (its file removed, or a record damaged, after a
+// crash during the copy) is refused with a message naming it, never applied in part (a loss) nor
+// waited for forever.
+class DamagedSpoolTest : public SpoolFollowTest, public testing::WithParamInterface<bool> {};
+
+TEST_P(DamagedSpoolTest, IsRefusedWithAClearMessage) {
+    SKIP_UNLESS_OWN_SERVERS("a 2 MB oplog and a server-wide failpoint");
+    start_slow_copy("7.0");
+    start_writer();
+    {
+        TributaryProcess first(copy_args(), {"TRIBUTARY_CRASH_AT=spool-half-written"});
+        ASSERT_EQ(first.wait(std::chrono::seconds(90)), 128 + SIGKILL) << first.output();
+    }
+    const std::string spool = state_file_ + ".spool";
+    if (GetParam()) {
+        std::filesystem::remove(spool);
+    } else {
+        std::fstream file(spool, std::ios::in | std::ios::out | std::ios::binary);
+        file.seekp(100);
+        file.put('\xff');
+    }
+    TributaryProcess second(copy_args());
+    const int code = second.wait(std::chrono::seconds(60));
+    EXPECT_TRUE(code > 0 && code < 128) << code << second.output();
+    EXPECT_TRUE(second.output_contains("spool")) << second.output();
+    EXPECT_TRUE(second.output_contains("--reset-state")) << second.output();
+}
+
+INSTANTIATE_TEST_SUITE_P(Spools, DamagedSpoolTest, testing::Values(true, false),
+                         [](const auto& info) { return info.param ? "removed" : "damaged"; });
 
 // SIGKILL at `crash_at` (a crash point of docs/replication.md), then the same command: the
 // restart continues and ends equal, with the collection copied once.
