@@ -183,12 +183,6 @@ std::optional<bson::Document> ChangeStream::run(const bson_t* command) {
         result = bson::Document::copy_of(&reply);
     } else {
         error_ = Error::from(error, &reply);
-        // The oplog's truncation overtook the stream: the history it reads is gone, and no resume
-        // can cure it (change-streams spec, "Resumable Error": CappedPositionLost is excluded).
-        if (error_->code() == codes::kCappedPositionLost) {
-            error_ = Error(error_->domain(), codes::kChangeStreamHistoryLost, error_->what(),
-                           error_->labels());
-        }
     }
     bson_destroy(&reply);
     return result;

@@ -52,7 +52,11 @@ class Error : public std::runtime_error {
     bool is_connection_failure() const;
     bool is_auth_failure() const;
     // The change stream's resume point is no longer in the source's oplog.
-    bool is_history_lost() const { return code_ == codes::kChangeStreamHistoryLost; }
+    // ChangeStreamHistoryLost, or CappedPositionLost: the oplog's truncation overtook a running
+    // stream, which no resume can cure (change-streams spec, "Resumable Error" excludes it).
+    bool is_history_lost() const {
+        return code_ == codes::kChangeStreamHistoryLost || code_ == codes::kCappedPositionLost;
+    }
     // Worth retrying after reconnecting (ResumableChangeStreamError / network errors).
     bool is_transient() const;
 
