@@ -27,7 +27,9 @@ StreamPosition position_at(const checkpoint::StartPoint& point) {
     return {point.resume_token.copy(), point.start_after, point.operation_time};
 }
 
-constexpr int kMaxApplyAttempts = 5;
+// A batch whose writes fail transiently is retried this long after its first failure: enough to
+// ride out a destination's primary election (about 10 s) or a short network outage.
+constexpr auto kApplyRetryBudget = std::chrono::seconds(60);
 constexpr int kMaxReconnectAttempts = 30;
 constexpr auto kIdleCheckpointInterval = std::chrono::seconds(5);
 
@@ -423,14 +425,16 @@ void Replicator::apply_transaction() {
 }
 
 void Replicator::apply_with_retry(const std::function<void()>& apply) {
+    std::optional<Clock::time_point> first_failure;
     for (int attempt = 1;; ++attempt) {
         try {
             apply();
             return;
         } catch (const mongo::Error& error) {
+            if (!first_failure) first_failure = Clock::now();
             // Every write is idempotent, so a batch interrupted midway is simply applied again.
             if (!(error.is_transient() || error.is_connection_failure()) ||
-                attempt >= kMaxApplyAttempts) {
+                Clock::now() - *first_failure >= kApplyRetryBudget) {
                 // A failed source lookup (conflict resolution) is not the destination's refusal.
                 if (error.side() == mongo::Side::kSource) throw;
                 throw WriteFailure(error.what());

@@ -54,9 +54,16 @@ class ReplicateSyncTest : public TwoServersTest {
     // NotWritablePrimary and the label mongod adds to it for retryable writes (the driver retries
     // each such write once, so each failed attempt of tributary takes two).
     void fail_destination_writes(int times) {
-        auto armed = dest_->run_command(
-            "admin", R"({"configureFailPoint": "failCommand", "mode": {"times": )" +
-                         std::to_string(times) + R"(}, "data": {
+        arm_destination_write_failures(R"({"times": )" + std::to_string(times) + "}");
+    }
+    // The same failure for every write until the test sets the failpoint's mode to "off".
+    void fail_destination_writes_until_disarmed() {
+        arm_destination_write_failures(R"("alwaysOn")");
+    }
+    void arm_destination_write_failures(const std::string& mode) {
+        auto armed =
+            dest_->run_command("admin", R"({"configureFailPoint": "failCommand", "mode": )" + mode +
+                                            R"(, "data": {
             "failCommands": ["insert", "update", "delete"], "errorCode": 10107,
             "errorLabels": ["RetryableWriteError"]}})");
         ASSERT_TRUE(armed.ok) << armed.error;
