@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 
+#include "support/child_process.h"
 #include "support/mongo_client.h"
 #include "support/server_process.h"
 #include "support/test_certificates.h"
@@ -331,6 +333,28 @@ TEST_F(AuthPersistenceTest, UsersSurviveKillNineAndCleanRestart) {
     server = start();
     EXPECT_EQ(users_of(server), after_drop);
     expect_driver_login_fails(server, "app:app-pass");
+}
+
+// A users file cut short (a disk fault, an edit by hand) is refused at start, as mongod refuses a
+// damaged data file: one line naming the file and exit 1, never a server missing its users.
+TEST_F(AuthPersistenceTest, ACorruptUsersFileIsRefusedAtStart) {
+    {
+        ServerProcess server = start();
+        Client admin(uri_with_credentials(server, "admin:secret"));
+        ASSERT_TRUE(
+            admin.run_command(db_, R"({"createUser": "app", "pwd": "p", "roles": ["read"]})").ok);
+        EXPECT_EQ(server.stop(), 0);
+    }
+    const std::filesystem::path users = std::filesystem::path(directory_.path()) / "users";
+    ASSERT_GT(std::filesystem::file_size(users), 10u);
+    std::filesystem::resize_file(users, std::filesystem::file_size(users) - 7);
+    testsupport::ChildProcess server(
+        TESTMONGOD_PATH,
+        {"--port", "0", "--auth", "--user", "admin:secret", "--dbpath", directory_.path()});
+    EXPECT_EQ(server.wait(std::chrono::seconds(30)), 1) << server.output();
+    EXPECT_NE(server.output().find("testmongod: corrupt users file " + users.string()),
+              std::string::npos)
+        << server.output();
 }
 
 TEST_F(AuthTest, UpdateUserReplacesPasswordAndRoles) {
