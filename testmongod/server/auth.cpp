@@ -220,7 +220,7 @@ void logout(const CommandRequest& request, bson_t*) {
     session.conversation.reset();
 }
 
-// The roles argument of createUser or updateUser (`command`).
+// The roles argument of createUser, updateUser, grantRolesToUser or revokeRolesFromUser.
 std::vector<RoleName> parse_roles(const Document& body, const std::string& db,
                                   const std::string& command) {
     const Value* roles = body.get("roles");
@@ -361,6 +361,38 @@ void update_user(const CommandRequest& request, bson_t*) {
     if (!found) {
         throw MongoError(code::UserNotFound, "User '" + name + "@" + request.db + "' not found");
     }
+}
+
+// grantRolesToUser / revokeRolesFromUser (manual, "grantRolesToUser", "revokeRolesFromUser"):
+// the named roles are added to the user's (once each) or taken out of them; the rest stay.
+void change_roles(const CommandRequest& request, const std::string& command, bool grant) {
+    Document body = body_of(request);
+    auto name = string_argument(body, command, command.c_str()).value_or("");
+    std::vector<RoleName> named = parse_roles(body, request.db, command);
+    if (named.empty()) {
+        throw MongoError(code::BadValue, command + " command requires a non-empty \"roles\" array");
+    }
+    bool found = users_of(request).update(request.db, name, [&](UserRecord& user) {
+        for (const RoleName& role : named) {
+            auto held = std::find_if(user.roles.begin(), user.roles.end(), [&](const RoleName& r) {
+                return r.role == role.role && r.db == role.db;
+            });
+            if (grant && held == user.roles.end()) user.roles.push_back(role);
+            if (!grant && held != user.roles.end()) user.roles.erase(held);
+        }
+    });
+    if (!found) {
+        throw MongoError(code::UserNotFound,
+                         "Could not find user \"" + name + "\" for db \"" + request.db + "\"");
+    }
+}
+
+void grant_roles_to_user(const CommandRequest& request, bson_t*) {
+    change_roles(request, "grantRolesToUser", true);
+}
+
+void revoke_roles_from_user(const CommandRequest& request, bson_t*) {
+    change_roles(request, "revokeRolesFromUser", false);
 }
 
 void append_roles(bson_t* parent, const char* key, const std::vector<RoleName>& roles) {
@@ -575,9 +607,9 @@ bool read_only(const UserRecord& user) {
 
 // Commands that need a write action (insert, update, remove, createCollection, dropCollection,
 // createIndex, dropIndex, collMod, renameCollectionSameDB, dropDatabase, createUser, updateUser,
-// dropUser, or a cluster action that read roles lack).
+// dropUser, grantRole, revokeRole, or a cluster action that read roles lack).
 bool writes(const std::string& name) {
-    static const std::array<std::string_view, 19> kNames = {"insert",
+    static const std::array<std::string_view, 21> kNames = {"insert",
                                                             "update",
                                                             "delete",
                                                             "findAndModify",
@@ -594,6 +626,8 @@ bool writes(const std::string& name) {
                                                             "createUser",
                                                             "updateUser",
                                                             "dropUser",
+                                                            "grantRolesToUser",
+                                                            "revokeRolesFromUser",
                                                             "applyOps",
                                                             "configureFailPoint"};
     return std::find(kNames.begin(), kNames.end(), name) != kNames.end();
@@ -653,6 +687,8 @@ void register_auth_commands(CommandRegistry& registry) {
     registry.add("createUser", create_user);
     registry.add("updateUser", update_user);
     registry.add("dropUser", drop_user);
+    registry.add("grantRolesToUser", grant_roles_to_user);
+    registry.add("revokeRolesFromUser", revoke_roles_from_user);
     registry.add("usersInfo", users_info);
 }
 

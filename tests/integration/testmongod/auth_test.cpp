@@ -335,6 +335,43 @@ TEST_F(AuthPersistenceTest, UsersSurviveKillNineAndCleanRestart) {
     expect_driver_login_fails(server, "app:app-pass");
 }
 
+TEST_F(AuthTest, GrantAndRevokeRolesChangeOnlyTheNamedRoles) {
+    std::string db = testsupport::unique_name("authdb");
+    Client admin(uri_with_credentials(*server_, "admin:secret"));
+    ASSERT_TRUE(admin.run_command(db, R"({"createUser": "u", "pwd": "p", "roles": ["read"]})").ok);
+    CommandResult granted = admin.run_command(
+        db,
+        R"({"grantRolesToUser": "u", "roles": ["readWrite", "read", {"role": "read", "db": "other"}]})");
+    ASSERT_TRUE(granted.ok) << granted.error;
+    CommandResult info = admin.run_command(db, R"({"usersInfo": "u"})");
+    EXPECT_EQ(info.reply.document("users.0.roles").json(),
+              R"({ "0" : { "role" : "read", "db" : ")" + db +
+                  R"(" }, "1" : { "role" : "readWrite", "db" : ")" + db +
+                  R"(" }, "2" : { "role" : "read", "db" : "other" } })");
+    Client user(uri_with_credentials(*server_, "u:p", "&authSource=" + db));
+    EXPECT_TRUE(user.run_command(db, R"({"insert": "items", "documents": [{}]})").ok);
+
+    ASSERT_TRUE(
+        admin
+            .run_command(
+                db,
+                R"({"revokeRolesFromUser": "u", "roles": ["readWrite", {"role": "read", "db": "other"}]})")
+            .ok);
+    info = admin.run_command(db, R"({"usersInfo": "u"})");
+    EXPECT_EQ(info.reply.document("users.0.roles").json(),
+              R"({ "0" : { "role" : "read", "db" : ")" + db + R"(" } })");
+    Client reader(uri_with_credentials(*server_, "u:p", "&authSource=" + db));
+    EXPECT_EQ(reader.run_command(db, R"({"insert": "items", "documents": [{}]})").code, 13);
+
+    EXPECT_EQ(admin.run_command(db, R"({"grantRolesToUser": "nobody", "roles": ["read"]})").code,
+              11);
+    EXPECT_EQ(admin.run_command(db, R"({"grantRolesToUser": "u", "roles": ["noSuchRole"]})").code,
+              31);
+    EXPECT_EQ(admin.run_command(db, R"({"revokeRolesFromUser": "u", "roles": []})").code, 2);
+    EXPECT_EQ(reader.run_command(db, R"({"grantRolesToUser": "u", "roles": ["readWrite"]})").code,
+              13);
+}
+
 // A users file cut short (a disk fault, an edit by hand) is refused at start, as mongod refuses a
 // damaged data file: one line naming the file and exit 1, never a server missing its users.
 TEST_F(AuthPersistenceTest, ACorruptUsersFileIsRefusedAtStart) {
