@@ -238,7 +238,9 @@ void run_command(ServerState& server, const CommandRequest& request, Envelope& o
         authorize_command(request);
         check_command_fields(request);
         if (server.options().enable_test_commands) {
-            fail = server.fail_points().check(request.name, request.client->app_name);
+            fail = server.fail_points().check(request.name,
+                                              command_namespace(request.db, request.body),
+                                              request.client->app_name);
         }
         if (fail && fail->block_ms > 0) {
             server.wait_until(std::chrono::steady_clock::now() +

@@ -103,6 +103,8 @@ FailPoints::Config FailPoints::parse(const bson_t* command) {
                 static_cast<int>(number_of(field, "failBeforeCommitExceptionCode"));
         } else if (key == "appName" && BSON_ITER_HOLDS_UTF8(&field)) {
             config.app_name = bson_iter_utf8(&field, nullptr);
+        } else if (key == "namespace" && BSON_ITER_HOLDS_UTF8(&field)) {
+            config.ns = bson_iter_utf8(&field, nullptr);
         }
     }
     // mongod: blockTimeMS is required with blockConnection and only meaningful with it.
@@ -159,7 +161,7 @@ std::optional<TransactionalWriteAction> FailPoints::check_transactional_write() 
     return TransactionalWriteAction{config.action.close_connection, config.fail_before_commit_code};
 }
 
-std::optional<FailCommandAction> FailPoints::check(std::string_view command,
+std::optional<FailCommandAction> FailPoints::check(std::string_view command, std::string_view ns,
                                                    std::string_view app_name) {
     std::lock_guard lock(mutex_);
     const Config& config = fail_command_.config;
@@ -173,6 +175,7 @@ std::optional<FailCommandAction> FailPoints::check(std::string_view command,
         return std::nullopt;
     }
     if (!config.app_name.empty() && config.app_name != app_name) return std::nullopt;
+    if (!config.ns.empty() && config.ns != ns) return std::nullopt;
     if (!fire(fail_command_)) return std::nullopt;
     return config.action;
 }
@@ -195,6 +198,21 @@ bool FailPoints::enter_hang_with_lock_during_batch_insert() {
 bool FailPoints::hang_with_lock_during_batch_insert() {
     std::lock_guard lock(mutex_);
     return hang_with_lock_insert_.config.mode != Mode::Off;
+}
+
+std::string command_namespace(std::string_view db, const bson_t* body) {
+    bson_iter_t iter;
+    std::string ns(db);
+    if (!bson_iter_init(&iter, body) || !bson_iter_next(&iter)) return ns;
+    const std::string_view name = bson_iter_key(&iter);
+    bson_iter_t collection;
+    if (name == "getMore" && bson_iter_init_find(&collection, body, "collection") &&
+        BSON_ITER_HOLDS_UTF8(&collection)) {
+        return ns + "." + bson_iter_utf8(&collection, nullptr);
+    }
+    if (BSON_ITER_HOLDS_UTF8(&iter)) return ns + "." + bson_iter_utf8(&iter, nullptr);
+    if (name == "aggregate") return ns + ".$cmd.aggregate";
+    return ns;
 }
 
 }  // namespace tmd

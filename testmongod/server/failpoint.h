@@ -41,9 +41,10 @@ class FailPoints {
     // Runs {configureFailPoint: <name>, mode, data}; appends {count} (times that failpoint was
     // entered so far) to reply. Throws MongoError for unknown failpoints or bad arguments.
     void configure(const bson_t* command, bson_t* reply);
-    // Whether failCommand fires for this command on a connection with this appName; counts the
-    // activation against times/skip.
-    std::optional<FailCommandAction> check(std::string_view command, std::string_view app_name);
+    // Whether failCommand fires for this command on `ns` (command_namespace) on a connection with
+    // this appName; counts the activation against times/skip.
+    std::optional<FailCommandAction> check(std::string_view command, std::string_view ns,
+                                           std::string_view app_name);
     // Whether onPrimaryTransactionalWrite fires for this statement; counts the activation.
     std::optional<TransactionalWriteAction> check_transactional_write();
     // The errorCode of failGetMoreAfterCursorCheckout when it fires for this getMore.
@@ -61,6 +62,7 @@ class FailPoints {
         int64_t count = 0;  // times left (Times) or matches still to skip (Skip)
         std::vector<std::string> commands;
         std::string app_name;  // empty: any
+        std::string ns;        // failCommand's `namespace`; empty: any
         FailCommandAction action;
         std::optional<int> fail_before_commit_code;  // onPrimaryTransactionalWrite only
     };
@@ -78,5 +80,10 @@ class FailPoints {
     State transactional_write_;
     State hang_with_lock_insert_;
 };
+
+// The namespace mongod's failCommand matches its `namespace` against (the command invocation's
+// ns()): `db.<collection>` for a getMore, `db.$cmd.aggregate` for a collectionless aggregate,
+// `db.<first value>` when the command names a collection, else `db`.
+std::string command_namespace(std::string_view db, const bson_t* body);
 
 }  // namespace tmd

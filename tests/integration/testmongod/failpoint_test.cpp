@@ -1,7 +1,7 @@
 // Integration: the failCommand failpoint in mongod's shape — modes alwaysOn/off/times/skip and
-// data errorCode, errorLabels, closeConnection, blockConnection, writeConcernError, appName — the
-// RetryableWriteError and ResumableChangeStreamError labels the server attaches, and
-// failGetMoreAfterCursorCheckout. Needs enableTestCommands on a real mongod.
+// data errorCode, errorLabels, closeConnection, blockConnection, writeConcernError, appName,
+// namespace — the RetryableWriteError and ResumableChangeStreamError labels the server attaches,
+// and failGetMoreAfterCursorCheckout. Needs enableTestCommands on a real mongod.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -174,6 +174,31 @@ TEST_F(FailPointTest, AppNameLimitsTheFailpointToThatApplication) {
               R"({"failCommands": ["count"], "errorCode": 8, "appName": "failpointVictim"})");
     EXPECT_EQ(ping_db(named).code, 8);
     EXPECT_TRUE(ping_db(client_).ok);
+}
+
+// mongod (commands.cpp, shouldActivateFailCommandFailPoint) compares `namespace` with the
+// command's namespace: a getMore's is its cursor's, `db.$cmd.aggregate` for a database's change
+// stream.
+TEST_F(FailPointTest, NamespaceLimitsTheFailpointToThatNamespace) {
+    configure(R"("alwaysOn")",
+              R"({"failCommands": ["count"], "errorCode": 8, "namespace": ")" + db_ + R"(.c"})");
+    EXPECT_EQ(ping_db(client_).code, 8);
+    EXPECT_TRUE(client_.run_command(db_, R"({"count": "other"})").ok);
+    const std::string stream = open_change_stream();
+    auto database_stream = client_.run_command(
+        db_, R"({"aggregate": 1, "pipeline": [{"$changeStream": {}}], "cursor": {}})");
+    ASSERT_TRUE(database_stream.ok) << database_stream.error;
+    const std::string database_cursor = R"({"$numberLong": ")" +
+                                        std::to_string(database_stream.reply.number("cursor.id")) +
+                                        R"("})";
+    configure(R"("alwaysOn")", R"({"failCommands": ["getMore"], "errorCode": 286, "namespace": ")" +
+                                   db_ + R"(.$cmd.aggregate"})");
+    EXPECT_TRUE(get_more(stream).ok);
+    EXPECT_EQ(client_
+                  .run_command(db_, R"({"getMore": )" + database_cursor +
+                                        R"(, "collection": "$cmd.aggregate", "maxTimeMS": 10})")
+                  .code,
+              286);
 }
 
 TEST_F(FailPointTest, RetryableWriteErrorLabelLetsTheDriverRetryTheInsert) {
