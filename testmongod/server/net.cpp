@@ -93,11 +93,11 @@ void Listener::accept_loop() {
             close(fd);
             return;
         }
+        join_ended_threads();
         uint64_t id = next_connection_id_++;
-        connections_[id] = fd;
-        std::thread([this, fd, id, address = peer_address(peer)] {
-            serve(fd, id, address);
-        }).detach();
+        connections_[id] = Connection{fd, std::thread([this, fd, id, address = peer_address(peer)] {
+                                          serve(fd, id, address);
+                                      })};
     }
 }
 
@@ -113,9 +113,16 @@ void Listener::serve(int fd, uint64_t id, std::string peer) {
     log_line(LogLevel::Debug, "connection " + std::to_string(id) + " ended");
     --stats.connections_current;
     std::lock_guard lock(mutex_);
+    ended_.push_back(std::move(connections_[id].thread));
     connections_.erase(id);
     close(fd);
     all_closed_.notify_all();
+}
+
+void Listener::join_ended_threads() {
+    for (std::thread& thread : ended_)
+        thread.join();
+    ended_.clear();
 }
 
 void Listener::serve_messages(Stream& stream, uint64_t id, std::string peer) {
@@ -152,9 +159,10 @@ void Listener::stop() {
     if (accept_thread_.joinable()) accept_thread_.join();
     close(listen_fd_);
     std::unique_lock lock(mutex_);
-    for (const auto& [id, fd] : connections_)
-        ::shutdown(fd, SHUT_RDWR);
+    for (const auto& [id, connection] : connections_)
+        ::shutdown(connection.fd, SHUT_RDWR);
     all_closed_.wait(lock, [this] { return connections_.empty(); });
+    join_ended_threads();
 }
 
 }  // namespace tmd

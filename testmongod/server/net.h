@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace tmd {
 
@@ -36,6 +37,7 @@ class Listener {
     void accept_loop();
     void serve(int fd, uint64_t id, std::string peer);
     void serve_messages(Stream& stream, uint64_t id, std::string peer);
+    void join_ended_threads();  // with mutex_ held
 
     ServerState& server_;
     std::unique_ptr<TlsServer> tls_;  // set by listen()
@@ -43,7 +45,14 @@ class Listener {
     std::thread accept_thread_;
     std::mutex mutex_;
     std::condition_variable all_closed_;
-    std::map<uint64_t, int> connections_;  // connection id -> socket
+    struct Connection {
+        int fd;
+        std::thread thread;
+    };
+    std::map<uint64_t, Connection> connections_;  // by connection id
+    // Threads of ended connections, joined by the accept loop and stop(): a thread still exiting
+    // when main returns would leave its OpenSSL thread state unfreed (LeakSanitizer reports it).
+    std::vector<std::thread> ended_;
     uint64_t next_connection_id_ = 1;
     bool stopping_ = false;
 };
