@@ -41,7 +41,7 @@ bson::Document without(const bson_t* spec, const std::vector<const char*>& field
     return result;
 }
 
-std::map<std::string, bson::Document> by_name(std::vector<bson::Document> specs) {
+std::map<std::string, bson::Document> specs_by_name(std::vector<bson::Document> specs) {
     std::map<std::string, bson::Document> named;
     for (bson::Document& spec : specs) {
         std::string name = mongo::get_string(spec.view(), "name").value_or("");
@@ -154,7 +154,8 @@ std::vector<NeutralizedIndex> find_neutralized(mongoc_client_t* source,
     std::vector<NeutralizedIndex> found;
     for (const CollectionInfo& info : list_all(source, filter)) {
         if (info.is_view()) continue;
-        auto present = by_name(mongo::Collection(destination, info.db, info.name).list_indexes());
+        auto present =
+            specs_by_name(mongo::Collection(destination, info.db, info.name).list_indexes());
         for (const bson::Document& spec : info.indexes) {
             auto match = present.find(mongo::get_string(spec.view(), "name").value_or(""));
             if (match == present.end()) continue;

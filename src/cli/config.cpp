@@ -50,12 +50,6 @@ UserError usage(const std::string& message) {
     return UserError(kExitUsage, message);
 }
 
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-}
-
 // File keys may use '_' or '-' ("log_level", "log-level"); "databases" is an alias of "db".
 std::string canonical_key(std::string key, const std::string& path) {
     std::replace(key.begin(), key.end(), '_', '-');
@@ -143,7 +137,7 @@ int positive_int(const Settings& settings, const std::string& key, int minimum) 
 // "majority" or a number of members (at least 1: w 0 would hide the write errors that the copy and
 // replication repair).
 std::string write_concern(const Settings& settings) {
-    const std::string text = lower(single(settings, "write-concern"));
+    const std::string text = ascii_lower(single(settings, "write-concern"));
     if (text == "majority") return text;
     try {
         return std::to_string(positive_int(settings, "write-concern", 1));
@@ -156,7 +150,7 @@ std::string write_concern(const Settings& settings) {
 template <typename Enum>
 Enum choice(const Settings& settings, const std::string& key,
             const std::vector<std::pair<std::string, Enum>>& choices) {
-    std::string value = lower(single(settings, key));
+    std::string value = ascii_lower(single(settings, key));
     std::string accepted;
     for (const auto& [name, result] : choices) {
         if (value == name) return result;
@@ -166,7 +160,7 @@ Enum choice(const Settings& settings, const std::string& key,
 }
 
 bool truthy(const std::string& text) {
-    std::string value = lower(text);
+    std::string value = ascii_lower(text);
     if (value == "true" || value == "1" || value == "yes") return true;
     if (value == "false" || value == "0" || value == "no") return false;
     throw usage("expected true or false, not '" + text + "'");
@@ -205,8 +199,14 @@ void status_address(const Settings& settings, Config& config) {
 
 }  // namespace
 
+std::string ascii_lower(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+}
+
 spdlog::level::level_enum parse_log_level(const std::string& text) {
-    std::string level = lower(text);
+    std::string level = ascii_lower(text);
     if (level.rfind("logging.", 0) == 0) level = level.substr(8);
     static const std::map<std::string, spdlog::level::level_enum> kLevels = {
         {"debug", spdlog::level::debug},  {"10", spdlog::level::debug},
@@ -241,7 +241,7 @@ Settings settings_from_file(const std::string& path) {
     if (!std::filesystem::exists(path)) {
         throw usage("config file '" + path + "' does not exist; check the --config path");
     }
-    std::string extension = lower(std::filesystem::path(path).extension().string());
+    std::string extension = ascii_lower(std::filesystem::path(path).extension().string());
     try {
         return extension == ".toml" ? from_toml(path) : from_yaml(path);
     } catch (const UserError&) {

@@ -76,4 +76,7 @@ Config to_config(const Settings& settings);
 // Python's numeric levels 10..50. Throws UserError.
 spdlog::level::level_enum parse_log_level(const std::string& text);
 
+// text with A-Z turned to a-z (option values and host names compare case-insensitively).
+std::string ascii_lower(std::string text);
+
 }  // namespace tributary

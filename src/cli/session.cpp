@@ -13,12 +13,6 @@
 namespace tributary {
 
 namespace {
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-}
-
 // A refused login (libmongoc's MONGOC_ERROR_CLIENT_AUTHENTICATE, or the server's 18
 // AuthenticationFailed), naming the user and the flag to fix; the URI is shown redacted.
 UserError auth_failure(const Deployment& deployment, const mongo::Error& error) {
@@ -141,7 +135,7 @@ void require_endpoints(const Config& config) {
 }
 
 void refuse_same_deployment(const Deployment& source, const Deployment& destination) {
-    bool same_hosts = lower(source.uri.hosts()) == lower(destination.uri.hosts());
+    bool same_hosts = ascii_lower(source.uri.hosts()) == ascii_lower(destination.uri.hosts());
     bool same_member = !source.info.me.empty() && source.info.me == destination.info.me &&
                        source.info.set_name == destination.info.set_name;
     if (same_hosts || same_member) {
@@ -188,7 +182,7 @@ catalog::NamespaceFilter make_filter(const Config& config) {
 
 checkpoint::Identity make_identity(const Config& config, const Deployment& source,
                                    const Deployment& destination) {
-    return {lower(source.uri.hosts()), lower(destination.uri.hosts()), config.databases,
+    return {ascii_lower(source.uri.hosts()), ascii_lower(destination.uri.hosts()), config.databases,
             config.include, config.exclude};
 }
 

@@ -14,10 +14,6 @@
 namespace tmd {
 namespace {
 
-[[noreturn]] void bad_value(const std::string& message) {
-    throw MongoError(code::BadValue, message);
-}
-
 const Value& typed_field(const Field& field, bson_type_t type, const char* type_name) {
     bool ok = field.value.type() == type || (type == BSON_TYPE_INT32 && field.value.is_number());
     if (!ok) {

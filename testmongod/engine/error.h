@@ -108,4 +108,8 @@ class MongoError : public std::exception {
     std::string message_;
 };
 
+[[noreturn]] inline void bad_value(const std::string& message) {
+    throw MongoError(code::BadValue, message);
+}
+
 }  // namespace tmd

@@ -56,10 +56,6 @@ namespace {
 using Node = Matcher::Node;
 using NodePtr = std::unique_ptr<Node>;
 
-[[noreturn]] void bad_value(const std::string& message) {
-    throw MongoError(code::BadValue, message);
-}
-
 bool is_nan(const Value& v) {
     return v.is_number() && std::isnan(v.as_double());
 }

@@ -22,10 +22,6 @@
 namespace tmd {
 namespace {
 
-[[noreturn]] void bad_value(const std::string& message) {
-    throw MongoError(code::BadValue, message);
-}
-
 bool is_positional(const std::string& part) {
     return part == "$" || part.rfind("$[", 0) == 0;
 }

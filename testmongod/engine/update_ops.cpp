@@ -18,10 +18,6 @@
 namespace tmd {
 namespace {
 
-[[noreturn]] void bad_value(const std::string& message) {
-    throw MongoError(code::BadValue, message);
-}
-
 std::string id_of(const Document& root) {
     const Value* id = root.get("_id");
     return id ? "{_id: " + id->to_json() + "}" : "{}";

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "engine/update_delta.h"
+#include "server/storage_util.h"
 
 namespace tmd {
 namespace {
@@ -165,17 +166,6 @@ void append_stored(bson_t* out, const char* key, const StoredDoc& doc) {
     BSON_APPEND_DOCUMENT(out, key, &view);
 }
 
-void append_document(bson_t* out, const char* key, const Document& doc) {
-    bson_t child;
-    BSON_APPEND_DOCUMENT_BEGIN(out, key, &child);
-    doc.append_to(&child);
-    bson_append_document_end(out, &child);
-}
-
-Document to_document(const StoredDoc& doc) {
-    return Document::from_bytes(reinterpret_cast<const uint8_t*>(doc->data()), doc->size());
-}
-
 Document details_of(const OplogEntry& entry) {
     return entry.details ? to_document(entry.details) : Document();
 }
@@ -246,10 +236,6 @@ void append_head(bson_t* out, const ResumeToken& token, const char* type, const 
                            static_cast<uint32_t>(entry.uuid->size()));
     }
     if (format.wall_time) BSON_APPEND_DATE_TIME(out, "wallTime", entry.wall_time_ms);
-}
-
-Document to_document(const bson_t* bson) {
-    return Document::from_bson(*bson);
 }
 
 // showRawUpdateDescription (6.0+): the oplog entry's own {$v: 2, diff}.
@@ -343,7 +329,7 @@ void append_invalidate_event(const OplogEntry& cause, const EventFormat& format,
 Document make_change_event(const OplogEntry& entry, const EventFormat& format) {
     bson_t event = BSON_INITIALIZER;
     append_change_event(entry, format, &event);
-    Document document = to_document(&event);
+    Document document = Document::from_bson(event);
     bson_destroy(&event);
     return document;
 }
@@ -351,7 +337,7 @@ Document make_change_event(const OplogEntry& entry, const EventFormat& format) {
 Document make_invalidate_event(const OplogEntry& cause, const EventFormat& format) {
     bson_t event = BSON_INITIALIZER;
     append_invalidate_event(cause, format, &event);
-    Document document = to_document(&event);
+    Document document = Document::from_bson(event);
     bson_destroy(&event);
     return document;
 }

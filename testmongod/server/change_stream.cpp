@@ -279,7 +279,7 @@ struct Namespace {
     std::string coll;
 };
 
-std::optional<Namespace> rename_target(const OplogEntry& entry) {
+std::optional<Namespace> renamed_to(const OplogEntry& entry) {
     if (entry.kind != ChangeKind::Rename || !entry.details) return std::nullopt;
     bson_t details = view_of(entry.details);
     bson_iter_t db, coll;
@@ -291,7 +291,7 @@ std::optional<Namespace> rename_target(const OplogEntry& entry) {
 }
 
 bool in_scope(const StreamSpec& spec, const OplogEntry& entry) {
-    auto target = rename_target(entry);
+    auto target = renamed_to(entry);
     switch (spec.scope) {
         case Scope::Collection:
             if (entry.kind == ChangeKind::DropDatabase) return entry.db == spec.db;

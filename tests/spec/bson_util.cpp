@@ -152,4 +152,18 @@ std::vector<Doc> docs_of_array(const bson_iter_t& array_iter) {
     return docs;
 }
 
+std::vector<std::string> strings_of(const Doc& array) {
+    std::vector<std::string> out;
+    for_each(array.get(), [&](const char*, const bson_iter_t& it) {
+        if (BSON_ITER_HOLDS_UTF8(&it)) out.emplace_back(bson_iter_utf8(&it, nullptr));
+    });
+    return out;
+}
+
+std::string lower(std::string text) {
+    for (auto& c : text)
+        c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+    return text;
+}
+
 }  // namespace spec

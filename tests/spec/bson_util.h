@@ -117,5 +117,7 @@ std::string value_json(const bson_iter_t& it);
 bool is_number(bson_type_t type);
 double number_of(const bson_iter_t& it);  // int32/int64/double/bool as double
 std::vector<Doc> docs_of_array(const bson_iter_t& array_iter);
+std::vector<std::string> strings_of(const Doc& array);  // its string elements, in order
+std::string lower(std::string text);                    // A-Z turned to a-z
 
 }  // namespace spec

@@ -16,14 +16,6 @@ const std::set<std::string> kSensitiveCommands = {
 const std::set<std::string> kCommandEventTypes = {"commandStartedEvent", "commandSucceededEvent",
                                                   "commandFailedEvent"};
 
-std::vector<std::string> strings_of(const Doc& array) {
-    std::vector<std::string> out;
-    for_each(array.get(), [&](const char*, const bson_iter_t& it) {
-        if (BSON_ITER_HOLDS_UTF8(&it)) out.emplace_back(bson_iter_utf8(&it, nullptr));
-    });
-    return out;
-}
-
 void set_uri_option(mongoc_uri_t* uri, const char* key, const bson_iter_t& it) {
     std::string name = key;
     bool ok = false;

@@ -54,12 +54,6 @@ std::string hex_of(const uint8_t* data, size_t len) {
     return out;
 }
 
-std::string lower(std::string text) {
-    for (auto& c : text)
-        c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
-    return text;
-}
-
 bool scalars_equal(const bson_iter_t& expected, const bson_iter_t& actual) {
     bson_type_t et = bson_iter_type(&expected);
     bson_type_t at = bson_iter_type(&actual);

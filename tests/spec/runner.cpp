@@ -65,19 +65,6 @@ Doc single_field(const char* key, int32_t value) {
     return doc;
 }
 
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(), ::tolower);
-    return text;
-}
-
-std::vector<std::string> strings_of(const Doc& array) {
-    std::vector<std::string> out;
-    for_each(array.get(), [&](const char*, const bson_iter_t& it) {
-        out.emplace_back(bson_iter_utf8(&it, nullptr));
-    });
-    return out;
-}
-
 std::string error_summary(const OperationError& error) {
     return std::string(error.client_side ? "client" : "server") + " error " +
            std::to_string(error.code) + " (" + error.code_name() + "): " + error.message;
