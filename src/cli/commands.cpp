@@ -24,6 +24,7 @@
 #include "status/progress.h"
 #include "status/report.h"
 #include "status/stop.h"
+#include "status/ticker.h"
 #include "verify/verify.h"
 
 namespace tributary {
@@ -203,6 +204,7 @@ std::unique_ptr<checkpoint::Spool> open_spool(const Config& config, Run& run) {
 struct Follower {
     std::unique_ptr<checkpoint::Spool> spool;
     std::unique_ptr<replicate::SpoolReader> reader;
+    bool resynced = false;  // the first copy was redone after its reader lost the history
 };
 
 // Starts the reader when the copy is to be followed (not complete, --spool-max-mb not 0; the
@@ -273,6 +275,7 @@ bool first_copy(const Config& config, Run& run, copy::InitialCopy& copy, Followe
             "resync).",
             lost.what());
         stop_requested() = false;  // set by the reader's failure (stop_on_failure) to stop the copy
+        follower.resynced = true;  // lost again before a live change applied: twice in a row
     }
     try {
         return recopy_following(config, run, copy, follower);
@@ -282,14 +285,26 @@ bool first_copy(const Config& config, Run& run, copy::InitialCopy& copy, Followe
     }
 }
 
+// The source's latest operation time, for the lag and the catch-up estimate of the status API
+// (a failure is the replicator's to report).
+void poll_source_time(Run& run) {
+    try {
+        mongo::ClientLease client = run.source.pool->lease();
+        status::counters().source_time(mongo::fetch_operation_time(client.get()).t);
+    } catch (const mongo::Error&) {
+    }
+}
+
 // Replicates from the checkpoint until stopped, or until `cutover` reports its target reached;
 // the spool of a copy that followed the stream is applied first.
 int run_replication(const Config& config, Run& run, cutover::Cutover& cutover, Follower& follower,
                     replicate::ResyncFunction resync) {
     replicate::ReplicateConfig replicate_config;
     replicate_config.spool = follower.spool.get();
+    replicate_config.lanes = static_cast<size_t>(config.apply_workers);
     replicate_config.spool_reader = [&follower] { return follower.reader.get(); };
     replicate_config.resync_on_history_lost = config.on_history_lost == HistoryLostMode::kResync;
+    replicate_config.resynced_before_start = follower.resynced;
     replicate_config.expanded_events = run.source.info.has_expanded_events();
     replicate_config.atomic_transactions = atomic_transactions(config, run.destination.info);
     replicate_config.catalog_poll_interval = std::chrono::seconds(config.catalog_poll_interval_s);
@@ -305,7 +320,10 @@ int run_replication(const Config& config, Run& run, cutover::Cutover& cutover, F
     };
     replicate::Replicator replicator(replicate_config, *run.source.pool, *run.destination.pool,
                                      run.filter, *run.checkpoint, std::move(resync));
-    return replicator.run(run.checkpoint->snapshot().replication_start(), stop_requested());
+    checkpoint::StartPoint start = run.checkpoint->snapshot().replication_start();
+    status::counters().replication_starts_at(start.operation_time.t);
+    status::Ticker source_clock(std::chrono::seconds(1), [&run] { poll_source_time(run); });
+    return replicator.run(start, stop_requested());
 }
 
 // verify's settings; the checkpoint (when readable) tells how far a running sync has applied.

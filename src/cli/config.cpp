@@ -29,6 +29,7 @@ const std::set<std::string> kKnownKeys = {"source",
                                           "on-history-lost",
                                           "transactions",
                                           "copy-workers",
+                                          "apply-workers",
                                           "batch-size",
                                           "metrics-port",
                                           "status-addr",
@@ -303,6 +304,7 @@ Config to_config(const Settings& settings) {
             {{"atomic", TransactionMode::kAtomic}, {"split", TransactionMode::kSplit}});
     }
     if (has("copy-workers")) config.copy_workers = positive_int(settings, "copy-workers", 1);
+    if (has("apply-workers")) config.apply_workers = positive_int(settings, "apply-workers", 1);
     if (has("batch-size")) config.batch_size = positive_int(settings, "batch-size", 1);
     status_address(settings, config);
     if (has("status-token")) config.status_token = single(settings, "status-token");

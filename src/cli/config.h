@@ -33,6 +33,7 @@ struct Config {
     HistoryLostMode on_history_lost = HistoryLostMode::kFail;
     TransactionMode transactions = TransactionMode::kAtomic;
     int copy_workers = 4;
+    int apply_workers = 4;   // replication's parallel appliers (documents routed by _id hash)
     int batch_size = 10000;  // documents per read batch
     // Status API (--status-addr HOST:PORT; --metrics-port PORT is 127.0.0.1:PORT); port 0: off.
     std::string status_host = "127.0.0.1";

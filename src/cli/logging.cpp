@@ -87,10 +87,9 @@ void setup_logging(spdlog::level::level_enum level, LogFormat format) {
     } else {
         formatter->add_flag<LevelNameFlag>('L').set_pattern("%Y-%m-%d %H:%M:%S - %L - %v");
     }
-    // The status sink first: it clears a progress line before the message is written.
+    // The status sink writes to stderr, erasing the progress display first.
     auto logger = std::make_shared<spdlog::logger>(
-        "tributary", spdlog::sinks_init_list{status::status_log_sink(),
-                                             std::make_shared<spdlog::sinks::stderr_sink_mt>()});
+        "tributary", status::status_log_sink(std::make_shared<spdlog::sinks::stderr_sink_mt>()));
     logger->set_formatter(std::move(formatter));
     logger->set_level(level);
     logger->flush_on(spdlog::level::trace);

@@ -42,6 +42,7 @@ const std::map<std::string, std::string> kValueNames = {
     {"existing", "MODE"},
     {"on-history-lost", "MODE"},
     {"copy-workers", "N"},
+    {"apply-workers", "N"},
     {"batch-size", "N"},
     {"range-docs", "N"},
     {"catalog-poll-interval", "SECONDS"},
@@ -127,6 +128,8 @@ void add_sync_flags(CLI::App& app, FlagLayer& flags) {
               "Source transactions: atomic (default: each applied as one destination "
               "transaction where the destination supports them) or split (write by write)");
     flags.add(app, "copy-workers", "Ranges copied in parallel (default 4)");
+    flags.add(app, "apply-workers",
+              "Replication's parallel appliers, documents routed by _id (default 4)");
     flags.add(app, "batch-size", "Documents per read batch of the copy (default 10000)");
     flags.add(app, "range-docs", "Documents per copy range (default: automatic, at least 100000)");
     flags.add(app, "catalog-poll-interval",
@@ -148,7 +151,7 @@ void add_sync_flags(CLI::App& app, FlagLayer& flags) {
     flags.add(app, "stall-timeout",
               "Seconds without progress after which /healthz answers 503 (default 60)");
     app.add_flag("--no-progress", flags.no_progress,
-                 "No progress line on an interactive terminal (log lines only)");
+                 "No progress display on an interactive terminal (log lines only)");
     app.add_flag("--reset-state", flags.reset_state,
                  "Discard the checkpoint (e.g. after changing arguments) and start over");
 }

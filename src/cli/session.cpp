@@ -98,7 +98,8 @@ Deployment open_deployment(const std::string& role, const std::string& uri, cons
     }
     Deployment deployment{role, std::move(*parsed), nullptr, {}};
     deployment.pool = std::make_unique<mongo::ClientPool>(
-        deployment.uri, "tributary", static_cast<uint32_t>(config.copy_workers * 2 + 8));
+        deployment.uri, "tributary",
+        static_cast<uint32_t>(std::max(config.copy_workers * 2, config.apply_workers) + 8));
     return deployment;
 }
 

@@ -118,7 +118,7 @@ Outcome Cutover::finalize() {
                       (not_unique ? ", " + std::to_string(not_unique) + " left non-unique" : "") +
                       (outcome.equal ? ", verify equal"
                                      : ", verify found " + std::to_string(differing) +
-                                           " collection(s) differing (run tributary verify)");
+                                           " collection(s) differing:\n" + report.table());
     if (answer_requests_) {
         bson::Document done(BCON_NEW("state", BCON_UTF8(kDone), "equal", BCON_BOOL(outcome.equal),
                                      "summary", BCON_UTF8(outcome.summary.c_str())));

@@ -1,6 +1,6 @@
-// The replication loop: read events, queue their writes, flush at batch size, after a short
-// delay, before every catalog barrier and on stop; checkpoint after each flush; resume from the
-// last applied token after invalidate or a transient failure.
+// The replication loop: take the events the stream reader read ahead, queue their writes, flush
+// at batch size, after a short delay, before every catalog barrier and on stop; checkpoint after
+// each flush; resume from the last applied token after invalidate or a transient failure.
 #include "replicate/replicator.h"
 
 #include <spdlog/spdlog.h>
@@ -67,7 +67,8 @@ Replicator::Replicator(ReplicateConfig config, mongo::ClientPool& source,
       lookup_(checkpoint),
       applier_(source, destination, config.lanes, Namespace{filter.state_db(), "resolving"},
                lookup_),
-      catalog_(filter, checkpoint, config.copy_renamed_in) {}
+      catalog_(filter, checkpoint, config.copy_renamed_in),
+      resynced_without_progress_(config.resynced_before_start) {}
 
 int Replicator::run(const checkpoint::StartPoint& from, const std::atomic<bool>& stop) {
     StreamPosition position = position_at(from);
@@ -159,62 +160,76 @@ void Replicator::give_up_resyncing(const mongo::Error& lost) {
     spdlog::error("{}", resync_given_up(lost));
 }
 
-void Replicator::open_stream(const StreamPosition& position,
-                             std::optional<mongo::ChangeStream>& stream) {
-    open_change_stream(stream, source_, filter_, position, static_cast<int32_t>(config_.batch_size),
-                       config_.expanded_events);
+void Replicator::open_stream(const StreamPosition& position, std::optional<StreamReader>& reader) {
+    reader.reset();  // stopped, its queue dropped: those events are read again from `position`
+    StreamReaderOptions options{static_cast<int32_t>(config_.batch_size), config_.expanded_events,
+                                config_.read_queue_entries, config_.read_queue_bytes};
+    reader.emplace(source_, filter_, position, options);
     spdlog::info("Database change stream started...");
 }
 
 int Replicator::follow(StreamPosition& position, const std::atomic<bool>& stop) {
-    batch_.clear();  // queued but unapplied events are read again from `position`
-    open_transaction_.reset();
-    checkpoint_.discard_staged_incarnations();
-    batch_events_ = 0;
-    unsaved_ = false;
+    discard_pending();  // queued but unapplied events are read again from `position`
     status::counters().stream_opened();
-    SpoolReader* reader = config_.spool_reader ? config_.spool_reader() : nullptr;
-    const bool following = reader != nullptr && !reader->finished();
+    SpoolReader* spool_reader = config_.spool_reader ? config_.spool_reader() : nullptr;
+    const bool following = spool_reader != nullptr && !spool_reader->finished();
     if (config_.spool && (following || checkpoint_.snapshot().spool.active()) &&
         !apply_spool(position, stop)) {
         spdlog::info("Replication stopped while applying the spool; the next run continues it.");
         return kExitOk;
     }
-    std::optional<mongo::ChangeStream> stream;
-    open_stream(position, stream);
+    std::optional<StreamReader> reader;
+    open_stream(position, reader);
     advance(position.resume_token.view());
     while (!stop) {
-        if (const bson_t* raw = stream->next()) {
-            handle_event(raw, position);
-            if (invalidated_) {
-                invalidated_ = false;
-                position.start_after = true;  // resumeAfter an invalidate token is an error
-                open_stream(position, stream);
-            }
-        } else if (auto failure = stream->error()) {
-            throw *failure;
-        } else {
-            // A drained stream holds no more events of an open transaction: the server shows a
-            // committed transaction's events all at once, at its commit.
-            flush(position);
-            status::counters().caught_up(stream->resume_token().view());
-            on_idle(*stream, position);
+        if (std::optional<StreamItem> item = reader->pop(pop_wait())) {
+            handle_item(*item, position, reader);
         }
-        if (unsaved_ && !open_transaction_ &&
-            (batch_events_ >= config_.batch_size ||
-             Clock::now() - batch_started_ >= config_.max_batch_delay)) {
-            flush(position);
-        }
+        if (batch_due()) flush(position);
         poll_catalog(position);
         log_rate();
         if (progress_says_stop()) break;
     }
+    reader.reset();  // what it read past the last applied event is read again by the next run
     // Only part of it may have been read: nothing of it is applied, nor its token saved, so the
     // next run applies it whole.
-    if (open_transaction_) discard_open_transaction();
+    if (open_transaction_) discard_pending();
     flush(position);
     spdlog::info("Replication stopped; checkpoint saved to {}.", checkpoint_.describe_store());
     return kExitOk;
+}
+
+void Replicator::handle_item(StreamItem& item, StreamPosition& position,
+                             std::optional<StreamReader>& reader) {
+    switch (item.kind) {
+        case StreamItem::Kind::kEvent:
+            handle_event(std::move(*item.event), position);
+            if (invalidated_) {
+                invalidated_ = false;
+                position.start_after = true;  // resumeAfter an invalidate token is an error
+                open_stream(position, reader);
+            }
+            return;
+        case StreamItem::Kind::kDrained:
+            on_drained(item.token, position);
+            return;
+        case StreamItem::Kind::kFailed:
+            std::rethrow_exception(item.failure);
+    }
+}
+
+std::chrono::milliseconds Replicator::pop_wait() const {
+    constexpr std::chrono::milliseconds kIdleWait(100);  // how often a stop is looked for
+    if (!unsaved_ || open_transaction_) return kIdleWait;
+    const auto due = batch_started_ + config_.max_batch_delay - Clock::now();
+    return std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(due),
+                      std::chrono::milliseconds(0), kIdleWait);
+}
+
+bool Replicator::batch_due() const {
+    return unsaved_ && !open_transaction_ &&
+           (batch_events_ >= config_.batch_size ||
+            Clock::now() - batch_started_ >= config_.max_batch_delay);
 }
 
 bool Replicator::apply_spool(StreamPosition& position, const std::atomic<bool>& stop) {
@@ -241,7 +256,7 @@ bool Replicator::apply_spool(StreamPosition& position, const std::atomic<bool>& 
     // The spool ends inside a transaction (the reader stopped amid its events): nothing of it is
     // applied, and the live stream reads it whole from the last event applied before it.
     const bool ends_in_transaction = complete && open_transaction_.has_value();
-    if (ends_in_transaction) discard_open_transaction();
+    if (ends_in_transaction) discard_pending();
     if (complete) flush(position);
     spool_read_.reset();
     batch_spool_read_.reset();
@@ -258,7 +273,7 @@ bool Replicator::apply_spool(StreamPosition& position, const std::atomic<bool>& 
     return true;
 }
 
-void Replicator::discard_open_transaction() {
+void Replicator::discard_pending() {
     open_transaction_.reset();
     batch_.clear();
     batch_events_ = 0;
@@ -270,7 +285,7 @@ void Replicator::apply_spooled(int64_t end, StreamPosition& position,
                                const std::atomic<bool>& stop) {
     config_.spool->read(*spool_read_, end, [&](const bson::Document& event) {
         ++*spool_read_;
-        handle_event(event.view(), position);
+        handle_event(ChangeEvent::parse(event.view()), position);
         invalidated_ = false;  // the spool holds the events after it, read with startAfter
         if (batch_events_ >= config_.batch_size && !open_transaction_) flush(position);
         log_rate();
@@ -286,8 +301,7 @@ void Replicator::apply_spooled(int64_t end, StreamPosition& position,
     if (!open_transaction_) flush(position);
 }
 
-void Replicator::handle_event(const bson_t* raw, StreamPosition& position) {
-    ChangeEvent event = ChangeEvent::parse(raw);
+void Replicator::handle_event(ChangeEvent event, StreamPosition& position) {
     if (event.is_catalog_event()) {
         flush(position);
         apply_catalog_event(event);
@@ -448,16 +462,20 @@ void Replicator::apply_with_retry(const std::function<void()>& apply) {
     }
 }
 
-void Replicator::on_idle(const mongo::ChangeStream& stream, StreamPosition& position) {
-    // Nothing pending: the stream's high-water mark is a safe resume point, so an idle run
-    // does not rescan a long stretch of unrelated oplog after a restart.
-    if (unsaved_ || Clock::now() - last_idle_save_ < kIdleCheckpointInterval) return;
+void Replicator::on_drained(const bson::Document& token, StreamPosition& position) {
+    // A drained stream holds no more events of an open transaction: the server shows a
+    // committed transaction's events all at once, at its commit.
+    flush(position);
+    status::counters().caught_up(token.view());
+    // Nothing is pending, and every event read before the marker is applied (the queue is in
+    // stream order): the stream's high-water mark is a safe resume point, so an idle run does
+    // not rescan a long stretch of unrelated oplog after a restart.
+    if (Clock::now() - last_idle_save_ < kIdleCheckpointInterval) return;
     last_idle_save_ = Clock::now();
-    bson::Document token = stream.resume_token();
     if (token.empty() || bson::byte_equal(token.view(), position.resume_token.view())) return;
     checkpoint_.save_resume_token(token.view(), last_applied_time_, false);
     advance(token.view());
-    position.resume_token = std::move(token);
+    position.resume_token = token.copy();
     position.start_after = false;
 }
 

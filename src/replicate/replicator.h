@@ -1,5 +1,6 @@
-// Replication: one change stream on the source, events batched between catalog barriers and
-// applied to the destination, the resume token checkpointed after every applied batch.
+// Replication: one change stream on the source, read ahead by its own thread (StreamReader, a
+// bounded queue), events batched between catalog barriers and applied to the destination, the
+// resume token checkpointed after every applied batch.
 //
 // API for the CLI (tributary-core wires it in src/cli after the copy):
 //   replicate::ReplicateConfig config;              // batch size, lanes, intervals, history-lost
@@ -34,6 +35,7 @@
 #include "replicate/source_lookup.h"
 #include "replicate/source_stream.h"
 #include "replicate/spool_reader.h"
+#include "replicate/stream_reader.h"
 
 namespace tributary::replicate {
 
@@ -41,6 +43,9 @@ struct ReplicateConfig {
     size_t batch_size = 1000;                        // events per applied batch at most
     std::chrono::milliseconds max_batch_delay{100};  // a partial batch waits no longer
     size_t lanes = 4;                                // parallel appliers (documents by _id hash)
+    // The stream reader's queue of events read ahead of the applier, at most.
+    size_t read_queue_entries = 2000;
+    size_t read_queue_bytes = size_t(32) << 20;
     // The source reports create/createIndexes/dropIndexes/modify events (6.0+, showExpandedEvents).
     bool expanded_events = false;
     // Without those events, index and option changes are found by comparing catalogs at every
@@ -49,6 +54,7 @@ struct ReplicateConfig {
     std::chrono::seconds rate_log_interval{10};
     double rate_log_min_events_per_second = 1.0;  // quieter rates are not logged at INFO
     bool resync_on_history_lost = false;          // --on-history-lost resync
+    bool resynced_before_start = false;  // the first copy was redone after its reader lost history
     // --transactions atomic: the writes of one source transaction are applied in one destination
     // transaction (all visible at once), else with the other writes, in batches.
     bool atomic_transactions = false;
@@ -95,13 +101,22 @@ class Replicator {
     // Applies the spool's events not applied yet, in order, as if read from the stream, then
     // moves `position` to the reader's. False when stopped first.
     bool apply_spool(StreamPosition& position, const std::atomic<bool>& stop);
-    // Forgets the queued writes of the transaction read in part: none of it is applied.
-    void discard_open_transaction();
+    // Forgets the queued writes not applied yet (a transaction read in part, the batch of a
+    // stream being reopened): they are read again from the last applied position.
+    void discard_pending();
     // Applies the spool's events from spool_read_ up to `end` (until stop).
     void apply_spooled(int64_t end, StreamPosition& position, const std::atomic<bool>& stop);
-    void open_stream(const StreamPosition& position, std::optional<mongo::ChangeStream>& stream);
+    // (Re)starts the stream reader at `position`, dropping what the previous one queued.
+    void open_stream(const StreamPosition& position, std::optional<StreamReader>& reader);
+    // An event, drained marker or failure from the reader (an invalidate reopens it).
+    void handle_item(StreamItem& item, StreamPosition& position,
+                     std::optional<StreamReader>& reader);
+    // How long to wait for the reader's next item: until the pending batch is due, at most.
+    std::chrono::milliseconds pop_wait() const;
+    // The pending batch is full or waited max_batch_delay (and holds no open transaction).
+    bool batch_due() const;
     void poll_catalog(StreamPosition& position);
-    void handle_event(const bson_t* raw, StreamPosition& position);
+    void handle_event(ChangeEvent event, StreamPosition& position);
     void queue_data_event(const ChangeEvent& event);
     void apply_catalog_event(const ChangeEvent& event);
     void flush(StreamPosition& position);
@@ -111,7 +126,9 @@ class Replicator {
     // Ends the group of queued events when `event` does not belong to it: a source transaction
     // is applied whole, in a batch of its own.
     void group_by_transaction(const ChangeEvent& event, StreamPosition& position);
-    void on_idle(const mongo::ChangeStream& stream, StreamPosition& position);
+    // The reader found the stream drained at `token`: applies the pending batch, then saves
+    // `token` (at most every kIdleCheckpointInterval).
+    void on_drained(const bson::Document& token, StreamPosition& position);
     void log_rate();
     // Records the source time the checkpointed `token` stands for (applied_through_).
     void advance(const bson_t* token);
@@ -150,10 +167,10 @@ class Replicator {
     std::optional<TransactionId> open_transaction_;
     bool unsaved_ = false;  // events read since the last checkpoint
     uint64_t batch_events_ = 0;
-    int reconnects_ = 0;
-    bool resynced_without_progress_ =
-        false;  // since the last resync, no live batch applied  // consecutive failed resumes;
-                // reset by every applied batch
+    int reconnects_ = 0;  // consecutive failed resumes; reset by every applied batch
+    // Since the last resync (this run's, or the first copy's: resynced_before_start), no live
+    // batch applied: history lost now is lost twice in a row.
+    bool resynced_without_progress_;
 
     uint64_t events_since_rate_log_ = 0;
     bson::Timestamp last_applied_time_;

@@ -107,6 +107,18 @@ void Counters::batch_failed() {
     state_.last_batch_failed = true;
 }
 
+void Counters::replication_starts_at(uint32_t cluster_time) {
+    std::lock_guard lock(mutex_);
+    state_.applied_time = std::max(state_.applied_time, cluster_time);
+}
+
+void Counters::source_time(uint32_t cluster_time) {
+    std::lock_guard lock(mutex_);
+    state_.source_time = std::max(state_.source_time, cluster_time);
+    if (state_.phase == Phase::kCatchingUp && state_.catch_up_start_head == 0)
+        state_.catch_up_start_head = source_head(state_);
+}
+
 void Counters::stream_opened() {
     std::lock_guard lock(mutex_);
     staged_by_type_.clear();
@@ -115,6 +127,7 @@ void Counters::stream_opened() {
         state_.phase = Phase::kCatchingUp;
         state_.catch_up_started = Clock::now();
         state_.catch_up_start_time = state_.applied_time;
+        state_.catch_up_start_head = state_.source_time == 0 ? 0 : source_head(state_);
     }
 }
 
@@ -163,26 +176,34 @@ Snapshot Counters::snapshot() const {
     copy.lag_seconds = lag_seconds;
     copy.retries = retries;
     copy.errors = errors;
+    copy.read_queue_entries = read_queue_entries;
+    copy.read_queue_events = read_queue_events;
+    copy.read_queue_bytes = read_queue_bytes;
     return copy;
+}
+
+uint32_t source_head(const Snapshot& snapshot) {
+    if (snapshot.phase != Phase::kCatchingUp) return snapshot.newest_read_time;
+    return std::max(snapshot.newest_read_time, snapshot.source_time);
 }
 
 int64_t replication_lag(const Snapshot& snapshot) {
     if (snapshot.phase != Phase::kCatchingUp && snapshot.phase != Phase::kLive) return 0;
-    return std::max<int64_t>(0,
-                             int64_t(snapshot.newest_read_time) - int64_t(snapshot.applied_time));
+    return std::max<int64_t>(0, int64_t(source_head(snapshot)) - int64_t(snapshot.applied_time));
 }
 
 std::optional<double> catch_up_eta(const Snapshot& snapshot, Clock::time_point now) {
-    if (snapshot.phase != Phase::kCatchingUp || snapshot.catch_up_start_time == 0) {
+    if (snapshot.phase != Phase::kCatchingUp || snapshot.catch_up_start_time == 0 ||
+        snapshot.catch_up_start_head == 0) {
         return std::nullopt;
     }
     const double elapsed = std::chrono::duration<double>(now - snapshot.catch_up_started).count();
-    const double gained = double(snapshot.applied_time) - double(snapshot.catch_up_start_time);
-    if (elapsed <= 0 || gained <= 0) return std::nullopt;
-    // Source seconds applied per second; the newest read moves on at about 1 s per second.
-    const double speed = gained / elapsed;
-    if (speed <= 1) return std::nullopt;
-    return double(replication_lag(snapshot)) / (speed - 1);
+    if (elapsed <= 0) return std::nullopt;
+    const double applied = double(snapshot.applied_time) - double(snapshot.catch_up_start_time);
+    const double moved = double(source_head(snapshot)) - double(snapshot.catch_up_start_head);
+    const double closing = (applied - moved) / elapsed;  // lag seconds shed per second
+    if (applied <= 0 || closing <= 0) return std::nullopt;
+    return double(replication_lag(snapshot)) / closing;
 }
 
 double copy_rate(const CollectionProgress& progress, Clock::time_point now) {
@@ -192,30 +213,22 @@ double copy_rate(const CollectionProgress& progress, Clock::time_point now) {
 }
 
 ProgressReporter::ProgressReporter(std::chrono::seconds interval, bool terminal)
-    : interval_(interval), terminal_(terminal), thread_([this] { loop(); }) {}
-
-ProgressReporter::~ProgressReporter() {
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
+    : interval_(interval),
+      terminal_(terminal),
+      copied_(counters().documents_copied),
+      applied_(counters().events_applied) {
+    if (terminal_) {
+        ticker_ = std::make_unique<Ticker>(std::chrono::seconds(1), [] {
+            draw_terminal_lines(progress_lines(counters().snapshot(), Clock::now()));
+        });
+    } else {
+        ticker_ = std::make_unique<Ticker>(interval_, [this] { log_line(); });
     }
-    wake_.notify_all();
-    thread_.join();
-    if (terminal_) clear_terminal_line();
 }
 
-void ProgressReporter::loop() {
-    copied_ = counters().documents_copied;
-    applied_ = counters().events_applied;
-    const auto period = terminal_ ? std::chrono::seconds(1) : interval_;
-    std::unique_lock lock(mutex_);
-    while (!wake_.wait_for(lock, period, [this] { return stopping_; })) {
-        if (terminal_) {
-            draw_line();
-        } else {
-            log_line();
-        }
-    }
+ProgressReporter::~ProgressReporter() {
+    ticker_.reset();
+    if (terminal_) clear_terminal_lines();
 }
 
 void ProgressReporter::log_line() {
@@ -231,28 +244,6 @@ void ProgressReporter::log_line() {
         static_cast<double>(now_applied - applied_) / seconds, c.lag_seconds.load());
     copied_ = now_copied;
     applied_ = now_applied;
-}
-
-// "[copying] 12000/50000 documents (24%), 3000/s, ETA 13 s | 0 events applied | lag 0 s".
-void ProgressReporter::draw_line() {
-    const Snapshot snapshot = counters().snapshot();
-    const auto now = Clock::now();
-    int64_t done = 0;
-    int64_t total = 0;
-    double rate = 0;
-    for (const auto& [ns, progress] : snapshot.collections) {
-        done += progress.documents_done;
-        total += std::max(progress.documents_total, progress.documents_done);
-        if (!progress.complete) rate += copy_rate(progress, now);
-    }
-    std::string line = fmt::format("[{}] {}", phase_name(snapshot.phase), done);
-    if (total > 0) line += fmt::format("/{} documents ({}%)", total, done * 100 / total);
-    if (snapshot.phase == Phase::kCopying && rate > 0) {
-        line += fmt::format(", {:.0f}/s, ETA {:.0f} s", rate, double(total - done) / rate);
-    }
-    line += fmt::format(" | {} events applied | lag {} s", snapshot.events_applied,
-                        replication_lag(snapshot));
-    draw_terminal_line(line);
 }
 
 }  // namespace tributary::status

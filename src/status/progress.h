@@ -1,20 +1,21 @@
 // Run-wide counters (documents copied, events applied, replication lag), what the status API
 // reports (phase, per-collection progress, events by type and namespace, warnings) and the
-// periodic progress output: an INFO line every interval, or a redrawn line on a terminal.
+// periodic progress output: an INFO line every interval, or a redrawn display on a terminal.
 #pragma once
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include <bson/bson.h>
+
+#include "status/ticker.h"
 
 namespace tributary::status {
 
@@ -45,10 +46,15 @@ struct Snapshot {
     int64_t lag_seconds = 0;  // wall clock minus the last applied event's cluster time
     int64_t retries = 0;
     int64_t errors = 0;
+    int64_t read_queue_entries = 0;  // events and drained markers read, not yet taken to apply
+    int64_t read_queue_events = 0;   // the events among them
+    int64_t read_queue_bytes = 0;
     bool last_batch_failed = false;
     uint32_t newest_read_time = 0;     // source cluster time (seconds) of the newest event read
     uint32_t applied_time = 0;         // ... of the last applied one
+    uint32_t source_time = 0;          // ... of the source's latest operation (polled)
     uint32_t catch_up_start_time = 0;  // applied_time when catching up began
+    uint32_t catch_up_start_head = 0;  // source_head() then (or when first known)
     std::chrono::steady_clock::time_point catch_up_started;
     // Last batch copied, event read or stream drained.
     std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
@@ -69,6 +75,10 @@ class Counters {
     std::atomic<int64_t> retries{0};
     // Failures seen: each retried one and the last one.
     std::atomic<int64_t> errors{0};
+    // The stream reader's queue (replicate/stream_reader.h): entries and their bytes.
+    std::atomic<int64_t> read_queue_entries{0};
+    std::atomic<int64_t> read_queue_events{0};
+    std::atomic<int64_t> read_queue_bytes{0};
 
     void set_phase(Phase phase);
     // The copy of `ns` begins (or resumes with `done` documents already copied).
@@ -82,6 +92,11 @@ class Counters {
     // The events read since the last batch are applied, through `cluster_time`.
     void batch_applied(uint32_t cluster_time);
     void batch_failed();
+    // Replication starts from this cluster time (the checkpoint's last applied, or the copy's
+    // start point).
+    void replication_starts_at(uint32_t cluster_time);
+    // The source's latest operation time, polled while replicating.
+    void source_time(uint32_t cluster_time);
     // The stream is (re)opened: events read but not applied are read again.
     void stream_opened();
     // The stream is drained: replication is live, applied up to its high-water mark `token`.
@@ -105,18 +120,22 @@ class Counters {
 // The process's counters (the copy and the replicator add to them; the status API reads them).
 Counters& counters();
 
-// Lag in seconds: the newest event read versus the last applied (0 before replication).
+// The newest source cluster time known: the newest event read or, while catching up, the
+// source's latest operation time if later.
+uint32_t source_head(const Snapshot& snapshot);
+// Lag in seconds: source_head() versus the last applied (0 before replication).
 int64_t replication_lag(const Snapshot& snapshot);
-// Seconds until the applied events reach the newest read at the rate since catching up began;
-// nullopt when not catching up or not gaining.
+// While catching up: the lag divided by the speed it shrinks at since catching up began (source
+// seconds applied per second minus source seconds the head moved on per second); nullopt when not
+// catching up or not gaining (yet: cluster times count whole seconds).
 std::optional<double> catch_up_eta(const Snapshot& snapshot,
                                    std::chrono::steady_clock::time_point now);
 // Documents per second of a collection's copy in this run.
 double copy_rate(const CollectionProgress& progress, std::chrono::steady_clock::time_point now);
 
 // Every `interval`, logs "Progress: N documents copied (R/s), M events applied (R/s), lag S s"
-// when something moved; with `terminal`, redraws one progress line on stderr every second
-// instead (phase, documents with total and ETA, events, lag).
+// when something moved; with `terminal`, redraws the progress display on stderr every second
+// instead (terminal.h, progress_lines).
 class ProgressReporter {
   public:
     explicit ProgressReporter(std::chrono::seconds interval, bool terminal = false);
@@ -125,17 +144,12 @@ class ProgressReporter {
     ProgressReporter& operator=(const ProgressReporter&) = delete;
 
   private:
-    void loop();
     void log_line();
-    void draw_line();
     std::chrono::seconds interval_;
     bool terminal_;
     int64_t copied_ = 0;
     int64_t applied_ = 0;
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    bool stopping_ = false;
-    std::thread thread_;
+    std::unique_ptr<Ticker> ticker_;
 };
 
 }  // namespace tributary::status

@@ -153,6 +153,10 @@ std::string status_json(const Snapshot& snapshot, Clock::time_point now) {
         {"last_batch_failed", snapshot.last_batch_failed},
         {"seconds_since_progress", seconds_between(snapshot.last_activity, now)},
         {"spool", spool_json(snapshot, now)},
+        {"read_queue",
+         {{"entries", snapshot.read_queue_entries},
+          {"events", snapshot.read_queue_events},
+          {"bytes", snapshot.read_queue_bytes}}},
         {"warnings", snapshot.warnings}};
     return document.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -193,6 +197,13 @@ std::string prometheus_text(const Snapshot& snapshot, Clock::time_point now) {
                double(snapshot.spool_events));
     out.metric("tributary_spool_bytes", "gauge", "Bytes of change events spooled during the copy.",
                double(snapshot.spool_bytes));
+    out.metric("tributary_read_queue_entries", "gauge",
+               "Change events and drained markers read from the stream, not yet taken to apply.",
+               double(snapshot.read_queue_entries));
+    out.metric("tributary_read_queue_events", "gauge", "The change events among them.",
+               double(snapshot.read_queue_events));
+    out.metric("tributary_read_queue_bytes", "gauge", "Bytes of the events in the read queue.",
+               double(snapshot.read_queue_bytes));
     out.family("tributary_phase", "gauge", "1 for the phase the run is in, 0 for the others.");
     for (Phase phase : {Phase::kStarting, Phase::kCatalog, Phase::kCopying, Phase::kCatchingUp,
                         Phase::kLive, Phase::kFinalizing}) {

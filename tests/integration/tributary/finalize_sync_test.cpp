@@ -4,6 +4,8 @@
 // restores them, verifies and marks the destination finalized, after which sync refuses.
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include "replicate_sync_fixture.h"
 
 namespace {
@@ -159,6 +161,27 @@ TEST_F(FinalizeSyncTest, FinalizeWithoutARunningSyncCatchesUpItself) {
     // Finalizing again is a no-op.
     EXPECT_EQ(TributaryProcess::run(finalize_args(), &output), 0) << output;
     EXPECT_NE(output.find("Already finalized"), std::string::npos) << output;
+}
+
+// A difference the sync cannot repair (made on the destination only, after the copy, with no
+// source change to undo it): finalize's verify finds it, names it, and finalize exits 6.
+TEST_F(FinalizeSyncTest, FinalizeExitsSixAndNamesTheDifferenceItsVerifyFinds) {
+    ASSERT_NO_FATAL_FAILURE(start_synced());
+    ASSERT_EQ(sync_->terminate(), 0) << sync_->output();
+    sync_.reset();
+    dest_command(R"({"update": "sessions", "updates": [
+        {"q": {"_id": 7}, "u": {"$set": {"note": "destination only"}}}]})");
+
+    std::string output;
+    EXPECT_EQ(TributaryProcess::run(finalize_args(), &output), 6) << output;
+    EXPECT_NE(output.find("verify found 1 collection(s) differing"), std::string::npos) << output;
+    EXPECT_TRUE(std::regex_search(
+        output, std::regex(db_ + R"(\.sessions +20 +20 +1\n  changed-document  \{ "_id" : 7 \})")))
+        << output;
+    std::string report;
+    EXPECT_FALSE(equal_now(&report))
+        << "the comparator sees no difference: the test proves nothing";
+    EXPECT_NE(report.find("note"), std::string::npos) << report;
 }
 
 }  // namespace

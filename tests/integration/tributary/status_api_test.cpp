@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -48,6 +49,12 @@ class StatusApiTest : public ReplicateSyncTest {
     void TearDown() override {
         if (sync_) {
             EXPECT_EQ(sync_->terminate(), 0) << sync_->output();
+        }
+        // A test that slowed a server with a failpoint and failed before disarming it.
+        for (auto* server : {source_.get(), dest_.get()}) {
+            if (server)
+                server->run_command("admin",
+                                    R"({"configureFailPoint": "failCommand", "mode": "off"})");
         }
         ReplicateSyncTest::TearDown();
     }
@@ -330,6 +337,52 @@ TEST_F(StatusApiTest, HealthzIs503WhileABatchFails) {
     EXPECT_TRUE(converges(nullptr));
 }
 
+TEST_F(StatusApiTest, ReportsLagAndAnEstimateWhileCatchingUp) {
+    SKIP_UNLESS_OWN_SERVERS("slows the destination's writes with a server-wide failpoint");
+    insert_range("c", 0, 10);
+    sync_ = std::make_unique<TributaryProcess>(sync_args(status_flags({"--batch-size", "50"})));
+    ASSERT_TRUE(phase_is("live")) << sync_->output();
+    ASSERT_EQ(sync_->terminate(), 0) << sync_->output();
+    // A backlog written over several seconds of the source's cluster time while no sync runs.
+    int next = 1000;
+    for (const auto until = std::chrono::steady_clock::now() + 6s;
+         std::chrono::steady_clock::now() < until; next += 100) {
+        insert_range("c", next, 100);
+        std::this_thread::sleep_for(150ms);
+    }
+    // Each write command to the destination waits 1 s: a batch (1,000 events, about 1.5 s of the
+    // source's time) is applied per second, so the catch-up takes seconds.
+    auto armed = dest_->run_command("admin", R"({"configureFailPoint": "failCommand",
+        "mode": "alwaysOn", "data": {"failCommands": ["insert", "update", "delete"],
+        "blockConnection": true, "blockTimeMS": 1000}})");
+    ASSERT_TRUE(armed.ok) << armed.error;
+    sync_ = std::make_unique<TributaryProcess>(sync_args(status_flags({"--batch-size", "50"})));
+    json catching_up;
+    const bool estimated = eventually(
+        [&] {
+            catching_up = status();
+            return catching_up.value("phase", "") == "catching up" &&
+                   catching_up.value("lag_seconds", int64_t{0}) > 0 &&
+                   catching_up["estimated_seconds_to_catch_up"].is_number();
+        },
+        60s);
+    dest_->run_command("admin", R"({"configureFailPoint": "failCommand", "mode": "off"})");
+    EXPECT_TRUE(estimated) << catching_up << sync_->output();
+    EXPECT_GT(catching_up["estimated_seconds_to_catch_up"].get<double>(), 0) << catching_up;
+    json live;
+    EXPECT_TRUE(eventually(
+        [&] {
+            live = status();
+            return live.value("phase", "") == "live" &&
+                   live["events_applied"].value("total", 0) == next - 1000;
+        },
+        60s))
+        << live << sync_->output();
+    EXPECT_EQ(live["lag_seconds"], 0) << live;
+    EXPECT_TRUE(live["estimated_seconds_to_catch_up"].is_null()) << live;
+    EXPECT_TRUE(converges(nullptr));
+}
+
 // `tributary args...` on a pseudo-terminal (forkpty), its terminal output collected.
 class OnTerminal {
   public:
@@ -386,7 +439,7 @@ TEST_F(StatusApiTest, ProgressLineOnATerminal) {
             << terminal.output();
         // A log line clears the progress line first, so it starts at the line's beginning.
         terminal.stop();
-        EXPECT_TRUE(eventually([&] { return terminal.output_contains("\r\033[K20"); }, 30s))
+        EXPECT_TRUE(eventually([&] { return terminal.output_contains("\r\033[J20"); }, 30s))
             << terminal.output();
     }
     // --no-progress: log lines only.
@@ -394,6 +447,84 @@ TEST_F(StatusApiTest, ProgressLineOnATerminal) {
     EXPECT_TRUE(eventually([&] { return plain.output_contains("change stream started"); }, 60s))
         << plain.output();
     EXPECT_FALSE(eventually([&] { return plain.output_contains("[live]"); }, 3s)) << plain.output();
+}
+
+// Each log line in terminal output stands on its own line: the display drawn before it (if any) is
+// erased first ("\r", up to its first line, erase below), and no part of a drawing follows it.
+void expect_clean_log_lines(const std::string& output) {
+    const std::regex log_start(R"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d - [A-Z]+ - )");
+    const std::regex erased(R"(([\s\S]*\r(\x1b\[\d+A)?\x1b\[J)?)");
+    std::istringstream lines(output);
+    std::string line;
+    int log_lines = 0;
+    while (std::getline(lines, line)) {
+        std::smatch at;
+        if (!std::regex_search(line, at, log_start)) continue;
+        ++log_lines;
+        EXPECT_TRUE(std::regex_match(line.substr(0, size_t(at.position())), erased)) << line;
+        const std::string message = at.suffix();
+        EXPECT_EQ(message.find('\x1b'), std::string::npos) << line;
+        EXPECT_EQ(message.find("[copying]"), std::string::npos) << line;
+    }
+    EXPECT_GT(log_lines, 0) << output;
+}
+
+TEST_F(StatusApiTest, ProgressBarsPerCollectionOnATerminal) {
+    SKIP_UNLESS_OWN_SERVERS("slows the source's reads with a server-wide failpoint");
+    const std::vector<std::string> names{"a", "b", "c"};
+    for (const std::string& coll : names)
+        insert_range(coll, 0, 3000);
+    // Each read batch (100 documents) of tributary waits 200 ms: the copy takes seconds.
+    auto armed = source_->run_command("admin", R"({"configureFailPoint": "failCommand",
+        "mode": "alwaysOn", "data": {"failCommands": ["getMore"], "appName": "tributary",
+        "blockConnection": true, "blockTimeMS": 200}})");
+    ASSERT_TRUE(armed.ok) << armed.error;
+    // Not a terminal: nothing drawn during seconds of copying.
+    sync_ = std::make_unique<TributaryProcess>(sync_args(status_flags({"--batch-size", "100"})));
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_TRUE(eventually(
+        [&] {
+            return status().value("phase", "") == "copying" &&
+                   std::chrono::steady_clock::now() - started > 2500ms;
+        },
+        60s))
+        << sync_->output();
+    ASSERT_EQ(sync_->terminate(), 0) << sync_->output();
+    EXPECT_EQ(sync_->output().find('\x1b'), std::string::npos) << sync_->output();
+    EXPECT_EQ(sync_->output().find("[copying]"), std::string::npos) << sync_->output();
+    sync_.reset();
+
+    // On a terminal the copy resumes with a total line and a bar per collection being copied.
+    std::string escaped_db =
+        std::regex_replace(db_, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)");
+    std::vector<std::regex> frame{
+        std::regex(R"(\[copying\] total \[[#.]{20}\] \d+/\d+ \(\d+%\) documents, \d+/s)")};
+    for (const std::string& coll : names) {
+        frame.emplace_back("\n  " + escaped_db + "\\." + coll +
+                           R"( \[[#.]{20}\] \d+/3000 \(\d+%\), \d+/s)");
+    }
+    {
+        OnTerminal terminal(sync_args({"--batch-size", "100"}));
+        EXPECT_TRUE(eventually(
+            [&] {
+                const std::string output = terminal.output();
+                return std::all_of(frame.begin(), frame.end(), [&](const std::regex& line) {
+                    return std::regex_search(output, line);
+                });
+            },
+            60s))
+            << terminal.output();
+        source_->run_command("admin", R"({"configureFailPoint": "failCommand", "mode": "off"})");
+        // Replication: one line with the lag.
+        EXPECT_TRUE(eventually([&] { return terminal.output_contains("\r[live] 9000/9000"); }, 60s))
+            << terminal.output();
+        terminal.stop();
+        EXPECT_TRUE(
+            eventually([&] { return terminal.output_contains("Replication stopped"); }, 30s))
+            << terminal.output();
+        expect_clean_log_lines(terminal.output());
+    }
+    EXPECT_TRUE(converges(nullptr));
 }
 
 TEST_F(StatusApiTest, NoPasswordInStatusOrMetrics) {

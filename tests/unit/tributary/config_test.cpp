@@ -65,12 +65,14 @@ TEST(Config, TomlFileHasTheSameKeys) {
                                   "source = \"mongodb://s\"\n"
                                   "databases = [\"a\", \"b\"]\n"
                                   "existing = \"drop\"\n"
-                                  "batch_size = 500\n");
+                                  "batch_size = 500\n"
+                                  "apply_workers = 8\n");
     Config config = to_config(settings_from_file(file));
     EXPECT_EQ(config.source, "mongodb://s");
     EXPECT_EQ(config.databases, (std::vector<std::string>{"a", "b"}));
     EXPECT_EQ(config.existing, ExistingMode::kDrop);
     EXPECT_EQ(config.batch_size, 500);
+    EXPECT_EQ(config.apply_workers, 8);
     std::filesystem::remove(file);
 }
 
@@ -82,6 +84,8 @@ TEST(Config, DefaultsMatchTheDocumentation) {
     EXPECT_EQ(config.log_level, spdlog::level::info);
     EXPECT_EQ(config.log_format, LogFormat::kText);
     EXPECT_EQ(config.catalog_poll_interval_s, 5);
+    EXPECT_EQ(config.copy_workers, 4);
+    EXPECT_EQ(config.apply_workers, 4);
 }
 
 void expect_usage_error(const Settings& settings, const std::string& fragment) {
@@ -97,6 +101,7 @@ void expect_usage_error(const Settings& settings, const std::string& fragment) {
 TEST(Config, RejectsBadValuesNamingTheSetting) {
     expect_usage_error({{"existing", {"merge"}}}, "--existing must be one of skip|drop|fail");
     expect_usage_error({{"copy-workers", {"0"}}}, "--copy-workers");
+    expect_usage_error({{"apply-workers", {"0"}}}, "--apply-workers");
     expect_usage_error({{"batch-size", {"ten"}}}, "--batch-size");
     expect_usage_error({{"log-format", {"xml"}}}, "--log-format");
 }

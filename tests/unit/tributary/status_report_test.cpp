@@ -34,11 +34,20 @@ TEST(StatusReport, LagAndCatchUpEstimate) {
     EXPECT_EQ(tributary::status::replication_lag(snapshot), 0);  // not replicating yet
     snapshot.phase = Phase::kCatchingUp;
     EXPECT_EQ(tributary::status::replication_lag(snapshot), 100);
-    // 300 source seconds applied in 100 s: speed 3, the gap closes at 2 s per second.
+    // 300 source seconds applied in 100 s while the head moved on 100: the gap closes at 2 s
+    // per second.
     snapshot.catch_up_start_time = 600;
+    snapshot.catch_up_start_head = 900;
     snapshot.catch_up_started = now - 100s;
     ASSERT_TRUE(tributary::status::catch_up_eta(snapshot, now).has_value());
     EXPECT_NEAR(*tributary::status::catch_up_eta(snapshot, now), 50, 0.5);
+    // The source is idle (its head stays): the gap closes at the speed of applying, 3 s per s.
+    snapshot.catch_up_start_head = 1000;
+    EXPECT_NEAR(*tributary::status::catch_up_eta(snapshot, now), 33.3, 0.5);
+    // The head moves on as fast as the events are applied: no estimate.
+    snapshot.catch_up_start_head = 700;
+    EXPECT_FALSE(tributary::status::catch_up_eta(snapshot, now).has_value());
+    snapshot.catch_up_start_head = 900;
     snapshot.phase = Phase::kLive;
     EXPECT_FALSE(tributary::status::catch_up_eta(snapshot, now).has_value());
 }
@@ -69,6 +78,26 @@ TEST(StatusCounters, LagIsTheNewestReadMinusTheLastAppliedAndZeroOnceDrained) {
     EXPECT_FALSE(counters.snapshot().events_by_type.contains("delete"));
 }
 
+TEST(StatusCounters, WhileCatchingUpTheSourcesTimeIsTheHead) {
+    tributary::status::Counters counters;
+    counters.replication_starts_at(170);  // the checkpoint's last applied
+    counters.stream_opened();
+    EXPECT_EQ(counters.snapshot().catch_up_start_head, 0u);  // not polled yet
+    counters.source_time(200);
+    Snapshot catching_up = counters.snapshot();
+    EXPECT_EQ(tributary::status::replication_lag(catching_up), 30);
+    EXPECT_EQ(catching_up.catch_up_start_time, 170u);
+    EXPECT_EQ(catching_up.catch_up_start_head, 200u);
+    counters.batch_applied(190);
+    EXPECT_EQ(tributary::status::replication_lag(counters.snapshot()), 10);
+    // Live: the events read are the head (the polled time may be of writes not streamed yet).
+    bson_t* token = BCON_NEW("_data", BCON_UTF8("82000000BE00000001"));  // t 190
+    counters.caught_up(token);
+    bson_destroy(token);
+    counters.source_time(210);
+    EXPECT_EQ(tributary::status::replication_lag(counters.snapshot()), 0);
+}
+
 TEST(StatusReport, PrometheusLabelsAreEscaped) {
     Snapshot snapshot;
     snapshot.events_by_namespace["db.we\"ird\\name"] = 2;
@@ -87,7 +116,7 @@ TEST(StatusReport, StatusJsonHasEveryDocumentedField) {
          {"phase", "collections", "documents_copied", "collections_copied", "events_applied",
           "lag_seconds", "estimated_seconds_to_catch_up", "newest_event_read", "last_event_applied",
           "checkpoint_age_seconds", "retries", "errors", "last_batch_failed",
-          "seconds_since_progress", "spool", "warnings"}) {
+          "seconds_since_progress", "spool", "read_queue", "warnings"}) {
         EXPECT_TRUE(status.contains(field)) << field;
     }
 }
