@@ -11,7 +11,6 @@
 #include <cstdio>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "bench_util.h"
@@ -34,19 +33,6 @@ struct Options {
 };
 
 constexpr const char* kReplicationStarted = "Database change stream started...";
-
-void run_command(mongoc_client_t* client, const std::string& db, bson_t* command,
-                 const char* what) {
-    bson_error_t error;
-    if (!mongoc_client_command_simple(client, db.c_str(), command, nullptr, nullptr, &error)) {
-        fail(what, error);
-    }
-    bson_destroy(command);
-}
-
-void drop_database(mongoc_client_t* client, const std::string& db) {
-    run_command(client, db, BCON_NEW("dropDatabase", BCON_INT32(1)), "dropDatabase");
-}
 
 // Collections c0 .. c<N-1> of `docs` small documents each ({_id, n, name}).
 void seed(mongoc_client_t* client, const std::string& db, const Options& options) {
@@ -105,20 +91,7 @@ Measurement measure(const char* who, pid_t source_pid, pid_t destination_pid, St
     const double destination_before = bench::process_cpu_seconds(destination_pid);
     const auto started = Clock::now();
     std::unique_ptr<testsupport::ChildProcess> child = start();
-    std::streamoff offset = 0;
-    std::string tail;  // the end of the output read so far: a line may arrive in two parts
-    const auto deadline = started + std::chrono::minutes(30);
-    while (true) {
-        std::string seen = tail + child->output_from(offset);
-        if (seen.find(kReplicationStarted) != std::string::npos) break;
-        if (auto code = child->exit_code()) {
-            fail(std::string(who) + " exited with " + std::to_string(*code) + ":\n" +
-                 child->output());
-        }
-        if (Clock::now() > deadline) fail(std::string("timed out waiting for ") + who);
-        tail = seen.substr(seen.size() - std::min<size_t>(seen.size(), 64));
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    bench::wait_for_output(*child, kReplicationStarted, who, std::chrono::minutes(30));
     m.wall = seconds_since(started);
     m.client_cpu = bench::process_cpu_seconds(child->pid());
     m.source_cpu = bench::process_cpu_seconds(source_pid) - source_before;
@@ -201,7 +174,7 @@ int main(int argc, char** argv) {
                                          "DATABASE_NAME=" + db});
         });
         check_copied(dest, db, options, "the baseline");
-        drop_database(dest, db);
+        bench::drop_database(dest, db);
         print_row("python (original)", *baseline, options, std::nullopt);
     }
     Measurement tributary = measure("tributary", source_server.pid(), dest_server.pid(), [&] {

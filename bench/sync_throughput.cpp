@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <functional>
 #include <optional>
 #include <string>
@@ -32,6 +31,7 @@ struct Options {
     std::string profile = "7.0";
 };
 
+using bench::drop_database;
 using bench::fail;
 using bench::seconds_since;
 
@@ -43,16 +43,6 @@ void wait_until(const char* what, const std::function<bool()>& condition,
         if (Clock::now() > deadline) fail(std::string("timed out waiting for ") + what);
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-}
-
-// VmHWM of a running process (its peak resident set), in MiB; 0 when unknown.
-double peak_rss_mib(pid_t pid) {
-    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(status, line)) {
-        if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
-    }
-    return 0;
 }
 
 // A tributary child process with its output in a file, given the benchmark's patience.
@@ -84,51 +74,13 @@ int64_t count_documents(mongoc_client_t* client, const std::string& db) {
     return count;
 }
 
-void drop_database(mongoc_client_t* client, const std::string& db) {
-    bson_t* drop = BCON_NEW("dropDatabase", BCON_INT32(1));
-    bson_error_t error;
-    if (!mongoc_client_command_simple(client, db.c_str(), drop, nullptr, nullptr, &error)) {
-        fail("dropDatabase", error);
-    }
-    bson_destroy(drop);
-}
-
 // The baseline: one thread reading the source collection with large batches and writing each
 // batch with one unordered insert_many. Returns docs/s.
 double baseline_copy_rate(mongoc_client_t* source, mongoc_client_t* dest, const std::string& db,
                           const std::string& target_db, int batch) {
-    mongoc_collection_t* from = mongoc_client_get_collection(source, db.c_str(), "docs");
-    mongoc_collection_t* to = mongoc_client_get_collection(dest, target_db.c_str(), "docs");
-    bson_t filter = BSON_INITIALIZER;
-    bson_t* find_opts = BCON_NEW("batchSize", BCON_INT32(batch));
-    bson_t* insert_opts = BCON_NEW("ordered", BCON_BOOL(false));
-    // A plain array: std::vector<bson_t*> trips -Wignored-attributes (bson_t is over-aligned).
-    auto** pending = static_cast<bson_t**>(bson_malloc(sizeof(bson_t*) * batch));
-    int pending_count = 0;
-    auto flush = [&] {
-        bench::insert_and_destroy(to, pending, pending_count, insert_opts, "baseline insert_many");
-        pending_count = 0;
-    };
     auto start = Clock::now();
-    mongoc_cursor_t* cursor = mongoc_collection_find_with_opts(from, &filter, find_opts, nullptr);
-    const bson_t* doc = nullptr;
-    int64_t copied = 0;
-    while (mongoc_cursor_next(cursor, &doc)) {
-        pending[pending_count++] = bson_copy(doc);
-        ++copied;
-        if (pending_count == batch) flush();
-    }
-    flush();
-    bson_error_t error;
-    if (mongoc_cursor_error(cursor, &error)) fail("baseline find", error);
-    double seconds = seconds_since(start);
-    mongoc_cursor_destroy(cursor);
-    bson_free(pending);
-    bson_destroy(insert_opts);
-    bson_destroy(find_opts);
-    mongoc_collection_destroy(to);
-    mongoc_collection_destroy(from);
-    return copied / seconds;
+    const int64_t copied = bench::copy_docs(source, dest, db, target_db, batch);
+    return copied / seconds_since(start);
 }
 
 // $set {n: <round>} on documents [0, count) of db.docs, as unordered update bulks of `batch`.
@@ -279,7 +231,7 @@ int main(int argc, char** argv) {
         updates, updates_seconds, updates_lag, updates / (updates_seconds + updates_lag),
         cpu_us_per_update);
 
-    std::printf("tributary peak resident memory: %.1f MiB\n", peak_rss_mib(sync.pid()));
+    std::printf("tributary peak resident memory: %.1f MiB\n", bench::peak_rss_mib(sync.pid()));
     int code = sync.terminate();
     if (code != 0) std::printf("note: tributary sync exited with %d on SIGTERM\n", code);
     drop_database(source, db);
