@@ -47,10 +47,13 @@ class SpoolFollowTest : public ReplicateSyncTest {
     // Every getMore of tributary's database change streams (the spool reader's, the
     // replicator's) fails with 286 ChangeStreamHistoryLost, as when the oplog rolled past the
     // stream's position, until source_fail_command_off(). Returns how often it fired so far.
-    int64_t lose_history() {
+    // `code` 136 (CappedPositionLost) is how mongod fails the getMore of a cursor the oplog's
+    // truncation overtook.
+    int64_t lose_history(int code = 286) {
         auto armed = source_->run_command(
             "admin", R"({"configureFailPoint": "failCommand", "mode": "alwaysOn", "data": {
-                "failCommands": ["getMore"], "appName": "tributary", "errorCode": 286,
+                "failCommands": ["getMore"], "appName": "tributary", "errorCode": )" +
+                         std::to_string(code) + R"(,
                 "namespace": ")" +
                          db_ + R"(.$cmd.aggregate"}})");
         EXPECT_TRUE(armed.ok) << armed.error;
@@ -327,10 +330,13 @@ TEST_F(SpoolFollowTest, ATransactionOpenAtTheHandoffIsAppliedWhole) {
 // second, while transactions are committed without a pause) has lost the history it needs: it is
 // reported as lost history (exit 4 and what to do), not as an unknown MongoDB error.
 TEST_F(SpoolFollowTest, AReaderOvertakenByTheOplogReportsLostHistory) {
-    SKIP_UNLESS_OWN_SERVERS("a 2 MB oplog and a server-wide failpoint");
-    start_slow_copy("7.0", 500);
-    start_transaction_writer(std::chrono::milliseconds(0));
+    SKIP_UNLESS_OWN_SERVERS("server-wide failpoints");
+    start_copy("7.0", kHeldDocuments);
+    hold_destination_inserts("alwaysOn");  // the copy cannot end before its reader fails
+    lose_history(136);
     TributaryProcess sync(copy_args());
+    EXPECT_TRUE(eventually([&] { return lose_history(136) >= 1; })) << sync.output();
+    hold_destination_inserts("off");
     EXPECT_EQ(sync.wait(std::chrono::seconds(90)), 4) << sync.output();
     EXPECT_TRUE(sync.output_contains("no longer holds the change history")) << sync.output();
 }
