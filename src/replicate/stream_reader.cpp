@@ -63,9 +63,14 @@ StreamItem StreamReader::next_item(size_t& bytes) {
 }
 
 bool StreamReader::push(StreamItem item, size_t bytes) {
+    // Counted before it can be popped (and uncounted when the push gives up), so the published
+    // number of queued events never goes below zero.
     const bool event = item.kind == StreamItem::Kind::kEvent;
-    if (!queue_.push(std::move(item), bytes)) return false;
     if (event) ++queued_events_;
+    if (!queue_.push(std::move(item), bytes)) {
+        if (event) --queued_events_;
+        return false;
+    }
     publish_depth();
     return true;
 }

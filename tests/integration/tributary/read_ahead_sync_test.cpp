@@ -56,6 +56,13 @@ class ReadAheadSyncTest : public ReplicateSyncTest {
             "errorCode": 10107, "errorLabels": ["RetryableWriteError"]}})");
         ASSERT_TRUE(armed.ok) << armed.error;
     }
+    // The source's next getMore of tributary fails as a resumable change-stream error.
+    void fail_next_source_get_more() {
+        auto armed = source_->run_command("admin", R"({"configureFailPoint": "failCommand",
+            "mode": {"times": 1}, "data": {"failCommands": ["getMore"], "appName": "tributary",
+            "errorCode": 6, "errorLabels": ["ResumableChangeStreamError"]}})");
+        ASSERT_TRUE(armed.ok) << armed.error;
+    }
     void release_destination_writes() {
         dest_->run_command("admin", R"({"configureFailPoint": "failCommand", "mode": "off"})");
     }
@@ -140,6 +147,26 @@ TEST_F(ReadAheadSyncTest, KillWithEventsBeforeADrainedMarkerLosesNothing) {
         first->kill_hard();
     }
     expect_restart_ends_equal();
+}
+
+// A resumable error behind a full queue: the events queued before it are applied, the stream
+// reopens from the last applied event and reads the rest; nothing lost, and it goes on after.
+// (Found safe by the adversarial review of the reader; kept as a guarantee.)
+TEST_F(ReadAheadSyncTest, AResumableErrorBehindAFullQueueLosesNothing) {
+    SKIP_UNLESS_OWN_SERVERS("server-wide failpoints");
+    auto sync = start_with_status();
+    hold_destination_writes();
+    churn(0, 1000);
+    ASSERT_TRUE(eventually([&] { return queued("entries") == kQueueBound; }, 30s))
+        << read_queue().dump() << sync->output();
+    fail_next_source_get_more();
+    release_destination_writes();
+    std::string report;
+    EXPECT_TRUE(converges(&report, 90s)) << report << sync->output();
+    EXPECT_TRUE(sync->output_contains("Change stream interrupted")) << sync->output();
+    churn(5000, 200);
+    EXPECT_TRUE(converges(&report, 60s)) << report << sync->output();
+    EXPECT_EQ(sync->terminate(), 0) << sync->output();
 }
 
 }  // namespace
