@@ -14,7 +14,7 @@ using tributary_test::eventually;
 using tributary_test::ReplicateSyncTest;
 using tributary_test::TributaryProcess;
 
-constexpr int kDocuments = 40000;
+constexpr int kCopiedDocuments = 40000;
 constexpr int kRangeDocs = 1000;
 
 // The checkpoint file's content, or an empty document while it does not exist yet.
@@ -48,7 +48,7 @@ class CrashResumeCopy : public ReplicateSyncTest {
 TEST_F(CrashResumeCopy, KillDuringCopyResumesFromTheLastCompletedRange) {
     SKIP_UNLESS_OWN_SERVERS("arms a server-wide failpoint");
     start_servers("4.4");
-    for (int start = 0; start < kDocuments; start += 1000)
+    for (int start = 0; start < kCopiedDocuments; start += 1000)
         insert_range("large", start, 1000);
     const std::vector<std::string> args = sync_args(
         {"--range-docs", std::to_string(kRangeDocs), "--copy-workers", "1", "--batch-size", "100"});
@@ -65,7 +65,7 @@ TEST_F(CrashResumeCopy, KillDuringCopyResumesFromTheLastCompletedRange) {
             << first.output();
         first.kill_hard();
         Bson state = read_state(state_file_);
-        ASSERT_LT(ranges_done(state), kDocuments / kRangeDocs)
+        ASSERT_LT(ranges_done(state), kCopiedDocuments / kRangeDocs)
             << "the copy finished before the kill";
         EXPECT_EQ(state.string("collections.0.phase"), "inProgress");
         EXPECT_FALSE(state.boolean("copyComplete"));
@@ -83,9 +83,9 @@ TEST_F(CrashResumeCopy, KillDuringCopyResumesFromTheLastCompletedRange) {
 
     Bson state = read_state(state_file_);
     EXPECT_EQ(state.string("collections.0.phase"), "complete");
-    EXPECT_EQ(ranges_done(state), kDocuments / kRangeDocs);
+    EXPECT_EQ(ranges_done(state), kCopiedDocuments / kRangeDocs);
     // Each range is counted once, when it completes: ranges done before the kill were not redone.
-    EXPECT_EQ(state.number("collections.0.documentsCopied"), kDocuments);
+    EXPECT_EQ(state.number("collections.0.documentsCopied"), kCopiedDocuments);
 }
 
 }  // namespace

@@ -13,7 +13,7 @@ using tributary_test::eventually;
 using tributary_test::ReplicateSyncTest;
 using tributary_test::TributaryProcess;
 
-constexpr int kDocuments = 5000;
+constexpr int kRenamedDocuments = 5000;
 
 class RenameDuringCopyTest : public ReplicateSyncTest,
                              public testing::WithParamInterface<const char*> {
@@ -27,7 +27,7 @@ class RenameDuringCopyTest : public ReplicateSyncTest,
     // sync until the copy of `coll` began (after the start point and the listing). Then writes
     // one more document, which replication replays. False when the source has no failCommand.
     bool sync_until_copying(const std::string& coll) {
-        insert_range(coll, 0, kDocuments);
+        insert_range(coll, 0, kRenamedDocuments);
         auto held = source_->run_command("admin", R"({"configureFailPoint": "failCommand",
             "mode": {"times": 1}, "data": {"failCommands": ["find"], "appName": "tributary",
                      "blockConnection": true, "blockTimeMS": 5000}})");
@@ -36,7 +36,7 @@ class RenameDuringCopyTest : public ReplicateSyncTest,
         EXPECT_TRUE(eventually([&] {
             return sync_->output_contains("Copying collection '" + coll + "'");
         })) << sync_->output();
-        insert_range(coll, kDocuments, 1);
+        insert_range(coll, kRenamedDocuments, 1);
         return true;
     }
     // The copy noticed the catalog change and listed the source again (docs/replication.md,
@@ -66,7 +66,7 @@ TEST_P(RenameDuringCopyTest, RenamedOverAnotherCopiedCollectionEndsEqual) {
     insert_range("target", 0, 10);
     if (!sync_until_copying("moving")) GTEST_SKIP() << "the source has no failCommand fail point";
     rename_collection("moving", "target", true);
-    insert_range("target", kDocuments + 1, 1);
+    insert_range("target", kRenamedDocuments + 1, 1);
     expect_relisted_and_converged();
 }
 

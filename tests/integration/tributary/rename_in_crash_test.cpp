@@ -11,7 +11,7 @@ namespace {
 
 using tributary_test::ReplicateSyncTest;
 
-constexpr int kDocuments = 5000;
+constexpr int kDocumentsBeforeRename = 5000;
 
 class RenameInCrashTest : public ReplicateSyncTest,
                           public testing::WithParamInterface<const char*> {
@@ -34,7 +34,7 @@ class RenameInCrashTest : public ReplicateSyncTest,
     // Renames the excluded `hidden` over the synced `shown` and SIGKILLs tributary once some but
     // not all of its documents were copied under the new name.
     void kill_during_the_renamed_in_copy() {
-        for (int first = 0; first < kDocuments; first += 1000)
+        for (int first = 0; first < kDocumentsBeforeRename; first += 1000)
             insert_range("hidden", first, 1000);
         insert_range("shown", 0, 5);
         auto sync = start_sync(slow_copy_args());
@@ -45,7 +45,7 @@ class RenameInCrashTest : public ReplicateSyncTest,
                                                std::chrono::seconds(60)))
             << sync->output();
         sync->kill_hard();
-        ASSERT_LT(destination_count("shown"), kDocuments) << "the copy finished before the kill";
+        ASSERT_LT(destination_count("shown"), kDocumentsBeforeRename) << "the copy finished before the kill";
         slow_source_get_mores(false);
     }
 };
@@ -55,7 +55,7 @@ TEST_P(RenameInCrashTest, KillDuringTheCopyOfARenamedInCollectionResumesIt) {
     start_servers(GetParam());
     kill_during_the_renamed_in_copy();
     if (HasFatalFailure()) return;
-    insert_range("shown", kDocuments, 10);
+    insert_range("shown", kDocumentsBeforeRename, 10);
     source_command(
         R"({"update": "shown", "updates": [{"q": {"_id": 1}, "u": {"$set": {"n": 1}}}]})");
     source_command(R"({"delete": "shown", "deletes": [{"q": {"_id": 2}, "limit": 1}]})");

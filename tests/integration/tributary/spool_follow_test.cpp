@@ -22,7 +22,7 @@ using tributary_test::eventually;
 using tributary_test::ReplicateSyncTest;
 using tributary_test::TributaryProcess;
 
-constexpr int kDocuments = 20000;
+constexpr int kSpooledCopyDocuments = 20000;
 // Enough for a copy of several ranges, for the tests that hold the copy with failpoints instead
 // of slowing it.
 constexpr int kHeldDocuments = 4000;
@@ -92,11 +92,11 @@ class SpoolFollowTest : public ReplicateSyncTest {
         EXPECT_EQ(later.terminate(), 0) << later.output();
     }
 
-    // A 2 MB oplog, kDocuments documents, and every getMore of tributary slowed by 50 ms, so the
+    // A 2 MB oplog, kSpooledCopyDocuments documents, and every getMore of tributary slowed by 50 ms, so the
     // copy (100 documents a batch) takes about 10 s, far longer than the oplog holds the writer's
     // changes.
     void start_slow_copy(const std::string& profile, int block_ms = 50) {
-        start_copy(profile, kDocuments);
+        start_copy(profile, kSpooledCopyDocuments);
         admin_command(R"({"configureFailPoint": "failCommand", "mode": "alwaysOn",
             "data": {"failCommands": ["getMore"], "appName": "tributary", "blockConnection": true,
                      "blockTimeMS": )" +
@@ -136,7 +136,7 @@ class SpoolFollowTest : public ReplicateSyncTest {
                 }
                 client.run_command(db_, insert + "]}");
                 client.run_command(db_, R"({"update": "large", "updates": [{"q": {"_id": )" +
-                                            std::to_string((round * 37) % kDocuments) +
+                                            std::to_string((round * 37) % kSpooledCopyDocuments) +
                                             R"(}, "u": {"$inc": {"n": 1}}}]})");
                 ++rounds_;
                 std::this_thread::sleep_for(std::chrono::milliseconds(20));

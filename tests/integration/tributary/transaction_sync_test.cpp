@@ -15,7 +15,7 @@ namespace {
 using tributary_test::eventually;
 using tributary_test::ReplicateSyncTest;
 
-constexpr int kDocuments = 40;
+constexpr int kDocumentsPerTransaction = 40;
 
 class TransactionSyncTest : public ReplicateSyncTest,
                             public testing::WithParamInterface<const char*> {
@@ -29,18 +29,19 @@ class TransactionSyncTest : public ReplicateSyncTest,
         ReplicateSyncTest::TearDown();
     }
 
-    // {"insert": coll, "documents": [...]} of kDocuments documents, as part of a transaction.
+    // {"insert": coll, "documents": [...]} of kDocumentsPerTransaction documents, in a transaction.
     static std::string insert_in_transaction(const std::string& coll, const std::string& session,
                                              bool first) {
         std::string command = R"({"insert": ")" + coll + R"(", "documents": [)";
-        for (int id = 0; id < kDocuments; ++id) {
+        for (int id = 0; id < kDocumentsPerTransaction; ++id) {
             command += (id > 0 ? "," : "") + std::string(R"({"_id": )") + std::to_string(id) +
                        R"(, "side": ")" + coll + R"("})";
         }
         return command + "]," + session + (first ? R"(, "startTransaction": true)" : "") + "}";
     }
 
-    // One source transaction inserting kDocuments documents into each of `collections`.
+    // One source transaction inserting kDocumentsPerTransaction documents into each of
+    // `collections`.
     void commit_transaction(const std::vector<std::string>& collections) {
         const std::string session =
             R"("lsid": {"id": {"$binary": {"base64": "AAECAwQFBgcICQoLDA0ODw==", "subType": "04"}}},
@@ -87,7 +88,7 @@ class TransactionSyncTest : public ReplicateSyncTest,
                 *seen = "a: " + std::to_string(a) + ", b: " + std::to_string(b);
                 return false;
             }
-            if (a == kDocuments) return true;
+            if (a == kDocumentsPerTransaction) return true;
             if (txn > 20000) {
                 *seen = "never applied";
                 return false;

@@ -9,6 +9,7 @@
 #include "engine/matcher.h"
 #include "engine/pipeline.h"
 #include "engine/sort.h"
+#include "engine_test_util.h"
 
 namespace tmd {
 namespace {
@@ -17,13 +18,8 @@ std::shared_ptr<const Collator> collator(const char* spec) {
     return Collator::from_spec(Document::from_json(spec));
 }
 
-int error_code(const char* spec) {
-    try {
-        collator(spec);
-    } catch (const MongoError& error) {
-        return error.code();
-    }
-    return 0;
+int collation_error(const char* spec) {
+    return error_code_of([&] { collator(spec); });
 }
 
 TEST(Collation, SimpleLocaleIsBinaryComparison) {
@@ -54,10 +50,10 @@ TEST(Collation, NumericOrderingComparesDigitsAsNumbers) {
 }
 
 TEST(Collation, RejectsBadSpecifications) {
-    EXPECT_EQ(error_code(R"({"strength": 1})"), 40414);
-    EXPECT_EQ(error_code(R"({"locale": "en_US", "strength": 6})"), code::BadValue);
-    EXPECT_EQ(error_code(R"({"locale": "xx_nonsense"})"), code::BadValue);
-    EXPECT_EQ(error_code(R"({"locale": "en_US", "colour": 1})"), 40415);
+    EXPECT_EQ(collation_error(R"({"strength": 1})"), 40414);
+    EXPECT_EQ(collation_error(R"({"locale": "en_US", "strength": 6})"), code::BadValue);
+    EXPECT_EQ(collation_error(R"({"locale": "xx_nonsense"})"), code::BadValue);
+    EXPECT_EQ(collation_error(R"({"locale": "en_US", "colour": 1})"), 40415);
 }
 
 TEST(Collation, ComparesStringsInsideDocumentsAndArrays) {

@@ -7,6 +7,7 @@
 
 #include "engine/error.h"
 #include "engine/expression.h"
+#include "engine_test_util.h"
 
 namespace tmd {
 namespace {
@@ -28,21 +29,12 @@ void expect_value(const Value& actual, const std::string& expected, bson_type_t 
         << "value " << actual.to_json() << " has type " << type_name(actual);
 }
 
-int error_code(const std::function<void()>& action) {
-    try {
-        action();
-    } catch (const MongoError& error) {
-        return error.code();
-    }
-    return 0;
-}
-
-int parse_error(const std::string& expression) {
-    return error_code([&] { Expression e(json_value(expression)); });
+int parse_expression_error(const std::string& expression) {
+    return error_code_of([&] { Expression e(json_value(expression)); });
 }
 
 int eval_error(const std::string& expression, const std::string& doc = "{}") {
-    return error_code([&] { eval(expression, doc); });
+    return error_code_of([&] { eval(expression, doc); });
 }
 
 TEST(ExpressionPaths, FieldPathReadsNestedField) {
@@ -73,11 +65,11 @@ TEST(ExpressionPaths, NowIsADate) {
 }
 
 TEST(ExpressionPaths, UndefinedVariableIsRejectedAtParse) {
-    EXPECT_EQ(parse_error("\"$$nope\""), 17276);
+    EXPECT_EQ(parse_expression_error("\"$$nope\""), 17276);
 }
 
 TEST(ExpressionPaths, DollarAloneIsNotAFieldPath) {
-    EXPECT_EQ(parse_error("\"$\""), 16872);
+    EXPECT_EQ(parse_expression_error("\"$\""), 16872);
 }
 
 TEST(ExpressionPaths, LetVariablesFromVariablesAreVisible) {
@@ -88,15 +80,15 @@ TEST(ExpressionPaths, LetVariablesFromVariablesAreVisible) {
 }
 
 TEST(ExpressionParse, UnknownOperatorIs168) {
-    EXPECT_EQ(parse_error(R"({"$frobnicate": 1})"), 168);
+    EXPECT_EQ(parse_expression_error(R"({"$frobnicate": 1})"), 168);
 }
 
 TEST(ExpressionParse, OperatorObjectWithTwoFieldsIs15983) {
-    EXPECT_EQ(parse_error(R"({"$add": [1, 2], "x": 1})"), 15983);
+    EXPECT_EQ(parse_expression_error(R"({"$add": [1, 2], "x": 1})"), 15983);
 }
 
 TEST(ExpressionParse, WrongArityIs16020) {
-    EXPECT_EQ(parse_error(R"({"$subtract": [1]})"), 16020);
+    EXPECT_EQ(parse_expression_error(R"({"$subtract": [1]})"), 16020);
 }
 
 TEST(ExpressionParse, LiteralKeepsDollarStrings) {
@@ -221,8 +213,9 @@ TEST(ExpressionConditional, CondObjectAndArrayForms) {
                       R"({"a": 2})"),
                  "\"big\"", BSON_TYPE_UTF8);
     expect_value(eval(R"({"$cond": [false, 1, 2]})"), "2", BSON_TYPE_INT32);
-    EXPECT_EQ(parse_error(R"({"$cond": {"then": 1, "else": 2}})"), 17080);
-    EXPECT_EQ(parse_error(R"({"$cond": {"if": 1, "then": 1, "else": 2, "x": 1}})"), 17083);
+    EXPECT_EQ(parse_expression_error(R"({"$cond": {"then": 1, "else": 2}})"), 17080);
+    EXPECT_EQ(parse_expression_error(R"({"$cond": {"if": 1, "then": 1, "else": 2, "x": 1}})"),
+              17083);
 }
 
 TEST(ExpressionConditional, IfNullReturnsFirstNonNull) {
@@ -238,8 +231,8 @@ TEST(ExpressionConditional, SwitchPicksFirstTrueBranchOrDefault) {
     expect_value(eval(spec, R"({"a": 5})"), "\"pos\"", BSON_TYPE_UTF8);
     expect_value(eval(spec, R"({"a": 0})"), "\"zero\"", BSON_TYPE_UTF8);
     EXPECT_EQ(eval_error(R"({"$switch": {"branches": [{"case": false, "then": 1}]}})"), 40066);
-    EXPECT_EQ(parse_error(R"({"$switch": {"branches": []}})"), 40068);
-    EXPECT_EQ(parse_error(R"({"$switch": {"branches": [{"then": 1}]}})"), 40064);
+    EXPECT_EQ(parse_expression_error(R"({"$switch": {"branches": []}})"), 40068);
+    EXPECT_EQ(parse_expression_error(R"({"$switch": {"branches": [{"then": 1}]}})"), 40064);
 }
 
 TEST(ExpressionScoping, LetBindsVariables) {
@@ -247,9 +240,9 @@ TEST(ExpressionScoping, LetBindsVariables) {
         eval(R"({"$let": {"vars": {"x": 2, "y": "$a"}, "in": {"$multiply": ["$$x", "$$y"]}}})",
              R"({"a": 21})"),
         "42", BSON_TYPE_INT32);
-    EXPECT_EQ(parse_error(R"({"$let": {"vars": {"X": 1}, "in": 1}})"), 16867);
-    EXPECT_EQ(parse_error(R"({"$let": {"vars": {}}})"), 16877);
-    EXPECT_EQ(parse_error(R"({"$let": {"vars": {"x": 1}, "in": "$$y"}})"), 17276);
+    EXPECT_EQ(parse_expression_error(R"({"$let": {"vars": {"X": 1}, "in": 1}})"), 16867);
+    EXPECT_EQ(parse_expression_error(R"({"$let": {"vars": {}}})"), 16877);
+    EXPECT_EQ(parse_expression_error(R"({"$let": {"vars": {"x": 1}, "in": "$$y"}})"), 17276);
 }
 
 TEST(ExpressionScoping, MapAndFilter) {
@@ -266,7 +259,7 @@ TEST(ExpressionScoping, MapAndFilter) {
     expect_value(eval(R"({"$map": {"input": "$nope", "in": 1}})"), "null", BSON_TYPE_NULL);
     EXPECT_EQ(eval_error(R"({"$map": {"input": 5, "in": 1}})"), 16883);
     EXPECT_EQ(eval_error(R"({"$filter": {"input": "x", "cond": true}})"), 28651);
-    EXPECT_EQ(parse_error(R"({"$map": {"input": [], "in": 1, "bad": 1}})"), 16879);
+    EXPECT_EQ(parse_expression_error(R"({"$map": {"input": [], "in": 1, "bad": 1}})"), 16879);
 }
 
 TEST(ExpressionString, ConcatAndCase) {
@@ -297,7 +290,7 @@ TEST(ExpressionString, LengthsSplitTrim) {
     expect_value(eval(R"({"$trim": {"input": "  hi \n"}})"), "\"hi\"", BSON_TYPE_UTF8);
     expect_value(eval(R"({"$ltrim": {"input": "xxhixx", "chars": "x"}})"), "\"hixx\"",
                  BSON_TYPE_UTF8);
-    EXPECT_EQ(parse_error(R"({"$trim": {"chars": "x"}})"), 50695);
+    EXPECT_EQ(parse_expression_error(R"({"$trim": {"chars": "x"}})"), 50695);
 }
 
 TEST(ExpressionArray, SizeElemAtFirstLast) {
@@ -377,7 +370,7 @@ TEST(ExpressionType, ConversionFailuresAre241UnlessOnError) {
                  BSON_TYPE_INT32);
     expect_value(eval(R"({"$convert": {"input": "7", "to": 18}})"), "7", BSON_TYPE_INT64);
     EXPECT_EQ(eval_error(R"({"$convert": {"input": 1, "to": "bogus"}})"), 2);
-    EXPECT_EQ(parse_error(R"({"$convert": {"input": 1}})"), 9);
+    EXPECT_EQ(parse_expression_error(R"({"$convert": {"input": 1}})"), 9);
 }
 
 TEST(ExpressionObject, MergeObjectsAndObjectArrayRoundTrip) {
@@ -426,8 +419,9 @@ TEST(ExpressionDate, DateToStringFormats) {
         "\"2021/03/14 15:09:26.535\"", BSON_TYPE_UTF8);
     expect_value(eval(R"({"$dateToString": {"date": "$nope", "onNull": "none"}})"), "\"none\"",
                  BSON_TYPE_UTF8);
-    EXPECT_EQ(parse_error(R"({"$dateToString": {"date": "$d", "format": "%Q"}})"), 18536);
-    EXPECT_EQ(parse_error(R"({"$dateToString": {"format": "%Y"}})"), 18628);
+    EXPECT_EQ(parse_expression_error(R"({"$dateToString": {"date": "$d", "format": "%Q"}})"),
+              18536);
+    EXPECT_EQ(parse_expression_error(R"({"$dateToString": {"format": "%Y"}})"), 18628);
 }
 
 TEST(ExpressionAccumulatorForm, SumAvgMinMaxOverArrays) {
@@ -444,7 +438,7 @@ TEST(ExpressionScoping, ReduceFoldsWithValueAndThis) {
                  "6", BSON_TYPE_INT32);
     expect_value(eval(R"({"$reduce": {"input": "$nope", "initialValue": 0, "in": 1}})"), "null",
                  BSON_TYPE_NULL);
-    EXPECT_EQ(parse_error(R"({"$reduce": {"input": [], "in": 1}})"), 40078);
+    EXPECT_EQ(parse_expression_error(R"({"$reduce": {"input": [], "in": 1}})"), 40078);
 }
 
 TEST(ExpressionArray, SetOperatorsTreatArraysAsSets) {
@@ -477,7 +471,7 @@ TEST(ExpressionString, IndexOfReplaceAndRegexMatch) {
                  "true", BSON_TYPE_BOOL);
     expect_value(eval(R"({"$regexMatch": {"input": null, "regex": "x"}})"), "false",
                  BSON_TYPE_BOOL);
-    EXPECT_EQ(parse_error(R"({"$regexMatch": {"regex": "x"}})"), 31022);
+    EXPECT_EQ(parse_expression_error(R"({"$regexMatch": {"regex": "x"}})"), 31022);
 }
 
 TEST(ExpressionDate, DateFromPartsNormalisesOverflowingParts) {
@@ -488,7 +482,7 @@ TEST(ExpressionDate, DateFromPartsNormalisesOverflowingParts) {
     expect_value(
         eval(R"({"$dateFromParts": {"isoWeekYear": 2021, "isoWeek": 1, "isoDayOfWeek": 1}})"),
         R"({"$date": "2021-01-04T00:00:00Z"})", BSON_TYPE_DATE_TIME);
-    EXPECT_EQ(parse_error(R"({"$dateFromParts": {"month": 1}})"), 40516);
+    EXPECT_EQ(parse_expression_error(R"({"$dateFromParts": {"month": 1}})"), 40516);
     EXPECT_EQ(eval_error(R"({"$dateFromParts": {"year": 0}})"), 40523);
 }
 
@@ -521,9 +515,9 @@ TEST(ExpressionRand, DrawsADoubleInTheUnitInterval) {
 }
 
 TEST(ExpressionRand, AcceptsNoArguments) {
-    EXPECT_EQ(parse_error(R"({"$rand": {"a": 1}})"), 3040501);
-    EXPECT_EQ(parse_error(R"({"$rand": [1]})"), 3040501);
-    EXPECT_EQ(parse_error(R"({"$rand": 1})"), 10065);
+    EXPECT_EQ(parse_expression_error(R"({"$rand": {"a": 1}})"), 3040501);
+    EXPECT_EQ(parse_expression_error(R"({"$rand": [1]})"), 3040501);
+    EXPECT_EQ(parse_expression_error(R"({"$rand": 1})"), 10065);
 }
 
 TEST(VariablesFromLet, EvaluatesEachLetExpressionOnceInOrder) {
@@ -542,7 +536,8 @@ TEST(VariablesFromLet, BindsClusterTimeWhenGiven) {
 }
 
 TEST(VariablesFromLet, RejectsInvalidVariableNames) {
-    EXPECT_EQ(error_code([] { Variables::from_let(Document::from_json(R"({"Bad": 1})")); }), 16867);
+    EXPECT_EQ(error_code_of([] { Variables::from_let(Document::from_json(R"({"Bad": 1})")); }),
+              16867);
 }
 
 }  // namespace

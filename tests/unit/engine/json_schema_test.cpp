@@ -6,6 +6,7 @@
 
 #include "engine/error.h"
 #include "engine/matcher.h"
+#include "engine_test_util.h"
 
 namespace tmd {
 namespace {
@@ -15,13 +16,9 @@ bool matches(const std::string& schema, const std::string& doc) {
     return matcher.matches(Document::from_json(doc));
 }
 
-int parse_error(const std::string& schema) {
-    try {
-        Matcher(Document::from_json(R"({"$jsonSchema": )" + schema + "}"));
-    } catch (const MongoError& error) {
-        return error.code();
-    }
-    return 0;
+int schema_error(const std::string& schema) {
+    return error_code_of(
+        [&] { Matcher(Document::from_json(R"({"$jsonSchema": )" + schema + "}")); });
 }
 
 TEST(JsonSchema, BsonTypeAndRequiredOnTheDocument) {
@@ -110,16 +107,16 @@ TEST(JsonSchema, TitleAndDescriptionAreIgnored) {
 }
 
 TEST(JsonSchema, ParseErrorsAreMongods) {
-    EXPECT_EQ(parse_error(R"({"format": "email"})"), code::FailedToParse);
-    EXPECT_EQ(parse_error(R"({"$ref": "#/x"})"), code::FailedToParse);
-    EXPECT_EQ(parse_error(R"({"nope": 1})"), code::FailedToParse);
-    EXPECT_EQ(parse_error(R"({"type": "integer"})"), code::FailedToParse);
-    EXPECT_EQ(parse_error(R"({"type": "object", "bsonType": "object"})"), code::FailedToParse);
-    EXPECT_EQ(parse_error(R"({"minimum": "1"})"), code::TypeMismatch);
-    EXPECT_EQ(parse_error(R"({"exclusiveMinimum": true})"), code::FailedToParse);
-    EXPECT_EQ(parse_error(R"({"required": []})"), code::FailedToParse);
-    EXPECT_EQ(parse_error(R"({"bsonType": "bogus"})"), code::BadValue);
-    EXPECT_EQ(parse_error("1"), code::TypeMismatch);
+    EXPECT_EQ(schema_error(R"({"format": "email"})"), code::FailedToParse);
+    EXPECT_EQ(schema_error(R"({"$ref": "#/x"})"), code::FailedToParse);
+    EXPECT_EQ(schema_error(R"({"nope": 1})"), code::FailedToParse);
+    EXPECT_EQ(schema_error(R"({"type": "integer"})"), code::FailedToParse);
+    EXPECT_EQ(schema_error(R"({"type": "object", "bsonType": "object"})"), code::FailedToParse);
+    EXPECT_EQ(schema_error(R"({"minimum": "1"})"), code::TypeMismatch);
+    EXPECT_EQ(schema_error(R"({"exclusiveMinimum": true})"), code::FailedToParse);
+    EXPECT_EQ(schema_error(R"({"required": []})"), code::FailedToParse);
+    EXPECT_EQ(schema_error(R"({"bsonType": "bogus"})"), code::BadValue);
+    EXPECT_EQ(schema_error("1"), code::TypeMismatch);
 }
 
 TEST(JsonSchema, ExplanationListsTheRulesNotSatisfied) {

@@ -6,28 +6,20 @@
 
 #include "engine/error.h"
 #include "engine/expression.h"
+#include "engine_test_util.h"
 
 namespace tmd {
 namespace {
-
-Document json(const char* text) {
-    return Document::from_json(text);
-}
 
 bool matches(const char* filter, const char* doc) {
     return Matcher(json(filter)).matches(json(doc));
 }
 
-int error_code(const char* filter) {
-    try {
-        Matcher matcher{json(filter)};
-    } catch (const MongoError& error) {
-        return error.code();
-    }
-    return 0;
+int filter_error(const char* filter) {
+    return error_code_of([&] { Matcher matcher{json(filter)}; });
 }
 
-std::string error_message(const char* filter) {
+std::string filter_error_message(const char* filter) {
     try {
         Matcher matcher{json(filter)};
     } catch (const MongoError& error) {
@@ -139,9 +131,9 @@ TEST(Matcher, InAndNinWithValuesRegexesAndNull) {
 }
 
 TEST(Matcher, InRejectsNonArrayAndNestedOperators) {
-    EXPECT_EQ(error_message(R"({"a": {"$in": 1}})"), "$in needs an array");
-    EXPECT_EQ(error_message(R"({"a": {"$nin": 1}})"), "$nin needs an array");
-    EXPECT_EQ(error_message(R"({"a": {"$in": [{"$gt": 1}]}})"), "cannot nest $ under $in");
+    EXPECT_EQ(filter_error_message(R"({"a": {"$in": 1}})"), "$in needs an array");
+    EXPECT_EQ(filter_error_message(R"({"a": {"$nin": 1}})"), "$nin needs an array");
+    EXPECT_EQ(filter_error_message(R"({"a": {"$in": [{"$gt": 1}]}})"), "cannot nest $ under $in");
 }
 
 TEST(Matcher, ExistsTrueAndFalse) {
@@ -202,9 +194,10 @@ TEST(Matcher, AndOrNorCombineClauses) {
 }
 
 TEST(Matcher, LogicalOperatorsRejectBadArguments) {
-    EXPECT_EQ(error_message(R"({"$and": []})"), "$and/$or/$nor must be a nonempty array");
-    EXPECT_EQ(error_message(R"({"$or": 1})"), "$or must be an array");
-    EXPECT_EQ(error_message(R"({"$nor": [1]})"), "$or/$and/$nor entries need to be full objects");
+    EXPECT_EQ(filter_error_message(R"({"$and": []})"), "$and/$or/$nor must be a nonempty array");
+    EXPECT_EQ(filter_error_message(R"({"$or": 1})"), "$or must be an array");
+    EXPECT_EQ(filter_error_message(R"({"$nor": [1]})"),
+              "$or/$and/$nor entries need to be full objects");
 }
 
 TEST(Matcher, NotNegatesOperatorsAndRegexes) {
@@ -214,9 +207,9 @@ TEST(Matcher, NotNegatesOperatorsAndRegexes) {
     EXPECT_FALSE(
         matches(R"({"a": {"$not": {"$regularExpression": {"pattern": "^x", "options": ""}}}})",
                 R"({"a": "xy"})"));
-    EXPECT_EQ(error_message(R"({"a": {"$not": 1}})"), "$not needs a regex or a document");
-    EXPECT_EQ(error_message(R"({"a": {"$not": {}}})"), "$not cannot be empty");
-    EXPECT_EQ(error_code(R"({"$not": {"a": 1}})"), code::BadValue);
+    EXPECT_EQ(filter_error_message(R"({"a": {"$not": 1}})"), "$not needs a regex or a document");
+    EXPECT_EQ(filter_error_message(R"({"a": {"$not": {}}})"), "$not cannot be empty");
+    EXPECT_EQ(filter_error(R"({"$not": {"a": 1}})"), code::BadValue);
 }
 
 bool regex_matches(const char* pattern, const char* options, const char* doc) {
@@ -284,7 +277,7 @@ TEST(Matcher, ElemMatchDocumentForm) {
     EXPECT_FALSE(matches(filter, R"({"a": [{"b": 1, "c": 0}, {"b": 2, "c": 2}]})"));
     EXPECT_TRUE(
         matches(R"({"a": {"$elemMatch": {"$or": [{"b": 1}, {"c": 1}]}}})", R"({"a": [{"c": 1}]})"));
-    EXPECT_EQ(error_message(R"({"a": {"$elemMatch": 1}})"), "$elemMatch needs an Object");
+    EXPECT_EQ(filter_error_message(R"({"a": {"$elemMatch": 1}})"), "$elemMatch needs an Object");
 }
 
 TEST(Matcher, SizeMatchesArrayLength) {
@@ -293,7 +286,7 @@ TEST(Matcher, SizeMatchesArrayLength) {
     EXPECT_FALSE(matches(R"({"a": {"$size": 2}})", R"({"a": [[1, 2]]})"));
     EXPECT_FALSE(matches(R"({"a": {"$size": 1}})", R"({"a": 1})"));
     EXPECT_TRUE(matches(R"({"a.b": {"$size": 1}})", R"({"a": [{"b": [1]}]})"));
-    EXPECT_EQ(error_message(R"({"a": {"$size": "x"}})"), "$size needs a number");
+    EXPECT_EQ(filter_error_message(R"({"a": {"$size": "x"}})"), "$size needs a number");
 }
 
 TEST(Matcher, AllRequiresEveryValue) {
@@ -303,10 +296,10 @@ TEST(Matcher, AllRequiresEveryValue) {
     EXPECT_FALSE(matches(R"({"a": {"$all": []}})", R"({"a": [1]})"));
     EXPECT_TRUE(matches(R"({"a": {"$all": [{"$elemMatch": {"b": 1}}, {"$elemMatch": {"b": 2}}]}})",
                         R"({"a": [{"b": 1}, {"b": 2}]})"));
-    EXPECT_EQ(error_message(R"({"a": {"$all": 1}})"), "$all needs an array");
-    EXPECT_EQ(error_message(R"({"a": {"$all": [{"$elemMatch": {"b": 1}}, 1]}})"),
+    EXPECT_EQ(filter_error_message(R"({"a": {"$all": 1}})"), "$all needs an array");
+    EXPECT_EQ(filter_error_message(R"({"a": {"$all": [{"$elemMatch": {"b": 1}}, 1]}})"),
               "$all/$elemMatch has to be consistent");
-    EXPECT_EQ(error_message(R"({"a": {"$all": [{"$gt": 1}]}})"), "no $ expressions in $all");
+    EXPECT_EQ(filter_error_message(R"({"a": {"$all": [{"$gt": 1}]}})"), "no $ expressions in $all");
 }
 
 TEST(Matcher, ModMatchesRemainder) {
@@ -314,10 +307,12 @@ TEST(Matcher, ModMatchesRemainder) {
     EXPECT_TRUE(matches(R"({"a": {"$mod": [4, 1]}})", R"({"a": 9.7})"));
     EXPECT_FALSE(matches(R"({"a": {"$mod": [4, 1]}})", R"({"a": 8})"));
     EXPECT_TRUE(matches(R"({"a": {"$mod": [4, -1]}})", R"({"a": -5})"));
-    EXPECT_EQ(error_message(R"({"a": {"$mod": [4]}})"), "malformed mod, not enough elements");
-    EXPECT_EQ(error_message(R"({"a": {"$mod": [4, 1, 2]}})"), "malformed mod, too many elements");
-    EXPECT_EQ(error_message(R"({"a": {"$mod": [0, 1]}})"), "divisor cannot be 0");
-    EXPECT_EQ(error_message(R"({"a": {"$mod": 4}})"), "malformed mod, needs to be an array");
+    EXPECT_EQ(filter_error_message(R"({"a": {"$mod": [4]}})"),
+              "malformed mod, not enough elements");
+    EXPECT_EQ(filter_error_message(R"({"a": {"$mod": [4, 1, 2]}})"),
+              "malformed mod, too many elements");
+    EXPECT_EQ(filter_error_message(R"({"a": {"$mod": [0, 1]}})"), "divisor cannot be 0");
+    EXPECT_EQ(filter_error_message(R"({"a": {"$mod": 4}})"), "malformed mod, needs to be an array");
 }
 
 TEST(Matcher, ExprEvaluatesAggregationExpressions) {
@@ -347,10 +342,11 @@ TEST(Matcher, CommentIsIgnored) {
 }
 
 TEST(Matcher, UnknownOperatorsAreBadValue) {
-    EXPECT_EQ(error_message(R"({"a": {"$foo": 1}})"), "unknown operator: $foo");
-    EXPECT_EQ(error_code(R"({"a": {"$foo": 1}})"), code::BadValue);
-    EXPECT_EQ(error_code(R"({"$foo": 1})"), code::BadValue);
-    EXPECT_EQ(error_message(R"({"$foo": 1})").rfind("unknown top level operator: $foo", 0), 0u);
+    EXPECT_EQ(filter_error_message(R"({"a": {"$foo": 1}})"), "unknown operator: $foo");
+    EXPECT_EQ(filter_error(R"({"a": {"$foo": 1}})"), code::BadValue);
+    EXPECT_EQ(filter_error(R"({"$foo": 1})"), code::BadValue);
+    EXPECT_EQ(filter_error_message(R"({"$foo": 1})").rfind("unknown top level operator: $foo", 0),
+              0u);
 }
 
 TEST(Matcher, DocumentsWhoseFirstFieldIsNotAnOperatorAreValues) {

@@ -8,6 +8,7 @@
 #include "engine/error.h"
 #include "engine/expression.h"
 #include "engine/pipeline.h"
+#include "engine_test_util.h"
 
 namespace tmd {
 namespace {
@@ -52,13 +53,8 @@ std::vector<Document> run(const std::string& pipeline, const std::string& input,
     return Pipeline(stages(pipeline), std::move(reader)).run(docs(input));
 }
 
-int parse_error(const std::string& pipeline) {
-    try {
-        Pipeline p(stages(pipeline));
-    } catch (const MongoError& error) {
-        return error.code();
-    }
-    return 0;
+int pipeline_error(const std::string& pipeline) {
+    return error_code_of([&] { Pipeline p(stages(pipeline)); });
 }
 
 int run_error(const std::string& pipeline, const std::string& input) {
@@ -95,12 +91,12 @@ TEST(PipelineParse, AtlasSearchStagesAre6047401OnlyAllowedOnAtlas) {
 }
 
 TEST(PipelineParse, StageMustHaveExactlyOneField) {
-    EXPECT_EQ(parse_error(R"([{"$match": {}, "$limit": 1}])"), 40323);
-    EXPECT_EQ(parse_error(R"([1])"), 14);
+    EXPECT_EQ(pipeline_error(R"([{"$match": {}, "$limit": 1}])"), 40323);
+    EXPECT_EQ(pipeline_error(R"([1])"), 14);
 }
 
 TEST(PipelineParse, OutAndMergeMustBeLastAndAreExposed) {
-    EXPECT_EQ(parse_error(R"([{"$out": "x"}, {"$match": {}}])"), 40601);
+    EXPECT_EQ(pipeline_error(R"([{"$out": "x"}, {"$match": {}}])"), 40601);
     Pipeline out(stages(R"([{"$match": {}}, {"$out": "target"}])"));
     ASSERT_NE(out.write_stage(), nullptr);
     EXPECT_EQ(out.write_stage()->fields().front().name, "$out");
@@ -112,21 +108,21 @@ TEST(PipelineParse, OutAndMergeMustBeLastAndAreExposed) {
 TEST(PipelineMatch, FiltersDocuments) {
     expect_docs(run(R"([{"$match": {"a": {"$gt": 1}}}])", R"([{"a": 1}, {"a": 2}, {"a": 3}])"),
                 R"([{"a": 2}, {"a": 3}])");
-    EXPECT_EQ(parse_error(R"([{"$match": 1}])"), 15959);
+    EXPECT_EQ(pipeline_error(R"([{"$match": 1}])"), 15959);
 }
 
 TEST(PipelineSortLimitSkip, SortsThenPages) {
     const char* input = R"([{"a": 3}, {"a": 1}, {"a": 2}, {"a": 4}])";
     expect_docs(run(R"([{"$sort": {"a": -1}}, {"$skip": 1}, {"$limit": 2}])", input),
                 R"([{"a": 3}, {"a": 2}])");
-    EXPECT_EQ(parse_error(R"([{"$sort": {"a": 2}}])"), 15975);
-    EXPECT_EQ(parse_error(R"([{"$sort": {}}])"), 15976);
-    EXPECT_EQ(parse_error(R"([{"$limit": 0}])"), 15958);
-    EXPECT_EQ(parse_error(R"([{"$limit": -1}])"), 5107201);
-    EXPECT_EQ(parse_error(R"([{"$limit": "x"}])"), 5107201);
-    EXPECT_EQ(parse_error(R"([{"$limit": 1.5}])"), 5107201);
-    EXPECT_EQ(parse_error(R"([{"$skip": -1}])"), 5107200);
-    EXPECT_EQ(parse_error(R"([{"$skip": "x"}])"), 5107200);
+    EXPECT_EQ(pipeline_error(R"([{"$sort": {"a": 2}}])"), 15975);
+    EXPECT_EQ(pipeline_error(R"([{"$sort": {}}])"), 15976);
+    EXPECT_EQ(pipeline_error(R"([{"$limit": 0}])"), 15958);
+    EXPECT_EQ(pipeline_error(R"([{"$limit": -1}])"), 5107201);
+    EXPECT_EQ(pipeline_error(R"([{"$limit": "x"}])"), 5107201);
+    EXPECT_EQ(pipeline_error(R"([{"$limit": 1.5}])"), 5107201);
+    EXPECT_EQ(pipeline_error(R"([{"$skip": -1}])"), 5107200);
+    EXPECT_EQ(pipeline_error(R"([{"$skip": "x"}])"), 5107200);
 }
 
 TEST(PipelineProject, InclusionKeepsIdAndInputOrderThenComputedFields) {
@@ -161,12 +157,12 @@ TEST(PipelineProject, RemoveOmitsComputedField) {
 }
 
 TEST(PipelineProject, InvalidSpecsUseMongodCodes) {
-    EXPECT_EQ(parse_error(R"([{"$project": {"a": 1, "b": 0}}])"), 31254);
-    EXPECT_EQ(parse_error(R"([{"$project": {"a": 0, "b": 1}}])"), 31253);
-    EXPECT_EQ(parse_error(R"([{"$project": {"a": 0, "b": "$x"}}])"), 31252);
-    EXPECT_EQ(parse_error(R"([{"$project": {}}])"), 51272);
-    EXPECT_EQ(parse_error(R"([{"$project": {"a": 1, "a.b": 1}}])"), 31249);
-    EXPECT_EQ(parse_error(R"([{"$project": 1}])"), 15969);
+    EXPECT_EQ(pipeline_error(R"([{"$project": {"a": 1, "b": 0}}])"), 31254);
+    EXPECT_EQ(pipeline_error(R"([{"$project": {"a": 0, "b": 1}}])"), 31253);
+    EXPECT_EQ(pipeline_error(R"([{"$project": {"a": 0, "b": "$x"}}])"), 31252);
+    EXPECT_EQ(pipeline_error(R"([{"$project": {}}])"), 51272);
+    EXPECT_EQ(pipeline_error(R"([{"$project": {"a": 1, "a.b": 1}}])"), 31249);
+    EXPECT_EQ(pipeline_error(R"([{"$project": 1}])"), 15969);
 }
 
 TEST(PipelineAddFields, SetsReplacesAndMergesNestedFields) {
@@ -183,8 +179,8 @@ TEST(PipelineUnset, RemovesTopLevelAndNestedFields) {
         run(R"([{"$unset": ["a", "s.t"]}])", R"([{"_id": 1, "a": 1, "s": {"t": 1, "u": 2}}])"),
         R"([{"_id": 1, "s": {"u": 2}}])");
     expect_docs(run(R"([{"$unset": "a"}])", R"([{"a": 1, "b": 1}])"), R"([{"b": 1}])");
-    EXPECT_EQ(parse_error(R"([{"$unset": 1}])"), 31002);
-    EXPECT_EQ(parse_error(R"([{"$unset": [1]}])"), 31120);
+    EXPECT_EQ(pipeline_error(R"([{"$unset": 1}])"), 31002);
+    EXPECT_EQ(pipeline_error(R"([{"$unset": [1]}])"), 31120);
 }
 
 TEST(PipelineGroup, AccumulatorsPerGroup) {
@@ -209,18 +205,18 @@ TEST(PipelineGroup, NullIdGroupsEverythingAndCompoundIds) {
 }
 
 TEST(PipelineGroup, InvalidSpecsUseMongodCodes) {
-    EXPECT_EQ(parse_error(R"([{"$group": {"n": {"$sum": 1}}}])"), 15955);
-    EXPECT_EQ(parse_error(R"([{"$group": {"_id": null, "n": {"$bogus": 1}}}])"), 15952);
-    EXPECT_EQ(parse_error(R"([{"$group": {"_id": null, "n": 1}}])"), 40234);
-    EXPECT_EQ(parse_error(R"([{"$group": {"_id": null, "a.b": {"$sum": 1}}}])"), 40235);
-    EXPECT_EQ(parse_error(R"([{"$group": 1}])"), 15947);
+    EXPECT_EQ(pipeline_error(R"([{"$group": {"n": {"$sum": 1}}}])"), 15955);
+    EXPECT_EQ(pipeline_error(R"([{"$group": {"_id": null, "n": {"$bogus": 1}}}])"), 15952);
+    EXPECT_EQ(pipeline_error(R"([{"$group": {"_id": null, "n": 1}}])"), 40234);
+    EXPECT_EQ(pipeline_error(R"([{"$group": {"_id": null, "a.b": {"$sum": 1}}}])"), 40235);
+    EXPECT_EQ(pipeline_error(R"([{"$group": 1}])"), 15947);
 }
 
 TEST(PipelineCount, CountsDocumentsAndEmitsNothingForEmptyInput) {
     expect_docs(run(R"([{"$count": "n"}])", R"([{}, {}, {}])"), R"([{"n": 3}])");
     expect_docs(run(R"([{"$count": "n"}])", "[]"), "[]");
-    EXPECT_EQ(parse_error(R"([{"$count": "$n"}])"), 40158);
-    EXPECT_EQ(parse_error(R"([{"$count": "a.b"}])"), 40160);
+    EXPECT_EQ(pipeline_error(R"([{"$count": "$n"}])"), 40158);
+    EXPECT_EQ(pipeline_error(R"([{"$count": "a.b"}])"), 40160);
 }
 
 TEST(PipelineSample, ReturnsRequestedNumberOfDistinctInputs) {
@@ -228,8 +224,8 @@ TEST(PipelineSample, ReturnsRequestedNumberOfDistinctInputs) {
     ASSERT_EQ(out.size(), 2u);
     EXPECT_NE(compare_documents(out[0], out[1]), 0);
     EXPECT_EQ(run(R"([{"$sample": {"size": 10}}])", R"([{"_id": 1}])").size(), 1u);
-    EXPECT_EQ(parse_error(R"([{"$sample": {"size": -1}}])"), 28747);
-    EXPECT_EQ(parse_error(R"([{"$sample": {}}])"), 28749);
+    EXPECT_EQ(pipeline_error(R"([{"$sample": {"size": -1}}])"), 28747);
+    EXPECT_EQ(pipeline_error(R"([{"$sample": {}}])"), 28749);
 }
 
 TEST(PipelineBucket, GroupsByBoundariesWithDefault) {
@@ -243,11 +239,11 @@ TEST(PipelineBucket, GroupsByBoundariesWithDefault) {
     EXPECT_EQ(
         run_error(R"([{"$bucket": {"groupBy": "$p", "boundaries": [0, 10]}}])", R"([{"p": 50}])"),
         40066);
-    EXPECT_EQ(parse_error(R"([{"$bucket": {"groupBy": "$p", "boundaries": [10, 0]}}])"), 40194);
+    EXPECT_EQ(pipeline_error(R"([{"$bucket": {"groupBy": "$p", "boundaries": [10, 0]}}])"), 40194);
     EXPECT_EQ(
-        parse_error(R"([{"$bucket": {"groupBy": "$p", "boundaries": [0, 10], "default": 5}}])"),
+        pipeline_error(R"([{"$bucket": {"groupBy": "$p", "boundaries": [0, 10], "default": 5}}])"),
         40199);
-    EXPECT_EQ(parse_error(R"([{"$bucket": {"groupBy": "p", "boundaries": [0, 10]}}])"), 40202);
+    EXPECT_EQ(pipeline_error(R"([{"$bucket": {"groupBy": "p", "boundaries": [0, 10]}}])"), 40202);
 }
 
 TEST(PipelineBucketAuto, SplitsIntoEvenBucketsKeepingEqualValuesTogether) {
@@ -259,8 +255,8 @@ TEST(PipelineBucketAuto, SplitsIntoEvenBucketsKeepingEqualValuesTogether) {
         run(R"([{"$bucketAuto": {"groupBy": "$p", "buckets": 2}}])",
             R"([{"p": 1}, {"p": 1}, {"p": 1}, {"p": 2}])"),
         R"([{"_id": {"min": 1, "max": 2}, "count": 3}, {"_id": {"min": 2, "max": 2}, "count": 1}])");
-    EXPECT_EQ(parse_error(R"([{"$bucketAuto": {"groupBy": "$p", "buckets": 0}}])"), 40243);
-    EXPECT_EQ(parse_error(R"([{"$bucketAuto": {"groupBy": "$p"}}])"), 40246);
+    EXPECT_EQ(pipeline_error(R"([{"$bucketAuto": {"groupBy": "$p", "buckets": 0}}])"), 40243);
+    EXPECT_EQ(pipeline_error(R"([{"$bucketAuto": {"groupBy": "$p"}}])"), 40246);
 }
 
 TEST(PipelineBucketAuto, GranularityRoundsBoundariesToTheSeries) {
@@ -274,7 +270,7 @@ TEST(PipelineBucketAuto, GranularityRoundsBoundariesToTheSeries) {
             R"([{"p": 1}, {"p": 2}, {"p": 3}, {"p": 4}])"),
         R"([{"_id": {"min": 0, "max": 4}, "count": 3}, {"_id": {"min": 4, "max": 8}, "count": 1}])");
     EXPECT_EQ(
-        parse_error(R"([{"$bucketAuto": {"groupBy": "$p", "buckets": 2, "granularity": "X"}}])"),
+        pipeline_error(R"([{"$bucketAuto": {"groupBy": "$p", "buckets": 2, "granularity": "X"}}])"),
         40257);
     EXPECT_EQ(
         run_error(R"([{"$bucketAuto": {"groupBy": "$p", "buckets": 1, "granularity": "E6"}}])",
@@ -293,10 +289,10 @@ TEST(PipelineUnwind, UnwindsArraysWithOptions) {
         R"([{"_id": 1, "a": 1, "i": {"$numberLong": "0"}}, {"_id": 1, "a": 2, "i": {"$numberLong": "1"}},
                     {"_id": 2, "i": null}, {"_id": 3, "a": null, "i": null}, {"_id": 4, "i": null},
                     {"_id": 5, "a": 7, "i": null}])");
-    EXPECT_EQ(parse_error(R"([{"$unwind": "a"}])"), 28818);
-    EXPECT_EQ(parse_error(R"([{"$unwind": {"path": "$a", "bogus": 1}}])"), 28811);
-    EXPECT_EQ(parse_error(R"([{"$unwind": {}}])"), 28812);
-    EXPECT_EQ(parse_error(R"([{"$unwind": 1}])"), 15981);
+    EXPECT_EQ(pipeline_error(R"([{"$unwind": "a"}])"), 28818);
+    EXPECT_EQ(pipeline_error(R"([{"$unwind": {"path": "$a", "bogus": 1}}])"), 28811);
+    EXPECT_EQ(pipeline_error(R"([{"$unwind": {}}])"), 28812);
+    EXPECT_EQ(pipeline_error(R"([{"$unwind": 1}])"), 15981);
 }
 
 TEST(PipelineReplaceRoot, ReplacesWithEmbeddedDocument) {
@@ -306,13 +302,13 @@ TEST(PipelineReplaceRoot, ReplacesWithEmbeddedDocument) {
         run(R"([{"$replaceWith": {"$mergeObjects": [{"d": 0}, "$a"]}}])", R"([{"a": {"x": 1}}])"),
         R"([{"d": 0, "x": 1}])");
     EXPECT_EQ(run_error(R"([{"$replaceRoot": {"newRoot": "$a"}}])", R"([{"a": 1}])"), 40228);
-    EXPECT_EQ(parse_error(R"([{"$replaceRoot": {}}])"), 40231);
+    EXPECT_EQ(pipeline_error(R"([{"$replaceRoot": {}}])"), 40231);
 }
 
 TEST(PipelineSortByCount, CountsAndSortsDescending) {
     expect_docs(run(R"([{"$sortByCount": "$t"}])", R"([{"t": "a"}, {"t": "b"}, {"t": "b"}])"),
                 R"([{"_id": "b", "count": 2}, {"_id": "a", "count": 1}])");
-    EXPECT_EQ(parse_error(R"([{"$sortByCount": "t"}])"), 40148);
+    EXPECT_EQ(pipeline_error(R"([{"$sortByCount": "t"}])"), 40148);
 }
 
 TEST(PipelineFacet, RunsEachSubPipelineOverTheSameInput) {
@@ -320,8 +316,8 @@ TEST(PipelineFacet, RunsEachSubPipelineOverTheSameInput) {
         run(R"([{"$facet": {"small": [{"$match": {"a": {"$lt": 2}}}], "n": [{"$count": "c"}]}}])",
             R"([{"a": 1}, {"a": 2}])"),
         R"([{"small": [{"a": 1}], "n": [{"c": 2}]}])");
-    EXPECT_EQ(parse_error(R"([{"$facet": {"x": [{"$out": "y"}]}}])"), 40600);
-    EXPECT_EQ(parse_error(R"([{"$facet": {"x": 1}}])"), 40170);
+    EXPECT_EQ(pipeline_error(R"([{"$facet": {"x": [{"$out": "y"}]}}])"), 40600);
+    EXPECT_EQ(pipeline_error(R"([{"$facet": {"x": 1}}])"), 40170);
 }
 
 TEST(PipelineLookup, EqualityJoinMatchesArrayElementsAndNulls) {
@@ -350,14 +346,15 @@ TEST(PipelineLookup, PipelineFormWithLetVariables) {
 
 TEST(PipelineLookup, InvalidSpecsUseMongodCodes) {
     EXPECT_EQ(
-        parse_error(R"([{"$lookup": {"from": "x", "localField": "a", "foreignField": "b"}}])"), 9);
+        pipeline_error(R"([{"$lookup": {"from": "x", "localField": "a", "foreignField": "b"}}])"),
+        9);
     EXPECT_EQ(
-        parse_error(
+        pipeline_error(
             R"([{"$lookup": {"from": "x", "localField": 1, "foreignField": "b", "as": "c"}}])"),
         4570);
-    EXPECT_EQ(parse_error(R"([{"$lookup": {"from": "x", "as": "c", "bogus": 1}}])"), 9);
+    EXPECT_EQ(pipeline_error(R"([{"$lookup": {"from": "x", "as": "c", "bogus": 1}}])"), 9);
     EXPECT_EQ(
-        parse_error(R"([{"$lookup": {"from": "x", "as": "c", "pipeline": [{"$out": "y"}]}}])"),
+        pipeline_error(R"([{"$lookup": {"from": "x", "as": "c", "pipeline": [{"$out": "y"}]}}])"),
         51047);
 }
 
@@ -378,7 +375,7 @@ TEST(PipelineVariables, LetVariablesAndNowReachExpressions) {
             R"([{"$match": {"$expr": {"$eq": ["$a", "$$target"]}}}, {"$set": {"at": "$$NOW"}}])"),
         {}, &let);
     expect_docs(p.run(docs(R"([{"a": 1}, {"a": 2}])")), R"([{"a": 2, "at": {"$date": 86400000}}])");
-    EXPECT_EQ(parse_error(R"([{"$set": {"x": "$$undefinedVar"}}])"), 17276);
+    EXPECT_EQ(pipeline_error(R"([{"$set": {"x": "$$undefinedVar"}}])"), 17276);
 }
 
 TEST(PipelineUpdate, UpdatePipelineRunsOnOneDocument) {

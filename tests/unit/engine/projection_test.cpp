@@ -5,25 +5,17 @@
 #include <gtest/gtest.h>
 
 #include "engine/error.h"
+#include "engine_test_util.h"
 
 namespace tmd {
 namespace {
-
-Document json(const char* text) {
-    return Document::from_json(text);
-}
 
 std::string projected(const char* spec, const char* doc, const MatchDetails* details = nullptr) {
     return Projection(json(spec)).apply(json(doc), details).to_json();
 }
 
-int error_code(const char* spec) {
-    try {
-        Projection projection{json(spec)};
-    } catch (const MongoError& error) {
-        return error.code();
-    }
-    return 0;
+int projection_error(const char* spec) {
+    return error_code_of([&] { Projection projection{json(spec)}; });
 }
 
 const char* kDoc =
@@ -68,10 +60,10 @@ TEST(Projection, ComputedFieldsUseAggregationExpressions) {
 }
 
 TEST(Projection, MixingInclusionAndExclusionIsAnError) {
-    EXPECT_EQ(error_code(R"({"a": 1, "b": 0})"), 31254);
-    EXPECT_EQ(error_code(R"({"a": 0, "b": 1})"), 31253);
-    EXPECT_EQ(error_code(R"({"a": 0, "_id": 1})"), 0);
-    EXPECT_EQ(error_code(R"({"a": 1, "a.b": 1})"), 31250);
+    EXPECT_EQ(projection_error(R"({"a": 1, "b": 0})"), 31254);
+    EXPECT_EQ(projection_error(R"({"a": 0, "b": 1})"), 31253);
+    EXPECT_EQ(projection_error(R"({"a": 0, "_id": 1})"), 0);
+    EXPECT_EQ(projection_error(R"({"a": 1, "a.b": 1})"), 31250);
 }
 
 TEST(Projection, PositionalReturnsMatchedElement) {
@@ -79,7 +71,7 @@ TEST(Projection, PositionalReturnsMatchedElement) {
     details.array_index = 1;
     EXPECT_EQ(projected(R"({"e.$": 1})", kDoc, &details),
               R"({ "_id" : 1, "e" : [ { "f" : 2 } ] })");
-    EXPECT_EQ(error_code(R"({"e.$.f": 1})"), 31394);
+    EXPECT_EQ(projection_error(R"({"e.$.f": 1})"), 31394);
 }
 
 TEST(Projection, SliceKeepsOtherFields) {
@@ -91,14 +83,14 @@ TEST(Projection, SliceKeepsOtherFields) {
               R"({ "a" : [ 2, 3 ] })");
     EXPECT_EQ(projected(R"({"a": {"$slice": [-3, 1]}, "b": 1, "_id": 0})", doc),
               R"({ "a" : [ 2 ], "b" : 1 })");
-    EXPECT_EQ(error_code(R"({"a": {"$slice": [1, 0]}})"), 28724);
+    EXPECT_EQ(projection_error(R"({"a": {"$slice": [1, 0]}})"), 28724);
 }
 
 TEST(Projection, ElemMatchReturnsFirstMatchingElementAfterOtherFields) {
     EXPECT_EQ(projected(R"({"e": {"$elemMatch": {"f": 2}}, "a": 1})", kDoc),
               R"({ "_id" : 1, "a" : 1, "e" : [ { "f" : 2 } ] })");
     EXPECT_EQ(projected(R"({"e": {"$elemMatch": {"f": 9}}})", kDoc), R"({ "_id" : 1 })");
-    EXPECT_EQ(error_code(R"({"b.c": {"$elemMatch": {"f": 9}}})"), 31275);
+    EXPECT_EQ(projection_error(R"({"b.c": {"$elemMatch": {"f": 9}}})"), 31275);
 }
 
 }  // namespace

@@ -5,26 +5,18 @@
 #include <gtest/gtest.h>
 
 #include "engine/error.h"
+#include "engine_test_util.h"
 
 namespace tmd {
 namespace {
-
-Document json(const char* text) {
-    return Document::from_json(text);
-}
 
 int order(const char* spec, const char* a, const char* b) {
     int c = SortOrder(json(spec)).compare(json(a), json(b));
     return c < 0 ? -1 : (c > 0 ? 1 : 0);
 }
 
-int error_code(const char* spec) {
-    try {
-        SortOrder sort{json(spec)};
-    } catch (const MongoError& error) {
-        return error.code();
-    }
-    return 0;
+int sort_error(const char* spec) {
+    return error_code_of([&] { SortOrder sort{json(spec)}; });
 }
 
 TEST(SortOrder, AscendingAndDescending) {
@@ -64,11 +56,11 @@ TEST(SortOrder, EmptyArraySortsBeforeNull) {
 }
 
 TEST(SortOrder, RejectsBadDirections) {
-    EXPECT_EQ(error_code(R"({"a": 2})"), 15975);
-    EXPECT_EQ(error_code(R"({"a": 0})"), 15975);
-    EXPECT_EQ(error_code(R"({"a": "asc"})"), 15974);
-    EXPECT_EQ(error_code(R"({"": 1})"), 40352);
-    EXPECT_EQ(error_code(R"({"a": 1.0, "b": {"$numberLong": "-1"}})"), 0);
+    EXPECT_EQ(sort_error(R"({"a": 2})"), 15975);
+    EXPECT_EQ(sort_error(R"({"a": 0})"), 15975);
+    EXPECT_EQ(sort_error(R"({"a": "asc"})"), 15974);
+    EXPECT_EQ(sort_error(R"({"": 1})"), 40352);
+    EXPECT_EQ(sort_error(R"({"a": 1.0, "b": {"$numberLong": "-1"}})"), 0);
 }
 
 TEST(SortOrder, EmptySpecKeepsOrder) {

@@ -4,13 +4,10 @@
 
 #include "engine/error.h"
 #include "engine/update.h"
+#include "engine_test_util.h"
 
 namespace tmd {
 namespace {
-
-Document json(const char* text) {
-    return Document::from_json(text);
-}
 
 // Whether applying `update` to `doc` reports a change; checks that the document then holds
 // exactly the bytes it reports.

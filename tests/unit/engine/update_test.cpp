@@ -6,13 +6,11 @@
 
 #include "engine/error.h"
 #include "engine/expression.h"
+#include "engine_test_util.h"
 
 namespace tmd {
 namespace {
 
-Document json(const char* text) {
-    return Document::from_json(text);
-}
 Value spec(const char* text) {
     return Value::document(json(text));
 }
@@ -32,17 +30,14 @@ std::string with_filters(const char* update, const char* filters, const char* do
     return d.to_json();
 }
 
-int error_code(const char* update, const char* doc = "{}") {
-    try {
+int update_error(const char* update, const char* doc = "{}") {
+    return error_code_of([&] {
         Document d = json(doc);
         Update(spec(update)).apply(d, false);
-    } catch (const MongoError& error) {
-        return error.code();
-    }
-    return 0;
+    });
 }
 
-std::string error_message(const char* update, const char* doc = "{}") {
+std::string update_error_message(const char* update, const char* doc = "{}") {
     try {
         Document d = json(doc);
         Update(spec(update)).apply(d, false);
@@ -61,15 +56,15 @@ TEST(UpdateReplacement, KeepsIdFirstAndReplacesOtherFields) {
 }
 
 TEST(UpdateReplacement, RejectsChangingId) {
-    EXPECT_EQ(error_code(R"({"_id": 2})", R"({"_id": 1})"), code::ImmutableField);
-    EXPECT_EQ(error_message(R"({"_id": 2})", R"({"_id": 1})"),
+    EXPECT_EQ(update_error(R"({"_id": 2})", R"({"_id": 1})"), code::ImmutableField);
+    EXPECT_EQ(update_error_message(R"({"_id": 2})", R"({"_id": 1})"),
               "Performing an update on the path '_id' would modify the immutable field '_id'");
 }
 
 TEST(UpdateReplacement, AllowsDotsAndEmbeddedDollarsButNotTopLevelDollars) {
     EXPECT_EQ(updated(R"({"a.b": 1, "c": {"$d": 1}})", R"({"_id": 1})"),
               R"({ "_id" : 1, "a.b" : 1, "c" : { "$d" : 1 } })");
-    EXPECT_EQ(error_code(R"({"a": 1, "$b": 1})"), code::DollarPrefixedFieldName);
+    EXPECT_EQ(update_error(R"({"a": 1, "$b": 1})"), code::DollarPrefixedFieldName);
 }
 
 TEST(UpdateSet, SetsExistingAndAppendsNewFieldsInLexicographicOrder) {
@@ -101,8 +96,8 @@ TEST(UpdateSet, NumericComponentsIndexArraysAndPadWithNull) {
 }
 
 TEST(UpdateSet, CannotCreateFieldInsideScalar) {
-    EXPECT_EQ(error_code(R"({"$set": {"a.b": 1}})", R"({"a": 5})"), code::PathNotViable);
-    EXPECT_EQ(error_code(R"({"$set": {"a.b": 1}})", R"({"a": [1]})"), code::PathNotViable);
+    EXPECT_EQ(update_error(R"({"$set": {"a.b": 1}})", R"({"a": 5})"), code::PathNotViable);
+    EXPECT_EQ(update_error(R"({"$set": {"a.b": 1}})", R"({"a": [1]})"), code::PathNotViable);
 }
 
 TEST(UpdateSet, NoOpReportsUnchanged) {
@@ -113,9 +108,9 @@ TEST(UpdateSet, NoOpReportsUnchanged) {
 }
 
 TEST(UpdateSet, IdMayNotChange) {
-    EXPECT_EQ(error_code(R"({"$set": {"_id": 2}})", R"({"_id": 1})"), code::ImmutableField);
-    EXPECT_EQ(error_code(R"({"$unset": {"_id": 1}})", R"({"_id": 1})"), code::ImmutableField);
-    EXPECT_EQ(error_code(R"({"$set": {"_id": 1}})", R"({"_id": 1})"), 0);
+    EXPECT_EQ(update_error(R"({"$set": {"_id": 2}})", R"({"_id": 1})"), code::ImmutableField);
+    EXPECT_EQ(update_error(R"({"$unset": {"_id": 1}})", R"({"_id": 1})"), code::ImmutableField);
+    EXPECT_EQ(update_error(R"({"$set": {"_id": 1}})", R"({"_id": 1})"), 0);
 }
 
 TEST(UpdateUnset, RemovesFieldsAndNullsArrayElements) {
@@ -136,17 +131,17 @@ TEST(UpdateInc, AddsWithTypePromotion) {
 }
 
 TEST(UpdateInc, RejectsNonNumbers) {
-    EXPECT_EQ(error_code(R"({"$inc": {"a": 1}})", R"({"_id": 1, "a": "x"})"), code::TypeMismatch);
-    EXPECT_EQ(error_code(R"({"$inc": {"a": "x"}})"), code::TypeMismatch);
+    EXPECT_EQ(update_error(R"({"$inc": {"a": 1}})", R"({"_id": 1, "a": "x"})"), code::TypeMismatch);
+    EXPECT_EQ(update_error(R"({"$inc": {"a": "x"}})"), code::TypeMismatch);
     EXPECT_EQ(
-        error_code(R"({"$inc": {"a": 1}})", R"({"a": {"$numberLong": "9223372036854775807"}})"),
+        update_error(R"({"$inc": {"a": 1}})", R"({"a": {"$numberLong": "9223372036854775807"}})"),
         code::BadValue);
 }
 
 TEST(UpdateMul, MultipliesAndSetsZeroWhenMissing) {
     EXPECT_EQ(updated(R"({"$mul": {"a": 3}})", R"({"a": 2})"), R"({ "a" : 6 })");
     EXPECT_EQ(updated(R"({"$mul": {"a": 3}})", R"({})"), R"({ "a" : 0 })");
-    EXPECT_EQ(error_code(R"({"$mul": {"a": 3}})", R"({"a": "x"})"), code::TypeMismatch);
+    EXPECT_EQ(update_error(R"({"$mul": {"a": 3}})", R"({"a": "x"})"), code::TypeMismatch);
 }
 
 TEST(UpdateMinMax, ReplaceOnlyWhenBeyondCurrent) {
@@ -162,16 +157,16 @@ TEST(UpdateRename, MovesFieldToNewName) {
     EXPECT_EQ(updated(R"({"$rename": {"a.b": "c"}})", R"({"a": {"b": 1}})"),
               R"({ "a" : {  }, "c" : 1 })");
     EXPECT_EQ(updated(R"({"$rename": {"x": "y"}})", R"({"a": 1})"), R"({ "a" : 1 })");
-    EXPECT_EQ(error_code(R"({"$rename": {"a": "a"}})"), code::BadValue);
-    EXPECT_EQ(error_code(R"({"$rename": {"a": "a.b"}})"), code::BadValue);
-    EXPECT_EQ(error_code(R"({"$rename": {"a": 1}})"), code::BadValue);
-    EXPECT_EQ(error_code(R"({"$rename": {"a.b": "c"}})", R"({"a": [{"b": 1}]})"), code::BadValue);
+    EXPECT_EQ(update_error(R"({"$rename": {"a": "a"}})"), code::BadValue);
+    EXPECT_EQ(update_error(R"({"$rename": {"a": "a.b"}})"), code::BadValue);
+    EXPECT_EQ(update_error(R"({"$rename": {"a": 1}})"), code::BadValue);
+    EXPECT_EQ(update_error(R"({"$rename": {"a.b": "c"}})", R"({"a": [{"b": 1}]})"), code::BadValue);
 }
 
 TEST(UpdatePush, AppendsAndCreatesArrays) {
     EXPECT_EQ(updated(R"({"$push": {"a": 3}})", R"({"a": [1]})"), R"({ "a" : [ 1, 3 ] })");
     EXPECT_EQ(updated(R"({"$push": {"a": [3]}})", R"({})"), R"({ "a" : [ [ 3 ] ] })");
-    EXPECT_EQ(error_code(R"({"$push": {"a": 3}})", R"({"a": 1})"), code::BadValue);
+    EXPECT_EQ(update_error(R"({"$push": {"a": 3}})", R"({"a": 1})"), code::BadValue);
 }
 
 TEST(UpdatePush, EachPositionSortAndSlice) {
@@ -187,9 +182,9 @@ TEST(UpdatePush, EachPositionSortAndSlice) {
     EXPECT_EQ(updated(R"({"$push": {"a": {"$each": [{"s": 1}], "$sort": {"s": 1}}}})",
                       R"({"a": [{"s": 3}, {"s": 2}]})"),
               R"({ "a" : [ { "s" : 1 }, { "s" : 2 }, { "s" : 3 } ] })");
-    EXPECT_EQ(error_code(R"({"$push": {"a": {"$each": 1}}})"), code::BadValue);
-    EXPECT_EQ(error_code(R"({"$push": {"a": {"$each": [1], "$bad": 1}}})"), code::BadValue);
-    EXPECT_EQ(error_code(R"({"$push": {"a": {"$each": [1], "$sort": 2}}})"), code::BadValue);
+    EXPECT_EQ(update_error(R"({"$push": {"a": {"$each": 1}}})"), code::BadValue);
+    EXPECT_EQ(update_error(R"({"$push": {"a": {"$each": [1], "$bad": 1}}})"), code::BadValue);
+    EXPECT_EQ(update_error(R"({"$push": {"a": {"$each": [1], "$sort": 2}}})"), code::BadValue);
 }
 
 TEST(UpdateAddToSet, AddsOnlyMissingValues) {
@@ -197,15 +192,15 @@ TEST(UpdateAddToSet, AddsOnlyMissingValues) {
     EXPECT_EQ(updated(R"({"$addToSet": {"a": {"$each": [2, 3, 3]}}})", R"({"a": [1, 2]})"),
               R"({ "a" : [ 1, 2, 3 ] })");
     EXPECT_EQ(updated(R"({"$addToSet": {"a": 1}})", R"({})"), R"({ "a" : [ 1 ] })");
-    EXPECT_EQ(error_code(R"({"$addToSet": {"a": 1}})", R"({"a": 1})"), code::BadValue);
+    EXPECT_EQ(update_error(R"({"$addToSet": {"a": 1}})", R"({"a": 1})"), code::BadValue);
 }
 
 TEST(UpdatePop, RemovesFirstOrLast) {
     EXPECT_EQ(updated(R"({"$pop": {"a": 1}})", R"({"a": [1, 2]})"), R"({ "a" : [ 1 ] })");
     EXPECT_EQ(updated(R"({"$pop": {"a": -1}})", R"({"a": [1, 2]})"), R"({ "a" : [ 2 ] })");
     EXPECT_EQ(updated(R"({"$pop": {"a": 1}})", R"({})"), R"({ })");
-    EXPECT_EQ(error_code(R"({"$pop": {"a": 2}})"), code::FailedToParse);
-    EXPECT_EQ(error_code(R"({"$pop": {"a": 1}})", R"({"a": 1})"), code::TypeMismatch);
+    EXPECT_EQ(update_error(R"({"$pop": {"a": 2}})"), code::FailedToParse);
+    EXPECT_EQ(update_error(R"({"$pop": {"a": 1}})", R"({"a": 1})"), code::TypeMismatch);
 }
 
 TEST(UpdatePull, RemovesByValueConditionAndQuery) {
@@ -216,13 +211,13 @@ TEST(UpdatePull, RemovesByValueConditionAndQuery) {
               R"({ "a" : [ { "b" : 2 }, 1 ] })");
     EXPECT_EQ(updated(R"({"$pull": {"a": [1, 2]}})", R"({"a": [[1, 2], [1, 3]]})"),
               R"({ "a" : [ [ 1, 3 ] ] })");
-    EXPECT_EQ(error_code(R"({"$pull": {"a": 1}})", R"({"a": 1})"), code::BadValue);
+    EXPECT_EQ(update_error(R"({"$pull": {"a": 1}})", R"({"a": 1})"), code::BadValue);
 }
 
 TEST(UpdatePullAll, RemovesEveryListedValue) {
     EXPECT_EQ(updated(R"({"$pullAll": {"a": [1, 3]}})", R"({"a": [1, 2, 3, 1]})"),
               R"({ "a" : [ 2 ] })");
-    EXPECT_EQ(error_code(R"({"$pullAll": {"a": 1}})"), code::BadValue);
+    EXPECT_EQ(update_error(R"({"$pullAll": {"a": 1}})"), code::BadValue);
 }
 
 // {"$type": ...} is legacy extended JSON to libbson's parser, so these specs are built by hand.
@@ -276,7 +271,7 @@ TEST(UpdatePositional, DollarUsesMatchedArrayIndex) {
     EXPECT_EQ(
         updated(R"({"$inc": {"a.$.n": 1}})", R"({"a": [{"n": 1}, {"n": 5}]})", false, &details),
         R"({ "a" : [ { "n" : 1 }, { "n" : 6 } ] })");
-    EXPECT_EQ(error_code(R"({"$set": {"a.$": 9}})", R"({"a": [1]})"), code::BadValue);
+    EXPECT_EQ(update_error(R"({"$set": {"a.$": 9}})", R"({"a": [1]})"), code::BadValue);
 }
 
 TEST(UpdatePositional, AllElementsAndArrayFilters) {
@@ -289,8 +284,8 @@ TEST(UpdatePositional, AllElementsAndArrayFilters) {
     EXPECT_EQ(with_filters(R"({"$set": {"a.$[e].v": 0}})", R"({"f": [{"e.k": "b"}]})",
                            R"({"a": [{"k": "a", "v": 1}, {"k": "b", "v": 1}]})"),
               R"({ "a" : [ { "k" : "a", "v" : 1 }, { "k" : "b", "v" : 0 } ] })");
-    EXPECT_EQ(error_code(R"({"$set": {"a.$[]": 1}})", R"({"a": 1})"), code::BadValue);
-    EXPECT_EQ(error_code(R"({"$set": {"a.$[]": 1}})", R"({})"), code::BadValue);
+    EXPECT_EQ(update_error(R"({"$set": {"a.$[]": 1}})", R"({"a": 1})"), code::BadValue);
+    EXPECT_EQ(update_error(R"({"$set": {"a.$[]": 1}})", R"({})"), code::BadValue);
 }
 
 TEST(UpdatePositional, ArrayFilterErrors) {
@@ -311,21 +306,21 @@ TEST(UpdatePositional, ArrayFilterErrors) {
 }
 
 TEST(UpdateConflicts, SamePathOrPrefixIsConflict) {
-    EXPECT_EQ(error_message(R"({"$set": {"a": 1}, "$inc": {"a": 1}})"),
+    EXPECT_EQ(update_error_message(R"({"$set": {"a": 1}, "$inc": {"a": 1}})"),
               "Updating the path 'a' would create a conflict at 'a'");
-    EXPECT_EQ(error_message(R"({"$set": {"a": 1, "a.b": 1}})"),
+    EXPECT_EQ(update_error_message(R"({"$set": {"a": 1, "a.b": 1}})"),
               "Updating the path 'a.b' would create a conflict at 'a'");
-    EXPECT_EQ(error_code(R"({"$rename": {"a": "b"}, "$set": {"b": 1}})"),
+    EXPECT_EQ(update_error(R"({"$rename": {"a": "b"}, "$set": {"b": 1}})"),
               code::ConflictingUpdateOperators);
-    EXPECT_EQ(error_code(R"({"$set": {"a.b": 1, "a.c": 1}})"), 0);
+    EXPECT_EQ(update_error(R"({"$set": {"a.b": 1, "a.c": 1}})"), 0);
 }
 
 TEST(UpdateParsing, RejectsUnknownModifiersAndBadArguments) {
-    EXPECT_EQ(error_code(R"({"$foo": {"a": 1}})"), code::FailedToParse);
-    EXPECT_EQ(error_code(R"({"$set": {"a": 1}, "b": 1})"), code::FailedToParse);
-    EXPECT_EQ(error_code(R"({"$set": 1})"), code::FailedToParse);
-    EXPECT_EQ(error_code(R"({"$set": {"": 1}})"), code::EmptyFieldName);
-    EXPECT_EQ(error_code(R"({"$set": {"a..b": 1}})"), code::EmptyFieldName);
+    EXPECT_EQ(update_error(R"({"$foo": {"a": 1}})"), code::FailedToParse);
+    EXPECT_EQ(update_error(R"({"$set": {"a": 1}, "b": 1})"), code::FailedToParse);
+    EXPECT_EQ(update_error(R"({"$set": 1})"), code::FailedToParse);
+    EXPECT_EQ(update_error(R"({"$set": {"": 1}})"), code::EmptyFieldName);
+    EXPECT_EQ(update_error(R"({"$set": {"a..b": 1}})"), code::EmptyFieldName);
 }
 
 Value pipeline(const char* stages) {
@@ -416,7 +411,7 @@ TEST(ValidateForStorage, RejectsDollarFieldsInsideIdDocuments) {
 }
 
 TEST(UpdateSet, UpdatedIdMustNotBeAnArray) {
-    EXPECT_EQ(error_code(R"({"$set": {"_id": [1]}})", R"({"a": 1})"), code::InvalidIdField);
+    EXPECT_EQ(update_error(R"({"$set": {"_id": [1]}})", R"({"a": 1})"), code::InvalidIdField);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // (https://www.mongodb.com/docs/manual/reference/bson-type-comparison-order/) and lossless BSON
 // round trips of every type.
 #include "engine/value.h"
+#include "engine_test_util.h"
 
 #include <gtest/gtest.h>
 
@@ -10,9 +11,6 @@
 namespace tmd {
 namespace {
 
-Document json(const char* text) {
-    return Document::from_json(text);
-}
 Value value_of(const char* text) {
     return *json(text).get("v");
 }
