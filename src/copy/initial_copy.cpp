@@ -16,6 +16,7 @@
 #include "cli/exit_codes.h"
 #include "copy/range_copy.h"
 #include "copy/ranges.h"
+#include "copy/retrying.h"
 #include "mongo/change_stream.h"
 #include "mongo/collection.h"
 #include "mongo/server_info.h"
@@ -331,14 +332,25 @@ InitialCopy::Outcome InitialCopy::copy_collections(
     std::mutex mutex;
     std::exception_ptr failure;
     std::atomic<bool> abort{false};
+    // Both steps are idempotent (retrying.h): a collection that exists is not created again, an
+    // index that exists is not built again.
     auto finish_collection = [&](const catalog::CollectionInfo& info) {
-        if (!finish(info)) {
+        bool finished = true;
+        if (!retry_transient("Finishing the copy of '" + name_of(info) + "'", stop_,
+                             [&] { finished = finish(info); })) {
+            return;  // stopped: the restart finishes it (prepare finds no range left)
+        }
+        if (!finished) {
             std::lock_guard lock(mutex);
             changed = true;
         }
     };
     auto prepare_collection = [&](const catalog::CollectionInfo& info) {
-        std::vector<size_t> remaining = prepare(info);
+        std::vector<size_t> remaining;
+        if (!retry_transient("Preparing the copy of '" + name_of(info) + "'", stop_,
+                             [&] { remaining = prepare(info); })) {
+            return;  // stopped
+        }
         if (remaining.empty()) return finish_collection(info);
         std::lock_guard lock(mutex);
         ranges_left[info.ns()] = remaining.size();
@@ -413,8 +425,7 @@ InitialCopy::Outcome InitialCopy::copy_collections(
     if (stop_.load()) return Outcome::kStopped;
     for (const catalog::CollectionInfo* view : views) {
         if (stop_.load()) return Outcome::kStopped;
-        prepare(*view);
-        changed |= !finish(*view);
+        prepare_collection(*view);
     }
     return changed ? Outcome::kCatalogChanged : Outcome::kDone;
 }

@@ -12,8 +12,8 @@
 #include "cli/exit_codes.h"
 #include "copy/bounded_queue.h"
 #include "copy/initial_copy.h"
+#include "copy/retrying.h"
 #include "mongo/bulk.h"
-#include "mongo/retry.h"
 #include "status/progress.h"
 
 namespace tributary::copy {
@@ -24,12 +24,6 @@ using Batch = std::vector<bson::Document>;
 
 // Up to two batches wait while a third is being written: 3 x 16 MiB per range in flight.
 constexpr size_t kQueuedBatches = 2;
-
-// A range failing transiently is copied again up to this many times in all, the delays growing
-// from kBaseRetryDelayMs to at most kMaxRetryDelayMs (about a minute of outage in all).
-constexpr int kMaxRangeAttempts = 8;
-constexpr int64_t kBaseRetryDelayMs = 100;
-constexpr int64_t kMaxRetryDelayMs = 15000;
 
 bson::Document by_id(const bson_t* doc) {
     bson::Document filter;
@@ -154,26 +148,13 @@ RangeResult copy_range_once(mongo::ClientPool& source, mongo::ClientPool& destin
 RangeResult copy_range(mongo::ClientPool& source, mongo::ClientPool& destination,
                        const std::string& db, const std::string& coll, const bson_t* filter,
                        int read_batch_size, ReadOrder order, const std::atomic<bool>& stop) {
-    for (int attempt = 1;; ++attempt) {
-        try {
-            return copy_range_once(source, destination, db, coll, filter, read_batch_size, order,
-                                   stop);
-        } catch (const mongo::Error& error) {
-            // Copying a range again is safe: documents already written are replaced by _id.
-            const bool transient = error.is_transient() || error.is_connection_failure();
-            if (!transient || attempt >= kMaxRangeAttempts) throw;
-            const std::chrono::milliseconds delay =
-                mongo::retry_delay(attempt, std::chrono::milliseconds(kBaseRetryDelayMs),
-                                   std::chrono::milliseconds(kMaxRetryDelayMs));
-            ++status::counters().retries;
-            ++status::counters().errors;
-            spdlog::warn(
-                "Copying a range of '{}.{}' failed ({}); retrying the range in {} ms "
-                "(attempt {} of {}).",
-                db, coll, error.what(), delay.count(), attempt + 1, kMaxRangeAttempts);
-            if (!mongo::sleep_unless_stopped(delay, stop)) return RangeResult{};
-        }
-    }
+    // Copying a range again is safe: documents already written are replaced by _id.
+    RangeResult result;
+    const bool copied = retry_transient("Copying a range of '" + db + "." + coll + "'", stop, [&] {
+        result =
+            copy_range_once(source, destination, db, coll, filter, read_batch_size, order, stop);
+    });
+    return copied ? result : RangeResult{};
 }
 
 }  // namespace tributary::copy

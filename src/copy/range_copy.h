@@ -24,7 +24,7 @@ struct RangeResult {
 enum class ReadOrder { kById, kNatural };
 
 // Copies one range; a transient failure (network, RetryableWriteError, ...) on either side copies
-// the range again after a capped, jittered exponential backoff, a few times before it throws.
+// the range again (retry_transient, retrying.h).
 RangeResult copy_range(mongo::ClientPool& source, mongo::ClientPool& destination,
                        const std::string& db, const std::string& coll, const bson_t* filter,
                        int read_batch_size, ReadOrder order, const std::atomic<bool>& stop);
