@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "mongo/collection.h"
 
@@ -119,6 +120,8 @@ std::optional<bson::Timestamp> resume_token_time(const bson_t* token) {
 const bson_t* ChangeStream::next() {
     if (error_) return nullptr;
     if (next_in_batch()) return &event_;
+    if (batch_events_ > 0 && batch_events_ < kSmallBatchEvents)
+        std::this_thread::sleep_for(kSmallBatchPause);
     if (!get_more()) return nullptr;
     return next_in_batch() ? &event_ : nullptr;
 }
@@ -211,9 +214,11 @@ bool ChangeStream::read_batch(const bson_t* command, const char* batch_field) {
         return false;
     }
     in_batch_ = true;
-    bson_iter_t first = batch_;
+    batch_events_ = 0;
+    for (bson_iter_t counted = batch_; bson_iter_next(&counted);)
+        ++batch_events_;
     // An empty batch leaves the postBatchResumeToken as the resume point (change streams spec).
-    if (!bson_iter_next(&first) && !post_batch_token_.empty()) {
+    if (batch_events_ == 0 && !post_batch_token_.empty()) {
         resume_token_ = post_batch_token_.copy();
     }
     return true;

@@ -20,6 +20,52 @@ size_t lane_of(const Namespace& ns, const bson_t* id_filter, size_t lanes) {
     return std::hash<std::string>{}(key) % std::max<size_t>(lanes, 1);
 }
 
+namespace {
+
+// The command a write goes out in: libmongoc sends an ordered bulk as one command per run of
+// writes of one command (insert, update, delete), so a mixed batch in event order went out as
+// about one command per write.
+int command_of(WriteKind kind) {
+    switch (kind) {
+        case WriteKind::kInsert:
+            return 0;
+        case WriteKind::kReplace:
+        case WriteKind::kUpdate:
+            return 1;
+        case WriteKind::kDelete:
+            return 2;
+    }
+    return 1;
+}
+
+// Orders a group's writes by (round, command), where a document's n-th write of the group is in
+// round n: one command per kind and round. Writes of different documents commute (a conflict
+// of theirs on a unique index stops the ordered bulk and goes to the conflict resolver in event
+// order), and each document's writes keep their order, so the writes an ordered bulk applied
+// before it stopped are, for every document, a prefix of its writes.
+void group_by_command(WriteGroup& group) {
+    std::map<std::string, size_t> writes_of_document;
+    std::vector<std::pair<size_t, int>> place;
+    place.reserve(group.writes.size());
+    for (const QueuedWrite* write : group.writes) {
+        const size_t round =
+            writes_of_document[std::string(bson::bytes(write->op.filter.view()))]++;
+        place.emplace_back(round, command_of(write->op.kind));
+    }
+    std::vector<size_t> order(group.writes.size());
+    for (size_t i = 0; i < order.size(); ++i)
+        order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return place[a] < place[b]; });
+    std::vector<const QueuedWrite*> writes;
+    writes.reserve(order.size());
+    for (size_t i : order)
+        writes.push_back(group.writes[i]);
+    group.writes = std::move(writes);
+}
+
+}  // namespace
+
 std::vector<std::vector<WriteGroup>> route(const std::vector<QueuedWrite>& batch, size_t lanes) {
     lanes = std::max<size_t>(lanes, 1);
     std::vector<std::map<Namespace, WriteGroup>> by_namespace(lanes);
@@ -31,8 +77,10 @@ std::vector<std::vector<WriteGroup>> route(const std::vector<QueuedWrite>& batch
     }
     std::vector<std::vector<WriteGroup>> routed(lanes);
     for (size_t lane = 0; lane < lanes; ++lane) {
-        for (auto& [ns, group] : by_namespace[lane])
+        for (auto& [ns, group] : by_namespace[lane]) {
+            if (!group.writes.front()->in_namespace_order) group_by_command(group);
             routed[lane].push_back(std::move(group));
+        }
     }
     return routed;
 }

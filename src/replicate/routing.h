@@ -20,7 +20,10 @@ struct QueuedWrite {
     bool in_namespace_order = false;
 };
 
-// The writes of one lane to one namespace, in event order: executed as one ordered bulk write.
+// The writes of one lane to one namespace: executed as one ordered bulk write. Each document's
+// writes are in event order; writes of different documents are grouped by command (inserts,
+// updates, deletes) so the bulk goes out in few commands, except in a namespace whose writes
+// keep their event order across documents.
 struct WriteGroup {
     Namespace ns;
     std::vector<const QueuedWrite*> writes;
@@ -30,8 +33,8 @@ struct WriteGroup {
 // is null), stable for the life of the process.
 size_t lane_of(const Namespace& ns, const bson_t* id_filter, size_t lanes);
 
-// Splits `batch` (in event order) into `lanes` lists of per-namespace groups. Pointers refer
-// into `batch`, which must outlive the result.
+// Splits `batch` (in event order) into `lanes` lists of per-namespace groups (WriteGroup).
+// Pointers refer into `batch`, which must outlive the result.
 std::vector<std::vector<WriteGroup>> route(const std::vector<QueuedWrite>& batch, size_t lanes);
 
 // After ordered groups stopped at their first failure (`failed_at[g]` = index of the failed

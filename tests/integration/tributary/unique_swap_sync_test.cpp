@@ -33,11 +33,12 @@ class UniqueSwapSyncTest : public ReplicateSyncTest {
         auto reply = dest_->run_command(db_, R"({"listIndexes": "people"})");
         return reply.ok && reply.reply.json().find(R"("unique" : true)") != std::string::npos;
     }
-    // While on, every update command tributary sends to the destination waits 300 ms first.
-    void slow_down_tributary_writes(bool on) {
+    // While on, every `commands` command tributary sends to the destination waits 300 ms first.
+    void slow_down_tributary_writes(bool on, const std::string& commands = R"("update")") {
         const std::string command =
             on ? R"({"configureFailPoint": "failCommand", "mode": "alwaysOn",
-                     "data": {"failCommands": ["update"], "appName": "tributary",
+                     "data": {"failCommands": [)" +
+                     commands + R"(], "appName": "tributary",
                               "blockConnection": true, "blockTimeMS": 300}})"
                : R"({"configureFailPoint": "failCommand", "mode": "off"})";
         auto result = dest_->run_command("admin", command);
@@ -92,6 +93,30 @@ TEST_F(UniqueSwapSyncTest, SwappedUniqueValuesConvergeAndReplicationContinues) {
     EXPECT_TRUE(sync_->output_contains("applying them in event order") ||
                 sync_->output_contains("Unique-key conflict in 'people'"))
         << sync_->output();
+}
+
+// Inside a batch, a lane sends its inserts before its deletes (routing.cpp, group_by_command):
+// an insert that takes a unique value a delete of another document frees, later in the batch,
+// meets that document on the destination. The bulk stops there and the resolver applies the
+// rest in event order. One lane, so that only the grouping can put the insert first.
+TEST_F(UniqueSwapSyncTest, AnInsertGroupedBeforeTheDeleteThatFreesItsValueConverges) {
+    SKIP_UNLESS_OWN_SERVERS("arms a server-wide failpoint");
+    start_servers("7.0");
+    source_command(R"({"createIndexes": "people", "indexes": [
+        {"key": {"email": 1}, "name": "email_1", "unique": true}]})");
+    source_command(R"({"insert": "people", "documents": [{"_id": 1, "email": "a@x"}]})");
+    sync_ = start_sync({"--apply-workers", "1", "--log-level", "DEBUG"});
+    ASSERT_TRUE(tributary_test::eventually([&] { return destination_index_is_unique(); }))
+        << sync_->output();
+    slow_down_tributary_writes(true, R"("insert", "update", "delete")");
+    source_command(R"({"insert": "people", "documents": [{"_id": 50, "email": "hold@x"}]})");
+    source_command(R"({"delete": "people", "deletes": [{"q": {"_id": 1}, "limit": 1}]})");
+    source_command(R"({"insert": "people", "documents": [{"_id": 2, "email": "a@x"}]})");
+    slow_down_tributary_writes(false);
+    std::string report;
+    EXPECT_TRUE(converges(&report)) << report << sync_->output();
+    EXPECT_FALSE(sync_->output_contains("ERROR")) << sync_->output();
+    EXPECT_TRUE(sync_->output_contains("applying them in event order")) << sync_->output();
 }
 
 }  // namespace

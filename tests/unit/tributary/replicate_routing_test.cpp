@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 
 #include "bson/document.h"
 #include "replicate/routing.h"
@@ -38,7 +39,7 @@ TEST(ReplicateRouting, DocumentsSpreadOverLanes) {
     EXPECT_EQ(used.size(), 4u);
 }
 
-TEST(ReplicateRouting, EachDocumentsWritesStayInEventOrderWithinOneGroup) {
+TEST(ReplicateRouting, EachDocumentsWritesStayTogetherAndInEventOrder) {
     std::vector<QueuedWrite> batch;
     for (uint64_t seq = 0; seq < 30; ++seq) {
         batch.push_back(write_for(seq, seq % 2 ? "a" : "b", static_cast<int>(seq % 5)));
@@ -49,11 +50,15 @@ TEST(ReplicateRouting, EachDocumentsWritesStayInEventOrderWithinOneGroup) {
     std::map<std::pair<std::string, int>, size_t> lane_of_document;
     for (size_t lane = 0; lane < lanes.size(); ++lane) {
         for (const auto& group : lanes[lane]) {
+            std::map<int, uint64_t> last_of_document;
             for (size_t i = 0; i < group.writes.size(); ++i) {
                 EXPECT_EQ(group.writes[i]->ns, group.ns);
-                if (i > 0) {
-                    EXPECT_LT(group.writes[i - 1]->sequence, group.writes[i]->sequence);
+                auto [last, first] =
+                    last_of_document.emplace(id_of(group.writes[i]), group.writes[i]->sequence);
+                if (!first) {
+                    EXPECT_LT(last->second, group.writes[i]->sequence);
                 }
+                last->second = group.writes[i]->sequence;
                 auto [it, inserted] = lane_of_document.emplace(
                     std::pair{group.ns.coll, id_of(group.writes[i])}, lane);
                 EXPECT_EQ(it->second, lane);
@@ -62,6 +67,58 @@ TEST(ReplicateRouting, EachDocumentsWritesStayInEventOrderWithinOneGroup) {
         }
     }
     EXPECT_EQ(total, batch.size());
+}
+
+QueuedWrite write_of_kind(uint64_t sequence, char kind, int id) {
+    bson::Document doc = bson::Document::from_json(R"({"_id": )" + std::to_string(id) + "}");
+    QueuedWrite write{sequence, Namespace{"db", "c"}, replace_with_document(doc.view())};
+    if (kind == 'i') write.op = insert_of(doc.view());
+    if (kind == 'd') write.op = delete_by_id(doc.view());
+    return write;
+}
+
+// "<kind><id>" of each write of the lone group of `batch` routed to one lane.
+std::vector<std::string> routed_order(const std::vector<QueuedWrite>& batch) {
+    auto lanes = route(batch, 1);
+    std::vector<std::string> order;
+    for (const QueuedWrite* write : lanes.at(0).at(0).writes) {
+        const char kind = write->op.kind == WriteKind::kInsert   ? 'i'
+                          : write->op.kind == WriteKind::kDelete ? 'd'
+                                                                 : 'r';
+        order.push_back(kind + std::to_string(id_of(write)));
+    }
+    return order;
+}
+
+// A mixed batch in event order would go out as one command per change of kind: grouped, it is
+// one command per kind and round (a document's n-th write is in round n).
+TEST(ReplicateRouting, WritesOfDifferentDocumentsAreGroupedByCommand) {
+    std::vector<QueuedWrite> batch;
+    const std::string kinds = "irdirdir";
+    for (size_t i = 0; i < kinds.size(); ++i)
+        batch.push_back(write_of_kind(i, kinds[i], static_cast<int>(i)));
+    EXPECT_EQ(routed_order(batch),
+              (std::vector<std::string>{"i0", "i3", "i6", "r1", "r4", "r7", "d2", "d5"}));
+}
+
+TEST(ReplicateRouting, ADocumentsWritesKeepTheirOrderAcrossRounds) {
+    // Document 1: delete, insert, replace; document 2: replace, delete.
+    std::vector<QueuedWrite> batch;
+    batch.push_back(write_of_kind(0, 'd', 1));
+    batch.push_back(write_of_kind(1, 'r', 2));
+    batch.push_back(write_of_kind(2, 'i', 1));
+    batch.push_back(write_of_kind(3, 'd', 2));
+    batch.push_back(write_of_kind(4, 'r', 1));
+    EXPECT_EQ(routed_order(batch), (std::vector<std::string>{"r2", "d1", "i1", "d2", "r1"}));
+}
+
+TEST(ReplicateRouting, ANamespaceInEventOrderIsNotRegrouped) {
+    std::vector<QueuedWrite> batch;
+    for (auto [sequence, kind, id] : {std::tuple{0, 'i', 1}, {1, 'd', 2}, {2, 'i', 3}}) {
+        batch.push_back(write_of_kind(sequence, kind, id));
+        batch.back().in_namespace_order = true;
+    }
+    EXPECT_EQ(routed_order(batch), (std::vector<std::string>{"i1", "d2", "i3"}));
 }
 
 TEST(ReplicateRouting, UnappliedWritesAreTheFailedOnesAndTheirSuccessorsInEventOrder) {
