@@ -122,6 +122,12 @@ struct Run {
     Deployment destination;
     std::unique_ptr<checkpoint::Checkpoint> checkpoint;
     std::unique_ptr<checkpoint::LeaseKeeper> lease;  // sync only: one sync per checkpoint
+
+    ~Run() {
+        lease.reset();  // both write to the destination
+        checkpoint.reset();
+        close_together(source, destination);
+    }
 };
 
 // Refuses a checkpoint another sync is using (exit 2); else keeps its lease while sync runs.
@@ -139,9 +145,9 @@ std::unique_ptr<checkpoint::LeaseKeeper> hold_lease(std::unique_ptr<checkpoint::
 
 std::unique_ptr<Run> open_run(const Config& config) {
     require_endpoints(config);
-    auto run = std::make_unique<Run>(
-        Run{make_filter(config), open_deployment("source", config.source, config),
-            open_deployment("destination", config.destination, config), nullptr, nullptr});
+    auto run = std::unique_ptr<Run>(
+        new Run{make_filter(config), open_deployment("source", config.source, config),
+                open_deployment("destination", config.destination, config), nullptr, nullptr});
     refuse_same_deployment(run->source, run->destination);  // by hosts, before connecting
     check_reachable(run->source);
     check_reachable(run->destination);
@@ -475,10 +481,14 @@ int run_verify(const Config& config) {
     catalog::NamespaceFilter filter = make_filter(config);
     Deployment source = connect("source", config.source, config);
     Deployment destination = connect("destination", config.destination, config);
-    verify::Options options = verify_options(config, destination);
-    verify::Report report = verify::compare(*source.pool, *destination.pool, filter, options);
-    std::cout << (config.verify_json ? report.json() + "\n" : report.table()) << std::flush;
-    return report.equal() ? kExitOk : kExitVerifyDiffers;
+    const bool equal = [&] {
+        verify::Options options = verify_options(config, destination);
+        verify::Report report = verify::compare(*source.pool, *destination.pool, filter, options);
+        std::cout << (config.verify_json ? report.json() + "\n" : report.table()) << std::flush;
+        return report.equal();
+    }();
+    close_together(source, destination);
+    return equal ? kExitOk : kExitVerifyDiffers;
 }
 
 namespace {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <string_view>
+#include <thread>
 
 #include "catalog/catalog.h"
 #include "cli/exit_codes.h"
@@ -123,6 +124,12 @@ Deployment connect(const std::string& role, const std::string& uri, const Config
     Deployment deployment = open_deployment(role, uri, config);
     check_reachable(deployment);
     return deployment;
+}
+
+void close_together(Deployment& first, Deployment& second) {
+    std::thread closing([&first] { first.pool.reset(); });
+    second.pool.reset();
+    closing.join();
 }
 
 void require_endpoints(const Config& config) {
