@@ -427,6 +427,8 @@ InitialCopy::Outcome InitialCopy::copy_collections(
         if (stop_.load()) return Outcome::kStopped;
         prepare_collection(*view);
     }
+    // A stop during the last view's retry wait left it uncreated: not a complete copy.
+    if (stop_.load()) return Outcome::kStopped;
     return changed ? Outcome::kCatalogChanged : Outcome::kDone;
 }
 

@@ -28,20 +28,21 @@ TEST_F(CopyStopDuringRetryTest, AStopWhileAViewsCreateIsRetriedLeavesTheCopyInco
     insert_range("c", 0, 10);
     source_command(R"({"create": "v", "viewOn": "c", "pipeline": [{"$match": {"n": 0}}]})");
     // Every create of the view on the destination has its connection closed (transient).
-    auto armed = dest_->run_command(
-        "admin", R"({"configureFailPoint": "failCommand", "mode": "alwaysOn",
+    auto armed =
+        dest_->run_command("admin", R"({"configureFailPoint": "failCommand", "mode": "alwaysOn",
         "data": {"failCommands": ["create"], "closeConnection": true, "appName": "tributary",
-                 "namespace": ")" + db_ + R"(.v"}})");
+                 "namespace": ")" + db_ +
+                                        R"(.v"}})");
     ASSERT_TRUE(armed.ok) << armed.error;
     sync_ = std::make_unique<tributary_test::TributaryProcess>(sync_args());
     ASSERT_TRUE(tributary_test::eventually(
-        [&] { return sync_->output_contains("Preparing the copy of"); },
-        std::chrono::seconds(30)))
+        [&] { return sync_->output_contains("Preparing the copy of"); }, std::chrono::seconds(30)))
         << sync_->output();
     // Stopped while the retry waits.
     const int first = sync_->terminate();
     const std::string first_output = sync_->output();
-    auto off = dest_->run_command("admin", R"({"configureFailPoint": "failCommand", "mode": "off"})");
+    auto off =
+        dest_->run_command("admin", R"({"configureFailPoint": "failCommand", "mode": "off"})");
     ASSERT_TRUE(off.ok) << off.error;
     EXPECT_EQ(first, 0) << first_output;
     // The next run must create the view (finish the copy it did not finish).
@@ -50,7 +51,8 @@ TEST_F(CopyStopDuringRetryTest, AStopWhileAViewsCreateIsRetriedLeavesTheCopyInco
     EXPECT_TRUE(converges(&report)) << report << first_output << "\n--- second run ---\n"
                                     << sync_->output();
     EXPECT_NE(collections(*dest_).find("\"v\""), std::string::npos)
-        << collections(*dest_) << first_output << "\n--- second run ---\n" << sync_->output();
+        << collections(*dest_) << first_output << "\n--- second run ---\n"
+        << sync_->output();
 }
 
 }  // namespace

@@ -30,6 +30,22 @@ TEST(ReplicateRouting, SameDocumentAlwaysGoesToSameLane) {
     EXPECT_EQ(lane_of(Namespace{"d", "c"}, a.view(), 8), lane_of(Namespace{"d", "c"}, b.view(), 8));
 }
 
+// The _id index compares numbers by value: every spelling of one _id goes to one lane, where
+// its writes keep their order (on different lanes, running at once, they could be reordered).
+TEST(ReplicateRouting, EverySpellingOfANumericIdGoesToOneLane) {
+    const Namespace ns{"d", "c"};
+    bson::Document one = bson::Document::from_json(R"({"_id": 1})");
+    for (const char* same : {R"({"_id": {"$numberLong": "1"}})", R"({"_id": 1.0})",
+                             R"({"_id": {"$numberDecimal": "1.0"}})"}) {
+        bson::Document other = bson::Document::from_json(same);
+        for (size_t lanes : {2, 3, 4, 8})
+            EXPECT_EQ(lane_of(ns, one.view(), lanes), lane_of(ns, other.view(), lanes)) << same;
+    }
+    bson::Document zero = bson::Document::from_json(R"({"_id": 0.0})");
+    bson::Document negative_zero = bson::Document::from_json(R"({"_id": -0.0})");
+    EXPECT_EQ(lane_of(ns, zero.view(), 8), lane_of(ns, negative_zero.view(), 8));
+}
+
 TEST(ReplicateRouting, DocumentsSpreadOverLanes) {
     std::set<size_t> used;
     for (int id = 0; id < 64; ++id) {
@@ -145,9 +161,9 @@ TEST(ReplicateRouting, UnappliedWritesAreTheFailedOnesAndTheirSuccessorsInEventO
 // {_id: 1.0} and {_id: -0.0} / {_id: 0.0} are one document. A delete of it and the insert that
 // brings it back under another BSON spelling must keep their event order.
 TEST(ReplicateRouting, EqualIdsOfDifferentBsonTypesKeepTheirEventOrder) {
-    for (const char* reinserted : {R"({"_id": {"$numberLong": "1"}, "v": 2})",
-                                   R"({"_id": 1.0, "v": 2})",
-                                   R"({"_id": {"$numberDecimal": "1"}, "v": 2})"}) {
+    for (const char* reinserted :
+         {R"({"_id": {"$numberLong": "1"}, "v": 2})", R"({"_id": 1.0, "v": 2})",
+          R"({"_id": {"$numberDecimal": "1"}, "v": 2})"}) {
         bson::Document old_id = bson::Document::from_json(R"({"_id": 1})");
         bson::Document doc = bson::Document::from_json(reinserted);
         std::vector<QueuedWrite> batch;
