@@ -1,7 +1,6 @@
-// Review reproduction for retry_transient in InitialCopy::copy_collections: views are prepared
-// after the workers, by prepare_collection, whose retry returns without a word when the stop
-// comes during its wait; the loop over views then ends and copy_collections reports kDone, so
-// run() marks the copy complete with the view never created.
+// End to end: a stop that comes while a step of the copy waits to be retried (here a view's
+// create, prepared after the workers) leaves the copy incomplete, so the restart creates the
+// view; before the fix the copy was marked complete without it.
 #include <gtest/gtest.h>
 
 #include "replicate_sync_fixture.h"

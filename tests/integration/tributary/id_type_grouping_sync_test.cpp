@@ -1,9 +1,9 @@
-// Review reproductions for group_by_command (routing.cpp): a document's writes are keyed by the
-// bytes of their {_id: ...} filter, but MongoDB's _id index compares values, not bytes: 1,
-// NumberLong(1) and 1.0 (and 0.0 / -0.0, {a: 1} / {a: NumberLong(1)}) are the same _id. A
-// source that deletes a document and inserts it again under an equal _id of another BSON
-// spelling gives two "documents" to the grouping, which then sends the insert before the
-// delete.
+// End to end: MongoDB's _id index compares values, not bytes: 1, NumberLong(1) and 1.0 (and
+// 0.0 / -0.0, {a: 1} / {a: NumberLong(1)}) are one _id. A source that deletes a document and
+// inserts it again under an equal _id of another BSON spelling must keep both writes in event
+// order on the destination, also when a lane groups its writes by command (routing.cpp,
+// document_key); keyed by the filter's bytes, the insert went before the delete and the
+// document was lost.
 #include <gtest/gtest.h>
 
 #include "replicate_sync_fixture.h"
