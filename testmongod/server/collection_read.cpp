@@ -4,6 +4,7 @@
 #include "server/collection_read.h"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <mutex>
 #include <shared_mutex>
@@ -501,15 +502,31 @@ bool collation_reorders_ids(const Collection& coll, const Collator* collator) {
 // A sort on _id walks the _id index in its direction (no sort). With a filter on _id alone the
 // filter is matched against the record's _id under the lock (no parsing) and the walk stops once
 // skip + limit documents matched; any other filter is matched after the lock is released.
+// Whether every record between a range's bounds on the _id index matches the range: both bounds
+// are set and of one canonical type (between two numbers the index holds only numbers), so type
+// bracketing excludes nothing the walk visits; a NaN bound is left to the matcher ({$gte: NaN}
+// matches only NaN, which the index orders below every number).
+bool bounds_decide(const Document& filter) {
+    const IdSelection selection = id_selection(filter);
+    if (selection.kind != IdSelection::Kind::kRange) return false;
+    const IdBounds& bounds = selection.bounds;
+    if (!bounds.lower || !bounds.upper) return false;
+    auto nan = [](const Value& v) { return v.is_number() && std::isnan(v.as_double()); };
+    return canonical_type_rank(bounds.lower->type()) == canonical_type_rank(bounds.upper->type()) &&
+           !nan(*bounds.lower) && !nan(*bounds.upper);
+}
+
 FindInput walk_for_id_sort(ReadYield& reader, const FindQuery& query, const FindPlan& plan,
                            int direction) {
     bool id_only = query.filter.size() == 1 && query.filter.fields().front().name == "_id";
+    // The records the walk visits match already: no {_id} document to build and match per record.
+    const bool matched_by_bounds = id_only && bounds_decide(query.filter);
     FindInput input{{}, plan.matcher.matches_everything() || id_only, true};
     size_t enough = input.matched && query.limit > 0
                         ? static_cast<size_t>(query.skip) + static_cast<size_t>(query.limit)
                         : SIZE_MAX;
     walk_records(reader, query.filter, direction, [&](const Record& record) {
-        if (id_only) {
+        if (id_only && !matched_by_bounds) {
             Document id;
             id.push_back("_id", record.id);
             if (!plan.matcher.matches(id)) return true;

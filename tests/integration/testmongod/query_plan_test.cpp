@@ -110,6 +110,20 @@ TEST_F(QueryPlanTest, IdSortOrdersMixedTypesByBsonTypeOrder) {
     auto numbers = find("c", R"({"_id": {"$gte": 0}})", R"({"sort": {"_id": -1}})");
     ASSERT_EQ(numbers.size(), 2u);
     EXPECT_EQ(numbers[0].json(), R"({ "_id" : 2.5 })");
+    // Two bounds of one type: the walk between them visits only that type.
+    auto between = find("c", R"({"_id": {"$gte": 0, "$lt": 3}})", R"({"sort": {"_id": 1}})");
+    ASSERT_EQ(between.size(), 2u);
+    EXPECT_EQ(between[0].json(), R"({ "_id" : 1 })");
+    EXPECT_EQ(between[1].json(), R"({ "_id" : 2.5 })");
+    auto strings = find("c", R"({"_id": {"$gt": "a", "$lte": "b"}})", R"({"sort": {"_id": 1}})");
+    ASSERT_EQ(strings.size(), 1u);
+    EXPECT_EQ(strings[0].string("_id"), "b");
+    // NaN sorts below every number, but {$gte: NaN} matches NaN alone and {$lt: 3} not NaN: the
+    // index walk from NaN to 3 visits NaN, 1 and 2.5, none of which matches.
+    ok(R"({"insert": "c", "documents": [{"_id": {"$numberDouble": "NaN"}}]})");
+    auto nan = find("c", R"({"_id": {"$gte": {"$numberDouble": "NaN"}, "$lt": 3}})",
+                    R"({"sort": {"_id": 1}})");
+    EXPECT_EQ(nan.size(), 0u);
 }
 
 // Manual, "Collation": a query's collation orders its sort; the _id index (simple collation)
