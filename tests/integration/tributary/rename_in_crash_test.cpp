@@ -45,7 +45,8 @@ class RenameInCrashTest : public ReplicateSyncTest,
                                                std::chrono::seconds(60)))
             << sync->output();
         sync->kill_hard();
-        ASSERT_LT(destination_count("shown"), kDocumentsBeforeRename) << "the copy finished before the kill";
+        ASSERT_LT(destination_count("shown"), kDocumentsBeforeRename)
+            << "the copy finished before the kill";
         slow_source_get_mores(false);
     }
 };

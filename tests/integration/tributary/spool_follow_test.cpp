@@ -92,9 +92,9 @@ class SpoolFollowTest : public ReplicateSyncTest {
         EXPECT_EQ(later.terminate(), 0) << later.output();
     }
 
-    // A 2 MB oplog, kSpooledCopyDocuments documents, and every getMore of tributary slowed by 50 ms, so the
-    // copy (100 documents a batch) takes about 10 s, far longer than the oplog holds the writer's
-    // changes.
+    // A 2 MB oplog, kSpooledCopyDocuments documents, and every getMore of tributary slowed by 50
+    // ms, so the copy (100 documents a batch) takes about 10 s, far longer than the oplog holds the
+    // writer's changes.
     void start_slow_copy(const std::string& profile, int block_ms = 50) {
         start_copy(profile, kSpooledCopyDocuments);
         admin_command(R"({"configureFailPoint": "failCommand", "mode": "alwaysOn",
